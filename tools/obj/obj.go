@@ -1,0 +1,131 @@
+// Package obj is the object model shared by the assembler, the ELF reader and
+// the linker: sections with bytes, symbols, and relocations expressed in
+// architecture-neutral terms. It mirrors what a relocatable ELF file carries,
+// minus everything the linker does not need.
+package obj
+
+import "fmt"
+
+// Arch is a target instruction set.
+type Arch uint8
+
+const (
+	ArchNone  Arch = iota
+	ArchI386       // 32-bit x86, ELFCLASS32, EM_386
+	ArchAMD64      // x86-64, ELFCLASS64, EM_X86_64
+)
+
+func (a Arch) String() string {
+	switch a {
+	case ArchI386:
+		return "i386"
+	case ArchAMD64:
+		return "amd64"
+	}
+	return fmt.Sprintf("arch(%d)", uint8(a))
+}
+
+// PtrSize is the size in bytes of an address on a.
+func (a Arch) PtrSize() int {
+	if a == ArchAMD64 {
+		return 8
+	}
+	return 4
+}
+
+// SectionFlags describe how a section is loaded.
+type SectionFlags uint8
+
+const (
+	FlagAlloc  SectionFlags = 1 << iota // occupies memory at run time
+	FlagWrite                           // writable at run time
+	FlagExec                            // executable
+	FlagNoBits                          // occupies no file bytes (.bss); Data is nil, Size counts
+)
+
+// Section is a contiguous run of bytes (or reserved zero bytes) with its relocations.
+type Section struct {
+	Name   string
+	Flags  SectionFlags
+	Align  uint64 // power of two, >= 1
+	Data   []byte // nil for FlagNoBits
+	Size   uint64 // == len(Data) unless FlagNoBits
+	Relocs []Reloc
+}
+
+// Special values of Symbol.Section.
+const (
+	SectionUndef = -1 // an external reference resolved at link time
+	SectionAbs   = -2 // an absolute value (equ constants made global)
+)
+
+// Binding is a symbol's visibility to other objects.
+type Binding uint8
+
+const (
+	BindLocal Binding = iota
+	BindGlobal
+	BindWeak
+)
+
+// SymKind is what a symbol names (ELF STT_*), kept for round trips.
+type SymKind uint8
+
+const (
+	KindNone SymKind = iota
+	KindFunc
+	KindObject
+	KindSection
+	KindFile
+)
+
+// Symbol is a name bound to an offset in a section (or undefined/absolute).
+type Symbol struct {
+	Name    string
+	Section int    // index into File.Sections, or SectionUndef / SectionAbs
+	Value   uint64 // offset within the section, or the absolute value
+	Size    uint64
+	Binding Binding
+	Kind    SymKind
+}
+
+// RelocKind is the computation a relocation asks for, independent of the
+// ELF machine's numbering (the ELF package maps these to R_386_* / R_X86_64_*).
+type RelocKind uint8
+
+const (
+	RelocAbs       RelocKind = iota // S + A
+	RelocPCRel                      // S + A - P
+	RelocAbsSigned                  // S + A, checked as a signed value (R_X86_64_32S)
+	RelocPLT                        // PC-relative call/jmp through PLT; static link: as RelocPCRel
+	RelocGOTPCRel                   // PC-relative GOT slot; static link may relax or build a GOT
+)
+
+// Reloc patches Size bytes at Offset in its section once symbol addresses are known.
+// The field receives Symbol's address + Addend (minus the field's address for
+// PC-relative kinds), little-endian, truncated to Size bytes after a range check.
+type Reloc struct {
+	Offset uint64
+	Size   uint8 // 1, 2, 4 or 8
+	Kind   RelocKind
+	Symbol int // index into File.Symbols
+	Addend int64
+}
+
+// File is one relocatable object.
+type File struct {
+	Name     string // for diagnostics only; never written into outputs
+	Arch     Arch
+	Sections []*Section
+	Symbols  []*Symbol
+}
+
+// SectionByName returns the index of the named section or -1.
+func (f *File) SectionByName(name string) int {
+	for i, s := range f.Sections {
+		if s.Name == name {
+			return i
+		}
+	}
+	return -1
+}

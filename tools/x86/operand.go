@@ -1,0 +1,109 @@
+// Package x86 encodes x86 and x86-64 instructions exactly as nasm does with its
+// default optimization. It knows nothing about source text: the assembler front
+// end parses and evaluates operands into the types below and asks Encode for
+// bytes plus the fixups that still need a symbol's address.
+package x86
+
+import "github.com/rules-tiny/rules_tiny/tools/obj"
+
+// Value is an evaluated expression: Off plus, when Sym is not empty, the
+// address of Sym. Sym is opaque to the encoder; the front end chooses the names
+// (a section's identity for labels, an external symbol's name, ...). The only
+// thing the encoder does with it is compare it with Inst.PC.Sym: a branch whose
+// target has the same Sym as the instruction is resolved here, without a fixup.
+type Value struct {
+	Sym   string
+	Off   int64
+	Known bool // false while a forward reference is not yet resolved (early passes)
+}
+
+// Absolute reports whether v needs no relocation.
+func (v Value) Absolute() bool { return v.Sym == "" }
+
+// OpKind says which fields of an Operand are meaningful.
+type OpKind uint8
+
+const (
+	OpNone OpKind = iota
+	OpReg         // Reg
+	OpImm         // Imm (also branch targets and far pointers' offsets)
+	OpMem         // Base, Index, Scale, Disp, Seg, Rel, Abs, DispSize
+)
+
+// Operand is one evaluated instruction operand.
+type Operand struct {
+	Kind OpKind
+	// Size is the explicit size keyword in bytes (byte=1, word=2, dword=4,
+	// qword=8, tword=10, oword=16), 0 when the source gave none.
+	Size int
+	// Strict is nasm's `strict`: keep the size given even if a shorter form exists.
+	Strict bool
+	// Jump distance keywords for branch targets: `short`, `near`, `far`.
+	Short, Near, Far bool
+
+	Reg Reg
+	Imm Value
+
+	// Memory operand: [Seg: Base + Index*Scale + Disp].
+	Base, Index Reg // RegNone when absent
+	Scale       int // 1, 2, 4 or 8; 0 when there is no index
+	Disp        Value
+	Seg         Reg  // segment override, RegNone when absent
+	Rel         bool // RIP-relative (explicit `rel`, or `default rel` applied by the front end)
+	Abs         bool // explicit `abs`
+	DispSize    int  // forced displacement size in bytes (`[byte eax+1]`, `[dword eax]`), 0 to choose
+}
+
+// Prefix is an instruction prefix written in the source before the mnemonic.
+type Prefix uint8
+
+const (
+	PrefixNone Prefix = iota
+	PrefixLock
+	PrefixRep
+	PrefixRepe  // also repz
+	PrefixRepne // also repnz
+	PrefixO16   // operand-size override written explicitly
+	PrefixO32
+	PrefixO64
+	PrefixA16 // address-size override written explicitly
+	PrefixA32
+	PrefixA64
+	PrefixCS // segment override written as a prefix
+	PrefixDS
+	PrefixES
+	PrefixSS
+	PrefixFS
+	PrefixGS
+)
+
+// Inst is one instruction to encode.
+type Inst struct {
+	Mode     int // 16, 32 or 64 (the BITS in effect)
+	Prefixes []Prefix
+	Mnemonic string // lower case, e.g. "mov", "jnz", "rep" never appears here
+	Ops      []Operand
+	// PC is the address of the instruction's first byte: Sym identifies the
+	// section (the same convention as Value.Sym), Off the offset in it (for
+	// -f bin, the absolute address with Sym empty).
+	PC Value
+}
+
+// Fixup asks the object writer (or the front end for -f bin) to patch Size
+// bytes at Offset (relative to the start of the instruction) with
+// address(Sym) + Addend, minus the field's own address when Kind is PC-relative:
+// exactly the meaning of an ELF RELA relocation. For forms whose value is
+// already complete (Sym empty and not PC-relative), no fixup is emitted.
+type Fixup struct {
+	Offset int
+	Size   int
+	Kind   obj.RelocKind // RelocAbs, RelocAbsSigned or RelocPCRel
+	Sym    string
+	Addend int64
+}
+
+// Encoding is the result of Encode.
+type Encoding struct {
+	Bytes  []byte // with placeholder zeros (or the addend, see Fixup) in fixup fields
+	Fixups []Fixup
+}
