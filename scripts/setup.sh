@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs everything the build and the tests need on a fresh Debian 12 machine
+# with Go: Debian packages (Bazel 4.2.3 and its offline rule sets, the test
+# oracles nasm/binutils/skopeo/umoci/runc/podman), Go modules, buildifier.
+# Safe to run again: it only installs what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+pkgs=(nasm binutils gcc gcc-multilib skopeo umoci runc podman zstd
+      bazel-bootstrap bazel-bootstrap-source bazel-rules-java bazel-skylib bazel-platforms)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  echo "setup: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+export PATH="$(go env GOPATH)/bin:$PATH"
+go mod download
+if ! command -v buildifier >/dev/null; then
+  echo "setup: installing buildifier"
+  go install github.com/bazelbuild/buildtools/buildifier@v0.0.0-20260904073137-eaa4d125b423
+fi
+echo "setup: done"
