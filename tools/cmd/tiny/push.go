@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+
+	"github.com/rules-tiny/rules_tiny/tools/internal/atomicfile"
+	"github.com/rules-tiny/rules_tiny/tools/push"
+)
+
+func init() {
+	register("push", "push an OCI image layout (image or index) to a registry", runPush)
+}
+
+// stringList is a repeatable flag.
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+
+func runPush(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("push", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		opts       push.Options
+		tags       stringList
+		digestFile string
+	)
+	fs.StringVar(&opts.Layout, "layout", "", "OCI image layout directory to push (required)")
+	fs.StringVar(&opts.Repository, "repository", "", "HOST[:PORT]/PATH to push to (required; the last one given wins)")
+	fs.Var(&tags, "tag", "tag to point at the pushed manifest (repeatable; none: push by digest only)")
+	fs.BoolVar(&opts.Index, "index", false, "push index.json itself as an image index (when it lists several manifests)")
+	fs.BoolVar(&opts.Insecure, "insecure", false, "allow plain HTTP and unverified TLS for any registry (loopback registries may always use HTTP)")
+	fs.StringVar(&digestFile, "digest-file", "", "also write the pushed digest (sha256:...) to this file")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: tiny push --layout DIR --repository HOST/REPO [--tag T]... [--index] [--insecure] [--digest-file F]")
+		fmt.Fprintln(stderr, "\nPrints REPOSITORY@sha256:... on stdout. Credentials: docker config.json ($DOCKER_CONFIG or ~/.docker),")
+		fmt.Fprintln(stderr, "its credential helpers, then podman's auth.json, as crane and docker read them.")
+		fmt.Fprintln(stderr)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "tiny push: unexpected argument %q\n", fs.Arg(0))
+		fs.Usage()
+		return 2
+	}
+	if opts.Layout == "" || opts.Repository == "" {
+		fmt.Fprintln(stderr, "tiny push: --layout and --repository are required")
+		fs.Usage()
+		return 2
+	}
+	opts.Tags = tags
+	opts.Log = stderr
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	res, err := push.Push(ctx, opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "tiny push: %v\n", err)
+		return 1
+	}
+	if digestFile != "" {
+		if err := atomicfile.WriteFile(digestFile, []byte(res.Digest+"\n"), 0o644); err != nil {
+			fmt.Fprintf(stderr, "tiny push: pushed %s but could not write the digest file: %v\n", res.Ref, err)
+			return 1
+		}
+	}
+	fmt.Fprintf(stderr, "pushed %s (%s)\n", res.Digest, res.MediaType)
+	fmt.Fprintln(stdout, res.Ref)
+	return 0
+}
