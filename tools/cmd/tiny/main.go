@@ -40,7 +40,9 @@ func usage(w io.Writer) {
 }
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	// Persistent-worker hook (tools/cmd/tiny/worker.go): Bazel worker mode
+	// when --persistent_worker is present, else @flagfile expansion then run.
+	os.Exit(cliMain(os.Args[1:]))
 }
 
 func run(args []string, stdout, stderr io.Writer) int {

@@ -1,0 +1,491 @@
+// Package worker speaks Bazel's persistent worker protocol, as Bazel 4.2.3
+// does (src/main/protobuf/worker_protocol.proto): WorkRequest messages arrive
+// on stdin and one WorkResponse per request goes back on stdout, each message
+// prefixed by its length as a base-128 varint. Bazel 4.2.3 can also speak
+// JSON (one object per request) when the action has
+// requires-worker-protocol=json and the build runs with
+// --experimental_worker_allow_json_protocol; Serve detects which one Bazel
+// chose from the first bytes of the stream.
+//
+// The few fields are hand-encoded with protowire so the tool needs no
+// generated code.
+package worker
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"google.golang.org/protobuf/encoding/protowire"
+)
+
+// Input is a file the request may read, with Bazel's digest of it.
+type Input struct {
+	Path   string
+	Digest []byte
+}
+
+// Request is a WorkRequest.
+type Request struct {
+	Arguments []string
+	Inputs    []Input
+	RequestID int32
+	Cancel    bool
+}
+
+// Response is a WorkResponse.
+type Response struct {
+	ExitCode     int32
+	Output       string
+	RequestID    int32
+	WasCancelled bool
+}
+
+// Field numbers from worker_protocol.proto.
+const (
+	fInputPath   = 1
+	fInputDigest = 2
+
+	fReqArguments = 1
+	fReqInputs    = 2
+	fReqID        = 3
+	fReqCancel    = 4
+
+	fRespExitCode     = 1
+	fRespOutput       = 2
+	fRespRequestID    = 3
+	fRespWasCancelled = 4
+)
+
+// maxMessage bounds one message so a corrupt length cannot make us allocate
+// gigabytes; real requests are a few kilobytes (arguments plus input paths).
+const maxMessage = 256 << 20
+
+// MarshalRequest encodes a WorkRequest (without the length prefix). Bazel is
+// the usual producer; this exists for tests and for the benchmark harness,
+// which drives the worker as Bazel does.
+func MarshalRequest(r *Request) []byte {
+	var b []byte
+	for _, a := range r.Arguments {
+		b = protowire.AppendTag(b, fReqArguments, protowire.BytesType)
+		b = protowire.AppendString(b, a)
+	}
+	for _, in := range r.Inputs {
+		var m []byte
+		if in.Path != "" {
+			m = protowire.AppendTag(m, fInputPath, protowire.BytesType)
+			m = protowire.AppendString(m, in.Path)
+		}
+		if len(in.Digest) > 0 {
+			m = protowire.AppendTag(m, fInputDigest, protowire.BytesType)
+			m = protowire.AppendBytes(m, in.Digest)
+		}
+		b = protowire.AppendTag(b, fReqInputs, protowire.BytesType)
+		b = protowire.AppendBytes(b, m)
+	}
+	if r.RequestID != 0 {
+		b = protowire.AppendTag(b, fReqID, protowire.VarintType)
+		b = protowire.AppendVarint(b, uint64(int64(r.RequestID)))
+	}
+	if r.Cancel {
+		b = protowire.AppendTag(b, fReqCancel, protowire.VarintType)
+		b = protowire.AppendVarint(b, 1)
+	}
+	return b
+}
+
+// MarshalResponse encodes a WorkResponse (without the length prefix).
+// Default values are omitted, as proto3 does.
+func MarshalResponse(r *Response) []byte {
+	var b []byte
+	if r.ExitCode != 0 {
+		b = protowire.AppendTag(b, fRespExitCode, protowire.VarintType)
+		// int32 fields are sign-extended to 64 bits on the wire.
+		b = protowire.AppendVarint(b, uint64(int64(r.ExitCode)))
+	}
+	if r.Output != "" {
+		b = protowire.AppendTag(b, fRespOutput, protowire.BytesType)
+		b = protowire.AppendString(b, r.Output)
+	}
+	if r.RequestID != 0 {
+		b = protowire.AppendTag(b, fRespRequestID, protowire.VarintType)
+		b = protowire.AppendVarint(b, uint64(int64(r.RequestID)))
+	}
+	if r.WasCancelled {
+		b = protowire.AppendTag(b, fRespWasCancelled, protowire.VarintType)
+		b = protowire.AppendVarint(b, 1)
+	}
+	return b
+}
+
+// UnmarshalRequest decodes a WorkRequest. Unknown fields are skipped (newer
+// Bazels add verbosity and sandbox_dir); a known field with the wrong wire
+// type is an error.
+func UnmarshalRequest(b []byte) (*Request, error) {
+	r := &Request{}
+	err := walk(b, func(num protowire.Number, typ protowire.Type, v uint64, s []byte) error {
+		switch num {
+		case fReqArguments:
+			if typ != protowire.BytesType {
+				return wireErr("WorkRequest.arguments", typ)
+			}
+			r.Arguments = append(r.Arguments, string(s))
+		case fReqInputs:
+			if typ != protowire.BytesType {
+				return wireErr("WorkRequest.inputs", typ)
+			}
+			in, err := unmarshalInput(s)
+			if err != nil {
+				return err
+			}
+			r.Inputs = append(r.Inputs, in)
+		case fReqID:
+			if typ != protowire.VarintType {
+				return wireErr("WorkRequest.request_id", typ)
+			}
+			r.RequestID = int32(v)
+		case fReqCancel:
+			if typ != protowire.VarintType {
+				return wireErr("WorkRequest.cancel", typ)
+			}
+			r.Cancel = v != 0
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func unmarshalInput(b []byte) (Input, error) {
+	var in Input
+	err := walk(b, func(num protowire.Number, typ protowire.Type, v uint64, s []byte) error {
+		switch num {
+		case fInputPath:
+			if typ != protowire.BytesType {
+				return wireErr("Input.path", typ)
+			}
+			in.Path = string(s)
+		case fInputDigest:
+			if typ != protowire.BytesType {
+				return wireErr("Input.digest", typ)
+			}
+			in.Digest = append([]byte(nil), s...)
+		}
+		return nil
+	})
+	return in, err
+}
+
+// UnmarshalResponse decodes a WorkResponse.
+func UnmarshalResponse(b []byte) (*Response, error) {
+	r := &Response{}
+	err := walk(b, func(num protowire.Number, typ protowire.Type, v uint64, s []byte) error {
+		switch num {
+		case fRespExitCode:
+			if typ != protowire.VarintType {
+				return wireErr("WorkResponse.exit_code", typ)
+			}
+			r.ExitCode = int32(v)
+		case fRespOutput:
+			if typ != protowire.BytesType {
+				return wireErr("WorkResponse.output", typ)
+			}
+			r.Output = string(s)
+		case fRespRequestID:
+			if typ != protowire.VarintType {
+				return wireErr("WorkResponse.request_id", typ)
+			}
+			r.RequestID = int32(v)
+		case fRespWasCancelled:
+			if typ != protowire.VarintType {
+				return wireErr("WorkResponse.was_cancelled", typ)
+			}
+			r.WasCancelled = v != 0
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func wireErr(field string, typ protowire.Type) error {
+	return fmt.Errorf("worker: %s has wire type %d", field, typ)
+}
+
+// walk calls f for every field of a message; v holds varints, s holds
+// length-delimited payloads. Fixed-width and group fields are skipped.
+func walk(b []byte, f func(protowire.Number, protowire.Type, uint64, []byte) error) error {
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return fmt.Errorf("worker: bad tag: %v", protowire.ParseError(n))
+		}
+		b = b[n:]
+		var v uint64
+		var s []byte
+		switch typ {
+		case protowire.VarintType:
+			v, n = protowire.ConsumeVarint(b)
+		case protowire.BytesType:
+			s, n = protowire.ConsumeBytes(b)
+		default:
+			n = protowire.ConsumeFieldValue(num, typ, b)
+		}
+		if n < 0 {
+			return fmt.Errorf("worker: bad field %d: %v", num, protowire.ParseError(n))
+		}
+		b = b[n:]
+		if err := f(num, typ, v, s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// WriteDelimited writes one length-prefixed message, as protobuf's
+// writeDelimitedTo does.
+func WriteDelimited(w io.Writer, msg []byte) error {
+	buf := protowire.AppendVarint(make([]byte, 0, len(msg)+binaryVarintMax), uint64(len(msg)))
+	buf = append(buf, msg...)
+	_, err := w.Write(buf)
+	return err
+}
+
+const binaryVarintMax = 10
+
+// ReadDelimited reads one length-prefixed message. It returns io.EOF only
+// when the stream ends cleanly between messages.
+func ReadDelimited(r *bufio.Reader) ([]byte, error) {
+	var size uint64
+	for shift := uint(0); ; shift += 7 {
+		c, err := r.ReadByte()
+		if err != nil {
+			if err == io.EOF && shift == 0 {
+				return nil, io.EOF
+			}
+			return nil, fmt.Errorf("worker: reading message length: %w", noEOF(err))
+		}
+		if shift >= 64 {
+			return nil, errors.New("worker: message length varint too long")
+		}
+		size |= uint64(c&0x7f) << shift
+		if c < 0x80 {
+			break
+		}
+	}
+	if size > maxMessage {
+		return nil, fmt.Errorf("worker: message of %d bytes exceeds the %d byte limit", size, maxMessage)
+	}
+	msg := make([]byte, size)
+	if _, err := io.ReadFull(r, msg); err != nil {
+		return nil, fmt.Errorf("worker: reading %d byte message: %w", size, noEOF(err))
+	}
+	return msg, nil
+}
+
+func noEOF(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+// jsonRequest and jsonResponse are the JSON forms Bazel 4.2.3 writes and
+// reads (protobuf's JSON mapping: lowerCamelCase names, bytes as strings).
+type jsonRequest struct {
+	Arguments []string `json:"arguments"`
+	Inputs    []struct {
+		Path   string `json:"path"`
+		Digest string `json:"digest"`
+	} `json:"inputs"`
+	RequestID int32 `json:"requestId"`
+	Cancel    bool  `json:"cancel"`
+}
+
+type jsonResponse struct {
+	ExitCode     int32  `json:"exitCode"`
+	Output       string `json:"output"`
+	RequestID    int32  `json:"requestId"`
+	WasCancelled bool   `json:"wasCancelled,omitempty"`
+}
+
+// Handler runs one request's arguments and returns its exit code; everything
+// it writes to out becomes WorkResponse.output.
+type Handler func(args []string, out io.Writer) int
+
+// Serve answers requests from in on out until in ends. Requests are handled
+// one at a time (singleplex: Bazel 4.2.3 sends request_id 0 and waits for the
+// answer). A cancel request for work already answered is ignored, as the
+// protocol allows. A panic in the handler is turned into a failed response
+// so one bad input does not kill the worker for every later action.
+func Serve(in io.Reader, out io.Writer, h Handler) error {
+	br := bufio.NewReaderSize(in, 64<<10)
+	bw := bufio.NewWriter(out)
+	head, err := br.Peek(2)
+	if err != nil && len(head) == 0 {
+		if err == io.EOF {
+			return nil
+		}
+		return err
+	}
+	// Bazel's JSON printer omits insignificant whitespace, so a JSON request
+	// starts with `{"` or `{}`. As a proto stream that would be a 123-byte
+	// message whose first tag is field 4 with wire type 2, or field 15 with
+	// wire type 5; neither exists in WorkRequest, so the test is unambiguous.
+	if len(head) == 2 && head[0] == '{' && (head[1] == '"' || head[1] == '}') {
+		return serveJSON(br, bw, h)
+	}
+	for {
+		msg, err := ReadDelimited(br)
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		req, err := UnmarshalRequest(msg)
+		if err != nil {
+			return err
+		}
+		if req.Cancel {
+			continue
+		}
+		resp := handle(h, req)
+		if err := WriteDelimited(bw, MarshalResponse(resp)); err != nil {
+			return err
+		}
+		if err := bw.Flush(); err != nil {
+			return err
+		}
+	}
+}
+
+func serveJSON(br *bufio.Reader, bw *bufio.Writer, h Handler) error {
+	dec := json.NewDecoder(br)
+	enc := json.NewEncoder(bw)
+	for {
+		var jr jsonRequest
+		if err := dec.Decode(&jr); err != nil {
+			if err == io.EOF {
+				return nil
+			}
+			return fmt.Errorf("worker: reading JSON request: %w", err)
+		}
+		if jr.Cancel {
+			continue
+		}
+		req := &Request{Arguments: jr.Arguments, RequestID: jr.RequestID}
+		for _, in := range jr.Inputs {
+			req.Inputs = append(req.Inputs, Input{Path: in.Path, Digest: []byte(in.Digest)})
+		}
+		resp := handle(h, req)
+		// Encoder.Encode ends each object with a newline, which Bazel's
+		// lenient JSON reader accepts between messages.
+		if err := enc.Encode(jsonResponse{resp.ExitCode, resp.Output, resp.RequestID, resp.WasCancelled}); err != nil {
+			return err
+		}
+		if err := bw.Flush(); err != nil {
+			return err
+		}
+	}
+}
+
+func handle(h Handler, req *Request) (resp *Response) {
+	var out bytes.Buffer
+	resp = &Response{RequestID: req.RequestID}
+	defer func() {
+		if p := recover(); p != nil {
+			fmt.Fprintf(&out, "tiny: internal error: %v\n", p)
+			resp.ExitCode = 1
+			resp.Output = out.String()
+		}
+	}()
+	resp.ExitCode = int32(h(req.Arguments, &out))
+	resp.Output = out.String()
+	return resp
+}
+
+// IsWorkerArgs reports whether Bazel started the process as a persistent
+// worker: it appends --persistent_worker to the action's non-flagfile
+// arguments.
+func IsWorkerArgs(args []string) bool {
+	for _, a := range args {
+		if a == "--persistent_worker" {
+			return true
+		}
+	}
+	return false
+}
+
+// StartupArgs returns the arguments Bazel started the worker with, minus
+// --persistent_worker. They are the part of the action's command line before
+// the @flagfile (e.g. the subcommand name) and prefix every request.
+func StartupArgs(args []string) []string {
+	var s []string
+	for _, a := range args {
+		if a != "--persistent_worker" {
+			s = append(s, a)
+		}
+	}
+	return s
+}
+
+// ExpandFlagfiles replaces every @FILE argument with the lines of FILE, one
+// argument per line (Bazel's "multiline" params file format), recursively,
+// the same way Bazel expands a worker's flagfile into WorkRequest.arguments:
+// so an action gets the same argument list whether it runs as a worker or as
+// a plain process. Arguments starting with "@@" and external labels such as
+// "@repo//pkg" are left alone, as Bazel does.
+func ExpandFlagfiles(args []string) ([]string, error) {
+	var out []string
+	for _, a := range args {
+		var err error
+		out, err = expandArg(out, a, 0)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// maxFlagfileDepth stops a flagfile that names itself.
+const maxFlagfileDepth = 16
+
+func expandArg(out []string, a string, depth int) ([]string, error) {
+	if !strings.HasPrefix(a, "@") || strings.HasPrefix(a, "@@") || isExternalLabel(a) {
+		return append(out, a), nil
+	}
+	if depth >= maxFlagfileDepth {
+		return nil, fmt.Errorf("flagfile %s: nested more than %d deep", a[1:], maxFlagfileDepth)
+	}
+	data, err := os.ReadFile(a[1:])
+	if err != nil {
+		return nil, fmt.Errorf("flagfile: %w", err)
+	}
+	text := strings.ReplaceAll(string(data), "\r\n", "\n")
+	text = strings.TrimSuffix(text, "\n")
+	if text == "" {
+		return out, nil
+	}
+	for _, line := range strings.Split(text, "\n") {
+		out, err = expandArg(out, line, depth+1)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// isExternalLabel matches Bazel's ^@.*//.* test.
+func isExternalLabel(a string) bool {
+	return strings.HasPrefix(a, "@") && strings.Contains(a[1:], "//")
+}
