@@ -1,0 +1,183 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rules-tiny/rules_tiny/tools/image"
+	"github.com/rules-tiny/rules_tiny/tools/image/compress"
+)
+
+func init() {
+	register("image", "build a reproducible FROM-scratch OCI image (layout dir and/or tarball)", runImage)
+}
+
+// kvList is a repeatable string flag.
+type kvList []string
+
+func (s *kvList) String() string     { return strings.Join(*s, ",") }
+func (s *kvList) Set(v string) error { *s = append(*s, v); return nil }
+
+// argvFlag is --entrypoint/--cmd: either one JSON array ('["/hello","-v"]')
+// or repeated plain values, one argument each.
+type argvFlag struct {
+	argv []string
+	set  bool
+	json bool
+}
+
+func (a *argvFlag) String() string { return strings.Join(a.argv, " ") }
+func (a *argvFlag) Set(v string) error {
+	if strings.HasPrefix(strings.TrimSpace(v), "[") {
+		if a.set {
+			return errors.New("a JSON array cannot be combined with other values")
+		}
+		var argv []string
+		if err := json.Unmarshal([]byte(v), &argv); err != nil {
+			return fmt.Errorf("not a JSON array of strings: %v", err)
+		}
+		a.argv, a.set, a.json = argv, true, true
+		if a.argv == nil {
+			a.argv = []string{}
+		}
+		return nil
+	}
+	if a.json {
+		return errors.New("a JSON array cannot be combined with other values")
+	}
+	a.argv, a.set = append(a.argv, v), true
+	return nil
+}
+
+func (a *argvFlag) value() []string {
+	if !a.set {
+		return nil
+	}
+	return a.argv
+}
+
+func runImage(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("tiny image", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		files, env, labels, annotations, expose kvList
+		entrypoint, cmd                         argvFlag
+	)
+	layoutDir := fs.String("layout", "", "write the OCI image layout directory here")
+	tarPath := fs.String("tarball", "", "write the loadable tarball (OCI layout + docker manifest.json) here")
+	fs.Var(&files, "file", "SRC[:DEST[:MODE]] file to put in the image (repeatable; DEST default /basename, MODE octal, default 755 for ELF/#! files else 644)")
+	fs.Var(&entrypoint, "entrypoint", "entrypoint: a JSON array, or repeat once per argument (default: the first file)")
+	fs.Var(&cmd, "cmd", "cmd: a JSON array, or repeat once per argument")
+	fs.Var(&env, "env", "KEY=VALUE environment variable (repeatable)")
+	user := fs.String("user", "", "user (and group) to run as")
+	workdir := fs.String("workdir", "", "absolute working directory")
+	fs.Var(&labels, "label", "KEY=VALUE config label (repeatable)")
+	fs.Var(&annotations, "annotation", "KEY=VALUE manifest annotation (repeatable)")
+	fs.Var(&expose, "expose", "PORT[/tcp|udp|sctp] exposed port (repeatable)")
+	plat := fs.String("platform", "", "os/arch[/variant] (default: from the first file's ELF machine)")
+	comp := fs.String("compression", "gzip", "layer compression: gzip, zstd or none")
+	tag := fs.String("tag", "", "REPO[:TAG] to name the image (index.json ref name, docker RepoTags)")
+	epoch := fs.String("source-date-epoch", "", "mtime of the layer's entries in seconds (default $SOURCE_DATE_EPOCH, else 0)")
+	created := fs.String("created", "", `config "created" time: RFC 3339, or "epoch" for the source date epoch (default: none)`)
+	follow := fs.Bool("follow-symlinks", false, "read the target of symlinked inputs instead of refusing them")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "tiny image: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	if *layoutDir == "" && *tarPath == "" {
+		fmt.Fprintln(stderr, "tiny image: give --layout DIR and/or --tarball OUT.tar")
+		return 2
+	}
+	fail := func(err error) int {
+		fmt.Fprintf(stderr, "tiny image: %v\n", err)
+		return 1
+	}
+	spec := image.Spec{
+		Entrypoint:     entrypoint.value(),
+		Cmd:            cmd.value(),
+		Env:            env,
+		User:           *user,
+		WorkingDir:     *workdir,
+		Labels:         labels,
+		Annotations:    annotations,
+		ExposedPorts:   expose,
+		Platform:       *plat,
+		Tag:            *tag,
+		FollowSymlinks: *follow,
+	}
+	for _, f := range files {
+		fi, err := image.ParseFileSpec(f)
+		if err != nil {
+			return fail(err)
+		}
+		spec.Files = append(spec.Files, fi)
+	}
+	var err error
+	if spec.Compression, err = compress.Parse(*comp); err != nil {
+		return fail(err)
+	}
+	if spec.SourceDateEpoch, err = sourceDateEpoch(*epoch); err != nil {
+		return fail(err)
+	}
+	if *created != "" {
+		var t time.Time
+		if *created == "epoch" {
+			t = time.Unix(spec.SourceDateEpoch, 0)
+		} else if t, err = time.Parse(time.RFC3339, *created); err != nil {
+			return fail(fmt.Errorf("--created %q: want RFC 3339 (2006-01-02T15:04:05Z) or \"epoch\"", *created))
+		}
+		spec.Created = &t
+	}
+	res, err := image.Build(spec)
+	if err != nil {
+		return fail(err)
+	}
+	if err := writeOutputs(res, *layoutDir, *tarPath); err != nil {
+		return fail(err)
+	}
+	fmt.Fprintln(stdout, res.Manifest.Digest)
+	return 0
+}
+
+// writeOutputs writes the tarball first and the layout second, each
+// atomically; the outputs are complete before either replaces an old one.
+func writeOutputs(res *image.Result, layoutDir, tarPath string) error {
+	if tarPath != "" {
+		if err := res.Layout.WriteTarball(tarPath); err != nil {
+			return fmt.Errorf("writing %s: %w", tarPath, err)
+		}
+	}
+	if layoutDir != "" {
+		if err := res.Layout.WriteDir(layoutDir); err != nil {
+			return fmt.Errorf("writing %s: %w", layoutDir, err)
+		}
+	}
+	return nil
+}
+
+// sourceDateEpoch reads the flag, else $SOURCE_DATE_EPOCH (the
+// reproducible-builds convention), else 0.
+func sourceDateEpoch(flagValue string) (int64, error) {
+	v, from := flagValue, "--source-date-epoch"
+	if v == "" {
+		v, from = os.Getenv("SOURCE_DATE_EPOCH"), "SOURCE_DATE_EPOCH"
+	}
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 || n > 1<<33-1 {
+		return 0, fmt.Errorf("%s %q: want seconds since 1970, 0..8589934591", from, v)
+	}
+	return n, nil
+}
