@@ -1,0 +1,406 @@
+// Package size measures ELF executables and OCI image layouts: where the
+// bytes go. `tiny size --json` prints these reports; the Bazel size_test
+// rule reads them, so the JSON field names below are a stable contract
+// (fields may be added, never renamed or removed).
+//
+// ELF file (kind "elf"), from the ELF and program headers only, so stripped
+// files without section headers work:
+//
+//	kind          "elf"
+//	class         "elf32" | "elf64"
+//	machine       e_machine as a platform architecture ("386", "amd64", ...) or "em<N>"
+//	file_bytes    size of the file
+//	header_bytes  ELF header + program header table + section header table
+//	code_bytes    file bytes of executable PT_LOAD segments, minus headers
+//	data_bytes    file bytes of other PT_LOAD segments, minus headers and code
+//	other_bytes   file bytes in no segment and no header (section names, symbols, padding)
+//	bss_bytes     memory-only bytes of PT_LOAD segments (p_memsz - p_filesz; not in the file)
+//
+// header_bytes + code_bytes + data_bytes + other_bytes == file_bytes.
+//
+// Image layout (kind "image"; a directory whose index.json names one image):
+//
+//	kind              "image"
+//	platform          "os/arch[/variant]" from the config
+//	manifest_digest   "sha256:..."
+//	content_bytes     sum of regular file sizes in the layers (what `docker images` shows with the classic store)
+//	tar_bytes         uncompressed layer tars
+//	layer_bytes       layer blobs as stored (compressed)
+//	config_bytes      config blob
+//	manifest_bytes    manifest blob
+//	total_blob_bytes  manifest_bytes + config_bytes + layer_bytes
+//	layers            [{digest, media_type, content_bytes, tar_bytes, layer_bytes}]
+//
+// Image index layout (kind "index"; index.json names an image index):
+//
+//	kind              "index"
+//	index_digest      "sha256:..."
+//	index_bytes       the index blob
+//	images            [image reports as above, one per platform]
+//	content_bytes, tar_bytes, layer_bytes, config_bytes, manifest_bytes: sums over the images
+//	total_blob_bytes  index_bytes + every distinct blob of the images, each counted once
+//
+// file_bytes is only in ELF reports; the image fields only in image and
+// index reports.
+package size
+
+import (
+	"archive/tar"
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+
+	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/rules-tiny/rules_tiny/tools/image/compress"
+	"github.com/rules-tiny/rules_tiny/tools/image/layout"
+	"github.com/rules-tiny/rules_tiny/tools/image/platform"
+)
+
+// ELF is the breakdown of an ELF file.
+type ELF struct {
+	Kind        string `json:"kind"`
+	Class       string `json:"class"`
+	Machine     string `json:"machine"`
+	FileBytes   int64  `json:"file_bytes"`
+	HeaderBytes int64  `json:"header_bytes"`
+	CodeBytes   int64  `json:"code_bytes"`
+	DataBytes   int64  `json:"data_bytes"`
+	OtherBytes  int64  `json:"other_bytes"`
+	BSSBytes    int64  `json:"bss_bytes"`
+}
+
+// Layer is one layer of an image.
+type Layer struct {
+	Digest       digest.Digest `json:"digest"`
+	MediaType    string        `json:"media_type"`
+	ContentBytes int64         `json:"content_bytes"`
+	TarBytes     int64         `json:"tar_bytes"`
+	LayerBytes   int64         `json:"layer_bytes"`
+}
+
+// Image is the breakdown of a single-platform image.
+type Image struct {
+	Kind           string        `json:"kind"`
+	Platform       string        `json:"platform"`
+	ManifestDigest digest.Digest `json:"manifest_digest"`
+	ContentBytes   int64         `json:"content_bytes"`
+	TarBytes       int64         `json:"tar_bytes"`
+	LayerBytes     int64         `json:"layer_bytes"`
+	ConfigBytes    int64         `json:"config_bytes"`
+	ManifestBytes  int64         `json:"manifest_bytes"`
+	TotalBlobBytes int64         `json:"total_blob_bytes"`
+	Layers         []Layer       `json:"layers"`
+}
+
+// Index is the breakdown of a multi-platform image index.
+type Index struct {
+	Kind           string        `json:"kind"`
+	IndexDigest    digest.Digest `json:"index_digest"`
+	IndexBytes     int64         `json:"index_bytes"`
+	ContentBytes   int64         `json:"content_bytes"`
+	TarBytes       int64         `json:"tar_bytes"`
+	LayerBytes     int64         `json:"layer_bytes"`
+	ConfigBytes    int64         `json:"config_bytes"`
+	ManifestBytes  int64         `json:"manifest_bytes"`
+	TotalBlobBytes int64         `json:"total_blob_bytes"`
+	Images         []Image       `json:"images"`
+}
+
+// Of measures path: a layout directory or an ELF file. The result is an
+// *ELF, *Image or *Index.
+func Of(path string) (any, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if fi.IsDir() {
+		l, err := layout.Read(path)
+		if err != nil {
+			return nil, err
+		}
+		return OfLayout(l)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if !platform.IsELF(data) {
+		return nil, fmt.Errorf("%s: neither an ELF file nor an OCI image layout directory", path)
+	}
+	r, err := OfELF(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return r, nil
+}
+
+// span is a half-open byte range of the file.
+type span struct{ lo, hi int64 }
+
+// OfELF measures an ELF image held in data.
+func OfELF(data []byte) (*ELF, error) {
+	if !platform.IsELF(data) {
+		return nil, errors.New("not an ELF file")
+	}
+	// Golfed files may end inside the ELF header (Linux reads the missing
+	// bytes as zeros), so parse a zero-padded copy of the header.
+	hdr := make([]byte, 64)
+	copy(hdr, data)
+	var bo binary.ByteOrder
+	switch hdr[5] {
+	case 1:
+		bo = binary.LittleEndian
+	case 2:
+		bo = binary.BigEndian
+	default:
+		return nil, fmt.Errorf("ELF data encoding %d unknown", hdr[5])
+	}
+	r := &ELF{Kind: "elf", FileBytes: int64(len(data))}
+	var phoff, shoff uint64
+	var ehsize, phentsize, phnum, shentsize, shnum, wantPhent uint64
+	switch hdr[4] {
+	case 1:
+		r.Class = "elf32"
+		phoff, shoff = uint64(bo.Uint32(hdr[28:])), uint64(bo.Uint32(hdr[32:]))
+		ehsize, wantPhent = 52, 32
+		phentsize, phnum = uint64(bo.Uint16(hdr[42:])), uint64(bo.Uint16(hdr[44:]))
+		shentsize, shnum = uint64(bo.Uint16(hdr[46:])), uint64(bo.Uint16(hdr[48:]))
+	case 2:
+		r.Class = "elf64"
+		phoff, shoff = bo.Uint64(hdr[32:]), bo.Uint64(hdr[40:])
+		ehsize, wantPhent = 64, 56
+		phentsize, phnum = uint64(bo.Uint16(hdr[54:])), uint64(bo.Uint16(hdr[56:]))
+		shentsize, shnum = uint64(bo.Uint16(hdr[58:])), uint64(bo.Uint16(hdr[60:]))
+	default:
+		return nil, fmt.Errorf("ELF class %d unknown", hdr[4])
+	}
+	machine := bo.Uint16(hdr[18:])
+	if p, err := platform.FromELF(hdr); err == nil {
+		r.Machine = p.Architecture
+	} else {
+		r.Machine = fmt.Sprintf("em%d", machine)
+	}
+	size := uint64(len(data))
+	if phnum > 0 && phentsize != wantPhent {
+		return nil, fmt.Errorf("e_phentsize %d, want %d", phentsize, wantPhent)
+	}
+	if phoff > size || phnum*wantPhent > size-phoff {
+		return nil, fmt.Errorf("program header table (offset %d, %d entries) runs past the end of the %d-byte file", phoff, phnum, size)
+	}
+	headers := []span{{0, int64(min(ehsize, size))}, {int64(phoff), int64(phoff + phnum*wantPhent)}}
+	if shnum > 0 && shoff > 0 && shoff <= size && shentsize > 0 && shnum*shentsize <= size-shoff {
+		headers = append(headers, span{int64(shoff), int64(shoff + shnum*shentsize)})
+	}
+	var code, dat []span
+	for i := uint64(0); i < phnum; i++ {
+		ph := data[phoff+i*wantPhent:]
+		var typ, flags uint32
+		var off, filesz, memsz uint64
+		if r.Class == "elf32" {
+			typ, off, filesz, memsz, flags = bo.Uint32(ph), uint64(bo.Uint32(ph[4:])), uint64(bo.Uint32(ph[16:])), uint64(bo.Uint32(ph[20:])), bo.Uint32(ph[24:])
+		} else {
+			typ, flags, off, filesz, memsz = bo.Uint32(ph), bo.Uint32(ph[4:]), bo.Uint64(ph[8:]), bo.Uint64(ph[32:]), bo.Uint64(ph[40:])
+		}
+		if typ != 1 { // PT_LOAD
+			continue
+		}
+		if memsz > filesz {
+			r.BSSBytes += int64(memsz - filesz)
+		}
+		// Linux tolerates p_filesz past the end of file; count what exists.
+		lo, hi := min(off, size), min(off+filesz, size)
+		if off+filesz < off {
+			hi = size
+		}
+		if flags&1 != 0 { // PF_X
+			code = append(code, span{int64(lo), int64(hi)})
+		} else {
+			dat = append(dat, span{int64(lo), int64(hi)})
+		}
+	}
+	// Each byte counts once, in the first class that covers it.
+	classes := [][]span{headers, code, dat}
+	counts := make([]int64, 3)
+	cuts := []int64{0, int64(size)}
+	for _, c := range classes {
+		for _, s := range c {
+			cuts = append(cuts, s.lo, s.hi)
+		}
+	}
+	sort.Slice(cuts, func(i, j int) bool { return cuts[i] < cuts[j] })
+	for i := 0; i+1 < len(cuts); i++ {
+		lo, hi := cuts[i], cuts[i+1]
+		if lo == hi {
+			continue
+		}
+	classify:
+		for ci, c := range classes {
+			for _, s := range c {
+				if s.lo <= lo && hi <= s.hi {
+					counts[ci] += hi - lo
+					break classify
+				}
+			}
+		}
+	}
+	r.HeaderBytes, r.CodeBytes, r.DataBytes = counts[0], counts[1], counts[2]
+	r.OtherBytes = r.FileBytes - r.HeaderBytes - r.CodeBytes - r.DataBytes
+	return r, nil
+}
+
+// MaxLayerTarBytes bounds the decompressed size of a measured layer.
+const MaxLayerTarBytes = 4 << 30
+
+// OfLayout measures a layout read by layout.Read.
+func OfLayout(l *layout.Layout) (any, error) {
+	if len(l.Index.Manifests) != 1 {
+		return nil, fmt.Errorf("index.json lists %d manifests, want one image or one index", len(l.Index.Manifests))
+	}
+	d := l.Index.Manifests[0]
+	switch d.MediaType {
+	case ocispec.MediaTypeImageManifest:
+		return ofImage(l, d)
+	case ocispec.MediaTypeImageIndex:
+		return ofIndex(l, d)
+	}
+	return nil, fmt.Errorf("index.json names a %q, want an OCI image manifest or index", d.MediaType)
+}
+
+func ofImage(l *layout.Layout, d ocispec.Descriptor) (*Image, error) {
+	var m ocispec.Manifest
+	if err := json.Unmarshal(l.Blobs[d.Digest], &m); err != nil {
+		return nil, fmt.Errorf("manifest %s: %w", d.Digest, err)
+	}
+	var cfg ocispec.Image
+	if err := json.Unmarshal(l.Blobs[m.Config.Digest], &cfg); err != nil {
+		return nil, fmt.Errorf("config %s: %w", m.Config.Digest, err)
+	}
+	r := &Image{
+		Kind:           "image",
+		Platform:       platform.String(cfg.Platform),
+		ManifestDigest: d.Digest,
+		ConfigBytes:    int64(len(l.Blobs[m.Config.Digest])),
+		ManifestBytes:  int64(len(l.Blobs[d.Digest])),
+		Layers:         []Layer{},
+	}
+	for _, ld := range m.Layers {
+		alg, err := compress.ByMediaType(ld.MediaType)
+		if err != nil {
+			return nil, fmt.Errorf("layer %s: %w", ld.Digest, err)
+		}
+		blob := l.Blobs[ld.Digest]
+		tb, err := compress.Decompress(alg, blob, MaxLayerTarBytes)
+		if err != nil {
+			return nil, fmt.Errorf("layer %s: %w", ld.Digest, err)
+		}
+		content, err := contentBytes(tb)
+		if err != nil {
+			return nil, fmt.Errorf("layer %s: %w", ld.Digest, err)
+		}
+		lr := Layer{Digest: ld.Digest, MediaType: ld.MediaType, ContentBytes: content, TarBytes: int64(len(tb)), LayerBytes: int64(len(blob))}
+		r.Layers = append(r.Layers, lr)
+		r.ContentBytes += lr.ContentBytes
+		r.TarBytes += lr.TarBytes
+		r.LayerBytes += lr.LayerBytes
+	}
+	r.TotalBlobBytes = r.ManifestBytes + r.ConfigBytes + r.LayerBytes
+	return r, nil
+}
+
+// contentBytes sums the sizes of the regular files in a layer tar.
+func contentBytes(tb []byte) (int64, error) {
+	tr := tar.NewReader(bytes.NewReader(tb))
+	var n int64
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return 0, fmt.Errorf("reading layer tar: %w", err)
+		}
+		if h.Typeflag == tar.TypeReg || h.Typeflag == tar.TypeRegA || h.Typeflag == tar.TypeCont { //nolint:staticcheck
+			n += h.Size
+		}
+	}
+}
+
+func ofIndex(l *layout.Layout, d ocispec.Descriptor) (*Index, error) {
+	var idx ocispec.Index
+	if err := json.Unmarshal(l.Blobs[d.Digest], &idx); err != nil {
+		return nil, fmt.Errorf("index %s: %w", d.Digest, err)
+	}
+	r := &Index{Kind: "index", IndexDigest: d.Digest, IndexBytes: int64(len(l.Blobs[d.Digest])), Images: []Image{}}
+	distinct := map[digest.Digest]int64{}
+	for _, md := range idx.Manifests {
+		if md.MediaType != ocispec.MediaTypeImageManifest {
+			return nil, fmt.Errorf("index %s lists a %q; nested indexes are not measured", d.Digest, md.MediaType)
+		}
+		im, err := ofImage(l, md)
+		if err != nil {
+			return nil, err
+		}
+		var m ocispec.Manifest
+		_ = json.Unmarshal(l.Blobs[md.Digest], &m) // parsed above already
+		distinct[md.Digest] = im.ManifestBytes
+		distinct[m.Config.Digest] = im.ConfigBytes
+		for _, ly := range im.Layers {
+			distinct[ly.Digest] = ly.LayerBytes
+		}
+		r.Images = append(r.Images, *im)
+		r.ContentBytes += im.ContentBytes
+		r.TarBytes += im.TarBytes
+		r.LayerBytes += im.LayerBytes
+		r.ConfigBytes += im.ConfigBytes
+		r.ManifestBytes += im.ManifestBytes
+	}
+	r.TotalBlobBytes = r.IndexBytes
+	for _, n := range distinct {
+		r.TotalBlobBytes += n
+	}
+	return r, nil
+}
+
+// WriteText prints a report for people.
+func WriteText(w io.Writer, report any) error {
+	var err error
+	p := func(format string, args ...any) {
+		if err == nil {
+			_, err = fmt.Fprintf(w, format, args...)
+		}
+	}
+	var image func(prefix string, im *Image)
+	image = func(prefix string, im *Image) {
+		p("%simage %s %s\n", prefix, im.Platform, im.ManifestDigest)
+		p("%s  content (files)  %8d\n", prefix, im.ContentBytes)
+		p("%s  layer tar        %8d\n", prefix, im.TarBytes)
+		p("%s  layer blob       %8d\n", prefix, im.LayerBytes)
+		p("%s  config           %8d\n", prefix, im.ConfigBytes)
+		p("%s  manifest         %8d\n", prefix, im.ManifestBytes)
+		p("%s  total blobs      %8d\n", prefix, im.TotalBlobBytes)
+	}
+	switch r := report.(type) {
+	case *ELF:
+		p("%s %s\n", r.Class, r.Machine)
+		p("  headers  %8d\n  code     %8d\n  data     %8d\n  other    %8d\n  file     %8d\n  bss      %8d (memory only)\n",
+			r.HeaderBytes, r.CodeBytes, r.DataBytes, r.OtherBytes, r.FileBytes, r.BSSBytes)
+	case *Image:
+		image("", r)
+	case *Index:
+		p("index %s\n  index            %8d\n", r.IndexDigest, r.IndexBytes)
+		for i := range r.Images {
+			image("  ", &r.Images[i])
+		}
+		p("  total blobs      %8d\n", r.TotalBlobBytes)
+	default:
+		return fmt.Errorf("unknown report %T", report)
+	}
+	return err
+}
