@@ -39,10 +39,13 @@ type Options struct {
 	Users map[string]string
 	// Dir is the storage root; a fresh t.TempDir() when empty.
 	Dir string
+	// Addr is the listen address; "127.0.0.1:0" (a random loopback port)
+	// when empty.
+	Addr string
 }
 
-// Registry is a running registry. Host is "127.0.0.1:PORT", the form image
-// references use.
+// Registry is a running registry. Host is "127.0.0.1:PORT" (or the Addr
+// asked for, with its port), the form image references use.
 type Registry struct {
 	Host string
 	Dir  string
@@ -142,7 +145,11 @@ func start(opts Options, tempDir func() string) (*Registry, error) {
 	}
 	app := handlers.NewApp(context.Background(), cfg)
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr := opts.Addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
 	}
@@ -234,9 +241,10 @@ func (r *Registry) Count(k Kind) int {
 }
 
 // Close stops the server; storage stays on disk until the test's TempDir goes.
+// It closes connections at once rather than waiting for them to go idle: a
+// client's abandoned TLS probe (clients try https before http) would otherwise
+// hold a graceful shutdown for five seconds.
 func (r *Registry) Close() {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	r.srv.Shutdown(ctx)
+	r.srv.Close()
 	r.app.Shutdown()
 }
