@@ -1,0 +1,544 @@
+// Package expr parses and evaluates NASM expressions. A value is a constant
+// plus a linear combination of symbols (for relocations) and registers (for
+// effective addresses), which is how nasm itself represents expressions.
+package expr
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/rules-tiny/rules_tiny/tools/asm/lex"
+)
+
+// Node is a parsed expression.
+type Node interface{ node() }
+
+type (
+	// Num is an integer or character constant.
+	Num struct{ V int64 }
+	// Ident is a name: a symbol, a register, or a local label (already
+	// qualified by the parser if Qualified is set).
+	Ident struct{ Name string }
+	// Here is `$`, SectStart is `$$`.
+	Here      struct{}
+	SectStart struct{}
+	// Unary is -x, +x, ~x, !x.
+	Unary struct {
+		Op string
+		X  Node
+	}
+	// Binary is x op y.
+	Binary struct {
+		Op   string
+		X, Y Node
+	}
+	// Cond is c ? a : b.
+	Cond struct{ C, A, B Node }
+)
+
+func (Num) node()       {}
+func (Ident) node()     {}
+func (Here) node()      {}
+func (SectStart) node() {}
+func (Unary) node()     {}
+func (Binary) node()    {}
+func (Cond) node()      {}
+
+// Error is a parse or evaluation error.
+type Error struct{ Msg string }
+
+func (e *Error) Error() string { return e.Msg }
+
+func errf(format string, args ...any) error { return &Error{fmt.Sprintf(format, args...)} }
+
+// Parser reads an expression from a token slice.
+type Parser struct {
+	toks []lex.Token
+	pos  int
+	// Name maps an identifier token to the name stored in the tree (the
+	// assembler qualifies local labels here); nil keeps the text.
+	Name func(t lex.Token) string
+	// Stop, if set, reports identifiers that end an expression (keywords
+	// such as `wrt` handled by the caller).
+	depth int
+}
+
+// Parse parses the longest expression starting at toks[start] and returns
+// it and the index of the first token after it.
+func Parse(toks []lex.Token, start int, name func(lex.Token) string) (Node, int, error) {
+	p := &Parser{toks: toks, pos: start, Name: name}
+	n, err := p.cond()
+	return n, p.pos, err
+}
+
+func (p *Parser) peek() *lex.Token {
+	if p.pos < len(p.toks) {
+		return &p.toks[p.pos]
+	}
+	return nil
+}
+
+func (p *Parser) isOp(ops ...string) (string, bool) {
+	t := p.peek()
+	if t == nil || t.Kind != lex.Op {
+		return "", false
+	}
+	for _, o := range ops {
+		if t.Text == o {
+			return o, true
+		}
+	}
+	return "", false
+}
+
+const maxDepth = 500
+
+func (p *Parser) cond() (Node, error) {
+	p.depth++
+	defer func() { p.depth-- }()
+	if p.depth > maxDepth {
+		return nil, errf("expression too deeply nested")
+	}
+	c, err := p.binary(0)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := p.isOp("?"); !ok {
+		return c, nil
+	}
+	p.pos++
+	a, err := p.cond()
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := p.isOp(":"); !ok {
+		return nil, errf("expecting `:' in conditional expression")
+	}
+	p.pos++
+	b, err := p.cond()
+	if err != nil {
+		return nil, err
+	}
+	return Cond{c, a, b}, nil
+}
+
+// levels lists binary operators from the loosest to the tightest binding,
+// following nasm's grammar.
+var levels = [][]string{
+	{"||"},
+	{"^^"},
+	{"&&"},
+	{"=", "==", "!=", "<>", "<", "<=", ">", ">=", "<=>"},
+	{"|"},
+	{"^"},
+	{"&"},
+	{"<<", ">>", "<<<", ">>>"},
+	{"+", "-"},
+	{"*", "/", "//", "%", "%%"},
+}
+
+func (p *Parser) binary(level int) (Node, error) {
+	if level == len(levels) {
+		return p.unary()
+	}
+	x, err := p.binary(level + 1)
+	if err != nil {
+		return nil, err
+	}
+	for {
+		op, ok := p.isOp(levels[level]...)
+		if !ok {
+			return x, nil
+		}
+		p.pos++
+		y, err := p.binary(level + 1)
+		if err != nil {
+			return nil, err
+		}
+		x = Binary{op, x, y}
+	}
+}
+
+func (p *Parser) unary() (Node, error) {
+	t := p.peek()
+	if t == nil {
+		return nil, errf("expression syntax error")
+	}
+	if op, ok := p.isOp("-", "+", "~", "!"); ok {
+		p.depth++
+		defer func() { p.depth-- }()
+		if p.depth > maxDepth {
+			return nil, errf("expression too deeply nested")
+		}
+		p.pos++
+		x, err := p.unary()
+		if err != nil {
+			return nil, err
+		}
+		return Unary{op, x}, nil
+	}
+	if t.Kind == lex.Ident && !t.Escaped && strings.EqualFold(t.Text, "seg") {
+		return nil, errf("SEG is not supported")
+	}
+	return p.primary()
+}
+
+func (p *Parser) primary() (Node, error) {
+	t := p.peek()
+	if t == nil {
+		return nil, errf("expression syntax error")
+	}
+	switch t.Kind {
+	case lex.Num:
+		p.pos++
+		return Num{t.Val}, nil
+	case lex.Str:
+		v, ok := lex.CharConst(t.Str)
+		if !ok {
+			return nil, errf("character constant too long")
+		}
+		p.pos++
+		return Num{v}, nil
+	case lex.Ident:
+		p.pos++
+		name := t.Text
+		if p.Name != nil {
+			name = p.Name(*t)
+		}
+		return Ident{name}, nil
+	case lex.Op:
+		switch t.Text {
+		case "$":
+			p.pos++
+			return Here{}, nil
+		case "$$":
+			p.pos++
+			return SectStart{}, nil
+		case "(":
+			p.pos++
+			n, err := p.cond()
+			if err != nil {
+				return nil, err
+			}
+			if _, ok := p.isOp(")"); !ok {
+				return nil, errf("expecting `)'")
+			}
+			p.pos++
+			return n, nil
+		}
+	case lex.PP:
+		return nil, errf("unexpected `%s' outside a macro", t.Text)
+	}
+	return nil, errf("expression syntax error")
+}
+
+// Term is a symbol with a coefficient.
+type Term struct {
+	Sym  string
+	Coef int64
+}
+
+// RegTerm is a register with a coefficient (scale).
+type RegTerm struct {
+	Reg  int
+	Coef int64
+}
+
+// Value is Const + sum(Terms) + sum(Regs). Unknown marks a value that
+// depends on a symbol whose address is not yet known (an early pass).
+type Value struct {
+	Const   int64
+	Terms   []Term
+	Regs    []RegTerm
+	Unknown bool
+}
+
+// Simple reports whether v is a plain number.
+func (v Value) Simple() bool { return len(v.Terms) == 0 && len(v.Regs) == 0 }
+
+// Const returns a known constant value.
+func Const(c int64) Value { return Value{Const: c} }
+
+// Env resolves names during evaluation.
+type Env interface {
+	// Lookup returns the value of a name (a register is a Value with one
+	// RegTerm). An undefined name in an early pass is Value{Unknown: true}.
+	Lookup(name string) (Value, error)
+	Here() (Value, error)
+	SectStart() (Value, error)
+}
+
+// Eval evaluates n in env.
+func Eval(n Node, env Env) (Value, error) {
+	switch n := n.(type) {
+	case Num:
+		return Value{Const: n.V}, nil
+	case Ident:
+		return env.Lookup(n.Name)
+	case Here:
+		return env.Here()
+	case SectStart:
+		return env.SectStart()
+	case Unary:
+		x, err := Eval(n.X, env)
+		if err != nil {
+			return x, err
+		}
+		switch n.Op {
+		case "+":
+			return x, nil
+		case "-":
+			return scale(x, -1), nil
+		}
+		if x.Unknown {
+			return Value{Unknown: true}, nil
+		}
+		if !x.Simple() {
+			return Value{}, errf("`%s' applied to a non-constant value", n.Op)
+		}
+		if n.Op == "~" {
+			return Value{Const: ^x.Const}, nil
+		}
+		return Value{Const: b2i(x.Const == 0)}, nil
+	case Binary:
+		x, err := Eval(n.X, env)
+		if err != nil {
+			return x, err
+		}
+		// nasm evaluates both sides; short-circuit would hide errors.
+		y, err := Eval(n.Y, env)
+		if err != nil {
+			return y, err
+		}
+		return binop(n.Op, x, y)
+	case Cond:
+		c, err := Eval(n.C, env)
+		if err != nil {
+			return c, err
+		}
+		a, err := Eval(n.A, env)
+		if err != nil {
+			return a, err
+		}
+		b, err := Eval(n.B, env)
+		if err != nil {
+			return b, err
+		}
+		if c.Unknown {
+			return Value{Unknown: true}, nil
+		}
+		if !c.Simple() {
+			return Value{}, errf("condition of `?:' is not a constant")
+		}
+		if c.Const != 0 {
+			return a, nil
+		}
+		return b, nil
+	}
+	return Value{}, errf("expression syntax error")
+}
+
+func b2i(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func scale(x Value, k int64) Value {
+	r := Value{Const: x.Const * k, Unknown: x.Unknown}
+	for _, t := range x.Terms {
+		if t.Coef*k != 0 {
+			r.Terms = append(r.Terms, Term{t.Sym, t.Coef * k})
+		}
+	}
+	for _, t := range x.Regs {
+		if t.Coef*k != 0 {
+			r.Regs = append(r.Regs, RegTerm{t.Reg, t.Coef * k})
+		}
+	}
+	return r
+}
+
+func add(x, y Value) Value {
+	r := Value{Const: x.Const + y.Const, Unknown: x.Unknown || y.Unknown}
+	r.Terms = append(r.Terms, x.Terms...)
+	for _, t := range y.Terms {
+		found := false
+		for i := range r.Terms {
+			if r.Terms[i].Sym == t.Sym {
+				r.Terms[i].Coef += t.Coef
+				found = true
+				break
+			}
+		}
+		if !found {
+			r.Terms = append(r.Terms, t)
+		}
+	}
+	r.Regs = append(r.Regs, x.Regs...)
+	for _, t := range y.Regs {
+		found := false
+		for i := range r.Regs {
+			if r.Regs[i].Reg == t.Reg {
+				r.Regs[i].Coef += t.Coef
+				found = true
+				break
+			}
+		}
+		if !found {
+			r.Regs = append(r.Regs, t)
+		}
+	}
+	// Drop cancelled terms (label - label in one section).
+	terms := r.Terms[:0]
+	for _, t := range r.Terms {
+		if t.Coef != 0 {
+			terms = append(terms, t)
+		}
+	}
+	r.Terms = terms
+	regs := r.Regs[:0]
+	for _, t := range r.Regs {
+		if t.Coef != 0 {
+			regs = append(regs, t)
+		}
+	}
+	r.Regs = regs
+	if len(r.Terms) == 0 {
+		r.Terms = nil
+	}
+	if len(r.Regs) == 0 {
+		r.Regs = nil
+	}
+	return r
+}
+
+func binop(op string, x, y Value) (Value, error) {
+	switch op {
+	case "+":
+		return add(x, y), nil
+	case "-":
+		return add(x, scale(y, -1)), nil
+	case "*":
+		if y.Simple() {
+			return scale(x, y.Const), nil
+		}
+		if x.Simple() {
+			return scale(y, x.Const), nil
+		}
+		if x.Unknown || y.Unknown {
+			return Value{Unknown: true}, nil
+		}
+		return Value{}, errf("attempt to multiply two non-constant values")
+	}
+	if x.Unknown || y.Unknown {
+		// Comparisons and the like need real values; early passes only need
+		// to know that the value is not final.
+		if (op == "/" || op == "//" || op == "%" || op == "%%") && y.Simple() && !y.Unknown && y.Const == 0 {
+			return Value{}, errf("division by zero")
+		}
+		return Value{Unknown: true}, nil
+	}
+	switch op {
+	case "=", "==", "!=", "<>", "<", "<=", ">", ">=", "<=>":
+		d := add(x, scale(y, -1))
+		if !d.Simple() {
+			return Value{}, errf("comparison of values in different sections or with externals")
+		}
+		a, b := x.Const, y.Const
+		switch op {
+		case "=", "==":
+			return Const(b2i(d.Const == 0)), nil
+		case "!=", "<>":
+			return Const(b2i(d.Const != 0)), nil
+		case "<":
+			return Const(b2i(a < b)), nil
+		case "<=":
+			return Const(b2i(a <= b)), nil
+		case ">":
+			return Const(b2i(a > b)), nil
+		case ">=":
+			return Const(b2i(a >= b)), nil
+		case "<=>":
+			switch {
+			case a < b:
+				return Const(-1), nil
+			case a > b:
+				return Const(1), nil
+			}
+			return Const(0), nil
+		}
+	}
+	if !x.Simple() || !y.Simple() {
+		return Value{}, errf("`%s' operator may only be applied to scalar values", op)
+	}
+	a, b := x.Const, y.Const
+	switch op {
+	case "||":
+		return Const(b2i(a != 0 || b != 0)), nil
+	case "^^":
+		return Const(b2i((a != 0) != (b != 0))), nil
+	case "&&":
+		return Const(b2i(a != 0 && b != 0)), nil
+	case "|":
+		return Const(a | b), nil
+	case "^":
+		return Const(a ^ b), nil
+	case "&":
+		return Const(a & b), nil
+	case "<<", "<<<":
+		if uint64(b) >= 64 {
+			return Const(0), nil
+		}
+		return Const(a << uint(b)), nil
+	case ">>":
+		if uint64(b) >= 64 {
+			return Const(0), nil
+		}
+		return Const(int64(uint64(a) >> uint(b))), nil
+	case ">>>":
+		if uint64(b) >= 64 {
+			if a < 0 {
+				return Const(-1), nil
+			}
+			return Const(0), nil
+		}
+		return Const(a >> uint(b)), nil
+	case "/", "//", "%", "%%":
+		if b == 0 {
+			return Value{}, errf("division by zero")
+		}
+		switch op {
+		case "/":
+			return Const(int64(uint64(a) / uint64(b))), nil
+		case "%":
+			return Const(int64(uint64(a) % uint64(b))), nil
+		case "//":
+			if b == -1 {
+				return Const(-a), nil
+			}
+			return Const(a / b), nil
+		case "%%":
+			if b == -1 {
+				return Const(0), nil
+			}
+			return Const(a % b), nil
+		}
+	}
+	return Value{}, errf("unknown operator `%s'", op)
+}
+
+// ConstEnv evaluates expressions that may only contain numbers (the
+// preprocessor's %if and %assign, nasm's "critical" expressions).
+type ConstEnv struct{}
+
+func (ConstEnv) Lookup(name string) (Value, error) {
+	return Value{}, errf("symbol `%s' not defined (expression must be constant)", name)
+}
+func (ConstEnv) Here() (Value, error) {
+	return Value{}, errf("`$' is not allowed in a constant expression")
+}
+func (ConstEnv) SectStart() (Value, error) {
+	return Value{}, errf("`$$' is not allowed in a constant expression")
+}

@@ -1,0 +1,462 @@
+// Package lex splits one line of NASM-syntax source into tokens and converts
+// NASM's numeric and string literals. It knows nothing about macros or
+// instructions; the preprocessor and the parser give tokens their meaning.
+package lex
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// Kind is the class of a token.
+type Kind uint8
+
+const (
+	Ident Kind = iota + 1 // a name: label, mnemonic, register, keyword
+	Num                   // an integer literal (Val)
+	Str                   // a quoted string (Str holds the decoded bytes)
+	Op                    // an operator or punctuation ("+", "<<", "[", ",", "$", "$$" ...)
+	PP                    // a preprocessor token starting with '%' ("%define", "%1", "%%x", "%{1}", "%+")
+)
+
+func (k Kind) String() string {
+	switch k {
+	case Ident:
+		return "identifier"
+	case Num:
+		return "number"
+	case Str:
+		return "string"
+	case Op:
+		return "operator"
+	case PP:
+		return "preprocessor token"
+	}
+	return "token"
+}
+
+// Token is one lexical element of a line.
+type Token struct {
+	Kind Kind
+	// Text is the token as written (for an identifier escaped with '$', the
+	// name without the '$').
+	Text string
+	Val  int64  // Num: the value (two's complement of the 64-bit pattern)
+	Str  string // Str: the decoded bytes
+	// Space reports whitespace before the token; the preprocessor needs it to
+	// rebuild text and to paste tokens.
+	Space bool
+	// Escaped marks an identifier written with a leading '$' (never a keyword).
+	Escaped bool
+}
+
+func (t Token) String() string {
+	sp := ""
+	if t.Space {
+		sp = " "
+	}
+	if t.Kind == Ident && t.Escaped {
+		return sp + "$" + t.Text
+	}
+	return sp + t.Text
+}
+
+// Is reports whether t is the operator or punctuation op.
+func (t Token) Is(op string) bool { return t.Kind == Op && t.Text == op }
+
+// Error is a lexical error; the caller adds the file and line.
+type Error struct{ Msg string }
+
+func (e *Error) Error() string { return e.Msg }
+
+func errf(format string, args ...any) error { return &Error{fmt.Sprintf(format, args...)} }
+
+// IsIdentStart reports whether c may begin an identifier.
+func IsIdentStart(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c == '.' || c == '?' || c == '@'
+}
+
+// IsIdentChar reports whether c may continue an identifier.
+func IsIdentChar(c byte) bool {
+	return IsIdentStart(c) || c >= '0' && c <= '9' || c == '$' || c == '#' || c == '~'
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// operators, longest first so that the first match is the longest.
+var operators = []string{
+	"<<<", ">>>", "<=>",
+	"<<", ">>", "<=", ">=", "==", "!=", "<>", "&&", "||", "^^", "//",
+	"+", "-", "*", "/", "(", ")", "[", "]", ",", ":", "~", "!", "&", "|", "^",
+	"<", ">", "=", "?", "{", "}",
+}
+
+// Line tokenizes one logical line (continuations already joined). Lexing
+// stops at a ';' comment outside strings.
+func Line(s string) ([]Token, error) {
+	var toks []Token
+	i := 0
+	for i < len(s) {
+		c := s[i]
+		space := false
+		for c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v' {
+			space = true
+			i++
+			if i == len(s) {
+				return toks, nil
+			}
+			c = s[i]
+		}
+		if len(toks) == 0 {
+			space = false
+		}
+		if c == ';' {
+			return toks, nil
+		}
+		start := i
+		switch {
+		case c == '\'' || c == '"' || c == '`':
+			str, n, err := String(s[i:])
+			if err != nil {
+				return toks, err
+			}
+			toks = append(toks, Token{Kind: Str, Text: s[i : i+n], Str: str, Space: space})
+			i += n
+		case isDigit(c) || c == '$' && i+1 < len(s) && isDigit(s[i+1]):
+			j := i + 1
+			for j < len(s) && (IsIdentChar(s[j]) || (s[j] == '+' || s[j] == '-') && isExponent(s[i:j])) {
+				j++
+			}
+			text := s[i:j]
+			v, err := Number(text)
+			if err != nil {
+				return toks, err
+			}
+			toks = append(toks, Token{Kind: Num, Text: text, Val: v, Space: space})
+			i = j
+		case c == '$':
+			if i+1 < len(s) && s[i+1] == '$' {
+				toks = append(toks, Token{Kind: Op, Text: "$$", Space: space})
+				i += 2
+			} else if i+1 < len(s) && IsIdentStart(s[i+1]) {
+				j := i + 1
+				for j < len(s) && IsIdentChar(s[j]) {
+					j++
+				}
+				toks = append(toks, Token{Kind: Ident, Text: s[i+1 : j], Space: space, Escaped: true})
+				i = j
+			} else {
+				toks = append(toks, Token{Kind: Op, Text: "$", Space: space})
+				i++
+			}
+		case c == '?' && (i+1 >= len(s) || !IsIdentChar(s[i+1])):
+			toks = append(toks, Token{Kind: Op, Text: "?", Space: space})
+			i++
+		case IsIdentStart(c):
+			j := i + 1
+			for j < len(s) && IsIdentChar(s[j]) {
+				j++
+			}
+			toks = append(toks, Token{Kind: Ident, Text: s[i:j], Space: space})
+			i = j
+		case c == '%':
+			n := ppToken(s[i:])
+			if n > 0 {
+				toks = append(toks, Token{Kind: PP, Text: s[i : i+n], Space: space})
+				i += n
+			} else if i+1 < len(s) && s[i+1] == '%' {
+				toks = append(toks, Token{Kind: Op, Text: "%%", Space: space})
+				i += 2
+			} else {
+				toks = append(toks, Token{Kind: Op, Text: "%", Space: space})
+				i++
+			}
+		default:
+			matched := false
+			for _, op := range operators {
+				if strings.HasPrefix(s[i:], op) {
+					toks = append(toks, Token{Kind: Op, Text: op, Space: space})
+					i += len(op)
+					matched = true
+					break
+				}
+			}
+			if !matched {
+				if c < 0x20 || c >= 0x7f {
+					if c >= 0x80 {
+						r, _ := utf8.DecodeRuneInString(s[i:])
+						if r != utf8.RuneError {
+							return toks, errf("unexpected character %q", r)
+						}
+					}
+					return toks, errf("unexpected byte 0x%02x", c)
+				}
+				return toks, errf("unexpected character %q", string(c))
+			}
+		}
+		_ = start
+	}
+	return toks, nil
+}
+
+// isExponent reports whether a number so far ends in a decimal exponent
+// marker, so that a following sign belongs to a floating-point literal.
+func isExponent(s string) bool {
+	if len(s) < 2 {
+		return false
+	}
+	last := s[len(s)-1]
+	if last != 'e' && last != 'E' {
+		return false
+	}
+	if strings.HasPrefix(s, "0x") || strings.HasPrefix(s, "0X") || s[0] == '$' {
+		return false
+	}
+	return strings.ContainsAny(s, ".")
+}
+
+// ppToken returns the length of a preprocessor token at the start of s
+// (which begins with '%'), or 0 if the '%' is an operator.
+func ppToken(s string) int {
+	if len(s) < 2 {
+		return 0
+	}
+	c := s[1]
+	switch {
+	case IsIdentStart(c) && c != '?' || c == '$' || c == '!':
+		j := 2
+		for j < len(s) && (IsIdentChar(s[j]) || s[j] == '$') {
+			j++
+		}
+		return j
+	case isDigit(c):
+		j := 2
+		for j < len(s) && isDigit(s[j]) {
+			j++
+		}
+		return j
+	case c == '-' || c == '+':
+		if c == '+' && (len(s) < 3 || !isDigit(s[2])) {
+			return 2 // %+ token pasting
+		}
+		if len(s) > 2 && isDigit(s[2]) {
+			j := 3
+			for j < len(s) && isDigit(s[j]) {
+				j++
+			}
+			return j
+		}
+		return 0
+	case c == '{':
+		j := strings.IndexByte(s, '}')
+		if j < 0 {
+			return 0
+		}
+		return j + 1
+	case c == '%':
+		if len(s) > 2 && IsIdentStart(s[2]) {
+			j := 3
+			for j < len(s) && IsIdentChar(s[j]) {
+				j++
+			}
+			return j
+		}
+		return 0
+	}
+	return 0
+}
+
+// String decodes the quoted string at the start of s and returns the bytes
+// and the number of source bytes consumed. Single and double quotes take
+// their contents literally; backquotes interpret C-style escapes.
+func String(s string) (string, int, error) {
+	q := s[0]
+	if q != '`' {
+		j := strings.IndexByte(s[1:], q)
+		if j < 0 {
+			return "", 0, errf("unterminated string")
+		}
+		return s[1 : 1+j], j + 2, nil
+	}
+	var b []byte
+	i := 1
+	for i < len(s) {
+		c := s[i]
+		if c == '`' {
+			return string(b), i + 1, nil
+		}
+		if c != '\\' {
+			b = append(b, c)
+			i++
+			continue
+		}
+		i++
+		if i >= len(s) {
+			break
+		}
+		c = s[i]
+		i++
+		switch c {
+		case '\'', '"', '`', '\\', '?':
+			b = append(b, c)
+		case 'a':
+			b = append(b, 7)
+		case 'b':
+			b = append(b, 8)
+		case 't':
+			b = append(b, 9)
+		case 'n':
+			b = append(b, 10)
+		case 'v':
+			b = append(b, 11)
+		case 'f':
+			b = append(b, 12)
+		case 'r':
+			b = append(b, 13)
+		case 'e':
+			b = append(b, 27)
+		case '0', '1', '2', '3', '4', '5', '6', '7':
+			v := int(c - '0')
+			for k := 0; k < 2 && i < len(s) && s[i] >= '0' && s[i] <= '7'; k++ {
+				v = v*8 + int(s[i]-'0')
+				i++
+			}
+			b = append(b, byte(v))
+		case 'x':
+			v, k := 0, 0
+			for ; k < 2 && i < len(s) && hexVal(s[i]) >= 0; k++ {
+				v = v*16 + hexVal(s[i])
+				i++
+			}
+			if k == 0 {
+				b = append(b, 'x') // nasm keeps a bare \x as 'x'
+			} else {
+				b = append(b, byte(v))
+			}
+		case 'u', 'U':
+			n := 4
+			if c == 'U' {
+				n = 8
+			}
+			v, k := 0, 0
+			for ; k < n && i < len(s) && hexVal(s[i]) >= 0; k++ {
+				v = v*16 + hexVal(s[i])
+				i++
+			}
+			if k == 0 || v > utf8.MaxRune {
+				return "", 0, errf("invalid unicode escape in backquoted string")
+			}
+			b = utf8.AppendRune(b, rune(v))
+		default:
+			b = append(b, c)
+		}
+	}
+	return "", 0, errf("unterminated string")
+}
+
+func hexVal(c byte) int {
+	switch {
+	case c >= '0' && c <= '9':
+		return int(c - '0')
+	case c >= 'a' && c <= 'f':
+		return int(c-'a') + 10
+	case c >= 'A' && c <= 'F':
+		return int(c-'A') + 10
+	}
+	return -1
+}
+
+func radixOf(c byte) int {
+	switch c {
+	case 'x', 'h':
+		return 16
+	case 'd', 't':
+		return 10
+	case 'o', 'q':
+		return 8
+	case 'b', 'y':
+		return 2
+	}
+	return 0
+}
+
+// Number converts a NASM integer literal: 0x.. / 0h.., ..h / ..x, $0..,
+// 0d../0t.., ..d/..t, 0o../0q.., ..o/..q, 0b../0y.., ..b/..y, decimal,
+// with '_' separators anywhere. Values wrap to 64 bits as in nasm.
+func Number(text string) (int64, error) {
+	s := strings.ToLower(strings.ReplaceAll(text, "_", ""))
+	if strings.HasPrefix(s, "$") {
+		if v, ok := parseRadix(s[1:], 16); ok {
+			return int64(v), nil
+		}
+		return 0, errf("invalid number `%s'", text)
+	}
+	if len(s) > 2 && s[0] == '0' {
+		if r := radixOf(s[1]); r != 0 {
+			if v, ok := parseRadix(s[2:], r); ok {
+				return int64(v), nil
+			}
+		}
+	}
+	if len(s) > 1 {
+		if r := radixOf(s[len(s)-1]); r != 0 {
+			if v, ok := parseRadix(s[:len(s)-1], r); ok {
+				return int64(v), nil
+			}
+		}
+	}
+	if v, ok := parseRadix(s, 10); ok {
+		return int64(v), nil
+	}
+	if strings.ContainsAny(s, ".") || strings.ContainsAny(s, "e") && !strings.HasPrefix(s, "0x") {
+		if _, err := strconv.ParseFloat(strings.TrimSuffix(s, "p"), 64); err == nil || strings.Contains(s, ".") {
+			return 0, errf("floating-point constant `%s' is not supported", text)
+		}
+	}
+	return 0, errf("invalid number `%s'", text)
+}
+
+func parseRadix(s string, radix int) (uint64, bool) {
+	if s == "" {
+		return 0, false
+	}
+	var v uint64
+	for i := 0; i < len(s); i++ {
+		d := hexVal(s[i])
+		if d < 0 || d >= radix {
+			return 0, false
+		}
+		v = v*uint64(radix) + uint64(d)
+	}
+	return v, true
+}
+
+// CharConst turns a string used as a number into its little-endian value
+// (nasm's character constants: 'ab' == 0x6261). At most 8 bytes count.
+func CharConst(s string) (int64, bool) {
+	if len(s) > 8 {
+		return 0, false
+	}
+	var v uint64
+	for i := len(s) - 1; i >= 0; i-- {
+		v = v<<8 | uint64(s[i])
+	}
+	return int64(v), true
+}
+
+// Join rebuilds source text from tokens, keeping recorded spacing.
+func Join(toks []Token) string {
+	var b strings.Builder
+	for i, t := range toks {
+		if i > 0 && t.Space {
+			b.WriteByte(' ')
+		}
+		if t.Kind == Ident && t.Escaped {
+			b.WriteByte('$')
+		}
+		b.WriteString(t.Text)
+	}
+	return b.String()
+}
