@@ -147,7 +147,7 @@ func Decompress(a Algorithm, data []byte, limit int64) ([]byte, error) {
 		defer zr.Close()
 		r = zr
 	case Zstd:
-		zr, err := zstd.NewReader(bytes.NewReader(data), zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(uint64(limit)+1))
+		zr, err := zstd.NewReader(bytes.NewReader(data), zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(uint64(max(limit+1, 1<<22))))
 		if err != nil {
 			return nil, err
 		}

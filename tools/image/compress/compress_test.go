@@ -1,0 +1,198 @@
+package compress
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/klauspost/compress/gzip"
+)
+
+// tinyTar is the shape of a tiny layer: one header, one data block, two
+// zero blocks.
+func tinyTar() []byte {
+	b := make([]byte, 2048)
+	copy(b, "hello")
+	copy(b[100:], "0000755\x00")
+	copy(b[257:], "ustar\x0000")
+	for i := 0; i < 127; i++ {
+		b[512+i] = byte(i * 7)
+	}
+	return b
+}
+
+func TestRoundTripEveryAlgorithm(t *testing.T) {
+	big := bytes.Repeat([]byte("rules_tiny "), 200000) // above the gzip level search limit
+	for _, a := range []Algorithm{Gzip, Zstd, None} {
+		for _, in := range [][]byte{{}, tinyTar(), big} {
+			out, err := Compress(a, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			back, err := Decompress(a, out, int64(len(in)))
+			if err != nil {
+				t.Fatalf("%s: %v", a, err)
+			}
+			if !bytes.Equal(back, in) {
+				t.Fatalf("%s: round trip changed %d bytes of input", a, len(in))
+			}
+		}
+	}
+}
+
+func TestGzipHeaderCarriesNothingOfTheHost(t *testing.T) {
+	out, err := Compress(Gzip, tinyTar())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// ID1 ID2 CM FLG MTIME(4) XFL OS: no FNAME/FCOMMENT/FEXTRA flags, mtime 0, OS 255.
+	if out[0] != 0x1f || out[1] != 0x8b || out[2] != 8 {
+		t.Fatalf("not gzip: % x", out[:3])
+	}
+	if out[3] != 0 {
+		t.Errorf("FLG = %#x, want 0 (no name, comment or extra field)", out[3])
+	}
+	if !bytes.Equal(out[4:8], []byte{0, 0, 0, 0}) {
+		t.Errorf("MTIME = % x, want zero", out[4:8])
+	}
+	if out[9] != 255 {
+		t.Errorf("OS = %d, want 255", out[9])
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if zr.Name != "" || zr.Comment != "" || !zr.ModTime.IsZero() {
+		t.Errorf("header %+v", zr.Header)
+	}
+}
+
+func TestGzipKeepsTheSmallestLevel(t *testing.T) {
+	in := tinyTar()
+	out, _ := Compress(Gzip, in)
+	for l := 1; l <= 9; l++ {
+		o, err := gzipLevel(in, l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(o) < len(out) {
+			t.Errorf("level %d gives %d bytes, Compress gave %d", l, len(o), len(out))
+		}
+	}
+	t.Logf("tiny layer: tar %d -> gzip %d", len(in), len(out))
+}
+
+// The digests below pin the compressors' output for fixed input. They move
+// only if klauspost/compress (pinned in go.sum) or our settings change, and
+// then every image digest moves too: update them deliberately.
+func TestCompressedBytesArePinned(t *testing.T) {
+	want := map[Algorithm]string{
+		Gzip: "", Zstd: "", None: "",
+	}
+	pinned := readPins(t)
+	for a := range want {
+		out, err := Compress(a, tinyTar())
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := fmt.Sprintf("%x %d", sha256.Sum256(out), len(out))
+		if pinned[a] == "" {
+			t.Fatalf("no pin for %s in testdata/pins.txt; it would be: %s %s", a, a, got)
+		}
+		if got != pinned[a] {
+			t.Errorf("%s output is %s, pinned %s", a, got, pinned[a])
+		}
+	}
+}
+
+func readPins(t *testing.T) map[Algorithm]string {
+	b, err := os.ReadFile("testdata/pins.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[Algorithm]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 3 {
+			m[Algorithm(f[0])] = f[1] + " " + f[2]
+		}
+	}
+	return m
+}
+
+// The command-line gzip and zstd decompress our output: independent decoders.
+func TestSystemDecodersReadOurOutput(t *testing.T) {
+	for _, tc := range []struct {
+		a    Algorithm
+		tool string
+	}{{Gzip, "gzip"}, {Zstd, "zstd"}} {
+		if _, err := exec.LookPath(tc.tool); err != nil {
+			t.Logf("%s not installed: skipping its cross-check", tc.tool)
+			continue
+		}
+		out, _ := Compress(tc.a, tinyTar())
+		p := filepath.Join(t.TempDir(), "blob")
+		os.WriteFile(p, out, 0o644)
+		got, err := exec.Command(tc.tool, "-d", "-c", p).Output()
+		if err != nil {
+			t.Fatalf("%s -d: %v", tc.tool, err)
+		}
+		if !bytes.Equal(got, tinyTar()) {
+			t.Fatalf("%s -d gives different bytes", tc.tool)
+		}
+	}
+}
+
+func TestParseAndMediaTypes(t *testing.T) {
+	for s, mt := range map[string]string{
+		"gzip": "application/vnd.oci.image.layer.v1.tar+gzip",
+		"zstd": "application/vnd.oci.image.layer.v1.tar+zstd",
+		"none": "application/vnd.oci.image.layer.v1.tar",
+	} {
+		a, err := Parse(s)
+		if err != nil || a.MediaType() != mt {
+			t.Errorf("Parse(%q) = %v, %v; media type %q", s, a, err, a.MediaType())
+		}
+		if b, err := ByMediaType(mt); err != nil || b != a {
+			t.Errorf("ByMediaType(%q) = %v, %v", mt, b, err)
+		}
+	}
+	for _, bad := range []string{"", "GZIP", "xz", "gzip "} {
+		if _, err := Parse(bad); err == nil {
+			t.Errorf("Parse(%q) accepted", bad)
+		}
+	}
+}
+
+func TestDecompressBoundsOutput(t *testing.T) {
+	in := make([]byte, 1<<20)
+	for _, a := range []Algorithm{Gzip, Zstd, None} {
+		out, _ := Compress(a, in)
+		if _, err := Decompress(a, out, 1000); err == nil {
+			t.Errorf("%s: 1 MiB decompressed under a 1000-byte limit", a)
+		}
+	}
+}
+
+func FuzzDecompress(f *testing.F) {
+	for _, a := range []Algorithm{Gzip, Zstd} {
+		out, _ := Compress(a, tinyTar())
+		f.Add(string(a), out)
+	}
+	f.Add("gzip", []byte{0x1f, 0x8b, 8, 0})
+	f.Fuzz(func(t *testing.T, alg string, data []byte) {
+		a, err := Parse(alg)
+		if err != nil {
+			return
+		}
+		out, err := Decompress(a, data, 1<<20)
+		if err == nil && len(out) > 1<<20 {
+			t.Fatalf("limit exceeded: %d", len(out))
+		}
+	})
+}
