@@ -90,6 +90,7 @@ func (l *tinyLang) GenerateRules(args language.GenerateArgs) language.GenerateRe
 	var hdrFiles []string
 	isBin := map[string]bool{}
 	genBins := map[string]bool{} // names of asm_binary rules generated now
+	usedAsSrc := map[string]bool{}
 	for _, name := range names {
 		info := infos[name]
 		if info == nil {
@@ -142,6 +143,9 @@ func (l *tinyLang) GenerateRules(args language.GenerateArgs) language.GenerateRe
 		if tc.compact {
 			r.SetAttr("compact", true)
 		}
+		for _, s := range srcs {
+			usedAsSrc[s] = true
+		}
 		res.Gen = append(res.Gen, r)
 		res.Imports = append(res.Imports, &binImports{pkg: args.Rel, srcs: srcs, files: files})
 
@@ -166,6 +170,15 @@ func (l *tinyLang) GenerateRules(args language.GenerateArgs) language.GenerateRe
 		}
 	}
 
+	// A file that is a source of a program is not an include file, even if
+	// it defines no entry itself (a second source added by the user).
+	var onlyHdrs []string
+	for _, h := range hdrFiles {
+		if !usedAsSrc[h] {
+			onlyHdrs = append(onlyHdrs, h)
+		}
+	}
+	hdrFiles = onlyHdrs
 	if len(hdrFiles) > 0 {
 		g := rule.NewRule(kindGroup, hdrsName)
 		g.SetAttr("srcs", hdrFiles)

@@ -153,6 +153,11 @@ func (l *tinyLang) Resolve(c *config.Config, ix *resolve.RuleIndex, rc *repo.Rem
 		r.SetAttr("hdrs", list)
 	}
 	if len(includes) > 0 {
+		for i, d := range includes {
+			if d == "" {
+				includes[i] = "." // the repository root
+			}
+		}
 		// Search order matters to the assembler: keep it.
 		r.SetAttr("includes", rule.UnsortedStrings(includes))
 	}

@@ -1,0 +1,2 @@
+; no entry here
+puts: ret

@@ -1,0 +1,4 @@
+global main
+main:
+ mov eax, 60
+ syscall

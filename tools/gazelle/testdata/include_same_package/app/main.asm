@@ -1,0 +1,3 @@
+%include "sys.inc"
+global _start
+_start: EXIT 0

@@ -1,0 +1,6 @@
+%include "vendor/sys.inc"
+global _start
+_start:
+    mov eax, 60
+    xor edi, edi
+    syscall

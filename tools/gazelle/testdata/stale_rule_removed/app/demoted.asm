@@ -1,0 +1,2 @@
+; used to define _start, now a helper
+helper: ret
