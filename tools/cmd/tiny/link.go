@@ -1,0 +1,113 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+
+	"github.com/rules-tiny/rules_tiny/tools/elf"
+	"github.com/rules-tiny/rules_tiny/tools/internal/atomicfile"
+	"github.com/rules-tiny/rules_tiny/tools/link"
+	"github.com/rules-tiny/rules_tiny/tools/obj"
+)
+
+func init() {
+	register("link", "link ELF relocatable objects into a minimal static executable", runLink)
+}
+
+// parseInterspersed parses flags that may appear before, between or after
+// the positional arguments (like ld and nasm), returning the positionals.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// linkFlags are the layout flags shared by tiny link and tiny build.
+type linkFlags struct {
+	entry       string
+	wx, compact bool
+	base        string
+}
+
+func (lf *linkFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&lf.entry, "entry", "_start", "entry symbol")
+	fs.BoolVar(&lf.wx, "wx", false, "keep writable data out of executable pages (one more program header)")
+	fs.BoolVar(&lf.compact, "compact", false, "overlap headers and use fields the kernel ignores (smallest output)")
+	fs.StringVar(&lf.base, "base", "", fmt.Sprintf("load address (default %#x)", link.DefaultBase))
+}
+
+func (lf *linkFlags) options() (link.Options, error) {
+	o := link.Options{Entry: lf.entry, WX: lf.wx, Compact: lf.compact}
+	if lf.base != "" {
+		b, err := strconv.ParseUint(lf.base, 0, 64)
+		if err != nil {
+			return o, fmt.Errorf("bad --base %q: %v", lf.base, err)
+		}
+		o.Base = b
+	}
+	if lf.wx && lf.compact {
+		return o, fmt.Errorf("--wx and --compact cannot be combined (the compact layout has one segment)")
+	}
+	return o, nil
+}
+
+func runLink(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("tiny link", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("o", "a.out", "output executable")
+	var lf linkFlags
+	lf.register(fs)
+	inputs, err := parseInterspersed(fs, args)
+	if err != nil {
+		return 2
+	}
+	if len(inputs) == 0 {
+		fmt.Fprintln(stderr, "tiny link: no input objects")
+		return 2
+	}
+	opts, err := lf.options()
+	if err != nil {
+		fmt.Fprintf(stderr, "tiny link: %v\n", err)
+		return 2
+	}
+	var files []*obj.File
+	for _, in := range inputs {
+		data, err := os.ReadFile(in)
+		if err != nil {
+			fmt.Fprintf(stderr, "tiny link: %v\n", err)
+			return 1
+		}
+		f, err := elf.ReadObject(data, in)
+		if err != nil {
+			fmt.Fprintf(stderr, "tiny link: %v\n", err)
+			return 1
+		}
+		files = append(files, f)
+	}
+	return linkAndWrite(files, opts, *out, "tiny link", stderr)
+}
+
+func linkAndWrite(files []*obj.File, opts link.Options, out, who string, stderr io.Writer) int {
+	exe, err := link.Link(files, opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", who, err)
+		return 1
+	}
+	if err := atomicfile.WriteFile(out, exe, 0o755); err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", who, err)
+		return 1
+	}
+	return 0
+}
