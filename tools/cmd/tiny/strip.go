@@ -1,0 +1,48 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/rules-tiny/rules_tiny/tools/internal/atomicfile"
+	"github.com/rules-tiny/rules_tiny/tools/strip"
+)
+
+func init() {
+	register("strip", "drop everything the loader does not map from a static ELF executable", runStrip)
+}
+
+func runStrip(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("tiny strip", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("o", "", "output file (default: replace IN)")
+	inputs, err := parseInterspersed(fs, args)
+	if err != nil {
+		return 2
+	}
+	if len(inputs) != 1 {
+		fmt.Fprintln(stderr, "usage: tiny strip [-o OUT] IN")
+		return 2
+	}
+	in := inputs[0]
+	if *out == "" {
+		*out = in
+	}
+	data, err := os.ReadFile(in)
+	if err != nil {
+		fmt.Fprintf(stderr, "tiny strip: %v\n", err)
+		return 1
+	}
+	res, err := strip.Strip(data)
+	if err != nil {
+		fmt.Fprintf(stderr, "tiny strip: %s: %v\n", in, err)
+		return 1
+	}
+	if err := atomicfile.WriteFile(*out, res, 0o755); err != nil {
+		fmt.Fprintf(stderr, "tiny strip: %v\n", err)
+		return 1
+	}
+	return 0
+}
