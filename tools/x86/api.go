@@ -1,0 +1,181 @@
+package x86
+
+import (
+	"errors"
+	"strings"
+)
+
+// IsMnemonic reports whether name (any case) is an x86 instruction mnemonic:
+// one Encode supports, or one it knows and rejects with "instruction not
+// supported: <name>" (SSE, AVX, x87, system instructions...). The front end
+// uses it to tell an instruction from a label written without a colon.
+func IsMnemonic(name string) bool {
+	n := strings.ToLower(name)
+	if _, ok := formsByMn[n]; ok {
+		return true
+	}
+	return otherMnemonics[n]
+}
+
+// Supported reports whether Encode has forms for the mnemonic.
+func Supported(name string) bool {
+	_, ok := formsByMn[strings.ToLower(name)]
+	return ok
+}
+
+var prefixNames = map[string]Prefix{
+	"lock": PrefixLock, "rep": PrefixRep, "repe": PrefixRepe, "repz": PrefixRepe,
+	"repne": PrefixRepne, "repnz": PrefixRepne,
+	"o16": PrefixO16, "o32": PrefixO32, "o64": PrefixO64,
+	"a16": PrefixA16, "a32": PrefixA32, "a64": PrefixA64,
+	"cs": PrefixCS, "ds": PrefixDS, "es": PrefixES, "ss": PrefixSS, "fs": PrefixFS, "gs": PrefixGS,
+}
+
+// LookupPrefix finds an instruction prefix written before a mnemonic (any
+// case): lock, rep, repe/repz, repne/repnz, o16/o32/o64, a16/a32/a64, and the
+// segment registers cs/ds/es/ss/fs/gs used as prefixes (`es movsb`).
+func LookupPrefix(name string) (Prefix, bool) {
+	p, ok := prefixNames[strings.ToLower(name)]
+	return p, ok
+}
+
+// RegTerm is one register term of a parsed effective address: Reg*Mul.
+// Terms are given in source order. Scaled is true when the source multiplied
+// this register (`eax*1`, `2*ebx`): nasm takes the first register of the
+// address as the preferred base unless the source scaled it.
+type RegTerm struct {
+	Reg    Reg
+	Mul    int64
+	Scaled bool
+}
+
+// MakeMem turns a parsed effective address (register terms in source order
+// plus the displacement) into a memory operand with Base/Index/Scale chosen
+// exactly as nasm chooses them: repeated registers are summed ([eax+eax] is
+// eax*2), eax*2 becomes eax+eax*1 and eax*3/5/9 become eax+eax*2/4/8 (unless
+// nosplit, nasm's `nosplit` keyword), esp moves to the base, and a scaled
+// first register is kept out of the base ([eax*1+ebx] has base ebx).
+// Impossible addresses return nasm's "invalid effective address" error.
+// The caller fills in Seg, Size, Rel, Abs and DispSize afterwards.
+func MakeMem(terms []RegTerm, disp Value, nosplit bool) (Operand, error) {
+	op := Operand{Kind: OpMem, Disp: disp}
+	type term struct {
+		r Reg
+		v int64
+	}
+	var vec []term
+	for _, t := range terms {
+		if !t.Reg.Valid() {
+			return op, errors.New(msgBadEA)
+		}
+		found := false
+		for k := range vec {
+			if vec[k].r == t.Reg {
+				vec[k].v += t.Mul
+				found = true
+			}
+		}
+		if !found {
+			vec = append(vec, term{t.Reg, t.Mul})
+		}
+	}
+	// nasm's hint: the first register written is the base unless scaled.
+	hint, hintNotBase := RegNone, false
+	if len(terms) > 0 {
+		hint = terms[0].Reg
+		for _, t := range terms {
+			if t.Reg == hint && t.Scaled {
+				hintNotBase = true
+			}
+		}
+	}
+	b, i := RegNone, RegNone
+	s := int64(0)
+	for _, t := range vec {
+		if t.v == 0 {
+			continue
+		}
+		isGPR := t.r.Class() == ClassGPR || t.r.Class() == ClassIP
+		switch {
+		case isGPR && t.v == 1 && b == RegNone:
+			b = t.r
+		case i == RegNone:
+			i, s = t.r, t.v
+		case b == RegNone:
+			return op, errors.New(msgBadEA + ": two index registers")
+		case !isGPR:
+			return op, errors.New(msgBadEA + ": impossible register")
+		default:
+			return op, errors.New(msgBadEA + ": too many registers")
+		}
+	}
+	if b != RegNone && b.Class() == ClassIP {
+		if i != RegNone {
+			return op, errors.New(msgBadEA)
+		}
+		op.Base = b
+		return op, nil
+	}
+	if b != RegNone && b.Class() != ClassGPR || i != RegNone && i.Class() != ClassGPR {
+		return op, errors.New(msgBadEA)
+	}
+	if b != RegNone && b.Size() == 1 || i != RegNone && i.Size() == 1 {
+		return op, errors.New(msgBadEA)
+	}
+	size := 0
+	for _, r := range []Reg{b, i} {
+		if r != RegNone {
+			if size != 0 && size != r.Size() {
+				return op, errors.New(msgAddrSizes)
+			}
+			size = r.Size()
+		}
+	}
+	if size == 2 {
+		// 16-bit addressing: nasm's checks, in the encoder's canonical order.
+		if i != RegNone && s != 1 {
+			return op, errors.New(msgBadEA)
+		}
+		op.Base, op.Index = b, i
+		if i != RegNone {
+			op.Scale = 1
+		}
+		if b == RegNone && i != RegNone {
+			op.Base, op.Index = i, RegNone
+			op.Scale = 0
+		}
+		return op, nil
+	}
+	if b == RegNone && i == RegNone {
+		return op, nil
+	}
+	hb := hint
+	notBase, makeBase := hintNotBase, !hintNotBase
+	// Swap if the hint says so.
+	if s == 1 && b != i && b != RegNone && i != RegNone &&
+		(hb == b && notBase || hb == i && makeBase) {
+		b, i = i, b
+	}
+	if b == i && b != RegNone { // eax+2*eax is 3*eax
+		b = RegNone
+		s++
+	}
+	if b == RegNone && s == 1 && !(hb == i && notBase) {
+		b, i = i, RegNone
+	}
+	if b == RegNone && i != RegNone && (s == 2 && i.Num() != 4 && !nosplit || s == 3 || s == 5 || s == 9) {
+		b = i
+		s--
+	}
+	if s == 1 && i != RegNone && i.Num() == 4 {
+		b, i = i, b
+	}
+	if i != RegNone && (i.Num() == 4 || s != 1 && s != 2 && s != 4 && s != 8) {
+		return op, errors.New(msgBadEA)
+	}
+	op.Base, op.Index = b, i
+	if i != RegNone {
+		op.Scale = int(s)
+	}
+	return op, nil
+}

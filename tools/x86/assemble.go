@@ -1,0 +1,469 @@
+package x86
+
+import (
+	"errors"
+
+	"github.com/rules-tiny/rules_tiny/tools/obj"
+)
+
+// field is an immediate, displacement or relative field waiting for its value.
+type field struct {
+	off, size int
+	v         Value
+	kind      obj.RelocKind
+	rel       bool // PC-relative (branch target or RIP-relative displacement)
+	short     bool // rel8 field: range checked
+	branch    bool // branch target (for the out-of-range message)
+}
+
+func defaultAddr(mode int) int {
+	if mode == 16 {
+		return 16
+	}
+	return mode
+}
+
+// addrSize works out the address size a memory operand needs.
+func (e *encoder) addrSize(o *Operand) (int, error) {
+	want := 0
+	for _, r := range []Reg{o.Base, o.Index} {
+		if r == RegNone {
+			continue
+		}
+		s := r.Size() * 8
+		if want != 0 && want != s {
+			return 0, errors.New(msgAddrSizes)
+		}
+		want = s
+	}
+	if want == 0 && e.mode != 64 && (o.DispSize == 2 || o.DispSize == 4) {
+		want = o.DispSize * 8
+	}
+	if want == 0 && e.mode == 64 && o.DispSize == 2 {
+		return 0, errors.New(msgAddrSizes)
+	}
+	if e.pfx.a != 0 {
+		if want != 0 && want != e.pfx.a {
+			return 0, errors.New(msgAddrSizes)
+		}
+		want = e.pfx.a
+	}
+	if want == 0 {
+		want = defaultAddr(e.mode)
+	}
+	if e.mode == 64 && want == 16 || e.mode != 64 && want == 64 {
+		return 0, errors.New(msgAddrSizes)
+	}
+	return want, nil
+}
+
+func (e *encoder) assemble(f *form, osz int, c *candidate) error {
+	var regOp, rmOp, plusOp *Operand
+	var immArgs []int
+	for k, a := range f.args {
+		o := &e.ops[k]
+		switch {
+		case isRMArg(a):
+			rmOp = o
+		case isRegArg(a):
+			regOp = o
+		case a == aR8op || a == aR16op || a == aR32op || a == aR64op:
+			plusOp = o
+		case isImmArg(a):
+			immArgs = append(immArgs, k)
+		}
+	}
+	if len(immArgs) != len(f.imm) {
+		return errors.New(msgInvalid)
+	}
+	if e.mode == 64 && e.mn == "xchg" && plusOp != nil && f.osz == 32 && plusOp.Reg.Num() == 0 {
+		// 90 is nop in long mode; nasm encodes xchg eax,eax with ModRM.
+		return errors.New(msgInvalid)
+	}
+
+	// Address size.
+	asz := defaultAddr(e.mode)
+	var memOp *Operand
+	if rmOp != nil && rmOp.Kind == OpMem {
+		memOp = rmOp
+	}
+	for _, k := range immArgs {
+		if e.ops[k].Kind == OpMem {
+			memOp = &e.ops[k]
+		}
+	}
+	if memOp != nil {
+		s, err := e.addrSize(memOp)
+		if err != nil {
+			return err
+		}
+		asz = s
+	} else if e.pfx.a != 0 {
+		asz = e.pfx.a
+	}
+	if f.asz != 0 {
+		if e.pfx.a != 0 && e.pfx.a != int(f.asz) {
+			return errors.New(msgInvalid)
+		}
+		asz = int(f.asz)
+	}
+
+	// Operand size.
+	need66 := f.osz == 16 && e.mode != 16 || f.osz == 32 && e.mode == 16
+	rexW := f.osz == 64
+	switch e.pfx.o {
+	case 16:
+		if e.mode != 16 {
+			need66 = true
+		}
+	case 32:
+		if e.mode == 16 {
+			need66 = true
+		}
+	case 64:
+		rexW = true
+	}
+
+	// REX.
+	rex := byte(0)
+	needRex := false
+	high := false
+	for _, o := range e.ops {
+		if o.Kind == OpReg && o.Reg.Class() == ClassGPR && o.Reg.Size() == 1 {
+			if o.Reg.NeedsREX() {
+				needRex = true
+			}
+			if o.Reg.IsHighByte() {
+				high = true
+			}
+		}
+	}
+	if rexW {
+		rex |= 8
+	}
+	regField := 0
+	switch {
+	case f.ext >= 0 && f.ext <= 7:
+		regField = int(f.ext)
+	case f.ext == 8 && regOp != nil:
+		regField = regOp.Reg.Num()
+		if regOp.Reg.Class() == ClassSeg && regField > 5 {
+			return errors.New(msgInvalid)
+		}
+	case f.ext == 8:
+		return errors.New(msgInvalid)
+	}
+	if regField >= 8 {
+		rex |= 4
+	}
+	if plusOp != nil && plusOp.Reg.Num() >= 8 {
+		rex |= 1
+	}
+	var ea eaResult
+	if f.ext >= 0 {
+		if rmOp == nil {
+			return errors.New(msgInvalid)
+		}
+		if rmOp.Kind == OpReg {
+			n := rmOp.Reg.Num()
+			if n >= 8 {
+				rex |= 1
+			}
+			ea.modrm = 0xC0 | byte(regField&7)<<3 | byte(n&7)
+		} else {
+			var err error
+			ea, err = e.encodeEA(rmOp, regField, asz)
+			if err != nil {
+				return err
+			}
+			if ea.rexX {
+				rex |= 2
+			}
+			if ea.rexB {
+				rex |= 1
+			}
+		}
+	}
+	if rex != 0 || needRex {
+		if e.mode != 64 {
+			return errors.New(msgNon64)
+		}
+		if high {
+			return errors.New(msgHighREX)
+		}
+		rex |= 0x40
+	}
+
+	// Bytes.
+	b := make([]byte, 0, 16)
+	b = append(b, e.pfx.group1...)
+	if e.pfx.seg != 0 {
+		b = append(b, e.pfx.seg)
+	}
+	if need66 {
+		b = append(b, 0x66)
+	}
+	if asz != defaultAddr(e.mode) {
+		b = append(b, 0x67)
+	}
+	if rex != 0 {
+		b = append(b, rex)
+	}
+	b = append(b, f.opc...)
+	if plusOp != nil {
+		b[len(b)-1] += byte(plusOp.Reg.Num() & 7)
+	}
+	var fields []field
+	if f.ext >= 0 {
+		b = append(b, ea.modrm)
+		if ea.hasSIB {
+			b = append(b, ea.sib)
+		}
+		if ea.dispSize > 0 {
+			fl := field{off: len(b), size: ea.dispSize, v: ea.disp, kind: ea.kind, rel: ea.rip}
+			fields = append(fields, fl)
+			b = append(b, make([]byte, ea.dispSize)...)
+		}
+	}
+	for i, k := range f.imm {
+		o := &e.ops[immArgs[i]]
+		fl := field{off: len(b), v: o.Imm, kind: obj.RelocAbs}
+		switch k {
+		case imm_ib:
+			fl.size = 1
+		case imm_iw:
+			fl.size = 2
+		case imm_id:
+			fl.size = 4
+			if e.mode == 64 && (f.osz == 64 || f.d64) {
+				fl.kind = obj.RelocAbsSigned
+			}
+		case imm_io:
+			fl.size = 8
+		case imm_cb, imm_cw, imm_cd:
+			fl.size = map[immKind]int{imm_cb: 1, imm_cw: 2, imm_cd: 4}[k]
+			fl.rel, fl.branch, fl.kind = true, true, obj.RelocPCRel
+			fl.short = k == imm_cb
+			if fl.short && o.Near || !fl.short && o.Short {
+				return errors.New(msgInvalid)
+			}
+			local := o.Imm.Sym == e.inst.PC.Sym
+			if fl.short && !local && !o.Short {
+				// nasm reaches other sections and externals with near jumps.
+				return errors.New(msgInvalid)
+			}
+		case imm_cm:
+			fl.size = asz / 8
+			fl.v = o.Disp
+		default:
+			return errors.New(msgInvalid)
+		}
+		fields = append(fields, fl)
+		b = append(b, make([]byte, fl.size)...)
+	}
+	return e.fill(b, fields, c)
+}
+
+// fill writes each field's value, or records a Fixup for it.
+func (e *encoder) fill(b []byte, fields []field, c *candidate) error {
+	end := len(b)
+	for _, fl := range fields {
+		v := fl.v
+		if fl.rel {
+			if v.Sym == e.inst.PC.Sym {
+				val := int64(0)
+				if v.Known && e.inst.PC.Known {
+					val = v.Off - (e.inst.PC.Off + int64(end))
+				}
+				if fl.short && (val < -128 || val > 127) {
+					if fl.branch {
+						return &RangeError{Msg: msgShortRange}
+					}
+				}
+				put(b[fl.off:], fl.size, val)
+				continue
+			}
+			c.fix = append(c.fix, Fixup{Offset: fl.off, Size: fl.size, Kind: obj.RelocPCRel, Sym: v.Sym, Addend: v.Off - int64(end-fl.off)})
+			continue
+		}
+		if v.Sym != "" {
+			c.fix = append(c.fix, Fixup{Offset: fl.off, Size: fl.size, Kind: fl.kind, Sym: v.Sym, Addend: v.Off})
+			continue
+		}
+		put(b[fl.off:], fl.size, v.Off)
+	}
+	c.bytes = b
+	return nil
+}
+
+func put(b []byte, size int, v int64) {
+	for i := 0; i < size; i++ {
+		b[i] = byte(v >> (8 * i))
+	}
+}
+
+type eaResult struct {
+	modrm, sib byte
+	hasSIB     bool
+	dispSize   int
+	disp       Value
+	kind       obj.RelocKind
+	rip        bool
+	rexX, rexB bool
+}
+
+// encodeEA encodes a memory operand the way nasm's process_ea does.
+func (e *encoder) encodeEA(o *Operand, reg, asz int) (eaResult, error) {
+	r := eaResult{disp: o.Disp, kind: obj.RelocAbs}
+	rf := byte(reg&7) << 3
+	off := o.Disp.Off
+	simple := o.Disp.Sym == "" && o.Disp.Known
+	if o.DispSize == 8 || (o.DispSize == 2) != (asz == 16) && o.DispSize != 0 && o.DispSize != 1 {
+		if o.Base != RegNone || o.Index != RegNone {
+			return r, errors.New(msgBadEA)
+		}
+	}
+	if asz == 16 {
+		return e.encodeEA16(o, rf)
+	}
+	base, index := o.Base, o.Index
+	if base == RegNone && index == RegNone {
+		if e.mode == 64 && o.Rel && !o.Abs && !simple {
+			r.modrm = rf | 5
+			r.dispSize = 4
+			r.rip = true
+			r.kind = obj.RelocPCRel
+			return r, nil
+		}
+		if e.mode == 64 {
+			r.modrm = rf | 4
+			r.sib = 0x25
+			r.hasSIB = true
+			r.dispSize = 4
+			if asz == 64 {
+				r.kind = obj.RelocAbsSigned
+			}
+			return r, nil
+		}
+		r.modrm = rf | 5
+		r.dispSize = 4
+		return r, nil
+	}
+	if base != RegNone && base.Class() == ClassIP {
+		if e.mode != 64 || index != RegNone {
+			return r, errors.New(msgBadEA)
+		}
+		r.modrm = rf | 5
+		r.dispSize = 4
+		r.rip = true
+		r.kind = obj.RelocPCRel
+		return r, nil
+	}
+	if index != RegNone && index.Num() == 4 {
+		return r, errors.New(msgBadEA)
+	}
+	if e.mode == 64 && asz == 64 {
+		r.kind = obj.RelocAbsSigned
+	}
+	bt, it := -1, -1
+	if base != RegNone {
+		bt = base.Num()
+		r.rexB = bt >= 8
+	}
+	if index != RegNone {
+		it = index.Num()
+		r.rexX = it >= 8
+	}
+	mod := 2
+	switch {
+	case bt == -1:
+		mod = 0
+	case bt&7 != 5 && off == 0 && simple && o.DispSize == 0:
+		mod = 0
+	case o.DispSize == 1 || (off >= -128 && off <= 127 && simple && o.DispSize == 0):
+		mod = 1
+	}
+	switch {
+	case bt == -1 || mod == 2:
+		r.dispSize = 4
+	default:
+		r.dispSize = mod
+	}
+	if it == -1 && bt&7 != 4 {
+		r.modrm = byte(mod)<<6 | rf | byte(bt&7)
+		return r, nil
+	}
+	index3, s := 4, 1
+	if it != -1 {
+		index3, s = it&7, o.Scale
+	}
+	sc := map[int]byte{1: 0, 2: 1, 4: 2, 8: 3}[s]
+	base3 := 5
+	if bt != -1 {
+		base3 = bt & 7
+	}
+	r.hasSIB = true
+	r.modrm = byte(mod)<<6 | rf | 4
+	r.sib = sc<<6 | byte(index3)<<3 | byte(base3)
+	return r, nil
+}
+
+// encodeEA16 encodes 16-bit addressing ([bx+si], [bp+di+4], ...).
+func (e *encoder) encodeEA16(o *Operand, rf byte) (eaResult, error) {
+	r := eaResult{disp: o.Disp, kind: obj.RelocAbs}
+	b, i := o.Base, o.Index
+	if i != RegNone && o.Scale != 1 {
+		return r, errors.New(msgBadEA)
+	}
+	if b == RegNone && i == RegNone {
+		r.modrm = rf | 6
+		r.dispSize = 2
+		return r, nil
+	}
+	name := func(x Reg) string {
+		if x == RegNone {
+			return ""
+		}
+		return x.String()
+	}
+	bn, in := name(b), name(i)
+	if bn == "" {
+		bn, in = in, bn
+	}
+	if (bn == "si" || bn == "di") && in != "" {
+		bn, in = in, bn
+	}
+	var rm int
+	switch bn + "+" + in {
+	case "bx+si":
+		rm = 0
+	case "bx+di":
+		rm = 1
+	case "bp+si":
+		rm = 2
+	case "bp+di":
+		rm = 3
+	case "si+":
+		rm = 4
+	case "di+":
+		rm = 5
+	case "bp+":
+		rm = 6
+	case "bx+":
+		rm = 7
+	default:
+		return r, errors.New(msgBadEA)
+	}
+	off := int64(int16(o.Disp.Off))
+	simple := o.Disp.Sym == "" && o.Disp.Known
+	mod := 2
+	switch {
+	case off == 0 && simple && rm != 6 && o.DispSize == 0:
+		mod = 0
+	case o.DispSize == 1 || (off >= -128 && off <= 127 && simple && o.DispSize == 0):
+		mod = 1
+	}
+	r.modrm = byte(mod)<<6 | rf | byte(rm)
+	r.dispSize = mod
+	return r, nil
+}

@@ -1,0 +1,562 @@
+package x86
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// RangeError reports a value that does not fit its field (a short jump out of
+// range). During relaxation passes the front end may see it for a layout that
+// is not final yet; only on the final pass is it a real error.
+type RangeError struct{ Msg string }
+
+func (e *RangeError) Error() string { return e.Msg }
+
+const (
+	msgInvalid     = "invalid combination of opcode and operands"
+	msgNoSize      = "operation size not specified"
+	msgMismatch    = "mismatch in operand sizes"
+	msgNon64       = "invalid operands in non-64-bit mode"
+	msgHighREX     = "cannot use high byte register in rex instruction"
+	msgShortRange  = "short jump is out of range"
+	msgBadEA       = "invalid effective address"
+	msgAddrSizes   = "impossible combination of address sizes"
+	msgSegConflict = "instruction has conflicting segment overrides"
+)
+
+// Encode returns nasm's encoding of inst (nasm 2.16, default -Ox): the bytes,
+// with zeros in every field that a Fixup still has to fill.
+//
+// Operands must come from the front end as described in operand.go; memory
+// operands should be built with MakeMem so that Base/Index/Scale are already
+// in nasm's canonical order (Encode encodes them as given). A far pointer
+// `jmp seg:off` is two OpImm operands, segment first. Branch targets are
+// OpImm values: a target whose Sym equals inst.PC.Sym is resolved here,
+// anything else becomes a PC-relative Fixup. Values with Known=false are
+// treated as nasm treats forward references in its first pass: immediates
+// and jumps optimistically short, displacements as 32-bit.
+//
+// Errors use nasm's wording; a *RangeError may disappear once values settle.
+// Encode never panics.
+func Encode(inst *Inst) (enc *Encoding, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			enc, err = nil, fmt.Errorf("internal encoder error: %v", r)
+		}
+	}()
+	if inst == nil {
+		return nil, errors.New("no instruction")
+	}
+	e := &encoder{inst: inst, mode: inst.Mode, mn: strings.ToLower(inst.Mnemonic)}
+	return e.encode()
+}
+
+type encoder struct {
+	inst *Inst
+	mode int
+	mn   string
+	ops  []Operand
+	pfx  prefixState
+}
+
+type prefixState struct {
+	group1 []byte // lock and rep prefixes in source order
+	seg    byte
+	o, a   int // explicit o16/o32/o64 and a16/a32/a64
+}
+
+var segPrefix = map[string]byte{"es": 0x26, "cs": 0x2E, "ss": 0x36, "ds": 0x3E, "fs": 0x64, "gs": 0x65}
+
+func (e *encoder) encode() (*Encoding, error) {
+	if e.mode != 16 && e.mode != 32 && e.mode != 64 {
+		return nil, fmt.Errorf("invalid BITS mode %d", e.mode)
+	}
+	idx, ok := formsByMn[e.mn]
+	if !ok {
+		return nil, fmt.Errorf("instruction not supported: %s", e.mn)
+	}
+	if len(e.inst.Ops) > 4 {
+		return nil, errors.New(msgInvalid)
+	}
+	e.ops = append([]Operand(nil), e.inst.Ops...)
+	if err := e.checkOperands(); err != nil {
+		return nil, err
+	}
+	if err := e.collectPrefixes(); err != nil {
+		return nil, err
+	}
+	e.rewriteMov64()
+	if e.mn == "imul" && len(e.ops) == 2 && e.ops[0].Kind == OpReg && e.ops[1].Kind == OpImm {
+		// nasm's `imul r, imm` is `imul r, r, imm`.
+		e.ops = []Operand{e.ops[0], e.ops[0], e.ops[1]}
+	}
+
+	// Far pointer immediate: jmp/call seg:off.
+	if len(e.ops) == 2 && e.ops[0].Kind == OpImm && e.ops[1].Kind == OpImm && (e.mn == "jmp" || e.mn == "call") {
+		return e.farPointer()
+	}
+
+	var best *candidate
+	var firstErr error
+	var sizes = map[int]bool{}
+	var defaultSized *candidate
+	for _, i := range idx {
+		f := &forms[i]
+		c, err := e.try(f)
+		if err != nil {
+			if firstErr == nil || errRank(err) > errRank(firstErr) {
+				firstErr = err
+			}
+			continue
+		}
+		if c.unsizedMem > 0 {
+			sizes[c.unsizedMem] = true
+			if defaultSized == nil || len(c.bytes) < len(defaultSized.bytes) {
+				defaultSized = c
+			}
+		}
+		// Shortest wins; on a tie nasm prefers the sign-extended imm8 form
+		// (`add ax, -1` is 66 83 C0 FF, not 66 05 FF FF), then table order.
+		if best == nil || len(c.bytes) < len(best.bytes) || len(c.bytes) == len(best.bytes) && c.sbyte && !best.sbyte {
+			best = c
+		}
+	}
+	if best != nil {
+		if len(sizes) > 1 && e.mn != "call" && e.mn != "jmp" {
+			return nil, errors.New(msgNoSize)
+		}
+		return &Encoding{Bytes: best.bytes, Fixups: best.fix}, nil
+	}
+	if firstErr != nil && errRank(firstErr) > 1 {
+		return nil, firstErr
+	}
+	// Distinguish a size conflict from a plainly wrong operand combination,
+	// as nasm does: retry with the explicit memory and immediate sizes dropped.
+	if e.hasExplicitSize() {
+		saved := e.ops
+		e.ops = append([]Operand(nil), saved...)
+		for k := range e.ops {
+			if e.ops[k].Kind != OpReg {
+				e.ops[k].Size = 0
+				e.ops[k].Strict = false
+			}
+		}
+		for _, i := range idx {
+			if _, err := e.try(&forms[i]); err == nil {
+				return nil, errors.New(msgMismatch)
+			}
+		}
+		e.ops = saved
+	}
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	return nil, errors.New(msgInvalid)
+}
+
+// errRank orders errors so that the most specific one is reported.
+func errRank(err error) int {
+	var re *RangeError
+	switch {
+	case errors.As(err, &re):
+		return 5
+	case err.Error() == msgHighREX, err.Error() == msgNon64:
+		return 4
+	case strings.HasPrefix(err.Error(), msgBadEA), err.Error() == msgAddrSizes:
+		return 3
+	case err.Error() == msgInvalid:
+		return 0
+	}
+	return 2
+}
+
+func (e *encoder) hasExplicitSize() bool {
+	for _, o := range e.ops {
+		if o.Kind != OpReg && o.Size != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *encoder) checkOperands() error {
+	for _, o := range e.ops {
+		switch o.Kind {
+		case OpReg:
+			if !o.Reg.Valid() {
+				return errors.New("invalid register operand")
+			}
+		case OpImm:
+		case OpMem:
+			if o.Base != RegNone && !o.Base.Valid() || o.Index != RegNone && !o.Index.Valid() {
+				return errors.New(msgBadEA)
+			}
+			if o.Seg != RegNone && (!o.Seg.Valid() || o.Seg.Class() != ClassSeg) {
+				return errors.New("invalid segment override")
+			}
+			if o.Index != RegNone && o.Scale != 1 && o.Scale != 2 && o.Scale != 4 && o.Scale != 8 {
+				return errors.New(msgBadEA)
+			}
+			if o.Base != RegNone && o.Base.Class() != ClassGPR && o.Base.Class() != ClassIP {
+				return errors.New(msgBadEA)
+			}
+			if o.Index != RegNone && o.Index.Class() != ClassGPR {
+				return errors.New(msgBadEA)
+			}
+		default:
+			return errors.New(msgInvalid)
+		}
+		if o.Kind == OpReg || o.Kind == OpMem {
+			for _, r := range []Reg{o.Reg, o.Base, o.Index} {
+				if r.Valid() && r.NeedsREX() && e.mode != 64 {
+					return errors.New(msgNon64)
+				}
+				if r.Valid() && r.Class() == ClassGPR && r.Size() == 8 && e.mode != 64 {
+					return errors.New(msgNon64)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func (e *encoder) collectPrefixes() error {
+	for _, p := range e.inst.Prefixes {
+		switch p {
+		case PrefixLock:
+			e.pfx.group1 = append(e.pfx.group1, 0xF0)
+		case PrefixRep, PrefixRepe:
+			e.pfx.group1 = append(e.pfx.group1, 0xF3)
+		case PrefixRepne:
+			e.pfx.group1 = append(e.pfx.group1, 0xF2)
+		case PrefixO16:
+			e.pfx.o = 16
+		case PrefixO32:
+			e.pfx.o = 32
+		case PrefixO64:
+			if e.mode != 64 {
+				return errors.New(msgNon64)
+			}
+			e.pfx.o = 64
+		case PrefixA16:
+			if e.mode == 64 {
+				return errors.New("16-bit addressing is not supported in 64-bit mode")
+			}
+			e.pfx.a = 16
+		case PrefixA32:
+			e.pfx.a = 32
+		case PrefixA64:
+			if e.mode != 64 {
+				return errors.New(msgNon64)
+			}
+			e.pfx.a = 64
+		case PrefixCS, PrefixDS, PrefixES, PrefixSS, PrefixFS, PrefixGS:
+			b := map[Prefix]byte{PrefixCS: 0x2E, PrefixDS: 0x3E, PrefixES: 0x26, PrefixSS: 0x36, PrefixFS: 0x64, PrefixGS: 0x65}[p]
+			if e.pfx.seg != 0 && e.pfx.seg != b {
+				return errors.New(msgSegConflict)
+			}
+			e.pfx.seg = b
+		case PrefixNone:
+		default:
+			return errors.New("invalid prefix")
+		}
+	}
+	for _, o := range e.ops {
+		if o.Kind == OpMem && o.Seg != RegNone {
+			b := segPrefix[o.Seg.String()]
+			if e.pfx.seg != 0 && e.pfx.seg != b {
+				return errors.New(msgSegConflict)
+			}
+			e.pfx.seg = b
+		}
+	}
+	return nil
+}
+
+// rewriteMov64 applies nasm's optimisation of `mov r64, imm` with an
+// immediate that fits in 32 bits unsigned into `mov r32, imm32` (the upper
+// half is zeroed by the processor anyway).
+func (e *encoder) rewriteMov64() {
+	if e.mn != "mov" || e.mode != 64 || len(e.ops) != 2 {
+		return
+	}
+	d, s := e.ops[0], e.ops[1]
+	if d.Kind != OpReg || d.Reg.Class() != ClassGPR || d.Reg.Size() != 8 || s.Kind != OpImm || s.Strict {
+		return
+	}
+	v := s.Imm
+	if v.Known && (v.Sym != "" || uint64(v.Off) > 0xFFFFFFFF) {
+		return
+	}
+	if !v.Known {
+		// nasm is optimistic about unknown values.
+	}
+	e.ops[0].Reg = gpr(4, d.Reg.Num())
+	if s.Size == 8 {
+		e.ops[1].Size = 4
+	}
+}
+
+// gpr returns the general-purpose register of the given size and number.
+func gpr(size, num int) Reg {
+	for i := 1; i < len(regTable); i++ {
+		r := regTable[i]
+		if r.class == ClassGPR && r.size == size && r.num == num && !r.high {
+			return Reg(i)
+		}
+	}
+	return RegNone
+}
+
+type candidate struct {
+	bytes      []byte
+	fix        []Fixup
+	unsizedMem int // size of the form's memory operand when the source gave none
+	sbyte      bool
+}
+
+// argSize is the operand size an argument pattern stands for (0: any/none).
+func argSize(a argType) int {
+	switch a {
+	case aR8, aR8op, aRM8, aM8, aAL, aMoffs8:
+		return 1
+	case aR16, aR16op, aRM16, aM16, aAX, aMoffs16, aR32M16, aR64M16:
+		return 2
+	case aR32, aR32op, aRM32, aM32, aEAX, aMoffs32, aRMF32:
+		return 4
+	case aR64, aR64op, aRM64, aM64, aRAX, aMoffs64, aRMF64:
+		return 8
+	case aFar16:
+		return 4
+	case aFar32:
+		return 6
+	case aFar64:
+		return 10
+	}
+	return 0
+}
+
+func isRMArg(a argType) bool {
+	switch a {
+	case aRM8, aRM16, aRM32, aRM64, aM, aM8, aM16, aM32, aM64, aR32M16, aR64M16, aRMF32, aRMF64, aFar16, aFar32, aFar64:
+		return true
+	}
+	return false
+}
+
+func isRegArg(a argType) bool {
+	switch a {
+	case aR8, aR16, aR32, aR64, aSreg, aCR, aDR:
+		return true
+	}
+	return false
+}
+
+func isImmArg(a argType) bool {
+	switch a {
+	case aImm8s, aImm8, aImm16, aImm32, aImm64, aRel8, aRel16, aRel32, aMoffs8, aMoffs16, aMoffs32, aMoffs64:
+		return true
+	}
+	return false
+}
+
+// fitsS8 reports whether v, taken as an operand of osz bits, is a
+// sign-extended byte (nasm's SBYTEWORD/SBYTEDWORD tests).
+func fitsS8(v int64, osz int) bool {
+	if osz == 16 {
+		return uint16(v+128) <= 255
+	}
+	return uint32(v+128) <= 255
+}
+
+func isGPR(o Operand, size int) bool {
+	return o.Kind == OpReg && o.Reg.Class() == ClassGPR && o.Reg.Size() == size
+}
+
+func (e *encoder) matchArg(f *form, a argType, o Operand, osz int) bool {
+	switch a {
+	case aR8, aR16, aR32, aR64, aR8op, aR16op, aR32op, aR64op, aRMF32, aRMF64:
+		return isGPR(o, argSize(a))
+	case aRM8, aRM16, aRM32, aRM64, aM8, aM16, aM32, aM64, aR32M16, aR64M16, aFar16, aFar32, aFar64:
+		if o.Kind == OpReg {
+			switch a {
+			case aM8, aM16, aM32, aM64, aFar16, aFar32, aFar64:
+				return false
+			case aR32M16:
+				return isGPR(o, 4)
+			case aR64M16:
+				return isGPR(o, 8)
+			}
+			return isGPR(o, argSize(a))
+		}
+		if o.Kind != OpMem {
+			return false
+		}
+		if f.far != o.Far {
+			return false
+		}
+		if f.far {
+			return o.Size == 0 || o.Size == argSize(a)
+		}
+		return o.Size == 0 || o.Size == argSize(a)
+	case aM:
+		return o.Kind == OpMem && !o.Far
+	case aAL, aAX, aEAX, aRAX:
+		return isGPR(o, argSize(a)) && o.Reg.Num() == 0
+	case aCL:
+		return isGPR(o, 1) && o.Reg.Num() == 1 && !o.Reg.IsHighByte()
+	case aOne:
+		return o.Kind == OpImm && !o.Strict && (o.Size == 0 || o.Size == 1) && o.Imm.Sym == "" && (!o.Imm.Known || o.Imm.Off == 1)
+	case aImm8s:
+		if o.Kind != OpImm || o.Far || o.Short || o.Near {
+			return false
+		}
+		if o.Size == 1 {
+			return true
+		}
+		if o.Strict || (o.Size != 0 && o.Size != osz/8) {
+			return false
+		}
+		if !o.Imm.Known {
+			return true
+		}
+		return o.Imm.Sym == "" && fitsS8(o.Imm.Off, osz)
+	case aImm8:
+		return o.Kind == OpImm && !o.Far && !o.Short && !o.Near && (o.Size == 0 || o.Size == 1)
+	case aImm16:
+		return o.Kind == OpImm && !o.Far && !o.Short && !o.Near && (o.Size == 0 || o.Size == 2)
+	case aImm32:
+		if o.Kind != OpImm || o.Far || o.Short || o.Near {
+			return false
+		}
+		if o.Size == 0 || o.Size == 4 {
+			return true
+		}
+		return osz == 64 && o.Size == 8 && !o.Strict
+	case aImm64:
+		return o.Kind == OpImm && (o.Size == 0 || o.Size == 8)
+	case aRel8, aRel16, aRel32:
+		return o.Kind == OpImm && !o.Far && o.Size == 0
+	case aSreg:
+		return o.Kind == OpReg && o.Reg.Class() == ClassSeg
+	case aES, aCS, aSS, aDS, aFS, aGS:
+		return o.Kind == OpReg && o.Reg.Class() == ClassSeg && o.Reg.Num() == int(a-aES)
+	case aCR:
+		return o.Kind == OpReg && o.Reg.Class() == ClassCR
+	case aDR:
+		return o.Kind == OpReg && o.Reg.Class() == ClassDR
+	case aMoffs8, aMoffs16, aMoffs32, aMoffs64:
+		if o.Kind != OpMem || o.Base != RegNone || o.Index != RegNone || o.Rel || o.Far {
+			return false
+		}
+		if o.Size != 0 && o.Size != argSize(a) {
+			return false
+		}
+		if e.mode == 64 {
+			return o.DispSize == 8
+		}
+		return o.DispSize == 0 || o.DispSize == 2 || o.DispSize == 4
+	}
+	return false
+}
+
+func (e *encoder) try(f *form) (*candidate, error) {
+	if e.mode == 64 && !f.m64 || e.mode != 64 && !f.m32 {
+		return nil, errors.New(msgInvalid)
+	}
+	if len(f.args) != len(e.ops) {
+		return nil, errors.New(msgInvalid)
+	}
+	// Relative jumps: 16-bit displacements belong to BITS 16, 32-bit to the others.
+	for _, a := range f.args {
+		if a == aRel16 && e.mode != 16 || a == aRel32 && e.mode == 16 {
+			return nil, errors.New(msgInvalid)
+		}
+	}
+	osz := int(f.osz)
+	if f.d64 && e.mode == 64 {
+		osz = 64
+	}
+	if e.mode == 64 && f.osz == 32 && (e.mn == "push" || e.mn == "pop") && !f.d64 {
+		return nil, errors.New(msgInvalid)
+	}
+	anyFar := false
+	for _, o := range e.ops {
+		if o.Far {
+			anyFar = true
+		}
+	}
+	if anyFar != f.far {
+		return nil, errors.New(msgInvalid)
+	}
+	c := &candidate{}
+	onlyImm := len(f.args) > 0
+	pinned := false
+	for k, a := range f.args {
+		o := e.ops[k]
+		if !e.matchArg(f, a, o, osz) {
+			return nil, errors.New(msgInvalid)
+		}
+		if a == aImm8s {
+			c.sbyte = true
+		}
+		if o.Kind != OpImm {
+			onlyImm = false
+		} else if o.Size != 0 && o.Size == osz/8 {
+			pinned = true
+		}
+		if o.Kind == OpMem && f.far && o.Size == 0 && e.mode == 64 && a != aFar64 {
+			return nil, errors.New(msgInvalid) // nasm's far jumps through memory default to m16:64 here
+		}
+		if o.Kind == OpMem && o.DispSize == 8 && e.mode == 64 && (a < aMoffs8 || a > aMoffs64) {
+			return nil, errors.New(msgInvalid) // a 64-bit address only fits the moffs forms
+		}
+	}
+	// Forms whose size nothing in the source pins (push imm) take the mode's
+	// default operand size, or the one an explicit size or oNN asks for.
+	if onlyImm && f.osz != 0 && !pinned && e.pfx.o != osz {
+		def := 32
+		if e.mode == 16 {
+			def = 16
+		}
+		if f.d64 && e.mode == 64 {
+			def = 64
+		}
+		if osz != def {
+			return nil, errors.New(msgInvalid)
+		}
+	}
+	// mov r64, imm32 sign-extends: nasm uses it only for values that fit.
+	if e.mn == "mov" && f.osz == 64 && len(f.imm) == 1 && f.imm[0] == imm_id {
+		v := e.ops[len(e.ops)-1].Imm
+		if v.Known && (v.Sym != "" || v.Off != int64(int32(v.Off))) {
+			return nil, errors.New(msgInvalid)
+		}
+	}
+	// A memory operand without a size needs a register of the same size
+	// (not a shift count) to give it one.
+	for k, a := range f.args {
+		o := e.ops[k]
+		if o.Kind != OpMem || o.Size != 0 {
+			continue
+		}
+		sz := argSize(a)
+		if sz == 0 || a == aR32M16 || a == aR64M16 || f.far {
+			continue
+		}
+		fixed := false
+		for j, b := range f.args {
+			if j != k && b != aCL && e.ops[j].Kind == OpReg && e.ops[j].Reg.Class() == ClassGPR && argSize(b) == sz {
+				fixed = true
+			}
+		}
+		if !fixed {
+			c.unsizedMem = sz
+		}
+	}
+	if err := e.assemble(f, osz, c); err != nil {
+		return nil, err
+	}
+	return c, nil
+}

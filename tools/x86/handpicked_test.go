@@ -1,0 +1,403 @@
+package x86
+
+import (
+	"strings"
+	"testing"
+)
+
+// Hand-picked lines for nasm's optimisation choices and addressing quirks.
+var handPicked32 = `
+add eax, dword 5
+push dword 5
+push word 5
+add eax, byte 5
+imul eax, ebx, dword 5
+add eax, strict dword 5
+add ax, 0xffff
+mov eax,[ebx+eax]
+mov eax,[eax+ebx]
+mov eax,[ebp+eax]
+mov eax,[eax+ebp]
+mov eax,[esp+eax]
+mov eax,[eax+esp]
+mov eax,[eax*2]
+mov eax,[eax*3]
+mov eax,[eax*2+ebx]
+mov eax,[ebx+eax*2]
+mov eax,[esp*1]
+mov eax,[eax+eax]
+mov eax,[ebp]
+mov eax,[ebp*1]
+mov eax,[ebp*2]
+mov eax,[0x1000]
+mov ebx,[0x1000]
+mov eax,[eax*4]
+mov eax,[ebx*1+eax*1]
+mov eax,[ecx*1+ebx*1]
+mov eax,[eax*1]
+mov eax,[eax+eax*1]
+mov eax,[nosplit eax*2]
+mov eax,[nosplit eax]
+mov eax,[eax*9+4]
+mov eax,[esp*2]
+mov eax,[eax*3+ebx]
+xchg eax, ebx
+xchg ebx, eax
+xchg ebx, ecx
+xchg ecx, [ebx]
+xchg [ebx], ecx
+xchg ax, bx
+xchg al, bl
+test eax, ebx
+test [ebx], eax
+test eax, [ebx]
+test al, 5
+test eax, 5
+test ebx, 5
+add eax, 0x80
+add al, 300
+mov eax, [byte ebx]
+mov eax, [dword ebx]
+mov eax, [byte ebx+200]
+mov eax, [dword ebx+2]
+mov eax, [ebx+0]
+push byte 200
+push 200
+push -1
+push word -1
+jmp $
+jmp short $
+jmp near $
+jmp $+200
+jmp $-126
+jmp $-127
+jmp $+129
+jmp $+130
+jz $+10
+jz near $+10
+jnz $+1000
+jecxz $
+jcxz $
+loop $
+loope $+5
+loopnz $+5
+call $+5
+call eax
+call [eax]
+jmp [eax]
+jmp far [eax]
+call far [eax]
+jmp 0x10:0x100
+call 0x10:0x100
+push [eax]
+inc [eax]
+inc dword [eax]
+movzx eax, [ebx]
+movzx eax, byte [ebx]
+movzx eax, bx
+movsx eax, word [eax]
+sete [eax]
+sete al
+nop [eax]
+nop dword [eax]
+nop word [eax+eax+0]
+bt [eax], 3
+bt dword [eax], 3
+bt [eax], eax
+shl [eax], cl
+shl eax, cl
+shl eax, 1
+shl eax, 2
+shl byte [eax], 1
+sar dword [eax], 5
+rol ax, 1
+mov [eax], es
+mov es, [eax]
+mov ds, ax
+mov ds, eax
+mov ax, ds
+mov eax, ds
+lea eax, [ebx]
+lea eax, [ebx+ecx*4+8]
+lea ax, [ebx]
+mov eax, word [ebx]
+mov [eax], 5
+mov dword [eax], 5
+mov byte [eax], 5
+mov word [eax], 5
+push word [eax]
+mov eax, [fs:ebx]
+mov eax, [ds:ebx]
+mov eax, [es:0x1000]
+lock add [eax], eax
+rep movsd
+rep stosb
+repne scasb
+repe cmpsb
+lock xadd [ebx], ecx
+lock cmpxchg [ebx], ecx
+mov ax, [fs:bx]
+mov ax, [bx+si]
+mov ax, [bp]
+mov ax, [bx+di+4]
+mov ah, bl
+imul eax, 5
+imul eax, [ebx], 500
+imul eax, ebx, 500
+imul eax, ebx
+imul ebx
+imul byte [ebx]
+mul ecx
+div dword [ebx]
+idiv cl
+mov eax, cr0
+mov cr3, eax
+bswap eax
+bswap ax
+ret
+ret 4
+retf
+retf 8
+int 3
+int3
+int 0x80
+into
+xlat
+xlatb
+cmpsd
+movsd
+movsw
+lodsb
+stosq
+sal eax, 2
+push es
+push cs
+push ss
+push ds
+push fs
+push gs
+pop es
+pop ds
+pop fs
+pusha
+pushad
+popa
+popad
+pushf
+pushfd
+popf
+popfd
+pushaw
+cbw
+cwde
+cwd
+cdq
+cdqe
+cqo
+syscall
+sysenter
+sysexit
+sysret
+hlt
+leave
+enter 4, 0
+enter 16, 1
+cpuid
+rdtsc
+clc
+stc
+cmc
+cld
+std
+cli
+sti
+lahf
+sahf
+ud2
+pause
+nop
+mov eax, 0
+mov al, 0xff
+mov ax, 1
+mov eax, -1
+mov ebx, [eax]
+mov [eax], bl
+mov [0x1234], al
+mov [0x1234], ax
+mov ax, [0x1234]
+mov al, [word 0x1234]
+mov eax, [word 0x1234]
+neg eax
+not byte [eax]
+inc eax
+dec ecx
+inc al
+dec word [ebx]
+adc eax, 1
+sbb eax, 1000
+sub esp, 8
+and eax, 0xfffffff0
+or al, 1
+xor eax, eax
+cmp eax, -128
+cmp eax, -129
+cmp al, -1
+cmove eax, ebx
+cmovnae eax, [ebx]
+setnz bl
+setpe [eax]
+bsf eax, ebx
+bsr eax, [ebx]
+btc eax, ebx
+btr eax, 7
+bts dword [eax], 31
+movsx eax, bl
+movsx ax, bl
+movzx ax, byte [eax]
+movsxd rax, eax
+mov ah, spl
+mov eax, r8d
+`
+
+var handPicked64 = `
+mov rax, 5
+mov rax, -5
+mov rax, 0xffffffff
+mov rax, 0x100000000
+mov rax, strict qword 5
+mov eax, [0x1000]
+mov rax, [qword 0x1000]
+mov al, [qword 0x1000]
+mov rax, [abs 0x1000]
+mov eax, [rel 0x1000]
+xchg eax, eax
+xchg rax, rax
+xchg rax, rbx
+xchg rbx, rax
+xchg r8, rax
+xchg eax, r8d
+add rax, 0x7fffffff
+add rax, 0xffffffff
+add rax, -1
+add r8, 1
+add r8b, 1
+mov spl, 1
+mov sil, dil
+mov ah, spl
+mov ah, bl
+mov eax, [r13]
+mov eax, [r12]
+mov eax, [rsp+r12]
+mov eax, [r12+rsp]
+mov eax, [r13+rax]
+mov eax, [rax+r13]
+mov eax, [r8*1+rax*1]
+mov eax, [rax*1+r8*1]
+mov eax, [r9*1+r10*1]
+mov eax, [rbx*1+rax*1]
+mov eax, [r12*2]
+mov eax, [r13*1]
+mov eax, [eax]
+mov eax, [eax+ebx*2]
+mov eax, [rax+ebx]
+mov rax, [rsp+8]
+mov r15, [r15+r15*8+0x12345678]
+push rax
+push r8
+push 5
+push 500
+push word 5
+push qword [rax]
+push [rax]
+pop r15
+pop qword [rbx]
+call rax
+call [rax]
+call qword [rax]
+jmp r11
+jmp far [rax]
+jmp 0x10:0x100
+jrcxz $
+jecxz $
+loop $
+inc eax
+dec r8
+inc byte [rax]
+movsxd rax, ecx
+movsxd rax, dword [rbx]
+movsx rax, byte [rbx]
+movzx r8, word [rbx]
+movzx eax, r8b
+mov cr8, rax
+mov rax, cr0
+cmpsq
+lodsq
+stosq
+scasq
+movsq
+rep movsq
+pushfq
+popfq
+pushf
+popf
+pusha
+into
+iretq
+cdqe
+cqo
+bswap r9
+bswap rax
+syscall
+sysret
+shl r8, 1
+shr qword [rax], cl
+imul r8, r9, 10
+imul rax, [rbx], 1000
+test r8, r8
+test rax, 5
+test al, 5
+mov [rax], r8b
+mov byte [rax], 0
+lea rax, [rel 0x100]
+lea eax, [rax]
+lea rax, [eax]
+nop dword [rax+rax+0]
+nop qword [rax]
+nop word [rax+rax+0]
+mov fs, eax
+mov fs, rax
+mov rax, fs
+mov [rax], fs
+lock inc qword [rax]
+`
+
+func handLines(s string) []string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func TestHandPickedMatchNasm(t *testing.T) {
+	needNasm(t)
+	reportDiff(t, "BITS 32 hand-picked", compareWithNasm(t, 32, handLines(handPicked32)))
+	reportDiff(t, "BITS 64 hand-picked", compareWithNasm(t, 64, handLines(handPicked64)))
+}
+
+func TestOutsideTheSetIsNotSupported(t *testing.T) {
+	for _, mn := range []string{"fadd", "movaps", "aaa", "vaddps", "pxor", "fld"} {
+		_, err := Encode(&Inst{Mode: 32, Mnemonic: mn})
+		if err == nil || err.Error() != "instruction not supported: "+mn {
+			t.Errorf("%s: got %v", mn, err)
+		}
+		if !IsMnemonic(mn) {
+			t.Errorf("IsMnemonic(%q) = false", mn)
+		}
+	}
+	if IsMnemonic("start") || IsMnemonic("msg") {
+		t.Error("labels taken for mnemonics")
+	}
+}
