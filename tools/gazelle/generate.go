@@ -179,6 +179,21 @@ func (l *tinyLang) GenerateRules(args language.GenerateArgs) language.GenerateRe
 		}
 	}
 	hdrFiles = onlyHdrs
+	// Data files that this package's include files incbin by a name
+	// relative to the package go with them, so that programs elsewhere get
+	// them through the same filegroup.
+	inGroup := map[string]bool{}
+	for _, h := range hdrFiles {
+		inGroup[h] = true
+	}
+	for _, h := range onlyHdrs {
+		for _, b := range infos[h].Incbins {
+			if p := path.Clean(b); files[p] && !inGroup[p] {
+				inGroup[p] = true
+				hdrFiles = append(hdrFiles, p)
+			}
+		}
+	}
 	if len(hdrFiles) > 0 {
 		g := rule.NewRule(kindGroup, hdrsName)
 		g.SetAttr("srcs", hdrFiles)

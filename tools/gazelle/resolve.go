@@ -17,7 +17,8 @@ import (
 
 // Imports indexes the include filegroup of a package: each of its files is
 // importable under its repository-relative path, which is what an %include
-// resolves to. Nothing else this extension generates is importable.
+// (or incbin) resolves to. Nothing else this extension generates is
+// importable.
 func (*tinyLang) Imports(c *config.Config, r *rule.Rule, f *rule.File) []resolve.ImportSpec {
 	if r.Kind() != kindGroup || r.Name() != hdrsName {
 		return nil

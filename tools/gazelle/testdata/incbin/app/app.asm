@@ -6,3 +6,4 @@ _start:
 section .data
 logo: incbin "logo.bin"
 icon incbin "icon.bin", 0, 16
+%include "lib/art/art.inc"
