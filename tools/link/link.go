@@ -381,8 +381,11 @@ func (l *linker) apply(buf []byte, p *piece, f *obj.File, r obj.Reloc) error {
 		v -= P
 	}
 	if !fits(l.arch, kind, r.Size, v) {
-		name := elf.KindName(l.arch, r.Kind, r.Size)
-		return fmt.Errorf("%s: %s relocation against `%s' out of range: value %#x does not fit in %d bits", where, name, sym.Name, int64(v), r.Size*8)
+		target := "`" + sym.Name + "'"
+		if sym.Kind == obj.KindSection {
+			target = "section " + sym.Name
+		}
+		return fmt.Errorf("%s: %s relocation against %s out of range: value %#x does not fit in %d bits", where, elf.KindName(l.arch, r.Kind, r.Size), target, int64(v), r.Size*8)
 	}
 	switch r.Size {
 	case 1:

@@ -1,0 +1,292 @@
+package link_test
+
+import (
+	"bytes"
+	"encoding/binary"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rules-tiny/rules_tiny/tools/elf"
+	"github.com/rules-tiny/rules_tiny/tools/link"
+	"github.com/rules-tiny/rules_tiny/tools/link/linktest"
+	"github.com/rules-tiny/rules_tiny/tools/obj"
+)
+
+func src(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// nasmObj assembles testdata/name with nasm and reads it back.
+func nasmObj(t *testing.T, format, name string) *obj.File {
+	t.Helper()
+	o, err := elf.ReadObject(linktest.Nasm(t, format, src(t, name)), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+func gccObj(t *testing.T, mflag, name string) *obj.File {
+	t.Helper()
+	o, err := elf.ReadObject(linktest.GCC(t, mflag, src(t, name)), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+var layouts = []struct {
+	name string
+	opts link.Options
+}{
+	{"default", link.Options{}},
+	{"wx", link.Options{WX: true}},
+	{"compact", link.Options{Compact: true}},
+}
+
+// runChecked links, writes, runs the program and checks readelf parses it.
+func runChecked(t *testing.T, files []*obj.File, opts link.Options, wantOut string, wantCode int) []byte {
+	t.Helper()
+	exe, err := link.Link(files, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := linktest.Write(t, linktest.Dir(t), "prog", exe)
+	out, code := linktest.Run(t, p)
+	if out != wantOut || code != wantCode {
+		t.Fatalf("ran %d-byte program: stdout %q exit %d, want %q exit %d", len(exe), out, code, wantOut, wantCode)
+	}
+	if opts.Compact && exe[4] != elf.ELFCLASS32 && exe[4] != elf.ELFCLASS64 {
+		// e_ident holds program bytes: the kernel ignores EI_CLASS, readelf
+		// does not (it reads an ELF64 file as ELF32). Documented in COMPACT.md.
+		if files[0].Arch == obj.ArchAMD64 {
+			return exe
+		}
+	}
+	re := linktest.Readelf(t, p, "-h", "-l", "-W")
+	if !strings.Contains(re, "LOAD") || !strings.Contains(re, "Entry point address") {
+		t.Fatalf("readelf does not see the load segment:\n%s", re)
+	}
+	if !opts.Compact && strings.Contains(re, "Warning") {
+		t.Fatalf("readelf warns:\n%s", re)
+	}
+	return exe
+}
+
+// The seed program of issue 2 within its byte budgets in every layout.
+func TestSeedProgramBudgets(t *testing.T) {
+	budget := map[string]int{"default": 130, "wx": 162, "compact": 100}
+	for _, l := range layouts {
+		t.Run(l.name, func(t *testing.T) {
+			exe := runChecked(t, []*obj.File{nasmObj(t, "elf32", "hello32.asm")}, l.opts, "Hello World\n", 0)
+			t.Logf("seed program (i386, 34 B code + 12 B data), %s layout: %d bytes (budget %d)", l.name, len(exe), budget[l.name])
+			if len(exe) > budget[l.name] {
+				t.Errorf("%d bytes, budget %d", len(exe), budget[l.name])
+			}
+		})
+	}
+}
+
+// The x86-64 hello: 120 bytes of headers plus code and data by default.
+func TestHello64Sizes(t *testing.T) {
+	o := nasmObj(t, "elf64", "hello64.asm")
+	payload := 0
+	for _, s := range o.Sections {
+		payload += int(s.Size)
+	}
+	want := map[string]int{"default": 120 + payload, "wx": 120 + 56 + payload}
+	for _, l := range layouts {
+		t.Run(l.name, func(t *testing.T) {
+			exe := runChecked(t, []*obj.File{o}, l.opts, "Hello World\n", 0)
+			t.Logf("x86-64 hello (%d B code + data), %s layout: %d bytes", payload, l.name, len(exe))
+			if w, ok := want[l.name]; ok && len(exe) != w {
+				t.Errorf("%d bytes, want %d", len(exe), w)
+			}
+			if l.name == "compact" && len(exe) >= 120+payload {
+				t.Errorf("compact layout (%d bytes) is not smaller than the default", len(exe))
+			}
+		})
+	}
+}
+
+func TestMultiObjectPrograms(t *testing.T) {
+	for _, arch := range []struct{ format, main, lib string }{
+		{"elf32", "main32.asm", "lib32.asm"},
+		{"elf64", "main64.asm", "lib64.asm"},
+	} {
+		for _, l := range layouts {
+			t.Run(arch.format+"/"+l.name, func(t *testing.T) {
+				files := []*obj.File{nasmObj(t, arch.format, arch.main), nasmObj(t, arch.format, arch.lib)}
+				runChecked(t, files, l.opts, "multi-object\nmulti\n", 42)
+			})
+		}
+	}
+}
+
+// Objects from gcc (with .rodata, .data, .bss, .eh_frame, .comment and
+// .note.GNU-stack) linked with a nasm _start.
+func TestGCCObjects(t *testing.T) {
+	for _, arch := range []struct{ mflag, format, start string }{
+		{"-m32", "elf32", "start32.asm"},
+		{"-m64", "elf64", "start64.asm"},
+	} {
+		for _, l := range layouts {
+			t.Run(arch.mflag+"/"+l.name, func(t *testing.T) {
+				files := []*obj.File{nasmObj(t, arch.format, arch.start), gccObj(t, arch.mflag, "render.c")}
+				runChecked(t, files, l.opts, "36925\n", 15)
+			})
+		}
+	}
+}
+
+func TestOutputHasOnlyHeadersAndLoadedBytes(t *testing.T) {
+	exe, err := link.Link([]*obj.File{nasmObj(t, "elf64", "hello64.asm")}, link.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := linktest.Write(t, linktest.Dir(t), "prog", exe)
+	out := linktest.Readelf(t, p, "-S", "-s", "-n", "-d", "-W")
+	if !strings.Contains(out, "There are no sections in this file") {
+		t.Errorf("output has sections:\n%s", out)
+	}
+	if n := binary.LittleEndian.Uint16(exe[56:]); n != 1 {
+		t.Errorf("e_phnum = %d, want 1", n)
+	}
+}
+
+func TestDeterministicAndNameIndependent(t *testing.T) {
+	a := nasmObj(t, "elf32", "main32.asm")
+	b := nasmObj(t, "elf32", "lib32.asm")
+	for _, l := range layouts {
+		x, err := link.Link([]*obj.File{a, b}, l.opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a2, b2 := *a, *b
+		a2.Name, b2.Name = "/some/other/path/a.o", "b.o"
+		y, err := link.Link([]*obj.File{&a2, &b2}, l.opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(x, y) {
+			t.Errorf("%s: output depends on input names", l.name)
+		}
+	}
+}
+
+func TestBaseOption(t *testing.T) {
+	o := nasmObj(t, "elf32", "hello32.asm")
+	exe := runChecked(t, []*obj.File{o}, link.Options{Base: 0x08048000}, "Hello World\n", 0)
+	if e := binary.LittleEndian.Uint32(exe[24:]); e>>12 != 0x08048 {
+		t.Errorf("entry %#x not in the page at 0x08048000", e)
+	}
+	if _, err := link.Link([]*obj.File{o}, link.Options{Base: 0x10001}); err == nil || !strings.Contains(err.Error(), "page") {
+		t.Errorf("unaligned base: err = %v", err)
+	}
+	if _, err := link.Link([]*obj.File{o}, link.Options{Base: 0x400000, Compact: true}); err == nil {
+		t.Errorf("--compact with an i386 --base it cannot honour: no error")
+	}
+}
+
+func TestEntryOption(t *testing.T) {
+	asm := "BITS 64\nsection .text\nglobal go\nnop\ngo: mov edi, 7\nmov eax, 60\nsyscall\n"
+	o, err := elf.ReadObject(linktest.Nasm(t, "elf64", asm), "go.o")
+	if err != nil {
+		t.Fatal(err)
+	}
+	runChecked(t, []*obj.File{o}, link.Options{Entry: "go"}, "", 7)
+	if _, err := link.Link([]*obj.File{o}, link.Options{}); err == nil || !strings.Contains(err.Error(), "entry symbol `_start' is not defined") {
+		t.Errorf("missing _start: err = %v", err)
+	}
+}
+
+// Weak definitions yield to strong ones; undefined weak symbols are zero.
+func TestWeakSymbols(t *testing.T) {
+	mov := func(name string) *obj.File {
+		return &obj.File{Name: name, Arch: obj.ArchI386,
+			Sections: []*obj.Section{{Name: ".text", Flags: obj.FlagAlloc | obj.FlagExec, Align: 1,
+				Data: []byte{0xb8, 0, 0, 0, 0, 0xb9, 0, 0, 0, 0}, Size: 10,
+				Relocs: []obj.Reloc{{Offset: 1, Size: 4, Kind: obj.RelocAbs, Symbol: 1}, {Offset: 6, Size: 4, Kind: obj.RelocAbs, Symbol: 2}}}},
+			Symbols: []*obj.Symbol{
+				{Name: "_start", Section: 0, Binding: obj.BindGlobal},
+				{Name: "x", Section: obj.SectionUndef, Binding: obj.BindGlobal},
+				{Name: "maybe", Section: obj.SectionUndef, Binding: obj.BindWeak},
+			}}
+	}
+	data := func(name string, b obj.Binding, bytes string, off uint64) *obj.File {
+		return &obj.File{Name: name, Arch: obj.ArchI386,
+			Sections: []*obj.Section{{Name: ".data", Flags: obj.FlagAlloc | obj.FlagWrite, Align: 1, Data: []byte(bytes), Size: uint64(len(bytes))}},
+			Symbols:  []*obj.Symbol{{Name: "x", Section: 0, Value: off, Binding: b}}}
+	}
+	for _, order := range [][]*obj.File{
+		{mov("m.o"), data("weak.o", obj.BindWeak, "WEAK", 0), data("strong.o", obj.BindGlobal, "....STRG", 4)},
+		{mov("m.o"), data("strong.o", obj.BindGlobal, "....STRG", 4), data("weak.o", obj.BindWeak, "WEAK", 0)},
+	} {
+		exe, err := link.Link(order, link.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := bytes.Index(exe, []byte{0xb8})
+		x := binary.LittleEndian.Uint32(exe[i+1:]) - link.DefaultBase
+		if got := string(exe[x : x+4]); got != "STRG" {
+			t.Errorf("x resolved to %q, want the strong definition", got)
+		}
+		if maybe := binary.LittleEndian.Uint32(exe[i+6:]); maybe != 0 {
+			t.Errorf("undefined weak symbol = %#x, want 0", maybe)
+		}
+	}
+}
+
+func TestLinkErrors(t *testing.T) {
+	hello := func() *obj.File { return nasmObj(t, "elf32", "hello32.asm") }
+	cases := []struct {
+		name  string
+		files func() []*obj.File
+		want  []string
+	}{
+		{"undefined symbol", func() []*obj.File {
+			o, _ := elf.ReadObject(linktest.Nasm(t, "elf32", "BITS 32\nextern missing\nglobal _start\n_start: call missing\n"), "caller.o")
+			return []*obj.File{o}
+		}, []string{"undefined symbol `missing'", "caller.o"}},
+		{"duplicate symbol", func() []*obj.File {
+			a, b := hello(), hello()
+			a.Name, b.Name = "one.o", "two.o"
+			return []*obj.File{a, b}
+		}, []string{"duplicate symbol `_start'", "one.o", "two.o"}},
+		{"relocation out of range", func() []*obj.File {
+			o, _ := elf.ReadObject(linktest.Nasm(t, "elf32", "BITS 32\nglobal _start\n_start: ret\nsection .data\nw: dw _start\n"), "narrow.o")
+			return []*obj.File{o}
+		}, []string{"narrow.o", ".data+0x0", "R_386_16", "section .text", "out of range"}},
+		{"pc8 out of range", func() []*obj.File {
+			o := &obj.File{Name: "jmp.o", Arch: obj.ArchAMD64,
+				Sections: []*obj.Section{{Name: ".text", Flags: obj.FlagAlloc | obj.FlagExec, Align: 1, Data: make([]byte, 300), Size: 300,
+					Relocs: []obj.Reloc{{Offset: 1, Size: 1, Kind: obj.RelocPCRel, Symbol: 1, Addend: -1}}}},
+				Symbols: []*obj.Symbol{{Name: "_start", Section: 0, Binding: obj.BindGlobal}, {Name: "far", Section: 0, Value: 299}}}
+			return []*obj.File{o}
+		}, []string{"jmp.o: .text+0x1", "R_X86_64_PC8", "`far'", "out of range"}},
+		{"mixed architectures", func() []*obj.File {
+			return []*obj.File{hello(), nasmObj(t, "elf64", "hello64.asm")}
+		}, []string{"architecture amd64 does not match"}},
+		{"no inputs", func() []*obj.File { return nil }, []string{"no input"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := link.Link(c.files(), link.Options{})
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range c.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,137 @@
+// Package linktest holds the test helpers shared by the ELF, link and strip
+// tests: running the GNU oracles (nasm, ld, gcc, readelf) and running the
+// programs we build as an unprivileged user, as users hit the kernel.
+package linktest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Need skips the test when an oracle tool is not installed.
+func Need(t testing.TB, tools ...string) {
+	t.Helper()
+	for _, tool := range tools {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s is not installed (CI installs it); skipping", tool)
+		}
+	}
+}
+
+// Dir is a temporary directory that an unprivileged user can read, so the
+// programs in it can be run under setpriv.
+func Dir(t testing.TB) string {
+	t.Helper()
+	d := t.TempDir()
+	if err := os.Chmod(d, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// Cmd runs a command, failing the test with its output if it fails.
+func Cmd(t testing.TB, name string, args ...string) []byte {
+	t.Helper()
+	out, err := exec.Command(name, args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+// Nasm assembles src with nasm -f format and returns the object's bytes.
+func Nasm(t testing.TB, format, src string) []byte {
+	t.Helper()
+	Need(t, "nasm")
+	d := t.TempDir()
+	in := filepath.Join(d, "in.asm")
+	out := filepath.Join(d, "out.o")
+	if err := os.WriteFile(in, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	Cmd(t, "nasm", "-f", format, "-o", out, in)
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// GCC compiles C source to a freestanding, non-PIC object (-m32 or -m64).
+func GCC(t testing.TB, mflag, src string) []byte {
+	t.Helper()
+	Need(t, "gcc")
+	d := t.TempDir()
+	in := filepath.Join(d, "in.c")
+	out := filepath.Join(d, "out.o")
+	if err := os.WriteFile(in, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	Cmd(t, "gcc", mflag, "-c", "-ffreestanding", "-fno-pic", "-nostdlib", "-Os", "-o", out, in)
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// Write puts data in dir/name with mode 0755 and returns the path.
+func Write(t testing.TB, dir, name string, data []byte) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(p, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// Run executes path (as nobody via setpriv when running as root, so that
+// vm.mmap_min_addr applies) and returns its stdout and exit status.
+func Run(t testing.TB, path string, args ...string) (string, int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var cmd *exec.Cmd
+	if os.Geteuid() == 0 {
+		if _, err := exec.LookPath("setpriv"); err == nil {
+			cmd = exec.CommandContext(ctx, "setpriv", append([]string{"--reuid=65534", "--regid=65534", "--clear-groups", path}, args...)...)
+		}
+	}
+	if cmd == nil {
+		cmd = exec.CommandContext(ctx, path, args...)
+	}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return stdout.String(), 0
+	case errors.As(err, &ee) && ee.Exited():
+		return stdout.String(), ee.ExitCode()
+	}
+	t.Fatalf("running %s: %v (stderr: %s)", path, err, stderr.String())
+	return "", -1
+}
+
+// Readelf runs readelf with args on path and returns its combined output.
+// It fails the test if readelf exits non-zero or prints an error.
+func Readelf(t testing.TB, path string, args ...string) string {
+	t.Helper()
+	Need(t, "readelf")
+	out, err := exec.Command("readelf", append(args, path)...).CombinedOutput()
+	if err != nil || bytes.Contains(out, []byte("Error:")) {
+		t.Fatalf("readelf %v %s: %v\n%s", args, path, err, out)
+	}
+	return string(out)
+}
