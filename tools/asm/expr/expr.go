@@ -242,6 +242,9 @@ type Term struct {
 type RegTerm struct {
 	Reg  int
 	Coef int64
+	// Scaled: the source multiplied this register (`eax*1`), which tells
+	// nasm not to prefer it as the base.
+	Scaled bool
 }
 
 // Value is Const + sum(Terms) + sum(Regs). Unknown marks a value that
@@ -354,7 +357,7 @@ func scale(x Value, k int64) Value {
 	}
 	for _, t := range x.Regs {
 		if t.Coef*k != 0 {
-			r.Regs = append(r.Regs, RegTerm{t.Reg, t.Coef * k})
+			r.Regs = append(r.Regs, RegTerm{t.Reg, t.Coef * k, t.Scaled || k != -1})
 		}
 	}
 	return r
@@ -382,6 +385,7 @@ func add(x, y Value) Value {
 		for i := range r.Regs {
 			if r.Regs[i].Reg == t.Reg {
 				r.Regs[i].Coef += t.Coef
+				r.Regs[i].Scaled = r.Regs[i].Scaled || t.Scaled
 				found = true
 				break
 			}

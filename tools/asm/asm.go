@@ -1,0 +1,312 @@
+// Package asm is the NASM-syntax assembler front end: it preprocesses a
+// source file (package pp), parses statements, evaluates expressions over
+// as many passes as jump sizes need to settle, encodes instructions with
+// package x86, and produces either a relocatable object (obj.File, written
+// as ELF by package elf) or a flat binary (-f bin).
+package asm
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/rules-tiny/rules_tiny/tools/asm/expr"
+	"github.com/rules-tiny/rules_tiny/tools/asm/pp"
+	"github.com/rules-tiny/rules_tiny/tools/obj"
+)
+
+// Diag is an error or warning with nasm's `file:line: error: msg` form.
+type Diag = pp.Diag
+
+// Options configure Assemble.
+type Options struct {
+	// Format is "bin" (nasm's default), "elf32", "elf64", or "elf": elf32
+	// if the first BITS directive says 32, elf64 otherwise (what `tiny
+	// build` uses when -m is not given). Empty means "bin".
+	Format string
+	// IncludeDirs are searched after the current directory, like nasm -I.
+	IncludeDirs []string
+	// Defines are -D arguments, NAME or NAME=VALUE.
+	Defines []string
+	// Bits overrides the initial BITS (default: 16 for bin, 32 for elf32,
+	// 64 for elf64, as nasm).
+	Bits int
+	// ReadFile reads the source and include files; nil means os.ReadFile.
+	// Paths are passed as written (relative to the current directory).
+	ReadFile func(name string) ([]byte, error)
+}
+
+// Result is what Assemble produces.
+type Result struct {
+	Format   string    // the format actually used ("bin", "elf32", "elf64")
+	Object   *obj.File // for elf32/elf64
+	Binary   []byte    // for bin
+	Files    []string  // every file read: the source first, then includes and incbins
+	Warnings []Diag
+	// FirstBits is the first BITS/USE directive's value, 0 if none.
+	FirstBits int
+}
+
+// Errors is the error Assemble returns: every error found, in source order.
+type Errors []Diag
+
+func (e Errors) Error() string {
+	var b strings.Builder
+	for i, d := range e {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(d.String())
+	}
+	return b.String()
+}
+
+// MaxErrors caps how many errors one run reports.
+const MaxErrors = 50
+
+// Assemble assembles the file at path. On failure it returns a Result
+// (with Files and Warnings filled in as far as known) and an Errors value.
+func Assemble(path string, opts Options) (*Result, error) {
+	if opts.ReadFile == nil {
+		opts.ReadFile = os.ReadFile
+	}
+	format := opts.Format
+	if format == "" {
+		format = "bin"
+	}
+	switch format {
+	case "bin", "elf32", "elf64", "elf":
+	default:
+		return &Result{}, Errors{{Pos: pp.Pos{File: "command line"}, Msg: fmt.Sprintf("unrecognised output format `%s'", format)}}
+	}
+	ppr := pp.Preprocess(path, pp.Options{IncludeDirs: opts.IncludeDirs, Defines: opts.Defines, ReadFile: opts.ReadFile})
+	res := &Result{Files: ppr.Files}
+	var errs Errors
+	for _, d := range ppr.Diags {
+		if d.Warning {
+			res.Warnings = append(res.Warnings, d)
+		} else {
+			errs = append(errs, d)
+		}
+	}
+	if format == "elf" {
+		format = "elf64"
+		for _, l := range ppr.Lines {
+			if b := firstBits(l); b != 0 {
+				if b == 32 {
+					format = "elf32"
+				}
+				break
+			}
+		}
+	}
+	res.Format = format
+	a := &assembler{opts: opts, format: format, syms: map[string]*symbol{}, files: ppr.Files}
+	if len(a.files) == 0 {
+		a.files = []string{path}
+	}
+	bits := opts.Bits
+	if bits == 0 {
+		bits = map[string]int{"bin": 16, "elf32": 32, "elf64": 64}[format]
+	}
+	a.p = &parser{a: a, sec: -1, mode: bits}
+	for _, l := range ppr.Lines {
+		a.p.line(l)
+	}
+	res.FirstBits = a.firstBits
+	res.Files = a.files
+	for _, st := range a.stmts {
+		st.usesHere = stmtUsesHere(st)
+	}
+	if len(errs) == 0 && len(a.diags) == 0 {
+		a.run()
+	}
+	errs = append(errs, a.diags...)
+	res.Warnings = append(res.Warnings, a.warns...)
+	if len(errs) == 0 {
+		if format == "bin" {
+			res.Binary, errs = a.binary()
+		} else {
+			res.Object = a.object(path)
+		}
+	}
+	if len(errs) > 0 {
+		res.Binary, res.Object = nil, nil
+		if len(errs) > MaxErrors {
+			errs = errs[:MaxErrors]
+		}
+		return res, errs
+	}
+	return res, nil
+}
+
+// firstBits recognizes `bits N`, `[bits N]` and useN in a preprocessed line.
+func firstBits(l pp.Line) int {
+	t := l.Toks
+	if len(t) > 0 && t[0].Is("[") {
+		t = t[1:]
+	}
+	if len(t) == 0 {
+		return 0
+	}
+	switch lower(t[0]) {
+	case "bits":
+		if len(t) > 1 {
+			return int(t[1].Val)
+		}
+	case "use16":
+		return 16
+	case "use32":
+		return 32
+	case "use64":
+		return 64
+	}
+	return 0
+}
+
+func stmtUsesHere(st *stmt) bool {
+	var nodes []expr.Node
+	nodes = append(nodes, st.count)
+	for _, it := range st.items {
+		nodes = append(nodes, it.e)
+	}
+	for _, o := range st.ops {
+		nodes = append(nodes, o.e)
+	}
+	for _, n := range nodes {
+		if usesHere(n) {
+			return true
+		}
+	}
+	return st.fill != nil && stmtUsesHere(st.fill)
+}
+
+func usesHere(n expr.Node) bool {
+	switch n := n.(type) {
+	case expr.Here, expr.SectStart:
+		return true
+	case expr.Ident:
+		// A symbol may be an equ of `$`; be conservative.
+		return true
+	case expr.Unary:
+		return usesHere(n.X)
+	case expr.Binary:
+		return usesHere(n.X) || usesHere(n.Y)
+	case expr.Cond:
+		return usesHere(n.C) || usesHere(n.A) || usesHere(n.B)
+	}
+	return false
+}
+
+// binary lays out -f bin output: sections at their addresses, gaps
+// zero-filled, nobits sections not written, and every relocation resolved
+// (an external symbol was already an error).
+func (a *assembler) binary() ([]byte, Errors) {
+	a.layoutBin()
+	var errs Errors
+	base := map[string]int64{}
+	for _, s := range a.secs {
+		base[s.key] = s.start
+	}
+	for _, s := range a.secs {
+		for k, r := range s.relocs {
+			st := s.relStmt[k]
+			b, ok := base[s.relSym[k]]
+			if !ok {
+				errs = append(errs, Diag{Pos: st.pos, Note: st.note, Msg: fmt.Sprintf("binary output format does not support external references (`%s')", s.relSym[k])})
+				continue
+			}
+			v := b + r.Addend
+			if r.Kind == obj.RelocPCRel {
+				v -= s.start + int64(r.Offset)
+			}
+			if !fits(v, int(r.Size), r.Kind == obj.RelocPCRel) {
+				errs = append(errs, Diag{Pos: st.pos, Note: st.note, Msg: fmt.Sprintf("value 0x%x does not fit in a %d-byte field", v, r.Size)})
+				continue
+			}
+			if s.flags&obj.FlagNoBits == 0 {
+				putLE(s.data[r.Offset:r.Offset+uint64(r.Size)], v, int(r.Size))
+			}
+		}
+	}
+	var out []byte
+	for _, i := range a.binOrder() {
+		s := a.secs[i]
+		if s.flags&obj.FlagNoBits != 0 {
+			continue
+		}
+		off := s.start - a.org
+		if off > int64(len(out)) {
+			out = append(out, make([]byte, off-int64(len(out)))...)
+		}
+		out = append(out[:off], s.data...)
+	}
+	return out, errs
+}
+
+// fits reports whether v can be stored in n bytes (as a signed value for
+// PC-relative fields, either signed or unsigned otherwise).
+func fits(v int64, n int, signed bool) bool {
+	if n >= 8 {
+		return true
+	}
+	bits := uint(8 * n)
+	lo, hi := -(int64(1) << (bits - 1)), int64(1)<<(bits-1)-1
+	if !signed {
+		hi = int64(1)<<bits - 1
+	}
+	return v >= lo && v <= hi
+}
+
+// object builds the relocatable object: one section symbol per section
+// (relocations against local labels use it, as nasm does), local labels,
+// then globals and externs in declaration order.
+func (a *assembler) object(path string) *obj.File {
+	f := &obj.File{Name: filepath.Base(path), Arch: obj.ArchAMD64}
+	if a.format == "elf32" {
+		f.Arch = obj.ArchI386
+	}
+	index := map[string]int{}
+	for i, s := range a.secs {
+		os := &obj.Section{Name: s.name, Flags: s.flags, Align: s.align, Size: uint64(s.size)}
+		if s.flags&obj.FlagNoBits == 0 {
+			os.Data = append([]byte{}, s.data...)
+		}
+		f.Sections = append(f.Sections, os)
+		index[s.key] = len(f.Symbols)
+		f.Symbols = append(f.Symbols, &obj.Symbol{Name: s.name, Section: i, Kind: obj.KindSection, Binding: obj.BindLocal})
+	}
+	for _, s := range a.symOrder {
+		if s.global || s.kind != symLabel || strings.HasPrefix(s.name, "..@") {
+			continue
+		}
+		f.Symbols = append(f.Symbols, &obj.Symbol{Name: s.name, Section: s.sec, Value: uint64(s.off), Binding: obj.BindLocal})
+	}
+	for _, s := range a.symOrder {
+		switch {
+		case s.kind == symExtern:
+			index[s.name] = len(f.Symbols)
+			f.Symbols = append(f.Symbols, &obj.Symbol{Name: s.name, Section: obj.SectionUndef, Binding: obj.BindGlobal})
+		case !s.global:
+		case s.kind == symLabel:
+			f.Symbols = append(f.Symbols, &obj.Symbol{Name: s.name, Section: s.sec, Value: uint64(s.off), Binding: obj.BindGlobal})
+		case s.kind == symEqu && s.val.Simple():
+			f.Symbols = append(f.Symbols, &obj.Symbol{Name: s.name, Section: obj.SectionAbs, Value: uint64(s.val.Const), Binding: obj.BindGlobal})
+		case s.kind == symEqu && len(s.val.Terms) == 1 && s.val.Terms[0].Coef == 1:
+			// A global equ of a label: a symbol in that label's section.
+			for i, sec := range a.secs {
+				if sec.key == s.val.Terms[0].Sym {
+					f.Symbols = append(f.Symbols, &obj.Symbol{Name: s.name, Section: i, Value: uint64(s.val.Const), Binding: obj.BindGlobal})
+				}
+			}
+		}
+	}
+	for i, s := range a.secs {
+		for k, r := range s.relocs {
+			r.Symbol = index[s.relSym[k]]
+			f.Sections[i].Relocs = append(f.Sections[i].Relocs, r)
+		}
+	}
+	return f
+}

@@ -1,0 +1,138 @@
+package asm
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/rules-tiny/rules_tiny/tools/asm/expr"
+	"github.com/rules-tiny/rules_tiny/tools/obj"
+	"github.com/rules-tiny/rules_tiny/tools/x86"
+)
+
+// The encoder's entry points, named once here.
+var (
+	encode       = x86.Encode
+	isMnemonic   = x86.IsMnemonic
+	lookupPrefix = x86.LookupPrefix
+)
+
+// prefixBytes are the bytes of prefixes written alone on a line.
+var prefixBytes = map[x86.Prefix]byte{
+	x86.PrefixLock: 0xf0, x86.PrefixRep: 0xf3, x86.PrefixRepe: 0xf3, x86.PrefixRepne: 0xf2,
+	x86.PrefixCS: 0x2e, x86.PrefixDS: 0x3e, x86.PrefixES: 0x26, x86.PrefixSS: 0x36,
+	x86.PrefixFS: 0x64, x86.PrefixGS: 0x65,
+}
+
+func (a *assembler) emitInst(st *stmt, sec *section) {
+	if sec.flags&obj.FlagNoBits != 0 {
+		a.perr(st, "instruction in a nobits section `%s'", sec.name)
+		return
+	}
+	if st.mnem == "" {
+		for _, p := range st.prefixes {
+			b, ok := prefixBytes[p]
+			if !ok {
+				a.perr(st, "this prefix needs an instruction on the same line")
+				return
+			}
+			a.write(st, sec, []byte{b})
+		}
+		return
+	}
+	inst := &x86.Inst{Mode: st.mode, Prefixes: st.prefixes, Mnemonic: st.mnem}
+	inst.PC = x86.Value{Sym: sec.key, Off: sec.size, Known: true}
+	for _, o := range st.ops {
+		xo, err := a.operand(st, o)
+		if err != nil {
+			a.perr(st, "%s", err)
+			a.keepSize(st, sec)
+			return
+		}
+		inst.Ops = append(inst.Ops, xo)
+	}
+	enc, err := encode(inst)
+	if err != nil {
+		var re *x86.RangeError
+		if !errors.As(err, &re) || a.final || !a.unknown {
+			a.perr(st, "%s", err)
+		}
+		a.keepSize(st, sec)
+		return
+	}
+	start := sec.size
+	a.write(st, sec, enc.Bytes)
+	for _, f := range enc.Fixups {
+		off := start + int64(f.Offset)
+		if f.Sym == "" && f.Kind != obj.RelocPCRel {
+			putLE(sec.data[off:off+int64(f.Size)], f.Addend, f.Size)
+			continue
+		}
+		a.addReloc(st, sec, off, f.Size, f.Kind, f.Sym, f.Addend)
+	}
+}
+
+// keepSize holds a failed instruction's place with the size it had in the
+// previous pass, so one error does not move every later label.
+func (a *assembler) keepSize(st *stmt, sec *section) {
+	if st.sizeSet && st.times == nil && st.size > 0 {
+		a.write(st, sec, make([]byte, st.size))
+	}
+}
+
+func (a *assembler) value(v expr.Value) (x86.Value, error) {
+	if v.Unknown {
+		return x86.Value{}, nil
+	}
+	switch {
+	case len(v.Terms) == 0:
+		return x86.Value{Off: v.Const, Known: true}, nil
+	case len(v.Terms) == 1 && v.Terms[0].Coef == 1:
+		return x86.Value{Sym: v.Terms[0].Sym, Off: v.Const, Known: true}, nil
+	}
+	return x86.Value{}, fmt.Errorf("invalid relocatable expression (not a symbol plus a constant)")
+}
+
+func (a *assembler) operand(st *stmt, o operand) (x86.Operand, error) {
+	xo := x86.Operand{Kind: o.kind, Size: o.size, Strict: o.strict, Short: o.short, Near: o.near, Far: o.far}
+	v, err := a.eval(st, o.e)
+	if err != nil {
+		return xo, err
+	}
+	if o.kind == x86.OpMem {
+		xo.Seg, xo.Abs, xo.DispSize = o.seg, o.abs, o.dispSize
+		var terms []x86.RegTerm
+		for _, r := range v.Regs {
+			terms = append(terms, x86.RegTerm{Reg: x86.Reg(r.Reg), Mul: r.Coef, Scaled: r.Scaled})
+		}
+		v.Regs = nil
+		disp, err := a.value(v)
+		if err != nil {
+			return xo, err
+		}
+		m, err := x86.MakeMem(terms, disp, o.nosplit)
+		if err != nil {
+			return xo, err
+		}
+		base, index := m.Base, m.Index
+		xo.Base, xo.Index, xo.Scale, xo.Disp = m.Base, m.Index, m.Scale, m.Disp
+		if base.Valid() && base.Class() == x86.ClassIP {
+			xo.Rel = true
+		}
+		if o.rel {
+			xo.Rel = true
+		} else if st.defRel && !o.abs && st.mode == 64 && base == x86.RegNone && index == x86.RegNone &&
+			o.seg.String() != "fs" && o.seg.String() != "gs" {
+			xo.Rel = true
+		}
+		return xo, nil
+	}
+	if len(v.Regs) > 0 {
+		if len(v.Regs) == 1 && v.Regs[0].Coef == 1 && v.Const == 0 && len(v.Terms) == 0 && !v.Unknown {
+			xo.Kind, xo.Reg = x86.OpReg, x86.Reg(v.Regs[0].Reg)
+			return xo, nil
+		}
+		return xo, fmt.Errorf("invalid use of a register in an expression")
+	}
+	xo.Imm, err = a.value(v)
+	return xo, err
+}

@@ -1,0 +1,128 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"github.com/rules-tiny/rules_tiny/tools/asm"
+	"github.com/rules-tiny/rules_tiny/tools/elf"
+	"github.com/rules-tiny/rules_tiny/tools/internal/atomicfile"
+)
+
+func init() {
+	register("asm", "assemble NASM-syntax source (like nasm -f elf32|elf64|bin)", runAsm)
+}
+
+const asmUsage = "usage: tiny asm [-f elf32|elf64|bin] [-o OUT] [-I DIR]... [-D NAME[=VAL]]... SRC.asm"
+
+// runAsm parses nasm-style flags (both `-f elf64` and `-felf64`); the
+// default format is bin, as with nasm.
+func runAsm(args []string, stdout, stderr io.Writer) int {
+	opts := asm.Options{Format: "bin"}
+	var out, src string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if len(a) >= 2 && a[0] == '-' && strings.IndexByte("foIDl", a[1]) >= 0 && !strings.HasPrefix(a, "--") {
+			val := a[2:]
+			if val == "" {
+				if i+1 >= len(args) {
+					fmt.Fprintf(stderr, "tiny asm: option %s needs an argument\n%s\n", a, asmUsage)
+					return 2
+				}
+				i++
+				val = args[i]
+			}
+			switch a[1] {
+			case 'f':
+				switch val {
+				case "elf":
+					val = "elf32" // nasm's `-f elf` is elf32
+				case "elf32", "elf64", "bin":
+				default:
+					fmt.Fprintf(stderr, "tiny asm: unrecognised output format `%s'\n%s\n", val, asmUsage)
+					return 2
+				}
+				opts.Format = val
+			case 'o':
+				out = val
+			case 'I':
+				opts.IncludeDirs = append(opts.IncludeDirs, val)
+			case 'D':
+				opts.Defines = append(opts.Defines, val)
+			case 'l':
+				fmt.Fprintln(stderr, "tiny asm: listing files (-l) are not supported")
+				return 2
+			}
+			continue
+		}
+		switch {
+		case a == "-h" || a == "-help" || a == "--help":
+			fmt.Fprintln(stdout, asmUsage)
+			return 0
+		case a == "--":
+			if i+1 < len(args) && src == "" && i+2 == len(args) {
+				src = args[i+1]
+				i = len(args)
+				continue
+			}
+			fmt.Fprintln(stderr, asmUsage)
+			return 2
+		case strings.HasPrefix(a, "-") && a != "-":
+			fmt.Fprintf(stderr, "tiny asm: unknown option %s\n%s\n", a, asmUsage)
+			return 2
+		case src != "":
+			fmt.Fprintf(stderr, "tiny asm: more than one input file\n%s\n", asmUsage)
+			return 2
+		default:
+			src = a
+		}
+	}
+	if src == "" {
+		fmt.Fprintf(stderr, "tiny asm: no input file\n%s\n", asmUsage)
+		return 2
+	}
+	if out == "" {
+		out = defaultAsmOutput(src, opts.Format)
+	}
+	res, err := asm.Assemble(src, opts)
+	for _, w := range res.Warnings {
+		fmt.Fprintln(stderr, w.String())
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	var data []byte
+	if res.Format == "bin" {
+		data = res.Binary
+	} else {
+		var b strings.Builder
+		if err := elf.WriteObject(&b, res.Object); err != nil {
+			fmt.Fprintf(stderr, "%s: error: %v\n", src, err)
+			return 1
+		}
+		data = []byte(b.String())
+	}
+	if err := atomicfile.WriteFile(out, data, 0o644); err != nil {
+		fmt.Fprintf(stderr, "tiny asm: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// defaultAsmOutput follows nasm: the source name with its extension
+// replaced by .o (elf) or removed (bin); nasm.out if that would overwrite
+// the source.
+func defaultAsmOutput(src, format string) string {
+	ext := filepath.Ext(src)
+	base := strings.TrimSuffix(src, ext)
+	if format != "bin" {
+		return base + ".o"
+	}
+	if base == src {
+		return "nasm.out"
+	}
+	return base
+}
