@@ -42,6 +42,8 @@ func TestGolden(t *testing.T) {
 		name := c.Name()
 		t.Run(name, func(t *testing.T) { runGolden(t, filepath.Join("testdata", name)) })
 	}
+	// The end-to-end tree (e2e/run.sh builds it with Bazel) is a golden case too.
+	t.Run("e2e_mono", func(t *testing.T) { runGolden(t, filepath.Join("e2e", "testdata", "mono")) })
 	if n < 10 {
 		t.Fatalf("only %d golden cases found", n)
 	}

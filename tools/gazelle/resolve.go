@@ -84,17 +84,20 @@ func (l *tinyLang) Resolve(c *config.Config, ix *resolve.RuleIndex, rc *repo.Rem
 	}
 
 	hdrs := map[string]bool{}
-	var includes []string
+	needed := map[string]bool{}
+	var extraDirs []string // includers' directories, in the order first needed
 	needDir := func(d string) {
-		if d == bi.pkg {
+		if d == bi.pkg || needed[d] {
 			return
 		}
-		for _, x := range includes {
-			if x == d {
-				return
-			}
+		needed[d] = true
+		isRoot := false
+		for _, r := range tc.includeRoots {
+			isRoot = isRoot || r == d
 		}
-		includes = append(includes, d)
+		if !isRoot {
+			extraDirs = append(extraDirs, d)
+		}
 	}
 
 	for len(queue) > 0 {
@@ -153,6 +156,16 @@ func (l *tinyLang) Resolve(c *config.Config, ix *resolve.RuleIndex, rc *repo.Rem
 		sort.Strings(list)
 		r.SetAttr("hdrs", list)
 	}
+	// includes follow the search order used above (roots as the directives
+	// list them, then includers' directories), since the assembler takes
+	// the first match.
+	var includes []string
+	for _, r := range tc.includeRoots {
+		if needed[r] {
+			includes = append(includes, r)
+		}
+	}
+	includes = append(includes, extraDirs...)
 	if len(includes) > 0 {
 		for i, d := range includes {
 			if d == "" {

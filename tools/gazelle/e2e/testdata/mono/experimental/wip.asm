@@ -1,0 +1,4 @@
+; does not assemble yet
+global _start
+_start:
+        frobnicate rax
