@@ -97,10 +97,14 @@ func (e *encoder) encode() (*Encoding, error) {
 		return e.farPointer()
 	}
 
-	var best *candidate
+	var best, bestSized *candidate
 	var firstErr error
 	var sizes = map[int]bool{}
-	var defaultSized *candidate
+	better := func(c, b *candidate) bool {
+		// Shortest wins; on a tie nasm prefers the sign-extended imm8 form
+		// (`add ax, -1` is 66 83 C0 FF, not 66 05 FF FF), then table order.
+		return b == nil || len(c.bytes) < len(b.bytes) || len(c.bytes) == len(b.bytes) && c.sbyte && !b.sbyte
+	}
 	for _, i := range idx {
 		f := &forms[i]
 		c, err := e.try(f)
@@ -112,15 +116,17 @@ func (e *encoder) encode() (*Encoding, error) {
 		}
 		if c.unsizedMem > 0 {
 			sizes[c.unsizedMem] = true
-			if defaultSized == nil || len(c.bytes) < len(defaultSized.bytes) {
-				defaultSized = c
-			}
+		} else if better(c, bestSized) {
+			bestSized = c
 		}
-		// Shortest wins; on a tie nasm prefers the sign-extended imm8 form
-		// (`add ax, -1` is 66 83 C0 FF, not 66 05 FF FF), then table order.
-		if best == nil || len(c.bytes) < len(best.bytes) || len(c.bytes) == len(best.bytes) && c.sbyte && !best.sbyte {
+		if better(c, best) {
 			best = c
 		}
+	}
+	// Forms where every operand's size is given beat forms that would
+	// guess a memory operand's size; with several guesses nasm gives up.
+	if bestSized != nil {
+		return &Encoding{Bytes: bestSized.bytes, Fixups: bestSized.fix}, nil
 	}
 	if best != nil {
 		if len(sizes) > 1 && e.mn != "call" && e.mn != "jmp" {
@@ -430,13 +436,25 @@ func (e *encoder) matchArg(f *form, a argType, o Operand, osz int) bool {
 		if o.Kind != OpImm || o.Far || o.Short || o.Near {
 			return false
 		}
-		if o.Size == 0 || o.Size == 4 {
+		if o.Size == 0 || o.Size == 4 && osz != 64 {
 			return true
 		}
-		return osz == 64 && o.Size == 8 && !o.Strict
+		if osz == 64 {
+			// A sign-extended imm32 of a 64-bit operation: nasm wants the
+			// operation's size (qword) on it, except for mov, imul and push.
+			switch e.mn {
+			case "mov", "imul", "push":
+				return o.Size == 4 || o.Size == 8
+			}
+			return o.Size == 8
+		}
+		return false
 	case aImm64:
 		return o.Kind == OpImm && (o.Size == 0 || o.Size == 8)
 	case aRel8, aRel16, aRel32:
+		if len(f.args) == 1 && f.opc[0] >= 0xE0 && f.opc[0] <= 0xE3 && o.Short {
+			return false // nasm rejects `short` on loop/jcxz ("mismatch in operand sizes")
+		}
 		return o.Kind == OpImm && !o.Far && o.Size == 0
 	case aSreg:
 		return o.Kind == OpReg && o.Reg.Class() == ClassSeg
@@ -542,12 +560,16 @@ func (e *encoder) try(f *form) (*candidate, error) {
 			continue
 		}
 		sz := argSize(a)
-		if sz == 0 || a == aR32M16 || a == aR64M16 || f.far {
-			continue
+		if sz == 0 || f.far || hasSreg(f) {
+			continue // the instruction itself fixes the size
 		}
 		fixed := false
 		for j, b := range f.args {
 			if j != k && b != aCL && e.ops[j].Kind == OpReg && e.ops[j].Reg.Class() == ClassGPR && argSize(b) == sz {
+				fixed = true
+			}
+			// An immediate's explicit size gives the operation size (`add [eax], byte 5`).
+			if j != k && e.ops[j].Kind == OpImm && e.ops[j].Size == sz {
 				fixed = true
 			}
 		}
@@ -559,4 +581,13 @@ func (e *encoder) try(f *form) (*candidate, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+func hasSreg(f *form) bool {
+	for _, a := range f.args {
+		if a == aSreg || a >= aES && a <= aGS {
+			return true
+		}
+	}
+	return false
 }

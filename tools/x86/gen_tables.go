@@ -166,6 +166,12 @@ func main() {
 		if r.mn == "ENTER" && len(args) == 2 && args[1] != "imm8u" {
 			skip = true // pseudo rows with a literal nesting level
 		}
+		if (r.mn == "MOVSX" || r.mn == "MOVZX") && len(args) == 2 && args[0] == "r16" && args[1] == "r/m16" {
+			skip = true // nasm has no same-size forms
+		}
+		if r.mn == "MOVSXD" && len(args) == 2 && args[0] != "r64" {
+			skip = true // nasm only has the 64-bit destination
+		}
 		if r.mn == "BSWAP" && len(args) == 1 && args[0] == "r16op" {
 			skip = true // undefined behaviour; nasm rejects it
 		}
@@ -311,7 +317,16 @@ func convert(name string, args []string, r row) (string, error) {
 	}
 	var as []string
 	for _, a := range args {
-		as = append(as, argNames[a])
+		n := argNames[a]
+		if a == "imm8" && len(opc) > 0 && opc[len(opc)-1] != "0x83" && opc[len(opc)-1] != "0x6B" && opc[len(opc)-1] != "0x6A" {
+			n = "aImm8" // the csv writes imm8 for some plain byte immediates (SAL)
+		}
+		as = append(as, n)
+	}
+	for _, a := range args {
+		if strings.HasPrefix(a, "CR") || strings.HasPrefix(a, "DR") {
+			osz = 0 // control/debug register moves have a fixed size
+		}
 	}
 	ims := []string{}
 	for _, i := range imms {
