@@ -243,8 +243,12 @@ func (e env) Lookup(name string) (expr.Value, error) {
 		return s.val, nil
 	}
 	if !s.known {
+		// Not reached yet in the first pass: the section is known, which
+		// lets the encoder see a same-section branch (optimistically short).
 		a.unknown = true
-		return expr.Value{Unknown: true}, nil
+		v := a.addr(s.sec, 0)
+		v.Unknown = true
+		return v, nil
 	}
 	return a.addr(s.sec, s.off), nil
 }

@@ -81,6 +81,9 @@ func (a *assembler) keepSize(st *stmt, sec *section) {
 
 func (a *assembler) value(v expr.Value) (x86.Value, error) {
 	if v.Unknown {
+		if len(v.Terms) == 1 && v.Terms[0].Coef == 1 {
+			return x86.Value{Sym: v.Terms[0].Sym}, nil
+		}
 		return x86.Value{}, nil
 	}
 	switch {

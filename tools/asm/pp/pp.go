@@ -343,16 +343,16 @@ func lineInfo(l srcLine, frames []*frame) (Pos, string, Pos) {
 
 func (p *pp) run() {
 	for !p.fatal {
-		l, f, ok := p.next()
+		l, _, ok := p.next()
 		if !ok {
 			break
 		}
 		pos, mname, def := lineInfo(l, p.frames)
 		p.cur = pos
 		toks := l.toks
-		if f.kind == macroFrame && p.def == nil {
+		if mf := p.macroFrame(); mf != nil && p.def == nil {
 			var err error
-			toks, err = p.substParams(toks, f)
+			toks, err = p.substParams(toks, mf)
 			if err != nil {
 				p.errorf(pos, "%s", err)
 				continue
@@ -371,6 +371,20 @@ func (p *pp) run() {
 			p.errorf(p.def.start, "end of file while still defining macro `%s'", p.def.mac.name)
 		}
 	}
+}
+
+// macroFrame is the innermost macro expansion the current line belongs to
+// (through %rep blocks, not through included files).
+func (p *pp) macroFrame() *frame {
+	for i := len(p.frames) - 1; i >= 0; i-- {
+		switch p.frames[i].kind {
+		case macroFrame:
+			return p.frames[i]
+		case fileFrame:
+			return nil
+		}
+	}
+	return nil
 }
 
 func directive(toks []lex.Token) string {
