@@ -546,9 +546,10 @@ func (e *encoder) try(f *form) (*candidate, error) {
 		}
 	}
 	// mov r64, imm32 sign-extends: nasm uses it only for values that fit.
-	if e.mn == "mov" && f.osz == 64 && len(f.imm) == 1 && f.imm[0] == imm_id {
-		v := e.ops[len(e.ops)-1].Imm
-		if v.Known && (v.Sym != "" || v.Off != int64(int32(v.Off))) {
+	if e.mn == "mov" && f.osz == 64 && len(f.imm) == 1 && f.imm[0] == imm_id && e.ops[0].Kind == OpReg {
+		o := e.ops[len(e.ops)-1]
+		v := o.Imm
+		if v.Known && (v.Sym != "" || v.Off != int64(int32(v.Off))) || o.Strict && o.Size == 8 {
 			return nil, errors.New(msgInvalid)
 		}
 	}
