@@ -7,8 +7,8 @@
 // --experimental_worker_allow_json_protocol; Serve detects which one Bazel
 // chose from the first bytes of the stream.
 //
-// The few fields are hand-encoded with protowire so the tool needs no
-// generated code.
+// The few fields are hand-encoded (wire.go) so the tool needs no generated
+// code and no protobuf runtime.
 package worker
 
 import (
@@ -20,8 +20,6 @@ import (
 	"io"
 	"os"
 	"strings"
-
-	"google.golang.org/protobuf/encoding/protowire"
 )
 
 // Input is a file the request may read, with Bazel's digest of it.
@@ -72,29 +70,29 @@ const maxMessage = 256 << 20
 func MarshalRequest(r *Request) []byte {
 	var b []byte
 	for _, a := range r.Arguments {
-		b = protowire.AppendTag(b, fReqArguments, protowire.BytesType)
-		b = protowire.AppendString(b, a)
+		b = appendTag(b, fReqArguments, bytesType)
+		b = appendString(b, a)
 	}
 	for _, in := range r.Inputs {
 		var m []byte
 		if in.Path != "" {
-			m = protowire.AppendTag(m, fInputPath, protowire.BytesType)
-			m = protowire.AppendString(m, in.Path)
+			m = appendTag(m, fInputPath, bytesType)
+			m = appendString(m, in.Path)
 		}
 		if len(in.Digest) > 0 {
-			m = protowire.AppendTag(m, fInputDigest, protowire.BytesType)
-			m = protowire.AppendBytes(m, in.Digest)
+			m = appendTag(m, fInputDigest, bytesType)
+			m = appendString(m, string(in.Digest))
 		}
-		b = protowire.AppendTag(b, fReqInputs, protowire.BytesType)
-		b = protowire.AppendBytes(b, m)
+		b = appendTag(b, fReqInputs, bytesType)
+		b = appendString(b, string(m))
 	}
 	if r.RequestID != 0 {
-		b = protowire.AppendTag(b, fReqID, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(int64(r.RequestID)))
+		b = appendTag(b, fReqID, varintType)
+		b = appendVarint(b, uint64(int64(r.RequestID)))
 	}
 	if r.Cancel {
-		b = protowire.AppendTag(b, fReqCancel, protowire.VarintType)
-		b = protowire.AppendVarint(b, 1)
+		b = appendTag(b, fReqCancel, varintType)
+		b = appendVarint(b, 1)
 	}
 	return b
 }
@@ -104,21 +102,21 @@ func MarshalRequest(r *Request) []byte {
 func MarshalResponse(r *Response) []byte {
 	var b []byte
 	if r.ExitCode != 0 {
-		b = protowire.AppendTag(b, fRespExitCode, protowire.VarintType)
+		b = appendTag(b, fRespExitCode, varintType)
 		// int32 fields are sign-extended to 64 bits on the wire.
-		b = protowire.AppendVarint(b, uint64(int64(r.ExitCode)))
+		b = appendVarint(b, uint64(int64(r.ExitCode)))
 	}
 	if r.Output != "" {
-		b = protowire.AppendTag(b, fRespOutput, protowire.BytesType)
-		b = protowire.AppendString(b, r.Output)
+		b = appendTag(b, fRespOutput, bytesType)
+		b = appendString(b, r.Output)
 	}
 	if r.RequestID != 0 {
-		b = protowire.AppendTag(b, fRespRequestID, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(int64(r.RequestID)))
+		b = appendTag(b, fRespRequestID, varintType)
+		b = appendVarint(b, uint64(int64(r.RequestID)))
 	}
 	if r.WasCancelled {
-		b = protowire.AppendTag(b, fRespWasCancelled, protowire.VarintType)
-		b = protowire.AppendVarint(b, 1)
+		b = appendTag(b, fRespWasCancelled, varintType)
+		b = appendVarint(b, 1)
 	}
 	return b
 }
@@ -128,15 +126,15 @@ func MarshalResponse(r *Response) []byte {
 // type is an error.
 func UnmarshalRequest(b []byte) (*Request, error) {
 	r := &Request{}
-	err := walk(b, func(num protowire.Number, typ protowire.Type, v uint64, s []byte) error {
+	err := walk(b, func(num int, typ wireType, v uint64, s []byte) error {
 		switch num {
 		case fReqArguments:
-			if typ != protowire.BytesType {
+			if typ != bytesType {
 				return wireErr("WorkRequest.arguments", typ)
 			}
 			r.Arguments = append(r.Arguments, string(s))
 		case fReqInputs:
-			if typ != protowire.BytesType {
+			if typ != bytesType {
 				return wireErr("WorkRequest.inputs", typ)
 			}
 			in, err := unmarshalInput(s)
@@ -145,12 +143,12 @@ func UnmarshalRequest(b []byte) (*Request, error) {
 			}
 			r.Inputs = append(r.Inputs, in)
 		case fReqID:
-			if typ != protowire.VarintType {
+			if typ != varintType {
 				return wireErr("WorkRequest.request_id", typ)
 			}
 			r.RequestID = int32(v)
 		case fReqCancel:
-			if typ != protowire.VarintType {
+			if typ != varintType {
 				return wireErr("WorkRequest.cancel", typ)
 			}
 			r.Cancel = v != 0
@@ -165,15 +163,15 @@ func UnmarshalRequest(b []byte) (*Request, error) {
 
 func unmarshalInput(b []byte) (Input, error) {
 	var in Input
-	err := walk(b, func(num protowire.Number, typ protowire.Type, v uint64, s []byte) error {
+	err := walk(b, func(num int, typ wireType, v uint64, s []byte) error {
 		switch num {
 		case fInputPath:
-			if typ != protowire.BytesType {
+			if typ != bytesType {
 				return wireErr("Input.path", typ)
 			}
 			in.Path = string(s)
 		case fInputDigest:
-			if typ != protowire.BytesType {
+			if typ != bytesType {
 				return wireErr("Input.digest", typ)
 			}
 			in.Digest = append([]byte(nil), s...)
@@ -186,25 +184,25 @@ func unmarshalInput(b []byte) (Input, error) {
 // UnmarshalResponse decodes a WorkResponse.
 func UnmarshalResponse(b []byte) (*Response, error) {
 	r := &Response{}
-	err := walk(b, func(num protowire.Number, typ protowire.Type, v uint64, s []byte) error {
+	err := walk(b, func(num int, typ wireType, v uint64, s []byte) error {
 		switch num {
 		case fRespExitCode:
-			if typ != protowire.VarintType {
+			if typ != varintType {
 				return wireErr("WorkResponse.exit_code", typ)
 			}
 			r.ExitCode = int32(v)
 		case fRespOutput:
-			if typ != protowire.BytesType {
+			if typ != bytesType {
 				return wireErr("WorkResponse.output", typ)
 			}
 			r.Output = string(s)
 		case fRespRequestID:
-			if typ != protowire.VarintType {
+			if typ != varintType {
 				return wireErr("WorkResponse.request_id", typ)
 			}
 			r.RequestID = int32(v)
 		case fRespWasCancelled:
-			if typ != protowire.VarintType {
+			if typ != varintType {
 				return wireErr("WorkResponse.was_cancelled", typ)
 			}
 			r.WasCancelled = v != 0
@@ -217,31 +215,17 @@ func UnmarshalResponse(b []byte) (*Response, error) {
 	return r, nil
 }
 
-func wireErr(field string, typ protowire.Type) error {
+func wireErr(field string, typ wireType) error {
 	return fmt.Errorf("worker: %s has wire type %d", field, typ)
 }
 
 // walk calls f for every field of a message; v holds varints, s holds
-// length-delimited payloads. Fixed-width and group fields are skipped.
-func walk(b []byte, f func(protowire.Number, protowire.Type, uint64, []byte) error) error {
+// length-delimited payloads. Fixed-width fields are skipped.
+func walk(b []byte, f func(int, wireType, uint64, []byte) error) error {
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return fmt.Errorf("worker: bad tag: %v", protowire.ParseError(n))
-		}
-		b = b[n:]
-		var v uint64
-		var s []byte
-		switch typ {
-		case protowire.VarintType:
-			v, n = protowire.ConsumeVarint(b)
-		case protowire.BytesType:
-			s, n = protowire.ConsumeBytes(b)
-		default:
-			n = protowire.ConsumeFieldValue(num, typ, b)
-		}
-		if n < 0 {
-			return fmt.Errorf("worker: bad field %d: %v", num, protowire.ParseError(n))
+		num, typ, v, s, n, err := consumeField(b)
+		if err != nil {
+			return fmt.Errorf("worker: bad protobuf message: %v", err)
 		}
 		b = b[n:]
 		if err := f(num, typ, v, s); err != nil {
@@ -254,13 +238,11 @@ func walk(b []byte, f func(protowire.Number, protowire.Type, uint64, []byte) err
 // WriteDelimited writes one length-prefixed message, as protobuf's
 // writeDelimitedTo does.
 func WriteDelimited(w io.Writer, msg []byte) error {
-	buf := protowire.AppendVarint(make([]byte, 0, len(msg)+binaryVarintMax), uint64(len(msg)))
+	buf := appendVarint(make([]byte, 0, len(msg)+varintLen(uint64(len(msg)))), uint64(len(msg)))
 	buf = append(buf, msg...)
 	_, err := w.Write(buf)
 	return err
 }
-
-const binaryVarintMax = 10
 
 // ReadDelimited reads one length-prefixed message. It returns io.EOF only
 // when the stream ends cleanly between messages.

@@ -146,6 +146,10 @@ func TestUnmarshalRequestSkipsUnknownFieldsAndRejectsWrongWireTypes(t *testing.T
 		"truncated string":    {0x0a, 0x05, 'a'},
 		"truncated tag":       {0x80},
 		"bad input message":   {0x12, 0x02, 0x08, 0x01},
+		"group wire type":     {0x0b, 0x0c},
+		"field number zero":   {0x02, 0x00},
+		"varint over 64 bits": {0x18, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02},
+		"truncated fixed64":   {0x39, 1, 2, 3},
 	} {
 		if _, err := UnmarshalRequest(bad); err == nil {
 			t.Errorf("%s: no error", name)
