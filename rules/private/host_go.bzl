@@ -24,7 +24,7 @@ HostGoSdkInfo = provider(
     },
 )
 
-def _fail_exec(rctx, what, res):
+def _fail_exec(what, res):
     fail("tiny_host_go: %s failed (exit %d):\n%s%s" % (what, res.return_code, res.stdout, res.stderr))
 
 def _find_go(rctx):
@@ -55,7 +55,7 @@ def _tiny_host_go_impl(rctx):
 
     res = rctx.execute([go, "env", "GOMODCACHE", "GOPROXY", "GOVERSION"], environment = {"GOFLAGS": "", "GOTOOLCHAIN": "local"})
     if res.return_code != 0:
-        _fail_exec(rctx, "`go env`", res)
+        _fail_exec("`go env`", res)
     host_modcache, host_proxy, version = res.stdout.strip().split("\n")
     rctx.file("go_version.txt", version + "\n")
 
@@ -86,7 +86,7 @@ def _tiny_host_go_impl(rctx):
         timeout = 1200,
     )
     if res.return_code != 0:
-        _fail_exec(rctx, "`go list -deps ./%s`" % rctx.attr.package, res)
+        _fail_exec("`go list -deps ./%s`" % rctx.attr.package, res)
     modules = sorted({line: True for line in res.stdout.split("\n") if line and not line.endswith(" ")}.keys())
     rctx.file("modules.txt", "\n".join(modules) + "\n")
 

@@ -32,7 +32,14 @@ Returns `platform_common.ToolchainInfo(tiny = File, files_to_run = FilesToRunPro
 )
 
 def tiny_tool(ctx):
-    """Returns the ToolchainInfo of the resolved tiny toolchain, with a clear error when there is none."""
+    """The resolved tiny toolchain, with a clear error when there is none.
+
+    Args:
+      ctx: the rule context (the rule must declare TOOLCHAIN_TYPE).
+
+    Returns:
+      The toolchain's platform_common.ToolchainInfo.
+    """
     tc = ctx.toolchains[TOOLCHAIN_TYPE]
     if tc == None:
         fail("no tiny toolchain is registered: call rules_tiny_register_toolchains() in WORKSPACE, " +

@@ -1,0 +1,237 @@
+"""tiny_image and tiny_image_index: byte-exact FROM-scratch OCI images."""
+
+load(":common.bzl", "ARCHES", "OCI_ARCHES", "parse_platform")
+load(":providers.bzl", "TinyBinaryInfo", "TinyImageInfo", "TinyIndexInfo")
+load(":toolchain.bzl", "TOOLCHAIN_TYPE", "tiny_tool")
+
+_SCRIPT_EXTS = [".sh", ".bash", ".py", ".pl", ".rb", ".js", ".bat", ".cmd", ".ps1", ".jar"]
+
+# Rule kinds whose executables need an interpreter or a VM that a
+# FROM-scratch image does not have.
+_INTERPRETED_KINDS = ["sh_binary", "py_binary", "java_binary", "js_binary", "nodejs_binary", "rb_binary", "php_binary"]
+
+_RuleKindInfo = provider(doc = "The rule kind of a binary (from _kind_aspect).", fields = ["kind"])
+
+def _kind_aspect_impl(target, ctx):  # buildifier: disable=unused-variable
+    return [_RuleKindInfo(kind = ctx.rule.kind)]
+
+_kind_aspect = aspect(implementation = _kind_aspect_impl, doc = "Records the rule kind of tiny_image's binary.")
+
+def _platform(ctx, where):
+    """Reconciles platform, architecture and the binary's own architecture.
+
+    Returns (platform flag to pass or "", platform known at analysis or "").
+    """
+    given = ""
+    if ctx.attr.platform:
+        p = parse_platform(where, ctx.attr.platform)
+        if ctx.attr.architecture and ctx.attr.architecture != p.arch:
+            fail("%s: conflicting platform settings: platform = %r but architecture = %r" % (where, ctx.attr.platform, ctx.attr.architecture))
+        given = ctx.attr.platform
+    elif ctx.attr.architecture:
+        given = "linux/" + ctx.attr.architecture
+    known = given
+    if TinyBinaryInfo in ctx.attr.binary and ctx.attr.binary[TinyBinaryInfo].arch:
+        arch = ctx.attr.binary[TinyBinaryInfo].arch
+        oci = ARCHES[arch].oci
+        if given and given.split("/")[1] != oci:
+            fail("%s: conflicting platform settings: %s is built for %s (OCI architecture %s) but the image says %r" % (
+                where,
+                ctx.attr.binary.label,
+                arch,
+                oci,
+                given,
+            ))
+        if not known:
+            known = "linux/" + oci
+    return given, known
+
+def _check_port(where, port):
+    num, _, proto = port.partition("/")
+    if not num.isdigit() or int(num) < 1 or int(num) > 65535 or proto not in ("", "tcp", "udp", "sctp"):
+        fail("%s: exposed_ports: %r is not PORT or PORT/tcp|udp|sctp" % (where, port))
+
+def _tiny_image_impl(ctx):
+    where = "tiny_image %s" % ctx.label
+    given, known = _platform(ctx, where)
+    tc = tiny_tool(ctx)
+
+    binary = ctx.executable.binary
+    kind = ctx.attr.binary[_RuleKindInfo].kind if _RuleKindInfo in ctx.attr.binary else ""
+    if kind in _INTERPRETED_KINDS:
+        fail("%s: binary %s is a %s, whose executable is a script or needs a runtime; a FROM-scratch image has no interpreter: use a static executable" % (where, ctx.attr.binary.label, kind))
+    for ext in _SCRIPT_EXTS:
+        if binary.basename.endswith(ext):
+            fail("%s: binary %s is a script (%s), not a static executable; a FROM-scratch image has no interpreter" % (where, ctx.attr.binary.label, binary.basename))
+    dest = ctx.attr.binary_path or "/" + binary.basename
+    if not dest.startswith("/"):
+        fail("%s: binary_path = %r must be absolute" % (where, dest))
+    for port in ctx.attr.exposed_ports:
+        _check_port(where, port)
+    for k in ctx.attr.env:
+        if not k or "=" in k:
+            fail("%s: env: %r is not a valid variable name" % (where, k))
+
+    # Foreign executables are slimmed first; asm_binary output is already minimal.
+    payload = binary
+    if TinyBinaryInfo not in ctx.attr.binary and ctx.attr.strip:
+        payload = ctx.actions.declare_file("%s_stripped/%s" % (ctx.label.name, binary.basename))
+        strip_args = ctx.actions.args()
+        strip_args.add("strip")
+        strip_args.add("-o", payload)
+        strip_args.add(binary)
+        ctx.actions.run(
+            executable = tc.files_to_run,
+            arguments = [strip_args],
+            inputs = [binary],
+            outputs = [payload],
+            mnemonic = "TinyStrip",
+            progress_message = "Stripping %s for %s (tiny strip)" % (binary.short_path, ctx.label),
+        )
+
+    layout = ctx.actions.declare_directory(ctx.label.name)
+    tarball = ctx.actions.declare_file(ctx.label.name + ".tar")
+    args = ctx.actions.args()
+    args.add("image")
+    args.add("--layout", layout.path)
+    args.add("--tarball", tarball)
+    args.add("--follow-symlinks")  # inputs are symlinks in Bazel's sandbox
+    args.add("--file", "%s:%s" % (payload.path, dest))
+    extra = []
+    for target, path in ctx.attr.files.items():
+        fs = target.files.to_list()
+        if len(fs) != 1:
+            fail("%s: files: %s must be exactly one file" % (where, target.label))
+        if not path.startswith("/"):
+            fail("%s: files: destination %r of %s must be absolute" % (where, path, target.label))
+        args.add("--file", "%s:%s" % (fs[0].path, path))
+        extra.append(fs[0])
+    if ctx.attr.entrypoint:
+        args.add("--entrypoint", _json_list(ctx.attr.entrypoint))
+    if ctx.attr.cmd:
+        args.add("--cmd", _json_list(ctx.attr.cmd))
+    for k, v in ctx.attr.env.items():
+        args.add("--env", "%s=%s" % (k, v))
+    if ctx.attr.user:
+        args.add("--user", ctx.attr.user)
+    if ctx.attr.workdir:
+        args.add("--workdir", ctx.attr.workdir)
+    for k, v in ctx.attr.labels.items():
+        args.add("--label", "%s=%s" % (k, v))
+    for k, v in ctx.attr.annotations.items():
+        args.add("--annotation", "%s=%s" % (k, v))
+    for port in ctx.attr.exposed_ports:
+        args.add("--expose", port)
+    if given:
+        args.add("--platform", given)
+    args.add("--compression", ctx.attr.compression)
+    if ctx.attr.tag:
+        args.add("--tag", ctx.attr.tag)
+    args.add("--source-date-epoch", str(ctx.attr.source_date_epoch))
+    if ctx.attr.created:
+        args.add("--created", ctx.attr.created)
+    ctx.actions.run(
+        executable = tc.files_to_run,
+        arguments = [args],
+        inputs = [payload] + extra,
+        outputs = [layout, tarball],
+        mnemonic = "TinyImage",
+        progress_message = "Writing OCI image %s" % ctx.label,
+    )
+    return [
+        DefaultInfo(files = depset([layout, tarball])),
+        OutputGroupInfo(layout = depset([layout]), tarball = depset([tarball])),
+        TinyImageInfo(layout = layout, tarball = tarball, platform = known, tag = ctx.attr.tag),
+    ]
+
+def _json_list(items):
+    # A JSON array of strings, written here so that Bazel 4.2 (no json module) works too.
+    out = []
+    for s in items:
+        e = s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r")
+        out.append("\"" + e + "\"")
+    return "[" + ",".join(out) + "]"
+
+tiny_image = rule(
+    implementation = _tiny_image_impl,
+    doc = """Puts one static executable alone in a FROM-scratch OCI image with `tiny image`.
+
+Default outputs: the OCI image layout directory named like the target (the
+contract of rules_oci's oci_image, so oci_push/oci_load/oci_image_index take
+it) and `<name>.tar` (OCI layout + docker manifest.json: `docker load`,
+`podman load`, skopeo's oci-archive: and docker-archive:).""",
+    attrs = {
+        "binary": attr.label(
+            mandatory = True,
+            executable = True,
+            cfg = "target",
+            aspects = [_kind_aspect],
+            doc = "An asm_binary, or any static Linux executable (cc_binary with -static, a pure-Go binary...).",
+        ),
+        "binary_path": attr.string(doc = "Absolute path of the executable in the image (default /<file name>)."),
+        "strip": attr.bool(default = True, doc = "Slim executables that are not asm_binary with `tiny strip` (a dynamic ELF or a script fails there)."),
+        "files": attr.label_keyed_string_dict(allow_files = True, doc = "More files: {label: absolute path in the image}."),
+        "entrypoint": attr.string_list(doc = "Default: [binary_path]."),
+        "cmd": attr.string_list(),
+        "env": attr.string_dict(),
+        "user": attr.string(),
+        "workdir": attr.string(),
+        "labels": attr.string_dict(doc = "Config labels."),
+        "annotations": attr.string_dict(doc = "Manifest annotations."),
+        "exposed_ports": attr.string_list(doc = "\"80\", \"80/tcp\", \"53/udp\"..."),
+        "platform": attr.string(doc = "os/arch[/variant]; default: from the executable's ELF machine."),
+        "architecture": attr.string(values = [""] + OCI_ARCHES, doc = "Shorthand for platform = \"linux/<architecture>\"."),
+        "compression": attr.string(default = "gzip", values = ["gzip", "zstd", "none"]),
+        "tag": attr.string(doc = "REPO[:TAG] recorded in index.json and the tarball (docker load names the image so)."),
+        "source_date_epoch": attr.int(default = 0, doc = "mtime of the layer entries (seconds since 1970)."),
+        "created": attr.string(doc = "Config created time: RFC 3339, or \"epoch\"; default none."),
+    },
+    toolchains = [TOOLCHAIN_TYPE],
+)
+
+def _tiny_image_index_impl(ctx):
+    where = "tiny_image_index %s" % ctx.label
+    if not ctx.attr.images:
+        fail("%s: images is empty" % where)
+    seen = {}
+    for img in ctx.attr.images:
+        p = img[TinyImageInfo].platform
+        if p and p in seen:
+            fail("%s: conflicting platform settings: %s and %s are both %s; an index holds one image per platform" % (where, seen[p], img.label, p))
+        if p:
+            seen[p] = img.label
+    tc = tiny_tool(ctx)
+    layout = ctx.actions.declare_directory(ctx.label.name)
+    tarball = ctx.actions.declare_file(ctx.label.name + ".tar")
+    args = ctx.actions.args()
+    args.add("index")
+    args.add("--layout", layout.path)
+    args.add("--tarball", tarball)
+    if ctx.attr.tag:
+        args.add("--tag", ctx.attr.tag)
+    layouts = [img[TinyImageInfo].layout for img in ctx.attr.images]
+    for image_layout in layouts:
+        args.add(image_layout.path)
+    ctx.actions.run(
+        executable = tc.files_to_run,
+        arguments = [args],
+        inputs = layouts,
+        outputs = [layout, tarball],
+        mnemonic = "TinyIndex",
+        progress_message = "Writing OCI image index %s" % ctx.label,
+    )
+    return [
+        DefaultInfo(files = depset([layout, tarball])),
+        OutputGroupInfo(layout = depset([layout]), tarball = depset([tarball])),
+        TinyIndexInfo(layout = layout, tarball = tarball, platforms = sorted(seen.keys()), tag = ctx.attr.tag),
+    ]
+
+tiny_image_index = rule(
+    implementation = _tiny_image_index_impl,
+    doc = "A multi-platform OCI image index over tiny_image targets (one per platform), with `tiny index`.",
+    attrs = {
+        "images": attr.label_list(mandatory = True, providers = [TinyImageInfo], doc = "tiny_image targets, one per platform."),
+        "tag": attr.string(doc = "REPO[:TAG] of the index."),
+    },
+    toolchains = [TOOLCHAIN_TYPE],
+)
