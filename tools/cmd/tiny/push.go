@@ -34,6 +34,9 @@ func runPush(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&opts.Layout, "layout", "", "OCI image layout directory to push (required)")
 	fs.StringVar(&opts.Repository, "repository", "", "HOST[:PORT]/PATH to push to (required; the last one given wins)")
 	fs.Var(&tags, "tag", "tag to point at the pushed manifest (repeatable; none: push by digest only)")
+	// -r and -t as rules_oci's oci_push spells them, for muscle memory.
+	fs.StringVar(&opts.Repository, "r", "", "short for --repository")
+	fs.Var(&tags, "t", "short for --tag")
 	fs.BoolVar(&opts.Index, "index", false, "push index.json itself as an image index (when it lists several manifests)")
 	fs.BoolVar(&opts.Insecure, "insecure", false, "allow plain HTTP and unverified TLS for any registry (loopback registries may always use HTTP)")
 	fs.StringVar(&digestFile, "digest-file", "", "also write the pushed digest (sha256:...) to this file")
