@@ -56,9 +56,11 @@ type RegTerm struct {
 // nosplit, nasm's `nosplit` keyword), esp moves to the base, and a scaled
 // first register is kept out of the base ([eax*1+ebx] has base ebx).
 // Impossible addresses return nasm's "invalid effective address" error.
+// mode is the BITS in effect (it only shapes error messages, as in nasm).
 // The caller fills in Seg, Size, Rel, Abs and DispSize afterwards.
-func MakeMem(terms []RegTerm, disp Value, nosplit bool) (Operand, error) {
+func MakeMem(mode int, terms []RegTerm, disp Value, nosplit bool) (Operand, error) {
 	op := Operand{Kind: OpMem, Disp: disp}
+	badEA := eaError(mode)
 	type term struct {
 		r Reg
 		v int64
@@ -66,7 +68,7 @@ func MakeMem(terms []RegTerm, disp Value, nosplit bool) (Operand, error) {
 	var vec []term
 	for _, t := range terms {
 		if !t.Reg.Valid() {
-			return op, errors.New(msgBadEA)
+			return op, badEA
 		}
 		found := false
 		for k := range vec {
@@ -111,16 +113,16 @@ func MakeMem(terms []RegTerm, disp Value, nosplit bool) (Operand, error) {
 	}
 	if b != RegNone && b.Class() == ClassIP {
 		if i != RegNone {
-			return op, errors.New(msgBadEA)
+			return op, badEA
 		}
 		op.Base = b
 		return op, nil
 	}
 	if b != RegNone && b.Class() != ClassGPR || i != RegNone && i.Class() != ClassGPR {
-		return op, errors.New(msgBadEA)
+		return op, badEA
 	}
 	if b != RegNone && b.Size() == 1 || i != RegNone && i.Size() == 1 {
-		return op, errors.New(msgBadEA)
+		return op, badEA
 	}
 	size := 0
 	for _, r := range []Reg{b, i} {
@@ -134,7 +136,7 @@ func MakeMem(terms []RegTerm, disp Value, nosplit bool) (Operand, error) {
 	if size == 2 {
 		// 16-bit addressing: nasm's checks, in the encoder's canonical order.
 		if i != RegNone && s != 1 {
-			return op, errors.New(msgBadEA)
+			return op, badEA
 		}
 		op.Base, op.Index = b, i
 		if i != RegNone {
@@ -171,11 +173,20 @@ func MakeMem(terms []RegTerm, disp Value, nosplit bool) (Operand, error) {
 		b, i = i, b
 	}
 	if i != RegNone && (i.Num() == 4 || s != 1 && s != 2 && s != 4 && s != 8) {
-		return op, errors.New(msgBadEA)
+		return op, badEA
 	}
 	op.Base, op.Index = b, i
 	if i != RegNone {
 		op.Scale = int(s)
 	}
 	return op, nil
+}
+
+// eaError is nasm's message for an impossible effective address in a mode.
+func eaError(mode int) error {
+	switch mode {
+	case 16, 32, 64:
+		return errors.New("invalid " + itoa(mode/10) + itoa(mode%10) + "-bit effective address")
+	}
+	return errors.New(msgBadEA)
 }

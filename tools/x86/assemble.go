@@ -320,7 +320,7 @@ func (e *encoder) encodeEA(o *Operand, reg, asz int) (eaResult, error) {
 	simple := o.Disp.Sym == "" && o.Disp.Known
 	if o.DispSize == 8 || (o.DispSize == 2) != (asz == 16) && o.DispSize != 0 && o.DispSize != 1 {
 		if o.Base != RegNone || o.Index != RegNone {
-			return r, errors.New(msgBadEA)
+			return r, eaError(e.mode)
 		}
 	}
 	if asz == 16 {
@@ -351,7 +351,7 @@ func (e *encoder) encodeEA(o *Operand, reg, asz int) (eaResult, error) {
 	}
 	if base != RegNone && base.Class() == ClassIP {
 		if e.mode != 64 || index != RegNone {
-			return r, errors.New(msgBadEA)
+			return r, eaError(e.mode)
 		}
 		r.modrm = rf | 5
 		r.dispSize = 4
@@ -360,7 +360,7 @@ func (e *encoder) encodeEA(o *Operand, reg, asz int) (eaResult, error) {
 		return r, nil
 	}
 	if index != RegNone && index.Num() == 4 {
-		return r, errors.New(msgBadEA)
+		return r, eaError(e.mode)
 	}
 	if e.mode == 64 && asz == 64 {
 		r.kind = obj.RelocAbsSigned
@@ -413,7 +413,7 @@ func (e *encoder) encodeEA16(o *Operand, rf byte) (eaResult, error) {
 	r := eaResult{disp: o.Disp, kind: obj.RelocAbs}
 	b, i := o.Base, o.Index
 	if i != RegNone && o.Scale != 1 {
-		return r, errors.New(msgBadEA)
+		return r, eaError(e.mode)
 	}
 	if b == RegNone && i == RegNone {
 		r.modrm = rf | 6
@@ -452,7 +452,7 @@ func (e *encoder) encodeEA16(o *Operand, rf byte) (eaResult, error) {
 	case "bx+":
 		rm = 7
 	default:
-		return r, errors.New(msgBadEA)
+		return r, eaError(e.mode)
 	}
 	off := int64(int16(o.Disp.Off))
 	simple := o.Disp.Sym == "" && o.Disp.Known

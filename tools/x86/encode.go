@@ -80,6 +80,9 @@ func (e *encoder) encode() (*Encoding, error) {
 		return nil, errors.New(msgInvalid)
 	}
 	e.ops = append([]Operand(nil), e.inst.Ops...)
+	if !e.anyFormInMode(idx) {
+		return nil, fmt.Errorf("instruction not supported in %d-bit mode", e.mode)
+	}
 	if err := e.checkOperands(); err != nil {
 		return nil, err
 	}
@@ -97,6 +100,14 @@ func (e *encoder) encode() (*Encoding, error) {
 		return e.farPointer()
 	}
 
+	if e.mn == "jcxz" || e.mn == "jecxz" || e.mn == "jrcxz" || strings.HasPrefix(e.mn, "loop") {
+		if len(e.ops) == 1 && (e.ops[0].Short || e.ops[0].Near) {
+			return nil, errors.New(msgMismatch) // nasm's answer to `loop short x`
+		}
+	}
+	if e.mn == "call" && len(e.ops) == 1 && e.ops[0].Short {
+		return nil, errors.New(msgMismatch)
+	}
 	var best, bestSized *candidate
 	var firstErr error
 	var sizes = map[int]bool{}
@@ -134,6 +145,9 @@ func (e *encoder) encode() (*Encoding, error) {
 		}
 		return &Encoding{Bytes: best.bytes, Fixups: best.fix}, nil
 	}
+	if !e.anyFormInMode(idx) {
+		return nil, fmt.Errorf("instruction not supported in %d-bit mode", e.mode)
+	}
 	if firstErr != nil && errRank(firstErr) > 1 {
 		return nil, firstErr
 	}
@@ -169,7 +183,7 @@ func errRank(err error) int {
 		return 5
 	case err.Error() == msgHighREX, err.Error() == msgNon64:
 		return 4
-	case strings.HasPrefix(err.Error(), msgBadEA), err.Error() == msgAddrSizes:
+	case strings.Contains(err.Error(), "effective address"), err.Error() == msgAddrSizes:
 		return 3
 	case err.Error() == msgInvalid:
 		return 0
@@ -186,7 +200,26 @@ func (e *encoder) hasExplicitSize() bool {
 	return false
 }
 
+func (e *encoder) anyFormInMode(idx []int) bool {
+	for _, i := range idx {
+		if e.mode == 64 && forms[i].m64 || e.mode != 64 && forms[i].m32 {
+			return true
+		}
+	}
+	return false
+}
+
 func (e *encoder) checkOperands() error {
+	high, rex := false, false
+	for _, o := range e.ops {
+		if o.Kind == OpReg && o.Reg.Valid() && o.Reg.Class() == ClassGPR && o.Reg.Size() == 1 {
+			high = high || o.Reg.IsHighByte()
+			rex = rex || o.Reg.NeedsREX()
+		}
+	}
+	if high && rex {
+		return errors.New(msgHighREX)
+	}
 	for _, o := range e.ops {
 		switch o.Kind {
 		case OpReg:
@@ -196,19 +229,19 @@ func (e *encoder) checkOperands() error {
 		case OpImm:
 		case OpMem:
 			if o.Base != RegNone && !o.Base.Valid() || o.Index != RegNone && !o.Index.Valid() {
-				return errors.New(msgBadEA)
+				return eaError(e.mode)
 			}
 			if o.Seg != RegNone && (!o.Seg.Valid() || o.Seg.Class() != ClassSeg) {
 				return errors.New("invalid segment override")
 			}
 			if o.Index != RegNone && o.Scale != 1 && o.Scale != 2 && o.Scale != 4 && o.Scale != 8 {
-				return errors.New(msgBadEA)
+				return eaError(e.mode)
 			}
 			if o.Base != RegNone && o.Base.Class() != ClassGPR && o.Base.Class() != ClassIP {
-				return errors.New(msgBadEA)
+				return eaError(e.mode)
 			}
 			if o.Index != RegNone && o.Index.Class() != ClassGPR {
-				return errors.New(msgBadEA)
+				return eaError(e.mode)
 			}
 		default:
 			return errors.New(msgInvalid)

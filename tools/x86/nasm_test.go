@@ -97,6 +97,8 @@ func nasmAssemble(t testing.TB, mode int, lines []string) []nasmLine {
 
 type diffResult struct {
 	ok, okErr, total int
+	sameMsg          int
+	msgDiffs         map[string]int
 	fails            []string
 }
 
@@ -120,6 +122,14 @@ func compareWithNasm(t testing.TB, mode int, lines []string) diffResult {
 		switch {
 		case want.err != "" && err != nil:
 			r.okErr++
+			if err.Error() == want.err {
+				r.sameMsg++
+			} else {
+				if r.msgDiffs == nil {
+					r.msgDiffs = map[string]int{}
+				}
+				r.msgDiffs[fmt.Sprintf("nasm %q, we %q (%s)", want.err, err.Error(), l)]++
+			}
 		case want.err != "":
 			r.fails = append(r.fails, fmt.Sprintf("BITS %d %-40q nasm error %q, we gave % X", mode, l, want.err, got.Bytes))
 		case err != nil:
@@ -135,7 +145,12 @@ func compareWithNasm(t testing.TB, mode int, lines []string) diffResult {
 
 func reportDiff(t *testing.T, name string, r diffResult) {
 	t.Helper()
-	t.Logf("%s: %d lines: %d same bytes as nasm, %d rejected by both", name, r.total, r.ok, r.okErr)
+	t.Logf("%s: %d lines: %d same bytes as nasm, %d rejected by both (%d with nasm's message)", name, r.total, r.ok, r.okErr, r.sameMsg)
+	if os.Getenv("X86_MSG_DIFFS") != "" {
+		for m, n := range r.msgDiffs {
+			t.Logf("  %5d x %s", n, m)
+		}
+	}
 	for i, f := range r.fails {
 		if i >= 60 && os.Getenv("X86_ALL_FAILS") == "" {
 			t.Errorf("... and %d more", len(r.fails)-i)

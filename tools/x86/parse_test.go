@@ -32,7 +32,7 @@ func parseTestLine(mode int, line string, pc Value) (*Inst, error) {
 		return inst, nil
 	}
 	for _, s := range splitOps(rest) {
-		ops, err := parseTestOperand(strings.TrimSpace(s), pc)
+		ops, err := parseTestOperand(mode, strings.TrimSpace(s), pc)
 		if err != nil {
 			return nil, err
 		}
@@ -62,7 +62,7 @@ func splitOps(s string) []string {
 
 var sizeWords = map[string]int{"byte": 1, "word": 2, "dword": 4, "qword": 8}
 
-func parseTestOperand(s string, pc Value) ([]Operand, error) {
+func parseTestOperand(mode int, s string, pc Value) ([]Operand, error) {
 	var op Operand
 	for {
 		w, rest, _ := strings.Cut(s, " ")
@@ -83,7 +83,7 @@ func parseTestOperand(s string, pc Value) ([]Operand, error) {
 		s = strings.TrimSpace(rest)
 	}
 	if strings.HasPrefix(s, "[") && strings.HasSuffix(s, "]") {
-		m, err := parseTestMem(s[1:len(s)-1], pc)
+		m, err := parseTestMem(mode, s[1:len(s)-1], pc)
 		if err != nil {
 			return nil, err
 		}
@@ -113,7 +113,7 @@ func parseTestOperand(s string, pc Value) ([]Operand, error) {
 	return []Operand{op}, nil
 }
 
-func parseTestMem(s string, pc Value) (Operand, error) {
+func parseTestMem(mode int, s string, pc Value) (Operand, error) {
 	dispSize, rel, abs, nosplit := 0, false, false, false
 	for {
 		w, rest, _ := strings.Cut(strings.TrimSpace(s), " ")
@@ -190,7 +190,7 @@ func parseTestMem(s string, pc Value) (Operand, error) {
 			disp.Sym = v.Sym
 		}
 	}
-	m, err := MakeMem(terms, disp, nosplit)
+	m, err := MakeMem(mode, terms, disp, nosplit)
 	if err != nil {
 		return m, err
 	}
