@@ -50,7 +50,18 @@ func (a *assembler) emitInst(st *stmt, sec *section) {
 		}
 		inst.Ops = append(inst.Ops, xo)
 	}
-	enc, err := encode(inst)
+	var enc *x86.Encoding
+	var err error
+	if st.times == nil && st.lastEnc != nil && sameInst(&st.lastInst, inst) {
+		// Same operands at the same address as in the previous pass: the
+		// encoder is a pure function, so its answer is the same too.
+		enc = st.lastEnc
+	} else {
+		enc, err = encode(inst)
+		if err == nil && st.times == nil {
+			st.lastInst, st.lastEnc = *inst, enc
+		}
+	}
 	if err != nil {
 		var re *x86.RangeError
 		if !errors.As(err, &re) || a.final || !a.unknown {
@@ -112,7 +123,7 @@ func (a *assembler) operand(st *stmt, o operand) (x86.Operand, error) {
 		if err != nil {
 			return xo, err
 		}
-		m, err := x86.MakeMem(terms, disp, o.nosplit)
+		m, err := x86.MakeMem(st.mode, terms, disp, o.nosplit)
 		if err != nil {
 			return xo, err
 		}
@@ -138,4 +149,21 @@ func (a *assembler) operand(st *stmt, o operand) (x86.Operand, error) {
 	}
 	xo.Imm, err = a.value(v)
 	return xo, err
+}
+
+func sameInst(a, b *x86.Inst) bool {
+	if a.Mode != b.Mode || a.Mnemonic != b.Mnemonic || a.PC != b.PC || len(a.Ops) != len(b.Ops) || len(a.Prefixes) != len(b.Prefixes) {
+		return false
+	}
+	for i := range a.Ops {
+		if a.Ops[i] != b.Ops[i] {
+			return false
+		}
+	}
+	for i := range a.Prefixes {
+		if a.Prefixes[i] != b.Prefixes[i] {
+			return false
+		}
+	}
+	return true
 }

@@ -66,6 +66,8 @@ type stmt struct {
 	usesHere bool // some expression mentions `$` or `$$`
 
 	// per-pass state
+	lastInst x86.Inst // the instruction encoded in the previous pass
+	lastEnc  *x86.Encoding
 	size    int64 // bytes emitted by this statement in the previous pass
 	sizeSet bool
 }

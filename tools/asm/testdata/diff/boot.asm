@@ -1,4 +1,5 @@
 ; A boot sector: org, times padding to 510 bytes, signature.
+; bin-only
 BITS 16
 org 0x7c00
 start:

@@ -1,5 +1,5 @@
 ; Data directives, numeric forms, strings and expressions.
-; run-bin-only
+
 BITS 32
 section .text
 start:

@@ -1,0 +1,261 @@
+package asm
+
+import (
+	"bytes"
+	"debug/elf"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tinyelf "github.com/rules-tiny/rules_tiny/tools/elf"
+)
+
+const diffDir = "testdata/diff"
+
+// readIn makes Assemble resolve names relative to dir, the way nasm
+// resolves them relative to its working directory.
+func readIn(dir string) func(string) ([]byte, error) {
+	return func(name string) ([]byte, error) {
+		if filepath.IsAbs(name) {
+			return os.ReadFile(name)
+		}
+		return os.ReadFile(filepath.Join(dir, name))
+	}
+}
+
+// corpusFlags returns the -I/-D flags a corpus file asks for in a
+// `; flags:` comment.
+func corpusFlags(t *testing.T, path string) []string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		if f, ok := strings.CutPrefix(l, "; flags:"); ok {
+			return strings.Fields(f)
+		}
+	}
+	return nil
+}
+
+func optsFor(format string, flags []string, dir string) Options {
+	o := Options{Format: format, ReadFile: readIn(dir)}
+	for _, f := range flags {
+		switch {
+		case strings.HasPrefix(f, "-I"):
+			o.IncludeDirs = append(o.IncludeDirs, f[2:])
+		case strings.HasPrefix(f, "-D"):
+			o.Defines = append(o.Defines, f[2:])
+		}
+	}
+	return o
+}
+
+func needTool(t *testing.T, name string) string {
+	p, err := exec.LookPath(name)
+	if err != nil {
+		t.Skipf("%s not installed: this test compares against it", name)
+	}
+	return p
+}
+
+func nasm(t *testing.T, dir string, args ...string) []byte {
+	cmd := exec.Command(needTool(t, "nasm"), args...)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("nasm %v: %v\n%s", args, err, out)
+	}
+	return out
+}
+
+func corpus(t *testing.T) []string {
+	files, err := filepath.Glob(filepath.Join(diffDir, "*.asm"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no corpus in %s: %v", diffDir, err)
+	}
+	return files
+}
+
+// Every corpus program assembles to the same bytes as nasm -f bin.
+func TestCorpusMatchesNasmBin(t *testing.T) {
+	needTool(t, "nasm")
+	for _, path := range corpus(t) {
+		name := filepath.Base(path)
+		t.Run(name, func(t *testing.T) {
+			flags := corpusFlags(t, path)
+			tmp := t.TempDir()
+			want := filepath.Join(tmp, "nasm.bin")
+			nasm(t, diffDir, append(append([]string{"-f", "bin", "-o", want}, flags...), name)...)
+			wantBytes, err := os.ReadFile(want)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := Assemble(name, optsFor("bin", flags, diffDir))
+			if err != nil {
+				t.Fatalf("Assemble: %v", err)
+			}
+			if !bytes.Equal(res.Binary, wantBytes) {
+				t.Fatalf("bytes differ from nasm: first difference at offset %d (ours %d bytes, nasm %d bytes)",
+					firstDiff(res.Binary, wantBytes), len(res.Binary), len(wantBytes))
+			}
+		})
+	}
+}
+
+func firstDiff(a, b []byte) int {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	if len(a) < len(b) {
+		return len(a)
+	}
+	return len(b)
+}
+
+// Objects written by us and by nasm link with GNU ld into executables that
+// load the same bytes at the same addresses.
+func TestCorpusELFLinksLikeNasm(t *testing.T) {
+	needTool(t, "nasm")
+	ld := needTool(t, "ld")
+	for _, path := range corpus(t) {
+		name := filepath.Base(path)
+		t.Run(name, func(t *testing.T) {
+			flags := corpusFlags(t, path)
+			if data, _ := os.ReadFile(path); bytes.Contains(data, []byte("\n; bin-only")) {
+				t.Skip("program uses org: only meaningful for -f bin")
+			}
+			opts := optsFor("elf", flags, diffDir)
+			res, err := Assemble(name, opts)
+			if err != nil {
+				t.Fatalf("Assemble: %v", err)
+			}
+			if res.Format == "bin" || res.Object == nil {
+				t.Fatalf("format %q, no object", res.Format)
+			}
+			tmp := t.TempDir()
+			ours := filepath.Join(tmp, "ours.o")
+			var buf bytes.Buffer
+			if err := tinyelf.WriteObject(&buf, res.Object); err != nil {
+				t.Fatalf("WriteObject: %v", err)
+			}
+			if err := os.WriteFile(ours, buf.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			theirs := filepath.Join(tmp, "nasm.o")
+			nasm(t, diffDir, append(append([]string{"-f", res.Format, "-o", theirs}, flags...), name)...)
+			emu := map[string]string{"elf32": "elf_i386", "elf64": "elf_x86_64"}[res.Format]
+			link := func(obj, out string) {
+				cmd := exec.Command(ld, "-m", emu, "-e", "0", "-o", out, obj)
+				if msg, err := cmd.CombinedOutput(); err != nil {
+					t.Fatalf("ld %s: %v\n%s", obj, err, msg)
+				}
+			}
+			link(ours, filepath.Join(tmp, "ours"))
+			link(theirs, filepath.Join(tmp, "nasm"))
+			a, b := loaded(t, filepath.Join(tmp, "ours")), loaded(t, filepath.Join(tmp, "nasm"))
+			if a != b {
+				t.Fatalf("linked images differ:\nours:\n%s\nnasm:\n%s", a, b)
+			}
+		})
+	}
+}
+
+// loaded describes what the loader maps from an executable: each
+// allocated section's name, address, size and bytes.
+func loaded(t *testing.T, path string) string {
+	f, err := elf.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var b strings.Builder
+	for _, s := range f.Sections {
+		if s.Flags&elf.SHF_ALLOC == 0 || s.Name == ".note.gnu.property" || strings.HasPrefix(s.Name, ".note") {
+			continue
+		}
+		data := []byte{}
+		if s.Type != elf.SHT_NOBITS {
+			data, _ = s.Data()
+		}
+		fmt.Fprintf(&b, "%s addr=%#x size=%#x flags=%v %x\n", s.Name, s.Addr, s.Size, s.Flags, data)
+	}
+	return b.String()
+}
+
+// The seed programs, assembled by us, linked by ld, print and exit 0.
+func TestHelloProgramsRun(t *testing.T) {
+	ld := needTool(t, "ld")
+	for _, tc := range []struct{ file, emu, want string }{
+		{"hello32.asm", "elf_i386", "Hello World\n"},
+		{"hello64.asm", "elf_x86_64", "Hello World\n"},
+		{"include.asm", "elf_i386", "included\n"},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			res, err := Assemble(tc.file, optsFor("elf", corpusFlags(t, filepath.Join(diffDir, tc.file)), diffDir))
+			if err != nil {
+				t.Fatal(err)
+			}
+			tmp := t.TempDir()
+			var buf bytes.Buffer
+			if err := tinyelf.WriteObject(&buf, res.Object); err != nil {
+				t.Fatal(err)
+			}
+			obj := filepath.Join(tmp, "p.o")
+			exe := filepath.Join(tmp, "p")
+			os.WriteFile(obj, buf.Bytes(), 0o644)
+			if msg, err := exec.Command(ld, "-m", tc.emu, "-o", exe, obj).CombinedOutput(); err != nil {
+				t.Fatalf("ld: %v\n%s", err, msg)
+			}
+			out, err := exec.Command(exe).Output()
+			if err != nil {
+				t.Fatalf("run: %v", err)
+			}
+			if string(out) != tc.want {
+				t.Fatalf("output %q, want %q", out, tc.want)
+			}
+		})
+	}
+}
+
+// A generated 10k-line program assembles quickly; memory and time stay
+// linear (see BenchmarkAssemble10k for the numbers).
+func TestLargeProgramIsFast(t *testing.T) {
+	src := bigProgram(10000)
+	start := time.Now()
+	res, err := Assemble("big.asm", Options{Format: "elf64", ReadFile: func(string) ([]byte, error) { return src, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("10k lines took %v", d)
+	}
+	if len(res.Object.Sections[0].Data) == 0 {
+		t.Fatal("no code")
+	}
+}
+
+func bigProgram(n int) []byte {
+	var b bytes.Buffer
+	b.WriteString("bits 64\nsection .text\n")
+	for i := 0; i < n/4; i++ {
+		fmt.Fprintf(&b, "l%d: mov rax, [rbx+rcx*4+%d]\n add eax, %d\n jnz l%d\n jmp l%d\n", i, i, i, i, (i+7)%(n/4))
+	}
+	return b.Bytes()
+}
+
+func BenchmarkAssemble10k(b *testing.B) {
+	src := bigProgram(10000)
+	b.SetBytes(int64(len(src)))
+	for i := 0; i < b.N; i++ {
+		if _, err := Assemble("big.asm", Options{Format: "elf64", ReadFile: func(string) ([]byte, error) { return src, nil }}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
