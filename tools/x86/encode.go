@@ -366,12 +366,12 @@ func argSize(a argType) int {
 		return 4
 	case aR64, aR64op, aRM64, aM64, aRAX, aMoffs64, aRMF64:
 		return 8
-	case aFar16:
-		return 4
+	case aFar16: // nasm sizes a far pointer in memory by its offset part
+		return 2
 	case aFar32:
-		return 6
+		return 4
 	case aFar64:
-		return 10
+		return 8
 	}
 	return 0
 }

@@ -369,6 +369,74 @@ mov fs, rax
 mov rax, fs
 mov [rax], fs
 lock inc qword [rax]
+rep movsb
+rep stosq
+repe cmpsq
+repne scasb
+repz cmpsb
+repnz scasw
+lock xchg [rax], rbx
+lock btc qword [rax], 5
+lock or dword [rel 0x10], 1
+fs mov eax, [rax]
+gs lodsb
+o16 stosd
+a32 lodsb
+a32 rep movsd
+mov eax, [fs:0x28]
+mov rax, [gs:0]
+mov eax, [es:rax]
+mov eax, [cs:rbx+4]
+mov eax, [ds:rbx]
+mov eax, [ss:rsp]
+mov eax, [nosplit rax*2]
+mov eax, [2*rax]
+mov eax, [rbx+2*rax]
+mov eax, [rax*2+rax]
+mov eax, [rax+rbx+rcx]
+mov eax, [rax*2+rbx*2]
+mov eax, [rsp+rsp]
+mov eax, [rsp*2]
+mov eax, [rax*3]
+mov eax, [r12*3]
+mov eax, [r13*5+8]
+mov eax, [rax-rax+rbx]
+mov eax, [rax+ebx]
+mov eax, [ax]
+mov eax, [rbp+0]
+mov eax, [rbp-128]
+mov eax, [rbp+127]
+mov eax, [rbp+128]
+mov eax, [byte rbp+128]
+mov eax, [dword rbp+0]
+mov eax, [dword 0x10]
+jmp $+2
+jmp $+129
+jmp $+130
+jmp $-126
+jmp $-127
+jmp $-128
+jl $-500
+jnae $+3
+jc $+3
+jpo $
+jpe $
+jg near $
+jrcxz $+100
+jrcxz $+200
+loop $+200
+jmp short $+200
+call near $
+call far [rax]
+call far qword [rax]
+jmp far dword [rax]
+retf
+retn
+retn 16
+ret 0xffff
+int 0
+int 255
+enter 0xffff, 31
 `
 
 func handLines(s string) []string {
@@ -400,4 +468,74 @@ func TestOutsideTheSetIsNotSupported(t *testing.T) {
 	if IsMnemonic("start") || IsMnemonic("msg") {
 		t.Error("labels taken for mnemonics")
 	}
+}
+
+var handPicked16 = `
+mov ax, bx
+mov ax, [bx+si+2]
+mov al, [bp+di]
+mov ax, [bp]
+mov ax, [si]
+mov ax, [di+0x100]
+mov ax, [0x1234]
+mov eax, [ebx]
+mov eax, [ebx+ecx*4]
+mov ax, [si+bx]
+mov ax, [di+bp+4]
+mov ax, [bx+bx]
+mov ax, [si+di]
+mov ax, [bx*2]
+mov ax, [sp]
+mov ax, [bx+ebx]
+push ax
+push eax
+push 5
+push 0x1234
+push dword 0x12345678
+pushf
+pushfd
+pusha
+pushad
+jmp $+0x1000
+jmp $
+jz $+0x1000
+call $+0x1000
+call ax
+call [bx]
+call far [bx]
+jmp 0x10:0x1234
+jmp dword 0x10:0x12345678
+jcxz $
+jecxz $
+loop $
+add ax, 1
+add eax, 1
+add eax, 0x12345
+add ax, 0x1234
+imul ax, bx, 5
+movzx eax, byte [bx]
+movsx ax, byte [bx]
+lodsb
+lodsd
+rep movsw
+cbw
+cwde
+cwd
+cdq
+int 0x21
+ret
+retf
+iret
+lea ax, [bx+si+4]
+lea eax, [bx+si+4]
+mov ax, cs
+mov ds, ax
+mov es, [bx]
+xchg ax, bx
+xchg bx, ax
+`
+
+func TestHandPicked16MatchNasm(t *testing.T) {
+	needNasm(t)
+	reportDiff(t, "BITS 16 hand-picked", compareWithNasm(t, 16, handLines(handPicked16)))
 }

@@ -129,6 +129,7 @@ func compareWithNasm(t testing.TB, mode int, lines []string) diffResult {
 					r.msgDiffs = map[string]int{}
 				}
 				r.msgDiffs[fmt.Sprintf("nasm %q, we %q (%s)", want.err, err.Error(), l)]++
+				r.fails = append(r.fails, fmt.Sprintf("BITS %d %-40q nasm error %q, we %q", mode, l, want.err, err.Error()))
 			}
 		case want.err != "":
 			r.fails = append(r.fails, fmt.Sprintf("BITS %d %-40q nasm error %q, we gave % X", mode, l, want.err, got.Bytes))
