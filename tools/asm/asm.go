@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/rules-tiny/rules_tiny/tools/asm/expr"
@@ -111,7 +112,9 @@ func Assemble(path string, opts Options) (*Result, error) {
 		bits = map[string]int{"bin": 16, "elf32": 32, "elf64": 64}[format]
 	}
 	a.p = &parser{a: a, sec: -1, mode: bits}
-	for _, l := range ppr.Lines {
+	for i, l := range ppr.Lines {
+		// Diagnostics found before line i was produced sort before it.
+		a.lineSeq = i + 1
 		a.p.line(l)
 	}
 	res.FirstBits = a.firstBits
@@ -119,11 +122,18 @@ func Assemble(path string, opts Options) (*Result, error) {
 	for _, st := range a.stmts {
 		st.usesHere = stmtUsesHere(st)
 	}
-	if len(errs) == 0 && len(a.diags) == 0 {
-		a.run()
-	}
 	errs = append(errs, a.diags...)
 	res.Warnings = append(res.Warnings, a.warns...)
+	// Preprocessor and parser messages interleave in source order.
+	sort.SliceStable(errs, func(i, j int) bool { return errs[i].Seq < errs[j].Seq })
+	sort.SliceStable(res.Warnings, func(i, j int) bool { return res.Warnings[i].Seq < res.Warnings[j].Seq })
+	if len(errs) == 0 {
+		a.diags = nil
+		a.warns = nil
+		a.run()
+		errs = append(errs, a.diags...)
+		res.Warnings = append(res.Warnings, a.warns...)
+	}
 	if len(errs) == 0 {
 		if format == "bin" {
 			res.Binary, errs = a.binary()

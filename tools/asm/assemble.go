@@ -34,6 +34,7 @@ type assembler struct {
 	orgSet    bool
 	firstBits int
 	files     []string
+	lineSeq   int // index of the preprocessed line being parsed
 
 	// pass state
 	pass     int

@@ -68,8 +68,8 @@ type stmt struct {
 	// per-pass state
 	lastInst x86.Inst // the instruction encoded in the previous pass
 	lastEnc  *x86.Encoding
-	size    int64 // bytes emitted by this statement in the previous pass
-	sizeSet bool
+	size     int64 // bytes emitted by this statement in the previous pass
+	sizeSet  bool
 }
 
 type symKind uint8
@@ -122,11 +122,11 @@ type parser struct {
 }
 
 func (a *assembler) errorf(pos pp.Pos, note string, format string, args ...any) {
-	a.diags = append(a.diags, pp.Diag{Pos: pos, Msg: fmt.Sprintf(format, args...), Note: note})
+	a.diags = append(a.diags, pp.Diag{Pos: pos, Msg: fmt.Sprintf(format, args...), Note: note, Seq: a.lineSeq})
 }
 
 func (a *assembler) warnf(pos pp.Pos, format string, args ...any) {
-	a.warns = append(a.warns, pp.Diag{Pos: pos, Warning: true, Msg: fmt.Sprintf(format, args...)})
+	a.warns = append(a.warns, pp.Diag{Pos: pos, Warning: true, Msg: fmt.Sprintf(format, args...), Seq: a.lineSeq})
 }
 
 func lower(t lex.Token) string {

@@ -43,6 +43,9 @@ type Diag struct {
 	// Note is an extra line nasm prints after the message (the macro
 	// definition a message comes from); empty if none.
 	Note string
+	// Seq orders diagnostics from different stages: the number of
+	// preprocessed lines produced before this one was found.
+	Seq int
 }
 
 func (d Diag) String() string {
@@ -228,6 +231,7 @@ func (p *pp) errorf(pos Pos, format string, args ...any) {
 }
 
 func (p *pp) diag(d Diag) {
+	d.Seq = len(p.res.Lines)
 	if !d.Warning {
 		p.nerrs++
 		if p.nerrs > MaxErrors {

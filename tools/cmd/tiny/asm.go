@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -98,12 +99,12 @@ func runAsm(args []string, stdout, stderr io.Writer) int {
 	if res.Format == "bin" {
 		data = res.Binary
 	} else {
-		var b strings.Builder
+		var b bytes.Buffer
 		if err := elf.WriteObject(&b, res.Object); err != nil {
 			fmt.Fprintf(stderr, "%s: error: %v\n", src, err)
 			return 1
 		}
-		data = []byte(b.String())
+		data = b.Bytes()
 	}
 	if err := atomicfile.WriteFile(out, data, 0o644); err != nil {
 		fmt.Fprintf(stderr, "tiny asm: %v\n", err)

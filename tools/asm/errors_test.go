@@ -1,0 +1,149 @@
+package asm
+
+import (
+	"errors"
+	"io/fs"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// memFS serves sources from a map; a missing name is fs.ErrNotExist.
+func memFS(files map[string]string) func(string) ([]byte, error) {
+	return func(name string) ([]byte, error) {
+		if s, ok := files[name]; ok {
+			return []byte(s), nil
+		}
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
+}
+
+var diagLine = regexp.MustCompile(`^[^:]+:\d+: (error|warning): .+$`)
+
+// Bad input gives nasm-style `file:line: error: message` diagnostics and
+// no output, never a panic.
+func TestErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name, src string
+		format    string
+		want      string // "file:line: error: substring"
+		files     map[string]string
+	}{
+		{name: "syntax", src: "db 1 +\n", want: "t.asm:1: error: expression syntax error"},
+		{name: "unknown mnemonic", src: "nop\nfoo eax, 1\n", want: "t.asm:2: error: parser: instruction expected"},
+		{name: "unsupported instruction", src: "bits 64\naddps xmm0, xmm1\n", want: "t.asm:2: error: "},
+		{name: "bad operands", src: "bits 32\nmov eax, bl\n", want: "t.asm:2: error: "},
+		{name: "undefined symbol", src: "bits 32\nmov eax, nowhere\n", want: "t.asm:2: error: symbol `nowhere' not defined"},
+		{name: "duplicate label", src: "a: nop\na: nop\n", want: "t.asm:2: error: symbol `a' redefined"},
+		{name: "duplicate equ", src: "x equ 1\nx equ 2\n", want: "t.asm:2: error: symbol `x' redefined"},
+		{name: "local without scope", src: ".x: nop\n", want: "t.asm:1: error: local label `.x' without a preceding non-local label"},
+		{name: "recursive macro", src: "%macro m 0\nm\n%endmacro\nm\n", want: "t.asm:4: error: macro call depth limit exceeded"},
+		{name: "recursive include", src: "%include \"t.asm\"\n", want: "t.asm:1: error: include nested too deeply"},
+		{name: "missing include", src: "\n%include \"nope.inc\"\n", want: "t.asm:2: error: unable to open include file `nope.inc': No such file or directory"},
+		{name: "error directive", src: "%error stop here\n", want: "t.asm:1: error: stop here"},
+		{name: "unterminated if", src: "%if 1\nnop\n", want: "t.asm:2: error: expected `%endif'"},
+		{name: "else without if", src: "%else\n", want: "t.asm:1: error: `%else' without `%if'"},
+		{name: "unterminated macro", src: "%macro m 0\nnop\n", want: "t.asm:1: error: end of file while still defining macro `m'"},
+		{name: "unterminated string", src: "db 'abc\n", want: "t.asm:1: error: unterminated string"},
+		{name: "binary input", src: "\x7fELF\x01\x01\x00\x00\x00", want: "t.asm:1: error: unexpected byte"},
+		{name: "non-UTF-8 identifier", src: "mov eax, \xff\xfe\n", want: "t.asm:1: error: unexpected byte 0xff"},
+		{name: "huge times", src: "times 1000000000000 db 0\n", want: "t.asm:1: error: TIMES value 1000000000000 exceeds the limit"},
+		{name: "negative times", src: "times -1 db 0\n", want: "t.asm:1: error: TIMES value -1 is negative"},
+		{name: "huge rep", src: "%rep 100000000\nnop\n%endrep\n", want: "t.asm:1: error: `%rep' count 100000000 exceeds the limit"},
+		{name: "huge resb in text", src: "resb 1 << 40\n", want: "t.asm:1: error: reservation of 1099511627776 items is too large"},
+		{name: "section too big", src: "times 1 << 20 dq 1, 2, 3, 4, 5, 6, 7, 8, 9, 10\n", want: "t.asm:1: error: section `.text' exceeds"},
+		{name: "division by zero", src: "dd 1 / 0\n", want: "t.asm:1: error: division by zero"},
+		{name: "float", src: "dd 1.5\n", want: "t.asm:1: error: floating-point constant `1.5' is not supported"},
+		{name: "extern in bin", src: "extern f\ndd f\n", want: "t.asm:2: error: binary output format does not support external references"},
+		{name: "org in elf", src: "org 0x100\n", format: "elf32", want: "t.asm:1: error: `org' is only valid with -f bin"},
+		{name: "short jump out of range", src: "bits 32\njmp short x\ntimes 200 nop\nx: ret\n", want: "t.asm:2: error: short jump is out of range"},
+		{name: "non-constant times", src: "extern f\ntimes f db 0\n", format: "elf32", want: "t.asm:2: error: non-constant argument supplied to TIMES"},
+		{name: "wrt", src: "extern f\ncall f wrt ..plt\n", format: "elf64", want: "t.asm:2: error: `wrt' is not supported"},
+		{name: "in include", src: "%include \"a.inc\"\n", files: map[string]string{"a.inc": "\n\nbogus thing\n"}, want: "a.inc:3: error: parser: instruction expected"},
+		{name: "macro parameter count", src: "%macro m 2\nnop\n%endmacro\nm 1\n", want: "t.asm:4: error: macro `m' exists, but not taking 1 parameter(s)"},
+		{name: "very long line", src: "db " + strings.Repeat("1+", 200000) + "\n", want: "t.asm:1: error: expression syntax error"},
+		{name: "deep parens", src: "db " + strings.Repeat("(", 100000) + "1\n", want: "t.asm:1: error: expression too deeply nested"},
+		{name: "exponential defines", src: "%define a0 x\n" + defineChain(40) + "db a40\n", want: "t.asm:42: error: macro expansion too large"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			files := map[string]string{"t.asm": tc.src}
+			for k, v := range tc.files {
+				files[k] = v
+			}
+			format := tc.format
+			if format == "" {
+				format = "bin"
+			}
+			res, err := Assemble("t.asm", Options{Format: format, ReadFile: memFS(files)})
+			if err == nil {
+				t.Fatalf("no error; want %q", tc.want)
+			}
+			var list Errors
+			if !errors.As(err, &list) || len(list) == 0 {
+				t.Fatalf("error %T %v is not an Errors list", err, err)
+			}
+			if res.Binary != nil || res.Object != nil {
+				t.Fatal("output produced despite errors")
+			}
+			for _, l := range strings.Split(err.Error(), "\n") {
+				if !diagLine.MatchString(l) && !strings.Contains(l, "... from macro") {
+					t.Errorf("diagnostic line %q is not in nasm's form", l)
+				}
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("errors:\n%v\nwant a line containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func defineChain(n int) string {
+	var b strings.Builder
+	for i := 1; i <= n; i++ {
+		b.WriteString("%define a" + itoa(i) + " a" + itoa(i-1) + " a" + itoa(i-1) + "\n")
+	}
+	return b.String()
+}
+
+func itoa(i int) string {
+	if i < 10 {
+		return string(rune('0' + i))
+	}
+	return itoa(i/10) + string(rune('0'+i%10))
+}
+
+// Several independent errors are all reported, in source order.
+func TestSeveralErrorsReported(t *testing.T) {
+	src := "bits 32\nfoo bar\nmov eax, nowhere\nxyz\ndb 1 +\n"
+	_, err := Assemble("t.asm", Options{ReadFile: memFS(map[string]string{"t.asm": src})})
+	if err == nil {
+		t.Fatal("no error")
+	}
+	got := err.Error()
+	for _, want := range []string{"t.asm:2: error:", "t.asm:5: error:"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %q in\n%s", want, got)
+		}
+	}
+}
+
+// Warnings do not stop assembly and use nasm's form.
+func TestWarnings(t *testing.T) {
+	src := "%warning careful\nlabel\ndb 300\n"
+	res, err := Assemble("t.asm", Options{ReadFile: memFS(map[string]string{"t.asm": src})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, w := range res.Warnings {
+		got = append(got, w.String())
+	}
+	want := []string{
+		"t.asm:1: warning: careful",
+		"t.asm:2: warning: label alone on a line without a colon might be in error",
+		"t.asm:3: warning: byte data exceeds bounds",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("warnings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

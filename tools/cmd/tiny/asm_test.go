@@ -1,0 +1,162 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// chdir runs the test in dir: nasm (and tiny asm) resolve includes
+// relative to the working directory.
+func chdir(t *testing.T, dir string) {
+	old, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chdir(dir); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Chdir(old) })
+}
+
+const asmHello32 = `BITS 32
+section .data
+msg: db "Hello World", 10
+len equ $ - msg
+section .text
+global _start
+_start:
+	mov edx, len
+	mov ecx, msg
+	mov ebx, 1
+	mov eax, 4
+	int 0x80
+	mov ebx, 0
+	mov eax, 1
+	int 0x80
+`
+
+func TestAsmDefaultOutputNamesFollowNasm(t *testing.T) {
+	dir := t.TempDir()
+	chdir(t, dir)
+	writeFile(t, "src/hello.asm", asmHello32)
+	for _, tc := range []struct {
+		args []string
+		out  string
+	}{
+		{[]string{"src/hello.asm"}, "src/hello"},                  // bin: extension dropped
+		{[]string{"-f", "elf32", "src/hello.asm"}, "src/hello.o"}, // elf: .o
+		{[]string{"-felf64", "src/hello.asm"}, "src/hello.o"},     // joined flag form
+		{[]string{"-f", "bin", "-o", "out.bin", "src/hello.asm"}, "out.bin"},
+		{[]string{"-oout2.bin", "src/hello.asm"}, "out2.bin"},
+	} {
+		os.Remove(tc.out)
+		var stdout, stderr bytes.Buffer
+		if code := runAsm(tc.args, &stdout, &stderr); code != 0 {
+			t.Fatalf("%v: exit %d: %s", tc.args, code, stderr.String())
+		}
+		if _, err := os.Stat(tc.out); err != nil {
+			t.Fatalf("%v: expected output %s: %v", tc.args, tc.out, err)
+		}
+	}
+}
+
+func TestAsmErrorsExitOneAndLeaveNoOutput(t *testing.T) {
+	dir := t.TempDir()
+	chdir(t, dir)
+	writeFile(t, "bad.asm", "nop\nbogus eax\n")
+	writeFile(t, "old.bin", "previous")
+	var stdout, stderr bytes.Buffer
+	code := runAsm([]string{"-o", "new.bin", "bad.asm"}, &stdout, &stderr)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1", code)
+	}
+	if got := stderr.String(); got != "bad.asm:2: error: parser: instruction expected\n" {
+		t.Fatalf("stderr %q", got)
+	}
+	if _, err := os.Stat("new.bin"); !os.IsNotExist(err) {
+		t.Fatal("output file created despite the error")
+	}
+	// An existing output stays untouched.
+	if runAsm([]string{"-o", "old.bin", "bad.asm"}, &stdout, &stderr) != 1 {
+		t.Fatal("want exit 1")
+	}
+	if b, _ := os.ReadFile("old.bin"); string(b) != "previous" {
+		t.Fatalf("old output changed to %q", b)
+	}
+	entries, _ := os.ReadDir(".")
+	for _, e := range entries {
+		if strings.Contains(e.Name(), ".tmp") {
+			t.Fatalf("temporary file %s left behind", e.Name())
+		}
+	}
+}
+
+func TestAsmUsageErrorsExitTwo(t *testing.T) {
+	for _, args := range [][]string{
+		{},
+		{"-f"},
+		{"-f", "coff", "x.asm"},
+		{"--bogus", "x.asm"},
+		{"a.asm", "b.asm"},
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := runAsm(args, &stdout, &stderr); code != 2 {
+			t.Errorf("%v: exit %d, want 2 (stderr %q)", args, code, stderr.String())
+		}
+	}
+}
+
+func TestAsmIncludeSearchAndDefines(t *testing.T) {
+	dir := t.TempDir()
+	chdir(t, dir)
+	writeFile(t, "inc/v.inc", "db VAL\n")
+	writeFile(t, "src/m.asm", "%include \"v.inc\"\n%ifdef FLAG\ndb 9\n%endif\n")
+	var stdout, stderr bytes.Buffer
+	if code := runAsm([]string{"-I", "inc", "-DVAL=7", "-D", "FLAG", "-o", "m.bin", "src/m.asm"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if b, _ := os.ReadFile("m.bin"); !bytes.Equal(b, []byte{7, 9}) {
+		t.Fatalf("output %x, want 0709", b)
+	}
+	// Without -I the include is not found (nasm does not search the
+	// source file's own directory).
+	if code := runAsm([]string{"-DVAL=7", "-o", "m2.bin", "src/m.asm"}, &stdout, &stderr); code != 1 {
+		t.Fatalf("exit %d, want 1", code)
+	}
+}
+
+// The seed program assembled by tiny asm links with GNU ld and runs.
+func TestAsmSeedProgramLinksWithLd(t *testing.T) {
+	ld, err := exec.LookPath("ld")
+	if err != nil {
+		t.Skip("ld not installed: this test links with GNU ld")
+	}
+	dir := t.TempDir()
+	chdir(t, dir)
+	writeFile(t, "hello.asm", asmHello32)
+	var stdout, stderr bytes.Buffer
+	if code := runAsm([]string{"-f", "elf32", "hello.asm"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if out, err := exec.Command(ld, "-m", "elf_i386", "-o", "hello", "hello.o").CombinedOutput(); err != nil {
+		t.Fatalf("ld: %v\n%s", err, out)
+	}
+	out, err := exec.Command("./hello").Output()
+	if err != nil || string(out) != "Hello World\n" {
+		t.Fatalf("run: %q %v", out, err)
+	}
+}
