@@ -16,11 +16,13 @@
 #   KEEP=1   keep the workspace and its Bazel output base afterwards
 #   BAZEL    the bazel command (default: bazel)
 #   GEN_PACKAGES  number of extra generated program packages (default 6)
+#   RULES_TINY    the rules_tiny checkout to test (default: the one holding
+#                 this script; gazelle-tiny and the rules both come from it)
 # Exit status 0 when every step passed.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-rules_tiny="$(cd "$here/../../.." && pwd)"
+rules_tiny="$(cd "${RULES_TINY:-$here/../../..}" && pwd)"
 bazel="${BAZEL:-bazel}"
 gen_packages="${GEN_PACKAGES:-6}"
 
@@ -64,7 +66,7 @@ trap cleanup EXIT
 
 step "build gazelle-tiny from $rules_tiny"
 (cd "$rules_tiny" && go build -o "$bin/gazelle-tiny" ./tools/cmd/gazelle-tiny)
-gazelle() { "$bin/gazelle-tiny" -repo_root="$ws" "$@"; }
+gazelle() { (cd "$ws" && "$bin/gazelle-tiny" -repo_root="$ws" "$@"); }
 
 step "lay out the workspace in $ws"
 rm -rf "$ws"
