@@ -932,6 +932,15 @@ func (p *pp) expandWith(toks []lex.Token, active []*smacro, depth int) ([]lex.To
 		if m.nparams < 0 {
 			next = i + 1
 		}
+		// Arguments are expanded first (an argument may call the same
+		// macro: F(1, F(2, 3))), then the body is rescanned with m active.
+		for k := range args {
+			ea, err := p.expandWith(args[k], active, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			args[k] = ea
+		}
 		body := make([]lex.Token, 0, len(m.body))
 		for _, b := range m.body {
 			if b.Kind == lex.Ident && m.nparams > 0 {
@@ -1316,7 +1325,11 @@ func (p *pp) substParams(toks []lex.Token, f *frame) ([]lex.Token, error) {
 			if k != lo {
 				out = append(out, lex.Token{Kind: lex.Op, Text: ","})
 			}
-			out = append(out, p.param(f, k)...)
+			pt := p.param(f, k)
+			if k != lo && len(pt) > 0 {
+				pt[0].Space = true
+			}
+			out = append(out, pt...)
 			if k == hi {
 				break
 			}
