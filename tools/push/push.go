@@ -116,6 +116,17 @@ func Push(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 
+	if opts.Log != nil {
+		names := make([]string, len(tags))
+		for i, t := range tags {
+			names[i] = t.TagStr()
+		}
+		tagList := "none, by digest only"
+		if len(names) > 0 {
+			tagList = strings.Join(names, ", ")
+		}
+		fmt.Fprintf(opts.Log, "pushing %s to %s (tags: %s)\n", digest, repo, tagList)
+	}
 	var first name.Reference = repo.Digest(digest.String())
 	if len(tags) > 0 {
 		first = tags[0]
