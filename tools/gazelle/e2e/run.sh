@@ -120,9 +120,15 @@ build:debian --override_repository=bazel_skylib=/usr/share/bazel/tools/skylib
 build:debian --override_repository=platforms=/usr/share/bazel/tools/platforms
 build:debian --override_repository=rules_java=/usr/share/bazel/rules/java
 build:debian --override_repository=rules_cc=/usr/src/bazel-bootstrap/mock_repos/rules_cc
-build:debian --coverage_report_generator=@rules_tiny//rules/tests:no_coverage_report_generator
+build:debian --coverage_report_generator=//bazel_support:no_coverage_report_generator
 build:debian --nosandbox_debug
 RC
+# Test rules would download @remote_coverage_tools without this; an empty
+# generator of the workspace's own keeps the Debian set-up offline.
+mkdir -p "$ws/bazel_support"
+cat >"$ws/bazel_support/BUILD.bazel" <<'B'
+filegroup(name = "no_coverage_report_generator")
+B
 config=()
 if [ -d /usr/share/bazel/tools/skylib ]; then config=(--config=debian); fi
 
