@@ -243,6 +243,9 @@ func (e *encoder) checkOperands() error {
 			if o.Index != RegNone && o.Index.Class() != ClassGPR {
 				return eaError(e.mode)
 			}
+			if o.Base != RegNone && o.Base.Size() == 1 || o.Index != RegNone && o.Index.Size() == 1 {
+				return eaError(e.mode)
+			}
 		default:
 			return errors.New(msgInvalid)
 		}
