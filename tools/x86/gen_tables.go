@@ -11,6 +11,7 @@ package main
 import (
 	"bytes"
 	"encoding/csv"
+	"flag"
 	"fmt"
 	"go/format"
 	"io"
@@ -112,6 +113,8 @@ func readCSV(path string) []row {
 }
 
 func main() {
+	out := flag.String("o", "ztables.go", "output file")
+	flag.Parse()
 	dir, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "golang.org/x/arch").Output()
 	if err != nil {
 		log.Fatal("locating golang.org/x/arch: ", err)
@@ -216,7 +219,7 @@ func main() {
 		os.WriteFile("ztables.go.bad", b.Bytes(), 0o644)
 		log.Fatal(err)
 	}
-	if err := os.WriteFile("ztables.go", src, 0o644); err != nil {
+	if err := os.WriteFile(*out, src, 0o644); err != nil {
 		log.Fatal(err)
 	}
 	fmt.Fprintf(os.Stderr, "gen_tables: %d forms\n", n)
