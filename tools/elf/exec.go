@@ -54,7 +54,7 @@ func ReadExec(data []byte) (*Exec, error) {
 		x.Type, x.Machine = le.Uint16(data[16:]), le.Uint16(data[18:])
 		x.Entry, x.Phoff, x.Shoff = uint64(le.Uint32(data[24:])), uint64(le.Uint32(data[28:])), uint64(le.Uint32(data[32:]))
 		x.Phentsize, phnum, x.Shnum = le.Uint16(data[42:]), le.Uint16(data[44:]), le.Uint16(data[48:])
-		if x.Phentsize != Phdr32Size {
+		if phnum != 0 && x.Phentsize != Phdr32Size {
 			return nil, fmt.Errorf("program header size %d, want %d", x.Phentsize, Phdr32Size)
 		}
 	case ELFCLASS64:
@@ -64,14 +64,14 @@ func ReadExec(data []byte) (*Exec, error) {
 		x.Type, x.Machine = le.Uint16(data[16:]), le.Uint16(data[18:])
 		x.Entry, x.Phoff, x.Shoff = le.Uint64(data[24:]), le.Uint64(data[32:]), le.Uint64(data[40:])
 		x.Phentsize, phnum, x.Shnum = le.Uint16(data[54:]), le.Uint16(data[56:]), le.Uint16(data[60:])
-		if x.Phentsize != Phdr64Size {
+		if phnum != 0 && x.Phentsize != Phdr64Size {
 			return nil, fmt.Errorf("program header size %d, want %d", x.Phentsize, Phdr64Size)
 		}
 	default:
 		return nil, fmt.Errorf("unknown ELF class %d", x.Class)
 	}
 	if phnum == 0 {
-		return nil, fmt.Errorf("no program headers")
+		return nil, fmt.Errorf("no program headers (a relocatable object, not an executable?)")
 	}
 	size := uint64(phnum) * uint64(x.Phentsize)
 	if x.Phoff > uint64(len(data)) || size > uint64(len(data))-x.Phoff {
