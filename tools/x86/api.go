@@ -60,7 +60,7 @@ type RegTerm struct {
 // The caller fills in Seg, Size, Rel, Abs and DispSize afterwards.
 func MakeMem(mode int, terms []RegTerm, disp Value, nosplit bool) (Operand, error) {
 	op := Operand{Kind: OpMem, Disp: disp}
-	badEA := eaError(mode)
+	badEA := eaErr(mode)
 	type term struct {
 		r Reg
 		v int64
@@ -182,7 +182,14 @@ func MakeMem(mode int, terms []RegTerm, disp Value, nosplit bool) (Operand, erro
 	return op, nil
 }
 
-// eaError is nasm's message for an impossible effective address in a mode.
+// eaErr is nasm's message for an impossible effective address in a mode.
+func eaErr(mode int) error {
+	if e, ok := errEA[mode]; ok {
+		return e
+	}
+	return eaError(mode)
+}
+
 func eaError(mode int) error {
 	switch mode {
 	case 16, 32, 64:

@@ -1,8 +1,6 @@
 package x86
 
 import (
-	"errors"
-
 	"github.com/rules-tiny/rules_tiny/tools/obj"
 )
 
@@ -32,7 +30,7 @@ func (e *encoder) addrSize(o *Operand) (int, error) {
 		}
 		s := r.Size() * 8
 		if want != 0 && want != s {
-			return 0, errors.New(msgAddrSizes)
+			return 0, errAddrSizes
 		}
 		want = s
 	}
@@ -40,11 +38,11 @@ func (e *encoder) addrSize(o *Operand) (int, error) {
 		want = o.DispSize * 8
 	}
 	if want == 0 && e.mode == 64 && o.DispSize == 2 {
-		return 0, errors.New(msgAddrSizes)
+		return 0, errAddrSizes
 	}
 	if e.pfx.a != 0 {
 		if want != 0 && want != e.pfx.a {
-			return 0, errors.New(msgAddrSizes)
+			return 0, errAddrSizes
 		}
 		want = e.pfx.a
 	}
@@ -52,7 +50,7 @@ func (e *encoder) addrSize(o *Operand) (int, error) {
 		want = defaultAddr(e.mode)
 	}
 	if e.mode == 64 && want == 16 || e.mode != 64 && want == 64 {
-		return 0, errors.New(msgAddrSizes)
+		return 0, errAddrSizes
 	}
 	return want, nil
 }
@@ -74,11 +72,11 @@ func (e *encoder) assemble(f *form, osz int, c *candidate) error {
 		}
 	}
 	if len(immArgs) != len(f.imm) {
-		return errors.New(msgInvalid)
+		return errInvalid
 	}
 	if e.mode == 64 && e.mn == "xchg" && plusOp != nil && f.osz == 32 && plusOp.Reg.Num() == 0 {
 		// 90 is nop in long mode; nasm encodes xchg eax,eax with ModRM.
-		return errors.New(msgInvalid)
+		return errInvalid
 	}
 
 	// Address size.
@@ -103,7 +101,7 @@ func (e *encoder) assemble(f *form, osz int, c *candidate) error {
 	}
 	if f.asz != 0 {
 		if e.pfx.a != 0 && e.pfx.a != int(f.asz) {
-			return errors.New(msgInvalid)
+			return errInvalid
 		}
 		asz = int(f.asz)
 	}
@@ -148,10 +146,10 @@ func (e *encoder) assemble(f *form, osz int, c *candidate) error {
 	case f.ext == 8 && regOp != nil:
 		regField = regOp.Reg.Num()
 		if regOp.Reg.Class() == ClassSeg && regField > 5 {
-			return errors.New(msgInvalid)
+			return errInvalid
 		}
 	case f.ext == 8:
-		return errors.New(msgInvalid)
+		return errInvalid
 	}
 	if regField >= 8 {
 		rex |= 4
@@ -162,7 +160,7 @@ func (e *encoder) assemble(f *form, osz int, c *candidate) error {
 	var ea eaResult
 	if f.ext >= 0 {
 		if rmOp == nil {
-			return errors.New(msgInvalid)
+			return errInvalid
 		}
 		if rmOp.Kind == OpReg {
 			n := rmOp.Reg.Num()
@@ -186,10 +184,10 @@ func (e *encoder) assemble(f *form, osz int, c *candidate) error {
 	}
 	if rex != 0 || needRex {
 		if e.mode != 64 {
-			return errors.New(msgNon64)
+			return errNon64
 		}
 		if high {
-			return errors.New(msgHighREX)
+			return errHighREX
 		}
 		rex |= 0x40
 	}
@@ -241,22 +239,22 @@ func (e *encoder) assemble(f *form, osz int, c *candidate) error {
 		case imm_io:
 			fl.size = 8
 		case imm_cb, imm_cw, imm_cd:
-			fl.size = map[immKind]int{imm_cb: 1, imm_cw: 2, imm_cd: 4}[k]
+			fl.size = 1 << (k - imm_cb) // cb, cw, cd: 1, 2, 4 bytes
 			fl.rel, fl.branch, fl.kind = true, true, obj.RelocPCRel
 			fl.short = k == imm_cb
 			if fl.short && o.Near || !fl.short && o.Short {
-				return errors.New(msgInvalid)
+				return errInvalid
 			}
 			local := o.Imm.Sym == e.inst.PC.Sym
 			if fl.short && !local && !o.Short {
 				// nasm reaches other sections and externals with near jumps.
-				return errors.New(msgInvalid)
+				return errInvalid
 			}
 		case imm_cm:
 			fl.size = asz / 8
 			fl.v = o.Disp
 		default:
-			return errors.New(msgInvalid)
+			return errInvalid
 		}
 		fields = append(fields, fl)
 		b = append(b, make([]byte, fl.size)...)
@@ -320,7 +318,7 @@ func (e *encoder) encodeEA(o *Operand, reg, asz int) (eaResult, error) {
 	simple := o.Disp.Sym == "" && o.Disp.Known
 	if o.DispSize == 8 || (o.DispSize == 2) != (asz == 16) && o.DispSize != 0 && o.DispSize != 1 {
 		if o.Base != RegNone || o.Index != RegNone {
-			return r, eaError(e.mode)
+			return r, eaErr(e.mode)
 		}
 	}
 	if asz == 16 {
@@ -351,7 +349,7 @@ func (e *encoder) encodeEA(o *Operand, reg, asz int) (eaResult, error) {
 	}
 	if base != RegNone && base.Class() == ClassIP {
 		if e.mode != 64 || index != RegNone {
-			return r, eaError(e.mode)
+			return r, eaErr(e.mode)
 		}
 		r.modrm = rf | 5
 		r.dispSize = 4
@@ -360,7 +358,7 @@ func (e *encoder) encodeEA(o *Operand, reg, asz int) (eaResult, error) {
 		return r, nil
 	}
 	if index != RegNone && index.Num() == 4 {
-		return r, eaError(e.mode)
+		return r, eaErr(e.mode)
 	}
 	if e.mode == 64 && asz == 64 {
 		r.kind = obj.RelocAbsSigned
@@ -397,7 +395,15 @@ func (e *encoder) encodeEA(o *Operand, reg, asz int) (eaResult, error) {
 	if it != -1 {
 		index3, s = it&7, o.Scale
 	}
-	sc := map[int]byte{1: 0, 2: 1, 4: 2, 8: 3}[s]
+	var sc byte
+	switch s {
+	case 2:
+		sc = 1
+	case 4:
+		sc = 2
+	case 8:
+		sc = 3
+	}
 	base3 := 5
 	if bt != -1 {
 		base3 = bt & 7
@@ -413,7 +419,7 @@ func (e *encoder) encodeEA16(o *Operand, rf byte) (eaResult, error) {
 	r := eaResult{disp: o.Disp, kind: obj.RelocAbs}
 	b, i := o.Base, o.Index
 	if i != RegNone && o.Scale != 1 {
-		return r, eaError(e.mode)
+		return r, eaErr(e.mode)
 	}
 	if b == RegNone && i == RegNone {
 		r.modrm = rf | 6
@@ -452,7 +458,7 @@ func (e *encoder) encodeEA16(o *Operand, rf byte) (eaResult, error) {
 	case "bx+":
 		rm = 7
 	default:
-		return r, eaError(e.mode)
+		return r, eaErr(e.mode)
 	}
 	off := int64(int16(o.Disp.Off))
 	simple := o.Disp.Sym == "" && o.Disp.Known

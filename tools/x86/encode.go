@@ -77,7 +77,7 @@ func (e *encoder) encode() (*Encoding, error) {
 		return nil, fmt.Errorf("instruction not supported: %s", e.mn)
 	}
 	if len(e.inst.Ops) > 4 {
-		return nil, errors.New(msgInvalid)
+		return nil, errInvalid
 	}
 	e.ops = append([]Operand(nil), e.inst.Ops...)
 	if !e.anyFormInMode(idx) {
@@ -102,11 +102,11 @@ func (e *encoder) encode() (*Encoding, error) {
 
 	if e.mn == "jcxz" || e.mn == "jecxz" || e.mn == "jrcxz" || strings.HasPrefix(e.mn, "loop") {
 		if len(e.ops) == 1 && (e.ops[0].Short || e.ops[0].Near) {
-			return nil, errors.New(msgMismatch) // nasm's answer to `loop short x`
+			return nil, errMismatch // nasm's answer to `loop short x`
 		}
 	}
 	if e.mn == "call" && len(e.ops) == 1 && e.ops[0].Short {
-		return nil, errors.New(msgMismatch)
+		return nil, errMismatch
 	}
 	var best, bestSized *candidate
 	var firstErr error
@@ -141,7 +141,7 @@ func (e *encoder) encode() (*Encoding, error) {
 	}
 	if best != nil {
 		if len(sizes) > 1 && e.mn != "call" && e.mn != "jmp" {
-			return nil, errors.New(msgNoSize)
+			return nil, errNoSize
 		}
 		return &Encoding{Bytes: best.bytes, Fixups: best.fix}, nil
 	}
@@ -164,7 +164,7 @@ func (e *encoder) encode() (*Encoding, error) {
 		}
 		for _, i := range idx {
 			if _, err := e.try(&forms[i]); err == nil {
-				return nil, errors.New(msgMismatch)
+				return nil, errMismatch
 			}
 		}
 		e.ops = saved
@@ -172,20 +172,31 @@ func (e *encoder) encode() (*Encoding, error) {
 	if firstErr != nil {
 		return nil, firstErr
 	}
-	return nil, errors.New(msgInvalid)
+	return nil, errInvalid
 }
+
+var (
+	errInvalid     = errors.New(msgInvalid)
+	errNoSize      = errors.New(msgNoSize)
+	errMismatch    = errors.New(msgMismatch)
+	errNon64       = errors.New(msgNon64)
+	errHighREX     = errors.New(msgHighREX)
+	errAddrSizes   = errors.New(msgAddrSizes)
+	errSegConflict = errors.New(msgSegConflict)
+	errEA          = map[int]error{16: eaError(16), 32: eaError(32), 64: eaError(64)}
+)
 
 // errRank orders errors so that the most specific one is reported.
 func errRank(err error) int {
-	var re *RangeError
-	switch {
-	case errors.As(err, &re):
+	if _, ok := err.(*RangeError); ok {
 		return 5
-	case err.Error() == msgHighREX, err.Error() == msgNon64:
+	}
+	switch err {
+	case errHighREX, errNon64:
 		return 4
-	case strings.Contains(err.Error(), "effective address"), err.Error() == msgAddrSizes:
+	case errAddrSizes, errEA[16], errEA[32], errEA[64]:
 		return 3
-	case err.Error() == msgInvalid:
+	case errInvalid:
 		return 0
 	}
 	return 2
@@ -218,7 +229,7 @@ func (e *encoder) checkOperands() error {
 		}
 	}
 	if high && rex {
-		return errors.New(msgHighREX)
+		return errHighREX
 	}
 	for _, o := range e.ops {
 		switch o.Kind {
@@ -229,33 +240,33 @@ func (e *encoder) checkOperands() error {
 		case OpImm:
 		case OpMem:
 			if o.Base != RegNone && !o.Base.Valid() || o.Index != RegNone && !o.Index.Valid() {
-				return eaError(e.mode)
+				return eaErr(e.mode)
 			}
 			if o.Seg != RegNone && (!o.Seg.Valid() || o.Seg.Class() != ClassSeg) {
 				return errors.New("invalid segment override")
 			}
 			if o.Index != RegNone && o.Scale != 1 && o.Scale != 2 && o.Scale != 4 && o.Scale != 8 {
-				return eaError(e.mode)
+				return eaErr(e.mode)
 			}
 			if o.Base != RegNone && o.Base.Class() != ClassGPR && o.Base.Class() != ClassIP {
-				return eaError(e.mode)
+				return eaErr(e.mode)
 			}
 			if o.Index != RegNone && o.Index.Class() != ClassGPR {
-				return eaError(e.mode)
+				return eaErr(e.mode)
 			}
 			if o.Base != RegNone && o.Base.Size() == 1 || o.Index != RegNone && o.Index.Size() == 1 {
-				return eaError(e.mode)
+				return eaErr(e.mode)
 			}
 		default:
-			return errors.New(msgInvalid)
+			return errInvalid
 		}
 		if o.Kind == OpReg || o.Kind == OpMem {
 			for _, r := range []Reg{o.Reg, o.Base, o.Index} {
 				if r.Valid() && r.NeedsREX() && e.mode != 64 {
-					return errors.New(msgNon64)
+					return errNon64
 				}
 				if r.Valid() && r.Class() == ClassGPR && r.Size() == 8 && e.mode != 64 {
-					return errors.New(msgNon64)
+					return errNon64
 				}
 			}
 		}
@@ -278,7 +289,7 @@ func (e *encoder) collectPrefixes() error {
 			e.pfx.o = 32
 		case PrefixO64:
 			if e.mode != 64 {
-				return errors.New(msgNon64)
+				return errNon64
 			}
 			e.pfx.o = 64
 		case PrefixA16:
@@ -290,13 +301,13 @@ func (e *encoder) collectPrefixes() error {
 			e.pfx.a = 32
 		case PrefixA64:
 			if e.mode != 64 {
-				return errors.New(msgNon64)
+				return errNon64
 			}
 			e.pfx.a = 64
 		case PrefixCS, PrefixDS, PrefixES, PrefixSS, PrefixFS, PrefixGS:
 			b := map[Prefix]byte{PrefixCS: 0x2E, PrefixDS: 0x3E, PrefixES: 0x26, PrefixSS: 0x36, PrefixFS: 0x64, PrefixGS: 0x65}[p]
 			if e.pfx.seg != 0 && e.pfx.seg != b {
-				return errors.New(msgSegConflict)
+				return errSegConflict
 			}
 			e.pfx.seg = b
 		case PrefixNone:
@@ -308,7 +319,7 @@ func (e *encoder) collectPrefixes() error {
 		if o.Kind == OpMem && o.Seg != RegNone {
 			b := segPrefix[o.Seg.String()]
 			if e.pfx.seg != 0 && e.pfx.seg != b {
-				return errors.New(msgSegConflict)
+				return errSegConflict
 			}
 			e.pfx.seg = b
 		}
@@ -517,15 +528,15 @@ func (e *encoder) matchArg(f *form, a argType, o Operand, osz int) bool {
 
 func (e *encoder) try(f *form) (*candidate, error) {
 	if e.mode == 64 && !f.m64 || e.mode != 64 && !f.m32 {
-		return nil, errors.New(msgInvalid)
+		return nil, errInvalid
 	}
 	if len(f.args) != len(e.ops) {
-		return nil, errors.New(msgInvalid)
+		return nil, errInvalid
 	}
 	// Relative jumps: 16-bit displacements belong to BITS 16, 32-bit to the others.
 	for _, a := range f.args {
 		if a == aRel16 && e.mode != 16 || a == aRel32 && e.mode == 16 {
-			return nil, errors.New(msgInvalid)
+			return nil, errInvalid
 		}
 	}
 	osz := int(f.osz)
@@ -533,7 +544,7 @@ func (e *encoder) try(f *form) (*candidate, error) {
 		osz = 64
 	}
 	if e.mode == 64 && f.osz == 32 && (e.mn == "push" || e.mn == "pop") && !f.d64 {
-		return nil, errors.New(msgInvalid)
+		return nil, errInvalid
 	}
 	anyFar := false
 	for _, o := range e.ops {
@@ -542,7 +553,7 @@ func (e *encoder) try(f *form) (*candidate, error) {
 		}
 	}
 	if anyFar != f.far {
-		return nil, errors.New(msgInvalid)
+		return nil, errInvalid
 	}
 	c := &candidate{}
 	onlyImm := len(f.args) > 0
@@ -550,7 +561,7 @@ func (e *encoder) try(f *form) (*candidate, error) {
 	for k, a := range f.args {
 		o := e.ops[k]
 		if !e.matchArg(f, a, o, osz) {
-			return nil, errors.New(msgInvalid)
+			return nil, errInvalid
 		}
 		if a == aImm8s {
 			c.sbyte = true
@@ -561,10 +572,10 @@ func (e *encoder) try(f *form) (*candidate, error) {
 			pinned = true
 		}
 		if o.Kind == OpMem && f.far && o.Size == 0 && e.mode == 64 && a != aFar64 {
-			return nil, errors.New(msgInvalid) // nasm's far jumps through memory default to m16:64 here
+			return nil, errInvalid // nasm's far jumps through memory default to m16:64 here
 		}
 		if o.Kind == OpMem && o.DispSize == 8 && e.mode == 64 && (a < aMoffs8 || a > aMoffs64) {
-			return nil, errors.New(msgInvalid) // a 64-bit address only fits the moffs forms
+			return nil, errInvalid // a 64-bit address only fits the moffs forms
 		}
 	}
 	// Forms whose size nothing in the source pins (push imm) take the mode's
@@ -578,7 +589,7 @@ func (e *encoder) try(f *form) (*candidate, error) {
 			def = 64
 		}
 		if osz != def {
-			return nil, errors.New(msgInvalid)
+			return nil, errInvalid
 		}
 	}
 	// mov r64, imm32 sign-extends: nasm uses it only for values that fit.
@@ -586,7 +597,7 @@ func (e *encoder) try(f *form) (*candidate, error) {
 		o := e.ops[len(e.ops)-1]
 		v := o.Imm
 		if v.Known && (v.Sym != "" || v.Off != int64(int32(v.Off))) || o.Strict && o.Size == 8 {
-			return nil, errors.New(msgInvalid)
+			return nil, errInvalid
 		}
 	}
 	// A memory operand without a size needs a register of the same size
