@@ -245,7 +245,9 @@ func (e *encoder) assemble(f *form, osz int, c *candidate) error {
 			if fl.short && o.Near || !fl.short && o.Short {
 				return errInvalid
 			}
-			local := o.Imm.Sym == e.inst.PC.Sym
+			// A target not known yet is a forward reference: nasm's first
+			// pass assumes it is near enough for a short jump.
+			local := o.Imm.Sym == e.inst.PC.Sym || !o.Imm.Known
 			if fl.short && !local && !o.Short {
 				// nasm reaches other sections and externals with near jumps.
 				return errInvalid
@@ -268,7 +270,7 @@ func (e *encoder) fill(b []byte, fields []field, c *candidate) error {
 	for _, fl := range fields {
 		v := fl.v
 		if fl.rel {
-			if v.Sym == e.inst.PC.Sym {
+			if v.Sym == e.inst.PC.Sym || fl.branch && !v.Known {
 				val := int64(0)
 				if v.Known && e.inst.PC.Known {
 					val = v.Off - (e.inst.PC.Off + int64(end))

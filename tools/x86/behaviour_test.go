@@ -42,6 +42,7 @@ func TestUnknownValuesFollowNasmFirstPass(t *testing.T) {
 		{32, "jz 0", func(i *Inst) { i.Ops[0].Imm = unknown }, "74 00"},
 		{32, "jmp near 0", func(i *Inst) { i.Ops[0].Imm = unknown }, "E9 00 00 00 00"},
 		{32, "loop 0", func(i *Inst) { i.Ops[0].Imm = unknown }, "E2 00"},
+		{32, "jmp 0", func(i *Inst) { i.Ops[0].Imm = Value{Sym: "later"} }, "EB 00"},
 		{64, "mov rax, 0", func(i *Inst) { i.Ops[1].Imm = Value{} }, "B8 00 00 00 00"},
 		{16, "mov ax, [bx+0]", func(i *Inst) { i.Ops[1].Disp = Value{} }, "8B 87 00 00"},
 	} {
