@@ -1,0 +1,164 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rules-tiny/rules_tiny/tools/link/linktest"
+)
+
+// tinyRun runs the CLI in-process and returns exit status, stdout, stderr.
+func tinyRun(args ...string) (int, string, string) {
+	var out, errb bytes.Buffer
+	code := run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func seedPath(t *testing.T, name string) string {
+	t.Helper()
+	p, err := filepath.Abs(filepath.Join("..", "..", "link", "testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// The done-when criterion of issue 2: the seed program via `tiny build`
+// prints Hello World within each layout's budget; the x86-64 hello runs.
+func TestBuildSeedProgramWithinBudgets(t *testing.T) {
+	dir := linktest.Dir(t)
+	for _, tc := range []struct {
+		src    string
+		flags  []string
+		budget int
+	}{
+		{"hello32.asm", nil, 130},
+		{"hello32.asm", []string{"--wx"}, 162},
+		{"hello32.asm", []string{"--compact"}, 100},
+		{"hello64.asm", nil, 120 + 31 + 12},
+		{"hello64.asm", []string{"--wx"}, 0},
+		{"hello64.asm", []string{"--compact"}, 0},
+	} {
+		name := strings.TrimSuffix(tc.src, ".asm") + strings.Join(tc.flags, "")
+		t.Run(name, func(t *testing.T) {
+			out := filepath.Join(dir, name)
+			args := append(append([]string{"build", "-o", out}, tc.flags...), seedPath(t, tc.src))
+			if code, _, stderr := tinyRun(args...); code != 0 {
+				t.Fatalf("tiny %v: exit %d: %s", args, code, stderr)
+			}
+			fi, err := os.Stat(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fi.Mode().Perm() != 0o755 {
+				t.Errorf("mode %v, want 0755", fi.Mode().Perm())
+			}
+			t.Logf("tiny build %s: %d bytes", strings.Join(append(tc.flags, tc.src), " "), fi.Size())
+			if tc.budget > 0 && fi.Size() > int64(tc.budget) {
+				t.Errorf("%d bytes, budget %d", fi.Size(), tc.budget)
+			}
+			if stdout, code := linktest.Run(t, out); stdout != "Hello World\n" || code != 0 {
+				t.Errorf("got %q exit %d", stdout, code)
+			}
+		})
+	}
+}
+
+// tiny build gives the same bytes as nasm + tiny link.
+func TestBuildMatchesNasmPlusLink(t *testing.T) {
+	linktest.Need(t, "nasm")
+	dir := t.TempDir()
+	for _, arch := range []string{"32", "64"} {
+		src := seedPath(t, "hello"+arch+".asm")
+		o := filepath.Join(dir, "n"+arch+".o")
+		linktest.Cmd(t, "nasm", "-f", "elf"+arch, "-o", o, src)
+		for _, flag := range []string{"--entry=_start", "--wx", "--compact"} {
+			a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
+			if code, _, e := tinyRun("link", flag, "-o", a, o); code != 0 {
+				t.Fatal(e)
+			}
+			if code, _, e := tinyRun("build", flag, "-o", b, src); code != 0 {
+				t.Fatal(e)
+			}
+			x, _ := os.ReadFile(a)
+			y, _ := os.ReadFile(b)
+			if !bytes.Equal(x, y) {
+				t.Errorf("hello%s %s: tiny build and nasm+tiny link differ", arch, flag)
+			}
+		}
+	}
+}
+
+func TestLinkErrorsLeaveNoOutput(t *testing.T) {
+	linktest.Need(t, "nasm")
+	dir := t.TempDir()
+	src := filepath.Join(dir, "u.asm")
+	os.WriteFile(src, []byte("BITS 64\nextern nowhere\nglobal _start\n_start: call nowhere\n"), 0o644)
+	obj := filepath.Join(dir, "u.o")
+	linktest.Cmd(t, "nasm", "-f", "elf64", "-o", obj, src)
+	junk := filepath.Join(dir, "junk.o")
+	os.WriteFile(junk, []byte("\x7fELF\x02\x01\x01garbage"), 0o644)
+	out := filepath.Join(dir, "out")
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"link", "-o", out, obj}, 1, "undefined symbol `nowhere'"},
+		{[]string{"link", "-o", out, junk}, 1, "junk.o: malformed ELF object"},
+		{[]string{"link", "-o", out, filepath.Join(dir, "missing.o")}, 1, "no such file"},
+		{[]string{"link", "-o", out}, 2, "no input objects"},
+		{[]string{"link", "--bogus", obj}, 2, "flag provided but not defined"},
+		{[]string{"link", "--wx", "--compact", "-o", out, obj}, 2, "cannot be combined"},
+		{[]string{"link", "--base", "zz", "-o", out, obj}, 2, "bad --base"},
+		{[]string{"build", "-o", out, src}, 1, "undefined symbol `nowhere'"},
+		{[]string{"build", "-m", "sparc", "-o", out, src}, 2, "unknown -m"},
+		{[]string{"strip", "-o", out, src}, 1, "not an ELF file"},
+		{[]string{"strip"}, 2, "usage"},
+	} {
+		code, _, stderr := tinyRun(tc.args...)
+		if code != tc.code || !strings.Contains(stderr, tc.want) {
+			t.Errorf("tiny %v: exit %d, stderr %q; want exit %d and %q", tc.args, code, stderr, tc.code, tc.want)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Fatalf("tiny %v left an output file", tc.args)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 3 {
+		t.Errorf("temporary files left behind: %v", entries)
+	}
+}
+
+func TestBuildAssemblyErrorsLikeNasm(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "bad.asm")
+	os.WriteFile(src, []byte("BITS 32\n_start:\n  frobnicate eax\n"), 0o644)
+	code, _, stderr := tinyRun("build", "-o", filepath.Join(dir, "x"), src)
+	if code != 1 || !strings.Contains(stderr, src+":3: error:") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+}
+
+func TestStripCommand(t *testing.T) {
+	dir := linktest.Dir(t)
+	exe := filepath.Join(dir, "h")
+	if code, _, e := tinyRun("build", "-o", exe, seedPath(t, "hello64.asm")); code != 0 {
+		t.Fatal(e)
+	}
+	// Our own output has nothing to strip: the same bytes come back.
+	out := filepath.Join(dir, "s")
+	if code, _, e := tinyRun("strip", "-o", out, exe); code != 0 {
+		t.Fatal(e)
+	}
+	a, _ := os.ReadFile(exe)
+	b, _ := os.ReadFile(out)
+	if !bytes.Equal(a, b) {
+		t.Error("stripping a tiny link output changed it")
+	}
+	if stdout, code := linktest.Run(t, out); stdout != "Hello World\n" || code != 0 {
+		t.Errorf("got %q exit %d", stdout, code)
+	}
+}
