@@ -109,17 +109,11 @@ func (e *encoder) assemble(f *form, osz int, c *candidate) error {
 	// Operand size.
 	need66 := f.osz == 16 && e.mode != 16 || f.osz == 32 && e.mode == 16
 	rexW := f.osz == 64
-	switch e.pfx.o {
-	case 16:
-		if e.mode != 16 {
-			need66 = true
-		}
-	case 32:
-		if e.mode == 16 {
-			need66 = true
-		}
-	case 64:
-		rexW = true
+	if e.pfx.o != 0 {
+		// An explicit o16/o32/o64 decides the operand-size prefix itself
+		// (`o32 lodsw` is AD).
+		need66 = e.pfx.o == 16 && e.mode != 16 || e.pfx.o == 32 && e.mode == 16
+		rexW = rexW || e.pfx.o == 64
 	}
 
 	// REX.
@@ -194,7 +188,17 @@ func (e *encoder) assemble(f *form, osz int, c *candidate) error {
 
 	// Bytes.
 	b := make([]byte, 0, 16)
-	b = append(b, e.pfx.group1...)
+	// nasm writes a rep/repne prefix before lock, whatever the source order.
+	for _, p := range e.pfx.group1 {
+		if p != 0xF0 {
+			b = append(b, p)
+		}
+	}
+	for _, p := range e.pfx.group1 {
+		if p == 0xF0 {
+			b = append(b, p)
+		}
+	}
 	if e.pfx.seg != 0 {
 		b = append(b, e.pfx.seg)
 	}

@@ -18,7 +18,8 @@ func parseTestLine(mode int, line string, pc Value) (*Inst, error) {
 		if !ok || strings.Contains(words[0], ":") {
 			break
 		}
-		if _, isReg := LookupReg(words[0]); isReg && !IsMnemonic(words[1]) {
+		_, nextIsPrefix := LookupPrefix(words[1])
+		if _, isReg := LookupReg(words[0]); isReg && !IsMnemonic(words[1]) && !nextIsPrefix {
 			break
 		}
 		inst.Prefixes = append(inst.Prefixes, p)

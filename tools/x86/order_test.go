@@ -1,0 +1,28 @@
+package x86
+
+import "testing"
+
+func TestPrefixOrderMatchesNasm(t *testing.T) {
+	needNasm(t)
+	lines := handLines(`
+rep fs movsb
+fs rep movsb
+lock add [fs:eax], eax
+fs lock add [eax], eax
+o16 rep stosd
+rep o16 stosd
+a16 rep movsb
+rep a16 movsb
+lock o16 add [eax], eax
+repne a16 scasb
+es lodsb
+lock rep add [eax], eax
+rep lock add [eax], eax
+fs o16 lodsd
+a16 o16 lodsd
+o16 a16 lodsd
+o32 lodsw
+mov ax, [fs:bx+si]
+`)
+	reportDiff(t, "BITS 32 prefix order", compareWithNasm(t, 32, lines))
+}
