@@ -1,0 +1,84 @@
+"""rules_oci interop for Bzlmod users (Bazel 7/8). WORKSPACE builds never load this file.
+
+    load("@rules_tiny//rules/oci:defs.bzl", "tiny_layer", "tiny_oci_image", "tiny_oci_layout")
+
+* `tiny_oci_layout(name, image)`: the layout directory alone of a tiny_image or
+  tiny_image_index, for `oci_push(image = ...)`, `oci_load(image = ...)` and
+  `oci_image_index(images = [...])`.
+* `tiny_layer(name, binary, ...)`: the layer tiny_image would build, alone, for
+  `oci_image(tars = [...])`.
+* `tiny_oci_image(name, binary, architecture, ...)`: tiny_layer + rules_oci's
+  oci_image, for users who want rules_oci to assemble the image.
+
+See e2e/README.md for a complete MODULE.bazel and BUILD file.
+"""
+
+load("@rules_oci//oci:defs.bzl", "oci_image")
+load(":layer.bzl", "OCI_ARCHITECTURES", _tiny_layer = "tiny_layer", _tiny_oci_layout = "tiny_oci_layout")
+
+tiny_layer = _tiny_layer
+tiny_oci_layout = _tiny_oci_layout
+
+_COMMON = ["visibility", "tags", "testonly", "target_compatible_with", "compatible_with", "restricted_to"]
+
+def _default_path(binary):
+    # The file asm_binary and most *_binary rules write is named like the target.
+    name = binary.rpartition(":")[2] if ":" in binary else binary.rpartition("/")[2]
+    return "/" + name
+
+def tiny_oci_image(
+        name,
+        binary,
+        architecture,
+        variant = None,
+        binary_path = None,
+        entrypoint = None,
+        files = None,
+        compression = "gzip",
+        strip = True,
+        **kwargs):
+    """A rules_oci `oci_image` whose only layer is the one tiny_image would build.
+
+    Creates `<name>_layer` (tiny_layer) and `<name>` (oci_image, scratch base).
+    The image bytes are rules_oci's (its config records history and its own
+    defaults); only the layer is ours. For byte-exact minimal images use
+    tiny_image, and tiny_oci_layout to hand it to rules_oci.
+
+    Args:
+      name: the oci_image target.
+      binary: an asm_binary or static Linux executable.
+      architecture: OCI architecture (amd64, 386, arm64, ...); oci_image needs
+        it without a base image, and it is checked against the ELF.
+      variant: optional architecture variant.
+      binary_path: absolute path in the image; default /<target name of binary>.
+      entrypoint: default [binary_path].
+      files: more files for the layer, {label: absolute path}.
+      compression: the layer's: gzip (default), zstd or none.
+      strip: slim foreign executables with `tiny strip`, as tiny_image does.
+      **kwargs: anything else oci_image takes (cmd, env, labels, annotations,
+        exposed_ports, user, workdir, created...) and the common attributes.
+    """
+    if architecture not in OCI_ARCHITECTURES:
+        fail("tiny_oci_image %s: architecture = %r; one of %s" % (name, architecture, ", ".join(OCI_ARCHITECTURES)))
+    path = binary_path or _default_path(binary)
+    platform = "linux/" + architecture + ("/" + variant if variant else "")
+    common = {k: kwargs[k] for k in _COMMON if k in kwargs}
+    _tiny_layer(
+        name = name + "_layer",
+        binary = binary,
+        binary_path = path,
+        files = files or {},
+        compression = compression,
+        strip = strip,
+        platform = platform,
+        **common
+    )
+    oci_image(
+        name = name,
+        tars = [":" + name + "_layer"],
+        os = "linux",
+        architecture = architecture,
+        variant = variant,
+        entrypoint = entrypoint or [path],
+        **kwargs
+    )
