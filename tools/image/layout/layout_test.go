@@ -1,0 +1,186 @@
+package layout
+
+import (
+	"archive/tar"
+	"bytes"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// sample is a small but complete image layout.
+func sample(t testing.TB) *Layout {
+	t.Helper()
+	l := New()
+	layer := l.AddBlob(ocispec.MediaTypeImageLayer, bytes.Repeat([]byte{0}, 1024))
+	cfg, err := l.AddJSON(ocispec.MediaTypeImageConfig, ocispec.Image{
+		Platform: ocispec.Platform{OS: "linux", Architecture: "amd64"},
+		RootFS:   ocispec.RootFS{Type: "layers", DiffIDs: []digest.Digest{layer.Digest}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := l.AddJSON(ocispec.MediaTypeImageManifest, ocispec.Manifest{
+		MediaType: ocispec.MediaTypeImageManifest, Config: cfg, Layers: []ocispec.Descriptor{layer},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Annotations = map[string]string{ocispec.AnnotationRefName: "latest"}
+	l.Index.Manifests = []ocispec.Descriptor{m}
+	l.Docker = []DockerImage{{Config: cfg.Digest, RepoTags: []string{"hello:latest"}, Layers: []digest.Digest{layer.Digest}}}
+	return l
+}
+
+func TestMarshalIsCompactAndKeepsHTMLCharacters(t *testing.T) {
+	b, err := Marshal(map[string]any{"b": "<&>", "a": []int{1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(b) != `{"a":[1],"b":"<&>"}` {
+		t.Fatalf("%s", b)
+	}
+}
+
+func TestWriteDirThenReadRoundTrips(t *testing.T) {
+	l := sample(t)
+	dir := filepath.Join(t.TempDir(), "img")
+	old := syscall.Umask(0o077) // the umask must not decide the modes
+	err := l.WriteDir(dir)
+	syscall.Umask(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p, want := range map[string]os.FileMode{"": 0o755, "blobs": 0o755, "blobs/sha256": 0o755, "index.json": 0o644, "oci-layout": 0o644} {
+		fi, err := os.Stat(filepath.Join(dir, p))
+		if err != nil || fi.Mode().Perm() != want {
+			t.Errorf("%s: %v %v, want %v", p, fi.Mode(), err, want)
+		}
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "oci-layout")); string(b) != `{"imageLayoutVersion":"1.0.0"}` {
+		t.Errorf("oci-layout %s", b)
+	}
+	back, err := Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back.Blobs, l.Blobs) || !reflect.DeepEqual(back.Index, l.Index) {
+		t.Fatal("layout read back differs")
+	}
+}
+
+func TestReadRejectsDamagedLayouts(t *testing.T) {
+	l := sample(t)
+	m := l.Index.Manifests[0]
+	for _, tc := range []struct {
+		name   string
+		damage func(dir string)
+		want   string
+	}{
+		{"tampered blob", func(dir string) {
+			os.WriteFile(filepath.Join(dir, BlobPath(m.Digest)), append(l.Blobs[m.Digest][:m.Size-1], '!'), 0o644)
+		}, "does not match its digest"},
+		{"short blob", func(dir string) { os.WriteFile(filepath.Join(dir, BlobPath(m.Digest)), []byte("{}"), 0o644) }, "descriptor says"},
+		{"missing blob", func(dir string) { os.Remove(filepath.Join(dir, BlobPath(m.Digest))) }, "no such file"},
+		{"no oci-layout", func(dir string) { os.Remove(filepath.Join(dir, "oci-layout")) }, "not an OCI image layout"},
+		{"layout version", func(dir string) {
+			os.WriteFile(filepath.Join(dir, "oci-layout"), []byte(`{"imageLayoutVersion":"2"}`), 0o644)
+		}, "version"},
+		{"bad index", func(dir string) { os.WriteFile(filepath.Join(dir, "index.json"), []byte(`[`), 0o644) }, "index.json"},
+		{"bad digest", func(dir string) {
+			os.WriteFile(filepath.Join(dir, "index.json"), []byte(`{"schemaVersion":2,"manifests":[{"mediaType":"x","digest":"sha256:../../etc/passwd","size":1}]}`), 0o644)
+		}, "digest"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "img")
+			if err := l.WriteDir(dir); err != nil {
+				t.Fatal(err)
+			}
+			tc.damage(dir)
+			if _, err := Read(dir); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestTarballHoldsLayoutAndDockerFiles(t *testing.T) {
+	l := sample(t)
+	b, err := l.TarballBytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b2, _ := sample(t).TarballBytes()
+	if !bytes.Equal(b, b2) {
+		t.Fatal("tarball bytes differ between two identical layouts")
+	}
+	tr := tar.NewReader(bytes.NewReader(b))
+	files := map[string][]byte{}
+	var names []string
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := io.ReadAll(tr)
+		names = append(names, h.Name)
+		files[h.Name] = data
+	}
+	var want []string
+	want = append(want, "blobs/", "blobs/sha256/")
+	var blobNames []string
+	for d := range l.Blobs {
+		blobNames = append(blobNames, BlobPath(d))
+	}
+	sort.Strings(blobNames)
+	want = append(want, blobNames...)
+	want = append(want, "index.json", "manifest.json", "oci-layout", "repositories")
+	if strings.Join(names, " ") != strings.Join(want, " ") {
+		t.Fatalf("entries %v\nwant %v", names, want)
+	}
+	var dm []map[string]any
+	if err := json.Unmarshal(files["manifest.json"], &dm); err != nil {
+		t.Fatal(err)
+	}
+	d := l.Docker[0]
+	wantDM := `[{"Config":"` + BlobPath(d.Config) + `","RepoTags":["hello:latest"],"Layers":["` + BlobPath(d.Layers[0]) + `"]}]`
+	if string(files["manifest.json"]) != wantDM {
+		t.Fatalf("manifest.json %s\nwant %s", files["manifest.json"], wantDM)
+	}
+	if string(files["repositories"]) != `{"hello":{"latest":"`+d.Layers[0].Encoded()+`"}}` {
+		t.Fatalf("repositories %s", files["repositories"])
+	}
+}
+
+func FuzzRead(f *testing.F) {
+	good := sample(f)
+	idx, _ := Marshal(good.Index)
+	f.Add(idx)
+	f.Add([]byte(`{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"sha256:0000000000000000000000000000000000000000000000000000000000000000","size":-1}]}`))
+	f.Fuzz(func(t *testing.T, index []byte) {
+		dir := filepath.Join(t.TempDir(), "img")
+		good.WriteDir(dir)
+		os.WriteFile(filepath.Join(dir, "index.json"), index, 0o644)
+		r, err := Read(dir)
+		if err != nil {
+			return
+		}
+		for d, b := range r.Blobs {
+			if digest.FromBytes(b) != d {
+				t.Fatalf("blob %s loaded with other content", d)
+			}
+		}
+	})
+}
