@@ -290,3 +290,23 @@ func TestLinkErrors(t *testing.T) {
 		})
 	}
 }
+
+// GOTPCREL loads, calls and jumps become direct references (no GOT).
+func TestGOTPCRELRelaxed(t *testing.T) {
+	for _, l := range layouts {
+		t.Run(l.name, func(t *testing.T) {
+			files := []*obj.File{nasmObj(t, "elf64", "got64.asm"), nasmObj(t, "elf64", "gotlib64.asm")}
+			exe := runChecked(t, files, l.opts, "got\n", 5)
+			if l.name == "default" && !bytes.Contains(exe, []byte{0x67, 0xe8}) {
+				t.Error("call through the GOT was not turned into addr32 call")
+			}
+		})
+	}
+	// An instruction that cannot be rewritten is an error, not a wrong byte.
+	o := nasmObj(t, "elf64", "got64.asm")
+	o.Sections[0].Data[1] = 0x03 // mov -> add
+	_, err := link.Link([]*obj.File{o, nasmObj(t, "elf64", "gotlib64.asm")}, link.Options{})
+	if err == nil || !strings.Contains(err.Error(), "cannot be relaxed") {
+		t.Errorf("err = %v", err)
+	}
+}
