@@ -177,12 +177,33 @@ func generatedLines(mode int, perForm int) []string {
 			if total > perForm {
 				step = total/perForm + 1
 			}
+			// An evenly spread subset of the product, plus a diagonal so that
+			// every sample of every operand appears at least once.
+			var combos [][]int
 			for n := 0; n < total; n += step {
-				var ops []string
+				var c []int
 				x := n
 				for k := range lists {
-					ops = append(ops, lists[k][x%len(lists[k])])
+					c = append(c, x%len(lists[k]))
 					x /= len(lists[k])
+				}
+				combos = append(combos, c)
+			}
+			longest := 0
+			for k := range lists {
+				longest = max(longest, len(lists[k]))
+			}
+			for n := 0; n < longest; n++ {
+				var c []int
+				for k := range lists {
+					c = append(c, (n+k)%len(lists[k]))
+				}
+				combos = append(combos, c)
+			}
+			for _, c := range combos {
+				var ops []string
+				for k := range lists {
+					ops = append(ops, lists[k][c[k]])
 				}
 				line := mn
 				if len(ops) > 0 {
