@@ -3,6 +3,7 @@ package image_test
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"os"
@@ -420,4 +421,38 @@ func TestIndexAndSizeCommands(t *testing.T) {
 		t.Fatalf("index of a duplicate platform: %d %s", code, stderr)
 	}
 	_ = runtime.GOOS
+}
+
+// The seed program as the project builds it (tiny build of
+// examples/hello.asm) must make an image of at most 760 blob bytes.
+func TestSeedProgramImageFitsBudget(t *testing.T) {
+	bin := tool(t)
+	ws := t.TempDir()
+	src, _ := filepath.Abs("../../examples/hello.asm")
+	if _, err := os.Stat(src); err != nil {
+		t.Skipf("examples/hello.asm not in the tree yet: %v", err)
+	}
+	r := run{dir: ws}
+	if code, _, stderr := r.tiny(t, bin, "build", "-o", "hello", src); code != 0 {
+		t.Fatalf("tiny build: %s", stderr)
+	}
+	for _, c := range []string{"gzip", "zstd", "none"} {
+		if code, _, stderr := r.tiny(t, bin, "image", "--layout", c, "--file", "hello:/hello", "--tag", "hello:latest", "--compression", c); code != 0 {
+			t.Fatalf("tiny image: %s", stderr)
+		}
+		code, out, stderr := r.tiny(t, bin, "size", "--json", c)
+		if code != 0 {
+			t.Fatalf("tiny size: %s", stderr)
+		}
+		var rep struct {
+			ContentBytes, ManifestBytes, ConfigBytes, LayerBytes, TotalBlobBytes int64
+		}
+		if err := json.Unmarshal([]byte(strings.NewReplacer("_bytes", "bytes", "_", "").Replace(out)), &rep); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s: %d-byte program: manifest %d + config %d + layer %d = %d", c, rep.ContentBytes, rep.ManifestBytes, rep.ConfigBytes, rep.LayerBytes, rep.TotalBlobBytes)
+		if c == "gzip" && rep.TotalBlobBytes > 760 {
+			t.Errorf("seed image is %d blob bytes, budget 760", rep.TotalBlobBytes)
+		}
+	}
 }

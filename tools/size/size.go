@@ -41,7 +41,10 @@
 //	total_blob_bytes  index_bytes + every distinct blob of the images, each counted once
 //
 // file_bytes is only in ELF reports; the image fields only in image and
-// index reports.
+// index reports. In every report the top-level numbers come before the
+// nested "layers"/"images" arrays, so the first occurrence of a key in the
+// JSON text is the top-level value (the size_test rule's shell script
+// relies on this).
 package size
 
 import (

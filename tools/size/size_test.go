@@ -238,6 +238,22 @@ func TestJSONFieldNamesAreStable(t *testing.T) {
 	}
 }
 
+func TestTopLevelFieldsPrecedeNestedReports(t *testing.T) {
+	for _, v := range []any{Image{Layers: []Layer{{}}}, Index{Images: []Image{{}}}} {
+		b, _ := json.Marshal(v)
+		s := string(b)
+		nested := strings.Index(s, `"layers"`)
+		if i := strings.Index(s, `"images"`); i >= 0 {
+			nested = i
+		}
+		for _, k := range []string{"content_bytes", "tar_bytes", "layer_bytes", "total_blob_bytes"} {
+			if i := strings.Index(s, `"`+k+`"`); i < 0 || i > nested {
+				t.Errorf("%T: %q first appears at %d, nested reports start at %d", v, k, i, nested)
+			}
+		}
+	}
+}
+
 func TestTextReport(t *testing.T) {
 	var b bytes.Buffer
 	r, _ := Of(seed)
