@@ -1,0 +1,512 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Bazel scale (section e): generated workspaces of N packages, one built with
+// rules_tiny (asm_binary + tiny_image + size_test each), one with the
+// genrules a user writes without it (nasm + ld + strip, umoci + skopeo, a
+// size check), on the offline Debian Bazel 4.2.3.
+
+// debianFlags mirror `build:debian` in the repository's .bazelrc: Debian's
+// packaged rule sets instead of downloads.
+var debianFlags = []string{
+	"--override_repository=bazel_skylib=/usr/share/bazel/tools/skylib",
+	"--override_repository=platforms=/usr/share/bazel/tools/platforms",
+	"--override_repository=rules_java=/usr/share/bazel/rules/java",
+	"--override_repository=rules_cc=/usr/src/bazel-bootstrap/mock_repos/rules_cc",
+	"--nosandbox_debug",
+}
+
+// helloSource is the seed program with a per-package message, so each
+// package's outputs differ and no action is shared by content; the nonce
+// (one per harness run) keeps the shared disk cache from serving a previous
+// run's outputs to a "cold" build.
+func helloSource(i int, variant byte, nonce string) string {
+	return fmt.Sprintf("BITS 32\nsection .data\nmsg:    db \"Hello %05d %c %s\", 10\nlen     equ $-msg\nsection .text\nglobal _start\n_start:\n"+
+		"        mov edx, len\n        mov ecx, msg\n        mov ebx, 1\n        mov eax, 4\n        int 0x80\n"+
+		"        mov ebx, 0\n        mov eax, 1\n        int 0x80\n", i, variant, nonce)
+}
+
+func pkgName(i int) string { return fmt.Sprintf("p%05d", i) }
+
+type wsKind int
+
+const (
+	wsTiny wsKind = iota
+	wsGenrule
+)
+
+func (k wsKind) String() string {
+	if k == wsTiny {
+		return "rules_tiny (asm_binary + tiny_image + size_test)"
+	}
+	return "genrules (nasm + ld + strip; umoci + skopeo; size check)"
+}
+
+// writeWorkspace generates the workspace; it returns the extra flags every
+// bazel build needs there.
+func (c *config) writeWorkspace(dir string, kind wsKind, n int) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	flags := append([]string(nil), debianFlags...)
+	var ws string
+	switch kind {
+	case wsTiny:
+		ws = fmt.Sprintf(`workspace(name = "bench_tiny")
+
+local_repository(name = "rules_tiny", path = %q)
+
+load("@rules_tiny//rules:repositories.bzl", "rules_tiny_dependencies", "rules_tiny_register_toolchains")
+
+rules_tiny_dependencies()
+
+rules_tiny_register_toolchains()
+`, c.repo)
+		// Test rules depend on @remote_coverage_tools (a download) unless
+		// told otherwise; an empty filegroup of our own avoids it.
+		flags = append(flags, "--coverage_report_generator=//:no_coverage")
+		if err := os.WriteFile(filepath.Join(dir, "BUILD.bazel"), []byte("filegroup(name = \"no_coverage\")\n"), 0o644); err != nil {
+			return nil, err
+		}
+	case wsGenrule:
+		ws = "workspace(name = \"bench_genrule\")\n"
+	}
+	if err := os.WriteFile(filepath.Join(dir, "WORKSPACE"), []byte(ws), 0o644); err != nil {
+		return nil, err
+	}
+	for i := 0; i < n; i++ {
+		p := filepath.Join(dir, pkgName(i))
+		os.MkdirAll(p, 0o755)
+		if err := os.WriteFile(filepath.Join(p, "hello.asm"), []byte(helloSource(i, 'a', c.nonce)), 0o644); err != nil {
+			return nil, err
+		}
+		var build string
+		switch kind {
+		case wsTiny:
+			build = `load("@rules_tiny//rules:defs.bzl", "asm_binary", "size_test", "tiny_image")
+
+asm_binary(
+    name = "hello",
+    srcs = ["hello.asm"],
+)
+
+tiny_image(
+    name = "image",
+    binary = ":hello",
+)
+
+size_test(
+    name = "size",
+    target = ":hello",
+    max_bytes = 200,
+)
+`
+		case wsGenrule:
+			build = `genrule(
+    name = "hello",
+    srcs = ["hello.asm"],
+    outs = ["hello"],
+    cmd = "nasm -f elf32 -o $(@D)/hello.o $< && ld -m elf_i386 -N -s -o $@ $(@D)/hello.o && strip -R .comment -s $@",
+)
+
+genrule(
+    name = "image",
+    srcs = [":hello"],
+    outs = ["image.tar"],
+    cmd = "d=$$(mktemp -d) && umoci init --layout $$d/l && umoci new --image $$d/l:latest && " +
+          "umoci insert --image $$d/l:latest $(location :hello) /hello && " +
+          "umoci config --image $$d/l:latest --config.entrypoint /hello && " +
+          "skopeo --tmpdir $$d copy --quiet oci:$$d/l:latest oci-archive:$@:hello:latest && rm -rf $$d",
+)
+
+genrule(
+    name = "size",
+    srcs = [":hello"],
+    outs = ["size.txt"],
+    cmd = "s=$$(stat -c %s $<) && test $$s -le 400 && echo $$s > $@",
+)
+`
+		}
+		if err := os.WriteFile(filepath.Join(p, "BUILD.bazel"), []byte(build), 0o644); err != nil {
+			return nil, err
+		}
+	}
+	return flags, nil
+}
+
+// bazelRun is one timed bazel invocation.
+type bazelRun struct {
+	elapsed   time.Duration
+	processes int // from "INFO: N processes: ..."
+	internal  int
+	detail    string // the summary line
+	err       error
+}
+
+// executed counts processes that really ran a tool (not Bazel-internal
+// bookkeeping such as symlink trees).
+func (b bazelRun) executed() int { return b.processes - b.internal }
+
+var processesRE = regexp.MustCompile(`INFO: (\d+) process(?:es)?(?:: (.*))?\.`)
+var internalRE = regexp.MustCompile(`(\d+) internal`)
+
+func parseProcesses(out string) (total, internal int, line string, ok bool) {
+	m := processesRE.FindAllStringSubmatch(out, -1)
+	if m == nil {
+		return 0, 0, "", false
+	}
+	last := m[len(m)-1]
+	total, _ = strconv.Atoi(last[1])
+	if im := internalRE.FindStringSubmatch(last[2]); im != nil {
+		internal, _ = strconv.Atoi(im[1])
+	}
+	return total, internal, strings.TrimPrefix(last[0], "INFO: "), true
+}
+
+type bazelSession struct {
+	c     *config
+	dir   string
+	root  string
+	flags []string
+	log   *os.File
+}
+
+func (s *bazelSession) startup() []string {
+	return []string{"--output_user_root=" + s.root, "--max_idle_secs=600"}
+}
+
+// diskCacheDir holds Bazel's disk cache across workspaces and harness runs.
+// Its purpose is the tiny tool itself, which rules_tiny builds from source
+// inside Bazel (a go build action): paying that once instead of in every
+// workspace's cold build keeps the per-target figures about the targets.
+func diskCacheDir() string {
+	d, err := os.UserCacheDir()
+	if err != nil {
+		d = os.TempDir()
+	}
+	return filepath.Join(d, "rules_tiny-bench", "disk-cache")
+}
+
+func (s *bazelSession) run(verb string, extra ...string) bazelRun {
+	args := append(s.startup(), verb)
+	if verb == "build" || verb == "test" {
+		args = append(args, s.flags...)
+		args = append(args, "--color=no", "--curses=no", "--show_progress_rate_limit=60")
+	}
+	args = append(args, extra...)
+	if verb == "build" || verb == "test" {
+		args = append(args, "//...")
+	}
+	c := exec.Command("bazel", args...)
+	c.Dir = s.dir
+	var out bytes.Buffer
+	c.Stdout = &out
+	c.Stderr = &out
+	start := time.Now()
+	err := c.Run()
+	r := bazelRun{elapsed: time.Since(start)}
+	fmt.Fprintf(s.log, "$ bazel %s\n%s\n", strings.Join(args, " "), out.String())
+	if err != nil {
+		r.err = fmt.Errorf("bazel %s: %v: %s", verb, err, lastErrors(out.String()))
+		return r
+	}
+	if t, in, line, ok := parseProcesses(out.String()); ok {
+		r.processes, r.internal, r.detail = t, in, line
+	} else {
+		r.processes = -1
+	}
+	return r
+}
+
+func lastErrors(out string) string {
+	var errs []string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "ERROR:") {
+			errs = append(errs, l)
+		}
+	}
+	if len(errs) == 0 {
+		return firstLines(out, 3)
+	}
+	if len(errs) > 3 {
+		errs = errs[:3]
+	}
+	return strings.Join(errs, " / ")
+}
+
+// ruleMnemonics finds the action mnemonics the rules declare and which of
+// them declare worker support, so the harness follows the rules as they are.
+func (c *config) ruleMnemonics() (all, workers []string) {
+	seen := map[string]bool{}
+	mre := regexp.MustCompile(`mnemonic\s*=\s*"([A-Za-z0-9_]+)"`)
+	filepath.Walk(filepath.Join(c.repo, "rules"), func(p string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() || !strings.HasSuffix(p, ".bzl") {
+			return nil
+		}
+		b, _ := os.ReadFile(p)
+		text := string(b)
+		for _, m := range mre.FindAllStringSubmatch(text, -1) {
+			if !seen[m[1]] {
+				seen[m[1]] = true
+				all = append(all, m[1])
+			}
+		}
+		if strings.Contains(text, `"supports-workers"`) {
+			for _, m := range mre.FindAllStringSubmatch(text, -1) {
+				workers = append(workers, m[1])
+			}
+		}
+		return nil
+	})
+	sort.Strings(all)
+	sort.Strings(workers)
+	workers = dedup(workers)
+	return all, workers
+}
+
+func dedup(s []string) []string {
+	var out []string
+	for i, v := range s {
+		if i == 0 || v != s[i-1] {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func (c *config) bazelScale(r *report, tg *targets) {
+	r.h2("(e) Bazel scale (Bazel 4.2.3, offline)")
+	if len(c.bazelNs) == 0 {
+		r.p("Skipped (-bazel none).")
+		tg.na("Bazel targets (issue 7)", "skipped")
+		return
+	}
+	if !have("bazel") {
+		r.p("bazel not installed: section skipped.")
+		tg.na("Bazel targets (issue 7)", "bazel not installed")
+		return
+	}
+	mnemonics, workerMn := c.ruleMnemonics()
+	rulesReady := fileSize(filepath.Join(c.repo, "rules", "defs.bzl")) > 0
+	r.p(fmt.Sprintf("Each package: the seed program with its own message; rules_tiny: `asm_binary` + `tiny_image` + `size_test`; "+
+		"baseline: three genrules (nasm + ld -N -s + strip; umoci init/new/insert/config + skopeo copy; a `stat` size check, since "+
+		"sh_test needs more offline set-up than a user would write). `bazel build //...` with the offline Debian flags "+
+		"(`build:debian` of .bazelrc), a fresh output base per workspace, default strategies (linux-sandbox), 2 jobs on this machine. "+
+		"Cold = first build in a fresh output base with a running server (includes loading and analysis). "+
+		"No-op = the same build again; \"executed\" counts processes from Bazel's `INFO: N processes` line minus internal ones. "+
+		"Edit = one package's source changed (message byte), then build. "+
+		"Rule mnemonics found in rules/: %s; declaring supports-workers: %s.", orNone(mnemonics), orNone(workerMn)))
+	root := filepath.Join(c.work, "bazel-root")
+	// Next to the report, so a failure can be read after the work
+	// directory is gone.
+	logPath := strings.TrimSuffix(c.out, ".md") + "-bazel.log"
+	logf, err := os.Create(logPath)
+	if err != nil {
+		r.p("cannot write the bazel log: " + err.Error())
+		return
+	}
+	defer logf.Close()
+
+	type row struct {
+		kind   wsKind
+		n      int
+		cold   bazelRun
+		noop   bazelRun
+		edit   bazelRun
+		nonW   bazelRun // clean + build, tiny actions without workers
+		withW  bazelRun // clean + build, tiny actions in workers
+		tested bazelRun
+	}
+	var rows []row
+	kinds := []wsKind{wsGenrule}
+	if rulesReady {
+		kinds = append([]wsKind{wsTiny}, kinds...)
+	}
+	cache := diskCacheDir()
+	os.MkdirAll(cache, 0o755)
+	if rulesReady {
+		// One package with its own message: builds the toolchain into the
+		// disk cache and shares no other action with the measured workspaces.
+		dir := filepath.Join(c.work, "ws-warmup")
+		saved := c.nonce
+		c.nonce = "warm-up " + saved
+		flags, err := c.writeWorkspace(dir, wsTiny, 1)
+		c.nonce = saved
+		if err == nil {
+			s := &bazelSession{c: c, dir: dir, root: root, flags: append(flags, "--disk_cache="+cache), log: logf}
+			c.logf("bazel: warm-up (toolchain build)")
+			s.run("info", "output_base")
+			w := s.run("build")
+			s.run("shutdown")
+			os.RemoveAll(dir)
+			if w.err != nil {
+				r.p("Warm-up (rules_tiny toolchain build) failed: " + w.err.Error())
+			} else {
+				r.p(fmt.Sprintf("Warm-up: a 1-package rules_tiny workspace, which builds the tiny tool from source inside Bazel (go build action, host Go SDK) "+
+					"into the shared disk cache %s: %s (%s; a previous harness run may have cached the tool already). "+
+					"All workspaces below use that disk cache, so their cold builds fetch the tool instead of building it; "+
+					"their own actions are cache misses (each harness run uses new messages).", cache, ms(w.elapsed), w.detail))
+			}
+		}
+	}
+	for _, n := range c.bazelNs {
+		for _, kind := range kinds {
+			dir := filepath.Join(c.work, fmt.Sprintf("ws-%s-%d", map[wsKind]string{wsTiny: "tiny", wsGenrule: "genrule"}[kind], n))
+			flags, err := c.writeWorkspace(dir, kind, n)
+			if err != nil {
+				r.p("workspace generation failed: " + err.Error())
+				continue
+			}
+			s := &bazelSession{c: c, dir: dir, root: root, flags: append(flags, "--disk_cache="+cache), log: logf}
+			c.logf("bazel: %s, N=%d", kind, n)
+			s.run("info", "output_base") // start the server; not timed
+			rw := row{kind: kind, n: n}
+			rw.cold = s.run("build")
+			if rw.cold.err == nil {
+				rw.noop = s.run("build")
+				os.WriteFile(filepath.Join(dir, pkgName(n/2), "hello.asm"), []byte(helloSource(n/2, 'b', c.nonce)), 0o644)
+				rw.edit = s.run("build")
+				if kind == wsTiny {
+					rw.tested = s.run("test")
+					if len(workerMn) > 0 {
+						var nonW, withW []string
+						for _, m := range workerMn {
+							nonW = append(nonW, "--strategy="+m+"=linux-sandbox")
+							withW = append(withW, "--strategy="+m+"=worker")
+						}
+						s.run("clean")
+						rw.nonW = s.run("build", nonW...)
+						s.run("clean")
+						rw.withW = s.run("build", withW...)
+					}
+				}
+			}
+			s.run("shutdown")
+			// Drop the output base: 1000 packages of outputs add up.
+			os.RemoveAll(dir)
+			rows = append(rows, rw)
+		}
+	}
+	if !rulesReady {
+		r.p("**rules_tiny workspace: not available** (rules/defs.bzl does not exist yet); only the genrule baseline was measured.")
+	}
+	cell := func(b bazelRun, n int) string {
+		if b.err != nil {
+			return "error: " + b.err.Error()
+		}
+		return fmt.Sprintf("%s (%s/target)", ms(b.elapsed), ms(b.elapsed/time.Duration(n)))
+	}
+	procs := func(b bazelRun) string {
+		if b.err != nil || b.elapsed == 0 {
+			return "–"
+		}
+		if b.processes < 0 {
+			return "no summary line"
+		}
+		return fmt.Sprintf("%d (%s)", b.executed(), b.detail)
+	}
+	var trows [][]string
+	for _, rw := range rows {
+		trows = append(trows, []string{rw.kind.String(), fmt.Sprint(rw.n), cell(rw.cold, rw.n), procs(rw.cold),
+			msOr(rw.noop), procs(rw.noop), msOr(rw.edit), procs(rw.edit)})
+	}
+	r.table([]string{"workspace", "N", "cold build (per target)", "cold: executed", "no-op", "no-op: executed", "one-file edit", "edit: executed"}, trows)
+
+	// Tests and worker comparison, rules_tiny only.
+	var wrows [][]string
+	for _, rw := range rows {
+		if rw.kind != wsTiny {
+			continue
+		}
+		t := "–"
+		if rw.tested.elapsed > 0 {
+			if rw.tested.err != nil {
+				t = "error: " + rw.tested.err.Error()
+			} else {
+				t = ms(rw.tested.elapsed)
+			}
+		}
+		nw, ww, cut := "not measured (no rule declares supports-workers)", "", ""
+		if rw.nonW.elapsed > 0 {
+			nw, ww = cell(rw.nonW, rw.n), cell(rw.withW, rw.n)
+			if rw.nonW.err == nil && rw.withW.err == nil {
+				cut = fmt.Sprintf("%.0f%%", 100*(1-float64(rw.withW.elapsed)/float64(rw.nonW.elapsed)))
+			}
+		}
+		wrows = append(wrows, []string{fmt.Sprint(rw.n), t, nw, ww, cut})
+	}
+	if len(wrows) > 0 {
+		r.p("rules_tiny: `bazel test //...` after the edit (runs the N size_tests), and a cold build after `bazel clean` with the worker-capable mnemonics forced to linux-sandbox (one process per action) and then to worker.")
+		r.table([]string{"N", "bazel test //... (size_tests)", "clean build, one process per action", "clean build, persistent workers", "cut"}, wrows)
+	}
+	r.p(fmt.Sprintf("Full Bazel output: %s.", logPath))
+
+	// Targets.
+	var tinyRows []row
+	for _, rw := range rows {
+		if rw.kind == wsTiny && rw.cold.err == nil {
+			tinyRows = append(tinyRows, rw)
+		}
+	}
+	for _, rw := range rows {
+		if rw.noop.elapsed > 0 && rw.noop.err == nil {
+			tg.add(fmt.Sprintf("no-op rebuild runs zero actions: %s, N=%d", shortKind(rw.kind), rw.n), procs(rw.noop), rw.noop.executed() == 0)
+		}
+	}
+	if len(tinyRows) >= 2 {
+		a, b := tinyRows[0], tinyRows[len(tinyRows)-1]
+		pa := a.cold.elapsed / time.Duration(a.n)
+		pb := b.cold.elapsed / time.Duration(b.n)
+		tg.add(fmt.Sprintf("per-target cold cost flat from N=%d to N=%d (within 1.25x)", a.n, b.n), fmt.Sprintf("%s → %s", ms(pa), ms(pb)), float64(pb) <= 1.25*float64(pa))
+	} else {
+		tg.na("per-target cost flat from 100 to 1000 targets", "needs the rules_tiny workspace at two sizes")
+	}
+	for _, rw := range tinyRows {
+		if rw.n >= 1000 && rw.edit.err == nil {
+			tg.add(fmt.Sprintf("one-file edit rebuild < 2 s at N=%d", rw.n), ms(rw.edit.elapsed), rw.edit.elapsed < 2*time.Second)
+		}
+		if rw.n >= 1000 && rw.withW.elapsed > 0 && rw.withW.err == nil && rw.nonW.err == nil {
+			cut := 1 - float64(rw.withW.elapsed)/float64(rw.nonW.elapsed)
+			tg.add(fmt.Sprintf("workers cut the cold build by ≥ 30%% at N=%d", rw.n), fmt.Sprintf("%.0f%% (%s → %s)", 100*cut, ms(rw.nonW.elapsed), ms(rw.withW.elapsed)), cut >= 0.30)
+		}
+	}
+	if len(workerMn) == 0 {
+		tg.na("workers cut the cold build by ≥ 30% at N=1000", "no rule declares supports-workers yet")
+	}
+}
+
+func shortKind(k wsKind) string {
+	if k == wsTiny {
+		return "rules_tiny"
+	}
+	return "genrules"
+}
+
+func msOr(b bazelRun) string {
+	if b.elapsed == 0 {
+		return "–"
+	}
+	if b.err != nil {
+		return "error: " + b.err.Error()
+	}
+	return ms(b.elapsed)
+}
+
+func orNone(s []string) string {
+	if len(s) == 0 {
+		return "none"
+	}
+	return strings.Join(s, ", ")
+}

@@ -1,0 +1,209 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// blobBytes are the blobs an image layout's index.json reaches.
+type blobBytes struct{ manifest, config, layers int64 }
+
+func (b blobBytes) total() int64 { return b.manifest + b.config + b.layers }
+
+type descriptor struct {
+	MediaType string `json:"mediaType"`
+	Digest    string `json:"digest"`
+	Size      int64  `json:"size"`
+}
+
+// reachableBlobs follows index.json to the manifests (through nested
+// indexes) and sums what a registry would store for them; blobs a tool left
+// behind unreferenced (umoci keeps old ones until gc) do not count.
+func reachableBlobs(layout string) (blobBytes, error) {
+	var b blobBytes
+	var idx struct{ Manifests []descriptor }
+	data, err := os.ReadFile(filepath.Join(layout, "index.json"))
+	if err != nil {
+		return b, err
+	}
+	if err := json.Unmarshal(data, &idx); err != nil {
+		return b, fmt.Errorf("index.json: %v", err)
+	}
+	var walk func(d descriptor) error
+	walk = func(d descriptor) error {
+		alg, hex, ok := strings.Cut(d.Digest, ":")
+		if !ok {
+			return fmt.Errorf("bad digest %q", d.Digest)
+		}
+		blob, err := os.ReadFile(filepath.Join(layout, "blobs", alg, hex))
+		if err != nil {
+			return err
+		}
+		var m struct {
+			MediaType string
+			Manifests []descriptor
+			Config    descriptor
+			Layers    []descriptor
+		}
+		if err := json.Unmarshal(blob, &m); err != nil {
+			return err
+		}
+		b.manifest += int64(len(blob))
+		for _, sub := range m.Manifests {
+			if err := walk(sub); err != nil {
+				return err
+			}
+		}
+		if m.Config.Digest != "" {
+			b.config += m.Config.Size
+		}
+		for _, l := range m.Layers {
+			b.layers += l.Size
+		}
+		return nil
+	}
+	for _, d := range idx.Manifests {
+		if err := walk(d); err != nil {
+			return b, err
+		}
+	}
+	return b, nil
+}
+
+func fileSize(p string) int64 {
+	st, err := os.Stat(p)
+	if err != nil {
+		return -1
+	}
+	return st.Size()
+}
+
+func (c *config) images(r *report, tg *targets, sz *sizeResults) {
+	r.h2("(c) Image: blob bytes and build time")
+	bin, which := "", ""
+	switch {
+	case sz != nil && sz.seedTiny != "":
+		bin, which = sz.seedTiny, "the seed program as built by `tiny build`"
+	case sz != nil && sz.seedLd != "":
+		bin, which = sz.seedLd, "the seed program as built by nasm + ld -N -s (tiny build not available)"
+	}
+	if bin == "" {
+		r.p("No seed executable was built (section a skipped or failed): image section not run.")
+		tg.na("tiny image ≥ 10x faster than umoci + skopeo", "no input executable")
+		return
+	}
+	st, _ := os.Stat(bin)
+	r.p(fmt.Sprintf("Both pipelines pack the same file, %s (%d bytes), as /hello with entrypoint [\"/hello\"] and tag hello:latest. "+
+		"Blob bytes are what index.json reaches (manifest + config + layers); \"tarball\" is the single file each pipeline ends with "+
+		"(tiny: OCI layout + docker manifest.json in one tar; umoci: `skopeo copy` to an oci-archive). %d timed runs, interleaved.", which, st.Size(), c.imageRounds()))
+	dir := filepath.Join(c.work, "image")
+	os.MkdirAll(dir, 0o755)
+	in := filepath.Join(dir, "hello")
+	data, _ := os.ReadFile(bin)
+	os.WriteFile(in, data, 0o755)
+
+	var ps []*timed
+	var tinyLayout, umociLayout string
+	if c.has("image") {
+		tinyLayout = filepath.Join(dir, "tiny-layout")
+		ps = append(ps, &timed{name: "tiny image", run: func() (runResult, error) {
+			os.RemoveAll(tinyLayout)
+			os.Remove(filepath.Join(dir, "tiny.tar"))
+			return runSteps(dir, cmd(c.tiny, "image", "--layout", tinyLayout, "--tarball", "tiny.tar",
+				"--file", "hello:/hello", "--entrypoint", "/hello", "--tag", "hello:latest"))
+		}})
+		if wk, err := startWorkerClient(c.tiny, dir, "image"); err == nil {
+			defer wk.close()
+			wl := filepath.Join(dir, "tiny-worker-layout")
+			ps = append(ps, &timed{name: "tiny image, persistent worker (per request)", run: func() (runResult, error) {
+				os.RemoveAll(wl)
+				os.Remove(filepath.Join(dir, "tiny-worker.tar"))
+				return wk.call("--layout", wl, "--tarball", "tiny-worker.tar",
+					"--file", "hello:/hello", "--entrypoint", "/hello", "--tag", "hello:latest")
+			}})
+		}
+	}
+	umociOK := have("umoci") && have("skopeo")
+	if umociOK {
+		umociLayout = filepath.Join(dir, "umoci-layout")
+		ps = append(ps, &timed{name: "umoci init/new/insert/config + skopeo copy to oci-archive", run: func() (runResult, error) {
+			os.RemoveAll(umociLayout)
+			os.Remove(filepath.Join(dir, "umoci.tar"))
+			return runSteps(dir,
+				cmd("umoci", "init", "--layout", "umoci-layout"),
+				cmd("umoci", "new", "--image", "umoci-layout:latest"),
+				cmd("umoci", "insert", "--image", "umoci-layout:latest", "hello", "/hello"),
+				cmd("umoci", "config", "--image", "umoci-layout:latest", "--config.entrypoint", "/hello"),
+				cmd("skopeo", "copy", "--quiet", "oci:umoci-layout:latest", "oci-archive:umoci.tar:hello:latest"))
+		}})
+	}
+	measureInterleaved(c.imageRounds(), 2, ps)
+
+	var rows [][]string
+	var tinyMed, umociMed time.Duration
+	var tinyBlobs blobBytes
+	for _, p := range ps {
+		if p.err != nil {
+			rows = append(rows, []string{p.name, "error: " + p.err.Error(), "", "", "", ""})
+			continue
+		}
+		blobs, tarball := "", ""
+		switch p.name {
+		case "tiny image":
+			tinyMed = p.times.median()
+			if b, err := reachableBlobs(tinyLayout); err == nil {
+				tinyBlobs = b
+				blobs = fmt.Sprintf("%d (%d + %d + %d)", b.total(), b.manifest, b.config, b.layers)
+			} else {
+				blobs = "error: " + err.Error()
+			}
+			tarball = fmt.Sprint(fileSize(filepath.Join(dir, "tiny.tar")))
+		case "umoci init/new/insert/config + skopeo copy to oci-archive":
+			umociMed = p.times.median()
+			if b, err := reachableBlobs(umociLayout); err == nil {
+				blobs = fmt.Sprintf("%d (%d + %d + %d)", b.total(), b.manifest, b.config, b.layers)
+			} else {
+				blobs = "error: " + err.Error()
+			}
+			tarball = fmt.Sprint(fileSize(filepath.Join(dir, "umoci.tar")))
+		}
+		rows = append(rows, []string{p.name, blobs, tarball, ms(p.times.median()), p.times.spread(), ratio(p.times.median(), tinyMed)})
+	}
+	if !c.has("image") {
+		rows = append(rows, []string{"tiny image", "not available", "", "", "", ""})
+	}
+	if !umociOK {
+		rows = append(rows, []string{"umoci + skopeo", "not installed", "", "", "", ""})
+	}
+	r.table([]string{"pipeline", "blob bytes (manifest + config + layers)", "tarball bytes", "median", "p10–p90", "vs tiny image"}, rows)
+
+	// Independent check that what we measured is a valid image.
+	if tinyLayout != "" && have("skopeo") && tinyMed > 0 {
+		out, err := exec.Command("skopeo", "inspect", "--raw", "oci:"+tinyLayout+":latest").CombinedOutput()
+		if err != nil {
+			r.p("**skopeo inspect of the tiny image failed**: " + firstLines(string(out), 3))
+		} else {
+			r.p("skopeo inspect reads the tiny layout (`oci:DIR:latest`).")
+		}
+	}
+	if tinyMed > 0 && umociMed > 0 {
+		tg.add("tiny image ≥ 10x faster than umoci + skopeo (issue 7)", fmt.Sprintf("%s vs %s = %s faster", ms(tinyMed), ms(umociMed), ratio(umociMed, tinyMed)), umociMed >= 10*tinyMed)
+	} else {
+		tg.na("tiny image ≥ 10x faster than umoci + skopeo (issue 7)", "tiny image or umoci not available")
+	}
+	if tinyBlobs.total() > 0 && sz != nil && bin == sz.seedTiny {
+		tg.add("seed image total blob bytes ≤ 760 (issue 3)", fmt.Sprintf("%d B", tinyBlobs.total()), tinyBlobs.total() <= 760)
+	}
+}
+
+func (c *config) imageRounds() int {
+	if c.rounds > 21 {
+		return 21
+	}
+	return c.rounds
+}

@@ -1,0 +1,295 @@
+// Command bench measures rules_tiny against what users do without it, side
+// by side in one run, and writes a markdown report (issue 7):
+//
+//	go run ./bench                  # full run, writes bench/results.md
+//	go run ./bench -smoke           # small N, a couple of minutes (CI)
+//	go run ./bench -bazel 100,300   # choose the Bazel workspace sizes
+//
+// Sections: (a) output bytes per program, (b) time per build, (c) image
+// bytes and time, (d) tool memory and growth with source size, (e) Bazel
+// scale. Targets from issue 7 are printed next to the measured figures as
+// met / not met; nothing here asserts a timing.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+type config struct {
+	repo     string
+	work     string
+	out      string
+	smoke    bool
+	rounds   int
+	bazelNs  []int
+	tiny     string
+	tinyCmds map[string]bool
+	gonop    string
+	nonce    string // makes this run's Bazel sources unique
+	log      io.Writer
+}
+
+func main() {
+	os.Exit(benchMain(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func benchMain(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("o", "", "write the markdown report here (default bench/results.md in the repository; -smoke: bench/results-smoke.md)")
+	smoke := fs.Bool("smoke", false, "small and fast: few rounds, Bazel N=10 (for CI)")
+	rounds := fs.Int("rounds", 0, "timed runs per pipeline (default 41, -smoke 7)")
+	bazel := fs.String("bazel", "", `Bazel workspace sizes, comma-separated, or "none" (default 100,300,1000; -smoke 10)`)
+	sections := fs.String("sections", "abcde", "which sections to run: a sizes, b times, c image, d memory, e bazel")
+	tiny := fs.String("tiny", "", "tiny binary to measure (default: go build ./tools/cmd/tiny)")
+	keep := fs.Bool("keep", false, "keep the work directory")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	repo, err := findRepo()
+	if err != nil {
+		fmt.Fprintln(stderr, "bench:", err)
+		return 1
+	}
+	c := &config{repo: repo, smoke: *smoke, rounds: *rounds, log: stderr, nonce: strconv.FormatInt(time.Now().UnixNano(), 36)}
+	if c.rounds == 0 {
+		c.rounds = 41
+		if c.smoke {
+			c.rounds = 7
+		}
+	}
+	bz := *bazel
+	if bz == "" {
+		bz = "100,300,1000"
+		if c.smoke {
+			bz = "10"
+		}
+	}
+	if bz != "none" {
+		for _, f := range strings.Split(bz, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n < 1 {
+				fmt.Fprintf(stderr, "bench: bad -bazel value %q\n", f)
+				return 2
+			}
+			c.bazelNs = append(c.bazelNs, n)
+		}
+	}
+	c.out = *out
+	if c.out == "" {
+		c.out = filepath.Join(repo, "bench", "results.md")
+		if c.smoke {
+			c.out = filepath.Join(repo, "bench", "results-smoke.md")
+		}
+	}
+	c.work, err = os.MkdirTemp("", "tiny-bench-")
+	if err != nil {
+		fmt.Fprintln(stderr, "bench:", err)
+		return 1
+	}
+	// Programs are run as an unprivileged user (see runBinary): it must be
+	// able to reach them.
+	os.Chmod(c.work, 0o755)
+	if !*keep {
+		defer os.RemoveAll(c.work)
+	} else {
+		fmt.Fprintln(stderr, "bench: work directory", c.work)
+	}
+
+	start := time.Now()
+	r := &report{}
+	r.h1("rules_tiny benchmarks")
+	mode := "full"
+	if c.smoke {
+		mode = "smoke (small N, few rounds: figures are indicative only)"
+	}
+	cmdline := "go run ./bench " + strings.Join(args, " ")
+	r.p(fmt.Sprintf("Command: `%s` (mode: %s). Every figure below comes from this one run.", strings.TrimSpace(cmdline), mode))
+	r.table([]string{"machine", ""}, rowsOf(machine(repo)))
+
+	c.setupTiny(*tiny, r)
+	if err := c.buildGoNop(); err != nil {
+		r.p("do-nothing Go program: not available: " + err.Error())
+	}
+
+	tg := &targets{}
+	var sz *sizeResults
+	if strings.Contains(*sections, "a") || strings.Contains(*sections, "b") {
+		sz = c.sizesAndTimes(r, tg, strings.Contains(*sections, "a"), strings.Contains(*sections, "b"))
+	}
+	if strings.Contains(*sections, "c") {
+		c.images(r, tg, sz)
+	}
+	if strings.Contains(*sections, "d") {
+		c.memory(r, tg)
+	}
+	if strings.Contains(*sections, "e") {
+		c.bazelScale(r, tg)
+	}
+	r.h2("Targets (issues 2, 3 and 7)")
+	r.table([]string{"target", "measured", "status"}, tg.rows)
+	r.p(fmt.Sprintf("Harness wall time: %s.", time.Since(start).Round(time.Second)))
+
+	text := r.String()
+	io.WriteString(stdout, text)
+	if err := os.MkdirAll(filepath.Dir(c.out), 0o755); err == nil {
+		err = writeFileAtomic(c.out, []byte(text))
+		if err != nil {
+			fmt.Fprintln(stderr, "bench:", err)
+			return 1
+		}
+		fmt.Fprintln(stderr, "bench: wrote", c.out)
+	}
+	return 0
+}
+
+func writeFileAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".results-*")
+	if err != nil {
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	tmp.Close()
+	os.Chmod(tmp.Name(), 0o644)
+	return os.Rename(tmp.Name(), path)
+}
+
+func findRepo() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if b, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && strings.Contains(string(b), "module github.com/rules-tiny/rules_tiny") {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("run from inside the rules_tiny repository")
+		}
+		dir = parent
+	}
+}
+
+func (c *config) logf(format string, args ...any) {
+	fmt.Fprintf(c.log, "bench: "+format+"\n", args...)
+}
+
+// setupTiny builds the tool (or takes -tiny) and learns which subcommands
+// exist, so a missing one is reported as "not available" instead of failing
+// the whole run.
+func (c *config) setupTiny(path string, r *report) {
+	c.tinyCmds = map[string]bool{}
+	if path == "" {
+		path = filepath.Join(c.work, "bin", "tiny")
+		b := exec.Command("go", "build", "-trimpath", "-o", path, "./tools/cmd/tiny")
+		b.Dir = c.repo
+		if out, err := b.CombinedOutput(); err != nil {
+			r.p("**tiny: not available** (go build ./tools/cmd/tiny failed: " + firstLines(string(out), 3) + ")")
+			return
+		}
+	}
+	out, _ := exec.Command(path, "help").CombinedOutput()
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.HasPrefix(line, "  ") {
+			if f := strings.Fields(line); len(f) > 0 {
+				c.tinyCmds[f[0]] = true
+			}
+		}
+	}
+	c.tiny = path
+	var names []string
+	for _, n := range []string{"asm", "link", "build", "strip", "image", "index", "size", "push"} {
+		if c.tinyCmds[n] {
+			names = append(names, n)
+		} else {
+			names = append(names, n+" (not available)")
+		}
+	}
+	st, _ := os.Stat(path)
+	size := int64(0)
+	if st != nil {
+		size = st.Size()
+	}
+	r.p(fmt.Sprintf("tiny subcommands: %s. Tool binary: %d bytes.", strings.Join(names, ", "), size))
+}
+
+func (c *config) has(sub string) bool { return c.tiny != "" && c.tinyCmds[sub] }
+
+// buildGoNop compiles the process start-up floor: a Go program that reads
+// its input file and writes it out, nothing else.
+func (c *config) buildGoNop() error {
+	dir := filepath.Join(c.work, "gonop")
+	os.MkdirAll(dir, 0o755)
+	src := "package main\n\nimport \"os\"\n\nfunc main() {\n\tb, err := os.ReadFile(os.Args[1])\n\tif err != nil {\n\t\tos.Exit(1)\n\t}\n\tif os.WriteFile(os.Args[2], b, 0o755) != nil {\n\t\tos.Exit(1)\n\t}\n}\n"
+	os.WriteFile(filepath.Join(dir, "main.go"), []byte(src), 0o644)
+	os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module gonop\n\ngo 1.21\n"), 0o644)
+	b := exec.Command("go", "build", "-trimpath", "-o", "gonop", ".")
+	b.Dir = dir
+	if out, err := b.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build: %v: %s", err, out)
+	}
+	c.gonop = filepath.Join(dir, "gonop")
+	return nil
+}
+
+func rowsOf(kv [][2]string) [][]string {
+	var rows [][]string
+	for _, p := range kv {
+		rows = append(rows, []string{p[0], p[1]})
+	}
+	return rows
+}
+
+// report accumulates markdown.
+type report struct{ b strings.Builder }
+
+func (r *report) h1(s string) { fmt.Fprintf(&r.b, "# %s\n\n", s) }
+func (r *report) h2(s string) { fmt.Fprintf(&r.b, "## %s\n\n", s) }
+func (r *report) h3(s string) { fmt.Fprintf(&r.b, "### %s\n\n", s) }
+func (r *report) p(s string)  { fmt.Fprintf(&r.b, "%s\n\n", s) }
+func (r *report) table(head []string, rows [][]string) {
+	esc := func(s string) string { return strings.ReplaceAll(s, "|", "\\|") }
+	var hs, seps []string
+	for _, h := range head {
+		hs = append(hs, esc(h))
+		seps = append(seps, "---")
+	}
+	fmt.Fprintf(&r.b, "| %s |\n|%s|\n", strings.Join(hs, " | "), strings.Join(seps, "|"))
+	for _, row := range rows {
+		var cs []string
+		for _, c := range row {
+			cs = append(cs, esc(c))
+		}
+		fmt.Fprintf(&r.b, "| %s |\n", strings.Join(cs, " | "))
+	}
+	r.b.WriteString("\n")
+}
+func (r *report) String() string { return r.b.String() }
+
+// targets collects the issue targets with their measured values.
+type targets struct{ rows [][]string }
+
+func (t *targets) add(target, measured string, met bool) {
+	status := "not met"
+	if met {
+		status = "met"
+	}
+	t.rows = append(t.rows, []string{target, measured, status})
+}
+
+func (t *targets) na(target, why string) {
+	t.rows = append(t.rows, []string{target, why, "not measured"})
+}

@@ -1,0 +1,384 @@
+package main
+
+import (
+	"bufio"
+	"debug/elf"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"time"
+
+	"github.com/rules-tiny/rules_tiny/tools/worker"
+)
+
+// builder is one way to turn a program's source into an executable.
+type builder struct {
+	name  string
+	short string // column header
+	needs []string
+	steps func(p program, src, out string) []step
+	tiny  bool // needs tiny build
+}
+
+func (c *config) builders() []builder {
+	gcc := func(extra ...string) func(p program, src, out string) []step {
+		return func(p program, src, out string) []step {
+			fmtFlag, m := "elf64", []string{}
+			if p.bits == 32 {
+				fmtFlag, m = "elf32", []string{"-m32"}
+			}
+			g := append([]string{"gcc"}, m...)
+			g = append(g, "-static", "-Os", "-nostartfiles", "-fno-asynchronous-unwind-tables")
+			g = append(g, extra...)
+			g = append(g, "-o", out, out+".o")
+			return []step{
+				cmd("nasm", "-f", fmtFlag, "-o", out+".o", src),
+				{argv: g},
+				cmd("strip", "-R", ".comment", "-s", out),
+			}
+		}
+	}
+	return []builder{
+		{name: "tiny build", short: "tiny", tiny: true, steps: func(p program, src, out string) []step {
+			return []step{cmd(c.tiny, "build", "-o", out, src)}
+		}},
+		{name: "tiny build --compact", short: "tiny --compact", tiny: true, steps: func(p program, src, out string) []step {
+			return []step{cmd(c.tiny, "build", "--compact", "-o", out, src)}
+		}},
+		{name: "nasm + gcc -static -Os -nostartfiles + strip (today's defaults)", short: "nasm+gcc+strip", needs: []string{"nasm", "gcc", "strip"}, steps: gcc()},
+		{name: "same with -Wl,-z,noseparate-code (the 2019 layout)", short: "…+noseparate-code", needs: []string{"nasm", "gcc", "strip"}, steps: gcc("-Wl,-z,noseparate-code")},
+		{name: "nasm + ld -N -s", short: "nasm+ld -N -s", needs: []string{"nasm", "ld"}, steps: func(p program, src, out string) []step {
+			if p.bits == 32 {
+				return []step{cmd("nasm", "-f", "elf32", "-o", out+".o", src), cmd("ld", "-m", "elf_i386", "-N", "-s", "-o", out, out+".o")}
+			}
+			return []step{cmd("nasm", "-f", "elf64", "-o", out+".o", src), cmd("ld", "-N", "-s", "-o", out, out+".o")}
+		}},
+	}
+}
+
+func (c *config) available(b builder) (bool, string) {
+	if b.tiny && !c.has("build") {
+		return false, "not available"
+	}
+	for _, t := range b.needs {
+		if !have(t) {
+			return false, t + " not installed"
+		}
+	}
+	return true, ""
+}
+
+// sizeResults is kept for the image section (which executable to pack).
+type sizeResults struct {
+	seedTiny string // the seed program built by tiny build, if it worked
+	seedLd   string // the seed program built by nasm + ld -N -s
+	seedGcc  string // ... by the 2019 recipe (noseparate-code)
+}
+
+type behaviour struct {
+	stdout string
+	exit   int
+}
+
+func (c *config) sizesAndTimes(r *report, tg *targets, doSizes, doTimes bool) *sizeResults {
+	res := &sizeResults{}
+	progs := sizePrograms()
+	bs := c.builders()
+	type cell struct {
+		size int64
+		note string
+	}
+	sizes := map[string]map[string]cell{}
+	outs := map[string]map[string]string{}
+	for _, p := range progs {
+		dir := filepath.Join(c.work, "progs", sanitize(p.name))
+		os.MkdirAll(dir, 0o755)
+		src := filepath.Join(dir, "src.asm")
+		os.WriteFile(src, []byte(p.source), 0o644)
+		sizes[p.name] = map[string]cell{}
+		outs[p.name] = map[string]string{}
+		var ref *behaviour
+		// Reference behaviour: nasm + ld -N -s, built first.
+		order := append([]builder{bs[len(bs)-1]}, bs[:len(bs)-1]...)
+		for _, b := range order {
+			if ok, why := c.available(b); !ok {
+				sizes[p.name][b.name] = cell{-1, why}
+				continue
+			}
+			out := filepath.Join(dir, sanitize(b.short))
+			if _, err := runSteps(dir, b.steps(p, src, out)...); err != nil {
+				sizes[p.name][b.name] = cell{-1, "error: " + err.Error()}
+				continue
+			}
+			os.Chmod(out, 0o755)
+			st, err := os.Stat(out)
+			if err != nil {
+				sizes[p.name][b.name] = cell{-1, "no output"}
+				continue
+			}
+			stdout, exit, err := runBinary(out)
+			note := ""
+			switch {
+			case err != nil:
+				note = "does not run: " + err.Error()
+			case ref == nil:
+				ref = &behaviour{stdout, exit}
+			case stdout != ref.stdout || exit != ref.exit:
+				note = fmt.Sprintf("WRONG behaviour: exit %d, %d bytes of output (want exit %d, %d bytes)", exit, len(stdout), ref.exit, len(ref.stdout))
+			}
+			sizes[p.name][b.name] = cell{st.Size(), note}
+			if note == "" {
+				outs[p.name][b.name] = out
+			}
+		}
+	}
+	seed := progs[0].name
+	res.seedTiny = outs[seed]["tiny build"]
+	res.seedLd = outs[seed]["nasm + ld -N -s"]
+	res.seedGcc = outs[seed]["same with -Wl,-z,noseparate-code (the 2019 layout)"]
+
+	if doSizes {
+		r.h2("(a) Output bytes per program")
+		r.p("Each executable is run (as uid 65534) and its stdout and exit status compared with the nasm + ld -N -s build; a mismatch is flagged. 64-bit programs use the same gcc recipe without -m32.")
+		head := []string{"program", "lines"}
+		for _, b := range bs {
+			head = append(head, b.short)
+		}
+		var rows [][]string
+		var notes []string
+		for _, p := range progs {
+			row := []string{p.name, fmt.Sprint(p.lines())}
+			for _, b := range bs {
+				cl := sizes[p.name][b.name]
+				s := "–"
+				if cl.size >= 0 {
+					s = fmt.Sprintf("%d", cl.size)
+				}
+				if cl.note != "" {
+					notes = append(notes, fmt.Sprintf("%s / %s: %s", p.name, b.short, cl.note))
+					if cl.size < 0 {
+						s = "n/a"
+					}
+					s += fmt.Sprintf(" [%d]", len(notes))
+				}
+				row = append(row, s)
+			}
+			rows = append(rows, row)
+		}
+		r.table(head, rows)
+		for i, n := range notes {
+			r.p(fmt.Sprintf("[%d] %s", i+1, n))
+		}
+		if cl := sizes[seed]["tiny build"]; cl.size >= 0 && cl.note == "" {
+			tg.add("seed program, tiny build default ≤ 130 B and runs (issue 2)", fmt.Sprintf("%d B", cl.size), cl.size <= 130)
+		} else {
+			tg.na("seed program, tiny build default ≤ 130 B (issue 2)", "tiny build: "+cl.note)
+		}
+		if cl := sizes[seed]["tiny build --compact"]; cl.size >= 0 && cl.note == "" {
+			tg.add("seed program, tiny build --compact ≤ 100 B and runs as non-root (issue 2)", fmt.Sprintf("%d B", cl.size), cl.size <= 100)
+		} else {
+			tg.na("seed program, tiny build --compact ≤ 100 B (issue 2)", "tiny build --compact: "+cl.note)
+		}
+		if cl := sizes[progs[1].name]["tiny build"]; cl.size >= 0 && cl.note == "" {
+			obj := filepath.Join(c.work, "progs", sanitize(progs[1].name), sanitize("nasm+ld -N -s")+".o")
+			if payload, err := loadedBytes(obj); err == nil {
+				tg.add("x86-64 hello ≤ 120 B + its code and data (issue 2)", fmt.Sprintf("%d B (code+data %d B, so ≤ %d)", cl.size, payload, 120+payload), cl.size <= 120+payload)
+			}
+		}
+	}
+	if doTimes {
+		c.buildTimes(r, tg, progs, bs, sizes, func(p, b string) bool { return sizes[p][b].note == "" })
+	}
+	return res
+}
+
+func (c *config) buildTimes(r *report, tg *targets, progs []program, bs []builder, _ any, ok func(prog, builder string) bool) {
+	r.h2("(b) Time per build")
+	r.p(fmt.Sprintf("Wall time of the whole pipeline per build (fresh processes each time), %d timed runs after 2 warm-ups, "+
+		"all pipelines of a program interleaved round by round so machine noise hits them alike. "+
+		"Median, p10–p90, and each pipeline's median against `tiny build`'s. "+
+		"\"Go start-up floor\" is a Go program that only reads the source and writes it out. "+
+		"\"tiny build, persistent worker\" is one request to a running `tiny build --persistent_worker` "+
+		"(Bazel's protocol over pipes: what an action costs Bazel once the worker is up).", c.rounds))
+	seedRatios := map[string]time.Duration{}
+	for pi, p := range progs {
+		dir := filepath.Join(c.work, "progs", sanitize(p.name))
+		src := filepath.Join(dir, "src.asm")
+		var ps []*timed
+		for _, b := range bs[:1] { // tiny build default first
+			if ok(p.name, b.name) {
+				b := b
+				ps = append(ps, &timed{name: b.name, run: func() (runResult, error) {
+					return runSteps(dir, b.steps(p, src, filepath.Join(dir, "t-"+sanitize(b.short)))...)
+				}})
+			}
+		}
+		var wk *workerClient
+		if c.has("build") && ok(p.name, "tiny build") {
+			var err error
+			wk, err = startWorkerClient(c.tiny, dir, "build")
+			if err == nil {
+				out := filepath.Join(dir, "t-worker")
+				ps = append(ps, &timed{name: "tiny build, persistent worker (per request)", run: func() (runResult, error) {
+					return wk.call("-o", out, src)
+				}})
+			}
+		}
+		if c.gonop != "" {
+			ps = append(ps, &timed{name: "Go start-up floor (read + write a file)", run: func() (runResult, error) {
+				return runSteps(dir, cmd(c.gonop, src, filepath.Join(dir, "t-gonop")))
+			}})
+		}
+		for _, b := range bs[1:] {
+			if ok(p.name, b.name) {
+				b := b
+				ps = append(ps, &timed{name: b.name, run: func() (runResult, error) {
+					return runSteps(dir, b.steps(p, src, filepath.Join(dir, "t-"+sanitize(b.short)))...)
+				}})
+			}
+		}
+		rounds := c.rounds
+		if pi >= 3 && rounds > 21 {
+			rounds = 21 // larger programs: fewer rounds, each takes longer
+		}
+		measureInterleaved(rounds, 2, ps)
+		if wk != nil {
+			wk.close()
+		}
+		var tinyMed time.Duration
+		for _, t := range ps {
+			if t.name == "tiny build" && t.err == nil {
+				tinyMed = t.times.median()
+			}
+		}
+		r.h3(fmt.Sprintf("%s (%d lines, %d-bit)", p.name, p.lines(), p.bits))
+		var rows [][]string
+		for _, t := range ps {
+			if t.err != nil {
+				rows = append(rows, []string{t.name, "error: " + t.err.Error(), "", ""})
+				continue
+			}
+			rows = append(rows, []string{t.name, ms(t.times.median()), t.times.spread(), ratio(t.times.median(), tinyMed)})
+			if pi == 0 {
+				seedRatios[t.name] = t.times.median()
+			}
+		}
+		if !c.has("build") {
+			rows = append(rows, []string{"tiny build", "not available", "", ""})
+		}
+		r.table([]string{"pipeline", "median", "p10–p90", "vs tiny build"}, rows)
+	}
+	// Targets on the seed program.
+	tb := seedRatios["tiny build"]
+	nop := seedRatios["Go start-up floor (read + write a file)"]
+	gcc := seedRatios["nasm + gcc -static -Os -nostartfiles + strip (today's defaults)"]
+	wk := seedRatios["tiny build, persistent worker (per request)"]
+	if tb > 0 && nop > 0 {
+		tg.add("seed: tiny build within 1.5x of the do-nothing Go program", fmt.Sprintf("%s vs %s = %s", ms(tb), ms(nop), ratio(tb, nop)), float64(tb) <= 1.5*float64(nop))
+	} else {
+		tg.na("seed: tiny build within 1.5x of the do-nothing Go program", "tiny build not available")
+	}
+	if tb > 0 && gcc > 0 {
+		tg.add("seed: tiny build ≥ 5x faster than nasm + gcc + strip", fmt.Sprintf("%s vs %s = %s faster", ms(tb), ms(gcc), ratio(gcc, tb)), float64(gcc) >= 5*float64(tb))
+	} else {
+		tg.na("seed: tiny build ≥ 5x faster than nasm + gcc + strip", "tiny build not available")
+	}
+	if wk > 0 && gcc > 0 {
+		tg.add("seed: per program in a worker ≥ 50x faster than nasm + gcc + strip", fmt.Sprintf("%s vs %s = %s faster", ms(wk), ms(gcc), ratio(gcc, wk)), float64(gcc) >= 50*float64(wk))
+	} else {
+		tg.na("seed: per program in a worker ≥ 50x faster than nasm + gcc + strip", "tiny build not available")
+	}
+}
+
+// workerClient drives `tiny <startup> --persistent_worker` exactly as Bazel
+// does: length-delimited WorkRequest protos on stdin.
+type workerClient struct {
+	cmd   *exec.Cmd
+	in    io.WriteCloser
+	out   *bufio.Reader
+	pid   int
+	start time.Time
+}
+
+func startWorkerClient(tiny, dir string, startup ...string) (*workerClient, error) {
+	c := exec.Command(tiny, append(startup, "--persistent_worker")...)
+	c.Dir = dir
+	c.Stderr = os.Stderr
+	in, err := c.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	out, err := c.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Start(); err != nil {
+		return nil, err
+	}
+	return &workerClient{cmd: c, in: in, out: bufio.NewReader(out), pid: c.Process.Pid}, nil
+}
+
+func (w *workerClient) call(args ...string) (runResult, error) {
+	start := time.Now()
+	if err := worker.WriteDelimited(w.in, worker.MarshalRequest(&worker.Request{Arguments: args})); err != nil {
+		return runResult{}, err
+	}
+	msg, err := worker.ReadDelimited(w.out)
+	if err != nil {
+		return runResult{}, err
+	}
+	resp, err := worker.UnmarshalResponse(msg)
+	if err != nil {
+		return runResult{}, err
+	}
+	el := time.Since(start)
+	if resp.ExitCode != 0 {
+		return runResult{}, fmt.Errorf("exit %d: %s", resp.ExitCode, firstLines(resp.Output, 3))
+	}
+	return runResult{elapsed: el, maxRSS: rssOf(w.pid)}, nil
+}
+
+// rssOf reads a live process's peak RSS (VmHWM, KiB).
+func rssOf(pid int) int64 {
+	var kb int64
+	for _, line := range splitLines(readFile(fmt.Sprintf("/proc/%d/status", pid))) {
+		if _, err := fmt.Sscanf(line, "VmHWM: %d kB", &kb); err == nil {
+			return kb
+		}
+	}
+	return 0
+}
+
+func (w *workerClient) close() {
+	w.in.Close()
+	w.cmd.Wait()
+}
+
+func sanitize(s string) string {
+	b := []byte(s)
+	for i, ch := range b {
+		if !(ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || ch == '-' || ch == '.') {
+			b[i] = '_'
+		}
+	}
+	return string(b)
+}
+
+// loadedBytes sums the file-backed allocated sections of a relocatable
+// object (nasm's): the code and data any executable of it must carry.
+func loadedBytes(obj string) (int64, error) {
+	f, err := elf.Open(obj)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	var n int64
+	for _, s := range f.Sections {
+		if s.Flags&elf.SHF_ALLOC != 0 && s.Type != elf.SHT_NOBITS {
+			n += int64(s.Size)
+		}
+	}
+	return n, nil
+}
