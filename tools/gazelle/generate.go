@@ -203,7 +203,39 @@ func (l *tinyLang) GenerateRules(args language.GenerateArgs) language.GenerateRe
 	}
 
 	res.Empty = staleRules(existing, files, isBin, genBins, len(hdrFiles) > 0)
+	if args.Config.IndexLazy {
+		res.RelsToIndex = includeDirs(tc, args.Rel, infos)
+	}
 	return res
+}
+
+// includeDirs lists the directories where this package's includes could be
+// found, so that with -index=lazy Gazelle indexes their BUILD files too.
+// Only direct includes are followed: a directory is indexed, not generated.
+func includeDirs(tc *tinyConfig, rel string, infos map[string]*SourceInfo) []string {
+	seen := map[string]bool{}
+	var dirs []string
+	for _, info := range infos {
+		if info == nil {
+			continue
+		}
+		for _, inc := range append(append([]string(nil), info.Includes...), info.Incbins...) {
+			for _, d := range append([]string{rel}, tc.includeRoots...) {
+				cand := path.Clean(path.Join(d, inc))
+				dir := path.Dir(cand)
+				if dir == "." {
+					dir = ""
+				}
+				if path.IsAbs(inc) || cand == ".." || strings.HasPrefix(cand, "../") || dir == rel || seen[dir] {
+					continue
+				}
+				seen[dir] = true
+				dirs = append(dirs, dir)
+			}
+		}
+	}
+	sort.Strings(dirs)
+	return dirs
 }
 
 // staleRules lists existing rules this extension made whose reason to exist

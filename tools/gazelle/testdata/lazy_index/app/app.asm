@@ -1,0 +1,4 @@
+%include "lib/sys/exit.inc"
+global _start
+_start: mov eax, SYS_exit
+ syscall
