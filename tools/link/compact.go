@@ -51,7 +51,15 @@ type template struct {
 	entryAt  [2]int   // e_entry's position
 }
 
-const compactMaxChecks = 4096
+// compactMaxChecks bounds how many candidates that overlap checked header
+// fields are relocated and tried: a handful of bytes is all the overlap can
+// save, so large programs try fewer.
+func compactMaxChecks(programSize uint64) int {
+	if programSize > 4096 {
+		return 16
+	}
+	return 512
+}
 
 func (l *linker) compactTemplate(writable bool) (template, error) {
 	flags := uint64(elf.PF_R | elf.PF_X)
@@ -214,9 +222,10 @@ func (l *linker) layoutCompact() ([]byte, error) {
 	sort.SliceStable(cands, func(i, j int) bool { return cands[i].size < cands[j].size })
 
 	checks := 0
+	maxChecks := compactMaxChecks(l.groups[gCode].size + l.groups[gRodata].size + l.groups[gData].size)
 	for _, c := range cands {
 		if c.touch {
-			if checks >= compactMaxChecks {
+			if checks >= maxChecks {
 				continue
 			}
 			checks++

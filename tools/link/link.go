@@ -347,10 +347,10 @@ func (l *linker) relocate() ([nGroups][]byte, error) {
 
 func (l *linker) apply(buf []byte, p *piece, f *obj.File, r obj.Reloc) error {
 	sym := f.Symbols[r.Symbol]
-	where := fmt.Sprintf("%s: %s+%#x", f.Name, p.sec.Name, r.Offset)
+	where := func() string { return fmt.Sprintf("%s: %s+%#x", f.Name, p.sec.Name, r.Offset) } // built only on error
 	S, err := l.addr(p.fi, r.Symbol)
 	if err != nil {
-		return fmt.Errorf("%s: %v", where, err)
+		return fmt.Errorf("%s: %v", where(), err)
 	}
 	field := p.off + r.Offset
 	P := l.pieceAddr(p) + r.Offset
@@ -359,7 +359,7 @@ func (l *linker) apply(buf []byte, p *piece, f *obj.File, r obj.Reloc) error {
 		// A static link has no GOT: rewrite the instruction to use the
 		// address directly, as ld does for GOTPCRELX.
 		if l.arch != obj.ArchAMD64 || r.Size != 4 || r.Offset < 2 {
-			return fmt.Errorf("%s: GOT-relative relocation against `%s' is not supported here", where, sym.Name)
+			return fmt.Errorf("%s: GOT-relative relocation against `%s' is not supported here", where(), sym.Name)
 		}
 		op, modrm := buf[field-2], buf[field-1]
 		switch {
@@ -372,7 +372,7 @@ func (l *linker) apply(buf []byte, p *piece, f *obj.File, r obj.Reloc) error {
 			field--
 			P--
 		default:
-			return fmt.Errorf("%s: GOT-relative relocation against `%s' on an instruction that cannot be relaxed (only mov, call and jmp)", where, sym.Name)
+			return fmt.Errorf("%s: GOT-relative relocation against `%s' on an instruction that cannot be relaxed (only mov, call and jmp)", where(), sym.Name)
 		}
 		kind = obj.RelocPCRel
 	}
@@ -385,7 +385,7 @@ func (l *linker) apply(buf []byte, p *piece, f *obj.File, r obj.Reloc) error {
 		if sym.Kind == obj.KindSection {
 			target = "section " + sym.Name
 		}
-		return fmt.Errorf("%s: %s relocation against %s out of range: value %#x does not fit in %d bits", where, elf.KindName(l.arch, r.Kind, r.Size), target, int64(v), r.Size*8)
+		return fmt.Errorf("%s: %s relocation against %s out of range: value %#x does not fit in %d bits", where(), elf.KindName(l.arch, r.Kind, r.Size), target, int64(v), r.Size*8)
 	}
 	switch r.Size {
 	case 1:

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rules-tiny/rules_tiny/tools/elf"
 	"github.com/rules-tiny/rules_tiny/tools/link"
@@ -308,5 +309,37 @@ func TestGOTPCRELRelaxed(t *testing.T) {
 	_, err := link.Link([]*obj.File{o, nasmObj(t, "elf64", "gotlib64.asm")}, link.Options{})
 	if err == nil || !strings.Contains(err.Error(), "cannot be relaxed") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// A program whose only writable memory is .bss (no file bytes at all).
+func TestBSSOnlyProgram(t *testing.T) {
+	for _, l := range layouts {
+		t.Run(l.name, func(t *testing.T) {
+			exe := runChecked(t, []*obj.File{nasmObj(t, "elf64", "bss64.asm")}, l.opts, "zzzzzzz\n", 0)
+			if len(exe) > 300 {
+				t.Errorf("%d bytes: .bss takes file space", len(exe))
+			}
+		})
+	}
+}
+
+// A 20,000-instruction program links quickly in every layout (the compact
+// search must not redo its work per candidate for large programs).
+func TestLargeProgramLinks(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("BITS 64\nsection .data\nmsg: db 'x'\nsection .rodata\nro: dq 1\nsection .text\nglobal _start\n_start:\n")
+	for i := 0; i < 10000; i++ {
+		b.WriteString("mov rax, msg\nlea rbx, [rel ro]\n")
+	}
+	b.WriteString("mov edi, 3\nmov eax, 60\nsyscall\n")
+	o, err := elf.ReadObject(linktest.Nasm(t, "elf64", b.String()), "big.o")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range layouts {
+		start := time.Now()
+		exe := runChecked(t, []*obj.File{o}, l.opts, "", 3)
+		t.Logf("%s: %d bytes in %v", l.name, len(exe), time.Since(start))
 	}
 }
