@@ -1,5 +1,12 @@
 package x86
 
+// The form table (ztables.go) is generated from golang.org/x/arch's
+// x86/x86.csv, filtered to the general-purpose integer instructions, plus
+// nasm_extra.csv for the few rows nasm has that the csv lacks or orders
+// differently. Encode tries every form of a mnemonic and keeps nasm's
+// choice: the shortest encoding, the sign-extended imm8 form on a tie, then
+// table order.
+
 //go:generate go run gen_tables.go
 
 // argType is the operand pattern of one form, as in the Intel manual's tables.
