@@ -194,11 +194,12 @@ func stmtUsesHere(st *stmt) bool {
 
 func usesHere(n expr.Node) bool {
 	switch n := n.(type) {
-	case expr.Here, expr.SectStart:
+	case expr.Here:
 		return true
 	case expr.Ident:
-		// A symbol may be an equ of `$`; be conservative.
-		return true
+		// A symbol's value is fixed for the pass (an equ of `$` was
+		// evaluated where it was defined), so it does not vary per copy.
+		return false
 	case expr.Unary:
 		return usesHere(n.X)
 	case expr.Binary:

@@ -85,7 +85,7 @@ const (
 	MaxIncludeDepth = 64
 	MaxMacroDepth   = 1000
 	MaxRep          = 1000000
-	MaxLines        = 4000000
+	MaxLines        = 2000000
 	MaxExpandTokens = 1 << 20
 	MaxErrors       = 100
 )
