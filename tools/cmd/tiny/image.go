@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -152,6 +153,17 @@ func runImage(args []string, stdout, stderr io.Writer) int {
 // writeOutputs writes the tarball first and the layout second, each
 // atomically; the outputs are complete before either replaces an old one.
 func writeOutputs(res *image.Result, layoutDir, tarPath string) error {
+	// Refuse up front what would fail half way (the tarball written, then
+	// the layout refused), so that either both outputs change or neither.
+	if err := checkOutput(layoutDir, true); err != nil {
+		return err
+	}
+	if err := checkOutput(tarPath, false); err != nil {
+		return err
+	}
+	if layoutDir != "" && tarPath != "" && filepath.Clean(layoutDir) == filepath.Clean(tarPath) {
+		return fmt.Errorf("--layout and --tarball are both %s", layoutDir)
+	}
 	if tarPath != "" {
 		if err := res.Layout.WriteTarball(tarPath); err != nil {
 			return fmt.Errorf("writing %s: %w", tarPath, err)
@@ -161,6 +173,29 @@ func writeOutputs(res *image.Result, layoutDir, tarPath string) error {
 		if err := res.Layout.WriteDir(layoutDir); err != nil {
 			return fmt.Errorf("writing %s: %w", layoutDir, err)
 		}
+	}
+	return nil
+}
+
+// checkOutput verifies that path can take the output: its parent is a
+// directory and anything already there has the right kind.
+func checkOutput(path string, dir bool) error {
+	if path == "" {
+		return nil
+	}
+	parent := filepath.Dir(filepath.Clean(path))
+	if fi, err := os.Stat(parent); err != nil || !fi.IsDir() {
+		return fmt.Errorf("output %s: parent directory %s does not exist", path, parent)
+	}
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return nil
+	}
+	if dir && !fi.IsDir() {
+		return fmt.Errorf("output %s exists and is not a directory", path)
+	}
+	if !dir && !fi.Mode().IsRegular() {
+		return fmt.Errorf("output %s exists and is not a regular file", path)
 	}
 	return nil
 }
