@@ -3,25 +3,43 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/rules-tiny/rules_tiny/tools/worker"
 )
 
-// buildTiny compiles this command once per test binary run.
+var (
+	tinyOnce sync.Once
+	tinyExe  string
+	tinyErr  error
+)
+
+// buildTiny compiles this command once for all the tests that run it as a
+// separate process (worker mode needs a real stdin/stdout).
 func buildTiny(t *testing.T) string {
 	t.Helper()
-	exe := filepath.Join(t.TempDir(), "tiny")
-	cmd := exec.Command("go", "build", "-o", exe, ".")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	tinyOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "tiny-worker-test-")
+		if err != nil {
+			tinyErr = err
+			return
+		}
+		tinyExe = filepath.Join(dir, "tiny")
+		if out, err := exec.Command("go", "build", "-o", tinyExe, ".").CombinedOutput(); err != nil {
+			tinyErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if tinyErr != nil {
+		t.Fatal(tinyErr)
 	}
-	return exe
+	return tinyExe
 }
 
 // startWorker launches the binary the way Bazel does: startup args plus
@@ -142,4 +160,14 @@ func TestWorkerBuildMatchesOneShotBuild(t *testing.T) {
 	if r := w.call(t, "-o", "bad", "missing.asm"); r.ExitCode == 0 || r.Output == "" {
 		t.Fatalf("missing source: %+v", r)
 	}
+}
+
+// TestMain removes the binary buildTiny made (shared by several tests, so
+// no single test's TempDir can own it).
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if tinyExe != "" {
+		os.RemoveAll(filepath.Dir(tinyExe))
+	}
+	os.Exit(code)
 }
