@@ -340,10 +340,7 @@ func (e *encoder) rewriteMov64() {
 	}
 	v := s.Imm
 	if v.Known && (v.Sym != "" || uint64(v.Off) > 0xFFFFFFFF) {
-		return
-	}
-	if !v.Known {
-		// nasm is optimistic about unknown values.
+		return // unknown values get nasm's optimistic guess
 	}
 	e.ops[0].Reg = gpr(4, d.Reg.Num())
 	if s.Size == 8 {
@@ -449,9 +446,6 @@ func (e *encoder) matchArg(f *form, a argType, o Operand, osz int) bool {
 		if f.far != o.Far {
 			return false
 		}
-		if f.far {
-			return o.Size == 0 || o.Size == argSize(a)
-		}
 		return o.Size == 0 || o.Size == argSize(a)
 	case aM:
 		return o.Kind == OpMem && !o.Far
@@ -542,9 +536,6 @@ func (e *encoder) try(f *form) (*candidate, error) {
 	osz := int(f.osz)
 	if f.d64 && e.mode == 64 {
 		osz = 64
-	}
-	if e.mode == 64 && f.osz == 32 && (e.mn == "push" || e.mn == "pop") && !f.d64 {
-		return nil, errInvalid
 	}
 	anyFar := false
 	for _, o := range e.ops {
