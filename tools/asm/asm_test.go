@@ -259,3 +259,58 @@ func BenchmarkAssemble10k(b *testing.B) {
 		}
 	}
 }
+
+// Two objects referring to each other through extern/global (calls, data
+// pointers, `dd sym - $`) link and run the same whether we or nasm
+// assembled them.
+func TestMultiObjectLinkMatchesNasm(t *testing.T) {
+	needTool(t, "nasm")
+	ld := needTool(t, "ld")
+	dir := "testdata/link"
+	for _, tc := range []struct{ format, emu, suffix string }{
+		{"elf32", "elf_i386", "32"},
+		{"elf64", "elf_x86_64", "64"},
+	} {
+		t.Run(tc.format, func(t *testing.T) {
+			tmp := t.TempDir()
+			var ours, theirs []string
+			for _, name := range []string{"main" + tc.suffix + ".asm", "lib" + tc.suffix + ".asm"} {
+				res, err := Assemble(name, Options{Format: tc.format, ReadFile: readIn(dir)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var buf bytes.Buffer
+				if err := tinyelf.WriteObject(&buf, res.Object); err != nil {
+					t.Fatal(err)
+				}
+				o := filepath.Join(tmp, "ours-"+name+".o")
+				os.WriteFile(o, buf.Bytes(), 0o644)
+				ours = append(ours, o)
+				n := filepath.Join(tmp, "nasm-"+name+".o")
+				nasm(t, dir, "-f", tc.format, "-o", n, name)
+				theirs = append(theirs, n)
+			}
+			run := func(objs []string, exe string) (string, int) {
+				if msg, err := exec.Command(ld, append([]string{"-m", tc.emu, "-o", exe}, objs...)...).CombinedOutput(); err != nil {
+					t.Fatalf("ld: %v\n%s", err, msg)
+				}
+				out, err := exec.Command(exe).Output()
+				code := 0
+				if ee, ok := err.(*exec.ExitError); ok {
+					code = ee.ExitCode()
+				} else if err != nil {
+					t.Fatal(err)
+				}
+				return string(out), code
+			}
+			out, code := run(ours, filepath.Join(tmp, "ours"))
+			if out != "from lib\n" || code != 7 {
+				t.Fatalf("ours: output %q exit %d; want \"from lib\\n\" and 7", out, code)
+			}
+			run(theirs, filepath.Join(tmp, "nasm"))
+			if a, b := loaded(t, filepath.Join(tmp, "ours")), loaded(t, filepath.Join(tmp, "nasm")); a != b {
+				t.Fatalf("linked images differ:\nours:\n%s\nnasm:\n%s", a, b)
+			}
+		})
+	}
+}
