@@ -16,6 +16,8 @@
 #   KEEP=1   keep the workspace and its Bazel output base afterwards
 #   BAZEL    the bazel command (default: bazel)
 #   GEN_PACKAGES  number of extra generated program packages (default 6)
+#   TINY_GOCACHE  absolute dir: passed as --define=TINY_GOCACHE=... so the rules
+#                 reuse a Go build cache for the tiny tool (faster, unsandboxed)
 #   RULES_TINY    the rules_tiny checkout to test (default: the one holding
 #                 this script; gazelle-tiny and the rules both come from it)
 # Exit status 0 when every step passed.
@@ -131,6 +133,7 @@ filegroup(name = "no_coverage_report_generator")
 B
 config=()
 if [ -d /usr/share/bazel/tools/skylib ]; then config=(--config=debian); fi
+if [ -n "${TINY_GOCACHE:-}" ]; then mkdir -p "$TINY_GOCACHE"; config+=("--define=TINY_GOCACHE=$TINY_GOCACHE"); fi
 
 step "gazelle-tiny: generate BUILD files"
 gazelle
