@@ -46,8 +46,9 @@ type template struct {
 	phEnd    int      // end of the program header: the minimum file size
 	loadBase uint64   // virtual address of file offset 0
 	pOffset  uint64   // p_offset
-	holes    [][2]int // byte ranges the kernel ignores
+	holes    [][2]int // byte ranges the kernel ignores, preferred first
 	fields   []field  // everything else the kernel reads, in check order
+	soft     []field  // conventional values for ignored bytes no section uses
 	entryAt  [2]int   // e_entry's position
 }
 
@@ -78,7 +79,7 @@ func (l *linker) compactTemplate(writable bool) (template, error) {
 		}
 		return template{
 			phEnd: 64, loadBase: vaddr, pOffset: 0,
-			holes: [][2]int{{4, 16}, {20, 24}, {46, 48}, {57, 64}},
+			holes: [][2]int{{20, 24}, {46, 48}, {57, 64}, {7, 16}, {4, 16}},
 			fields: []field{
 				{0, 4, fExact, 0x464c457f},
 				{16, 2, fExact, elf.ET_EXEC},
@@ -93,6 +94,7 @@ func (l *linker) compactTemplate(writable bool) (template, error) {
 				{52, 4, fMemsz, 0},
 			},
 			entryAt: [2]int{24, 4},
+			soft:    []field{{4, 1, fExact, elf.ELFCLASS32}, {5, 1, fExact, elf.ELFDATA2LSB}, {6, 1, fExact, elf.EV_CURRENT}, {20, 4, fExact, elf.EV_CURRENT}},
 		}, nil
 	}
 	// ELF64: the program header at 48 overlaps e_flags (= p_type 1),
@@ -105,7 +107,7 @@ func (l *linker) compactTemplate(writable bool) (template, error) {
 	}
 	return template{
 		phEnd: 104, loadBase: base, pOffset: 1,
-		holes: [][2]int{{4, 16}, {20, 24}, {40, 48}, {53, 54}, {72, 80}, {96, 104}},
+		holes: [][2]int{{20, 24}, {40, 48}, {53, 54}, {72, 80}, {96, 104}, {7, 16}, {4, 16}},
 		fields: []field{
 			{0, 4, fExact, 0x464c457f},
 			{16, 2, fExact, elf.ET_EXEC},
@@ -120,6 +122,7 @@ func (l *linker) compactTemplate(writable bool) (template, error) {
 			{88, 8, fMemsz, 0},
 		},
 		entryAt: [2]int{24, 8},
+		soft:    []field{{4, 1, fExact, elf.ELFCLASS64}, {5, 1, fExact, elf.ELFDATA2LSB}, {6, 1, fExact, elf.EV_CURRENT}, {20, 4, fExact, elf.EV_CURRENT}},
 	}, nil
 }
 
@@ -183,7 +186,13 @@ func (l *linker) layoutCompact() ([]byte, error) {
 			}
 			grp := l.groups[g]
 			fixed[g] = alignUp(uint64(t.holes[assign[j]][0]), grp.align)
-			inHoles = append(inHoles, [2]uint64{fixed[g], fixed[g] + grp.size})
+			r := [2]uint64{fixed[g], fixed[g] + grp.size}
+			for _, o := range inHoles {
+				if r[0] < o[1] && o[0] < r[1] {
+					return // e_ident is listed twice: [7,16) keeps EI_CLASS/EI_DATA/EI_VERSION, [4,16) does not
+				}
+			}
+			inHoles = append(inHoles, r)
 		}
 		if len(rest) == 0 {
 			cands = append(cands, candidate{size: end, offs: fixed})
@@ -318,6 +327,15 @@ func (l *linker) tryCompact(t template, c candidate) ([]byte, error) {
 		case fMemsz:
 			if got < want || got > want+1<<24 {
 				return nil, nil
+			}
+		}
+	}
+	// Where no section took an ignored byte, keep the conventional value so
+	// that tools which do check e_ident (readelf, debug/elf) still can.
+	for _, f := range t.soft {
+		for i := 0; i < f.size; i++ {
+			if !owned[f.off+i] {
+				buf[f.off+i] = byte(f.val >> (8 * i))
 			}
 		}
 	}
