@@ -327,7 +327,7 @@ func TestBadInputFailsWithoutTouchingOutputs(t *testing.T) {
 		{"file under file", []string{"--file", "in/hello:/x", "--file", "in/hello64:/x/y"}, 1, "both a file"},
 		{"bad platform", []string{"--file", "in/hello:/x", "--platform", "linux/amd65"}, 1, "unknown architecture"},
 		{"platform os only", []string{"--file", "in/hello:/x", "--platform", "linux"}, 1, "want os/arch"},
-		{"no platform for text", []string{"--file", "in/text:/x"}, 1, "pass --platform"},
+		{"no platform for text", []string{"--file", "in/text:/x"}, 1, "no input is an ELF file; pass --platform"},
 		{"env without =", []string{"--file", "in/hello:/x", "--env", "PATH"}, 1, `"PATH" has no '='`},
 		{"symlink", []string{"--file", "in/link:/x"}, 1, "symbolic link"},
 		{"bad mode", []string{"--file", "in/hello:/x:77777"}, 1, "out of range"},

@@ -117,7 +117,7 @@ func CleanDest(dest string) (string, error) {
 type Spec struct {
 	Files []File
 	// Entrypoint and Cmd are used as given when set (nil: unset). With
-	// neither set, the entrypoint is the first file.
+	// neither set, the entrypoint is the first ELF file (else the first file).
 	Entrypoint   []string
 	Cmd          []string
 	Env          []string // K=V
@@ -126,7 +126,7 @@ type Spec struct {
 	Labels       []string // K=V, config labels
 	Annotations  []string // K=V, manifest annotations
 	ExposedPorts []string // PORT[/tcp|udp|sctp]
-	// Platform is os/arch[/variant]; empty: from the first ELF file.
+	// Platform is os/arch[/variant]; empty: from the machine of the first ELF file.
 	Platform    string
 	Compression compress.Algorithm
 	Tag         string // REPO[:TAG]; empty: untagged
@@ -201,13 +201,21 @@ func Build(spec Spec) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if spec.Platform == "" {
-		first := contents[0]
-		if !platform.IsELF(first) {
-			return nil, fmt.Errorf("cannot derive the platform: %s is not an ELF file; pass --platform", spec.Files[0].Src)
+	// The first ELF file is the program: it gives the default platform and
+	// the default entrypoint.
+	program := -1
+	for i, c := range contents {
+		if platform.IsELF(c) {
+			program = i
+			break
 		}
-		if plat, err = platform.FromELF(first); err != nil {
-			return nil, fmt.Errorf("%s: %w", spec.Files[0].Src, err)
+	}
+	if spec.Platform == "" {
+		if program < 0 {
+			return nil, errors.New("cannot derive the platform: no input is an ELF file; pass --platform")
+		}
+		if plat, err = platform.FromELF(contents[program]); err != nil {
+			return nil, fmt.Errorf("%s: %w", spec.Files[program].Src, err)
 		}
 	}
 
@@ -236,7 +244,11 @@ func Build(spec Spec) (*Result, error) {
 		RootFS: ocispec.RootFS{Type: "layers", DiffIDs: []digest.Digest{digest.FromBytes(tarBytes)}},
 	}
 	if spec.Entrypoint == nil && spec.Cmd == nil {
-		cfg.Config.Entrypoint = []string{"/" + spec.Files[0].Dest}
+		entry := spec.Files[0].Dest
+		if program >= 0 {
+			entry = spec.Files[program].Dest
+		}
+		cfg.Config.Entrypoint = []string{"/" + entry}
 	}
 	if spec.Created != nil {
 		t := spec.Created.UTC().Truncate(time.Second)

@@ -230,6 +230,21 @@ func TestNestedDestinationsGetFixedDirectoryEntries(t *testing.T) {
 	}
 }
 
+func TestFirstELFFileIsTheProgram(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data.txt")
+	os.WriteFile(data, []byte("x"), 0o644)
+	r := build(t, image.Spec{Files: []image.File{
+		{Src: data, Dest: "etc/data", Mode: -1},
+		{Src: "testdata/hello64", Dest: "app", Mode: -1},
+		{Src: seed, Dest: "other", Mode: -1},
+	}})
+	cfg := string(r.Layout.Blobs[r.Config.Digest])
+	if !strings.Contains(cfg, `"architecture":"amd64"`) || !strings.Contains(cfg, `"Entrypoint":["/app"]`) {
+		t.Fatalf("config %s: want amd64 and /app from the first ELF file", cfg)
+	}
+}
+
 func TestCompressionChoices(t *testing.T) {
 	sizes := map[compress.Algorithm]int64{}
 	for _, a := range []compress.Algorithm{compress.Gzip, compress.Zstd, compress.None} {
@@ -284,7 +299,7 @@ func TestBadSpecsAreRejected(t *testing.T) {
 		{"file and dir", func(s *image.Spec) { s.Files = append(f(seed, "x"), f(seed, "x/y")...) }, "both a file"},
 		{"escaping dest", func(s *image.Spec) { s.Files = f(seed, "../x") }, "escapes"},
 		{"bad platform", func(s *image.Spec) { s.Platform = "linux/x86-64" }, "unknown architecture"},
-		{"platform from non-ELF", func(s *image.Spec) { s.Files = f(text, "t") }, "not an ELF"},
+		{"platform from non-ELF", func(s *image.Spec) { s.Files = f(text, "t") }, "no input is an ELF file"},
 		{"env without =", func(s *image.Spec) { s.Env = []string{"PATH"} }, "no '='"},
 		{"env empty name", func(s *image.Spec) { s.Env = []string{"=x"} }, "empty name"},
 		{"env twice", func(s *image.Spec) { s.Env = []string{"A=1", "A=2"} }, "twice"},
