@@ -341,3 +341,9 @@ func TestLargeProgramLinks(t *testing.T) {
 		t.Logf("%s: %d bytes in %v", l.name, len(exe), time.Since(start))
 	}
 }
+
+// COMMON symbols from two objects become one zeroed object in .bss.
+func TestCommonSymbols(t *testing.T) {
+	files := []*obj.File{nasmObj(t, "elf32", "common_a.asm"), nasmObj(t, "elf32", "common_b.asm")}
+	runChecked(t, files, link.Options{}, "com\n", 0)
+}

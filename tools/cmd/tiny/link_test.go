@@ -162,3 +162,31 @@ func TestStripCommand(t *testing.T) {
 		t.Errorf("got %q exit %d", stdout, code)
 	}
 }
+
+// -I, -D (joined or not) and -m reach the assembler; objects mix with sources.
+func TestBuildPassesAssemblerFlags(t *testing.T) {
+	linktest.Need(t, "nasm")
+	dir := linktest.Dir(t)
+	inc := filepath.Join(dir, "inc")
+	os.MkdirAll(inc, 0o755)
+	os.WriteFile(filepath.Join(inc, "sys.inc"), []byte("%define SYS_EXIT 60\n"), 0o644)
+	main := filepath.Join(dir, "main.asm")
+	os.WriteFile(main, []byte("%include \"sys.inc\"\nextern code\nglobal _start\nsection .text\n_start:\n  mov edi, [rel code]\n  add edi, EXTRA\n  mov eax, SYS_EXIT\n  syscall\n"), 0o644)
+	lib := filepath.Join(dir, "lib.asm")
+	os.WriteFile(lib, []byte("BITS 64\nglobal code\nsection .data\ncode: dd 40\n"), 0o644)
+	libObj := filepath.Join(dir, "lib.o")
+	linktest.Cmd(t, "nasm", "-f", "elf64", "-o", libObj, lib)
+	out := filepath.Join(dir, "prog")
+	// No BITS in main.asm: -m amd64 (also the default) selects elf64.
+	for _, args := range [][]string{
+		{"build", "-m", "amd64", "-I", inc, "-D", "EXTRA=2", "-o", out, main, libObj},
+		{"build", "-I" + inc, "-DEXTRA=2", "-o", out, main, libObj},
+	} {
+		if code, _, e := tinyRun(args...); code != 0 {
+			t.Fatalf("tiny %v: %s", args, e)
+		}
+		if _, code := linktest.Run(t, out); code != 42 {
+			t.Errorf("tiny %v: exit %d, want 42", args, code)
+		}
+	}
+}
