@@ -218,8 +218,11 @@ func (a *assembler) binary() ([]byte, Errors) {
 	var errs Errors
 	base := map[string]int64{}
 	for _, s := range a.secs {
-		base[s.key] = s.start
+		if !s.absolute {
+			base[s.key] = s.start
+		}
 	}
+	base[""] = 0 // plain addresses (`call 0x1000`)
 	for _, s := range a.secs {
 		for k, r := range s.relocs {
 			st := s.relStmt[k]
@@ -272,27 +275,54 @@ func fits(v int64, n int, signed bool) bool {
 
 // object builds the relocatable object: one section symbol per section
 // (relocations against local labels use it, as nasm does), local labels,
-// then globals and externs in declaration order.
+// then globals and externs in declaration order. Labels in `absolute`
+// space (struc fields) are absolute symbols.
 func (a *assembler) object(path string) *obj.File {
 	f := &obj.File{Name: filepath.Base(path), Arch: obj.ArchAMD64}
 	if a.format == "elf32" {
 		f.Arch = obj.ArchI386
 	}
 	index := map[string]int{}
+	secIdx := make([]int, len(a.secs))
 	for i, s := range a.secs {
+		if s.absolute {
+			secIdx[i] = obj.SectionAbs
+			continue
+		}
 		os := &obj.Section{Name: s.name, Flags: s.flags, Align: s.align, Size: uint64(s.size)}
 		if s.flags&obj.FlagNoBits == 0 {
 			os.Data = append([]byte{}, s.data...)
 		}
+		secIdx[i] = len(f.Sections)
 		f.Sections = append(f.Sections, os)
 		index[s.key] = len(f.Symbols)
-		f.Symbols = append(f.Symbols, &obj.Symbol{Name: s.name, Section: i, Kind: obj.KindSection, Binding: obj.BindLocal})
+		f.Symbols = append(f.Symbols, &obj.Symbol{Name: s.name, Section: secIdx[i], Kind: obj.KindSection, Binding: obj.BindLocal})
+	}
+	// A PC-relative reference to a plain address (`call 0x1000`) is
+	// relocated against an absolute zero symbol, like nasm's *ABS*.
+	for _, s := range a.secs {
+		for _, k := range s.relSym {
+			if k == "" {
+				if _, ok := index[""]; !ok {
+					index[""] = len(f.Symbols)
+					f.Symbols = append(f.Symbols, &obj.Symbol{Name: "", Section: obj.SectionAbs, Binding: obj.BindLocal})
+				}
+			}
+		}
+	}
+	label := func(s *symbol, bind obj.Binding) *obj.Symbol {
+		sec := secIdx[s.sec]
+		v := uint64(s.off)
+		if sec == obj.SectionAbs {
+			v = uint64(a.secs[s.sec].absBase + s.off)
+		}
+		return &obj.Symbol{Name: s.name, Section: sec, Value: v, Binding: bind}
 	}
 	for _, s := range a.symOrder {
 		if s.global || s.kind != symLabel || strings.HasPrefix(s.name, "..@") {
 			continue
 		}
-		f.Symbols = append(f.Symbols, &obj.Symbol{Name: s.name, Section: s.sec, Value: uint64(s.off), Binding: obj.BindLocal})
+		f.Symbols = append(f.Symbols, label(s, obj.BindLocal))
 	}
 	for _, s := range a.symOrder {
 		switch {
@@ -301,14 +331,14 @@ func (a *assembler) object(path string) *obj.File {
 			f.Symbols = append(f.Symbols, &obj.Symbol{Name: s.name, Section: obj.SectionUndef, Binding: obj.BindGlobal})
 		case !s.global:
 		case s.kind == symLabel:
-			f.Symbols = append(f.Symbols, &obj.Symbol{Name: s.name, Section: s.sec, Value: uint64(s.off), Binding: obj.BindGlobal})
+			f.Symbols = append(f.Symbols, label(s, obj.BindGlobal))
 		case s.kind == symEqu && s.val.Simple():
 			f.Symbols = append(f.Symbols, &obj.Symbol{Name: s.name, Section: obj.SectionAbs, Value: uint64(s.val.Const), Binding: obj.BindGlobal})
 		case s.kind == symEqu && len(s.val.Terms) == 1 && s.val.Terms[0].Coef == 1:
 			// A global equ of a label: a symbol in that label's section.
 			for i, sec := range a.secs {
-				if sec.key == s.val.Terms[0].Sym {
-					f.Symbols = append(f.Symbols, &obj.Symbol{Name: s.name, Section: i, Value: uint64(s.val.Const), Binding: obj.BindGlobal})
+				if sec.key == s.val.Terms[0].Sym && !sec.absolute {
+					f.Symbols = append(f.Symbols, &obj.Symbol{Name: s.name, Section: secIdx[i], Value: uint64(s.val.Const), Binding: obj.BindGlobal})
 				}
 			}
 		}
@@ -316,7 +346,7 @@ func (a *assembler) object(path string) *obj.File {
 	for i, s := range a.secs {
 		for k, r := range s.relocs {
 			r.Symbol = index[s.relSym[k]]
-			f.Sections[i].Relocs = append(f.Sections[i].Relocs, r)
+			f.Sections[secIdx[i]].Relocs = append(f.Sections[secIdx[i]].Relocs, r)
 		}
 	}
 	return f

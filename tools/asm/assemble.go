@@ -75,7 +75,7 @@ func secKey(name string) string { return "[" + name + "]" }
 
 func (a *assembler) sectionIndex(name string, pos pp.Pos) int {
 	for i, s := range a.secs {
-		if s.name == name {
+		if s.name == name && !s.absolute {
 			return i
 		}
 	}
@@ -144,6 +144,13 @@ func (a *assembler) sectionAttrs(idx int, args []lex.Token) error {
 		}
 	}
 	return nil
+}
+
+// absoluteSection starts a new `absolute` space at base: labels in it are
+// plain numbers and it produces no bytes (struc uses it for field offsets).
+func (a *assembler) absoluteSection(base int64, pos pp.Pos) int {
+	a.secs = append(a.secs, &section{name: "[absolute]", key: "", pos: pos, align: 1, flags: obj.FlagNoBits, absolute: true, absBase: base})
+	return len(a.secs) - 1
 }
 
 func (a *assembler) raiseAlign(idx int, n uint64) {
@@ -258,6 +265,9 @@ func (e env) Lookup(name string) (expr.Value, error) {
 // every format, because nasm treats labels as relocatable even for -f bin
 // (`push label` takes the imm32 form); -f bin resolves them at the end.
 func (a *assembler) addr(sec int, off int64) expr.Value {
+	if s := a.secs[sec]; s.absolute {
+		return expr.Value{Const: s.absBase + off}
+	}
 	return expr.Value{Const: off, Terms: []expr.Term{{Sym: a.secs[sec].key, Coef: 1}}}
 }
 
@@ -414,6 +424,10 @@ func sameValue(x, y expr.Value) bool {
 }
 
 func (a *assembler) write(st *stmt, sec *section, b []byte) {
+	if sec.absolute {
+		a.perr(st, "attempt to assemble code or data in absolute space")
+		return
+	}
 	if sec.flags&obj.FlagNoBits != 0 {
 		if a.pass == 1 || a.final {
 			a.pwarn(st, "attempt to initialize memory in BSS section `%s': ignored", sec.name)
@@ -601,17 +615,17 @@ func (a *assembler) addReloc(st *stmt, sec *section, off int64, size int, kind o
 func (a *assembler) binOrder() []int {
 	var order []int
 	for i, s := range a.secs {
-		if s.name == ".text" {
+		if s.name == ".text" && !s.absolute {
 			order = append(order, i)
 		}
 	}
 	for i, s := range a.secs {
-		if s.name != ".text" && s.flags&obj.FlagNoBits == 0 {
+		if s.name != ".text" && s.flags&obj.FlagNoBits == 0 && !s.absolute {
 			order = append(order, i)
 		}
 	}
 	for i, s := range a.secs {
-		if s.name != ".text" && s.flags&obj.FlagNoBits != 0 {
+		if s.name != ".text" && s.flags&obj.FlagNoBits != 0 && !s.absolute {
 			order = append(order, i)
 		}
 	}

@@ -109,6 +109,9 @@ type section struct {
 	relSym  []string // symbol key of each reloc (resolved to indexes at output)
 	relStmt []*stmt  // statement of each reloc, for -f bin range errors
 	start   int64    // -f bin: load address
+
+	absolute bool  // an `absolute` space: labels are numbers, no bytes
+	absBase  int64 // its starting address
 }
 
 // parser state: positional settings that nasm applies in source order.
@@ -119,6 +122,14 @@ type parser struct {
 	defRel   bool
 	scope    string // last non-local label, for .local labels
 	seenBits bool
+
+	// struc/endstruc and istruc/at/iend state
+	strucName  string
+	strucSave  int
+	inStruc    bool
+	istrucName string
+	istrucLbl  string
+	nistruc    int
 }
 
 func (a *assembler) errorf(pos pp.Pos, note string, format string, args ...any) {
@@ -145,6 +156,7 @@ var directives = map[string]bool{
 	"global": true, "extern": true, "common": true, "default": true, "org": true, "cpu": true,
 	"align": true, "alignb": true, "sectalign": true, "absolute": true, "warning": true, "list": true,
 	"static": true, "required": true, "float": true, "map": true, "debug": true, "incbin": true,
+	"struc": true, "endstruc": true, "istruc": true, "at": true, "iend": true,
 }
 
 func isStatementWord(t lex.Token) bool {
@@ -631,7 +643,112 @@ func (p *parser) directive(w string, args []lex.Token, pos pp.Pos, note string) 
 		}
 		a.raiseAlign(p.sec, uint64(v.Const))
 	case "absolute":
-		errf("`absolute' is not supported")
+		n, end, err := p.parseExpr(args, 0)
+		if err == nil && end != len(args) {
+			err = fmt.Errorf("trailing garbage after `absolute'")
+		}
+		var v expr.Value
+		if err == nil {
+			v, err = expr.Eval(n, expr.ConstEnv{})
+		}
+		if err != nil {
+			errf("`absolute' needs a constant address: %s", err)
+			return
+		}
+		p.sec = a.absoluteSection(v.Const, pos)
+	case "struc":
+		parts := splitTop(args)
+		if len(args) == 0 || len(parts) > 2 || len(parts[0]) != 1 || parts[0][0].Kind != lex.Ident {
+			errf("`struc' expects a structure name")
+			return
+		}
+		if p.inStruc {
+			errf("`struc' inside `struc'")
+			return
+		}
+		base := int64(0)
+		if len(parts) == 2 {
+			n, _, err := p.parseExpr(parts[1], 0)
+			var v expr.Value
+			if err == nil {
+				v, err = expr.Eval(n, expr.ConstEnv{})
+			}
+			if err != nil {
+				errf("%s", err)
+				return
+			}
+			base = v.Const
+		}
+		name := parts[0][0].Text
+		p.inStruc, p.strucName, p.strucSave = true, name, p.sec
+		p.sec = a.absoluteSection(base, pos)
+		p.scope = name
+		a.addStmt(&stmt{pos: pos, note: note, label: name, sec: p.sec, mode: p.mode})
+	case "endstruc":
+		if !p.inStruc {
+			errf("`endstruc' without `struc'")
+			return
+		}
+		// NAME_size equ $ - NAME
+		a.addStmt(&stmt{pos: pos, note: note, label: p.strucName + "_size", kind: sEqu, sec: p.sec, mode: p.mode,
+			count: expr.Binary{Op: "-", X: expr.Here{}, Y: expr.Ident{Name: p.strucName}}})
+		p.inStruc = false
+		p.sec = p.strucSave
+	case "istruc":
+		if len(args) != 1 || args[0].Kind != lex.Ident {
+			errf("`istruc' expects a structure name")
+			return
+		}
+		p.nistruc++
+		p.istrucName = args[0].Text
+		p.istrucLbl = fmt.Sprintf("..@istruc%d", p.nistruc)
+		a.addStmt(&stmt{pos: pos, note: note, label: p.istrucLbl, sec: p.sec, mode: p.mode, defRel: p.defRel})
+	case "at", "iend":
+		if p.istrucName == "" {
+			errf("`%s' outside `istruc'", w)
+			return
+		}
+		// Pad with zeros up to the field (or the structure's end), as
+		// nasm's standard macros do with `times ... db 0`.
+		var target expr.Node
+		var rest []lex.Token
+		if w == "at" {
+			if len(args) == 0 || args[0].Kind != lex.Ident {
+				errf("`at' expects a structure field")
+				return
+			}
+			target = expr.Binary{Op: "-", X: expr.Ident{Name: p.qualify(args[0].Text)}, Y: expr.Ident{Name: p.istrucName}}
+			rest = args[1:]
+			if len(rest) > 0 {
+				if !rest[0].Is(",") {
+					errf("comma expected after the field of `at'")
+					return
+				}
+				rest = rest[1:]
+			}
+		} else {
+			target = expr.Ident{Name: p.istrucName + "_size"}
+			if len(args) != 0 {
+				errf("`iend' takes no arguments")
+				return
+			}
+		}
+		pad := &stmt{pos: pos, note: note, sec: p.sec, mode: p.mode, kind: sData, width: 1,
+			items: []dataItem{{e: expr.Num{}}},
+			times: expr.Binary{Op: "-", X: target, Y: expr.Binary{Op: "-", X: expr.Here{}, Y: expr.Ident{Name: p.istrucLbl}}}}
+		a.addStmt(pad)
+		if w == "iend" {
+			p.istrucName = ""
+			return
+		}
+		if len(rest) > 0 {
+			st := &stmt{pos: pos, note: note, sec: p.sec, mode: p.mode, defRel: p.defRel}
+			if err := p.body(st, rest, 0); err != nil {
+				errf("%s", err)
+				return
+			}
+			a.addStmt(st)
+		}
 	}
 }
 

@@ -198,6 +198,9 @@ func TestMatchesNasmPreprocessor(t *testing.T) {
 		name := filepath.Base(path)
 		t.Run(name, func(t *testing.T) {
 			data, _ := os.ReadFile(path)
+			if strings.Contains(string(data), "\n; nasm -E differs:") {
+				t.Skip("nasm implements what this file uses as standard macros; compared at the byte level instead")
+			}
 			var incs []string
 			for _, l := range strings.Split(string(data), "\n") {
 				if f, ok := strings.CutPrefix(l, "; flags:"); ok {

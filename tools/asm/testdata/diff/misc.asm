@@ -1,4 +1,5 @@
 ; Assorted directives and operand keywords.
+; nasm -E differs: nasm expands incbin through a standard macro
 ; flags: -Iinc/
 [bits 32]
 global entry
