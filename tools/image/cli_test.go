@@ -477,6 +477,15 @@ func TestIndexAndSizeCommands(t *testing.T) {
 	if code != 0 || !strings.Contains(out, `"kind":"index"`) {
 		t.Fatalf("size: %d %s %s", code, out, stderr)
 	}
+	if code, outTar, stderr := r.tiny(t, bin, "size", "--json", "multi.tar"); code != 0 || outTar != out {
+		t.Fatalf("size of the tarball: %d %s %s\nwant %s", code, outTar, stderr, out)
+	}
+	if code, _, stderr := r.tiny(t, bin, "size", "in/text-missing"); code != 1 || !strings.Contains(stderr, "no such file") {
+		t.Fatalf("size of a missing file: %d %s", code, stderr)
+	}
+	if code, _, _ := r.tiny(t, bin, "size"); code != 2 {
+		t.Fatalf("size without a path: exit %d, want 2", code)
+	}
 	if code, _, stderr := r.tiny(t, bin, "index", "--layout", "bad", "in"); code != 1 || !strings.Contains(stderr, "not an OCI image layout") {
 		t.Fatalf("index of a non-layout: %d %s", code, stderr)
 	}

@@ -18,7 +18,8 @@
 //
 // header_bytes + code_bytes + data_bytes + other_bytes == file_bytes.
 //
-// Image layout (kind "image"; a directory whose index.json names one image):
+// Image layout (kind "image"; a layout directory, or a tarball holding one
+// such as `tiny image --tarball` writes, whose index.json names one image):
 //
 //	kind              "image"
 //	platform          "os/arch[/variant]" from the config
@@ -116,7 +117,8 @@ type Index struct {
 	Images         []Image       `json:"images"`
 }
 
-// Of measures path: a layout directory or an ELF file. The result is an
+// Of measures path: a layout directory, a tarball holding a layout, or an
+// ELF file. The result is an
 // *ELF, *Image or *Index.
 func Of(path string) (any, error) {
 	fi, err := os.Stat(path)
@@ -134,8 +136,15 @@ func Of(path string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(data) >= 263 && string(data[257:262]) == "ustar" {
+		l, err := layout.ReadTarball(path)
+		if err != nil {
+			return nil, err
+		}
+		return OfLayout(l)
+	}
 	if !platform.IsELF(data) {
-		return nil, fmt.Errorf("%s: neither an ELF file nor an OCI image layout directory", path)
+		return nil, fmt.Errorf("%s: neither an ELF file, an OCI image layout directory nor its tarball", path)
 	}
 	r, err := OfELF(data)
 	if err != nil {

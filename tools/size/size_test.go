@@ -167,6 +167,18 @@ func TestImageBreakdown(t *testing.T) {
 		if !reflect.DeepEqual(im, want) {
 			t.Fatalf("%s:\n got %+v\nwant %+v", c, im, want)
 		}
+		// The tarball form measures the same.
+		tp := filepath.Join(t.TempDir(), "image.tar")
+		if err := r.Layout.WriteTarball(tp); err != nil {
+			t.Fatal(err)
+		}
+		fromTar, err := Of(tp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(fromTar, want) {
+			t.Fatalf("%s tarball:\n got %+v\nwant %+v", c, fromTar, want)
+		}
 		t.Logf("%s: manifest %d config %d layer %d total %d", c, im.ManifestBytes, im.ConfigBytes, im.LayerBytes, im.TotalBlobBytes)
 	}
 }

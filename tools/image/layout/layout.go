@@ -11,12 +11,20 @@
 package layout
 
 import (
+	"archive/tar"
 	"bytes"
+	// go-digest computes sha256 only if the program links it in.
+	_ "crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
+	pathpkg "path"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/opencontainers/go-digest"
 	specs "github.com/opencontainers/image-spec/specs-go"
@@ -244,31 +252,76 @@ const MaxBlobBytes = 1 << 30
 // it (manifests, configs, layers, nested indexes), checking each blob's size
 // and digest. Blobs not reachable from index.json are not loaded.
 func Read(dir string) (*Layout, error) {
-	ol, err := os.ReadFile(filepath.Join(dir, "oci-layout"))
+	return read(dir, func(name string) ([]byte, error) {
+		return os.ReadFile(filepath.Join(dir, filepath.FromSlash(name)))
+	})
+}
+
+// ReadTarball loads the layout held in a tarball (ours, `docker save` since
+// Docker 25, or any OCI archive), with the same checks as Read.
+func ReadTarball(path string) (*Layout, error) {
+	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("%s is not an OCI image layout: %w", dir, err)
+		return nil, err
+	}
+	defer f.Close()
+	files := map[string][]byte{}
+	tr := tar.NewReader(f)
+	var total int64
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		if h.Typeflag != tar.TypeReg {
+			continue
+		}
+		if total += h.Size; h.Size > MaxBlobBytes || total > 4*MaxBlobBytes {
+			return nil, fmt.Errorf("%s: too large to measure", path)
+		}
+		data, err := io.ReadAll(tr)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		files[strings.TrimPrefix(pathpkg.Clean(h.Name), "./")] = data
+	}
+	return read(path, func(name string) ([]byte, error) {
+		if b, ok := files[name]; ok {
+			return b, nil
+		}
+		return nil, fmt.Errorf("%s: %w", name, fs.ErrNotExist)
+	})
+}
+
+func read(where string, readFile func(name string) ([]byte, error)) (*Layout, error) {
+	ol, err := readFile("oci-layout")
+	if err != nil {
+		return nil, fmt.Errorf("%s is not an OCI image layout: %w", where, err)
 	}
 	var olv ocispec.ImageLayout
 	if err := json.Unmarshal(ol, &olv); err != nil || olv.Version != ocispec.ImageLayoutVersion {
-		return nil, fmt.Errorf("%s/oci-layout: unsupported layout version", dir)
+		return nil, fmt.Errorf("%s/oci-layout: unsupported layout version", where)
 	}
-	raw, err := os.ReadFile(filepath.Join(dir, "index.json"))
+	raw, err := readFile("index.json")
 	if err != nil {
 		return nil, err
 	}
 	l := New()
 	if err := json.Unmarshal(raw, &l.Index); err != nil {
-		return nil, fmt.Errorf("%s/index.json: %w", dir, err)
+		return nil, fmt.Errorf("%s/index.json: %w", where, err)
 	}
 	var walk func(d ocispec.Descriptor, depth int) error
 	walk = func(d ocispec.Descriptor, depth int) error {
 		if depth > 8 {
-			return fmt.Errorf("%s: indexes nested too deeply", dir)
+			return fmt.Errorf("%s: indexes nested too deeply", where)
 		}
 		if _, seen := l.Blobs[d.Digest]; seen {
 			return nil
 		}
-		data, err := readBlob(dir, d)
+		data, err := readBlob(readFile, d)
 		if err != nil {
 			return err
 		}
@@ -305,17 +358,16 @@ func Read(dir string) (*Layout, error) {
 	return l, nil
 }
 
-func readBlob(dir string, d ocispec.Descriptor) ([]byte, error) {
+func readBlob(readFile func(string) ([]byte, error), d ocispec.Descriptor) ([]byte, error) {
 	if err := d.Digest.Validate(); err != nil {
 		return nil, fmt.Errorf("descriptor digest %q: %w", d.Digest, err)
 	}
 	if d.Size < 0 || d.Size > MaxBlobBytes {
 		return nil, fmt.Errorf("blob %s: size %d out of range", d.Digest, d.Size)
 	}
-	p := filepath.Join(dir, filepath.FromSlash(BlobPath(d.Digest)))
-	data, err := os.ReadFile(p)
+	data, err := readFile(BlobPath(d.Digest))
 	if err != nil {
-		return nil, fmt.Errorf("blob %s: %w", d.Digest, err)
+		return nil, fmt.Errorf("blob %s: %w", d.Digest, unwrapPath(err))
 	}
 	if int64(len(data)) != d.Size {
 		return nil, fmt.Errorf("blob %s: %d bytes, descriptor says %d", d.Digest, len(data), d.Size)
@@ -324,4 +376,12 @@ func readBlob(dir string, d ocispec.Descriptor) ([]byte, error) {
 		return nil, fmt.Errorf("blob %s: content does not match its digest", d.Digest)
 	}
 	return data, nil
+}
+
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }

@@ -164,6 +164,26 @@ func TestTarballHoldsLayoutAndDockerFiles(t *testing.T) {
 	}
 }
 
+func TestReadTarballMatchesTheDirectory(t *testing.T) {
+	l := sample(t)
+	tp := filepath.Join(t.TempDir(), "img.tar")
+	if err := l.WriteTarball(tp); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadTarball(tp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back.Blobs, l.Blobs) || !reflect.DeepEqual(back.Index, l.Index) {
+		t.Fatal("layout read back from the tarball differs")
+	}
+	b, _ := os.ReadFile(tp)
+	os.WriteFile(tp, b[:1536], 0o644) // cut inside the blobs
+	if _, err := ReadTarball(tp); err == nil {
+		t.Fatal("truncated tarball accepted")
+	}
+}
+
 func FuzzRead(f *testing.F) {
 	good := sample(f)
 	idx, _ := Marshal(good.Index)
