@@ -27,12 +27,15 @@ type Exec struct {
 	Phoff     uint64
 	Phentsize uint16
 	Shoff     uint64
+	Shentsize uint16
 	Shnum     uint16
 	Progs     []Prog
 }
 
 // ReadExec parses the ELF header and program header table of a
 // little-endian ELF32 or ELF64 file, checking every offset against len(data).
+// Exec.Class is the class the kernel would assume: EI_CLASS, or for x86
+// files whose EI_CLASS holds something else, the class of e_machine.
 func ReadExec(data []byte) (*Exec, error) {
 	if len(data) < 4 || string(data[:4]) != "\x7fELF" {
 		return nil, fmt.Errorf("not an ELF file")
@@ -40,11 +43,22 @@ func ReadExec(data []byte) (*Exec, error) {
 	if len(data) < EI_NIDENT {
 		return nil, fmt.Errorf("truncated ELF header")
 	}
-	if data[5] != ELFDATA2LSB {
+	if data[5] == 2 { // ELFDATA2MSB
 		return nil, fmt.Errorf("only little-endian ELF files are supported")
 	}
 	le := binary.LittleEndian
 	x := &Exec{Class: data[4]}
+	if x.Class != ELFCLASS32 && x.Class != ELFCLASS64 && len(data) >= 20 {
+		// Linux reads neither EI_CLASS nor EI_DATA, and minimal files (ours
+		// with --compact among them) keep other bytes there: go by e_machine
+		// as the kernel does.
+		switch le.Uint16(data[18:]) {
+		case EM_386:
+			x.Class = ELFCLASS32
+		case EM_X86_64:
+			x.Class = ELFCLASS64
+		}
+	}
 	var phnum uint16
 	switch x.Class {
 	case ELFCLASS32:
@@ -53,7 +67,7 @@ func ReadExec(data []byte) (*Exec, error) {
 		}
 		x.Type, x.Machine = le.Uint16(data[16:]), le.Uint16(data[18:])
 		x.Entry, x.Phoff, x.Shoff = uint64(le.Uint32(data[24:])), uint64(le.Uint32(data[28:])), uint64(le.Uint32(data[32:]))
-		x.Phentsize, phnum, x.Shnum = le.Uint16(data[42:]), le.Uint16(data[44:]), le.Uint16(data[48:])
+		x.Phentsize, phnum, x.Shentsize, x.Shnum = le.Uint16(data[42:]), le.Uint16(data[44:]), le.Uint16(data[46:]), le.Uint16(data[48:])
 		if phnum != 0 && x.Phentsize != Phdr32Size {
 			return nil, fmt.Errorf("program header size %d, want %d", x.Phentsize, Phdr32Size)
 		}
@@ -63,7 +77,7 @@ func ReadExec(data []byte) (*Exec, error) {
 		}
 		x.Type, x.Machine = le.Uint16(data[16:]), le.Uint16(data[18:])
 		x.Entry, x.Phoff, x.Shoff = le.Uint64(data[24:]), le.Uint64(data[32:]), le.Uint64(data[40:])
-		x.Phentsize, phnum, x.Shnum = le.Uint16(data[54:]), le.Uint16(data[56:]), le.Uint16(data[60:])
+		x.Phentsize, phnum, x.Shentsize, x.Shnum = le.Uint16(data[54:]), le.Uint16(data[56:]), le.Uint16(data[58:]), le.Uint16(data[60:])
 		if phnum != 0 && x.Phentsize != Phdr64Size {
 			return nil, fmt.Errorf("program header size %d, want %d", x.Phentsize, Phdr64Size)
 		}

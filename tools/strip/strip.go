@@ -69,13 +69,20 @@ func Strip(data []byte) ([]byte, error) {
 			out[i] = data[i]
 		}
 	}
-	// No section header table any more.
+	// The section header table is gone (or, as in Go binaries, left as dead
+	// bytes inside the text segment): clear the header fields that point to
+	// it, but only when they describe a real table. In minimal files those
+	// bytes double as program headers or program bytes, and stay as they are.
+	shentsize, shoff, shFields := uint16(elf.Shdr32Size), [2]int{32, 36}, [2]int{46, 52}
 	if x.Class == elf.ELFCLASS64 {
-		clear(out[40:48]) // e_shoff
-		clear(out[58:64]) // e_shentsize, e_shnum, e_shstrndx
-	} else {
-		clear(out[32:36])
-		clear(out[46:52])
+		shentsize, shoff, shFields = elf.Shdr64Size, [2]int{40, 48}, [2]int{58, 64}
+	}
+	tableEnd := x.Shoff + uint64(x.Shnum)*uint64(shentsize)
+	phEnd := x.Phoff + uint64(len(x.Progs))*uint64(x.Phentsize)
+	if x.Shentsize == shentsize && x.Shoff >= ehsize && tableEnd <= uint64(len(data)) &&
+		(tableEnd <= x.Phoff || x.Shoff >= phEnd) {
+		clear(out[shoff[0]:shoff[1]])
+		clear(out[shFields[0]:shFields[1]])
 	}
 	return out, nil
 }

@@ -9,7 +9,9 @@ import (
 	"testing"
 
 	"github.com/rules-tiny/rules_tiny/tools/elf"
+	"github.com/rules-tiny/rules_tiny/tools/link"
 	"github.com/rules-tiny/rules_tiny/tools/link/linktest"
+	"github.com/rules-tiny/rules_tiny/tools/obj"
 	"github.com/rules-tiny/rules_tiny/tools/strip"
 )
 
@@ -165,4 +167,42 @@ func FuzzStrip(f *testing.F) {
 			t.Fatalf("output (%d bytes) larger than input (%d)", len(out), len(data))
 		}
 	})
+}
+
+// Our own outputs, including --compact ones whose header bytes double as
+// program headers and program bytes, come back unchanged.
+func TestStripLeavesMinimalFilesAlone(t *testing.T) {
+	for _, name := range []string{"hello32.asm", "hello64.asm", "main64.asm"} {
+		src, _ := os.ReadFile(filepath.Join("..", "link", "testdata", name))
+		format := "elf64"
+		if strings.Contains(name, "32") {
+			format = "elf32"
+		}
+		o, err := elf.ReadObject(linktest.Nasm(t, format, string(src)), name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files := []*obj.File{o}
+		if name == "main64.asm" {
+			lib, _ := os.ReadFile(filepath.Join("..", "link", "testdata", "lib64.asm"))
+			l, err := elf.ReadObject(linktest.Nasm(t, format, string(lib)), "lib64.asm")
+			if err != nil {
+				t.Fatal(err)
+			}
+			files = append(files, l)
+		}
+		for _, opts := range []link.Options{{}, {WX: true}, {Compact: true}} {
+			exe, err := link.Link(files, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := strip.Strip(exe)
+			if err != nil {
+				t.Fatalf("%s %+v: %v", name, opts, err)
+			}
+			if !bytes.Equal(out, exe) {
+				t.Errorf("%s %+v: strip changed a file that has nothing to strip", name, opts)
+			}
+		}
+	}
 }
