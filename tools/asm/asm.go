@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/rules-tiny/rules_tiny/tools/asm/expr"
+	"github.com/rules-tiny/rules_tiny/tools/asm/lex"
 	"github.com/rules-tiny/rules_tiny/tools/asm/pp"
 	"github.com/rules-tiny/rules_tiny/tools/obj"
 )
@@ -33,6 +34,8 @@ type Options struct {
 	// Bits overrides the initial BITS (default: 16 for bin, 32 for elf32,
 	// 64 for elf64, as nasm).
 	Bits int
+	// Listing asks for Result.Listing, a nasm-like listing file.
+	Listing bool
 	// ReadFile reads the source and include files; nil means os.ReadFile.
 	// Paths are passed as written (relative to the current directory).
 	ReadFile func(name string) ([]byte, error)
@@ -47,6 +50,10 @@ type Result struct {
 	Warnings []Diag
 	// FirstBits is the first BITS/USE directive's value, 0 if none.
 	FirstBits int
+	// Listing is the listing text when Options.Listing is set: source
+	// line number, offset in the section, bytes (relocated fields as
+	// assembled, before linking) and the preprocessed line.
+	Listing []byte
 }
 
 // Errors is the error Assemble returns: every error found, in source order.
@@ -140,6 +147,9 @@ func Assemble(path string, opts Options) (*Result, error) {
 		} else {
 			res.Object = a.object(path)
 		}
+	}
+	if len(errs) == 0 && opts.Listing {
+		res.Listing = a.listing(ppr.Lines)
 	}
 	if len(errs) > 0 {
 		res.Binary, res.Object = nil, nil
@@ -350,4 +360,51 @@ func (a *assembler) object(path string) *obj.File {
 		}
 	}
 	return f
+}
+
+// listing renders one row per preprocessed line, like nasm -l: the source
+// line number, then for each statement its offset and bytes (at most 10 a
+// row, continued on following rows) or the reserved size.
+func (a *assembler) listing(lines []pp.Line) []byte {
+	var b strings.Builder
+	byLine := map[int][]*stmt{}
+	for _, st := range a.stmts {
+		byLine[st.line] = append(byLine[st.line], st)
+	}
+	for i, l := range lines {
+		text := lex.Join(l.Toks)
+		if l.Macro != "" {
+			text = "<1> " + text
+		}
+		printed := false
+		for _, st := range byLine[i] {
+			if st.size == 0 && st.kind != sNone {
+				continue
+			}
+			sec := a.secs[st.sec]
+			if st.size == 0 {
+				continue
+			}
+			if sec.flags&obj.FlagNoBits != 0 || sec.absolute {
+				fmt.Fprintf(&b, "%6d %08X <res %X>%*s%s\n", l.Pos.Line, st.start, st.size, 10, "", text)
+				printed = true
+				continue
+			}
+			data := sec.data[st.start : st.start+st.size]
+			for k := 0; k < len(data); k += 10 {
+				end := min(k+10, len(data))
+				src := ""
+				if k == 0 {
+					src = text
+				}
+				fmt.Fprintf(&b, "%6d %08X %-20X %s\n", l.Pos.Line, st.start+int64(k), data[k:end], src)
+			}
+			printed = true
+			text = ""
+		}
+		if !printed {
+			fmt.Fprintf(&b, "%6d %-29s %s\n", l.Pos.Line, "", text)
+		}
+	}
+	return []byte(b.String())
 }

@@ -194,6 +194,7 @@ func (a *assembler) declareExtern(name string, pos pp.Pos, note string) {
 }
 
 func (a *assembler) addStmt(st *stmt) {
+	st.line = a.lineSeq - 1
 	if st.sec < 0 {
 		st.sec = a.sectionIndex(".text", st.pos)
 		a.p.sec = st.sec
@@ -315,6 +316,7 @@ func (a *assembler) eval(st *stmt, n expr.Node) (expr.Value, error) {
 
 func (a *assembler) exec(st *stmt) {
 	sec := a.secs[st.sec]
+	st.start = sec.size
 	if st.label != "" {
 		s := a.syms[st.label]
 		if s != nil && s.kind == symLabel && s.pos == st.pos {

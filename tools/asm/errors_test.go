@@ -147,3 +147,22 @@ func TestWarnings(t *testing.T) {
 		t.Fatalf("warnings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+func TestListingShowsOffsetsAndBytes(t *testing.T) {
+	src := "bits 32\nstart: mov eax, 1\n%macro two 0\nnop\nnop\n%endmacro\ntwo\nsection .bss\nbuf resb 16\n"
+	res, err := Assemble("t.asm", Options{Format: "elf32", Listing: true, ReadFile: memFS(map[string]string{"t.asm": src})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"     1                               bits 32",
+		"     2 00000000 B801000000           start: mov eax, 1",
+		"     7 00000005 90                   <1> nop",
+		"     7 00000006 90                   <1> nop",
+		"     8                               section .bss",
+		"     9 00000000 <res 10>          buf resb 16",
+	}
+	if got := strings.TrimRight(string(res.Listing), "\n"); got != strings.Join(want, "\n") {
+		t.Fatalf("listing:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
+	}
+}

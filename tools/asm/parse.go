@@ -65,6 +65,9 @@ type stmt struct {
 
 	usesHere bool // some expression mentions `$` or `$$`
 
+	line  int   // index of the preprocessed line it came from
+	start int64 // offset in its section (last pass)
+
 	// per-pass state
 	lastInst x86.Inst // the instruction encoded in the previous pass
 	lastEnc  *x86.Encoding

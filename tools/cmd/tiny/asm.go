@@ -16,13 +16,13 @@ func init() {
 	register("asm", "assemble NASM-syntax source (like nasm -f elf32|elf64|bin)", runAsm)
 }
 
-const asmUsage = "usage: tiny asm [-f elf32|elf64|bin] [-o OUT] [-I DIR]... [-D NAME[=VAL]]... SRC.asm"
+const asmUsage = "usage: tiny asm [-f elf32|elf64|bin] [-o OUT] [-I DIR]... [-D NAME[=VAL]]... [-l LISTING] SRC.asm"
 
 // runAsm parses nasm-style flags (both `-f elf64` and `-felf64`); the
 // default format is bin, as with nasm.
 func runAsm(args []string, stdout, stderr io.Writer) int {
 	opts := asm.Options{Format: "bin"}
-	var out, src string
+	var out, src, listing string
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if len(a) >= 2 && a[0] == '-' && strings.IndexByte("foIDl", a[1]) >= 0 && !strings.HasPrefix(a, "--") {
@@ -53,8 +53,8 @@ func runAsm(args []string, stdout, stderr io.Writer) int {
 			case 'D':
 				opts.Defines = append(opts.Defines, val)
 			case 'l':
-				fmt.Fprintln(stderr, "tiny asm: listing files (-l) are not supported")
-				return 2
+				listing = val
+				opts.Listing = true
 			}
 			continue
 		}
@@ -105,6 +105,12 @@ func runAsm(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		data = b.Bytes()
+	}
+	if listing != "" {
+		if err := atomicfile.WriteFile(listing, res.Listing, 0o644); err != nil {
+			fmt.Fprintf(stderr, "tiny asm: %v\n", err)
+			return 1
+		}
 	}
 	if err := atomicfile.WriteFile(out, data, 0o644); err != nil {
 		fmt.Fprintf(stderr, "tiny asm: %v\n", err)
