@@ -21,6 +21,7 @@ func machine(repo string) [][2]string {
 		{"CPU", cpuModel()},
 		{"kernel", strings.TrimSpace(readFile("/proc/sys/kernel/osrelease"))},
 		{"memory", memTotal()},
+		{"load average at start (1/5/15 min)", loadAvg()},
 		{"Go (harness and tiny)", runtime.Version()},
 		{"rules_tiny commit", gitDescribe(repo)},
 	}
@@ -128,4 +129,14 @@ func runBinary(path string) (string, int, error) {
 		return "", -1, err
 	}
 	return out.String(), 0, nil
+}
+
+// loadAvg tells the reader how busy the machine was: the figures are only
+// as quiet as the machine.
+func loadAvg() string {
+	f := strings.Fields(readFile("/proc/loadavg"))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " / ")
 }

@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -136,7 +137,7 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 	}
 	r.h2("Targets (issues 2, 3 and 7)")
 	r.table([]string{"target", "measured", "status"}, tg.rows)
-	r.p(fmt.Sprintf("Harness wall time: %s.", time.Since(start).Round(time.Second)))
+	r.p(fmt.Sprintf("Harness wall time: %s. Load average at the end (1/5/15 min): %s on %d CPUs.", time.Since(start).Round(time.Second), loadAvg(), runtime.NumCPU()))
 
 	text := r.String()
 	io.WriteString(stdout, text)
