@@ -49,7 +49,7 @@ func runBuild(args []string, stdout, stderr io.Writer) int {
 	lf.register(fs)
 	inputs, err := parseInterspersed(fs, splitJoinedFlags(args))
 	if err != nil {
-		return 2
+		return flagExit(err)
 	}
 	if len(inputs) == 0 {
 		fmt.Fprintln(stderr, "usage: tiny build [-o OUT] [-m i386|amd64] [-I DIR]... [-D NAME[=VAL]]... [--entry SYM] [--wx] [--compact] SRC.asm|OBJ.o...")

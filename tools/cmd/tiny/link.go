@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -32,6 +33,14 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 		pos = append(pos, args[0])
 		args = args[1:]
 	}
+}
+
+// flagExit is the exit status for a flag parsing error: 0 after -h, else 2.
+func flagExit(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	return 2
 }
 
 // linkFlags are the layout flags shared by tiny link and tiny build.
@@ -71,7 +80,7 @@ func runLink(args []string, stdout, stderr io.Writer) int {
 	lf.register(fs)
 	inputs, err := parseInterspersed(fs, args)
 	if err != nil {
-		return 2
+		return flagExit(err)
 	}
 	if len(inputs) == 0 {
 		fmt.Fprintln(stderr, "tiny link: no input objects")

@@ -20,7 +20,7 @@ func runStrip(args []string, stdout, stderr io.Writer) int {
 	out := fs.String("o", "", "output file (default: replace IN)")
 	inputs, err := parseInterspersed(fs, args)
 	if err != nil {
-		return 2
+		return flagExit(err)
 	}
 	if len(inputs) != 1 {
 		fmt.Fprintln(stderr, "usage: tiny strip [-o OUT] IN")
