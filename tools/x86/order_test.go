@@ -23,6 +23,12 @@ a16 o16 lodsd
 o16 a16 lodsd
 o32 lodsw
 mov ax, [fs:bx+si]
+o16 jmp $+100
+o16 call $+100
+o16 jz $+300
+o32 jmp $+300
+o16 loop $
 `)
 	reportDiff(t, "BITS 32 prefix order", compareWithNasm(t, 32, lines))
+	reportDiff(t, "BITS 16 o32 branches", compareWithNasm(t, 16, handLines("o32 jmp $+300\no16 jmp $+100\no32 call $")))
 }
