@@ -60,7 +60,7 @@ func ParseFileSpec(s string) (File, error) {
 		f.Dest = parts[len(parts)-1]
 	default:
 		f.Src = s
-		f.Dest = path.Base(strings.ReplaceAll(s, "\\", "/"))
+		f.Dest = path.Base(s)
 	}
 	if f.Src == "" {
 		return File{}, fmt.Errorf("--file %q: empty source path", s)

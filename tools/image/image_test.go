@@ -362,3 +362,21 @@ func TestIndexSortsByPlatformAndRejectsDuplicates(t *testing.T) {
 		t.Errorf("an index of an index was accepted")
 	}
 }
+
+// BenchmarkSeedImage measures building the seed image in memory and writing
+// both outputs (go test -bench SeedImage -run XXX ./tools/image).
+func BenchmarkSeedImage(b *testing.B) {
+	dir := b.TempDir()
+	for i := 0; i < b.N; i++ {
+		r, err := image.Build(seedSpec())
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := r.Layout.WriteDir(filepath.Join(dir, "layout")); err != nil {
+			b.Fatal(err)
+		}
+		if err := r.Layout.WriteTarball(filepath.Join(dir, "image.tar")); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
