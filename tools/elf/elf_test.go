@@ -59,6 +59,7 @@ var programs = []program{
 	{"hello64", obj.ArchAMD64, nasmIn("elf64", "hello64.asm"), "Hello World\n", 0},
 	{"multi32", obj.ArchI386, nasmIn("elf32", "main32.asm", "lib32.asm"), "multi-object\nmulti\n", 42},
 	{"multi64", obj.ArchAMD64, nasmIn("elf64", "main64.asm", "lib64.asm"), "multi-object\nmulti\n", 42},
+	{"pic32", obj.ArchI386, nasmIn("elf32", "pic32.asm"), "pic\n", 0},
 	{"gcc32", obj.ArchI386, withGCC("elf32", "-m32", "start32.asm"), "36925\n", 15},
 	{"gcc64", obj.ArchAMD64, withGCC("elf64", "-m64", "start64.asm"), "36925\n", 15},
 }

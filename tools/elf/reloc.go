@@ -23,6 +23,8 @@ var Relocs = []RelocType{
 	{obj.ArchI386, 1, "R_386_32", obj.RelocAbs, 4},
 	{obj.ArchI386, 2, "R_386_PC32", obj.RelocPCRel, 4},
 	{obj.ArchI386, 4, "R_386_PLT32", obj.RelocPLT, 4},
+	{obj.ArchI386, 9, "R_386_GOTOFF", obj.RelocGOTOFF, 4},
+	{obj.ArchI386, 10, "R_386_GOTPC", obj.RelocGOTPC, 4},
 	{obj.ArchI386, 20, "R_386_16", obj.RelocAbs, 2},
 	{obj.ArchI386, 21, "R_386_PC16", obj.RelocPCRel, 2},
 	{obj.ArchI386, 22, "R_386_8", obj.RelocAbs, 1},
@@ -90,7 +92,7 @@ func KindName(arch obj.Arch, kind obj.RelocKind, size uint8) string {
 	}
 	k := map[obj.RelocKind]string{
 		obj.RelocAbs: "absolute", obj.RelocPCRel: "PC-relative", obj.RelocAbsSigned: "signed absolute",
-		obj.RelocPLT: "PLT", obj.RelocGOTPCRel: "GOT-PC-relative",
+		obj.RelocPLT: "PLT", obj.RelocGOTPCRel: "GOT-PC-relative", obj.RelocGOTPC: "GOT address PC-relative", obj.RelocGOTOFF: "GOT-offset",
 	}[kind]
 	if k == "" {
 		k = fmt.Sprintf("kind %d", kind)

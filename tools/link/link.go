@@ -236,7 +236,7 @@ func (l *linker) resolve() error {
 				if !l.isGlobalRef(sym) {
 					continue
 				}
-				if _, ok := l.globals[sym.Name]; !ok && sym.Binding != obj.BindWeak {
+				if _, ok := l.globals[sym.Name]; !ok && sym.Binding != obj.BindWeak && sym.Name != gotSymbol {
 					if _, seen := undef[sym.Name]; !seen {
 						undef[sym.Name] = f.Name
 					}
@@ -291,6 +291,11 @@ func (l *linker) isGlobalRef(s *obj.Symbol) bool {
 // addr is the run-time address of symbol si of file fi (after layout).
 func (l *linker) addr(fi, si int) (uint64, error) {
 	s := l.files[fi].Symbols[si]
+	if l.isGlobalRef(s) && s.Name == gotSymbol {
+		if _, defined := l.globals[s.Name]; !defined {
+			return l.got(), nil
+		}
+	}
 	if l.isGlobalRef(s) {
 		ref, ok := l.globals[s.Name]
 		if !ok {
@@ -314,6 +319,14 @@ func (l *linker) addr(fi, si int) (uint64, error) {
 	}
 	return l.groups[classify(p.sec)].addr + p.off + s.Value, nil
 }
+
+// gotSymbol names the GOT in i386 position-independent code. A static
+// link has no GOT entries to hold, so the GOT is only a reference point
+// for R_386_GOTPC / R_386_GOTOFF pairs, which cancel out: any fixed address
+// works, and the start of the code group is always there.
+const gotSymbol = "_GLOBAL_OFFSET_TABLE_"
+
+func (l *linker) got() uint64 { return l.groups[gCode].addr }
 
 func (l *linker) pieceAddr(p *piece) uint64 { return l.groups[classify(p.sec)].addr + p.off }
 
@@ -377,8 +390,13 @@ func (l *linker) apply(buf []byte, p *piece, f *obj.File, r obj.Reloc) error {
 		kind = obj.RelocPCRel
 	}
 	v := S + uint64(r.Addend)
-	if kind == obj.RelocPCRel || kind == obj.RelocPLT {
+	switch kind {
+	case obj.RelocPCRel, obj.RelocPLT:
 		v -= P
+	case obj.RelocGOTPC:
+		v = l.got() + uint64(r.Addend) - P
+	case obj.RelocGOTOFF:
+		v -= l.got()
 	}
 	if !fits(l.arch, kind, r.Size, v) {
 		target := "`" + sym.Name + "'"

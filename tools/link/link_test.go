@@ -358,3 +358,13 @@ func TestCommonSymbols(t *testing.T) {
 	files := []*obj.File{nasmObj(t, "elf32", "common_a.asm"), nasmObj(t, "elf32", "common_b.asm")}
 	runChecked(t, files, link.Options{}, "com\n", 0)
 }
+
+// R_386_GOTPC / R_386_GOTOFF pairs (nasm's wrt ..gotpc / ..gotoff) link
+// without a GOT: _GLOBAL_OFFSET_TABLE_ is only a reference point.
+func TestI386GOTPCAndGOTOFF(t *testing.T) {
+	for _, l := range layouts {
+		t.Run(l.name, func(t *testing.T) {
+			runChecked(t, []*obj.File{nasmObj(t, "elf32", "pic32.asm")}, l.opts, "pic\n", 0)
+		})
+	}
+}

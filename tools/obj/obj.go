@@ -99,6 +99,8 @@ const (
 	RelocAbsSigned                  // S + A, checked as a signed value (R_X86_64_32S)
 	RelocPLT                        // PC-relative call/jmp through PLT; static link: as RelocPCRel
 	RelocGOTPCRel                   // PC-relative GOT slot; static link may relax or build a GOT
+	RelocGOTPC                      // GOT + A - P (i386 R_386_GOTPC, against _GLOBAL_OFFSET_TABLE_)
+	RelocGOTOFF                     // S + A - GOT (i386 R_386_GOTOFF)
 )
 
 // Reloc patches Size bytes at Offset in its section once symbol addresses are known.
