@@ -553,6 +553,8 @@ func (a *assembler) emitData(st *stmt, sec *section) {
 			a.write(st, sec, b)
 		case it.undef:
 			a.write(st, sec, make([]byte, w))
+		case it.float != nil:
+			a.write(st, sec, it.float)
 		default:
 			v, err := a.eval(st, it.e)
 			field := make([]byte, w)

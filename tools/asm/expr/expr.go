@@ -228,6 +228,8 @@ func (p *Parser) primary() (Node, error) {
 		}
 	case lex.PP:
 		return nil, errf("unexpected `%s' outside a macro", t.Text)
+	case lex.Float:
+		return nil, errf("floating-point constant `%s' is only allowed alone in dw/dd/dq", t.Text)
 	}
 	return nil, errf("expression syntax error")
 }

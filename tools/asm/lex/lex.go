@@ -19,6 +19,7 @@ const (
 	Str                   // a quoted string (Str holds the decoded bytes)
 	Op                    // an operator or punctuation ("+", "<<", "[", ",", "$", "$$" ...)
 	PP                    // a preprocessor token starting with '%' ("%define", "%1", "%%x", "%{1}", "%+")
+	Float                 // a floating-point literal (Text holds it; only data directives accept it)
 )
 
 func (k Kind) String() string {
@@ -33,6 +34,8 @@ func (k Kind) String() string {
 		return "operator"
 	case PP:
 		return "preprocessor token"
+	case Float:
+		return "floating-point constant"
 	}
 	return "token"
 }
@@ -132,6 +135,11 @@ func Line(s string) ([]Token, error) {
 			text := s[i:j]
 			v, err := Number(text)
 			if err != nil {
+				if _, ferr := ParseFloat(text, 64); ferr == nil {
+					toks = append(toks, Token{Kind: Float, Text: text, Space: space})
+					i = j
+					continue
+				}
 				return toks, err
 			}
 			toks = append(toks, Token{Kind: Num, Text: text, Val: v, Space: space})
@@ -208,13 +216,47 @@ func isExponent(s string) bool {
 		return false
 	}
 	last := s[len(s)-1]
-	if last != 'e' && last != 'E' {
-		return false
+	hex := strings.HasPrefix(s, "0x") || strings.HasPrefix(s, "0X")
+	switch {
+	case (last == 'p' || last == 'P') && hex:
+		return true
+	case (last == 'e' || last == 'E') && !hex && s[0] != '$':
+		return strings.ContainsAny(s, ".") || isDecimal(s[:len(s)-1])
 	}
-	if strings.HasPrefix(s, "0x") || strings.HasPrefix(s, "0X") || s[0] == '$' {
-		return false
+	return false
+}
+
+func isDecimal(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i]) && s[i] != '_' {
+			return false
+		}
 	}
-	return strings.ContainsAny(s, ".")
+	return s != ""
+}
+
+// ParseFloat converts a nasm floating-point literal (decimal with '.' or
+// an exponent, or hexadecimal with 'p'), correctly rounded to bitSize.
+func ParseFloat(text string, bitSize int) (float64, error) {
+	s := strings.ReplaceAll(text, "_", "")
+	low := strings.ToLower(s)
+	if !strings.ContainsAny(low, ".ep") || strings.HasPrefix(low, "$") {
+		return 0, errf("not a floating-point constant")
+	}
+	if strings.HasPrefix(low, "0x") != strings.Contains(low, "p") && !strings.HasPrefix(low, "0x") && strings.Contains(low, "p") {
+		return 0, errf("not a floating-point constant")
+	}
+	if strings.HasPrefix(low, "0x") && !strings.Contains(low, "p") {
+		return 0, errf("not a floating-point constant")
+	}
+	f, err := strconv.ParseFloat(s, bitSize)
+	if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
+		return f, nil // ±Inf or 0, as the format holds it
+	}
+	if err != nil {
+		return 0, errf("invalid floating-point constant `%s'", text)
+	}
+	return f, nil
 }
 
 // ppToken returns the length of a preprocessor token at the start of s
