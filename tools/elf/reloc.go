@@ -25,6 +25,7 @@ var Relocs = []RelocType{
 	{obj.ArchI386, 4, "R_386_PLT32", obj.RelocPLT, 4},
 	{obj.ArchI386, 9, "R_386_GOTOFF", obj.RelocGOTOFF, 4},
 	{obj.ArchI386, 10, "R_386_GOTPC", obj.RelocGOTPC, 4},
+	{obj.ArchI386, 43, "R_386_GOT32X", obj.RelocGOT, 4},
 	{obj.ArchI386, 20, "R_386_16", obj.RelocAbs, 2},
 	{obj.ArchI386, 21, "R_386_PC16", obj.RelocPCRel, 2},
 	{obj.ArchI386, 22, "R_386_8", obj.RelocAbs, 1},
@@ -92,7 +93,7 @@ func KindName(arch obj.Arch, kind obj.RelocKind, size uint8) string {
 	}
 	k := map[obj.RelocKind]string{
 		obj.RelocAbs: "absolute", obj.RelocPCRel: "PC-relative", obj.RelocAbsSigned: "signed absolute",
-		obj.RelocPLT: "PLT", obj.RelocGOTPCRel: "GOT-PC-relative", obj.RelocGOTPC: "GOT address PC-relative", obj.RelocGOTOFF: "GOT-offset",
+		obj.RelocPLT: "PLT", obj.RelocGOTPCRel: "GOT-PC-relative", obj.RelocGOTPC: "GOT address PC-relative", obj.RelocGOTOFF: "GOT-offset", obj.RelocGOT: "GOT-slot",
 	}[kind]
 	if k == "" {
 		k = fmt.Sprintf("kind %d", kind)

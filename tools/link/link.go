@@ -12,6 +12,11 @@
 // then ordered in the file to need the least padding (the 12-byte data of
 // the seed program before its code keeps both aligned with none).
 //
+// Position-independent input links too, without a GOT: GOTPCREL(X) and
+// R_386_GOT32X loads become direct address computations (mov -> lea, as ld
+// relaxes them), and R_386_GOTPC/GOTOFF pairs use _GLOBAL_OFFSET_TABLE_ as a
+// mere reference point.
+//
 // Load address: DefaultBase (0x10000) unless Options.Base says otherwise.
 // It is the lowest address that mainstream kernels let an unprivileged
 // process map (vm.mmap_min_addr is 65536 on Debian, Ubuntu and Fedora,
@@ -388,6 +393,24 @@ func (l *linker) apply(buf []byte, p *piece, f *obj.File, r obj.Reloc) error {
 			return fmt.Errorf("%s: GOT-relative relocation against `%s' on an instruction that cannot be relaxed (only mov, call and jmp)", where(), sym.Name)
 		}
 		kind = obj.RelocPCRel
+	}
+	if kind == obj.RelocGOT {
+		// i386 R_386_GOT32X: a load of the symbol's address from its GOT
+		// slot. Without a GOT, load the address itself, as ld does.
+		if r.Size != 4 || r.Offset < 2 {
+			return fmt.Errorf("%s: GOT relocation against `%s' is not supported here", where(), sym.Name)
+		}
+		op, modrm := buf[field-2], buf[field-1]
+		switch {
+		case op == 0x8b && modrm>>6 == 2 && modrm&7 != 4: // mov reg, [base+foo@GOT] -> lea reg, [base+foo@GOTOFF]
+			buf[field-2] = 0x8d
+			kind = obj.RelocGOTOFF
+		case op == 0x8b && modrm&0xc7 == 0x05: // mov reg, [foo@GOT] -> mov reg, foo
+			buf[field-2], buf[field-1] = 0xc7, 0xc0|(modrm>>3)&7
+			kind = obj.RelocAbs
+		default:
+			return fmt.Errorf("%s: GOT relocation against `%s' on an instruction that cannot be relaxed (only mov)", where(), sym.Name)
+		}
 	}
 	v := S + uint64(r.Addend)
 	switch kind {

@@ -368,3 +368,27 @@ func TestI386GOTPCAndGOTOFF(t *testing.T) {
 		})
 	}
 }
+
+// Position-independent gcc objects (Debian's default PIE, and -fPIC):
+// GOTPC/GOTOFF, GOT32X and GOTPCRELX are resolved and relaxed without a GOT.
+func TestGCCPositionIndependentObjects(t *testing.T) {
+	for _, c := range []struct {
+		name, format, start string
+		flags               []string
+	}{
+		{"m32-pie", "elf32", "start32.asm", []string{"-m32"}},
+		{"m32-fPIC", "elf32", "start32.asm", []string{"-m32", "-fPIC"}},
+		{"m64-pie", "elf64", "start64.asm", []string{"-m64"}},
+		{"m64-fPIC", "elf64", "start64.asm", []string{"-m64", "-fPIC"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			g, err := elf.ReadObject(linktest.GCCFlags(t, src(t, "render.c"), c.flags...), "render.o")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, l := range layouts {
+				runChecked(t, []*obj.File{nasmObj(t, c.format, c.start), g}, l.opts, "36925\n", 15)
+			}
+		})
+	}
+}

@@ -101,6 +101,7 @@ const (
 	RelocGOTPCRel                   // PC-relative GOT slot; static link may relax or build a GOT
 	RelocGOTPC                      // GOT + A - P (i386 R_386_GOTPC, against _GLOBAL_OFFSET_TABLE_)
 	RelocGOTOFF                     // S + A - GOT (i386 R_386_GOTOFF)
+	RelocGOT                        // GOT slot - GOT + A on a load (i386 R_386_GOT32X); static link relaxes to the address
 )
 
 // Reloc patches Size bytes at Offset in its section once symbol addresses are known.

@@ -67,6 +67,12 @@ func Nasm(t testing.TB, format, src string) []byte {
 // GCC compiles C source to a freestanding, non-PIC object (-m32 or -m64).
 func GCC(t testing.TB, mflag, src string) []byte {
 	t.Helper()
+	return GCCFlags(t, src, mflag, "-fno-pic")
+}
+
+// GCCFlags compiles freestanding C source with -c -Os and the given flags.
+func GCCFlags(t testing.TB, src string, flags ...string) []byte {
+	t.Helper()
 	Need(t, "gcc")
 	d := t.TempDir()
 	in := filepath.Join(d, "in.c")
@@ -74,7 +80,7 @@ func GCC(t testing.TB, mflag, src string) []byte {
 	if err := os.WriteFile(in, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	Cmd(t, "gcc", mflag, "-c", "-ffreestanding", "-fno-pic", "-nostdlib", "-Os", "-o", out, in)
+	Cmd(t, "gcc", append(flags, "-c", "-ffreestanding", "-nostdlib", "-Os", "-o", out, in)...)
 	b, err := os.ReadFile(out)
 	if err != nil {
 		t.Fatal(err)
