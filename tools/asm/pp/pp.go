@@ -176,6 +176,13 @@ type pp struct {
 	budget   int
 	incDepth int
 	cur      Pos // position of the line being processed (__FILE__, __LINE__)
+	ctx      []context
+}
+
+// context is one level of %push/%pop: %$name in it means ..@<id>.name.
+type context struct {
+	name string
+	id   int
 }
 
 // Preprocess runs the preprocessor on the named file.
@@ -411,6 +418,15 @@ func (p *pp) lineErr(l Line, format string, args ...any) {
 
 func (p *pp) line(l Line, raw srcLine) {
 	d := directive(l.Toks)
+	if p.def == nil && !p.skipping() {
+		toks, err := p.contextLocals(l.Toks)
+		if err != nil {
+			p.lineErr(l, "%s", err)
+			return
+		}
+		l.Toks = toks
+		d = directive(l.Toks)
+	}
 	if p.def != nil {
 		switch d {
 		case "%macro", "%imacro", "%rep":
@@ -496,7 +512,7 @@ func (p *pp) conditional(d string, l Line) bool {
 		neg, test = true, test[1:]
 	}
 	switch test {
-	case "", "def", "idn", "idni", "num", "id", "str", "empty", "macro", "token", "env":
+	case "", "def", "idn", "idni", "num", "id", "str", "empty", "macro", "token", "env", "ctx":
 	default:
 		return false
 	}
@@ -561,6 +577,17 @@ func (p *pp) evalCond(test string, l Line) (bool, error) {
 		return len(p.mmacs[args[0].Text]) > 0 || len(p.immacs[strings.ToLower(args[0].Text)]) > 0, nil
 	case "env":
 		return false, fmt.Errorf("`%s' is not supported (builds must not depend on the environment)", l.Toks[0].Text)
+	case "ctx":
+		if len(p.ctx) == 0 {
+			return false, nil
+		}
+		top := p.ctx[len(p.ctx)-1].name
+		for _, a := range args {
+			if a.Kind == lex.Ident && a.Text == top {
+				return true, nil
+			}
+		}
+		return false, nil
 	}
 	toks, err := p.expand(args)
 	if err != nil {
@@ -780,6 +807,38 @@ func (p *pp) directive(d string, l Line) {
 		if d == "%fatal" {
 			p.fatal = true
 		}
+	case "%push", "%repl":
+		name := ""
+		if len(args) > 0 {
+			if len(args) != 1 || args[0].Kind != lex.Ident {
+				p.lineErr(l, "`%s' expects a context name", l.Toks[0].Text)
+				return
+			}
+			name = args[0].Text
+		}
+		if d == "%repl" {
+			if len(p.ctx) == 0 {
+				p.lineErr(l, "`%%repl': context stack is empty")
+				return
+			}
+			p.ctx[len(p.ctx)-1].name = name
+			return
+		}
+		if len(p.ctx) >= MaxMacroDepth {
+			p.lineErr(l, "context stack too deep")
+			return
+		}
+		p.uniq++
+		p.ctx = append(p.ctx, context{name: name, id: p.uniq})
+	case "%pop":
+		if len(p.ctx) == 0 {
+			p.lineErr(l, "`%%pop': context stack is already empty")
+			return
+		}
+		if len(args) == 1 && args[0].Kind == lex.Ident && args[0].Text != p.ctx[len(p.ctx)-1].name {
+			p.lineErr(l, "`%%pop' in wrong context: %s, expected %s", p.ctx[len(p.ctx)-1].name, args[0].Text)
+		}
+		p.ctx = p.ctx[:len(p.ctx)-1]
 	case "%line", "%pragma", "%clear", "%debug":
 		// Listing/debug-info bookkeeping with no effect on output bytes.
 	default:
@@ -1439,4 +1498,36 @@ func (p *pp) include(l Line, args []lex.Token) {
 		return
 	}
 	p.lineErr(l, "unable to open include file `%s': %s", name, errText(firstErr))
+}
+
+// contextLocals rewrites %$name (and %$$name for the enclosing context)
+// into a name unique to the context on the %push stack.
+func (p *pp) contextLocals(toks []lex.Token) ([]lex.Token, error) {
+	var out []lex.Token
+	for i, t := range toks {
+		if t.Kind != lex.PP || !strings.HasPrefix(t.Text, "%$") {
+			if out != nil {
+				out = append(out, t)
+			}
+			continue
+		}
+		if out == nil {
+			out = append([]lex.Token(nil), toks[:i]...)
+		}
+		name := t.Text[2:]
+		depth := 1
+		for strings.HasPrefix(name, "$") {
+			name = name[1:]
+			depth++
+		}
+		if len(p.ctx) < depth {
+			return nil, fmt.Errorf("`%s': context stack is empty", t.Text)
+		}
+		c := p.ctx[len(p.ctx)-depth]
+		out = append(out, lex.Token{Kind: lex.Ident, Text: fmt.Sprintf("..@%d.%s", c.id, name), Space: t.Space})
+	}
+	if out == nil {
+		return toks, nil
+	}
+	return glueParams(out), nil
 }

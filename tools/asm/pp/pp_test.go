@@ -72,6 +72,8 @@ func TestPreprocessor(t *testing.T) {
 		{"strlen", "%strlen L 'abcd'\ndb L", "db 4"},
 		{"line", "\n\ndd __LINE__", "dd 3"},
 		{"comment only and blank", "; hi\n\n   \nnop ; x", "nop"},
+		{"contexts", "%macro if 0\n%push if\njz %$else\n%endmacro\n%macro endif 0\n%$else:\n%pop\n%endmacro\nif\nif\nendif\nendif", "jz ..@2.else\njz ..@4.else\n..@4.else:\n..@2.else:"},
+		{"context define and outer", "%push a\n%define %$x 1\n%push b\ndb %$$x\n%ifctx b\nin_b\n%endif\n%pop\n%pop", "db 1\nin_b"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, diags := run(t, tc.src, Options{})
