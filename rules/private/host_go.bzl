@@ -146,11 +146,15 @@ host_go_sdk = rule(
 
 _BUILD_SCRIPT = """\
 set -eu
-out="$PWD/$1"; proxy="$PWD/$2"; go="$3"; dir="$4"; pkg="$5"
-work="$(mktemp -d "${TMPDIR:-/tmp}/tiny-go.XXXXXX")"
+out="$PWD/$1"; proxy="$PWD/$2"; go="$3"; dir="$4"; pkg="$5"; shared_cache="$6"
+# Scratch space next to the output: private to this action, sandboxed or not.
+work="$out.gowork"
+rm -rf "$work"; mkdir -p "$work/tmp"
 trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
+cache="$work/cache"
+if [ -n "$shared_cache" ]; then cache="$shared_cache"; fi
 cd "$dir"
-if ! GOCACHE="$work/cache" GOMODCACHE="$work/mod" GOPATH="$work/path" HOME="$work" \\
+if ! GOCACHE="$cache" GOMODCACHE="$work/mod" GOPATH="$work/path" HOME="$work" TMPDIR="$work/tmp" \\
     GOPROXY="file://$proxy" GOSUMDB=off GOFLAGS=-mod=readonly GOTOOLCHAIN=local \\
     GOENV=off GOWORK=off GOTELEMETRY=off CGO_ENABLED=0 \\
     "$go" build -trimpath -buildvcs=false -ldflags=-buildid= -o "$out" "./$pkg" 2>"$work/log"; then
@@ -174,6 +178,16 @@ def _host_go_binary_impl(ctx):
     args.add(sdk.go)
     args.add(mod_dir)
     args.add(ctx.attr.package)
+
+    # Opt-in for people who edit the Go sources: --define=TINY_GOCACHE=<abs dir>
+    # lets the action reuse a Go build cache outside the sandbox. Go's cache
+    # never changes what is built, only how fast; the action then runs
+    # unsandboxed and is not cached remotely.
+    shared_cache = ctx.var.get("TINY_GOCACHE", "")
+    if shared_cache and not shared_cache.startswith("/"):
+        fail("--define=TINY_GOCACHE=%s must be an absolute directory" % shared_cache)
+    args.add(shared_cache)
+    reqs = {"no-remote": "1", "no-sandbox": "1"} if shared_cache else {}
     ctx.actions.run_shell(
         command = _BUILD_SCRIPT,
         arguments = [args],
@@ -182,6 +196,7 @@ def _host_go_binary_impl(ctx):
         mnemonic = "TinyGoBuild",
         progress_message = "Building %s with the host Go SDK (go build -trimpath)" % out.short_path,
         use_default_shell_env = False,
+        execution_requirements = reqs,
     )
     return [DefaultInfo(files = depset([out]), executable = out)]
 

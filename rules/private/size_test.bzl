@@ -22,8 +22,14 @@ label={label_q}
 measure={measure}
 max={max}
 if ! json="$("$tiny" size --json "$subject")"; then
-  echo "size_test: tiny size failed on $label" >&2
-  exit 1
+  if [ "$measure" != file_bytes ] || [ ! -f "$subject" ]; then
+    echo "size_test: tiny size failed on $label" >&2
+    exit 1
+  fi
+  # An ELF file tiny size cannot parse (e.g. --compact reuses e_ident bytes):
+  # its file size is still exact.
+  echo "size_test: tiny size cannot break $label down; measuring the file size only"
+  json="{{\\"file_bytes\\":$(wc -c < "$subject" | tr -d ' ')}}"
 fi
 actual="$(printf '%s' "$json" | grep -o "\\"$measure\\":[0-9]*" | head -n 1 | cut -d: -f2 || true)"
 if [ -z "$actual" ]; then
@@ -31,8 +37,9 @@ if [ -z "$actual" ]; then
   echo "$json" >&2
   exit 1
 fi
-"$tiny" size "$subject" || true
-echo
+if text="$("$tiny" size "$subject" 2>&1)"; then
+  printf '%s\n\n' "$text"
+fi
 if [ "$actual" -gt "$max" ]; then
   echo "FAIL: $label is over budget: $measure = $actual bytes > max_bytes = $max, over by $((actual - max)) bytes"
   exit 1

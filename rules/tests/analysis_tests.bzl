@@ -1,7 +1,6 @@
 """Analysis tests of the rules_tiny rules (bazel_skylib's analysistest)."""
 
 load("@bazel_skylib//lib:unittest.bzl", "analysistest", "asserts")
-load("@rules_shell//shell:sh_binary.bzl", "sh_binary")
 load("//rules:defs.bzl", "TinyBinaryInfo", "TinyImageInfo", "TinyIndexInfo", "asm_binary", "size_test", "tiny_image", "tiny_image_index")
 
 def _argv(env, mnemonic):
@@ -171,7 +170,9 @@ def analysis_test_suite(name):
         executable = True,
         tags = manual,
     )
-    sh_binary(name = "script_bin", srcs = ["testdata/script.sh"], tags = manual)
+
+    # buildifier: disable=native-sh-binary
+    native.sh_binary(name = "script_bin", srcs = ["testdata/script.sh"], tags = manual)
     tiny_image(name = "image_foreign", binary = ":foreign_bin_gen", architecture = "amd64", tags = manual)
     tiny_image(name = "image_arch_conflict", binary = ":flags_bin", platform = "linux/amd64", tags = manual)
     tiny_image(name = "image_platform_conflict", binary = ":foreign_bin_gen", platform = "linux/amd64", architecture = "arm64", tags = manual)
