@@ -380,3 +380,27 @@ func BenchmarkSeedImage(b *testing.B) {
 		}
 	}
 }
+
+// The seed image's digests are pinned: any change to a byte of the tar, the
+// compressors, the JSON or the defaults shows up here. Update
+// testdata/seed-digests.txt deliberately when the format is meant to change.
+func TestSeedImageDigestsArePinned(t *testing.T) {
+	b, err := os.ReadFile("testdata/seed-digests.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pins := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		if f := strings.Fields(line); len(f) == 2 && !strings.HasPrefix(line, "#") {
+			pins[f[0]] = f[1]
+		}
+	}
+	for _, a := range []compress.Algorithm{compress.Gzip, compress.Zstd, compress.None} {
+		spec := seedSpec()
+		spec.Compression = a
+		got := build(t, spec).Manifest.Digest.String()
+		if pins[string(a)] != got {
+			t.Errorf("%s: seed image manifest %s, pinned %q", a, got, pins[string(a)])
+		}
+	}
+}
