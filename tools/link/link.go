@@ -128,7 +128,7 @@ func (l *linker) check() error {
 			if s == nil {
 				return fmt.Errorf("%s: section %d is nil", f.Name, i)
 			}
-			if s.Align == 0 || s.Align&(s.Align-1) != 0 || s.Align > pageSize {
+			if s.Align&(s.Align-1) != 0 || s.Align > pageSize { // 0 is read as 1
 				return fmt.Errorf("%s: section %s: alignment %d is not a power of two up to %d", f.Name, s.Name, s.Align, pageSize)
 			}
 			if s.Flags&obj.FlagNoBits == 0 && uint64(len(s.Data)) != s.Size {
@@ -187,7 +187,7 @@ func (l *linker) collect() {
 			}
 			g := l.groups[classify(s)]
 			a := s.Align
-			if classify(s) == gCode || s.Size == 0 {
+			if classify(s) == gCode || s.Size == 0 || a == 0 {
 				a = 1
 			}
 			p := &piece{fi: fi, si: si, sec: s, off: alignUp(g.size, a)}
