@@ -1366,6 +1366,26 @@ func (p *pp) substParams(toks []lex.Token, f *frame) ([]lex.Token, error) {
 		if strings.HasPrefix(spec, "{") {
 			spec = strings.TrimSuffix(spec[1:], "}")
 		}
+		if len(spec) > 1 && (spec[0] == '-' || spec[0] == '+') {
+			// %-N / %+N: parameter N as a condition code, inverted or not.
+			k, err := strconv.Atoi(spec[1:])
+			if err != nil {
+				out = append(out, t)
+				continue
+			}
+			pt := p.param(f, k)
+			cc := strings.ToLower(tokText(pt))
+			inv, ok := ccInverse[cc]
+			if len(pt) != 1 || !ok {
+				return nil, fmt.Errorf("macro parameter %d is not a condition code", k)
+			}
+			if spec[0] == '-' {
+				cc = inv
+			}
+			glueAt = append(glueAt, len(out))
+			out = append(out, lex.Token{Kind: lex.Ident, Text: cc, Space: t.Space})
+			continue
+		}
 		lo, hi, isParam := paramRange(spec)
 		if !isParam {
 			out = append(out, t)
@@ -1530,4 +1550,12 @@ func (p *pp) contextLocals(toks []lex.Token) ([]lex.Token, error) {
 		return toks, nil
 	}
 	return glueParams(out), nil
+}
+
+// ccInverse maps each condition code to its negation, as nasm's %-N does.
+var ccInverse = map[string]string{
+	"a": "be", "ae": "b", "b": "ae", "be": "a", "c": "nc", "e": "ne", "g": "le", "ge": "l",
+	"l": "ge", "le": "g", "na": "a", "nae": "ae", "nb": "b", "nbe": "be", "nc": "c", "ne": "e",
+	"ng": "g", "nge": "ge", "nl": "l", "nle": "le", "no": "o", "np": "p", "ns": "s", "nz": "z",
+	"o": "no", "p": "np", "pe": "po", "po": "pe", "s": "ns", "z": "nz",
 }

@@ -35,3 +35,29 @@ section .text
           mov ebx, 2
         endif
         ret
+; condition codes passed to macros, inverted with %-1
+%macro if 1
+%push if
+        j%-1 %$ifnot
+%endmacro
+%macro endif2 0
+%$ifnot:
+%pop
+%endmacro
+        cmp eax, ebx
+        if ae
+          nop
+        endif2
+        if nz
+          nop
+        endif2
+        if g
+          if po
+            int3
+          endif2
+        endif2
+%macro jump_if 2
+        j%+1 %2
+%endmacro
+        jump_if le, there
+there:  ret
