@@ -1552,10 +1552,11 @@ func (p *pp) contextLocals(toks []lex.Token) ([]lex.Token, error) {
 	return glueParams(out), nil
 }
 
-// ccInverse maps each condition code to its negation, as nasm's %-N does.
+// ccInverse maps each condition code to its negation, spelled as nasm's
+// %-N spells it (checked with nasm -E): a -> na, na -> a, pe -> po ...
 var ccInverse = map[string]string{
-	"a": "be", "ae": "b", "b": "ae", "be": "a", "c": "nc", "e": "ne", "g": "le", "ge": "l",
-	"l": "ge", "le": "g", "na": "a", "nae": "ae", "nb": "b", "nbe": "be", "nc": "c", "ne": "e",
+	"a": "na", "ae": "nae", "b": "nb", "be": "nbe", "c": "nc", "e": "ne", "g": "ng", "ge": "nge",
+	"l": "nl", "le": "nle", "na": "a", "nae": "ae", "nb": "b", "nbe": "be", "nc": "c", "ne": "e",
 	"ng": "g", "nge": "ge", "nl": "l", "nle": "le", "no": "o", "np": "p", "ns": "s", "nz": "z",
 	"o": "no", "p": "np", "pe": "po", "po": "pe", "s": "ns", "z": "nz",
 }
