@@ -38,7 +38,6 @@ type assembler struct {
 
 	// pass state
 	pass     int
-	final    bool
 	changed  bool
 	unknown  bool
 	passErrs []pp.Diag
@@ -431,9 +430,7 @@ func (a *assembler) write(st *stmt, sec *section, b []byte) {
 		return
 	}
 	if sec.flags&obj.FlagNoBits != 0 {
-		if a.pass == 1 || a.final {
-			a.pwarn(st, "attempt to initialize memory in BSS section `%s': ignored", sec.name)
-		}
+		a.pwarn(st, "attempt to initialize memory in BSS section `%s': ignored", sec.name)
 		a.reserve(st, sec, int64(len(b)))
 		return
 	}
@@ -483,7 +480,7 @@ func (a *assembler) emit(st *stmt, sec *section) {
 			a.perr(st, "reservation of %d items is too large", v.Const)
 			a.fatal = true
 		default:
-			if sec.flags&obj.FlagNoBits == 0 && a.pass == 1 {
+			if sec.flags&obj.FlagNoBits == 0 && !sec.absolute {
 				a.pwarn(st, "uninitialized space declared in non-BSS section `%s': zeroing", sec.name)
 			}
 			a.reserve(st, sec, v.Const*int64(st.width))
@@ -552,7 +549,11 @@ func (a *assembler) emitData(st *stmt, sec *section) {
 			}
 			a.write(st, sec, b)
 		case it.undef:
-			a.write(st, sec, make([]byte, w))
+			if sec.flags&obj.FlagNoBits != 0 {
+				a.reserve(st, sec, int64(w)) // `?` is uninitialized: fine in .bss
+			} else {
+				a.write(st, sec, make([]byte, w))
+			}
 		case it.float != nil:
 			a.write(st, sec, it.float)
 		default:

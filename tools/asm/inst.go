@@ -64,7 +64,7 @@ func (a *assembler) emitInst(st *stmt, sec *section) {
 	}
 	if err != nil {
 		var re *x86.RangeError
-		if !errors.As(err, &re) || a.final || !a.unknown {
+		if !errors.As(err, &re) || !a.unknown {
 			a.perr(st, "%s", err)
 		}
 		a.keepSize(st, sec)
