@@ -89,6 +89,18 @@ func FromELF(data []byte) (ocispec.Platform, error) {
 	if len(data) < 20 {
 		return ocispec.Platform{}, fmt.Errorf("truncated ELF header")
 	}
+	// x86 is little-endian only, and the kernel picks the loader for it by
+	// e_machine alone: compact layouts (tiny link --compact) store program
+	// bytes in e_ident's class and data bytes, so those cannot be trusted.
+	// Only ELFCLASS32 with EM_X86_64 means something else (x32).
+	switch binary.LittleEndian.Uint16(data[18:20]) {
+	case em386:
+		return ocispec.Platform{OS: "linux", Architecture: "386"}, nil
+	case emX86_64:
+		if data[4] != 1 {
+			return ocispec.Platform{OS: "linux", Architecture: "amd64"}, nil
+		}
+	}
 	var bo binary.ByteOrder
 	switch data[5] {
 	case 1:

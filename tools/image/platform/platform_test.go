@@ -71,8 +71,12 @@ func TestFromELFMapsMachines(t *testing.T) {
 		{mk(1, 1, 62), "", "no platform"}, // x32
 		{mk(1, 1, 40), "", "variant"},
 		{mk(2, 2, 22), "", "no platform"}, // s390 big endian: not mapped
-		{mk(3, 1, 3), "", "no platform"},
-		{mk(1, 3, 3), "", "data encoding"},
+		// x86 loaders look at e_machine only; compact layouts keep program
+		// bytes in EI_CLASS and EI_DATA.
+		{mk(3, 1, 3), "linux/386", ""},
+		{mk(0x48, 1, 62), "linux/amd64", ""},
+		{mk(0x48, 0x65, 3), "", "data encoding"}, // EI_DATA junk, machine read big-endian: 0x0300
+		{mk(1, 3, 40), "", "data encoding"},
 		{[]byte("\x7fELF\x01"), "", "truncated"},
 		{[]byte("#!/bin/sh"), "", "not an ELF"},
 	} {
