@@ -139,7 +139,7 @@ def _tiny_image_impl(ctx):
         progress_message = "Writing OCI image %s" % ctx.label,
     )
     return [
-        DefaultInfo(files = depset([layout, tarball])),
+        DefaultInfo(files = depset([layout, tarball]), runfiles = ctx.runfiles(files = [layout, tarball])),
         OutputGroupInfo(layout = depset([layout]), tarball = depset([tarball])),
         TinyImageInfo(layout = layout, tarball = tarball, platform = known, tag = ctx.attr.tag),
     ]
@@ -221,7 +221,7 @@ def _tiny_image_index_impl(ctx):
         progress_message = "Writing OCI image index %s" % ctx.label,
     )
     return [
-        DefaultInfo(files = depset([layout, tarball])),
+        DefaultInfo(files = depset([layout, tarball]), runfiles = ctx.runfiles(files = [layout, tarball])),
         OutputGroupInfo(layout = depset([layout]), tarball = depset([tarball])),
         TinyIndexInfo(layout = layout, tarball = tarball, platforms = sorted(seen.keys()), tag = ctx.attr.tag),
     ]

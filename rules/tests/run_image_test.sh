@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# End to end, as a user would: the image Bazel built is read by skopeo (layout
+# and tarball, oci-archive and docker-archive), unpacked by umoci and run by
+# runc, printing Hello World; and `bazel run :hello_image.load` loads the
+# tarball into docker, where `docker run` prints Hello World too.
+# runc needs root: without root, or without the oracles, the test says SKIP.
+set -euo pipefail
+ws="$TEST_SRCDIR/$TEST_WORKSPACE"
+layout="$ws/examples/hello_image"
+tarball="$ws/examples/hello_image.tar"
+fail() { echo "FAIL: $*" >&2; exit 1; }
+tmp="${TEST_TMPDIR:-$(mktemp -d)}"
+
+if command -v skopeo >/dev/null 2>&1; then
+  for ref in "oci:$layout" "oci-archive:$tarball" "docker-archive:$tarball"; do
+    info="$(skopeo inspect "$ref")" || fail "skopeo cannot read $ref"
+    grep -q '"Architecture": "386"' <<<"$info" || fail "$ref: not a 386 image: $info"
+    echo "skopeo reads $ref"
+  done
+  digest="$(skopeo inspect --format '{{.Digest}}' "oci:$layout")"
+  [ "$digest" = "$(skopeo inspect --format '{{.Digest}}' "oci-archive:$tarball")" ] \
+    || fail "layout and tarball hold different images"
+else
+  echo "SKIP skopeo checks: skopeo is not installed"
+fi
+
+if [ "$(id -u)" != 0 ]; then
+  echo "SKIP umoci/runc run: runc needs root here"
+elif ! command -v umoci >/dev/null 2>&1 || ! command -v runc >/dev/null 2>&1; then
+  echo "SKIP umoci/runc run: umoci or runc is not installed"
+else
+  cp -rL "$layout" "$tmp/layout"
+  chmod -R u+w "$tmp/layout"
+  umoci unpack --image "$tmp/layout:latest" "$tmp/bundle" >"$tmp/umoci.log" 2>&1 || { cat "$tmp/umoci.log"; fail "umoci unpack"; }
+  # No terminal in a test: run detached from one.
+  sed -i 's/"terminal": true/"terminal": false/' "$tmp/bundle/config.json"
+  id="tiny-run-test-$$"
+  out="$(runc run -b "$tmp/bundle" "$id" 2>&1)" || { echo "$out"; fail "runc run"; }
+  runc delete -f "$id" >"$tmp/runc-delete.log" 2>&1 || true
+  [ "$out" = "Hello World" ] || fail "runc printed: $out"
+  echo "runc run printed: $out"
+fi
+
+if command -v docker >/dev/null 2>&1 && docker info >"$tmp/docker-info.log" 2>&1; then
+  TINY_LOAD_ENGINE=docker "$ws/examples/hello_image.load.sh" || fail "the .load target failed"
+  out="$(docker run --rm tiny/hello:latest)" || fail "docker run"
+  [ "$out" = "Hello World" ] || fail "docker run printed: $out"
+  echo "docker run printed: $out"
+  docker images tiny/hello:latest --format 'docker images: {{.Repository}}:{{.Tag}} {{.Size}}'
+  docker rmi tiny/hello:latest >"$tmp/rmi.log" 2>&1 || true
+else
+  echo "SKIP docker load/run: no docker daemon answers"
+fi
+echo "OK"
