@@ -140,6 +140,7 @@ func Assemble(path string, opts Options) (*Result, error) {
 		a.run()
 		errs = append(errs, a.diags...)
 		res.Warnings = append(res.Warnings, a.warns...)
+		sort.SliceStable(res.Warnings, func(i, j int) bool { return res.Warnings[i].Seq < res.Warnings[j].Seq })
 	}
 	if len(errs) == 0 {
 		if format == "bin" {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,8 @@ import (
 )
 
 const diffDir = "testdata/diff"
+
+var warnTag = regexp.MustCompile(` \[-w\+[a-z-]+\]$`)
 
 // readIn makes Assemble resolve names relative to dir, the way nasm
 // resolves them relative to its working directory.
@@ -90,7 +93,7 @@ func TestCorpusMatchesNasmBin(t *testing.T) {
 			flags := corpusFlags(t, path)
 			tmp := t.TempDir()
 			want := filepath.Join(tmp, "nasm.bin")
-			nasm(t, diffDir, append(append([]string{"-f", "bin", "-o", want}, flags...), name)...)
+			msgs := nasm(t, diffDir, append(append([]string{"-f", "bin", "-o", want}, flags...), name)...)
 			wantBytes, err := os.ReadFile(want)
 			if err != nil {
 				t.Fatal(err)
@@ -98,6 +101,19 @@ func TestCorpusMatchesNasmBin(t *testing.T) {
 			res, err := Assemble(name, optsFor("bin", flags, diffDir))
 			if err != nil {
 				t.Fatalf("Assemble: %v", err)
+			}
+			// Same warnings, in nasm's words (without its [-w+class] tags).
+			var got, exp []string
+			for _, w := range res.Warnings {
+				got = append(got, w.String())
+			}
+			for _, l := range strings.Split(strings.TrimSpace(string(msgs)), "\n") {
+				if l != "" {
+					exp = append(exp, warnTag.ReplaceAllString(l, ""))
+				}
+			}
+			if strings.Join(got, "\n") != strings.Join(exp, "\n") {
+				t.Errorf("warnings differ from nasm's:\nours:\n%s\nnasm:\n%s", strings.Join(got, "\n"), strings.Join(exp, "\n"))
 			}
 			if !bytes.Equal(res.Binary, wantBytes) {
 				t.Fatalf("bytes differ from nasm: first difference at offset %d (ours %d bytes, nasm %d bytes)",

@@ -107,10 +107,18 @@ func (a *assembler) sectionIndex(name string, pos pp.Pos) int {
 
 // sectionAttrs applies `progbits nobits alloc noalloc exec noexec write
 // nowrite align=N` from a section directive.
-func (a *assembler) sectionAttrs(idx int, args []lex.Token) error {
+func (a *assembler) sectionAttrs(idx int, args []lex.Token, pos pp.Pos) error {
 	s := a.secs[idx]
 	for i := 0; i < len(args); i++ {
 		w := strings.ToLower(args[i].Text)
+		if a.format == "bin" {
+			switch w {
+			case "alloc", "noalloc", "exec", "noexec", "write", "nowrite":
+				// The flat format has no such flags; nasm says so and goes on.
+				a.warnf(pos, "ignoring unknown section attribute: \"%s\"", args[i].Text)
+				continue
+			}
+		}
 		switch w {
 		case "progbits":
 			s.flags &^= obj.FlagNoBits
@@ -275,11 +283,15 @@ func (e env) Here() (expr.Value, error)      { return e.a.addr(e.sec, e.here), n
 func (e env) SectStart() (expr.Value, error) { return e.a.addr(e.sec, 0), nil }
 
 func (a *assembler) perr(st *stmt, format string, args ...any) {
-	a.passErrs = append(a.passErrs, pp.Diag{Pos: st.pos, Msg: fmt.Sprintf(format, args...), Note: st.note})
+	a.passErrs = append(a.passErrs, pp.Diag{Pos: st.pos, Msg: fmt.Sprintf(format, args...), Note: st.note, Seq: st.line + 1})
 }
 
 func (a *assembler) pwarn(st *stmt, format string, args ...any) {
-	a.passWarn = append(a.passWarn, pp.Diag{Pos: st.pos, Warning: true, Msg: fmt.Sprintf(format, args...), Note: st.note})
+	d := pp.Diag{Pos: st.pos, Warning: true, Msg: fmt.Sprintf(format, args...), Note: st.note, Seq: st.line + 1}
+	if n := len(a.passWarn); n > 0 && a.passWarn[n-1] == d {
+		return // once per line, as nasm reports it
+	}
+	a.passWarn = append(a.passWarn, d)
 }
 
 // run performs the passes until every label keeps its value.
@@ -300,7 +312,17 @@ func (a *assembler) run() {
 			break
 		}
 		if a.pass >= maxPasses {
-			a.passErrs = append(a.passErrs, pp.Diag{Pos: pp.Pos{File: a.files[0]}, Msg: "unable to find stable sizes for all instructions (too many passes)"})
+			n := len(a.passErrs)
+			for _, st := range a.stmts {
+				if st.kind == sEqu {
+					if s := a.syms[st.label]; s != nil && s.pos == st.pos && !s.known {
+						a.perr(st, "symbol `%s' cannot be resolved (circular definition?)", st.label)
+					}
+				}
+			}
+			if len(a.passErrs) == n {
+				a.passErrs = append(a.passErrs, pp.Diag{Pos: pp.Pos{File: a.files[0]}, Msg: "unable to find stable sizes for all instructions (too many passes)"})
+			}
 			break
 		}
 	}
@@ -481,7 +503,7 @@ func (a *assembler) emit(st *stmt, sec *section) {
 			a.fatal = true
 		default:
 			if sec.flags&obj.FlagNoBits == 0 && !sec.absolute {
-				a.pwarn(st, "uninitialized space declared in non-BSS section `%s': zeroing", sec.name)
+				a.pwarn(st, "%s", zeroingMsg(a.format, sec.name))
 			}
 			a.reserve(st, sec, v.Const*int64(st.width))
 		}
@@ -552,6 +574,7 @@ func (a *assembler) emitData(st *stmt, sec *section) {
 			if sec.flags&obj.FlagNoBits != 0 {
 				a.reserve(st, sec, int64(w)) // `?` is uninitialized: fine in .bss
 			} else {
+				a.pwarn(st, "%s", zeroingMsg(a.format, sec.name))
 				a.write(st, sec, make([]byte, w))
 			}
 		case it.float != nil:
@@ -576,7 +599,8 @@ func (a *assembler) emitData(st *stmt, sec *section) {
 				putLE(field, v.Const, w)
 				if !v.Unknown && w < 8 {
 					lim := int64(1) << (8 * w)
-					if v.Const >= lim || v.Const < -lim/2 {
+					// nasm's bound: anything from -2^n to 2^n-1 fits n bits.
+					if v.Const >= lim || v.Const < -lim {
 						a.pwarn(st, "%s data exceeds bounds", map[int]string{1: "byte", 2: "word", 4: "dword"}[w])
 					}
 				}
@@ -650,4 +674,13 @@ func (a *assembler) layoutBin() {
 		s.start = pc
 		pc += s.size
 	}
+}
+
+// zeroingMsg is nasm's warning for reserved space in a section with bytes
+// (worded differently by its bin and elf back ends).
+func zeroingMsg(format, sec string) string {
+	if format == "bin" {
+		return fmt.Sprintf("uninitialized space declared in %s section: zeroing", sec)
+	}
+	return fmt.Sprintf("uninitialized space declared in non-BSS section `%s': zeroing", sec)
 }

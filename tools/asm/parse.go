@@ -443,6 +443,9 @@ func (p *parser) dataItems(st *stmt, toks []lex.Token, i int) error {
 			if err != nil {
 				return err
 			}
+			if floatOverflow(f) {
+				p.a.warnf(st.pos, "overflow in floating-point constant")
+			}
 			st.items = append(st.items, dataItem{float: f})
 			i += n
 		} else if t.Is("?") && (i+1 == len(toks) || toks[i+1].Is(",")) {
@@ -580,7 +583,7 @@ func (p *parser) directive(w string, args []lex.Token, pos pp.Pos, note string) 
 			name = args[0].Str
 		}
 		idx := a.sectionIndex(name, pos)
-		if err := a.sectionAttrs(idx, args[1:]); err != nil {
+		if err := a.sectionAttrs(idx, args[1:], pos); err != nil {
 			errf("%s", err)
 		}
 		p.sec = idx
@@ -892,4 +895,17 @@ func belowPow2(text string, e int) bool {
 	v.Abs(v)
 	limit := new(big.Float).SetMantExp(big.NewFloat(1), e)
 	return v.Cmp(limit) < 0
+}
+
+// floatOverflow reports an encoded constant that became infinity.
+func floatOverflow(b []byte) bool {
+	switch len(b) {
+	case 2:
+		return binary.LittleEndian.Uint16(b)&0x7fff == 0x7c00
+	case 4:
+		return binary.LittleEndian.Uint32(b)&0x7fffffff == 0x7f800000
+	case 8:
+		return binary.LittleEndian.Uint64(b)&(1<<63-1) == 0x7ff0000000000000
+	}
+	return false
 }
