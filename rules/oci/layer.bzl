@@ -86,7 +86,8 @@ def _tiny_layer_impl(ctx):
         mnemonic = "TinyLayer",
         progress_message = "Writing image layer %s" % ctx.label,
     )
-    return [DefaultInfo(files = depset([out]))]
+    # Runfiles too, so that `data = [":layer"]` puts the file next to a test.
+    return [DefaultInfo(files = depset([out]), runfiles = ctx.runfiles(files = [out]))]
 
 tiny_layer = rule(
     implementation = _tiny_layer_impl,

@@ -31,7 +31,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/google/go-containerregistry/pkg/v1/types"
@@ -218,6 +217,7 @@ func isLoopback(hostport string) bool {
 
 // Open reads the layout and returns what to push: the single manifest that
 // index.json lists, or with asIndex the index.json itself as an image index.
+// Every blob it reaches is checked against its digest first.
 func Open(dir string, asIndex bool) (remote.Taggable, v1.Hash, types.MediaType, error) {
 	fail := func(format string, a ...any) (remote.Taggable, v1.Hash, types.MediaType, error) {
 		return nil, v1.Hash{}, "", fmt.Errorf(format, a...)
@@ -228,60 +228,49 @@ func Open(dir string, asIndex bool) (remote.Taggable, v1.Hash, types.MediaType, 
 	if err := checkLayout(dir); err != nil {
 		return fail("%v", err)
 	}
-	idx, err := layout.ImageIndexFromPath(dir)
+	indexJSON := filepath.Join(dir, "index.json")
+	raw, err := os.ReadFile(indexJSON)
 	if err != nil {
-		return fail("reading %s: %v", filepath.Join(dir, "index.json"), err)
+		return fail("%s is not an OCI image layout: %v", dir, err)
 	}
-	im, err := idx.IndexManifest()
+	root, err := newIndex(layoutDir(dir), raw, indexJSON)
 	if err != nil {
-		return fail("reading %s: %v", filepath.Join(dir, "index.json"), err)
+		return fail("%v", err)
 	}
 	if asIndex {
-		if len(im.Manifests) == 0 {
-			return fail("%s lists no manifests", filepath.Join(dir, "index.json"))
+		if len(root.m.Manifests) == 0 {
+			return fail("%s lists no manifests", indexJSON)
 		}
-		d, err := idx.Digest()
-		if err != nil {
+		if err := root.verify(); err != nil {
 			return fail("%v", err)
 		}
-		if err := checkBlobs(dir, idx); err != nil {
-			return fail("%v", err)
-		}
-		return idx, d, types.OCIImageIndex, nil
+		return root, root.digest, root.mt, nil
 	}
-	if n := len(im.Manifests); n != 1 {
-		return fail("%s lists %d manifests; expected exactly 1 (pass --index to push index.json itself as an image index)", filepath.Join(dir, "index.json"), n)
+	if n := len(root.m.Manifests); n != 1 {
+		return fail("%s lists %d manifests; expected exactly 1 (pass --index to push index.json itself as an image index)", indexJSON, n)
 	}
-	desc := im.Manifests[0]
-	var t remote.Taggable
-	switch {
-	case desc.MediaType.IsIndex():
-		child, err := idx.ImageIndex(desc.Digest)
-		if err != nil {
-			return fail("reading image index %s from %s: %v", desc.Digest, dir, err)
-		}
-		if err := checkBlobs(dir, child); err != nil {
-			return fail("%v", err)
-		}
-		t = child
-	case desc.MediaType.IsImage():
-		img, err := idx.Image(desc.Digest)
-		if err != nil {
-			return fail("reading image %s from %s: %v", desc.Digest, dir, err)
-		}
-		if err := checkImageBlobs(dir, img); err != nil {
-			return fail("%v", err)
-		}
-		t = img
-	default:
+	desc := root.m.Manifests[0]
+	if !desc.MediaType.IsIndex() && !desc.MediaType.IsImage() {
 		return fail("%s: manifest %s has media type %q, neither an image nor an index", dir, desc.Digest, desc.MediaType)
+	}
+	// Checks the listed manifest and everything below it.
+	if err := root.verify(); err != nil {
+		return fail("%v", err)
+	}
+	var t remote.Taggable
+	if desc.MediaType.IsIndex() {
+		t, err = root.ImageIndex(desc.Digest)
+	} else {
+		t, err = root.Image(desc.Digest)
+	}
+	if err != nil {
+		return fail("%v", err)
 	}
 	return t, desc.Digest, desc.MediaType, nil
 }
 
 // checkLayout rejects directories that are not OCI image layouts with a
-// message saying which file is missing, before go-containerregistry reports a
-// less helpful one.
+// message saying what is missing.
 func checkLayout(dir string) error {
 	fi, err := os.Stat(dir)
 	if err != nil {
@@ -299,68 +288,6 @@ func checkLayout(dir string) error {
 	}
 	if err := json.Unmarshal(b, &ol); err != nil || ol.ImageLayoutVersion == "" {
 		return fmt.Errorf("%s: oci-layout is not a valid layout marker", dir)
-	}
-	return nil
-}
-
-// checkBlobs makes sure every blob an index reaches is on disk, so a broken
-// layout fails before any upload starts rather than halfway through.
-func checkBlobs(dir string, idx v1.ImageIndex) error {
-	im, err := idx.IndexManifest()
-	if err != nil {
-		return err
-	}
-	for _, d := range im.Manifests {
-		switch {
-		case d.MediaType.IsIndex():
-			child, err := idx.ImageIndex(d.Digest)
-			if err != nil {
-				return fmt.Errorf("%s: index %s: %v", dir, d.Digest, err)
-			}
-			if err := checkBlobs(dir, child); err != nil {
-				return err
-			}
-		case d.MediaType.IsImage():
-			img, err := idx.Image(d.Digest)
-			if err != nil {
-				return fmt.Errorf("%s: image %s: %v", dir, d.Digest, err)
-			}
-			if err := checkImageBlobs(dir, img); err != nil {
-				return err
-			}
-		default:
-			if err := blobPresent(dir, d.Digest, d.Size); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-func checkImageBlobs(dir string, img v1.Image) error {
-	m, err := img.Manifest()
-	if err != nil {
-		return fmt.Errorf("%s: reading manifest: %v", dir, err)
-	}
-	if err := blobPresent(dir, m.Config.Digest, m.Config.Size); err != nil {
-		return err
-	}
-	for _, l := range m.Layers {
-		if err := blobPresent(dir, l.Digest, l.Size); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func blobPresent(dir string, h v1.Hash, size int64) error {
-	p := filepath.Join(dir, "blobs", h.Algorithm, h.Hex)
-	fi, err := os.Stat(p)
-	if err != nil {
-		return fmt.Errorf("layout %s is missing blob %s: %v", dir, h, err)
-	}
-	if fi.Size() != size {
-		return fmt.Errorf("layout %s: blob %s has %d bytes, its descriptor says %d", dir, h, fi.Size(), size)
 	}
 	return nil
 }

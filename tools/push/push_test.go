@@ -734,3 +734,69 @@ func mustRepo(t *testing.T, s string) authn.Resource {
 	}
 	return r
 }
+
+// symlinkTree mirrors src as a tree of symlinks to its files, the way Bazel
+// lays out runfiles and sandboxes.
+func symlinkTree(t *testing.T, src string) string {
+	t.Helper()
+	dst := filepath.Join(t.TempDir(), "links")
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		abs, _ := filepath.Abs(p)
+		return os.Symlink(abs, filepath.Join(dst, rel))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+func TestPushLayoutMadeOfSymlinksAsInBazelRunfiles(t *testing.T) {
+	isolateCredentials(t)
+	reg := registrytest.Start(t, registrytest.Options{})
+	for _, mk := range []func(*testing.T) (string, v1.Hash){imageLayout, indexLayout} {
+		dir, want := mk(t)
+		links := symlinkTree(t, dir)
+		res, err := Push(pushCtx(t), Options{Layout: links, Repository: reg.Host + "/linked", Tags: []string{"v1"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Digest != want.String() {
+			t.Errorf("pushed %s, want %s", res.Digest, want)
+		}
+	}
+}
+
+func TestCorruptBlobIsRefusedBeforeUpload(t *testing.T) {
+	isolateCredentials(t)
+	reg := registrytest.Start(t, registrytest.Options{})
+	for _, mk := range []func(*testing.T) (string, v1.Hash){imageLayout, indexLayout} {
+		dir, _ := mk(t)
+		// Flip one byte of the largest blob (a layer), keeping its size.
+		ents, _ := os.ReadDir(filepath.Join(dir, "blobs", "sha256"))
+		var victim string
+		var size int64
+		for _, e := range ents {
+			if fi, _ := e.Info(); fi.Size() > size {
+				victim, size = e.Name(), fi.Size()
+			}
+		}
+		p := filepath.Join(dir, "blobs", "sha256", victim)
+		b, _ := os.ReadFile(p)
+		b[len(b)/2] ^= 0xff
+		os.WriteFile(p, b, 0o644)
+		_, err := Push(pushCtx(t), Options{Layout: dir, Repository: reg.Host + "/corrupt", Tags: []string{"v1"}})
+		if err == nil || !strings.Contains(err.Error(), "corrupt layout") || !strings.Contains(err.Error(), victim) {
+			t.Errorf("err = %v, want a corrupt-layout error naming %s", err, victim)
+		}
+	}
+	if n := len(reg.Requests()); n != 0 {
+		t.Errorf("corrupt layouts sent %d requests", n)
+	}
+}
