@@ -86,6 +86,7 @@ def _tiny_layer_impl(ctx):
         mnemonic = "TinyLayer",
         progress_message = "Writing image layer %s" % ctx.label,
     )
+
     # Runfiles too, so that `data = [":layer"]` puts the file next to a test.
     return [DefaultInfo(files = depset([out]), runfiles = ctx.runfiles(files = [out]))]
 
