@@ -1,6 +1,6 @@
 """Public API of rules_tiny.
 
-    load("@rules_tiny//rules:defs.bzl", "asm_binary", "size_test", "tiny_image", "tiny_image_index")
+    load("@rules_tiny//rules:defs.bzl", "asm_binary", "size_test", "tiny_image", "tiny_image_index", "tiny_push")
 
 asm_binary and tiny_image are macros over the rules of the same purpose, so
 that `size_budget = N` creates a size_test (`<name>_size_test`) and every
@@ -18,6 +18,7 @@ load(
     _TinyIndexInfo = "TinyIndexInfo",
     _TinyToolchainInfo = "TinyToolchainInfo",
 )
+load("//rules/private:push.bzl", _tiny_push = "tiny_push")
 load("//rules/private:size_test.bzl", _size_test = "size_test")
 load("//rules/private:toolchain.bzl", _tiny_toolchain = "tiny_toolchain")
 
@@ -27,6 +28,7 @@ TinyIndexInfo = _TinyIndexInfo
 TinyToolchainInfo = _TinyToolchainInfo
 
 size_test = _size_test
+tiny_push = _tiny_push
 tiny_image_load = _tiny_image_load
 tiny_toolchain = _tiny_toolchain
 
