@@ -3,6 +3,7 @@ package asm
 import (
 	"errors"
 	"fmt"
+	"sort"
 
 	"github.com/rules-tiny/rules_tiny/tools/asm/expr"
 	"github.com/rules-tiny/rules_tiny/tools/obj"
@@ -108,16 +109,13 @@ func (a *assembler) value(v expr.Value) (x86.Value, error) {
 
 func (a *assembler) operand(st *stmt, o operand) (x86.Operand, error) {
 	xo := x86.Operand{Kind: o.kind, Size: o.size, Strict: o.strict, Short: o.short, Near: o.near, Far: o.far}
-	v, err := a.eval(st, o.e)
+	v, hint, err := expr.EvalHint(o.e, env{a: a, sec: st.sec, here: a.secs[st.sec].size})
 	if err != nil {
 		return xo, err
 	}
 	if o.kind == x86.OpMem {
 		xo.Seg, xo.Abs, xo.DispSize = o.seg, o.abs, o.dispSize
-		var terms []x86.RegTerm
-		for _, r := range v.Regs {
-			terms = append(terms, x86.RegTerm{Reg: x86.Reg(r.Reg), Mul: r.Coef, Scaled: r.Scaled})
-		}
+		terms := eaTerms(v.Regs, hint)
 		v.Regs = nil
 		disp, err := a.value(v)
 		if err != nil {
@@ -166,4 +164,30 @@ func sameInst(a, b *x86.Inst) bool {
 		}
 	}
 	return true
+}
+
+// eaTerms orders the register terms of an address for x86.MakeMem so that
+// it reproduces nasm's choice of base: the hinted register first (marked
+// Scaled when the hint says "not the base"); without a hint, nasm's own
+// register order, which is alphabetical by name.
+func eaTerms(regs []expr.RegTerm, hint expr.Hint) []x86.RegTerm {
+	terms := make([]x86.RegTerm, 0, len(regs))
+	for _, r := range regs {
+		terms = append(terms, x86.RegTerm{Reg: x86.Reg(r.Reg), Mul: r.Coef})
+	}
+	sort.SliceStable(terms, func(i, j int) bool {
+		return terms[i].Reg.String() < terms[j].Reg.String()
+	})
+	if hint.Kind != expr.HintMakeBase && hint.Kind != expr.HintNotBase {
+		return terms
+	}
+	for i, t := range terms {
+		if int(t.Reg) == hint.Reg {
+			t.Scaled = hint.Kind == expr.HintNotBase
+			copy(terms[1:i+1], terms[:i])
+			terms[0] = t
+			break
+		}
+	}
+	return terms
 }

@@ -256,13 +256,16 @@ type Value struct {
 	Terms   []Term
 	Regs    []RegTerm
 	Unknown bool
+	// HasConst: the value has a constant part in nasm's sense (a number,
+	// or a symbol's offset), even if zero; it matters for Hint only.
+	HasConst bool
 }
 
 // Simple reports whether v is a plain number.
 func (v Value) Simple() bool { return len(v.Terms) == 0 && len(v.Regs) == 0 }
 
 // Const returns a known constant value.
-func Const(c int64) Value { return Value{Const: c} }
+func Const(c int64) Value { return Value{Const: c, HasConst: true} }
 
 // Env resolves names during evaluation.
 type Env interface {
@@ -275,17 +278,69 @@ type Env interface {
 
 // Eval evaluates n in env.
 func Eval(n Node, env Env) (Value, error) {
+	e := evaluator{env: env}
+	return e.eval(n)
+}
+
+// HintKind is nasm's effective-address hint: which register the source
+// suggests as the base. nasm tracks it while evaluating and it decides
+// base and index when both could serve.
+type HintKind uint8
+
+const (
+	HintNone     HintKind = iota
+	HintMakeBase          // Reg was the first register written: prefer it as base
+	HintNotBase           // Reg was then multiplied (`eax*1`): prefer it as index
+	HintSummed            // two like terms were added: no preference (nasm's register order decides)
+)
+
+// Hint is the hint state after an evaluation.
+type Hint struct {
+	Kind HintKind
+	Reg  int
+}
+
+// EvalHint evaluates n and also returns nasm's base-register hint.
+func EvalHint(n Node, env Env) (Value, Hint, error) {
+	e := evaluator{env: env}
+	v, err := e.eval(n)
+	return v, e.hint, err
+}
+
+type evaluator struct {
+	env  Env
+	hint Hint
+}
+
+func (e *evaluator) eval(n Node) (Value, error) {
 	switch n := n.(type) {
 	case Num:
-		return Value{Const: n.V}, nil
+		return Value{Const: n.V, HasConst: true}, nil
 	case Ident:
-		return env.Lookup(n.Name)
-	case Here:
-		return env.Here()
-	case SectStart:
-		return env.SectStart()
+		v, err := e.env.Lookup(n.Name)
+		if err != nil {
+			return v, err
+		}
+		if len(v.Regs) == 1 && len(v.Terms) == 0 && !v.HasConst {
+			if e.hint.Kind == HintNone {
+				e.hint = Hint{HintMakeBase, v.Regs[0].Reg}
+			}
+		} else {
+			v.HasConst = true // a symbol brings its offset, even 0
+		}
+		return v, nil
+	case Here, SectStart:
+		var v Value
+		var err error
+		if _, ok := n.(Here); ok {
+			v, err = e.env.Here()
+		} else {
+			v, err = e.env.SectStart()
+		}
+		v.HasConst = true
+		return v, err
 	case Unary:
-		x, err := Eval(n.X, env)
+		x, err := e.eval(n.X)
 		if err != nil {
 			return x, err
 		}
@@ -302,30 +357,48 @@ func Eval(n Node, env Env) (Value, error) {
 			return Value{}, errf("`%s' applied to a non-constant value", n.Op)
 		}
 		if n.Op == "~" {
-			return Value{Const: ^x.Const}, nil
+			return Const(^x.Const), nil
 		}
-		return Value{Const: b2i(x.Const == 0)}, nil
+		return Const(b2i(x.Const == 0)), nil
 	case Binary:
-		x, err := Eval(n.X, env)
+		x, err := e.eval(n.X)
 		if err != nil {
 			return x, err
 		}
 		// nasm evaluates both sides; short-circuit would hide errors.
-		y, err := Eval(n.Y, env)
+		y, err := e.eval(n.Y)
 		if err != nil {
 			return y, err
 		}
+		switch n.Op {
+		case "+":
+			e.noteSum(x, y)
+		case "-", "=", "==", "!=", "<>", "<", "<=", ">", ">=", "<=>":
+			e.noteSum(x, scale(y, -1))
+		case "*":
+			scaled := x
+			if x.Simple() {
+				scaled = y
+			}
+			if e.hint.Kind == HintMakeBase {
+				for _, r := range scaled.Regs {
+					if r.Reg == e.hint.Reg {
+						e.hint.Kind = HintNotBase
+					}
+				}
+			}
+		}
 		return binop(n.Op, x, y)
 	case Cond:
-		c, err := Eval(n.C, env)
+		c, err := e.eval(n.C)
 		if err != nil {
 			return c, err
 		}
-		a, err := Eval(n.A, env)
+		a, err := e.eval(n.A)
 		if err != nil {
 			return a, err
 		}
-		b, err := Eval(n.B, env)
+		b, err := e.eval(n.B)
 		if err != nil {
 			return b, err
 		}
@@ -343,6 +416,29 @@ func Eval(n Node, env Env) (Value, error) {
 	return Value{}, errf("expression syntax error")
 }
 
+// noteSum records nasm's "summed" hint: adding two like terms (two
+// constants, the same symbol, the same register) with a nonzero result.
+func (e *evaluator) noteSum(x, y Value) {
+	summed := x.HasConst && y.HasConst && x.Const+y.Const != 0
+	for _, a := range x.Terms {
+		for _, b := range y.Terms {
+			if a.Sym == b.Sym && a.Coef+b.Coef != 0 {
+				summed = true
+			}
+		}
+	}
+	for _, a := range x.Regs {
+		for _, b := range y.Regs {
+			if a.Reg == b.Reg && a.Coef+b.Coef != 0 {
+				summed = true
+			}
+		}
+	}
+	if summed {
+		e.hint.Kind = HintSummed
+	}
+}
+
 func b2i(b bool) int64 {
 	if b {
 		return 1
@@ -351,7 +447,7 @@ func b2i(b bool) int64 {
 }
 
 func scale(x Value, k int64) Value {
-	r := Value{Const: x.Const * k, Unknown: x.Unknown}
+	r := Value{Const: x.Const * k, Unknown: x.Unknown, HasConst: x.HasConst}
 	for _, t := range x.Terms {
 		if t.Coef*k != 0 {
 			r.Terms = append(r.Terms, Term{t.Sym, t.Coef * k})
@@ -367,6 +463,8 @@ func scale(x Value, k int64) Value {
 
 func add(x, y Value) Value {
 	r := Value{Const: x.Const + y.Const, Unknown: x.Unknown || y.Unknown}
+	// Like nasm's vectors: two constant parts merge, and vanish if they cancel.
+	r.HasConst = x.HasConst != y.HasConst || x.HasConst && r.Const != 0
 	r.Terms = append(r.Terms, x.Terms...)
 	for _, t := range y.Terms {
 		found := false

@@ -89,7 +89,7 @@ func TestRelocatableArithmetic(t *testing.T) {
 			t.Errorf("%s: %v", tc.src, err)
 			continue
 		}
-		if got := fmt.Sprint(v); got != tc.want {
+		if got := fmt.Sprintf("{%d %v %v %v}", v.Const, v.Terms, v.Regs, v.Unknown); got != tc.want {
 			t.Errorf("%s = %s, want %s", tc.src, got, tc.want)
 		}
 	}
@@ -133,4 +133,46 @@ func FuzzExpr(f *testing.F) {
 		Eval(n, env)
 		Eval(n, ConstEnv{})
 	})
+}
+
+// The base-register hint follows nasm's evaluator: the first register
+// written is the preferred base, multiplying it makes it the preferred
+// index, and adding two like terms (constants included) drops the hint.
+func TestEvalHint(t *testing.T) {
+	env := symEnv{
+		"eax": {Regs: []RegTerm{{Reg: 1, Coef: 1}}},
+		"ebx": {Regs: []RegTerm{{Reg: 2, Coef: 1}}},
+		"lbl": {Const: 8, Terms: []Term{{"[.text]", 1}}},
+	}
+	for _, tc := range []struct {
+		src  string
+		want Hint
+	}{
+		{"eax + ebx", Hint{HintMakeBase, 1}},
+		{"ebx + eax*4", Hint{HintMakeBase, 2}},
+		{"eax*1 + ebx", Hint{HintNotBase, 1}},
+		{"1*eax + ebx", Hint{HintNotBase, 1}},
+		{"eax + ebx + 10", Hint{HintMakeBase, 1}},
+		{"eax + ebx + (1) + 1", Hint{HintSummed, 1}},
+		{"eax + ebx + 2*3", Hint{HintMakeBase, 1}},
+		{"eax + ebx + 5 - 5", Hint{HintMakeBase, 1}},
+		{"eax + eax", Hint{HintSummed, 1}},
+		{"eax + lbl", Hint{HintMakeBase, 1}},
+		{"eax + lbl + 4", Hint{HintSummed, 1}},
+		{"-eax + ebx", Hint{HintMakeBase, 1}},
+		{"5", Hint{}},
+	} {
+		toks, _ := lex.Line(tc.src)
+		n, _, err := Parse(toks, 0, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, h, err := EvalHint(n, env)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.src, err)
+		}
+		if h.Kind != tc.want.Kind || h.Kind != HintNone && h.Reg != tc.want.Reg {
+			t.Errorf("%s: hint %+v, want %+v", tc.src, h, tc.want)
+		}
+	}
 }

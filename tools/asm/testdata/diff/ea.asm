@@ -1,0 +1,21 @@
+; Base/index choice follows nasm's evaluator hints (first register, scaled, summed).
+bits 32
+mov edx, [esi + edi*1 + 2635]
+mov edx, [esi + edi*1 + ((878) * 3 + 1)]
+mov edx, [esi + edi*1 + (878 * 3)]
+mov edx, [esi + edi*1 + (3 * 878)]
+mov edx, [esi + edi + 2*3]
+mov edx, [esi*1 + edi + 2*3]
+mov edx, [esi + 2*3+ edi]
+bits 64
+mov eax, [rbx + rax + (1+1)]
+mov eax, [rax + rbx + (1+1)]
+mov eax, [r8 + rax + (1+1)]
+mov eax, [rax + r8 + (1+1)]
+mov eax, [r9 + r10 + (1+1)]
+mov eax, [r10 + r9 + (1+1)]
+mov eax, [rsi + rdi + (1+1)]
+mov eax, [rdi + rsi + (1+1)]
+mov eax, [r15 + rsp + (1+1)]
+mov eax, [rbp + rsi + (1+1)]
+mov eax, [rsi + rbp + (1+1)]
