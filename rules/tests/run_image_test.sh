@@ -24,21 +24,35 @@ else
   echo "SKIP skopeo checks: skopeo is not installed"
 fi
 
+if command -v skopeo >/dev/null 2>&1; then
+  raw="$(skopeo inspect --raw "oci:$ws/examples/hello_index")" || fail "skopeo cannot read the index"
+  grep -q '"architecture":"386"' <<<"$raw" && grep -q '"architecture":"amd64"' <<<"$raw" \
+    || fail "the index does not list linux/386 and linux/amd64: $raw"
+  echo "skopeo reads the index: linux/386 + linux/amd64"
+fi
+
+runc_run() {  # runc_run IMAGE_DIR EXPECTED
+  local name; name="$(basename "$1")"
+  cp -rL "$1" "$tmp/$name"
+  chmod -R u+w "$tmp/$name"
+  umoci unpack --image "$tmp/$name:latest" "$tmp/$name.bundle" >"$tmp/umoci.log" 2>&1 || { cat "$tmp/umoci.log"; fail "umoci unpack $name"; }
+  # No terminal in a test.
+  sed -i 's/"terminal": true/"terminal": false/' "$tmp/$name.bundle/config.json"
+  local id="tiny-run-test-$$-$name" out
+  out="$(runc run -b "$tmp/$name.bundle" "$id" 2>&1)" || { echo "$out"; fail "runc run $name"; }
+  runc delete -f "$id" >"$tmp/runc-delete.log" 2>&1 || true
+  [ "$out" = "$2" ] || fail "runc run $name printed: $out"
+  echo "runc run $name printed: $out"
+}
+
 if [ "$(id -u)" != 0 ]; then
   echo "SKIP umoci/runc run: runc needs root here"
 elif ! command -v umoci >/dev/null 2>&1 || ! command -v runc >/dev/null 2>&1; then
   echo "SKIP umoci/runc run: umoci or runc is not installed"
 else
-  cp -rL "$layout" "$tmp/layout"
-  chmod -R u+w "$tmp/layout"
-  umoci unpack --image "$tmp/layout:latest" "$tmp/bundle" >"$tmp/umoci.log" 2>&1 || { cat "$tmp/umoci.log"; fail "umoci unpack"; }
-  # No terminal in a test: run detached from one.
-  sed -i 's/"terminal": true/"terminal": false/' "$tmp/bundle/config.json"
-  id="tiny-run-test-$$"
-  out="$(runc run -b "$tmp/bundle" "$id" 2>&1)" || { echo "$out"; fail "runc run"; }
-  runc delete -f "$id" >"$tmp/runc-delete.log" 2>&1 || true
-  [ "$out" = "Hello World" ] || fail "runc printed: $out"
-  echo "runc run printed: $out"
+  runc_run "$layout" "Hello World"
+  runc_run "$ws/examples/hello64_image" "Hello World"
+  runc_run "$ws/examples/hello_c_image" "Hello World from C"
 fi
 
 if command -v docker >/dev/null 2>&1 && docker info >"$tmp/docker-info.log" 2>&1; then
