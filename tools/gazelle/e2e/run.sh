@@ -81,7 +81,8 @@ mkdir -p "$ws"
 done
 # More packages of the same shape, so the tree looks like a monorepo and
 # the include filegroup is shared widely.
-for i in $(seq -w 1 "$gen_packages"); do
+for i in $(seq 1 "$gen_packages"); do
+  i="$(printf %02d "$i")"
   d="$ws/gen/p$i"
   mkdir -p "$d"
   cat >"$d/p$i.asm" <<ASM
@@ -142,7 +143,8 @@ gazelle
   [ -f "$got" ] || fail "gazelle wrote no ${f%BUILD.out}BUILD.bazel"
   diff -u "$here/testdata/mono/$f" "$got" || fail "${f%BUILD.out}BUILD.bazel differs from the golden file"
 done
-for i in $(seq -w 1 "$gen_packages"); do
+for i in $(seq 1 "$gen_packages"); do
+  i="$(printf %02d "$i")"
   grep -q "name = \"p$i\"" "$ws/gen/p$i/BUILD.bazel" || fail "gen/p$i: no asm_binary generated"
 done
 [ ! -e "$ws/experimental/wip.asm" ] || ! grep -q asm_binary "$ws/experimental/BUILD.bazel" || fail "rules generated in a disabled subtree"
