@@ -12,7 +12,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/rules-tiny/rules_tiny/tools/asm/expr"
 	"github.com/rules-tiny/rules_tiny/tools/asm/lex"
 	"github.com/rules-tiny/rules_tiny/tools/asm/pp"
 	"github.com/rules-tiny/rules_tiny/tools/obj"
@@ -126,18 +125,17 @@ func Assemble(path string, opts Options) (*Result, error) {
 	}
 	res.FirstBits = a.firstBits
 	res.Files = a.files
-	for _, st := range a.stmts {
-		st.usesHere = stmtUsesHere(st)
-	}
 	errs = append(errs, a.diags...)
 	res.Warnings = append(res.Warnings, a.warns...)
 	// Preprocessor and parser messages interleave in source order.
 	sort.SliceStable(errs, func(i, j int) bool { return errs[i].Seq < errs[j].Seq })
 	sort.SliceStable(res.Warnings, func(i, j int) bool { return res.Warnings[i].Seq < res.Warnings[j].Seq })
+	ran := false
 	if len(errs) == 0 {
 		a.diags = nil
 		a.warns = nil
 		a.run()
+		ran = true
 		errs = append(errs, a.diags...)
 		res.Warnings = append(res.Warnings, a.warns...)
 		sort.SliceStable(res.Warnings, func(i, j int) bool { return res.Warnings[i].Seq < res.Warnings[j].Seq })
@@ -149,7 +147,9 @@ func Assemble(path string, opts Options) (*Result, error) {
 			res.Object = a.object(path)
 		}
 	}
-	if len(errs) == 0 && opts.Listing {
+	if ran && opts.Listing {
+		// Like nasm, a listing is written even when the final pass has
+		// errors: it shows where things ended up.
 		res.Listing = a.listing(ppr.Lines)
 	}
 	if len(errs) > 0 {
@@ -184,41 +184,6 @@ func firstBits(l pp.Line) int {
 		return 64
 	}
 	return 0
-}
-
-func stmtUsesHere(st *stmt) bool {
-	var nodes []expr.Node
-	nodes = append(nodes, st.count)
-	for _, it := range st.items {
-		nodes = append(nodes, it.e)
-	}
-	for _, o := range st.ops {
-		nodes = append(nodes, o.e)
-	}
-	for _, n := range nodes {
-		if usesHere(n) {
-			return true
-		}
-	}
-	return st.fill != nil && stmtUsesHere(st.fill)
-}
-
-func usesHere(n expr.Node) bool {
-	switch n := n.(type) {
-	case expr.Here:
-		return true
-	case expr.Ident:
-		// A symbol's value is fixed for the pass (an equ of `$` was
-		// evaluated where it was defined), so it does not vary per copy.
-		return false
-	case expr.Unary:
-		return usesHere(n.X)
-	case expr.Binary:
-		return usesHere(n.X) || usesHere(n.Y)
-	case expr.Cond:
-		return usesHere(n.C) || usesHere(n.A) || usesHere(n.B)
-	}
-	return false
 }
 
 // binary lays out -f bin output: sections at their addresses, gaps

@@ -330,9 +330,11 @@ func (a *assembler) run() {
 	a.warns = append(a.warns, a.passWarn...)
 }
 
+// eval evaluates an expression of st. `$` is the address where st's line
+// starts, for every item and every `times` copy, as in nasm (`dd $, $`
+// gives the same value twice).
 func (a *assembler) eval(st *stmt, n expr.Node) (expr.Value, error) {
-	s := a.secs[st.sec]
-	return expr.Eval(n, env{a: a, sec: st.sec, here: s.size})
+	return expr.Eval(n, env{a: a, sec: st.sec, here: st.start})
 }
 
 func (a *assembler) exec(st *stmt) {
@@ -402,9 +404,11 @@ func (a *assembler) exec(st *stmt) {
 			return
 		}
 		// A repeated statement whose bytes do not depend on its position
-		// (same bytes twice in a row, no relocation, no `$`) is copied
-		// instead of being encoded again: `times 100000 db 0` stays fast.
-		if st.times != nil && !st.usesHere && len(sec.relocs) == nrel && sec.flags&obj.FlagNoBits == 0 {
+		// (same bytes twice in a row, no relocation) is copied instead of
+		// being encoded again: `times 100000 db 0` stays fast. Values are
+		// the same for every copy (`$` is the line's start); only
+		// PC-relative fields change, and those change every copy.
+		if st.times != nil && len(sec.relocs) == nrel && sec.flags&obj.FlagNoBits == 0 {
 			cur := sec.data[before:sec.size]
 			if prev != nil && bytes.Equal(prev, cur) && len(cur) > 0 {
 				rest := n - k - 1
@@ -546,6 +550,7 @@ func (a *assembler) emitAlign(st *stmt, sec *section) {
 		a.write(st, sec, bytes.Repeat([]byte{0x90}, int(pad)))
 		return
 	}
+	st.fill.start = st.start // the fill's `$` is the align line's start
 	for i := int64(0); i < pad; i++ {
 		a.emit(st.fill, sec)
 		if a.fatal {

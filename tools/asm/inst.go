@@ -46,7 +46,6 @@ func (a *assembler) emitInst(st *stmt, sec *section) {
 		xo, err := a.operand(st, o)
 		if err != nil {
 			a.perr(st, "%s", err)
-			a.keepSize(st, sec)
 			return
 		}
 		inst.Ops = append(inst.Ops, xo)
@@ -65,10 +64,25 @@ func (a *assembler) emitInst(st *stmt, sec *section) {
 	}
 	if err != nil {
 		var re *x86.RangeError
-		if !errors.As(err, &re) || !a.unknown {
+		isRange := errors.As(err, &re)
+		if !isRange || !a.unknown {
 			a.perr(st, "%s", err)
 		}
-		a.keepSize(st, sec)
+		if isRange {
+			// nasm still lays out an out-of-range short jump at its
+			// short size; ask the encoder for that size with an in-range
+			// target so later labels land where nasm puts them.
+			tmp := *inst
+			tmp.Ops = append([]x86.Operand(nil), inst.Ops...)
+			for i := range tmp.Ops {
+				if tmp.Ops[i].Kind == x86.OpImm && tmp.Ops[i].Imm.Sym == inst.PC.Sym {
+					tmp.Ops[i].Imm.Off = inst.PC.Off
+				}
+			}
+			if e2, err2 := encode(&tmp); err2 == nil {
+				a.write(st, sec, make([]byte, len(e2.Bytes)))
+			}
+		}
 		return
 	}
 	start := sec.size
@@ -80,14 +94,6 @@ func (a *assembler) emitInst(st *stmt, sec *section) {
 			continue
 		}
 		a.addReloc(st, sec, off, f.Size, f.Kind, f.Sym, f.Addend)
-	}
-}
-
-// keepSize holds a failed instruction's place with the size it had in the
-// previous pass, so one error does not move every later label.
-func (a *assembler) keepSize(st *stmt, sec *section) {
-	if st.sizeSet && st.times == nil && st.size > 0 {
-		a.write(st, sec, make([]byte, st.size))
 	}
 }
 
@@ -109,7 +115,7 @@ func (a *assembler) value(v expr.Value) (x86.Value, error) {
 
 func (a *assembler) operand(st *stmt, o operand) (x86.Operand, error) {
 	xo := x86.Operand{Kind: o.kind, Size: o.size, Strict: o.strict, Short: o.short, Near: o.near, Far: o.far}
-	v, hint, err := expr.EvalHint(o.e, env{a: a, sec: st.sec, here: a.secs[st.sec].size})
+	v, hint, err := expr.EvalHint(o.e, env{a: a, sec: st.sec, here: st.start})
 	if err != nil {
 		return xo, err
 	}

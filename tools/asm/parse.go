@@ -67,8 +67,6 @@ type stmt struct {
 
 	blob []byte // incbin contents
 
-	usesHere bool // some expression mentions `$` or `$$`
-
 	line  int   // index of the preprocessed line it came from
 	start int64 // offset in its section (last pass)
 

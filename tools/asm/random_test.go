@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	tinyelf "github.com/rules-tiny/rules_tiny/tools/elf"
 )
 
 // randomProgram writes a program mixing labels, jumps over random
@@ -56,11 +58,14 @@ func randomProgram(seed int64, bits int) string {
 		return s
 	}
 	lbl := func() string { return fmt.Sprintf("L%d", r.Intn(nlabels)) }
+	// Some data in another section, referring back to code labels; code
+	// refers to it (relocations across sections in ELF output).
+	fmt.Fprintf(&b, "section .data\nD0: dd L0, %s - $, %s\nD1: dw 1\n%%assign n 3\n%%rep n\n db n\n%%assign n n-1\n%%endrep\nsection .text\n", lbl(), lbl())
 	for i := 0; i < nlabels; i++ {
 		fmt.Fprintf(&b, "L%d:\n", i)
 		for k := r.Intn(6); k >= 0; k-- {
 			reg := regs32[r.Intn(len(regs32))]
-			switch r.Intn(18) {
+			switch r.Intn(20) {
 			case 0:
 				fmt.Fprintf(&b, "  jmp %s\n", lbl())
 			case 1:
@@ -87,6 +92,10 @@ func randomProgram(seed int64, bits int) string {
 				fmt.Fprintf(&b, "  dw `\\x%02x\\n`, %s %% 7\n", r.Intn(256), fix(num()))
 			case 12:
 				fmt.Fprintf(&b, "  cmp %s, %s - %s\n", reg, lbl(), lbl())
+			case 18:
+				fmt.Fprintf(&b, "  mov %s, D%d\n", reg, r.Intn(2))
+			case 19:
+				fmt.Fprintf(&b, ".loc%d: dec %s\n  jnz .loc%d\n", k, reg, k)
 			case 14:
 				fmt.Fprintf(&b, "  mov %s, [%s + %s*%d + %s]\n", reg, regs32[r.Intn(len(regs32))], regs32[r.Intn(len(regs32))], 1<<uint(r.Intn(4)), fix(num()))
 			case 15:
@@ -173,4 +182,54 @@ func errorLines(s string) string {
 	}
 	sort.Strings(out)
 	return strings.Join(out, "\n")
+}
+
+// The same random programs as ELF objects, ours and nasm's, linked by GNU
+// ld: the loaded images must be identical (relocations, section layout).
+func TestRandomProgramsLinkLikeNasm(t *testing.T) {
+	needTool(t, "nasm")
+	ld := needTool(t, "ld")
+	n := 16
+	if testing.Short() {
+		n = 4
+	}
+	if v, err := strconv.Atoi(os.Getenv("TINY_RANDOM_PROGRAMS")); err == nil {
+		n = v
+	}
+	dir := t.TempDir()
+	for i := 0; i < n; i++ {
+		bits := []int{32, 64}[i%2]
+		format := map[int]string{32: "elf32", 64: "elf64"}[bits]
+		emu := map[int]string{32: "elf_i386", 64: "elf_x86_64"}[bits]
+		src := randomProgram(int64(1000+i), bits)
+		name := fmt.Sprintf("e%d.asm", i)
+		os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644)
+		theirs := filepath.Join(dir, name+".nasm.o")
+		cmd := exec.Command("nasm", "-f", format, "-o", theirs, name)
+		cmd.Dir = dir
+		msgs, nerr := cmd.CombinedOutput()
+		res, err := Assemble(name, Options{Format: format, ReadFile: readIn(dir)})
+		if nerr != nil || err != nil {
+			if (nerr == nil) != (err == nil) || errorLines(string(msgs)) != errorLines(fmt.Sprint(err)) {
+				t.Fatalf("seed %d: errors differ:\nours: %v\nnasm: %s\n%s", i, err, msgs, src)
+			}
+			continue
+		}
+		var buf bytes.Buffer
+		if err := tinyelf.WriteObject(&buf, res.Object); err != nil {
+			t.Fatal(err)
+		}
+		ours := filepath.Join(dir, name+".ours.o")
+		os.WriteFile(ours, buf.Bytes(), 0o644)
+		link := func(obj, exe string) string {
+			if msg, err := exec.Command(ld, "-m", emu, "-e", "0", "-o", exe, obj).CombinedOutput(); err != nil {
+				return "ld: " + string(msg)
+			}
+			return loaded(t, exe)
+		}
+		a, b := link(ours, ours+".exe"), link(theirs, theirs+".exe")
+		if a != b {
+			t.Fatalf("seed %d: linked images differ:\nours:\n%s\nnasm:\n%s\n%s", i, a, b, src)
+		}
+	}
 }

@@ -91,6 +91,13 @@ func runAsm(args []string, stdout, stderr io.Writer) int {
 	for _, w := range res.Warnings {
 		fmt.Fprintln(stderr, w.String())
 	}
+	if listing != "" && res.Listing != nil {
+		// Written even on errors, as nasm does: it shows where things went.
+		if werr := atomicfile.WriteFile(listing, res.Listing, 0o644); werr != nil {
+			fmt.Fprintf(stderr, "tiny asm: %v\n", werr)
+			return 1
+		}
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
@@ -105,12 +112,6 @@ func runAsm(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		data = b.Bytes()
-	}
-	if listing != "" {
-		if err := atomicfile.WriteFile(listing, res.Listing, 0o644); err != nil {
-			fmt.Fprintf(stderr, "tiny asm: %v\n", err)
-			return 1
-		}
 	}
 	if err := atomicfile.WriteFile(out, data, 0o644); err != nil {
 		fmt.Fprintf(stderr, "tiny asm: %v\n", err)
