@@ -576,12 +576,18 @@ func (p *parser) directive(w string, args []lex.Token, pos pp.Pos, note string) 
 			errf("`%s' expects a section name", w)
 			return
 		}
-		name := lex.Join(args[:1])
+		// The name is everything up to the first blank (.note.GNU-stack
+		// lexes as several tokens).
+		n := 1
+		for n < len(args) && !args[n].Space {
+			n++
+		}
+		name := lex.Join(args[:n])
 		if args[0].Kind == lex.Str {
 			name = args[0].Str
 		}
 		idx := a.sectionIndex(name, pos)
-		if err := a.sectionAttrs(idx, args[1:], pos); err != nil {
+		if err := a.sectionAttrs(idx, args[n:], pos); err != nil {
 			errf("%s", err)
 		}
 		p.sec = idx

@@ -38,3 +38,5 @@ section .data
 var:    dq 0, 0
 section .bss
 buf:    resb 64
+
+section .note.GNU-stack noalloc noexec nowrite progbits
