@@ -15,6 +15,7 @@ load("//rules/private:toolchain.bzl", "TOOLCHAIN_TYPE", "tiny_tool")
 
 _EXT = {"gzip": ".tar.gz", "none": ".tar", "zstd": ".tar.zst"}
 
+# (Sandboxes here may mount /dev/null read-only: nothing is redirected there.)
 # `tiny image` has no layer-only output, so the action writes a throwaway
 # layout and keeps its only blob that is not JSON: config and manifest are
 # JSON objects (first byte "{"), the layer is gzip, zstd or tar data.
@@ -27,7 +28,7 @@ if [ "$strip" = 1 ]; then
   "$tiny" strip -o "$tmp/stripped" "$src"
   src="$tmp/stripped"
 fi
-"$tiny" image --layout "$tmp/layout" --file "$src:$dest" "$@" >/dev/null
+"$tiny" image --layout "$tmp/layout" --file "$src:$dest" "$@" >"$tmp/digest"
 n=0
 for blob in "$tmp/layout/blobs/sha256/"*; do
   if [ "$(head -c 1 "$blob" | od -An -tx1 | tr -d ' \\n')" != 7b ]; then
