@@ -13,6 +13,7 @@ import (
 	"time"
 
 	tinyelf "github.com/rules-tiny/rules_tiny/tools/elf"
+	"github.com/rules-tiny/rules_tiny/tools/obj"
 )
 
 const diffDir = "testdata/diff"
@@ -328,5 +329,38 @@ func TestMultiObjectLinkMatchesNasm(t *testing.T) {
 				t.Fatalf("linked images differ:\nours:\n%s\nnasm:\n%s", a, b)
 			}
 		})
+	}
+}
+
+// `call f wrt ..plt` becomes a PLT32 relocation that GNU ld resolves
+// against a C function compiled by gcc.
+func TestPLTCallIntoGCCObject(t *testing.T) {
+	ld := needTool(t, "ld")
+	gcc := needTool(t, "gcc")
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "f.c"), []byte("int add1(int x) { return x + 1; }\n"), 0o644)
+	if msg, err := exec.Command(gcc, "-c", "-O2", "-ffreestanding", "-fno-stack-protector", "-o", filepath.Join(dir, "f.o"), filepath.Join(dir, "f.c")).CombinedOutput(); err != nil {
+		t.Fatalf("gcc: %v\n%s", err, msg)
+	}
+	src := "bits 64\nextern add1\nglobal _start\nsection .text\n_start:\n mov edi, 41\n call add1 wrt ..plt\n mov edi, eax\n mov eax, 60\n syscall\n"
+	res, err := Assemble("s.asm", Options{Format: "elf64", ReadFile: memFS(map[string]string{"s.asm": src})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := res.Object.Sections[0].Relocs; len(r) != 1 || r[0].Kind != obj.RelocPLT {
+		t.Fatalf("relocations %+v, want one RelocPLT", r)
+	}
+	var buf bytes.Buffer
+	if err := tinyelf.WriteObject(&buf, res.Object); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "s.o"), buf.Bytes(), 0o644)
+	exe := filepath.Join(dir, "prog")
+	if msg, err := exec.Command(ld, "-o", exe, filepath.Join(dir, "s.o"), filepath.Join(dir, "f.o")).CombinedOutput(); err != nil {
+		t.Fatalf("ld: %v\n%s", err, msg)
+	}
+	err = exec.Command(exe).Run()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 42 {
+		t.Fatalf("exit: %v, want status 42", err)
 	}
 }

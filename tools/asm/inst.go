@@ -93,7 +93,11 @@ func (a *assembler) emitInst(st *stmt, sec *section) {
 			putLE(sec.data[off:off+int64(f.Size)], f.Addend, f.Size)
 			continue
 		}
-		a.addReloc(st, sec, off, f.Size, f.Kind, f.Sym, f.Addend)
+		kind := f.Kind
+		if kind == obj.RelocPCRel && pltSym(st, inst, f.Sym) {
+			kind = obj.RelocPLT
+		}
+		a.addReloc(st, sec, off, f.Size, kind, f.Sym, f.Addend)
 	}
 }
 
@@ -196,4 +200,15 @@ func eaTerms(regs []expr.RegTerm, hint expr.Hint) []x86.RegTerm {
 		}
 	}
 	return terms
+}
+
+// pltSym reports whether a fixup against sym comes from an operand written
+// with `wrt ..plt`.
+func pltSym(st *stmt, inst *x86.Inst, sym string) bool {
+	for i, o := range st.ops {
+		if o.plt && i < len(inst.Ops) && inst.Ops[i].Imm.Sym == sym {
+			return true
+		}
+	}
+	return false
 }

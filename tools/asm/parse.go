@@ -43,6 +43,7 @@ type operand struct {
 	rel, abs                 bool
 	dispSize                 int
 	nosplit                  bool
+	plt                      bool // `wrt ..plt`
 }
 
 type stmt struct {
@@ -544,7 +545,16 @@ func (p *parser) operand(toks []lex.Token, i int) (operand, int, error) {
 		return op, end, err
 	}
 	if end < len(toks) && toks[end].Kind == lex.Ident && strings.EqualFold(toks[end].Text, "wrt") {
-		return op, end, fmt.Errorf("`wrt' is not supported")
+		// Only `wrt ..plt` (calls into shared code, linked as PLT32).
+		if end+1 < len(toks) && toks[end+1].Kind == lex.Ident && strings.EqualFold(toks[end+1].Text, "..plt") {
+			if p.a.format == "bin" {
+				return op, end, fmt.Errorf("`wrt ..plt' needs an ELF output format")
+			}
+			op.plt = true
+			op.e = n
+			return op, end + 2, nil
+		}
+		return op, end, fmt.Errorf("`wrt' is only supported as `wrt ..plt'")
 	}
 	if end < len(toks) && toks[end].Is(":") {
 		return op, end, fmt.Errorf("far pointers (`seg:offset') are not supported")
