@@ -165,8 +165,20 @@ func OfELF(data []byte) (*ELF, error) {
 	// bytes as zeros), so parse a zero-padded copy of the header.
 	hdr := make([]byte, 64)
 	copy(hdr, data)
+	// Compact layouts (tiny link --compact) keep program bytes in EI_CLASS and
+	// EI_DATA; x86 loaders go by e_machine alone, and so does this.
+	class, enc := hdr[4], hdr[5]
+	switch binary.LittleEndian.Uint16(hdr[18:]) {
+	case 3: // EM_386
+		class, enc = 1, 1
+	case 62: // EM_X86_64 (ELFCLASS32 would be x32)
+		if class != 1 {
+			class = 2
+		}
+		enc = 1
+	}
 	var bo binary.ByteOrder
-	switch hdr[5] {
+	switch enc {
 	case 1:
 		bo = binary.LittleEndian
 	case 2:
@@ -177,7 +189,7 @@ func OfELF(data []byte) (*ELF, error) {
 	r := &ELF{Kind: "elf", FileBytes: int64(len(data))}
 	var phoff, shoff uint64
 	var ehsize, phentsize, phnum, shentsize, shnum, wantPhent uint64
-	switch hdr[4] {
+	switch class {
 	case 1:
 		r.Class = "elf32"
 		phoff, shoff = uint64(bo.Uint32(hdr[28:])), uint64(bo.Uint32(hdr[32:]))
