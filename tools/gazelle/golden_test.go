@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -184,4 +185,34 @@ func lines(data []byte) []string {
 		}
 	}
 	return out
+}
+
+// TestGoldenOutputsAreBuildifierClean checks the expected BUILD files (what
+// the extension writes) with buildifier, an independent formatter and linter.
+func TestGoldenOutputsAreBuildifierClean(t *testing.T) {
+	bf, err := exec.LookPath("buildifier")
+	if err != nil {
+		t.Skip("buildifier not installed (go install github.com/bazelbuild/buildtools/buildifier@...)")
+	}
+	tmp := t.TempDir()
+	n := 0
+	for _, top := range []string{"testdata", filepath.Join("e2e", "testdata")} {
+		filepath.WalkDir(top, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || d.Name() != "BUILD.out" {
+				return err
+			}
+			dst := filepath.Join(tmp, filepath.Dir(p), "BUILD.bazel")
+			data, _ := os.ReadFile(p)
+			os.MkdirAll(filepath.Dir(dst), 0o755)
+			n++
+			return os.WriteFile(dst, data, 0o644)
+		})
+	}
+	if n == 0 {
+		t.Fatal("no BUILD.out files found")
+	}
+	out, err := exec.Command(bf, "-mode=check", "-lint=warn", "-r", tmp).CombinedOutput()
+	if err != nil || len(out) > 0 {
+		t.Errorf("buildifier on %d golden BUILD files: %v\n%s", n, err, out)
+	}
 }
