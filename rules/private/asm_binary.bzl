@@ -2,7 +2,7 @@
 
 load(":common.bzl", "ARCHES", "is_identifier")
 load(":providers.bzl", "TinyBinaryInfo")
-load(":toolchain.bzl", "TOOLCHAIN_TYPE", "tiny_tool")
+load(":toolchain.bzl", "TOOLCHAIN_TYPE", "run_tiny")
 
 _ASM_EXTS = [".asm", ".nasm", ".s", ".S", ".inc", ".mac"]
 
@@ -49,9 +49,7 @@ def _asm_binary_impl(ctx):
             fail("%s: includes: %r must be a directory relative to the repository root" % (where, d))
 
     out = ctx.actions.declare_file(ctx.label.name)
-    tc = tiny_tool(ctx)
     args = ctx.actions.args()
-    args.add("build")
     args.add("-o", out)
     if arch:
         args.add("-m", arch)
@@ -67,9 +65,10 @@ def _asm_binary_impl(ctx):
         args.add("--compact")
     args.add_all(sources)
     args.add_all(objects)
-    ctx.actions.run(
-        executable = tc.files_to_run,
-        arguments = [args],
+    run_tiny(
+        ctx,
+        "build",
+        args,
         inputs = depset(sources + objects + ctx.files.hdrs),
         outputs = [out],
         mnemonic = "TinyBuild",

@@ -2,7 +2,7 @@
 
 load(":common.bzl", "ARCHES", "OCI_ARCHES", "parse_platform")
 load(":providers.bzl", "TinyBinaryInfo", "TinyImageInfo", "TinyIndexInfo")
-load(":toolchain.bzl", "TOOLCHAIN_TYPE", "tiny_tool")
+load(":toolchain.bzl", "TOOLCHAIN_TYPE", "run_tiny")
 
 _SCRIPT_EXTS = [".sh", ".bash", ".py", ".pl", ".rb", ".js", ".bat", ".cmd", ".ps1", ".jar"]
 
@@ -54,7 +54,6 @@ def _check_port(where, port):
 def _tiny_image_impl(ctx):
     where = "tiny_image %s" % ctx.label
     given, known = _platform(ctx, where)
-    tc = tiny_tool(ctx)
 
     binary = ctx.executable.binary
     kind = ctx.attr.binary[_RuleKindInfo].kind if _RuleKindInfo in ctx.attr.binary else ""
@@ -77,12 +76,12 @@ def _tiny_image_impl(ctx):
     if TinyBinaryInfo not in ctx.attr.binary and ctx.attr.strip:
         payload = ctx.actions.declare_file("%s_stripped/%s" % (ctx.label.name, binary.basename))
         strip_args = ctx.actions.args()
-        strip_args.add("strip")
         strip_args.add("-o", payload)
         strip_args.add(binary)
-        ctx.actions.run(
-            executable = tc.files_to_run,
-            arguments = [strip_args],
+        run_tiny(
+            ctx,
+            "strip",
+            strip_args,
             inputs = [binary],
             outputs = [payload],
             mnemonic = "TinyStrip",
@@ -92,7 +91,6 @@ def _tiny_image_impl(ctx):
     layout = ctx.actions.declare_directory(ctx.label.name)
     tarball = ctx.actions.declare_file(ctx.label.name + ".tar")
     args = ctx.actions.args()
-    args.add("image")
     args.add("--layout", layout.path)
     args.add("--tarball", tarball)
     args.add("--follow-symlinks")  # inputs are symlinks in Bazel's sandbox
@@ -130,9 +128,10 @@ def _tiny_image_impl(ctx):
     args.add("--source-date-epoch", str(ctx.attr.source_date_epoch))
     if ctx.attr.created:
         args.add("--created", ctx.attr.created)
-    ctx.actions.run(
-        executable = tc.files_to_run,
-        arguments = [args],
+    run_tiny(
+        ctx,
+        "image",
+        args,
         inputs = [payload] + extra,
         outputs = [layout, tarball],
         mnemonic = "TinyImage",
@@ -200,11 +199,9 @@ def _tiny_image_index_impl(ctx):
             fail("%s: conflicting platform settings: %s and %s are both %s; an index holds one image per platform" % (where, seen[p], img.label, p))
         if p:
             seen[p] = img.label
-    tc = tiny_tool(ctx)
     layout = ctx.actions.declare_directory(ctx.label.name)
     tarball = ctx.actions.declare_file(ctx.label.name + ".tar")
     args = ctx.actions.args()
-    args.add("index")
     args.add("--layout", layout.path)
     args.add("--tarball", tarball)
     if ctx.attr.tag:
@@ -212,9 +209,10 @@ def _tiny_image_index_impl(ctx):
     layouts = [img[TinyImageInfo].layout for img in ctx.attr.images]
     for image_layout in layouts:
         args.add(image_layout.path)
-    ctx.actions.run(
-        executable = tc.files_to_run,
-        arguments = [args],
+    run_tiny(
+        ctx,
+        "index",
+        args,
         inputs = layouts,
         outputs = [layout, tarball],
         mnemonic = "TinyIndex",

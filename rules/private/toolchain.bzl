@@ -74,3 +74,34 @@ current_tiny_toolchain = rule(
     executable = True,
     toolchains = [TOOLCHAIN_TYPE],
 )
+
+def run_tiny(ctx, subcommand, args, inputs, outputs, mnemonic, progress_message):
+    """Runs `tiny <subcommand> @flagfile` from the toolchain.
+
+    The flags go in a params file so that the action can also run in a
+    persistent worker (`tiny <subcommand> --persistent_worker`, one request per
+    flagfile); the output bytes are the same either way.
+
+    Args:
+      ctx: the rule context (the rule must declare TOOLCHAIN_TYPE).
+      subcommand: "build", "image", "index" or "strip".
+      args: an Args object with the subcommand's flags.
+      inputs: list or depset of Files.
+      outputs: list of Files.
+      mnemonic: the action mnemonic.
+      progress_message: the progress message.
+    """
+    tc = tiny_tool(ctx)
+    startup = ctx.actions.args()
+    startup.add(subcommand)
+    args.use_param_file("@%s", use_always = True)
+    args.set_param_file_format("multiline")
+    ctx.actions.run(
+        executable = tc.files_to_run,
+        arguments = [startup, args],
+        inputs = inputs,
+        outputs = outputs,
+        mnemonic = mnemonic,
+        progress_message = progress_message,
+        execution_requirements = {"supports-workers": "1"},
+    )
