@@ -40,7 +40,7 @@ func (a *assembler) emitInst(st *stmt, sec *section) {
 		}
 		return
 	}
-	inst := &x86.Inst{Mode: st.mode, Prefixes: st.prefixes, Mnemonic: st.mnem}
+	inst := &x86.Inst{Mode: st.mode, Prefixes: st.prefixes, Mnemonic: st.mnem, Ops: make([]x86.Operand, 0, len(st.ops))}
 	inst.PC = x86.Value{Sym: sec.key, Off: sec.size, Known: true}
 	for _, o := range st.ops {
 		xo, err := a.operand(st, o)

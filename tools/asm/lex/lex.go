@@ -99,7 +99,7 @@ var operators = []string{
 // Line tokenizes one logical line (continuations already joined). Lexing
 // stops at a ';' comment outside strings.
 func Line(s string) ([]Token, error) {
-	var toks []Token
+	toks := make([]Token, 0, 8)
 	i := 0
 	for i < len(s) {
 		c := s[i]

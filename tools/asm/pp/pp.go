@@ -253,7 +253,7 @@ func (p *pp) diag(d Diag) {
 // end in a backslash as nasm does.
 func splitLines(file string, data []byte) []srcLine {
 	s := string(data)
-	var out []srcLine
+	out := make([]srcLine, 0, strings.Count(s, "\n")+1)
 	lineNo := 0
 	var cont strings.Builder
 	contStart := 0
@@ -934,7 +934,24 @@ func (p *pp) lookupSmacro(name string) []*smacro {
 // inside its own expansion, which stops recursive definitions.
 func (p *pp) expand(toks []lex.Token) ([]lex.Token, error) {
 	p.budget = 0
+	if !p.mayExpand(toks) {
+		return toks, nil // the common case: nothing to expand, no copy
+	}
 	return p.expandWith(toks, nil, 0)
+}
+
+// mayExpand reports whether any token names a single-line macro or a
+// builtin.
+func (p *pp) mayExpand(toks []lex.Token) bool {
+	for _, t := range toks {
+		if t.Kind != lex.Ident || t.Escaped {
+			continue
+		}
+		if strings.HasPrefix(t.Text, "__") || p.lookupSmacro(t.Text) != nil {
+			return true
+		}
+	}
+	return false
 }
 
 func (p *pp) expandWith(toks []lex.Token, active []*smacro, depth int) ([]lex.Token, error) {
