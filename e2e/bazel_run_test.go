@@ -64,17 +64,7 @@ func TestBazelRunTinyPushAgainstALiveRegistry(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
 	repo := reg.Host + "/tiny/hello"
-	run := func() (string, string) {
-		args := append([]string{"run"}, bazelFlags()...)
-		args = append(args, "//examples/push:hello_image_push", "--", "--repository", repo, "--tag", "bazel-run")
-		cmd := bazelCmd(ctx, bazel, args...)
-		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		if err := cmd.Run(); err != nil {
-			t.Fatalf("bazel %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
-		}
-		return stdout.String(), stderr.String()
-	}
+	run := func() (string, string) { return bazelRun(t, ctx, bazel, "//examples/push:hello_image_push", repo) }
 	stdout, stderr := run()
 	// Bazel prints the stdout of build actions that ran in this invocation
 	// (`tiny image` prints its digest) before the program's; the pushed
@@ -121,5 +111,62 @@ func TestBazelRunTinyPushAgainstALiveRegistry(t *testing.T) {
 	run()
 	if n := reg.Count(registrytest.KindBlobUpload); n != 0 {
 		t.Errorf("the second bazel run made %d blob upload requests, want 0", n)
+	}
+}
+
+func bazelRun(t *testing.T, ctx context.Context, bazel, target, repo string) (string, string) {
+	t.Helper()
+	args := append([]string{"run"}, bazelFlags()...)
+	args = append(args, target, "--", "--repository", repo, "--tag", "bazel-run")
+	cmd := bazelCmd(ctx, bazel, args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("bazel %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	return stdout.String(), stderr.String()
+}
+
+// The multi-platform index goes the same way: the registry serves the very
+// index bytes the build wrote.
+func TestBazelRunTinyPushOfAnImageIndex(t *testing.T) {
+	if testing.Short() {
+		t.Skip("NOT RUN in -short mode: builds the tiny tool with Bazel (minutes on a cold output base)")
+	}
+	bazel, err := exec.LookPath("bazel")
+	if err != nil {
+		t.Skip("NOT RUN: no bazel on the PATH")
+	}
+	if _, err := exec.LookPath("skopeo"); err != nil {
+		t.Skip("NOT RUN: skopeo (the independent client) is not installed")
+	}
+	reg := registrytest.Start(t, registrytest.Options{})
+	t.Setenv("DOCKER_CONFIG", t.TempDir())
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	defer cancel()
+	repo := reg.Host + "/tiny/hello-multi"
+	stdout, stderr := bazelRun(t, ctx, bazel, "//examples/push:hello_index_push", repo)
+	m := regexp.MustCompile(`(?:^|\n)` + regexp.QuoteMeta(repo) + `@(sha256:([0-9a-f]{64}))\n$`).FindStringSubmatch(stdout)
+	if m == nil {
+		t.Fatalf("stdout %q, stderr:\n%s", stdout, stderr)
+	}
+	info := bazelCmd(ctx, bazel, append([]string{"info"}, append(bazelFlags(), "bazel-bin")...)...)
+	out, err := info.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(out)), "examples", "hello_index", "blobs", "sha256", m[2]))
+	if err != nil {
+		t.Fatalf("the pushed digest is not a blob of //examples:hello_index: %v", err)
+	}
+	raw, err := exec.Command("skopeo", "--insecure-policy", "inspect", "--raw", "--tls-verify=false", "docker://"+repo+":latest").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(raw, want) {
+		t.Errorf("registry serves\n%s\nwant the layout's index\n%s", raw, want)
+	}
+	if !strings.Contains(string(raw), `"architecture":"386"`) || !strings.Contains(string(raw), `"architecture":"amd64"`) {
+		t.Errorf("index lacks a platform: %s", raw)
 	}
 }
