@@ -26,7 +26,7 @@ build() {  # build NAME [extra flags]: prints the process summary line
   local name="$1"; shift
   (cd "$work/$name" && bazel --output_base="$work/ob-$name" build "${flags[@]}" \
       --define=TINY_GOCACHE= "$@" "${targets[@]}" >"$work/$name.log" 2>&1) \
-    || { tail -30 "$work/$name.log"; echo "FAIL: build $name" >&2; exit 1; }
+    || { tail -30 "$work/$name.log" >&2; echo "FAIL: build $name" >&2; exit 1; }
   grep -a -o 'INFO: [0-9]* processes: .*' "$work/$name.log" | tail -1
 }
 digests() {  # sha256 of every output file of the examples, by path
