@@ -73,7 +73,7 @@ load("@rules_tiny//rules:repositories.bzl", "rules_tiny_dependencies", "rules_ti
 rules_tiny_dependencies()
 
 rules_tiny_register_toolchains()
-`, c.repo)
+`, c.src)
 		// Test rules depend on @remote_coverage_tools (a download) unless
 		// told otherwise; an empty filegroup of our own avoids it.
 		flags = append(flags, "--coverage_report_generator=//:no_coverage")
@@ -251,7 +251,7 @@ func lastErrors(out string) string {
 func (c *config) ruleMnemonics() (all, workers []string) {
 	seen := map[string]bool{}
 	mre := regexp.MustCompile(`mnemonic\s*=\s*"([A-Za-z0-9_]+)"`)
-	filepath.Walk(filepath.Join(c.repo, "rules"), func(p string, info os.FileInfo, err error) error {
+	filepath.Walk(filepath.Join(c.src, "rules"), func(p string, info os.FileInfo, err error) error {
 		if err != nil || info.IsDir() || !strings.HasSuffix(p, ".bzl") {
 			return nil
 		}
@@ -299,7 +299,7 @@ func (c *config) bazelScale(r *report, tg *targets) {
 		return
 	}
 	mnemonics, workerMn := c.ruleMnemonics()
-	rulesReady := fileSize(filepath.Join(c.repo, "rules", "defs.bzl")) > 0
+	rulesReady := fileSize(filepath.Join(c.src, "rules", "defs.bzl")) > 0
 	r.p(fmt.Sprintf("Each package: the seed program with its own message; rules_tiny: `asm_binary` + `tiny_image` + `size_test`; "+
 		"baseline: three genrules (nasm + ld -N -s + strip; umoci init/new/insert/config + skopeo copy; a `stat` size check, since "+
 		"sh_test needs more offline set-up than a user would write). `bazel build //...` with the offline Debian flags "+
@@ -451,6 +451,7 @@ func (c *config) bazelScale(r *report, tg *targets) {
 		r.p("rules_tiny: `bazel test //...` after the edit (runs the N size_tests), and a cold build after `bazel clean` with the worker-capable mnemonics forced to linux-sandbox (one process per action) and then to worker.")
 		r.table([]string{"N", "bazel test //... (size_tests)", "clean build, one process per action", "clean build, persistent workers", "cut"}, wrows)
 	}
+	c.workerScale(r, tg, root, logf)
 	r.p(fmt.Sprintf("Full Bazel output: %s.", logPath))
 
 	// Targets.

@@ -14,7 +14,11 @@ import (
 )
 
 // machine describes where the numbers were taken, printed at the top.
-func machine(repo string) [][2]string {
+func machine(repo string, worktree bool) [][2]string {
+	measuredTree := "HEAD, committed files only"
+	if worktree {
+		measuredTree = "working tree"
+	}
 	rows := [][2]string{
 		{"date", time.Now().UTC().Format("2006-01-02 15:04 MST")},
 		{"nproc", fmt.Sprint(runtime.NumCPU())},
@@ -23,7 +27,7 @@ func machine(repo string) [][2]string {
 		{"memory", memTotal()},
 		{"load average at start (1/5/15 min)", loadAvg()},
 		{"Go (harness and tiny)", runtime.Version()},
-		{"rules_tiny commit", gitDescribe(repo)},
+		{"rules_tiny commit", gitDescribe(repo, measuredTree)},
 	}
 	for _, t := range []struct{ name, arg string }{
 		{"nasm", "-v"}, {"gcc", "--version"}, {"ld", "--version"},
@@ -61,14 +65,14 @@ func memTotal() string {
 	return "unknown"
 }
 
-func gitDescribe(repo string) string {
+func gitDescribe(repo, measured string) string {
 	out, err := exec.Command("git", "-C", repo, "rev-parse", "--short=12", "HEAD").Output()
 	if err != nil {
 		return "unknown"
 	}
-	rev := strings.TrimSpace(string(out))
-	if st, _ := exec.Command("git", "-C", repo, "status", "--porcelain", "--untracked-files=no").Output(); len(bytes.TrimSpace(st)) > 0 {
-		rev += " (with uncommitted changes)"
+	rev := strings.TrimSpace(string(out)) + " (measured: " + measured + ")"
+	if st, _ := exec.Command("git", "-C", repo, "status", "--porcelain", "--untracked-files=no").Output(); len(bytes.TrimSpace(st)) > 0 && measured == "working tree" {
+		rev += ", with uncommitted changes"
 	}
 	return rev
 }

@@ -26,6 +26,7 @@ import (
 
 type config struct {
 	repo     string
+	src      string // the tree measured: a snapshot of HEAD, or repo with -worktree
 	work     string
 	out      string
 	smoke    bool
@@ -52,6 +53,7 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 	sections := fs.String("sections", "abcde", "which sections to run: a sizes, b times, c image, d memory, e bazel")
 	tiny := fs.String("tiny", "", "tiny binary to measure (default: go build ./tools/cmd/tiny)")
 	keep := fs.Bool("keep", false, "keep the work directory")
+	worktree := fs.Bool("worktree", false, "measure the working tree as it is (default: a snapshot of the committed HEAD)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -105,6 +107,18 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "bench: work directory", c.work)
 	}
 
+	// Measure a snapshot of the committed tree, not files other people are
+	// editing right now: the tool and the Bazel rules stay the same for the
+	// whole run, and the report names the commit it measured.
+	c.src = repo
+	if !*worktree {
+		c.src = filepath.Join(c.work, "src")
+		if err := snapshot(repo, c.src); err != nil {
+			fmt.Fprintln(stderr, "bench: snapshot of HEAD:", err)
+			return 1
+		}
+	}
+
 	start := time.Now()
 	r := &report{}
 	r.h1("rules_tiny benchmarks")
@@ -114,7 +128,7 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 	}
 	cmdline := "go run ./bench " + strings.Join(args, " ")
 	r.p(fmt.Sprintf("Command: `%s` (mode: %s). Every figure below comes from this one run.", strings.TrimSpace(cmdline), mode))
-	r.table([]string{"machine", ""}, rowsOf(machine(repo)))
+	r.table([]string{"machine", ""}, rowsOf(machine(repo, *worktree)))
 
 	c.setupTiny(*tiny, r)
 	if err := c.buildGoNop(); err != nil {
@@ -139,6 +153,11 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 	r.table([]string{"target", "measured", "status"}, tg.rows)
 	r.p(fmt.Sprintf("Harness wall time: %s. Load average at the end (1/5/15 min): %s on %d CPUs.", time.Since(start).Round(time.Second), loadAvg(), runtime.NumCPU()))
 
+	if st, err := os.Stat(os.DevNull); err == nil && st.Mode()&os.ModeCharDevice == 0 {
+		// Seen on the shared development machines: some tool renamed a
+		// file over /dev/null, which breaks every pipeline silently.
+		r.p("**Warning: /dev/null is not a character device on this machine**; outputs written \"to /dev/null\" were kept, and tools reading it saw data. Recreate it (`rm /dev/null && mknod -m 666 /dev/null c 1 3`) and run again.")
+	}
 	text := r.String()
 	io.WriteString(stdout, text)
 	if err := os.MkdirAll(filepath.Dir(c.out), 0o755); err == nil {
@@ -196,7 +215,7 @@ func (c *config) setupTiny(path string, r *report) {
 	if path == "" {
 		path = filepath.Join(c.work, "bin", "tiny")
 		b := exec.Command("go", "build", "-trimpath", "-o", path, "./tools/cmd/tiny")
-		b.Dir = c.repo
+		b.Dir = c.src
 		if out, err := b.CombinedOutput(); err != nil {
 			r.p("**tiny: not available** (go build ./tools/cmd/tiny failed: " + firstLines(string(out), 3) + ")")
 			return
@@ -293,4 +312,31 @@ func (t *targets) add(target, measured string, met bool) {
 
 func (t *targets) na(target, why string) {
 	t.rows = append(t.rows, []string{target, why, "not measured"})
+}
+
+// snapshot extracts the committed HEAD of repo into dir.
+func snapshot(repo, dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	archive := exec.Command("git", "-C", repo, "archive", "--format=tar", "HEAD")
+	extract := exec.Command("tar", "-x", "-C", dir)
+	pipe, err := archive.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	extract.Stdin = pipe
+	var errb strings.Builder
+	archive.Stderr = &errb
+	extract.Stderr = &errb
+	if err := extract.Start(); err != nil {
+		return err
+	}
+	if err := archive.Run(); err != nil {
+		return fmt.Errorf("git archive: %v: %s", err, errb.String())
+	}
+	if err := extract.Wait(); err != nil {
+		return fmt.Errorf("tar: %v: %s", err, errb.String())
+	}
+	return nil
 }

@@ -226,6 +226,13 @@ func (c *config) buildTimes(r *report, tg *targets, progs []program, bs []builde
 				}})
 			}
 		}
+		if c.tiny != "" && pi == 0 {
+			// What the tool's process costs before doing any work: Go
+			// start-up plus every linked package's init.
+			ps = append(ps, &timed{name: "tiny start-up only (`tiny help`)", run: func() (runResult, error) {
+				return runSteps(dir, cmd(c.tiny, "help"))
+			}})
+		}
 		if c.gonop != "" {
 			ps = append(ps, &timed{name: "Go start-up floor (read + write a file)", run: func() (runResult, error) {
 				return runSteps(dir, cmd(c.gonop, src, filepath.Join(dir, "t-gonop")))
