@@ -233,6 +233,10 @@ func (p *parser) line(l pp.Line) {
 			return
 		}
 		colon := len(toks) > 1 && toks[1].Is(":")
+		if _, isReg := x86.LookupReg(name); isReg && !toks[0].Escaped {
+			errf("label or instruction expected at start of line")
+			return
+		}
 		if !colon && len(toks) > 1 && !isStatementWord(toks[1]) {
 			errf("parser: instruction expected")
 			return
