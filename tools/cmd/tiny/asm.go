@@ -16,7 +16,7 @@ func init() {
 	register("asm", "assemble NASM-syntax source (like nasm -f elf32|elf64|bin)", runAsm)
 }
 
-const asmUsage = "usage: tiny asm [-f elf32|elf64|bin] [-o OUT] [-I DIR]... [-D NAME[=VAL]]... [-l LISTING] SRC.asm"
+const asmUsage = "usage: tiny asm [-f elf32|elf64|bin] [-o OUT] [-I DIR]... [-D NAME[=VAL]]... [-l LISTING] SRC.asm\n  -f defaults to bin (as nasm; -f elf means elf32); -o defaults to SRC without extension (bin) or with .o (elf)"
 
 // runAsm parses nasm-style flags (both `-f elf64` and `-felf64`); the
 // default format is bin, as with nasm.
