@@ -639,6 +639,10 @@ func (a *assembler) dataReloc(st *stmt, sec *section, v expr.Value, off int64, w
 }
 
 func (a *assembler) addReloc(st *stmt, sec *section, off int64, size int, kind obj.RelocKind, sym string, addend int64) {
+	if a.format == "elf32" && size == 8 {
+		a.perr(st, "ELF32 has no 64-bit relocations (`%s')", strings.Trim(sym, "[]"))
+		return
+	}
 	sec.relocs = append(sec.relocs, obj.Reloc{Offset: uint64(off), Size: uint8(size), Kind: kind, Addend: addend})
 	sec.relSym = append(sec.relSym, sym)
 	sec.relStmt = append(sec.relStmt, st)

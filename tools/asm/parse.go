@@ -371,14 +371,45 @@ func (p *parser) body(st *stmt, toks []lex.Token, i int) error {
 		if i+1 >= len(toks) || toks[i+1].Kind != lex.Str {
 			return fmt.Errorf("`incbin' expects a file name")
 		}
-		if i+2 != len(toks) {
-			return fmt.Errorf("`incbin' with offset or length is not supported")
+		// incbin "file"[, skip[, length]]: constant numbers only.
+		var nums []int64
+		if rest := toks[i+2:]; len(rest) > 0 {
+			groups := splitTop(rest[1:])
+			if !rest[0].Is(",") || len(groups) > 2 {
+				return fmt.Errorf("`incbin' expects a file name, then optional skip and length")
+			}
+			for _, grp := range groups {
+				n, end, err := p.parseExpr(grp, 0)
+				var v expr.Value
+				if err == nil && end != len(grp) {
+					err = fmt.Errorf("trailing garbage in `incbin'")
+				}
+				if err == nil {
+					v, err = expr.Eval(n, expr.ConstEnv{})
+				}
+				if err != nil {
+					return err
+				}
+				if v.Const < 0 {
+					return fmt.Errorf("`incbin' skip and length must not be negative")
+				}
+				nums = append(nums, v.Const)
+			}
 		}
 		data, name, err := p.a.readInclude(toks[i+1].Str)
 		if err != nil {
 			return fmt.Errorf("`incbin': unable to open file `%s'", toks[i+1].Str)
 		}
 		p.a.files = append(p.a.files, name)
+		if len(nums) > 0 {
+			if nums[0] > int64(len(data)) {
+				nums[0] = int64(len(data))
+			}
+			data = data[nums[0]:]
+		}
+		if len(nums) > 1 && nums[1] < int64(len(data)) {
+			data = data[:nums[1]]
+		}
 		st.kind, st.blob = sIncbin, data
 		return nil
 	}

@@ -48,3 +48,7 @@ section .text
         mov eax, scratch
         mov ebx, more
         mov ecx, alias
+section .rodata
+        incbin "blob.bin", 2
+        incbin "blob.bin", 1, 3
+        incbin "blob.bin", 100
