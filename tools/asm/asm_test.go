@@ -364,3 +364,51 @@ func TestPLTCallIntoGCCObject(t *testing.T) {
 		t.Fatalf("exit: %v, want status 42", err)
 	}
 }
+
+// Corpus programs with a `; run:` line are linked with ld and run; their
+// output must match the line (with \n escapes), as must the output of the
+// same program assembled by nasm.
+func TestCorpusProgramsRun(t *testing.T) {
+	ld := needTool(t, "ld")
+	for _, path := range corpus(t) {
+		data, _ := os.ReadFile(path)
+		var want, args string
+		hasRun := false
+		for _, l := range strings.Split(string(data), "\n") {
+			if v, ok := strings.CutPrefix(l, "; run: "); ok {
+				want, hasRun = strings.ReplaceAll(v, `\n`, "\n"), true
+			}
+			if v, ok := strings.CutPrefix(l, "; run-args: "); ok {
+				args = v
+			}
+		}
+		if !hasRun {
+			continue
+		}
+		name := filepath.Base(path)
+		t.Run(name, func(t *testing.T) {
+			res, err := Assemble(name, optsFor("elf", corpusFlags(t, path), diffDir))
+			if err != nil {
+				t.Fatal(err)
+			}
+			tmp := t.TempDir()
+			var buf bytes.Buffer
+			if err := tinyelf.WriteObject(&buf, res.Object); err != nil {
+				t.Fatal(err)
+			}
+			objPath, exe := filepath.Join(tmp, "p.o"), filepath.Join(tmp, "p")
+			os.WriteFile(objPath, buf.Bytes(), 0o644)
+			emu := map[string]string{"elf32": "elf_i386", "elf64": "elf_x86_64"}[res.Format]
+			if msg, err := exec.Command(ld, "-m", emu, "-o", exe, objPath).CombinedOutput(); err != nil {
+				t.Fatalf("ld: %v\n%s", err, msg)
+			}
+			out, err := exec.Command(exe, strings.Fields(args)...).Output()
+			if err != nil {
+				t.Fatalf("run: %v", err)
+			}
+			if string(out) != want {
+				t.Fatalf("output %q, want %q", out, want)
+			}
+		})
+	}
+}
