@@ -22,7 +22,14 @@ type Pos struct {
 	Line int
 }
 
-func (p Pos) String() string { return fmt.Sprintf("%s:%d", p.File, p.Line) }
+// String is "file:line", or just "file" for messages about a whole file
+// (line 0), like nasm's.
+func (p Pos) String() string {
+	if p.Line == 0 {
+		return p.File
+	}
+	return fmt.Sprintf("%s:%d", p.File, p.Line)
+}
 
 // Line is one preprocessed line.
 type Line struct {
