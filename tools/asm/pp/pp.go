@@ -718,6 +718,104 @@ func (p *pp) directive(d string, l Line) {
 			return
 		}
 		p.setSmacro(&smacro{name: args[0].Text, nparams: -1, body: numToken(int64(len(toks[0].Str)))})
+	case "%defstr", "%idefstr":
+		if len(args) < 1 || args[0].Kind != lex.Ident {
+			p.lineErr(l, "`%s' expects a macro name", l.Toks[0].Text)
+			return
+		}
+		toks, err := p.expand(args[1:])
+		if err != nil {
+			p.lineErr(l, "%s", err)
+			return
+		}
+		text := strings.TrimLeft(lex.Join(p.paste(toks)), " ")
+		p.setSmacro(&smacro{name: args[0].Text, nparams: -1, body: []lex.Token{strToken(text)}, icase: d == "%idefstr"})
+	case "%strcat":
+		if len(args) < 2 || args[0].Kind != lex.Ident {
+			p.lineErr(l, "`%%strcat' expects a macro name and strings")
+			return
+		}
+		toks, err := p.expand(args[1:])
+		if err != nil {
+			p.lineErr(l, "%s", err)
+			return
+		}
+		var b strings.Builder
+		for i, t := range toks {
+			if i%2 == 1 {
+				if !t.Is(",") {
+					p.lineErr(l, "`%%strcat': comma expected between strings")
+					return
+				}
+				continue
+			}
+			if t.Kind != lex.Str {
+				p.lineErr(l, "`%%strcat' requires strings")
+				return
+			}
+			b.WriteString(t.Str)
+		}
+		p.setSmacro(&smacro{name: args[0].Text, nparams: -1, body: []lex.Token{strToken(b.String())}})
+	case "%substr":
+		if len(args) < 2 || args[0].Kind != lex.Ident {
+			p.lineErr(l, "`%%substr' expects a macro name, a string and a position")
+			return
+		}
+		toks, err := p.expand(args[1:])
+		if err != nil {
+			p.lineErr(l, "%s", err)
+			return
+		}
+		parts := splitArgs(p.paste(toks))
+		if len(parts) < 2 || len(parts) > 3 || len(parts[0]) != 1 || parts[0][0].Kind != lex.Str {
+			p.lineErr(l, "`%%substr' expects a string, a start and an optional length")
+			return
+		}
+		str := parts[0][0].Str
+		start, err := p.constExpr(parts[1])
+		length := int64(1)
+		if err == nil && len(parts) == 3 {
+			length, err = p.constExpr(parts[2])
+		}
+		if err != nil {
+			p.lineErr(l, "%s", err)
+			return
+		}
+		// 1-based start; a negative length counts back from the end.
+		from := start - 1
+		if from < 0 || from > int64(len(str)) {
+			from = int64(len(str))
+		}
+		to := from + length
+		if length < 0 {
+			to = int64(len(str)) + length + 1
+		}
+		if to > int64(len(str)) {
+			to = int64(len(str))
+		}
+		if to < from {
+			to = from
+		}
+		p.setSmacro(&smacro{name: args[0].Text, nparams: -1, body: []lex.Token{strToken(str[from:to])}})
+	case "%deftok", "%ideftok":
+		if len(args) < 2 || args[0].Kind != lex.Ident {
+			p.lineErr(l, "`%s' expects a macro name and a string", l.Toks[0].Text)
+			return
+		}
+		toks, err := p.expand(args[1:])
+		if err != nil || len(toks) != 1 || toks[0].Kind != lex.Str {
+			p.lineErr(l, "`%s' requires a string", l.Toks[0].Text)
+			return
+		}
+		body, err := lex.Line(toks[0].Str)
+		if err != nil {
+			p.lineErr(l, "`%s': %s", l.Toks[0].Text, err)
+			return
+		}
+		if len(body) > 0 {
+			body[0].Space = false
+		}
+		p.setSmacro(&smacro{name: args[0].Text, nparams: -1, body: body, icase: d == "%ideftok"})
 	case "%macro", "%imacro":
 		m, err := p.parseMacroHeader(args, d == "%imacro")
 		if err != nil {
@@ -1583,4 +1681,28 @@ var ccInverse = map[string]string{
 	"l": "nl", "le": "nle", "na": "a", "nae": "ae", "nb": "b", "nbe": "be", "nc": "c", "ne": "e",
 	"ng": "g", "nge": "ge", "nl": "l", "nle": "le", "no": "o", "np": "p", "ns": "s", "nz": "z",
 	"o": "no", "p": "np", "pe": "po", "po": "pe", "s": "ns", "z": "nz",
+}
+
+// strToken makes a string token for s, quoted the way nasm would print it.
+func strToken(s string) lex.Token {
+	var text string
+	switch {
+	case !strings.Contains(s, "'"):
+		text = "'" + s + "'"
+	case !strings.Contains(s, "\""):
+		text = "\"" + s + "\""
+	default:
+		var b strings.Builder
+		b.WriteByte('`')
+		for i := 0; i < len(s); i++ {
+			c := s[i]
+			if c == '`' || c == '\\' {
+				b.WriteByte('\\')
+			}
+			b.WriteByte(c)
+		}
+		b.WriteByte('`')
+		text = b.String()
+	}
+	return lex.Token{Kind: lex.Str, Text: text, Str: s}
 }
