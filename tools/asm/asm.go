@@ -3,6 +3,20 @@
 // as many passes as jump sizes need to settle, encodes instructions with
 // package x86, and produces either a relocatable object (obj.File, written
 // as ELF by package elf) or a flat binary (-f bin).
+//
+// Conventions shared with the encoder and the object writer:
+//   - x86.Value.Sym for a label is "[" + section name + "]" (a name no
+//     identifier can take); for an external symbol it is the symbol's name.
+//     Relocations against local or global labels use the section symbol,
+//     as nasm does; obj.File.Symbols starts with one KindSection symbol per
+//     section, then local labels, then globals and externs.
+//   - Relocated fields hold zeros in Section.Data; the addend is in Reloc.
+//   - `$` is the address where the statement's line starts (for every data
+//     item and every `times` copy), as in nasm.
+//
+// Not supported, with a clear error: SEG and WRT (except `wrt ..plt`),
+// `common`, far pointers, dt/do/dy/dz and floats outside dw/dd/dq,
+// %ifenv and %use; instructions the encoder does not know (SSE, x87...).
 package asm
 
 import (
