@@ -305,7 +305,7 @@ func (c *config) bazelScale(r *report, tg *targets) {
 	r.p(fmt.Sprintf("Each package: the seed program with its own message; rules_tiny: `asm_binary` + `tiny_image` + `size_test`; "+
 		"baseline: three genrules (nasm + ld -N -s + strip; umoci init/new/insert/config + skopeo copy; a `stat` size check, since "+
 		"sh_test needs more offline set-up than a user would write). `bazel build //...` with the offline Debian flags "+
-		"(`build:debian` of .bazelrc), a fresh output base per workspace, default strategies (linux-sandbox), 2 jobs on this machine. "+
+		"(`build:debian` of .bazelrc), a fresh output base per workspace, default strategies (rules_tiny's actions declare supports-workers, so Bazel runs them in persistent workers, unsandboxed by default; genrules run in linux-sandbox), 2 jobs on this machine. "+
 		"Cold = first build in a fresh output base with a running server (includes loading and analysis). "+
 		"No-op = the same build again; \"executed\" counts processes from Bazel's `INFO: N processes` line minus internal ones. "+
 		"Edit = one package's source changed (message byte), then build. "+

@@ -7,8 +7,8 @@ import (
 	"time"
 )
 
-// The persistent worker under real Bazel 4.2.3, independent of whether
-// rules/ declares worker support yet: a workspace whose own minimal rule runs
+// The persistent worker under real Bazel 4.2.3, on its own (independent of
+// the rest of rules/): a workspace whose own minimal rule runs
 // the harness's tiny binary exactly as asm_binary does (`tiny build -o OUT
 // -I ... SRC`), but with the arguments in a params file and
 // supports-workers, which is what rules/ needs for workers. The same N
@@ -90,7 +90,7 @@ func (c *config) workerScale(r *report, tg *targets, root string, logf *os.File)
 	}
 	r.h3("Persistent worker under Bazel 4.2.3 (bench-local rule)")
 	r.p("A workspace of N packages whose own rule runs the harness's tiny binary as asm_binary does, with the arguments in a " +
-		"params file and `execution_requirements = {\"supports-workers\": \"1\"}` (bench/workerbazel.go: what rules/ needs for workers). " +
+		"params file and `execution_requirements = {\"supports-workers\": \"1\"}` (bench/workerbazel.go; the same shape as run_tiny in rules/private/toolchain.bzl). " +
 		"The same N TinyBuild actions after `bazel clean`, built with `--strategy=TinyBuild=` linux-sandbox (Bazel's default without workers), " +
 		"local (no sandbox), and worker. Each executable is then run and checked.")
 	var rows [][]string
