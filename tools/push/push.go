@@ -349,6 +349,10 @@ func explain(err error, repo name.Repository, anonymous bool) error {
 		}
 		return fmt.Errorf("registry %s: pushing to %s: %v", reg, repo, err)
 	}
+	var cerr *tls.CertificateVerificationError
+	if errors.As(err, &cerr) {
+		return fmt.Errorf("registry %s: its TLS certificate is not trusted (%v); install the CA that signed it, or pass --insecure to skip verification: %v", reg, cerr.Err, err)
+	}
 	if errors.Is(err, ErrPlainHTTP) {
 		return fmt.Errorf("registry %s: no TLS connection could be made and %v: %v", reg, ErrPlainHTTP, err)
 	}

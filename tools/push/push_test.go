@@ -800,3 +800,25 @@ func TestCorruptBlobIsRefusedBeforeUpload(t *testing.T) {
 		t.Errorf("corrupt layouts sent %d requests", n)
 	}
 }
+
+// An HTTPS registry with a certificate nobody trusts: refused with the TLS
+// error, accepted with Insecure (which skips verification), never downgraded
+// to plain HTTP behind the user's back.
+func TestUntrustedTLSNeedsInsecure(t *testing.T) {
+	isolateCredentials(t)
+	ip := nonLoopbackIPv4(t)
+	reg := registrytest.Start(t, registrytest.Options{Addr: net.JoinHostPort(ip, "0"), TLS: true})
+	dir, want := imageLayout(t)
+	_, err := Push(pushCtx(t), Options{Layout: dir, Repository: reg.Host + "/tls", Tags: []string{"v1"}})
+	if err == nil || !strings.Contains(err.Error(), "TLS certificate is not trusted") || !strings.Contains(err.Error(), "--insecure") {
+		t.Fatalf("err = %v, want an untrusted-certificate error that points at --insecure", err)
+	}
+	t.Logf("error: %v", err)
+	res, err := Push(pushCtx(t), Options{Layout: dir, Repository: reg.Host + "/tls", Tags: []string{"v1"}, Insecure: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Digest != want.String() || committedUploads(reg) != 3 {
+		t.Errorf("pushed %s with %d uploads; want %s and 3", res.Digest, committedUploads(reg), want)
+	}
+}

@@ -9,8 +9,16 @@ package registrytest
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"fmt"
 	"io"
+	"log"
+	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -42,6 +50,9 @@ type Options struct {
 	// Addr is the listen address; "127.0.0.1:0" (a random loopback port)
 	// when empty.
 	Addr string
+	// TLS serves HTTPS with a fresh self-signed certificate (which no client
+	// trusts) instead of plain HTTP.
+	TLS bool
 }
 
 // Registry is a running registry. Host is "127.0.0.1:PORT" (or the Addr
@@ -154,9 +165,42 @@ func start(opts Options, tempDir func() string) (*Registry, error) {
 		return nil, err
 	}
 	r := &Registry{Host: ln.Addr().String(), Dir: dir, app: app}
-	r.srv = &http.Server{Handler: r.count(app), ReadHeaderTimeout: 10 * time.Second}
+	// Clients that reject the certificate make the server log handshake
+	// errors; the tests assert on the client's side.
+	r.srv = &http.Server{Handler: r.count(app), ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
+	if opts.TLS {
+		cert, err := selfSigned(ln.Addr().(*net.TCPAddr).IP)
+		if err != nil {
+			ln.Close()
+			return nil, err
+		}
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}})
+	}
 	go r.srv.Serve(ln)
 	return r, nil
+}
+
+// selfSigned makes a throwaway certificate for ip, 127.0.0.1 and localhost.
+func selfSigned(ip net.IP) (tls.Certificate, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "registrytest"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1"), ip},
+		DNSNames:     []string{"localhost"},
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, nil
 }
 
 // writeHtpasswd writes user:bcrypt-hash lines, sorted for a stable file.
