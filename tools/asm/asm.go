@@ -156,7 +156,10 @@ func Assemble(path string, opts Options) (*Result, error) {
 	}
 	if len(errs) == 0 {
 		if format == "bin" {
+			a.warns = nil
 			res.Binary, errs = a.binary()
+			res.Warnings = append(res.Warnings, a.warns...)
+			sort.SliceStable(res.Warnings, func(i, j int) bool { return res.Warnings[i].Seq < res.Warnings[j].Seq })
 		} else {
 			res.Object = a.object(path)
 		}
@@ -225,9 +228,11 @@ func (a *assembler) binary() ([]byte, Errors) {
 			if r.Kind == obj.RelocPCRel {
 				v -= s.start + int64(r.Offset)
 			}
-			if !fits(v, int(r.Size), r.Kind == obj.RelocPCRel) {
-				errs = append(errs, Diag{Pos: st.pos, Note: st.note, Msg: fmt.Sprintf("value 0x%x does not fit in a %d-byte field", v, r.Size)})
-				continue
+			if !fits(v, int(r.Size)) && st.kind == sInst {
+				// nasm warns and truncates an instruction's field; data
+				// directives are truncated silently.
+				a.warns = append(a.warns, Diag{Pos: st.pos, Note: st.note, Warning: true, Seq: st.line + 1,
+					Msg: fmt.Sprintf("%s data exceeds bounds", map[uint8]string{1: "byte", 2: "word", 4: "dword"}[r.Size])})
 			}
 			if s.flags&obj.FlagNoBits == 0 {
 				putLE(s.data[r.Offset:r.Offset+uint64(r.Size)], v, int(r.Size))
@@ -249,18 +254,13 @@ func (a *assembler) binary() ([]byte, Errors) {
 	return out, errs
 }
 
-// fits reports whether v can be stored in n bytes (as a signed value for
-// PC-relative fields, either signed or unsigned otherwise).
-func fits(v int64, n int, signed bool) bool {
+// fits applies nasm's bound for an n-byte field: -2^(8n) .. 2^(8n)-1.
+func fits(v int64, n int) bool {
 	if n >= 8 {
 		return true
 	}
-	bits := uint(8 * n)
-	lo, hi := -(int64(1) << (bits - 1)), int64(1)<<(bits-1)-1
-	if !signed {
-		hi = int64(1)<<bits - 1
-	}
-	return v >= lo && v <= hi
+	lim := int64(1) << uint(8*n)
+	return v >= -lim && v < lim
 }
 
 // object builds the relocatable object: one section symbol per section
