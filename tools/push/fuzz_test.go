@@ -10,7 +10,7 @@ import (
 // FuzzParseRepository: any string gives a repository or an error, never a
 // panic, and an accepted one names its registry host explicitly.
 func FuzzParseRepository(f *testing.F) {
-	for _, s := range []string{"127.0.0.1:5000/app", "localhost/a/b", "ghcr.io/o/r", "app", "a:b/c:d", "[::1]:5000/x", "h.io/App", "h.io/a@sha256:00", ""} {
+	for _, s := range []string{"127.0.0.1:5000/app", "localhost/a/b", "ghcr.io/o/r", "app", "a:b/c:d", "[::1]:5000/x", "h.io/App", "h.io/a@sha256:00", "", "docker.io/user/app", "index.docker.io/library/x"} {
 		f.Add(s, false)
 	}
 	f.Fuzz(func(t *testing.T, s string, insecure bool) {
@@ -18,7 +18,11 @@ func FuzzParseRepository(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if !strings.HasPrefix(s, repo.RegistryStr()+"/") {
+		host := repo.RegistryStr()
+		if host == "index.docker.io" && strings.HasPrefix(s, "docker.io/") {
+			host = "docker.io" // go-containerregistry's canonical name for Docker Hub
+		}
+		if !strings.HasPrefix(s, host+"/") {
 			t.Errorf("ParseRepository(%q) accepted registry %q that is not spelled out", s, repo.RegistryStr())
 		}
 	})

@@ -671,6 +671,7 @@ func TestRepositoryAndTagValidation(t *testing.T) {
 	}{
 		{"127.0.0.1:5000/app", []string{"v1"}, ""},
 		{"localhost/app", nil, ""},
+		{"docker.io/user/app", []string{"v1"}, ""},
 		{"registry.example.com/team/app", []string{"1.2.3", "latest"}, ""},
 		{"app", nil, "no registry host"},
 		{"team/app", nil, "no registry host"},
