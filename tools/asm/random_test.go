@@ -134,7 +134,7 @@ func TestRandomProgramsMatchNasm(t *testing.T) {
 	}
 	dir := t.TempDir()
 	for i := 0; i < n; i++ {
-		bits := []int{32, 64}[i%2]
+		bits := []int{32, 64, 16}[i%3]
 		src := randomProgram(int64(i), bits)
 		name := fmt.Sprintf("r%d.asm", i)
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
