@@ -311,6 +311,12 @@ func (a *assembler) run() {
 		if a.fatal || !a.changed && !a.unknown {
 			break
 		}
+		if a.pass == 1 && !a.unknown {
+			// Nothing referred forward: every value used was final when
+			// used (positions depend only on what came before), so the
+			// first pass is already the last.
+			break
+		}
 		if a.pass >= maxPasses {
 			n := len(a.passErrs)
 			for _, st := range a.stmts {
