@@ -159,8 +159,15 @@ func (a *assembler) operand(st *stmt, o operand) (x86.Operand, error) {
 	return xo, err
 }
 
+// sameInst reports whether b encodes exactly like a. The address matters
+// only when an operand lives in the instruction's own section (a branch or
+// RIP-relative reference the encoder resolves itself); otherwise the bytes
+// and fixups (relative to the instruction) do not depend on where it is.
 func sameInst(a, b *x86.Inst) bool {
-	if a.Mode != b.Mode || a.Mnemonic != b.Mnemonic || a.PC != b.PC || len(a.Ops) != len(b.Ops) || len(a.Prefixes) != len(b.Prefixes) {
+	if a.Mode != b.Mode || a.Mnemonic != b.Mnemonic || len(a.Ops) != len(b.Ops) || len(a.Prefixes) != len(b.Prefixes) {
+		return false
+	}
+	if a.PC != b.PC && (refersToPC(a) || refersToPC(b)) {
 		return false
 	}
 	for i := range a.Ops {
@@ -207,6 +214,15 @@ func eaTerms(regs []expr.RegTerm, hint expr.Hint) []x86.RegTerm {
 func pltSym(st *stmt, inst *x86.Inst, sym string) bool {
 	for i, o := range st.ops {
 		if o.plt && i < len(inst.Ops) && inst.Ops[i].Imm.Sym == sym {
+			return true
+		}
+	}
+	return false
+}
+
+func refersToPC(in *x86.Inst) bool {
+	for _, o := range in.Ops {
+		if o.Imm.Sym == in.PC.Sym || o.Disp.Sym == in.PC.Sym || !o.Imm.Known && o.Kind == x86.OpImm || !o.Disp.Known && o.Kind == x86.OpMem {
 			return true
 		}
 	}
