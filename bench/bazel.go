@@ -40,6 +40,21 @@ func helloSource(i int, variant byte, nonce string) string {
 
 func pkgName(i int) string { return fmt.Sprintf("p%05d", i) }
 
+// wsNonce is unique per harness run and workspace: packages of the same
+// name in two workspaces must not share actions through the disk cache.
+func wsNonce(run string, kind wsKind, n int) string {
+	return fmt.Sprintf("%s-%d-%d", run, int(kind), n)
+}
+
+// rewriteAll gives every package a new message, so the next build runs
+// every TinyBuild/TinyImage action again (no action cache or disk cache
+// hit) while loading and analysis stay cached and the tool stays built.
+func rewriteAll(dir string, n int, variant byte, nonce string) {
+	for i := 0; i < n; i++ {
+		os.WriteFile(filepath.Join(dir, pkgName(i), "hello.asm"), []byte(helloSource(i, variant, nonce)), 0o644)
+	}
+}
+
 type wsKind int
 
 const (
@@ -61,6 +76,7 @@ func (c *config) writeWorkspace(dir string, kind wsKind, n int) ([]string, error
 		return nil, err
 	}
 	flags := append([]string(nil), debianFlags...)
+	nonce := wsNonce(c.nonce, kind, n)
 	var ws string
 	switch kind {
 	case wsTiny:
@@ -89,7 +105,7 @@ rules_tiny_register_toolchains()
 	for i := 0; i < n; i++ {
 		p := filepath.Join(dir, pkgName(i))
 		os.MkdirAll(p, 0o755)
-		if err := os.WriteFile(filepath.Join(p, "hello.asm"), []byte(helloSource(i, 'a', c.nonce)), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(p, "hello.asm"), []byte(helloSource(i, 'a', nonce)), 0o644); err != nil {
 			return nil, err
 		}
 		var build string
@@ -321,18 +337,7 @@ func (c *config) bazelScale(r *report, tg *targets) {
 	}
 	defer logf.Close()
 
-	type row struct {
-		kind   wsKind
-		n      int
-		cold   bazelRun
-		noop   bazelRun
-		edit   bazelRun
-		nonW   bazelRun // clean + build, tiny actions without workers
-		withW  bazelRun // clean + build, tiny actions in workers
-		withWS bazelRun // same with --worker_sandboxing (rules_tiny's own .bazelrc)
-		tested bazelRun
-	}
-	var rows []row
+	var rows []bazelRow
 	kinds := []wsKind{wsGenrule}
 	if rulesReady {
 		kinds = append([]wsKind{wsTiny}, kinds...)
@@ -375,11 +380,11 @@ func (c *config) bazelScale(r *report, tg *targets) {
 			s := &bazelSession{c: c, dir: dir, root: root, flags: append(flags, "--disk_cache="+cache), log: logf}
 			c.logf("bazel: %s, N=%d", kind, n)
 			s.run("info", "output_base") // start the server; not timed
-			rw := row{kind: kind, n: n}
+			rw := bazelRow{kind: kind, n: n}
 			rw.cold = s.run("build")
 			if rw.cold.err == nil {
 				rw.noop = s.run("build")
-				os.WriteFile(filepath.Join(dir, pkgName(n/2), "hello.asm"), []byte(helloSource(n/2, 'b', c.nonce)), 0o644)
+				os.WriteFile(filepath.Join(dir, pkgName(n/2), "hello.asm"), []byte(helloSource(n/2, 'b', wsNonce(c.nonce, kind, n))), 0o644)
 				rw.edit = s.run("build")
 				if kind == wsTiny {
 					rw.tested = s.run("test")
@@ -389,11 +394,12 @@ func (c *config) bazelScale(r *report, tg *targets) {
 							nonW = append(nonW, "--strategy="+m+"=linux-sandbox")
 							withW = append(withW, "--strategy="+m+"=worker")
 						}
-						s.run("clean")
+						nonce := wsNonce(c.nonce, kind, n)
+						rewriteAll(dir, n, 'c', nonce)
 						rw.nonW = s.run("build", nonW...)
-						s.run("clean")
+						rewriteAll(dir, n, 'd', nonce)
 						rw.withW = s.run("build", withW...)
-						s.run("clean")
+						rewriteAll(dir, n, 'e', nonce)
 						rw.withWS = s.run("build", append(withW, "--worker_sandboxing")...)
 					}
 				}
@@ -402,8 +408,40 @@ func (c *config) bazelScale(r *report, tg *targets) {
 			// Drop the output base: 1000 packages of outputs add up.
 			os.RemoveAll(dir)
 			rows = append(rows, rw)
+			if c.checkpoint != nil {
+				// A partial report, in case the run is stopped during a
+				// long workspace.
+				tmp := &report{}
+				tmp.b.WriteString(r.String())
+				ttg := &targets{rows: append([][]string(nil), tg.rows...)}
+				c.renderBazel(tmp, ttg, rows, rulesReady, workerMn)
+				tmp.p("**Partial report: the run was still going (Bazel section).**")
+				tmp.h2("Targets so far")
+				tmp.table([]string{"target", "measured", "status"}, ttg.rows)
+				c.checkpoint(tmp.String())
+			}
 		}
 	}
+	c.renderBazel(r, tg, rows, rulesReady, workerMn)
+	c.workerScale(r, tg, root, logf)
+	r.p(fmt.Sprintf("Full Bazel output: %s.", logPath))
+}
+
+// bazelRow is one workspace size of one kind.
+type bazelRow struct {
+	kind   wsKind
+	n      int
+	cold   bazelRun
+	noop   bazelRun
+	edit   bazelRun
+	nonW   bazelRun // all sources changed, tiny actions without workers
+	withW  bazelRun // all sources changed, tiny actions in workers
+	withWS bazelRun // same with --worker_sandboxing (rules_tiny's own .bazelrc)
+	tested bazelRun
+}
+
+// renderBazel writes the tables and targets for the rows measured so far.
+func (c *config) renderBazel(r *report, tg *targets, rows []bazelRow, rulesReady bool, workerMn []string) {
 	if !rulesReady {
 		r.p("**rules_tiny workspace: not available** (rules/defs.bzl does not exist yet); only the genrule baseline was measured.")
 	}
@@ -453,14 +491,12 @@ func (c *config) bazelScale(r *report, tg *targets) {
 		wrows = append(wrows, []string{fmt.Sprint(rw.n), t, nw, ww, cut, ws})
 	}
 	if len(wrows) > 0 {
-		r.p("rules_tiny: `bazel test //...` after the edit (runs the N size_tests), and a build after `bazel clean` with the worker-capable mnemonics forced to linux-sandbox (one sandboxed process per action), to worker (Bazel's default: workers not sandboxed), and to worker with `--worker_sandboxing` (what rules_tiny's own .bazelrc sets).")
-		r.table([]string{"N", "bazel test //... (size_tests)", "clean build, one process per action", "clean build, persistent workers", "cut", "workers + --worker_sandboxing"}, wrows)
+		r.p("rules_tiny: `bazel test //...` after the edit (runs the N size_tests), and a rebuild after changing every package's source (so every TinyBuild and TinyImage action runs again, with loading, analysis and the tool already done) with the worker-capable mnemonics forced to linux-sandbox (one sandboxed process per action), to worker (Bazel's default: workers not sandboxed), and to worker with `--worker_sandboxing` (what rules_tiny's own .bazelrc sets).")
+		r.table([]string{"N", "bazel test //... (size_tests)", "all sources changed, one process per action", "all sources changed, persistent workers", "cut", "workers + --worker_sandboxing"}, wrows)
 	}
-	c.workerScale(r, tg, root, logf)
-	r.p(fmt.Sprintf("Full Bazel output: %s.", logPath))
 
 	// Targets.
-	var tinyRows []row
+	var tinyRows []bazelRow
 	for _, rw := range rows {
 		if rw.kind == wsTiny && rw.cold.err == nil {
 			tinyRows = append(tinyRows, rw)

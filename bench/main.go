@@ -36,7 +36,9 @@ type config struct {
 	tinyCmds map[string]bool
 	gonop    string
 	nonce    string // makes this run's Bazel sources unique
-	log      io.Writer
+	// checkpoint writes a partial report (the long Bazel section calls it).
+	checkpoint func(markdown string)
+	log        io.Writer
 }
 
 func main() {
@@ -135,6 +137,11 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 		r.p("do-nothing Go program: not available: " + err.Error())
 	}
 
+	c.checkpoint = func(md string) {
+		if os.MkdirAll(filepath.Dir(c.out), 0o755) == nil {
+			writeFileAtomic(c.out, []byte(md))
+		}
+	}
 	tg := &targets{}
 	var sz *sizeResults
 	if strings.Contains(*sections, "a") || strings.Contains(*sections, "b") {
@@ -146,6 +153,7 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 	if strings.Contains(*sections, "d") {
 		c.memory(r, tg)
 	}
+	c.checkpoint(r.String() + "**Partial report: the run was still going.**\n")
 	if strings.Contains(*sections, "e") {
 		c.bazelScale(r, tg)
 	}

@@ -72,7 +72,7 @@ func (c *config) writeWorkerWorkspace(dir string, n int) error {
 	for i := 0; i < n; i++ {
 		p := filepath.Join(dir, pkgName(i))
 		os.MkdirAll(p, 0o755)
-		if err := os.WriteFile(filepath.Join(p, "hello.asm"), []byte(helloSource(i, 'w', c.nonce)), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(p, "hello.asm"), []byte(helloSource(i, 'w', c.nonce+"-w")), 0o644); err != nil {
 			return err
 		}
 		build := "load(\"//:defs.bzl\", \"bench_asm\")\n\nbench_asm(\n    name = \"hello\",\n    srcs = [\"hello.asm\"],\n)\n"
@@ -113,7 +113,7 @@ func (c *config) workerScale(r *report, tg *targets, root string, logf *os.File)
 		check := "ok"
 		for _, i := range []int{0, n - 1} {
 			out, exit, err := runBinary(filepath.Join(dir, "bazel-bin", pkgName(i), "hello"))
-			want := fmt.Sprintf("Hello %05d w %s\n", i, c.nonce)
+			want := fmt.Sprintf("Hello %05d w %s-w\n", i, c.nonce)
 			if err != nil || exit != 0 || out != want {
 				check = fmt.Sprintf("%s/hello: exit %d, output %q, err %v", pkgName(i), exit, out, err)
 			}
