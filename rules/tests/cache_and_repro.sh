@@ -30,7 +30,7 @@ build() {  # build NAME [extra flags]: prints the process summary line
   grep -a -o 'INFO: [0-9]* processes: .*' "$work/$name.log" | tail -1
 }
 digests() {  # sha256 of every output file of the examples, by path
-  (cd "$work/$1" && cd "$(bazel --output_base="$work/ob-$1" info bazel-bin 2>/dev/null)/examples" &&
+  (cd "$work/$1/bazel-bin/examples" &&
     find -L . -type f ! -name '*.runfiles_manifest' ! -name MANIFEST ! -path '*.runfiles/*' ! -name '*.params' ! -path './_objs/*' -print0 |
     sort -z | xargs -0 sha256sum)
 }
