@@ -137,6 +137,11 @@ func Assemble(path string, opts Options) (*Result, error) {
 		a.lineSeq = i + 1
 		a.p.line(l)
 	}
+	if !opts.Listing {
+		// Statements keep what they need; the tokens of every line can go
+		// before the passes run.
+		ppr.Lines = nil
+	}
 	res.FirstBits = a.firstBits
 	res.Files = a.files
 	errs = append(errs, a.diags...)

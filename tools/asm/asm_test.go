@@ -412,3 +412,65 @@ func TestCorpusProgramsRun(t *testing.T) {
 		})
 	}
 }
+
+// A source that declares its own .note.GNU-stack gets exactly that one
+// section in the object (not a second one from the writer), and GNU ld
+// still links it with a non-executable stack.
+func TestDeclaredGNUStackNoteIsNotDuplicated(t *testing.T) {
+	ld := needTool(t, "ld")
+	readelf := needTool(t, "readelf")
+	for _, tc := range []struct {
+		format, emu, src string
+		declared         bool
+	}{
+		{"elf64", "elf_x86_64", "section .note.GNU-stack noalloc noexec nowrite progbits\nsection .text\nglobal _start\n_start: mov eax, 60\nxor edi, edi\nsyscall\n", true},
+		{"elf32", "elf_i386", "section .text\nglobal _start\n_start: mov eax, 1\nint 0x80\nsection .note.GNU-stack noalloc noexec nowrite progbits\n", true},
+		{"elf64", "elf_x86_64", "section .text\nglobal _start\n_start: mov eax, 60\nxor edi, edi\nsyscall\n", false},
+	} {
+		res, err := Assemble("s.asm", Options{Format: tc.format, ReadFile: func(string) ([]byte, error) { return []byte(tc.src), nil }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := tinyelf.WriteObject(&buf, res.Object); err != nil {
+			t.Fatal(err)
+		}
+		f, err := elf.NewFile(bytes.NewReader(buf.Bytes()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, s := range f.Sections {
+			if s.Name == ".note.GNU-stack" {
+				n++
+				if s.Flags&elf.SHF_EXECINSTR != 0 {
+					t.Errorf("%s: .note.GNU-stack is executable", tc.format)
+				}
+			}
+		}
+		if n != 1 {
+			t.Errorf("%s (declared %v): %d .note.GNU-stack sections, want 1", tc.format, tc.declared, n)
+		}
+		// The bookkeeping sections shift by one: names (read through
+		// e_shstrndx) and the symtab's link must still be right.
+		if st := f.Section(".symtab"); st == nil || f.Sections[st.Link].Name != ".strtab" {
+			t.Errorf("%s: .symtab missing or not linked to .strtab", tc.format)
+		}
+		tmp := t.TempDir()
+		o, exe := filepath.Join(tmp, "s.o"), filepath.Join(tmp, "s")
+		os.WriteFile(o, buf.Bytes(), 0o644)
+		if out, err := exec.Command(readelf, "-W", "-s", o).CombinedOutput(); err != nil || !strings.Contains(string(out), "_start") {
+			t.Fatalf("readelf -s: %v\n%s", err, out)
+		}
+		if out, err := exec.Command(ld, "-m", tc.emu, "-o", exe, o).CombinedOutput(); err != nil {
+			t.Fatalf("ld: %v\n%s", err, out)
+		}
+		out, err := exec.Command(readelf, "-W", "-l", exe).CombinedOutput()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !regexp.MustCompile(`GNU_STACK.* RW `).Match(out) {
+			t.Errorf("%s: linked program's stack is not RW:\n%s", tc.format, out)
+		}
+	}
+}

@@ -44,6 +44,8 @@ type assembler struct {
 	passWarn []pp.Diag
 	cur      int // current section
 	fatal    bool
+	inst     x86.Inst      // emitInst's scratch instruction
+	instOps  []x86.Operand // and its operands' storage
 }
 
 func (a *assembler) readInclude(name string) ([]byte, string, error) {

@@ -40,7 +40,10 @@ func (a *assembler) emitInst(st *stmt, sec *section) {
 		}
 		return
 	}
-	inst := &x86.Inst{Mode: st.mode, Prefixes: st.prefixes, Mnemonic: st.mnem, Ops: make([]x86.Operand, 0, len(st.ops))}
+	// One instruction value serves every statement of every pass; the
+	// cache below copies what it keeps.
+	inst := &a.inst
+	*inst = x86.Inst{Mode: st.mode, Prefixes: st.prefixes, Mnemonic: st.mnem, Ops: a.instOps[:0]}
 	inst.PC = x86.Value{Sym: sec.key, Off: sec.size, Known: true}
 	for _, o := range st.ops {
 		xo, err := a.operand(st, o)
@@ -50,6 +53,7 @@ func (a *assembler) emitInst(st *stmt, sec *section) {
 		}
 		inst.Ops = append(inst.Ops, xo)
 	}
+	a.instOps = inst.Ops
 	var enc *x86.Encoding
 	var err error
 	if st.times == nil && st.lastEnc != nil && sameInst(&st.lastInst, inst) {
@@ -59,7 +63,9 @@ func (a *assembler) emitInst(st *stmt, sec *section) {
 	} else {
 		enc, err = encode(inst)
 		if err == nil && st.times == nil {
+			ops := append(st.lastInst.Ops[:0], inst.Ops...)
 			st.lastInst, st.lastEnc = *inst, enc
+			st.lastInst.Ops = ops
 		}
 	}
 	if err != nil {

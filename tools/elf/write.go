@@ -93,7 +93,15 @@ func MarshalObject(f *obj.File) ([]byte, error) {
 		}
 		secs = append(secs, os)
 	}
-	// Section indices: 0 null, 1..n the object's sections, then bookkeeping.
+	// Section indices: 0 null, 1..n the object's sections, then bookkeeping:
+	// .note.GNU-stack unless the source declared its own, .shstrtab,
+	// .symtab, .strtab.
+	hasStack := false
+	for _, s := range f.Sections {
+		if s.Name == ".note.GNU-stack" {
+			hasStack = true
+		}
+	}
 	stack := &outSection{name: ".note.GNU-stack", typ: SHT_PROGBITS, align: 1}
 	symtab := &outSection{name: ".symtab", typ: SHT_SYMTAB, align: 4, entsize: Sym32Size}
 	strs := &outSection{name: ".strtab", typ: SHT_STRTAB, align: 1}
@@ -101,9 +109,15 @@ func MarshalObject(f *obj.File) ([]byte, error) {
 	if is64 {
 		symtab.align, symtab.entsize = 8, Sym64Size
 	}
-	secs = append(secs, stack, shstr, symtab, strs)
-	symtabIdx := uint32(n + 3)
-	symtab.link = uint32(n + 4)
+	base := n // index of the last section before .shstrtab
+	if !hasStack {
+		secs = append(secs, stack)
+		base++
+	}
+	secs = append(secs, shstr, symtab, strs)
+	shstrIdx := uint16(base + 1)
+	symtabIdx := uint32(base + 2)
+	symtab.link = uint32(base + 3)
 
 	// Symbols: null, section symbols, locals, then globals (ELF's rule).
 	st := newStrtab()
@@ -256,10 +270,10 @@ func MarshalObject(f *obj.File) ([]byte, error) {
 	out := make([]byte, 0, shoff+uint64(shnum)*shentsize)
 	if is64 {
 		out = append(out, Marshal(Header64{Ident: Ident(ELFCLASS64), Type: ET_REL, Machine: EM_X86_64, Version: EV_CURRENT,
-			Shoff: shoff, Ehsize: Ehdr64Size, Shentsize: Shdr64Size, Shnum: uint16(shnum), Shstrndx: uint16(n + 2)})...)
+			Shoff: shoff, Ehsize: Ehdr64Size, Shentsize: Shdr64Size, Shnum: uint16(shnum), Shstrndx: shstrIdx})...)
 	} else {
 		out = append(out, Marshal(Header32{Ident: Ident(ELFCLASS32), Type: ET_REL, Machine: EM_386, Version: EV_CURRENT,
-			Shoff: uint32(shoff), Ehsize: Ehdr32Size, Shentsize: Shdr32Size, Shnum: uint16(shnum), Shstrndx: uint16(n + 2)})...)
+			Shoff: uint32(shoff), Ehsize: Ehdr32Size, Shentsize: Shdr32Size, Shnum: uint16(shnum), Shstrndx: shstrIdx})...)
 	}
 	for _, s := range secs {
 		if s.typ == SHT_NOBITS {

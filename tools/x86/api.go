@@ -184,8 +184,13 @@ func MakeMem(mode int, terms []RegTerm, disp Value, nosplit bool) (Operand, erro
 
 // eaErr is nasm's message for an impossible effective address in a mode.
 func eaErr(mode int) error {
-	if e, ok := errEA[mode]; ok {
-		return e
+	switch mode {
+	case 16:
+		return errEA16
+	case 32:
+		return errEA32
+	case 64:
+		return errEA64
 	}
 	return eaError(mode)
 }

@@ -57,7 +57,8 @@ func (e *encoder) addrSize(o *Operand) (int, error) {
 
 func (e *encoder) assemble(f *form, osz int, c *candidate) error {
 	var regOp, rmOp, plusOp *Operand
-	var immArgs []int
+	var immBuf [4]int
+	immArgs := immBuf[:0]
 	for k, a := range f.args {
 		o := &e.ops[k]
 		switch {
@@ -187,7 +188,7 @@ func (e *encoder) assemble(f *form, osz int, c *candidate) error {
 	}
 
 	// Bytes.
-	b := make([]byte, 0, 16)
+	b := e.buf[:0]
 	// nasm writes a rep/repne prefix before lock, whatever the source order.
 	for _, p := range e.pfx.group1 {
 		if p != 0xF0 {
@@ -215,7 +216,8 @@ func (e *encoder) assemble(f *form, osz int, c *candidate) error {
 	if plusOp != nil {
 		b[len(b)-1] += byte(plusOp.Reg.Num() & 7)
 	}
-	var fields []field
+	var fieldBuf [4]field
+	fields := fieldBuf[:0]
 	if f.ext >= 0 {
 		b = append(b, ea.modrm)
 		if ea.hasSIB {
@@ -224,7 +226,7 @@ func (e *encoder) assemble(f *form, osz int, c *candidate) error {
 		if ea.dispSize > 0 {
 			fl := field{off: len(b), size: ea.dispSize, v: ea.disp, kind: ea.kind, rel: ea.rip}
 			fields = append(fields, fl)
-			b = append(b, make([]byte, ea.dispSize)...)
+			b = append(b, zeros[:ea.dispSize]...)
 		}
 	}
 	for i, k := range f.imm {
@@ -263,7 +265,7 @@ func (e *encoder) assemble(f *form, osz int, c *candidate) error {
 			return errInvalid
 		}
 		fields = append(fields, fl)
-		b = append(b, make([]byte, fl.size)...)
+		b = append(b, zeros[:fl.size]...)
 	}
 	return e.fill(b, fields, c)
 }
@@ -271,6 +273,7 @@ func (e *encoder) assemble(f *form, osz int, c *candidate) error {
 // fill writes each field's value, or records a Fixup for it.
 func (e *encoder) fill(b []byte, fields []field, c *candidate) error {
 	end := len(b)
+	c.fix = e.fixBuf[:0]
 	for _, fl := range fields {
 		v := fl.v
 		if fl.rel {
@@ -281,7 +284,7 @@ func (e *encoder) fill(b []byte, fields []field, c *candidate) error {
 				}
 				if fl.short && (val < -128 || val > 127) {
 					if fl.branch {
-						return &RangeError{Msg: msgShortRange}
+						return errShortRange
 					}
 				}
 				put(b[fl.off:], fl.size, val)
@@ -299,6 +302,8 @@ func (e *encoder) fill(b []byte, fields []field, c *candidate) error {
 	c.bytes = b
 	return nil
 }
+
+var zeros [8]byte
 
 func put(b []byte, size int, v int64) {
 	for i := 0; i < size; i++ {

@@ -3,7 +3,9 @@ package x86
 import (
 	"errors"
 	"fmt"
+	"math/bits"
 	"strings"
+	"sync"
 )
 
 // RangeError reports a value that does not fit its field (a short jump out of
@@ -48,16 +50,68 @@ func Encode(inst *Inst) (enc *Encoding, err error) {
 	if inst == nil {
 		return nil, errors.New("no instruction")
 	}
-	e := &encoder{inst: inst, mode: inst.Mode, mn: strings.ToLower(inst.Mnemonic)}
-	return e.encode()
+	e := encoders.Get().(*encoder)
+	defer encoders.Put(e)
+	*e = encoder{inst: inst, mode: inst.Mode, mn: lowerASCII(inst.Mnemonic)}
+	enc, err = e.encode()
+	e.inst = nil // keep no caller data alive in the pool
+	return enc, err
 }
 
+// encoders recycles encoder state: it is large (its buffers) and every
+// instruction of every pass needs one.
+var encoders = sync.Pool{New: func() any { return new(encoder) }}
+
+// lowerASCII is strings.ToLower without its allocation when s is already
+// lower case (the front end passes mnemonics as written, usually lower).
+func lowerASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' || c >= 0x80 {
+			return strings.ToLower(s)
+		}
+	}
+	return s
+}
+
+// encoder is the state of one Encode call. Trying every form of a
+// mnemonic is the hot path of assembly, so a trial writes into buffers
+// owned by the encoder and only the winning form's bytes are copied out.
 type encoder struct {
-	inst *Inst
-	mode int
-	mn   string
-	ops  []Operand
-	pfx  prefixState
+	inst   *Inst
+	mode   int
+	mn     string
+	ops    []Operand
+	pfx    prefixState
+	opsBuf [4]Operand
+	buf    [32]byte  // bytes of the form being tried
+	fixBuf [4]Fixup  // its fixups
+	cand   candidate // the form being tried
+	best   slot      // shortest form of any kind
+	sized  slot      // shortest form where every operand's size was given
+}
+
+// slot keeps a copy of a candidate that beat the others so far.
+type slot struct {
+	ok  bool
+	c   candidate
+	buf [32]byte
+	fix [4]Fixup
+}
+
+func (s *slot) set(c *candidate) {
+	s.ok = true
+	s.c = *c
+	s.c.bytes = append(s.buf[:0], c.bytes...)
+	s.c.fix = append(s.fix[:0], c.fix...)
+}
+
+// encoding copies the slot's candidate into a result of its own.
+func (s *slot) encoding() *Encoding {
+	enc := &Encoding{Bytes: append([]byte(nil), s.c.bytes...)}
+	if len(s.c.fix) > 0 {
+		enc.Fixups = append([]Fixup(nil), s.c.fix...)
+	}
+	return enc
 }
 
 type prefixState struct {
@@ -79,9 +133,9 @@ func (e *encoder) encode() (*Encoding, error) {
 	if len(e.inst.Ops) > 4 {
 		return nil, errInvalid
 	}
-	e.ops = append([]Operand(nil), e.inst.Ops...)
+	e.ops = append(e.opsBuf[:0], e.inst.Ops...)
 	if !e.anyFormInMode(idx) {
-		return nil, fmt.Errorf("instruction not supported in %d-bit mode", e.mode)
+		return nil, badMode[e.mode]
 	}
 	if err := e.checkOperands(); err != nil {
 		return nil, err
@@ -108,42 +162,43 @@ func (e *encoder) encode() (*Encoding, error) {
 	if e.mn == "call" && len(e.ops) == 1 && e.ops[0].Short {
 		return nil, errMismatch
 	}
-	var best, bestSized *candidate
 	var firstErr error
-	var sizes = map[int]bool{}
-	better := func(c, b *candidate) bool {
+	firstRank := -1
+	sizes := 0 // bit n set: some form guessed an n-byte memory operand
+	better := func(c *candidate, b *slot) bool {
 		// Shortest wins; on a tie nasm prefers the sign-extended imm8 form
 		// (`add ax, -1` is 66 83 C0 FF, not 66 05 FF FF), then table order.
-		return b == nil || len(c.bytes) < len(b.bytes) || len(c.bytes) == len(b.bytes) && c.sbyte && !b.sbyte
+		return !b.ok || len(c.bytes) < len(b.c.bytes) || len(c.bytes) == len(b.c.bytes) && c.sbyte && !b.c.sbyte
 	}
 	for _, i := range idx {
 		f := &forms[i]
-		c, err := e.try(f)
-		if err != nil {
-			if firstErr == nil || errRank(err) > errRank(firstErr) {
-				firstErr = err
+		c := &e.cand
+		if err := e.try(f, c); err != nil {
+			// Most forms fail with the generic error: rank only the others.
+			if firstErr == nil || err != errInvalid && errRank(err) > firstRank {
+				firstErr, firstRank = err, errRank(err)
 			}
 			continue
 		}
 		if c.unsizedMem > 0 {
-			sizes[c.unsizedMem] = true
-		} else if better(c, bestSized) {
-			bestSized = c
+			sizes |= 1 << c.unsizedMem
+		} else if better(c, &e.sized) {
+			e.sized.set(c)
 		}
-		if better(c, best) {
-			best = c
+		if better(c, &e.best) {
+			e.best.set(c)
 		}
 	}
 	// Forms where every operand's size is given beat forms that would
 	// guess a memory operand's size; with several guesses nasm gives up.
-	if bestSized != nil {
-		return &Encoding{Bytes: bestSized.bytes, Fixups: bestSized.fix}, nil
+	if e.sized.ok {
+		return e.sized.encoding(), nil
 	}
-	if best != nil {
-		if len(sizes) > 1 && e.mn != "call" && e.mn != "jmp" {
+	if e.best.ok {
+		if bits.OnesCount(uint(sizes)) > 1 && e.mn != "call" && e.mn != "jmp" {
 			return nil, errNoSize
 		}
-		return &Encoding{Bytes: best.bytes, Fixups: best.fix}, nil
+		return e.best.encoding(), nil
 	}
 	if !e.anyFormInMode(idx) {
 		return nil, fmt.Errorf("instruction not supported in %d-bit mode", e.mode)
@@ -163,7 +218,7 @@ func (e *encoder) encode() (*Encoding, error) {
 			}
 		}
 		for _, i := range idx {
-			if _, err := e.try(&forms[i]); err == nil {
+			if err := e.try(&forms[i], &e.cand); err == nil {
 				return nil, errMismatch
 			}
 		}
@@ -183,18 +238,24 @@ var (
 	errHighREX     = errors.New(msgHighREX)
 	errAddrSizes   = errors.New(msgAddrSizes)
 	errSegConflict = errors.New(msgSegConflict)
-	errEA          = map[int]error{16: eaError(16), 32: eaError(32), 64: eaError(64)}
+	errEA16        = eaError(16)
+	errEA32        = eaError(32)
+	errEA64        = eaError(64)
+	errShortRange  = &RangeError{Msg: msgShortRange}
+	badMode        = map[int]error{16: errors.New("instruction not supported in 16-bit mode"), 32: errors.New("instruction not supported in 32-bit mode"), 64: errors.New("instruction not supported in 64-bit mode")}
 )
 
 // errRank orders errors so that the most specific one is reported.
 func errRank(err error) int {
 	if _, ok := err.(*RangeError); ok {
-		return 5
+		return 6
 	}
 	switch err {
 	case errHighREX, errNon64:
+		return 5
+	case errAddrSizes, errEA16, errEA32, errEA64:
 		return 4
-	case errAddrSizes, errEA[16], errEA[32], errEA[64]:
+	case badMode[16], badMode[32], badMode[64]:
 		return 3
 	case errInvalid:
 		return 0
@@ -520,17 +581,17 @@ func (e *encoder) matchArg(f *form, a argType, o Operand, osz int) bool {
 	return false
 }
 
-func (e *encoder) try(f *form) (*candidate, error) {
-	if e.mode == 64 && !f.m64 || e.mode != 64 && !f.m32 {
-		return nil, errInvalid
-	}
+// try encodes inst with form f into c, whose bytes and fixups live in the
+// encoder's buffers until the next try.
+func (e *encoder) try(f *form, c *candidate) error {
+	*c = candidate{}
 	if len(f.args) != len(e.ops) {
-		return nil, errInvalid
+		return errInvalid
 	}
 	// Relative jumps: 16-bit displacements belong to BITS 16, 32-bit to the others.
 	for _, a := range f.args {
 		if a == aRel16 && e.mode != 16 || a == aRel32 && e.mode == 16 {
-			return nil, errInvalid
+			return errInvalid
 		}
 	}
 	osz := int(f.osz)
@@ -544,15 +605,14 @@ func (e *encoder) try(f *form) (*candidate, error) {
 		}
 	}
 	if anyFar != f.far {
-		return nil, errInvalid
+		return errInvalid
 	}
-	c := &candidate{}
 	onlyImm := len(f.args) > 0
 	pinned := false
 	for k, a := range f.args {
 		o := e.ops[k]
 		if !e.matchArg(f, a, o, osz) {
-			return nil, errInvalid
+			return errInvalid
 		}
 		if a == aImm8s {
 			c.sbyte = true
@@ -563,10 +623,10 @@ func (e *encoder) try(f *form) (*candidate, error) {
 			pinned = true
 		}
 		if o.Kind == OpMem && f.far && o.Size == 0 && e.mode == 64 && a != aFar64 {
-			return nil, errInvalid // nasm's far jumps through memory default to m16:64 here
+			return errInvalid // nasm's far jumps through memory default to m16:64 here
 		}
 		if o.Kind == OpMem && o.DispSize == 8 && e.mode == 64 && (a < aMoffs8 || a > aMoffs64) {
-			return nil, errInvalid // a 64-bit address only fits the moffs forms
+			return errInvalid // a 64-bit address only fits the moffs forms
 		}
 	}
 	// Forms whose size nothing in the source pins (push imm) take the mode's
@@ -580,7 +640,7 @@ func (e *encoder) try(f *form) (*candidate, error) {
 			def = 64
 		}
 		if osz != def {
-			return nil, errInvalid
+			return errInvalid
 		}
 	}
 	// mov r64, imm32 sign-extends: nasm uses it only for values that fit.
@@ -588,7 +648,7 @@ func (e *encoder) try(f *form) (*candidate, error) {
 		o := e.ops[len(e.ops)-1]
 		v := o.Imm
 		if v.Known && (v.Sym != "" || v.Off != int64(int32(v.Off))) || o.Strict && o.Size == 8 {
-			return nil, errInvalid
+			return errInvalid
 		}
 	}
 	// A memory operand without a size needs a register of the same size
@@ -616,10 +676,12 @@ func (e *encoder) try(f *form) (*candidate, error) {
 			c.unsizedMem = sz
 		}
 	}
-	if err := e.assemble(f, osz, c); err != nil {
-		return nil, err
+	if e.mode == 64 && !f.m64 || e.mode != 64 && !f.m32 {
+		// Like nasm, a form whose operands match but which does not
+		// exist in this mode (`push esi` in BITS 64) says so.
+		return badMode[e.mode]
 	}
-	return c, nil
+	return e.assemble(f, osz, c)
 }
 
 func hasSreg(f *form) bool {

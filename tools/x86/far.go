@@ -33,9 +33,9 @@ func (e *encoder) farPointer() (*Encoding, error) {
 	b = append(b, make([]byte, osz/8)...)
 	fields = append(fields, field{off: len(b), size: 2, v: seg.Imm, kind: obj.RelocAbs})
 	b = append(b, 0, 0)
-	c := &candidate{}
-	if err := e.fill(b, fields, c); err != nil {
+	if err := e.fill(b, fields, &e.cand); err != nil {
 		return nil, err
 	}
-	return &Encoding{Bytes: c.bytes, Fixups: c.fix}, nil
+	e.best.set(&e.cand)
+	return e.best.encoding(), nil
 }

@@ -99,7 +99,16 @@ var operators = []string{
 // Line tokenizes one logical line (continuations already joined). Lexing
 // stops at a ';' comment outside strings.
 func Line(s string) ([]Token, error) {
-	toks := make([]Token, 0, 8)
+	// Lex into a stack buffer and copy out exactly: every line's tokens
+	// stay alive until the source is parsed, so their slack would add up.
+	var buf [32]Token
+	toks, err := line(buf[:0], s)
+	out := make([]Token, len(toks))
+	copy(out, toks)
+	return out, err
+}
+
+func line(toks []Token, s string) ([]Token, error) {
 	i := 0
 	for i < len(s) {
 		c := s[i]
