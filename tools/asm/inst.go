@@ -173,11 +173,22 @@ func sameInst(a, b *x86.Inst) bool {
 	if a.Mode != b.Mode || a.Mnemonic != b.Mnemonic || len(a.Ops) != len(b.Ops) || len(a.Prefixes) != len(b.Prefixes) {
 		return false
 	}
+	shift := false
 	if a.PC != b.PC && (refersToPC(a) || refersToPC(b)) {
-		return false
+		// A branch to a known target in its own section encodes the same
+		// for the same distance (most jumps keep theirs between passes).
+		if !sameDistanceBranch(a, b) {
+			return false
+		}
+		shift = true
 	}
 	for i := range a.Ops {
-		if a.Ops[i] != b.Ops[i] {
+		oa, ob := a.Ops[i], b.Ops[i]
+		if shift {
+			oa.Imm.Off -= a.PC.Off
+			ob.Imm.Off -= b.PC.Off
+		}
+		if oa != ob {
 			return false
 		}
 	}
@@ -224,6 +235,16 @@ func pltSym(st *stmt, inst *x86.Inst, sym string) bool {
 		}
 	}
 	return false
+}
+
+// sameDistanceBranch reports whether a and b are relative branches (see
+// x86.RelBranch) to known targets in their own, common section.
+func sameDistanceBranch(a, b *x86.Inst) bool {
+	if a.PC.Sym != b.PC.Sym || !a.PC.Known || !b.PC.Known || !x86.RelBranch(a) || !x86.RelBranch(b) {
+		return false
+	}
+	ta, tb := a.Ops[0].Imm, b.Ops[0].Imm
+	return ta.Known && tb.Known && ta.Sym == a.PC.Sym && tb.Sym == b.PC.Sym
 }
 
 func refersToPC(in *x86.Inst) bool {

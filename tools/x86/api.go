@@ -3,6 +3,7 @@ package x86
 import (
 	"errors"
 	"strings"
+	"sync"
 )
 
 // IsMnemonic reports whether name (any case) is an x86 instruction mnemonic:
@@ -201,4 +202,43 @@ func eaError(mode int) error {
 		return errors.New("invalid " + itoa(mode/10) + itoa(mode%10) + "-bit effective address")
 	}
 	return errors.New(msgBadEA)
+}
+
+// RelBranch reports whether inst is a branch to one immediate target
+// (jmp, jcc, call, loop, jcxz...) that every form of its mnemonic encodes
+// as a displacement from the next instruction. When its target is in
+// inst.PC's section, the encoding then depends on the target and on PC only
+// through their distance: a caller may reuse an earlier encoding for the
+// same distance.
+func RelBranch(inst *Inst) bool {
+	relBranchOnce.Do(initRelBranch)
+	return len(inst.Ops) == 1 && inst.Ops[0].Kind == OpImm && !inst.Ops[0].Far && relBranch[lowerASCII(inst.Mnemonic)]
+}
+
+// relBranch holds the mnemonics whose one-operand forms take an immediate
+// only as a relative displacement (built after formsByMn, on first use).
+var (
+	relBranch     = map[string]bool{}
+	relBranchOnce sync.Once
+)
+
+func initRelBranch() {
+	for mn, idx := range formsByMn {
+		rel, other := false, false
+		for _, i := range idx {
+			f := &forms[i]
+			if len(f.args) != 1 {
+				continue
+			}
+			switch f.args[0] {
+			case aRel8, aRel16, aRel32:
+				rel = true
+			case aOne, aImm8s, aImm8, aImm16, aImm32, aImm64:
+				other = true
+			}
+		}
+		if rel && !other {
+			relBranch[mn] = true
+		}
+	}
 }

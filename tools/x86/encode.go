@@ -81,6 +81,7 @@ type encoder struct {
 	mode   int
 	mn     string
 	ops    []Operand
+	anyFar bool // some operand is far (set once the operands are final)
 	pfx    prefixState
 	opsBuf [4]Operand
 	buf    [32]byte  // bytes of the form being tried
@@ -148,6 +149,9 @@ func (e *encoder) encode() (*Encoding, error) {
 		// nasm's `imul r, imm` is `imul r, r, imm`.
 		e.ops = []Operand{e.ops[0], e.ops[0], e.ops[1]}
 	}
+	for k := range e.ops {
+		e.anyFar = e.anyFar || e.ops[k].Far
+	}
 
 	// Far pointer immediate: jmp/call seg:off.
 	if len(e.ops) == 2 && e.ops[0].Kind == OpImm && e.ops[1].Kind == OpImm && (e.mn == "jmp" || e.mn == "call") {
@@ -170,7 +174,16 @@ func (e *encoder) encode() (*Encoding, error) {
 		// (`add ax, -1` is 66 83 C0 FF, not 66 05 FF FF), then table order.
 		return !b.ok || len(c.bytes) < len(b.c.bytes) || len(c.bytes) == len(b.c.bytes) && c.sbyte && !b.c.sbyte
 	}
-	for _, i := range idx {
+	// Only forms with as many operands can match; the others would fail
+	// with the generic error, which ranks last anyway.
+	var tryIdx []int
+	if byCount := formsByMnArgs[e.mn]; len(e.ops) < len(byCount) {
+		tryIdx = byCount[len(e.ops)]
+	}
+	if len(tryIdx) == 0 {
+		firstErr, firstRank = errInvalid, 0
+	}
+	for _, i := range tryIdx {
 		f := &forms[i]
 		c := &e.cand
 		if err := e.try(f, c); err != nil {
@@ -217,7 +230,7 @@ func (e *encoder) encode() (*Encoding, error) {
 				e.ops[k].Strict = false
 			}
 		}
-		for _, i := range idx {
+		for _, i := range tryIdx {
 			if err := e.try(&forms[i], &e.cand); err == nil {
 				return nil, errMismatch
 			}
@@ -481,11 +494,11 @@ func fitsS8(v int64, osz int) bool {
 	return uint32(v+128) <= 255
 }
 
-func isGPR(o Operand, size int) bool {
+func isGPR(o *Operand, size int) bool {
 	return o.Kind == OpReg && o.Reg.Class() == ClassGPR && o.Reg.Size() == size
 }
 
-func (e *encoder) matchArg(f *form, a argType, o Operand, osz int) bool {
+func (e *encoder) matchArg(f *form, a argType, o *Operand, osz int) bool {
 	switch a {
 	case aR8, aR16, aR32, aR64, aR8op, aR16op, aR32op, aR64op, aRMF32, aRMF64:
 		return isGPR(o, argSize(a))
@@ -584,7 +597,7 @@ func (e *encoder) matchArg(f *form, a argType, o Operand, osz int) bool {
 // try encodes inst with form f into c, whose bytes and fixups live in the
 // encoder's buffers until the next try.
 func (e *encoder) try(f *form, c *candidate) error {
-	*c = candidate{}
+	c.unsizedMem, c.sbyte = 0, false // bytes and fix are set by fill
 	if len(f.args) != len(e.ops) {
 		return errInvalid
 	}
@@ -598,19 +611,13 @@ func (e *encoder) try(f *form, c *candidate) error {
 	if f.d64 && e.mode == 64 {
 		osz = 64
 	}
-	anyFar := false
-	for _, o := range e.ops {
-		if o.Far {
-			anyFar = true
-		}
-	}
-	if anyFar != f.far {
+	if e.anyFar != f.far {
 		return errInvalid
 	}
 	onlyImm := len(f.args) > 0
 	pinned := false
 	for k, a := range f.args {
-		o := e.ops[k]
+		o := &e.ops[k]
 		if !e.matchArg(f, a, o, osz) {
 			return errInvalid
 		}

@@ -102,8 +102,18 @@ type form struct {
 
 var formsByMn = map[string][]int{}
 
+// formsByMnArgs splits formsByMn by operand count (0 to 4), in table
+// order: Encode only tries forms that can match.
+var formsByMnArgs = map[string][][]int{}
+
 func init() {
 	for i, f := range forms {
 		formsByMn[f.mn] = append(formsByMn[f.mn], i)
+		byCount := formsByMnArgs[f.mn]
+		for len(byCount) <= len(f.args) {
+			byCount = append(byCount, nil)
+		}
+		byCount[len(f.args)] = append(byCount[len(f.args)], i)
+		formsByMnArgs[f.mn] = byCount
 	}
 }
