@@ -44,8 +44,9 @@ type assembler struct {
 	passWarn []pp.Diag
 	cur      int // current section
 	fatal    bool
-	inst     x86.Inst      // emitInst's scratch instruction
-	instOps  []x86.Operand // and its operands' storage
+	regVals  map[string]expr.Value // env.Lookup's value of each register name
+	inst     x86.Inst              // emitInst's scratch instruction
+	instOps  []x86.Operand         // and its operands' storage
 }
 
 func (a *assembler) readInclude(name string) ([]byte, string, error) {
@@ -240,8 +241,18 @@ type env struct {
 func (e env) Lookup(name string) (expr.Value, error) {
 	a := e.a
 	if strings.HasPrefix(name, regPrefix) {
+		// One shared value per register: expressions never modify their
+		// operands' slices, and registers are in most operands.
+		if v, ok := a.regVals[name]; ok {
+			return v, nil
+		}
 		r, _ := x86.LookupReg(name[1:])
-		return expr.Value{Regs: []expr.RegTerm{{Reg: int(r), Coef: 1}}}, nil
+		v := expr.Value{Regs: []expr.RegTerm{{Reg: int(r), Coef: 1}}}
+		if a.regVals == nil {
+			a.regVals = map[string]expr.Value{}
+		}
+		a.regVals[name] = v
+		return v, nil
 	}
 	s := a.syms[name]
 	if s == nil || s.kind == 0 {
@@ -275,10 +286,14 @@ func (e env) Lookup(name string) (expr.Value, error) {
 // every format, because nasm treats labels as relocatable even for -f bin
 // (`push label` takes the imm32 form); -f bin resolves them at the end.
 func (a *assembler) addr(sec int, off int64) expr.Value {
-	if s := a.secs[sec]; s.absolute {
+	s := a.secs[sec]
+	if s.absolute {
 		return expr.Value{Const: s.absBase + off}
 	}
-	return expr.Value{Const: off, Terms: []expr.Term{{Sym: a.secs[sec].key, Coef: 1}}}
+	if s.terms == nil {
+		s.terms = []expr.Term{{Sym: s.key, Coef: 1}}
+	}
+	return expr.Value{Const: off, Terms: s.terms}
 }
 
 func (e env) Here() (expr.Value, error)      { return e.a.addr(e.sec, e.here), nil }

@@ -3,7 +3,6 @@ package asm
 import (
 	"errors"
 	"fmt"
-	"sort"
 
 	"github.com/rules-tiny/rules_tiny/tools/asm/expr"
 	"github.com/rules-tiny/rules_tiny/tools/obj"
@@ -207,11 +206,15 @@ func sameInst(a, b *x86.Inst) bool {
 func eaTerms(regs []expr.RegTerm, hint expr.Hint) []x86.RegTerm {
 	terms := make([]x86.RegTerm, 0, len(regs))
 	for _, r := range regs {
-		terms = append(terms, x86.RegTerm{Reg: x86.Reg(r.Reg), Mul: r.Coef})
+		t := x86.RegTerm{Reg: x86.Reg(r.Reg), Mul: r.Coef}
+		// Stable insertion sort by name: there are one or two terms.
+		i := len(terms)
+		terms = append(terms, t)
+		for ; i > 0 && t.Reg.String() < terms[i-1].Reg.String(); i-- {
+			terms[i] = terms[i-1]
+		}
+		terms[i] = t
 	}
-	sort.SliceStable(terms, func(i, j int) bool {
-		return terms[i].Reg.String() < terms[j].Reg.String()
-	})
 	if hint.Kind != expr.HintMakeBase && hint.Kind != expr.HintNotBase {
 		return terms
 	}

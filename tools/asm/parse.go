@@ -118,6 +118,10 @@ type section struct {
 
 	absolute bool  // an `absolute` space: labels are numbers, no bytes
 	absBase  int64 // its starting address
+
+	// terms is the symbolic part of an address in the section, shared by
+	// every value that refers to it (values are never modified in place).
+	terms []expr.Term
 }
 
 // parser state: positional settings that nasm applies in source order.

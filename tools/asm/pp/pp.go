@@ -296,7 +296,12 @@ func splitLines(file string, data []byte) []srcLine {
 }
 
 func (p *pp) pushFile(name string, data []byte) {
-	p.frames = append(p.frames, &frame{kind: fileFrame, lines: splitLines(name, data), conds: len(p.conds)})
+	lines := splitLines(name, data)
+	if p.res.Lines == nil {
+		// The main file's line count is a good first guess at the output's.
+		p.res.Lines = make([]Line, 0, len(lines))
+	}
+	p.frames = append(p.frames, &frame{kind: fileFrame, lines: lines, conds: len(p.conds)})
 	p.incDepth++
 }
 
