@@ -5,7 +5,6 @@ package reference
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 )
 
@@ -15,11 +14,88 @@ type Ref struct {
 	Tag        string // e.g. "latest"
 }
 
-var (
-	pathComponent = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*$`)
-	domain        = regexp.MustCompile(`^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?$`)
-	tagRE         = regexp.MustCompile(`^[\w][\w.-]{0,127}$`)
-)
+// The grammar of distribution's references, checked by hand rather than with
+// regexp: compiling the patterns at start-up cost every tiny invocation
+// milliseconds, more than the rest of its initialisation together.
+
+func isLowerAlnum(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
+
+func isAlnum(c byte) bool { return isLowerAlnum(c) || c >= 'A' && c <= 'Z' }
+
+func isWord(c byte) bool { return isAlnum(c) || c == '_' }
+
+// validPathComponent: [a-z0-9]+ ((\.|_|__|-+) [a-z0-9]+)*
+func validPathComponent(s string) bool {
+	i := 0
+	for {
+		start := i
+		for i < len(s) && isLowerAlnum(s[i]) {
+			i++
+		}
+		if i == start {
+			return false
+		}
+		if i == len(s) {
+			return true
+		}
+		switch {
+		case s[i] == '.':
+			i++
+		case s[i] == '_':
+			i++
+			if i < len(s) && s[i] == '_' {
+				i++
+			}
+		case s[i] == '-':
+			for i < len(s) && s[i] == '-' {
+				i++
+			}
+		default:
+			return false
+		}
+	}
+}
+
+// validDomain: labels of [A-Za-z0-9-] that neither start nor end with '-',
+// joined by '.', then an optional :port of digits.
+func validDomain(s string) bool {
+	if c := strings.LastIndexByte(s, ':'); c >= 0 {
+		port := s[c+1:]
+		if port == "" {
+			return false
+		}
+		for i := 0; i < len(port); i++ {
+			if port[i] < '0' || port[i] > '9' {
+				return false
+			}
+		}
+		s = s[:c]
+	}
+	for _, label := range strings.Split(s, ".") {
+		if label == "" || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			if !isAlnum(label[i]) && label[i] != '-' {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// validTag: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}
+func validTag(s string) bool {
+	if s == "" || len(s) > 128 || !isWord(s[0]) {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if !isWord(s[i]) && s[i] != '.' && s[i] != '-' {
+			return false
+		}
+	}
+	return true
+}
 
 // Parse reads "REPO" or "REPO:TAG"; a missing tag means "latest".
 func Parse(s string) (Ref, error) {
@@ -32,7 +108,7 @@ func Parse(s string) (Ref, error) {
 	if i := strings.LastIndexByte(s, ':'); i > strings.LastIndexByte(s, '/') {
 		repo, tag = s[:i], s[i+1:]
 	}
-	if !tagRE.MatchString(tag) {
+	if !validTag(tag) {
 		return Ref{}, fmt.Errorf("invalid tag %q in %q", tag, s)
 	}
 	if repo == "" || len(repo) > 255 {
@@ -40,13 +116,13 @@ func Parse(s string) (Ref, error) {
 	}
 	comps := strings.Split(repo, "/")
 	if len(comps) > 1 && isDomain(comps[0]) {
-		if !domain.MatchString(comps[0]) {
+		if !validDomain(comps[0]) {
 			return Ref{}, fmt.Errorf("invalid registry %q in %q", comps[0], s)
 		}
 		comps = comps[1:]
 	}
 	for _, c := range comps {
-		if !pathComponent.MatchString(c) {
+		if !validPathComponent(c) {
 			return Ref{}, fmt.Errorf("invalid repository %q in %q: components are lower-case letters, digits and separators", repo, s)
 		}
 	}
