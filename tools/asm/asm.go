@@ -136,10 +136,13 @@ func Assemble(path string, opts Options) (*Result, error) {
 		// Diagnostics found before line i was produced sort before it.
 		a.lineSeq = i + 1
 		a.p.line(l)
+		if !opts.Listing {
+			// Statements keep what they need: a line's tokens can go once
+			// it is parsed (only the listing reads them again).
+			ppr.Lines[i] = pp.Line{}
+		}
 	}
 	if !opts.Listing {
-		// Statements keep what they need; the tokens of every line can go
-		// before the passes run.
 		ppr.Lines = nil
 	}
 	res.FirstBits = a.firstBits

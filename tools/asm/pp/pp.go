@@ -324,7 +324,13 @@ func (p *pp) next() (srcLine, *frame, bool) {
 					l.toks = nil
 				}
 			}
-			return *l, f, true
+			out := *l
+			if f.kind == fileFrame {
+				// A file's lines are read once: keeping their tokens here
+				// would hold a second copy of the whole file until its end.
+				l.toks = nil
+			}
+			return out, f, true
 		}
 		if f.kind == repFrame && !f.exited && f.iter+1 < f.count {
 			f.iter++
