@@ -52,7 +52,7 @@ func Encode(inst *Inst) (enc *Encoding, err error) {
 	}
 	e := encoders.Get().(*encoder)
 	defer encoders.Put(e)
-	*e = encoder{inst: inst, mode: inst.Mode, mn: lowerASCII(inst.Mnemonic)}
+	e.reset(inst)
 	enc, err = e.encode()
 	e.inst = nil // keep no caller data alive in the pool
 	return enc, err
@@ -91,6 +91,16 @@ type encoder struct {
 	sized  slot      // shortest form where every operand's size was given
 }
 
+// reset prepares a pooled encoder for inst. Its buffers are only ever
+// read up to what the current call wrote, so they are not cleared.
+func (e *encoder) reset(inst *Inst) {
+	e.inst, e.mode, e.mn = inst, inst.Mode, lowerASCII(inst.Mnemonic)
+	e.ops, e.anyFar = nil, false
+	e.pfx = prefixState{group1: e.pfx.group1[:0]}
+	e.cand = candidate{}
+	e.best.ok, e.sized.ok = false, false
+}
+
 // slot keeps a copy of a candidate that beat the others so far.
 type slot struct {
 	ok  bool
@@ -108,7 +118,19 @@ func (s *slot) set(c *candidate) {
 
 // encoding copies the slot's candidate into a result of its own.
 func (s *slot) encoding() *Encoding {
-	enc := &Encoding{Bytes: append([]byte(nil), s.c.bytes...)}
+	// One allocation for the result and its bytes (an instruction is at
+	// most 15 bytes, plus any redundant prefixes the source asked for).
+	box := &struct {
+		enc Encoding
+		buf [16]byte
+	}{}
+	enc := &box.enc
+	if len(s.c.bytes) <= len(box.buf) {
+		enc.Bytes = box.buf[:len(s.c.bytes):len(s.c.bytes)]
+		copy(enc.Bytes, s.c.bytes)
+	} else {
+		enc.Bytes = append([]byte(nil), s.c.bytes...)
+	}
 	if len(s.c.fix) > 0 {
 		enc.Fixups = append([]Fixup(nil), s.c.fix...)
 	}
@@ -136,7 +158,7 @@ func (e *encoder) encode() (*Encoding, error) {
 	}
 	e.ops = append(e.opsBuf[:0], e.inst.Ops...)
 	if !e.anyFormInMode(idx) {
-		return nil, badMode[e.mode]
+		return nil, badMode(e.mode)
 	}
 	if err := e.checkOperands(); err != nil {
 		return nil, err
@@ -255,8 +277,21 @@ var (
 	errEA32        = eaError(32)
 	errEA64        = eaError(64)
 	errShortRange  = &RangeError{Msg: msgShortRange}
-	badMode        = map[int]error{16: errors.New("instruction not supported in 16-bit mode"), 32: errors.New("instruction not supported in 32-bit mode"), 64: errors.New("instruction not supported in 64-bit mode")}
+	errBadMode16   = errors.New("instruction not supported in 16-bit mode")
+	errBadMode32   = errors.New("instruction not supported in 32-bit mode")
+	errBadMode64   = errors.New("instruction not supported in 64-bit mode")
 )
+
+// badMode is nasm's error for an instruction or form the mode lacks.
+func badMode(mode int) error {
+	switch mode {
+	case 16:
+		return errBadMode16
+	case 32:
+		return errBadMode32
+	}
+	return errBadMode64
+}
 
 // errRank orders errors so that the most specific one is reported.
 func errRank(err error) int {
@@ -268,7 +303,7 @@ func errRank(err error) int {
 		return 5
 	case errAddrSizes, errEA16, errEA32, errEA64:
 		return 4
-	case badMode[16], badMode[32], badMode[64]:
+	case errBadMode16, errBadMode32, errBadMode64:
 		return 3
 	case errInvalid:
 		return 0
@@ -686,7 +721,7 @@ func (e *encoder) try(f *form, c *candidate) error {
 	if e.mode == 64 && !f.m64 || e.mode != 64 && !f.m32 {
 		// Like nasm, a form whose operands match but which does not
 		// exist in this mode (`push esi` in BITS 64) says so.
-		return badMode[e.mode]
+		return badMode(e.mode)
 	}
 	return e.assemble(f, osz, c)
 }
