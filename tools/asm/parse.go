@@ -447,6 +447,15 @@ func (p *parser) body(st *stmt, toks []lex.Token, i int) error {
 	}
 	st.kind, st.mnem = sInst, w
 	i++
+	if i < len(toks) {
+		n := 1
+		for _, t := range toks[i:] {
+			if t.Is(",") {
+				n++
+			}
+		}
+		st.ops = make([]operand, 0, n)
+	}
 	for i < len(toks) {
 		op, end, err := p.operand(toks, i)
 		if err != nil {

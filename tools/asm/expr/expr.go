@@ -461,10 +461,39 @@ func scale(x Value, k int64) Value {
 	return r
 }
 
+// noZeroCoef reports whether v is already in add's normal form: no
+// cancelled term and nil (not empty) slices when there are none.
+func noZeroCoef(v Value) bool {
+	if v.Terms != nil && len(v.Terms) == 0 || v.Regs != nil && len(v.Regs) == 0 {
+		return false
+	}
+	for _, t := range v.Terms {
+		if t.Coef == 0 {
+			return false
+		}
+	}
+	for _, t := range v.Regs {
+		if t.Coef == 0 {
+			return false
+		}
+	}
+	return true
+}
+
 func add(x, y Value) Value {
 	r := Value{Const: x.Const + y.Const, Unknown: x.Unknown || y.Unknown}
 	// Like nasm's vectors: two constant parts merge, and vanish if they cancel.
 	r.HasConst = x.HasConst != y.HasConst || x.HasConst && r.Const != 0
+	// Adding a plain number (`[rbx+8]`) keeps the other side's terms: share
+	// them, since values are never modified in place.
+	if len(y.Terms) == 0 && len(y.Regs) == 0 && noZeroCoef(x) {
+		r.Terms, r.Regs = x.Terms, x.Regs
+		return r
+	}
+	if len(x.Terms) == 0 && len(x.Regs) == 0 && noZeroCoef(y) {
+		r.Terms, r.Regs = y.Terms, y.Regs
+		return r
+	}
 	r.Terms = append(r.Terms, x.Terms...)
 	for _, t := range y.Terms {
 		found := false
