@@ -369,15 +369,25 @@ func (e *encoder) checkOperands() error {
 		default:
 			return errInvalid
 		}
-		if o.Kind == OpReg || o.Kind == OpMem {
-			for _, r := range []Reg{o.Reg, o.Base, o.Index} {
-				if r.Valid() && r.NeedsREX() && e.mode != 64 {
-					return errNon64
+		if e.mode == 64 {
+			continue
+		}
+		// Outside 64-bit mode nasm rejects a 64-bit address outright, and
+		// a REX-only register of another size; a 64-bit register goes on
+		// to the forms, which exist only in 64-bit mode (so "instruction
+		// not supported in 32-bit mode").
+		if o.Kind == OpMem {
+			for _, r := range []Reg{o.Base, o.Index} {
+				if r.Valid() && r.Class() == ClassGPR && r.Size() == 8 {
+					return errAddrSizes
 				}
-				if r.Valid() && r.Class() == ClassGPR && r.Size() == 8 && e.mode != 64 {
+				if r.Valid() && r.NeedsREX() {
 					return errNon64
 				}
 			}
+		}
+		if o.Kind == OpReg && o.Reg.NeedsREX() && !(o.Reg.Class() == ClassGPR && o.Reg.Size() == 8) {
+			return errNon64
 		}
 	}
 	return nil
