@@ -43,3 +43,36 @@ func TestRelBranchEncodingDependsOnDistanceOnly(t *testing.T) {
 		}
 	}
 }
+
+// Encode recycles its working state between calls: an Encoding it returned
+// must keep its bytes and fixups whatever is encoded afterwards.
+func TestEncodingsOutliveLaterCalls(t *testing.T) {
+	first, err := Encode(&Inst{Mode: 64, Mnemonic: "mov", Ops: []Operand{
+		{Kind: OpReg, Reg: mustReg(t, "rax")},
+		{Kind: OpImm, Imm: Value{Sym: "ext", Off: 5, Known: true}, Size: 8}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bytes0 := string(first.Bytes)
+	fix0 := first.Fixups[0]
+	for _, l := range []string{"add eax, 1", "jmp $+10", "mov dword [esp+4], 0x1234", "push ebp"} {
+		inst, err := parseTestLine(32, l, Value{Known: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Encode(inst); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if string(first.Bytes) != bytes0 || len(first.Fixups) != 1 || first.Fixups[0] != fix0 {
+		t.Fatalf("first encoding changed: % X %+v", first.Bytes, first.Fixups)
+	}
+}
+
+func mustReg(t *testing.T, name string) Reg {
+	r, ok := LookupReg(name)
+	if !ok {
+		t.Fatalf("no register %s", name)
+	}
+	return r
+}
