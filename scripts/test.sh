@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Every test of the repository, in the order a failure is cheapest to read:
+# formatting and lint, the Go test suite (unit, differential against nasm/ld,
+# images checked by skopeo/umoci/runc/docker, registry round trips), the Bazel
+# test suite on the local Bazel (4.2.3 here, offline), the cache and
+# reproducibility check, the Gazelle end-to-end run, and a smoke run of the
+# benchmark harness. Run scripts/setup.sh once first.
+#
+# Bazel flags come from $BAZEL_FLAGS (default: --config=debian, the offline
+# Debian set-up in .bazelrc). Set TINY_TEST_QUICK=1 to stop after the Go tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$(go env GOPATH)/bin:$PATH"
+read -ra bazel_flags <<<"${BAZEL_FLAGS:---config=debian}"
+
+step() { printf '\n=== %s\n' "$*"; }
+t0=$SECONDS
+lap() { echo "--- $1: $((SECONDS - t0)) s so far"; }
+
+step "gofmt, go vet, buildifier"
+unformatted="$(git ls-files '*.go' | xargs gofmt -l)"
+if [ -n "$unformatted" ]; then echo "gofmt would change:"; echo "$unformatted"; exit 1; fi
+go vet ./...
+mapfile -t starlark < <(git ls-files '*.bzl' '*BUILD' '*BUILD.bazel' 'MODULE.bazel' 'WORKSPACE' '*.bazel' | grep -v '/testdata/' | sort -u)
+buildifier --mode=check --lint=warn "${starlark[@]}"
+lap lint
+
+step "go test ./..."
+go test -count=1 -timeout 40m ./...
+lap "go test"
+
+[ "${TINY_TEST_QUICK:-}" = 1 ] && exit 0
+
+step "bazel test //... (${bazel_flags[*]})"
+bazel test "${bazel_flags[@]}" //...
+lap "bazel test"
+
+step "Bazel cache hits and reproducibility"
+rules/tests/cache_and_repro.sh "${bazel_flags[@]}"
+lap "cache and reproducibility"
+
+step "Gazelle end to end (Bazel ${bazel_flags[*]})"
+bash tools/gazelle/e2e/run.sh
+lap "gazelle e2e"
+
+step "benchmark harness, smoke run"
+go run ./bench -smoke -o "${TMPDIR:-/tmp}/rules_tiny-bench-smoke.md"
+lap "bench smoke"
+
+echo
+echo "all tests passed in $((SECONDS - t0)) s"
