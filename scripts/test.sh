@@ -23,6 +23,8 @@ if [ -n "$unformatted" ]; then echo "gofmt would change:"; echo "$unformatted"; 
 go vet ./...
 mapfile -t starlark < <(git ls-files '*.bzl' '*BUILD' '*BUILD.bazel' 'MODULE.bazel' 'WORKSPACE' '*.bazel' | grep -v '/testdata/' | sort -u)
 buildifier --mode=check --lint=warn "${starlark[@]}"
+# The Bzlmod build of the tool (rules_go) is generated from `go list`.
+rules/private/gotool/generate.sh --check
 lap lint
 
 step "go test ./..."
