@@ -376,10 +376,11 @@ func contains(list []string, s string) bool {
 
 // Targets a macro creates besides the one named `name`.
 var macroSuffixes = map[string][]string{
-	"tiny_oci_image": {"_layer"},
-	"tiny_image":     {".load", "_size_test"},
-	"asm_binary":     {"_size_test"},
-	"oci_image":      {".digest"},
+	"tiny_oci_image":   {"_layer"},
+	"tiny_image":       {".tar", ".load", "_size_test"},
+	"tiny_image_index": {".tar", "_size_test"},
+	"asm_binary":       {"_size_test"},
+	"oci_image":        {".digest"},
 }
 
 // TestE2ELabelsReferToTargets checks every ":name" in e2e/BUILD.bazel

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 read -ra flags <<<"${BAZEL_FLAGS:---config=debian}"
-bazel build "${flags[@]}" //examples:hello //examples:hello_image //examples:hello_image.load //rules:tiny
+bazel build "${flags[@]}" //examples:hello //examples:hello_image //examples:hello_image.tar //examples:hello_image.load //rules:tiny
 bin="$(bazel info "${flags[@]}" bazel-bin 2>/dev/null)"
 tiny="$bin/rules/tiny.sh"
 

@@ -2,9 +2,11 @@
 
     load("@rules_tiny//rules:defs.bzl", "asm_binary", "size_test", "tiny_image", "tiny_image_index", "tiny_push")
 
-asm_binary and tiny_image are macros over the rules of the same purpose, so
-that `size_budget = N` creates a size_test (`<name>_size_test`) and every
-tiny_image gets a runnable `<name>.load` companion. All other attributes go
+asm_binary, tiny_image and tiny_image_index are macros over the rules of the
+same purpose, so that `size_budget = N` creates a size_test
+(`<name>_size_test`), every image and index gets a `<name>.tar` target (its
+tarball; the rule's only default output is the layout directory, as rules_oci
+expects) and every tiny_image a runnable `<name>.load` companion. All other attributes go
 to the rule unchanged; see rules/README.md for the reference.
 """
 
@@ -38,6 +40,16 @@ _COMMON = ["visibility", "tags", "testonly", "target_compatible_with", "compatib
 def _common(kwargs):
     return {k: kwargs[k] for k in _COMMON if k in kwargs}
 
+def _tarball(name, kwargs):
+    # `bazel build :<name>.tar` builds bazel-bin/.../<name>.tar, the file the
+    # rule declares; the label reads like the file.
+    native.filegroup(
+        name = name + ".tar",
+        srcs = [":" + name],
+        output_group = "tarball",
+        **_common(kwargs)
+    )
+
 def _budget(name, target, size_budget, size_measure, kwargs):
     if size_budget == None:
         return
@@ -65,10 +77,11 @@ def asm_binary(name, size_budget = None, size_measure = "auto", **kwargs):
     _budget(name, name, size_budget, size_measure, kwargs)
 
 def tiny_image(name, size_budget = None, size_measure = "auto", **kwargs):
-    """A FROM-scratch OCI image of one static executable (`tiny image`), plus `<name>.load`.
+    """A FROM-scratch OCI image of one static executable (`tiny image`), plus `<name>.tar` and `<name>.load`.
 
     Args:
-      name: target name; also the name of the layout directory (and <name>.tar).
+      name: target name; also the name of the layout directory, its only
+        default output. `<name>.tar` is a target for the tarball.
       size_budget: if set, a `<name>_size_test` size_test with this max_bytes.
       size_measure: the size_test's measure (default: total blob bytes).
       **kwargs: binary, binary_path, strip, files, entrypoint, cmd, env, user,
@@ -76,17 +89,20 @@ def tiny_image(name, size_budget = None, size_measure = "auto", **kwargs):
         compression, tag, source_date_epoch, created, and the common attributes.
     """
     _tiny_image(name = name, **kwargs)
+    _tarball(name, kwargs)
     _tiny_image_load(name = name + ".load", image = ":" + name, **_common(kwargs))
     _budget(name, name, size_budget, size_measure, kwargs)
 
 def tiny_image_index(name, size_budget = None, size_measure = "auto", **kwargs):
-    """A multi-platform OCI image index over tiny_image targets (`tiny index`).
+    """A multi-platform OCI image index over tiny_image targets (`tiny index`), plus `<name>.tar`.
 
     Args:
-      name: target name; also the name of the layout directory (and <name>.tar).
+      name: target name; also the name of the layout directory, its only
+        default output. `<name>.tar` is a target for the tarball.
       size_budget: if set, a `<name>_size_test` size_test with this max_bytes.
       size_measure: the size_test's measure (default: total blob bytes).
       **kwargs: images, tag, and the common attributes.
     """
     _tiny_image_index(name = name, **kwargs)
+    _tarball(name, kwargs)
     _budget(name, name, size_budget, size_measure, kwargs)

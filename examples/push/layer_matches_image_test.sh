@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# $1: tiny_layer output (.tar.gz); $2: tiny_oci_layout output (a directory).
+# $1: tiny_layer output (.tar.gz); $2: tiny_image's (only) default output, a
+# directory; $3: tiny_oci_layout (compatibility alias) output of that image.
 # Checks what rules_oci relies on, with coreutils and grep only.
 set -uo pipefail
-layer="$1" layout="$2"
+layer="$1" layout="$2" alias="$3"
 fail() { echo "FAIL: $*" >&2; exit 1; }
+
+[ "$(basename "$layout")" = hello_image ] || fail "$layout is not named like the target (rules_oci's oci_image contract)"
+[ -d "$alias" ] && diff -r "$layout" "$alias" >/dev/null || fail "tiny_oci_layout $alias differs from the image's layout $layout"
 
 [ -d "$layout" ] || fail "$layout is not a directory (oci_push/oci_load need a layout directory)"
 for f in oci-layout index.json; do [ -f "$layout/$f" ] || fail "layout lacks $f"; done

@@ -2,9 +2,11 @@
 
     load("@rules_tiny//rules/oci:defs.bzl", "tiny_layer", "tiny_oci_image", "tiny_oci_layout")
 
-* `tiny_oci_layout(name, image)`: the layout directory alone of a tiny_image or
-  tiny_image_index, for `oci_push(image = ...)`, `oci_load(image = ...)` and
-  `oci_image_index(images = [...])`.
+* tiny_image and tiny_image_index themselves: their only default output is the
+  OCI layout directory, so `oci_push(image = ":img")`, `oci_load(image = ":img")`
+  and `oci_image_index(images = [...])` take them directly.
+* `tiny_oci_layout(name, image)`: compatibility alias from when tiny_image also
+  had `<name>.tar` among its default outputs; the same directory.
 * `tiny_layer(name, binary, ...)`: the layer tiny_image would build, alone, for
   `oci_image(tars = [...])`.
 * `tiny_oci_image(name, binary, architecture, ...)`: tiny_layer + rules_oci's
@@ -42,7 +44,7 @@ def tiny_oci_image(
     Creates `<name>_layer` (tiny_layer) and `<name>` (oci_image, scratch base).
     The image bytes are rules_oci's (its config records history and its own
     defaults); only the layer is ours. For byte-exact minimal images use
-    tiny_image, and tiny_oci_layout to hand it to rules_oci.
+    tiny_image, which rules_oci's oci_push/oci_load/oci_image_index take as is.
 
     Args:
       name: the oci_image target.

@@ -2,9 +2,10 @@
 
 tiny_layer writes the one layer tiny_image would put in its image, as a
 standalone `.tar.gz` / `.tar.zst` / `.tar` for rules_oci's `oci_image(tars = ...)`.
-tiny_oci_layout forwards only the OCI layout directory of a tiny_image or
-tiny_image_index, the single-directory output that rules_oci's oci_push,
-oci_load and oci_image_index expect from their `image`/`images` attributes.
+tiny_oci_layout is kept for compatibility only: it forwards the OCI layout
+directory of a tiny_image or tiny_image_index, which is now those rules' only
+default output anyway, so rules_oci's oci_push, oci_load and oci_image_index
+take the image target directly.
 
 Both work in WORKSPACE mode too (this repository tests them on Bazel 4.2.3).
 """
@@ -118,12 +119,12 @@ def _tiny_oci_layout_impl(ctx):
 
 tiny_oci_layout = rule(
     implementation = _tiny_oci_layout_impl,
-    doc = """Only the OCI layout directory of a tiny_image or tiny_image_index.
+    doc = """Compatibility alias: the OCI layout directory of a tiny_image or tiny_image_index.
 
-rules_oci's oci_push and oci_load take `image` with `allow_single_file`, and
-oci_image_index passes every default output of each of its `images` on as an
-image directory; tiny_image's default outputs also include `<name>.tar`, so give
-rules_oci this target instead.""",
+That directory is already the image target's only default output (rules_oci's
+oci_image contract), so give rules_oci's oci_push, oci_load and
+oci_image_index the image itself; this rule remains for BUILD files written
+when tiny_image also had `<name>.tar` among its default outputs.""",
     attrs = {
         "image": attr.label(mandatory = True, providers = [[TinyImageInfo], [TinyIndexInfo]]),
     },

@@ -138,7 +138,11 @@ def _tiny_image_impl(ctx):
         progress_message = "Writing OCI image %s" % ctx.label,
     )
     return [
-        DefaultInfo(files = depset([layout, tarball]), runfiles = ctx.runfiles(files = [layout, tarball])),
+        # One default output, the layout directory: rules_oci's oci_image
+        # contract (oci_push/oci_load take a single file, oci_image_index reads
+        # every default output as an image). The tarball is an output group,
+        # built through the macro's `<name>.tar` filegroup.
+        DefaultInfo(files = depset([layout]), runfiles = ctx.runfiles(files = [layout, tarball])),
         OutputGroupInfo(layout = depset([layout]), tarball = depset([tarball])),
         TinyImageInfo(layout = layout, tarball = tarball, platform = known, tag = ctx.attr.tag),
     ]
@@ -155,10 +159,11 @@ tiny_image = rule(
     implementation = _tiny_image_impl,
     doc = """Puts one static executable alone in a FROM-scratch OCI image with `tiny image`.
 
-Default outputs: the OCI image layout directory named like the target (the
-contract of rules_oci's oci_image, so oci_push/oci_load/oci_image_index take
-it) and `<name>.tar` (OCI layout + docker manifest.json: `docker load`,
-`podman load`, skopeo's oci-archive: and docker-archive:).""",
+Default output: the OCI image layout directory named like the target, alone
+(the contract of rules_oci's oci_image, so oci_push/oci_load/oci_image_index
+take the target as is). The `tarball` output group is `<name>.tar` (OCI layout
++ docker manifest.json: `docker load`, `podman load`, skopeo's oci-archive: and
+docker-archive:); the tiny_image macro exposes it as the target `<name>.tar`.""",
     attrs = {
         "binary": attr.label(
             mandatory = True,
@@ -219,14 +224,21 @@ def _tiny_image_index_impl(ctx):
         progress_message = "Writing OCI image index %s" % ctx.label,
     )
     return [
-        DefaultInfo(files = depset([layout, tarball]), runfiles = ctx.runfiles(files = [layout, tarball])),
+        # One default output, the layout directory: rules_oci's oci_image
+        # contract (oci_push/oci_load take a single file, oci_image_index reads
+        # every default output as an image). The tarball is an output group,
+        # built through the macro's `<name>.tar` filegroup.
+        DefaultInfo(files = depset([layout]), runfiles = ctx.runfiles(files = [layout, tarball])),
         OutputGroupInfo(layout = depset([layout]), tarball = depset([tarball])),
         TinyIndexInfo(layout = layout, tarball = tarball, platforms = sorted(seen.keys()), tag = ctx.attr.tag),
     ]
 
 tiny_image_index = rule(
     implementation = _tiny_image_index_impl,
-    doc = "A multi-platform OCI image index over tiny_image targets (one per platform), with `tiny index`.",
+    doc = """A multi-platform OCI image index over tiny_image targets (one per platform), with `tiny index`.
+
+Outputs as tiny_image: the layout directory alone by default, `<name>.tar` in
+the `tarball` output group (the macro's `<name>.tar` target).""",
     attrs = {
         "images": attr.label_list(mandatory = True, providers = [TinyImageInfo], doc = "tiny_image targets, one per platform."),
         "tag": attr.string(doc = "REPO[:TAG] of the index."),
