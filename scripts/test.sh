@@ -25,6 +25,8 @@ mapfile -t starlark < <(git ls-files '*.bzl' '*BUILD' '*BUILD.bazel' 'MODULE.baz
 buildifier --mode=check --lint=warn "${starlark[@]}"
 # The Bzlmod build of the tool (rules_go) is generated from `go list`.
 rules/private/gotool/generate.sh --check
+# Our own BUILD files are what our Gazelle extension would write.
+go run ./tools/cmd/gazelle-tiny -repo_root=. -mode=diff
 lap lint
 
 step "go test ./..."
