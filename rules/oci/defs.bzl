@@ -7,7 +7,8 @@
   and `oci_image_index(images = [...])` take them directly.
 * `tiny_oci_layout(name, image)`: compatibility alias from when tiny_image also
   had `<name>.tar` among its default outputs; the same directory.
-* `tiny_layer(name, binary, ...)`: the layer tiny_image would build, alone, for
+* `tiny_layer(name, binary, ...)`: the layer tiny_image would build, alone
+  (`tiny image --layer`, with tiny_image's layer flags), for
   `oci_image(tars = [...])`.
 * `tiny_oci_image(name, binary, architecture, ...)`: tiny_layer + rules_oci's
   oci_image, for users who want rules_oci to assemble the image.

@@ -79,3 +79,42 @@ def parse_platform(where, value):
     if parts[1] not in OCI_ARCHES:
         fail("%s: platform = %r: unknown architecture %r (one of %s)" % (where, value, parts[1], ", ".join(OCI_ARCHES)))
     return struct(os = parts[0], arch = parts[1], variant = parts[2] if len(parts) == 3 else "")
+
+def add_layer_args(where, args, payload, binary, attr):
+    """Adds every `tiny image` flag that decides the layer's bytes.
+
+    That is the executable, the extra files, the compression and the entries'
+    mtime. tiny_image and tiny_layer both build those flags here, so the layer
+    tiny_layer writes alone is byte-identical, by construction, to the one in
+    the tiny_image of the same attributes.
+
+    Args:
+      where: the rule and label, for messages.
+      args: the Args object of the `tiny image` action.
+      payload: the File to put in the image (the binary, or its stripped copy).
+      binary: the binary's File (its name gives the default destination).
+      attr: the rule's attributes: binary_path, files, compression,
+        source_date_epoch.
+
+    Returns:
+      The list of Files the flags read (the action's inputs).
+    """
+    dest = attr.binary_path or "/" + binary.basename
+    if not dest.startswith("/"):
+        fail("%s: binary_path = %r must be absolute" % (where, dest))
+
+    # Inputs are symlinks in Bazel's sandbox.
+    args.add("--follow-symlinks")
+    args.add("--file", "%s:%s" % (payload.path, dest))
+    inputs = [payload]
+    for target, path in attr.files.items():
+        fs = target.files.to_list()
+        if len(fs) != 1:
+            fail("%s: files: %s must be exactly one file" % (where, target.label))
+        if not path.startswith("/"):
+            fail("%s: files: destination %r of %s must be absolute" % (where, path, target.label))
+        args.add("--file", "%s:%s" % (fs[0].path, path))
+        inputs.append(fs[0])
+    args.add("--compression", attr.compression)
+    args.add("--source-date-epoch", str(attr.source_date_epoch))
+    return inputs

@@ -1,6 +1,6 @@
 """tiny_image and tiny_image_index: byte-exact FROM-scratch OCI images."""
 
-load(":common.bzl", "ARCHES", "OCI_ARCHES", "parse_platform")
+load(":common.bzl", "ARCHES", "OCI_ARCHES", "add_layer_args", "parse_platform")
 load(":providers.bzl", "TinyBinaryInfo", "TinyImageInfo", "TinyIndexInfo")
 load(":toolchain.bzl", "TOOLCHAIN_TYPE", "run_tiny")
 
@@ -62,9 +62,6 @@ def _tiny_image_impl(ctx):
     for ext in _SCRIPT_EXTS:
         if binary.basename.endswith(ext):
             fail("%s: binary %s is a script (%s), not a static executable; a FROM-scratch image has no interpreter" % (where, ctx.attr.binary.label, binary.basename))
-    dest = ctx.attr.binary_path or "/" + binary.basename
-    if not dest.startswith("/"):
-        fail("%s: binary_path = %r must be absolute" % (where, dest))
     for port in ctx.attr.exposed_ports:
         _check_port(where, port)
     for k in ctx.attr.env:
@@ -93,17 +90,7 @@ def _tiny_image_impl(ctx):
     args = ctx.actions.args()
     args.add("--layout", layout.path)
     args.add("--tarball", tarball)
-    args.add("--follow-symlinks")  # inputs are symlinks in Bazel's sandbox
-    args.add("--file", "%s:%s" % (payload.path, dest))
-    extra = []
-    for target, path in ctx.attr.files.items():
-        fs = target.files.to_list()
-        if len(fs) != 1:
-            fail("%s: files: %s must be exactly one file" % (where, target.label))
-        if not path.startswith("/"):
-            fail("%s: files: destination %r of %s must be absolute" % (where, path, target.label))
-        args.add("--file", "%s:%s" % (fs[0].path, path))
-        extra.append(fs[0])
+    inputs = add_layer_args(where, args, payload, binary, ctx.attr)
     if ctx.attr.entrypoint:
         args.add("--entrypoint", _json_list(ctx.attr.entrypoint))
     if ctx.attr.cmd:
@@ -122,17 +109,15 @@ def _tiny_image_impl(ctx):
         args.add("--expose", port)
     if given:
         args.add("--platform", given)
-    args.add("--compression", ctx.attr.compression)
     if ctx.attr.tag:
         args.add("--tag", ctx.attr.tag)
-    args.add("--source-date-epoch", str(ctx.attr.source_date_epoch))
     if ctx.attr.created:
         args.add("--created", ctx.attr.created)
     run_tiny(
         ctx,
         "image",
         args,
-        inputs = [payload] + extra,
+        inputs = inputs,
         outputs = [layout, tarball],
         mnemonic = "TinyImage",
         progress_message = "Writing OCI image %s" % ctx.label,

@@ -1,10 +1,12 @@
 package image_test
 
 import (
+	"archive/tar"
 	"bytes"
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -539,5 +541,154 @@ func TestSeedProgramImageFitsBudget(t *testing.T) {
 		if c == "gzip" && rep.TotalBlobBytes > 760 {
 			t.Errorf("seed image is %d blob bytes, budget 760", rep.TotalBlobBytes)
 		}
+	}
+}
+
+// layoutLayer reads the one layer of the image in an OCI layout directory,
+// following index.json to the manifest as any OCI reader does.
+func layoutLayer(t *testing.T, dir string) (mediaType string, blob []byte) {
+	t.Helper()
+	readJSON := func(p string, v any) {
+		b, err := os.ReadFile(filepath.Join(dir, p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(b, v); err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+	}
+	blobPath := func(d string) string { return filepath.Join("blobs", strings.Replace(d, ":", "/", 1)) }
+	type desc struct {
+		MediaType, Digest string
+	}
+	var index struct{ Manifests []desc }
+	readJSON("index.json", &index)
+	if len(index.Manifests) != 1 {
+		t.Fatalf("index.json lists %d manifests", len(index.Manifests))
+	}
+	var manifest struct{ Layers []desc }
+	readJSON(blobPath(index.Manifests[0].Digest), &manifest)
+	if len(manifest.Layers) != 1 {
+		t.Fatalf("manifest lists %d layers", len(manifest.Layers))
+	}
+	b, err := os.ReadFile(filepath.Join(dir, blobPath(manifest.Layers[0].Digest)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprintf("sha256:%x", sha256.Sum256(b)); got != manifest.Layers[0].Digest {
+		t.Fatalf("layer blob digest %s, manifest says %s", got, manifest.Layers[0].Digest)
+	}
+	return manifest.Layers[0].MediaType, b
+}
+
+func TestLayerFileIsTheLayerBlobOfTheImage(t *testing.T) {
+	bin := tool(t)
+	ws := workspace(t, 0o755, time.Now(), -1)
+	for _, tc := range []struct {
+		compression, mediaType string
+		magic                  []byte
+	}{
+		{"gzip", "application/vnd.oci.image.layer.v1.tar+gzip", []byte{0x1f, 0x8b}},
+		{"zstd", "application/vnd.oci.image.layer.v1.tar+zstd", []byte{0x28, 0xb5, 0x2f, 0xfd}},
+		{"none", "application/vnd.oci.image.layer.v1.tar", nil},
+	} {
+		t.Run(tc.compression, func(t *testing.T) {
+			out := t.TempDir()
+			p := func(n string) string { return filepath.Join(out, n) }
+			args := append([]string{"--compression", tc.compression}, imageArgs...)
+			// All three outputs at once, then the layer alone: the same bytes.
+			code, digestAll, stderr := run{dir: ws}.tiny(t, bin, append([]string{"image", "--layout", p("layout"), "--tarball", p("image.tar"), "--layer", p("with.layer")}, args...)...)
+			if code != 0 {
+				t.Fatal(stderr)
+			}
+			code, digestAlone, stderr := run{dir: ws}.tiny(t, bin, append([]string{"image", "--layer", p("alone.layer")}, args...)...)
+			if code != 0 {
+				t.Fatal(stderr)
+			}
+			if digestAll != digestAlone {
+				t.Fatalf("manifest digest %q with the layout, %q without", digestAll, digestAlone)
+			}
+			mediaType, want := layoutLayer(t, p("layout"))
+			if mediaType != tc.mediaType {
+				t.Fatalf("media type %s, want %s", mediaType, tc.mediaType)
+			}
+			if !bytes.HasPrefix(want, tc.magic) {
+				t.Fatalf("layer starts % x, want % x", want[:4], tc.magic)
+			}
+			for _, n := range []string{"with.layer", "alone.layer"} {
+				got, err := os.ReadFile(p(n))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(got, want) {
+					t.Fatalf("%s (%d bytes) differs from the layout's layer blob (%d bytes)", n, len(got), len(want))
+				}
+				if fi, _ := os.Stat(p(n)); fi.Mode() != 0o644 {
+					t.Errorf("%s has mode %v", n, fi.Mode())
+				}
+			}
+			// The tarball holds the same blob under the same name.
+			f, err := os.Open(p("image.tar"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			name := fmt.Sprintf("blobs/sha256/%x", sha256.Sum256(want))
+			tr := tar.NewReader(f)
+			for {
+				h, err := tr.Next()
+				if err == io.EOF {
+					t.Fatalf("%s is not in the tarball", name)
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				if h.Name == name {
+					got, _ := io.ReadAll(tr)
+					if !bytes.Equal(got, want) {
+						t.Fatalf("tarball's %s differs", name)
+					}
+					break
+				}
+			}
+			entries, _ := os.ReadDir(out)
+			if len(entries) != 4 {
+				t.Errorf("output directory holds %d entries, want 4 (no temporary files)", len(entries))
+			}
+		})
+	}
+}
+
+func TestUnusableLayerPathsLeaveEveryOutputUnchanged(t *testing.T) {
+	bin := tool(t)
+	ws := workspace(t, 0o755, time.Now(), -1)
+	os.WriteFile(filepath.Join(ws, "file"), []byte("a file"), 0o644)
+	os.Mkdir(filepath.Join(ws, "dir"), 0o755)
+	os.WriteFile(filepath.Join(ws, "old.layer"), []byte("old"), 0o644)
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"layer is a directory", []string{"--layer", "dir"}, 1, "not a regular file"},
+		{"layer parent missing", []string{"--layer", "no/such.layer"}, 1, "parent directory"},
+		{"layer and tarball the same", []string{"--tarball", "new.out", "--layer", "./new.out"}, 1, "--tarball and --layer are both"},
+		{"layer and layout the same", []string{"--layout", "new", "--layer", "new"}, 1, "--layout and --layer are both"},
+		{"layout unusable", []string{"--layout", "file", "--layer", "old.layer"}, 1, "not a directory"},
+		{"tarball unusable", []string{"--tarball", "dir", "--layer", "old.layer"}, 1, "not a regular file"},
+		{"bad input", []string{"--layer", "old.layer", "--file", "in/nope"}, 1, "no such file"},
+		{"no output", []string{}, 2, "at least one of --layout DIR, --tarball OUT.tar, --layer OUT"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := tree(t, ws)
+			code, stdout, stderr := run{dir: ws}.tiny(t, bin, append(append([]string{"image"}, tc.args...), "--file", "in/hello")...)
+			if code != tc.code || !strings.Contains(stderr, tc.want) || stdout != "" {
+				t.Fatalf("exit %d (want %d), stderr %q (want %q), stdout %q", code, tc.code, stderr, tc.want, stdout)
+			}
+			if d := diffTrees(before, tree(t, ws)); d != "" {
+				t.Fatalf("outputs changed:\n%s", d)
+			}
+		})
 	}
 }

@@ -29,6 +29,7 @@ import (
 	"github.com/rules-tiny/rules_tiny/tools/image/platform"
 	"github.com/rules-tiny/rules_tiny/tools/image/reference"
 	"github.com/rules-tiny/rules_tiny/tools/image/tarball"
+	"github.com/rules-tiny/rules_tiny/tools/internal/atomicfile"
 )
 
 // File is one input file: where it comes from, where it goes, its mode.
@@ -278,6 +279,18 @@ func Build(spec Spec) (*Result, error) {
 	l.Index.Manifests = []ocispec.Descriptor{top}
 	l.Docker = []layout.DockerImage{{Config: config.Digest, RepoTags: tags, Layers: []digest.Digest{layer.Digest}}}
 	return &Result{Layout: l, Manifest: manifest, Config: config, Layer: layer, Platform: plat}, nil
+}
+
+// LayerBlob returns the compressed layer exactly as the layout stores it.
+func (r *Result) LayerBlob() []byte {
+	return r.Layout.Blobs[r.Layer.Digest]
+}
+
+// WriteLayer writes the compressed layer blob alone at path, atomically:
+// the same bytes (and so the same digest) as the layer in the layout, for
+// tools that take a layer file (rules_oci's oci_image tars).
+func (r *Result) WriteLayer(path string) error {
+	return atomicfile.WriteFile(path, r.LayerBlob(), 0o644)
 }
 
 // refAnnotations names an image in index.json: the tag as the OCI ref name

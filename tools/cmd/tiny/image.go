@@ -17,7 +17,7 @@ import (
 )
 
 func init() {
-	register("image", "build a reproducible FROM-scratch OCI image (layout dir and/or tarball)", runImage)
+	register("image", "build a reproducible FROM-scratch OCI image (layout dir, tarball and/or layer blob)", runImage)
 }
 
 // kvList is a repeatable string flag.
@@ -73,6 +73,7 @@ func runImage(args []string, stdout, stderr io.Writer) int {
 	)
 	layoutDir := fs.String("layout", "", "write the OCI image layout directory here")
 	tarPath := fs.String("tarball", "", "write the loadable tarball (OCI layout + docker manifest.json) here")
+	layerPath := fs.String("layer", "", "write the compressed layer blob alone here (the bytes of the layer in the layout/tarball)")
 	fs.Var(&files, "file", "SRC[:DEST[:MODE]] file to put in the image (repeatable; DEST default /basename, MODE octal, default 755 for ELF/#! files else 644)")
 	fs.Var(&entrypoint, "entrypoint", "entrypoint: a JSON array, or repeat once per argument (default: the first file)")
 	fs.Var(&cmd, "cmd", "cmd: a JSON array, or repeat once per argument")
@@ -95,8 +96,8 @@ func runImage(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "tiny image: unexpected argument %q\n", fs.Arg(0))
 		return 2
 	}
-	if *layoutDir == "" && *tarPath == "" {
-		fmt.Fprintln(stderr, "tiny image: give --layout DIR and/or --tarball OUT.tar")
+	if *layoutDir == "" && *tarPath == "" && *layerPath == "" {
+		fmt.Fprintln(stderr, "tiny image: give at least one of --layout DIR, --tarball OUT.tar, --layer OUT")
 		return 2
 	}
 	fail := func(err error) int {
@@ -143,26 +144,45 @@ func runImage(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(err)
 	}
-	if err := writeOutputs(res, *layoutDir, *tarPath); err != nil {
+	if err := writeImageOutputs(res, *layoutDir, *tarPath, *layerPath); err != nil {
 		return fail(err)
 	}
 	fmt.Fprintln(stdout, res.Manifest.Digest)
 	return 0
 }
 
-// writeOutputs writes the tarball first and the layout second, each
-// atomically; the outputs are complete before either replaces an old one.
+// writeOutputs writes the tarball and the layout (tiny index has no layer).
 func writeOutputs(res *image.Result, layoutDir, tarPath string) error {
-	// Refuse up front what would fail half way (the tarball written, then
-	// the layout refused), so that either both outputs change or neither.
-	if err := checkOutput(layoutDir, true); err != nil {
-		return err
+	return writeImageOutputs(res, layoutDir, tarPath, "")
+}
+
+// writeImageOutputs writes the layer, the tarball and the layout, each
+// atomically; every output is complete before it replaces an old one.
+func writeImageOutputs(res *image.Result, layoutDir, tarPath, layerPath string) error {
+	// Refuse up front what would fail half way (one output written, then
+	// the next refused), so that a bad path leaves every output unchanged.
+	outputs := []struct {
+		flag, path string
+		dir        bool
+	}{
+		{"--layout", layoutDir, true},
+		{"--tarball", tarPath, false},
+		{"--layer", layerPath, false},
 	}
-	if err := checkOutput(tarPath, false); err != nil {
-		return err
+	for i, o := range outputs {
+		if err := checkOutput(o.path, o.dir); err != nil {
+			return err
+		}
+		for _, p := range outputs[:i] {
+			if o.path != "" && p.path != "" && filepath.Clean(o.path) == filepath.Clean(p.path) {
+				return fmt.Errorf("%s and %s are both %s", p.flag, o.flag, o.path)
+			}
+		}
 	}
-	if layoutDir != "" && tarPath != "" && filepath.Clean(layoutDir) == filepath.Clean(tarPath) {
-		return fmt.Errorf("--layout and --tarball are both %s", layoutDir)
+	if layerPath != "" {
+		if err := res.WriteLayer(layerPath); err != nil {
+			return fmt.Errorf("writing %s: %w", layerPath, err)
+		}
 	}
 	if tarPath != "" {
 		if err := res.Layout.WriteTarball(tarPath); err != nil {
