@@ -10,7 +10,25 @@ import (
 )
 
 // WriteFile writes data to path with mode perm (not subject to umask), atomically.
+// A path that names a device or a pipe (`-o /dev/null`, `-o /dev/stdout`) is
+// written in place: renaming over it would replace the device with a file.
 func WriteFile(path string, data []byte, perm os.FileMode) error {
+	if fi, err := os.Stat(path); err == nil {
+		switch {
+		case fi.IsDir():
+			return fmt.Errorf("%s is a directory", path)
+		case fi.Mode()&(os.ModeDevice|os.ModeCharDevice|os.ModeNamedPipe) != 0:
+			f, err := os.OpenFile(path, os.O_WRONLY, 0)
+			if err != nil {
+				return err
+			}
+			if _, err := f.Write(data); err != nil {
+				f.Close()
+				return err
+			}
+			return f.Close()
+		}
+	}
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
