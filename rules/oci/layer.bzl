@@ -13,7 +13,8 @@ Both work in WORKSPACE mode too (this repository tests them on Bazel 4.2.3).
 """
 
 load("//rules/private:common.bzl", "OCI_ARCHES", "add_layer_args", "parse_platform")
-load("//rules/private:providers.bzl", "TinyBinaryInfo", "TinyImageInfo", "TinyIndexInfo")
+load("//rules/private:image.bzl", "image_payload")
+load("//rules/private:providers.bzl", "TinyImageInfo", "TinyIndexInfo")
 load("//rules/private:toolchain.bzl", "TOOLCHAIN_TYPE", "run_tiny")
 
 _EXT = {"gzip": ".tar.gz", "none": ".tar", "zstd": ".tar.zst"}
@@ -25,22 +26,7 @@ def _tiny_layer_impl(ctx):
         parse_platform(where, ctx.attr.platform)
     out = ctx.actions.declare_file(ctx.label.name + _EXT[ctx.attr.compression])
 
-    # Foreign executables are slimmed first, as tiny_image does.
-    payload = binary
-    if TinyBinaryInfo not in ctx.attr.binary and ctx.attr.strip:
-        payload = ctx.actions.declare_file("%s_stripped/%s" % (ctx.label.name, binary.basename))
-        strip_args = ctx.actions.args()
-        strip_args.add("-o", payload)
-        strip_args.add(binary)
-        run_tiny(
-            ctx,
-            "strip",
-            strip_args,
-            inputs = [binary],
-            outputs = [payload],
-            mnemonic = "TinyStrip",
-            progress_message = "Stripping %s for %s (tiny strip)" % (binary.short_path, ctx.label),
-        )
+    payload = image_payload(ctx, binary)
 
     # `tiny image --layer` writes the layer blob alone. The flags that decide
     # its bytes come from the helper tiny_image uses too, so the layer is the

@@ -12,6 +12,37 @@ _INTERPRETED_KINDS = ["sh_binary", "py_binary", "java_binary", "js_binary", "nod
 
 _RuleKindInfo = provider(doc = "The rule kind of a binary (from _kind_aspect).", fields = ["kind"])
 
+def image_payload(ctx, binary):
+    """The file an image holds for ctx.attr.binary.
+
+    asm_binary output is already minimal and goes in as it is; any other
+    executable is slimmed by `tiny strip` first, unless `strip = False`.
+    tiny_image and tiny_layer share this, so their layers stay identical.
+
+    Args:
+      ctx: the rule context (attrs `binary` and `strip`).
+      binary: the executable File of ctx.attr.binary.
+
+    Returns:
+      The File to put in the image.
+    """
+    if TinyBinaryInfo in ctx.attr.binary or not ctx.attr.strip:
+        return binary
+    payload = ctx.actions.declare_file("%s_stripped/%s" % (ctx.label.name, binary.basename))
+    strip_args = ctx.actions.args()
+    strip_args.add("-o", payload)
+    strip_args.add(binary)
+    run_tiny(
+        ctx,
+        "strip",
+        strip_args,
+        inputs = [binary],
+        outputs = [payload],
+        mnemonic = "TinyStrip",
+        progress_message = "Stripping %s for %s (tiny strip)" % (binary.short_path, ctx.label),
+    )
+    return payload
+
 def _kind_aspect_impl(target, ctx):  # buildifier: disable=unused-variable
     return [_RuleKindInfo(kind = ctx.rule.kind)]
 
@@ -68,22 +99,7 @@ def _tiny_image_impl(ctx):
         if not k or "=" in k:
             fail("%s: env: %r is not a valid variable name" % (where, k))
 
-    # Foreign executables are slimmed first; asm_binary output is already minimal.
-    payload = binary
-    if TinyBinaryInfo not in ctx.attr.binary and ctx.attr.strip:
-        payload = ctx.actions.declare_file("%s_stripped/%s" % (ctx.label.name, binary.basename))
-        strip_args = ctx.actions.args()
-        strip_args.add("-o", payload)
-        strip_args.add(binary)
-        run_tiny(
-            ctx,
-            "strip",
-            strip_args,
-            inputs = [binary],
-            outputs = [payload],
-            mnemonic = "TinyStrip",
-            progress_message = "Stripping %s for %s (tiny strip)" % (binary.short_path, ctx.label),
-        )
+    payload = image_payload(ctx, binary)
 
     layout = ctx.actions.declare_directory(ctx.label.name)
     tarball = ctx.actions.declare_file(ctx.label.name + ".tar")
