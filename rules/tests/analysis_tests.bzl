@@ -31,7 +31,7 @@ def _asm_flags_impl(ctx):
     asserts.true(env, "--compact" in argv and "--wx" in argv, "compact and wx: %s" % argv)
     asserts.true(env, _follows(argv, "-I", "rules/tests/"), "package include dir first: %s" % argv)
     asserts.true(env, _follows(argv, "-I", "rules/tests/testdata/"), "includes are repository-relative: %s" % argv)
-    asserts.true(env, argv[-1].endswith("rules/tests/testdata/hello.asm"), "source last: %s" % argv)
+    asserts.true(env, argv[-1].endswith("examples/hello.asm"), "source last: %s" % argv)
     return analysistest.end(env)
 
 asm_flags_test = analysistest.make(_asm_flags_impl)
@@ -168,7 +168,7 @@ def analysis_test_suite(name):
     manual = ["manual"]
     asm_binary(
         name = "flags_bin",
-        srcs = ["testdata/hello.asm"],
+        srcs = ["//examples:hello.asm"],
         bits = 32,
         compact = True,
         defines = ["GREETING=1"],
@@ -177,12 +177,12 @@ def analysis_test_suite(name):
         wx = True,
         tags = manual,
     )
-    asm_binary(name = "auto_bin", srcs = ["testdata/hello.asm"], tags = manual)
-    asm_binary(name = "conflict_bin", srcs = ["testdata/hello.asm"], arch = "amd64", bits = 32, tags = manual)
-    asm_binary(name = "bad_define_bin", srcs = ["testdata/hello.asm"], defines = ["1X=2"], tags = manual)
+    asm_binary(name = "auto_bin", srcs = ["//examples:hello.asm"], tags = manual)
+    asm_binary(name = "conflict_bin", srcs = ["//examples:hello.asm"], arch = "amd64", bits = 32, tags = manual)
+    asm_binary(name = "bad_define_bin", srcs = ["//examples:hello.asm"], defines = ["1X=2"], tags = manual)
     asm_binary(name = "nothing_bin", srcs = [], tags = manual)
-    asm_binary(name = "bad_entry_bin", srcs = ["testdata/hello.asm"], entry = "no spaces", tags = manual)
-    asm_binary(name = "amd64_bin", srcs = ["testdata/hello.asm"], arch = "amd64", tags = manual)
+    asm_binary(name = "bad_entry_bin", srcs = ["//examples:hello.asm"], entry = "no spaces", tags = manual)
+    asm_binary(name = "amd64_bin", srcs = ["//examples:hello.asm"], arch = "amd64", tags = manual)
 
     tiny_image(
         name = "image_subject",
