@@ -445,13 +445,17 @@ func TestUnusableOutputPathsChangeNeitherOutput(t *testing.T) {
 func TestSuccessfulRunReplacesOldOutputsWhole(t *testing.T) {
 	bin := tool(t)
 	ws := workspace(t, 0o755, time.Now(), -1)
-	os.Mkdir(filepath.Join(ws, "out"), 0o755)
-	os.WriteFile(filepath.Join(ws, "out", "stale"), []byte("x"), 0o644)
-	code, _, stderr := run{dir: ws}.tiny(t, bin, "image", "--layout", "out", "--tarball", "out.tar", "--file", "in/hello")
+	if code, _, stderr := (run{dir: ws}).tiny(t, bin, "image", "--layout", "out", "--file", "in/hello"); code != 0 {
+		t.Fatal(stderr)
+	}
+	// A blob left by an earlier image is what a layout may hold: replaced.
+	stale := filepath.Join(ws, "out", "blobs", "sha256", strings.Repeat("ab", 32))
+	os.WriteFile(stale, []byte("x"), 0o644)
+	code, _, stderr := run{dir: ws}.tiny(t, bin, "image", "--layout", "out", "--tarball", "out.tar", "--file", "in/hello", "--tag", "new:tag")
 	if code != 0 {
 		t.Fatal(stderr)
 	}
-	if _, err := os.Stat(filepath.Join(ws, "out", "stale")); err == nil {
+	if _, err := os.Stat(stale); err == nil {
 		t.Fatal("old layout content survived")
 	}
 	entries, _ := os.ReadDir(ws)
@@ -461,6 +465,47 @@ func TestSuccessfulRunReplacesOldOutputsWhole(t *testing.T) {
 	}
 	if strings.Join(names, " ") != "in out out.tar" {
 		t.Fatalf("working directory holds %v", names)
+	}
+}
+
+// Issue 11: `--layout src` once deleted the user's directory. A directory
+// that is not empty and not an OCI layout is refused and left as it was,
+// for tiny image and tiny index alike.
+func TestLayoutOverAUsersDirectoryIsRefusedAndNothingIsLost(t *testing.T) {
+	bin := tool(t)
+	ws := workspace(t, 0o755, time.Now(), -1)
+	r := run{dir: ws}
+	if code, _, stderr := r.tiny(t, bin, "image", "--layout", "img", "--file", "in/hello"); code != 0 {
+		t.Fatal(stderr)
+	}
+	for name, files := range map[string]map[string]string{
+		"source tree":          {"src/main.asm": "bits 32", "src/lib/io.inc": "; io"},
+		"layout plus a stray":  {"oci-layout": "{}", "index.json": "{}", "notes.txt": "mine"},
+		"blob dir with a file": {"blobs/sha256/readme": "mine"},
+		"unknown algorithm":    {"blobs/md5/" + strings.Repeat("0", 32): "x"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := filepath.Join(ws, "user")
+			os.RemoveAll(dir)
+			for p, body := range files {
+				os.MkdirAll(filepath.Dir(filepath.Join(dir, p)), 0o755)
+				os.WriteFile(filepath.Join(dir, p), []byte(body), 0o644)
+			}
+			before := tree(t, ws)
+			for _, args := range [][]string{
+				{"image", "--layout", "user", "--file", "in/hello"},
+				{"image", "--layout", "user", "--tarball", "other.tar", "--file", "in/hello"},
+				{"index", "--layout", "user", "img"},
+			} {
+				code, _, stderr := r.tiny(t, bin, args...)
+				if code != 1 || !strings.Contains(stderr, "refusing to replace") || !strings.Contains(stderr, "not an OCI image layout") {
+					t.Fatalf("%v: exit %d, stderr %q", args, code, stderr)
+				}
+				if d := diffTrees(before, tree(t, ws)); d != "" {
+					t.Fatalf("%v changed the workspace:\n%s", args, d)
+				}
+			}
+		})
 	}
 }
 

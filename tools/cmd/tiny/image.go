@@ -14,6 +14,7 @@ import (
 
 	"github.com/rules-tiny/rules_tiny/tools/image"
 	"github.com/rules-tiny/rules_tiny/tools/image/compress"
+	"github.com/rules-tiny/rules_tiny/tools/image/layout"
 )
 
 func init() {
@@ -213,6 +214,13 @@ func checkOutput(path string, dir bool) error {
 	}
 	if dir && !fi.IsDir() {
 		return fmt.Errorf("output %s exists and is not a directory", path)
+	}
+	if dir {
+		// Only an empty directory or a layout we could have written is
+		// ever replaced: a typo must not cost the user a directory.
+		if err := layout.CheckReplaceable(path); err != nil {
+			return fmt.Errorf("output %s: refusing to replace it: %v", path, err)
+		}
 	}
 	if !dir && !fi.Mode().IsRegular() {
 		return fmt.Errorf("output %s exists and is not a regular file", path)

@@ -164,14 +164,16 @@ func lastColon(s string) int {
 	return len(s)
 }
 
-// WriteDir writes the layout directory at path atomically: an existing
-// directory there is replaced only once the new one is complete.
+// WriteDir writes the layout directory at path atomically. An existing
+// directory there is replaced only once the new one is complete, and only if
+// it is empty or CheckReplaceable accepts it: anything else is an error and
+// stays untouched.
 func (l *Layout) WriteDir(path string) error {
 	files, err := l.files(false)
 	if err != nil {
 		return err
 	}
-	return atomicfile.WriteDir(path, func(tmp string) error {
+	return atomicfile.WriteDir(path, CheckReplaceable, func(tmp string) error {
 		names := sortedKeys(files)
 		for _, name := range names {
 			p := filepath.Join(tmp, filepath.FromSlash(name))
@@ -188,6 +190,60 @@ func (l *Layout) WriteDir(path string) error {
 		}
 		return nil
 	})
+}
+
+// CheckReplaceable reports whether dir holds nothing but what WriteDir could
+// have written: oci-layout, index.json and blobs/<algorithm>/<digest> regular
+// files. Anything else (a source tree named by mistake, a symlink, a stray
+// file) is an error that names the first foreign entry.
+func CheckReplaceable(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		switch name := e.Name(); {
+		case name == "oci-layout" || name == "index.json":
+			if !e.Type().IsRegular() {
+				return notALayout(dir, name)
+			}
+		case name == "blobs" && e.IsDir():
+			if err := checkBlobsDir(dir); err != nil {
+				return err
+			}
+		default:
+			return notALayout(dir, name)
+		}
+	}
+	return nil
+}
+
+func checkBlobsDir(dir string) error {
+	algs, err := os.ReadDir(filepath.Join(dir, "blobs"))
+	if err != nil {
+		return err
+	}
+	for _, a := range algs {
+		alg := digest.Algorithm(a.Name())
+		if !a.IsDir() || !alg.Available() {
+			return notALayout(dir, "blobs/"+a.Name())
+		}
+		blobs, err := os.ReadDir(filepath.Join(dir, "blobs", a.Name()))
+		if err != nil {
+			return err
+		}
+		for _, b := range blobs {
+			rel := "blobs/" + a.Name() + "/" + b.Name()
+			if !b.Type().IsRegular() || alg.Validate(b.Name()) != nil {
+				return notALayout(dir, rel)
+			}
+		}
+	}
+	return nil
+}
+
+func notALayout(dir, entry string) error {
+	return fmt.Errorf("it is not an OCI image layout (it holds %s)", filepath.Join(dir, filepath.FromSlash(entry)))
 }
 
 func mkdirs(root, dir string) error {

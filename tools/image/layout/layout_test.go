@@ -204,3 +204,25 @@ func FuzzRead(f *testing.F) {
 		}
 	})
 }
+
+func TestWriteDirReplacesItsOwnLayoutButNothingElse(t *testing.T) {
+	l := sample(t)
+	dir := filepath.Join(t.TempDir(), "img")
+	if err := l.WriteDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckReplaceable(dir); err != nil {
+		t.Fatalf("a layout WriteDir wrote is not replaceable: %v", err)
+	}
+	if err := l.WriteDir(dir); err != nil {
+		t.Fatalf("rewriting a layout: %v", err)
+	}
+	os.WriteFile(filepath.Join(dir, "blobs", "sha256", "x.go"), []byte("package x"), 0o644)
+	err := l.WriteDir(dir)
+	if err == nil || !strings.Contains(err.Error(), "not an OCI image layout") {
+		t.Fatalf("want a refusal, got %v", err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "blobs", "sha256", "x.go")); string(b) != "package x" {
+		t.Fatal("the foreign file was lost")
+	}
+}

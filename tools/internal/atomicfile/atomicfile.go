@@ -62,9 +62,25 @@ func WriteFile(path string, data []byte, perm os.FileMode) error {
 }
 
 // WriteDir builds a directory with fill in a temporary sibling of path and then
-// replaces path with it. An existing directory at path is replaced only after
-// fill succeeds; on error nothing at path changes.
-func WriteDir(path string, fill func(tmpDir string) error) error {
+// puts it at path. An existing directory at path is replaced only when it is
+// empty or mayReplace accepts it (the caller knows what it could have written
+// there), and only after fill succeeds; otherwise nothing at path changes.
+// mayReplace may be nil: then only an empty directory is replaced.
+func WriteDir(path string, mayReplace func(dir string) error, fill func(tmpDir string) error) error {
+	// Refuse before doing any work: a typo such as --layout src must cost
+	// nothing, and must never lose the user's files.
+	replace := false
+	if fi, err := os.Lstat(path); err == nil {
+		if !fi.IsDir() {
+			return fmt.Errorf("%s exists and is not a directory; refusing to replace it", path)
+		}
+		if err := checkReplaceable(path, mayReplace); err != nil {
+			return err
+		}
+		replace = true
+	} else if !os.IsNotExist(err) {
+		return err
+	}
 	parent, base := filepath.Split(filepath.Clean(path))
 	if parent == "" {
 		parent = "."
@@ -81,26 +97,46 @@ func WriteDir(path string, fill func(tmpDir string) error) error {
 		os.RemoveAll(tmp)
 		return err
 	}
-	if fi, err := os.Lstat(path); err == nil {
-		if !fi.IsDir() {
-			os.RemoveAll(tmp)
-			return fmt.Errorf("%s exists and is not a directory", path)
-		}
-		old := tmp + ".old"
-		if err := os.Rename(path, old); err != nil {
-			os.RemoveAll(tmp)
-			return err
-		}
+	if !replace {
 		if err := os.Rename(tmp, path); err != nil {
-			os.Rename(old, path)
 			os.RemoveAll(tmp)
 			return err
 		}
-		return os.RemoveAll(old)
+		return nil
 	}
-	if err := os.Rename(tmp, path); err != nil {
+	// Check again: the directory may have changed while fill ran.
+	if err := checkReplaceable(path, mayReplace); err != nil {
 		os.RemoveAll(tmp)
 		return err
+	}
+	old := tmp + ".old"
+	if err := os.Rename(path, old); err != nil {
+		os.RemoveAll(tmp)
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Rename(old, path)
+		os.RemoveAll(tmp)
+		return err
+	}
+	return os.RemoveAll(old)
+}
+
+func checkReplaceable(dir string, mayReplace func(string) error) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	names, err := f.Readdirnames(1)
+	f.Close()
+	if len(names) == 0 && err != nil {
+		return nil // empty
+	}
+	if mayReplace == nil {
+		return fmt.Errorf("%s is a directory that is not empty; refusing to replace it", dir)
+	}
+	if err := mayReplace(dir); err != nil {
+		return fmt.Errorf("refusing to replace %s: %v", dir, err)
 	}
 	return nil
 }

@@ -1,8 +1,10 @@
 package atomicfile
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -48,10 +50,10 @@ func TestWriteFileToADirectoryIsAnError(t *testing.T) {
 
 func TestWriteDirLeavesTheOldDirectoryOnFailure(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "layout")
-	if err := WriteDir(p, func(tmp string) error { return os.WriteFile(filepath.Join(tmp, "a"), []byte("1"), 0o644) }); err != nil {
+	if err := WriteDir(p, nil, func(tmp string) error { return os.WriteFile(filepath.Join(tmp, "a"), []byte("1"), 0o644) }); err != nil {
 		t.Fatal(err)
 	}
-	failed := WriteDir(p, func(tmp string) error {
+	failed := WriteDir(p, acceptAll, func(tmp string) error {
 		os.WriteFile(filepath.Join(tmp, "b"), []byte("2"), 0o644)
 		return os.ErrInvalid
 	})
@@ -65,5 +67,71 @@ func TestWriteDirLeavesTheOldDirectoryOnFailure(t *testing.T) {
 	siblings, _ := os.ReadDir(filepath.Dir(p))
 	if len(siblings) != 1 {
 		t.Fatalf("temporary directories left behind: %v", siblings)
+	}
+}
+
+func acceptAll(string) error { return nil }
+
+func TestWriteDirNeverReplacesADirectoryItWasNotAllowedTo(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "src")
+	if err := os.Mkdir(p, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(p, "main.asm"), []byte("precious"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	filled := false
+	refuse := func(string) error { return errors.New("not ours") }
+	for name, may := range map[string]func(string) error{"nil": nil, "refusing": refuse} {
+		err := WriteDir(p, may, func(string) error { filled = true; return nil })
+		if err == nil || !strings.Contains(err.Error(), "refusing to replace") {
+			t.Fatalf("%s: want a refusal, got %v", name, err)
+		}
+	}
+	if filled {
+		t.Error("fill ran although the directory could not be replaced")
+	}
+	b, err := os.ReadFile(filepath.Join(p, "main.asm"))
+	if err != nil || string(b) != "precious" {
+		t.Fatalf("user file lost: %q, %v", b, err)
+	}
+	siblings, _ := os.ReadDir(filepath.Dir(p))
+	if len(siblings) != 1 {
+		t.Fatalf("temporary directories left behind: %v", siblings)
+	}
+}
+
+func TestWriteDirReplacesAnEmptyDirectoryAndWhatItMayReplace(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "out")
+	os.Mkdir(p, 0o755)
+	if err := WriteDir(p, nil, func(tmp string) error { return os.WriteFile(filepath.Join(tmp, "a"), nil, 0o644) }); err != nil {
+		t.Fatalf("empty directory: %v", err)
+	}
+	if err := WriteDir(p, acceptAll, func(tmp string) error { return os.WriteFile(filepath.Join(tmp, "b"), nil, 0o644) }); err != nil {
+		t.Fatalf("accepted directory: %v", err)
+	}
+	entries, _ := os.ReadDir(p)
+	if len(entries) != 1 || entries[0].Name() != "b" {
+		t.Fatalf("got %v, want only b", entries)
+	}
+}
+
+func TestWriteDirRefusesASymlinkOrFileAtThePath(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "target")
+	os.Mkdir(target, 0o755)
+	link := filepath.Join(dir, "link")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "file")
+	os.WriteFile(file, []byte("x"), 0o644)
+	for _, p := range []string{link, file} {
+		if err := WriteDir(p, acceptAll, func(string) error { return nil }); err == nil {
+			t.Errorf("%s: replaced", p)
+		}
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("symlink changed: %v %v", fi, err)
 	}
 }
