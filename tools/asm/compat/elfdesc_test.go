@@ -21,6 +21,9 @@ import (
 //     symbol's index does not matter; the file symbol names the source
 //     path, which depends on where the assembler was run.
 //   - .comment: the producer's name and version, never loaded.
+//   - An empty .note.GNU-stack: tools/elf writes one on purpose so that
+//     GNU ld does not give the program an executable stack; it holds no
+//     bytes, nothing loads it, and nasm 2.16 writes it only when asked.
 //   - The string tables, .symtab and the relocation sections themselves:
 //     their content is described by Symbols and Relocs, not by bytes.
 //
@@ -71,7 +74,7 @@ func ignoredSection(s *elf.Section) bool {
 	case elf.SHT_NULL, elf.SHT_SYMTAB, elf.SHT_STRTAB, elf.SHT_REL, elf.SHT_RELA:
 		return true
 	}
-	return s.Name == ".comment"
+	return s.Name == ".comment" || (s.Name == ".note.GNU-stack" && s.Size == 0 && s.Type == elf.SHT_PROGBITS)
 }
 
 // DescribeObject reads an ELF relocatable object.
@@ -275,6 +278,26 @@ func diffList(add func(string, ...any), what string, want, got []string) {
 			add("%s only in tiny's object: %s", what, s)
 		}
 	}
+}
+
+// WithoutUnusedLocals is the description without the local symbols that
+// no relocation refers to. No linker resolves such a symbol, so two
+// objects that differ only there link to the same program with any
+// linker; only a debugger or a disassembler sees the difference.
+func (d *ObjDesc) WithoutUnusedLocals() *ObjDesc {
+	used := map[string]bool{}
+	for _, r := range d.Relocs {
+		used[r.Symbol] = true
+	}
+	c := *d
+	c.Symbols = nil
+	for _, s := range d.Symbols {
+		if s.Bind == elf.STB_LOCAL.String() && !used[s.Name] {
+			continue
+		}
+		c.Symbols = append(c.Symbols, s)
+	}
+	return &c
 }
 
 // Equal reports whether two descriptions are the same.

@@ -22,25 +22,26 @@ func rule(group, name, re string) cause { return cause{group, name, regexp.MustC
 var causes = []cause{
 	rule("CLI option", "-O (optimisation level) not accepted", `unknown option -O`),
 	rule("CLI option", "-d (lower-case -D) not accepted", `unknown option -d`),
-	rule("CLI option", "-w/-W warning options not accepted", `unknown option -[wW]`),
-	rule("CLI option", "other nasm options not accepted", `unknown option`),
-	rule("instruction set", "x87 floating point", `(?i)unknown mnemonic .?(f[a-z0-9]+)'|x87`),
-	rule("instruction set", "SSE/AVX and other vector instructions", `(?i)unknown mnemonic .?(v[a-z0-9]+|[a-z]*(ps|pd|ss|sd|dq|xmm|mm)[a-z0-9]*|p[a-z0-9]+|movq|movd|emms|ldmxcsr|stmxcsr|crc32|pop?cnt|lzcnt|tzcnt)'`),
-	rule("instruction set", "system and privileged instructions", `(?i)unknown mnemonic .?(lgdt|lidt|sgdt|sidt|lldt|ltr|invlpg|wrmsr|rdmsr|cpuid|rdtsc|rdtscp|hlt|cli|sti|iret[dq]?|sysret|sysenter|sysexit|clts|swapgs|wbinvd|invd|xsave[a-z0-9]*|xrstor[a-z0-9]*|xgetbv|xsetbv|monitor|mwait|rdrand|rdseed|lmsw|smsw|arpl|lar|lsl|verr|verw|ud2|ud0|ud1|int1|int3|into|rsm|clflush[a-z]*|prefetch[a-z0-9]*|pause|lfence|sfence|mfence)'`),
-	rule("instruction set", "other instructions", `(?i)unknown mnemonic|instruction not supported|invalid combination of opcode and operands|no instruction for this`),
-	rule("directive", "unknown directive", `(?i)unknown directive|unrecognised directive|unrecognized directive`),
-	rule("directive", "section attributes", `(?i)section attribute|unknown section attribute|section flags`),
-	rule("preprocessor", "unknown preprocessor directive", `(?i)unknown preprocessor directive|unknown directive .?%`),
-	rule("preprocessor", "preprocessor function or feature", `(?i)%use|%ifenv|%defstr|%deftok|%strcat|%substr|%strlen|%pathsearch|%depend|%imacro|%idefine|%xdefine|%assign|%rotate|%\+|%\?|%exitrep|%exitmacro|%line|%pragma|%warning|%fatal|%error`),
-	rule("expression", "SEG/WRT and segment arithmetic", `(?i)\bseg\b|\bwrt\b|segment`),
-	rule("expression", "floating-point constants", `(?i)float|__float|__?Infinity|__?NaN`),
-	rule("expression", "other expression forms", `(?i)expression|operator|division by zero|not a constant|undefined symbol|symbol .* not defined|non-constant|forward reference`),
-	rule("operand syntax", "far pointers / segment:offset operands", `(?i)far|:`),
-	rule("operand syntax", "operand syntax", `(?i)operand|effective address|address size|register|size`),
-	rule("data", "data directives (dt/do/dy/dz, floats, common)", `(?i)\b(dt|do|dy|dz|common)\b`),
-	rule("output format", "output format feature", `(?i)binary output format|format does not support|output format`),
+	rule("CLI option", "other nasm options not accepted (-E, -w, -a, -X, ...)", `unknown option|option .* needs`),
+	rule("preprocessor", "standard macros missing (__BITS__, __?NASM_...?__, ...)", "symbol [`']__\\??[A-Za-z_]+\\??__' not defined"),
+	rule("instruction set", "vector and x87 registers (xmm, ymm, mm, st)", "symbol [`'](xmm|ymm|zmm|mm|st|k)[0-9]+' not defined"),
+	rule("instruction set", "port I/O (in, out, ins, outs)", `instruction not supported: (in|out|ins[bwd]?|outs[bwd]?)$`),
+	rule("instruction set", "x87 floating point", `instruction not supported: f[a-z0-9]+$`),
+	rule("instruction set", "SSE/AVX/AVX-512 and other ISA extensions", `instruction not supported: ([a-z]*(ps|pd|ss|sd|dq|qb|bw|wd|dq|q|x|y|z)|v[a-z0-9]+|p[a-z0-9]+|movnti|popcnt|lzcnt|tzcnt|crc32|adcx|adox|andn|bextr|blsi|blsr|bzhi|mulx|pdep|pext|rorx|sarx|shlx|shrx|aes[a-z]*|sha[0-9a-z]*|kmov[bwdq]|k[a-z]+)$`),
+	rule("instruction set", "system and privileged instructions", `instruction not supported: (lgdt|lidt|sgdt|sidt|lldt|sldt|ltr|str|invlpg[a-z]*|wrmsr|rdmsr|rdtscp?|clts|swapgs|wbinvd|invd|xsave[a-z0-9]*|xrstor[a-z0-9]*|xgetbv|xsetbv|monitor[a-z]*|mwait[a-z]*|rdrand|rdseed|lmsw|smsw|arpl|lar|lsl|verr|verw|rsm|clflush[a-z]*|prefetch[a-z0-9]*|vm[a-z]+|rdpid|umonitor|umwait|tpause|ptwrite|xabort|xbegin|xend|xtest|clzero|invpcid|loadiwkey|encodekey[0-9]+|ldtilecfg|sttilecfg|tile[a-z]+)$`),
+	rule("instruction set", "BCD and other legacy instructions", `instruction not supported: (aaa|aad|aam|aas|daa|das|bound|into|salc|icebp|int01|int1|loadall[0-9]*|xlatb?|cmpxchg8b|cmpxchg16b)$`),
+	rule("instruction set", "other instructions", `instruction not supported|unknown mnemonic|no instruction for this`),
+	rule("operand syntax", "far pointers and seg:offset operands", `far pointers|far|seg:off|segment`),
+	rule("operand syntax", "operand forms the encoder does not take", `invalid combination of opcode and operands|impossible combination|operand size|not supported in [0-9]+-bit mode`),
+	rule("expression", "labels and equ symbols in critical expressions (org, %if, times)", `not defined \(expression must be constant\)|needs a constant address`),
+	rule("expression", "other undefined symbols", "symbol [`'].*' not defined"),
+	rule("expression", "floating-point constants", `(?i)floating-point|float`),
+	rule("preprocessor", "preprocessor directives and functions", `preprocessor directive|outside a macro|parameter identifier expected|expects a string, a start|%[a-z]+|after '%else'|macro`),
+	rule("syntax", "expression and operand syntax (trailing commas, bare operands, ...)", `expression syntax error|expecting \]|comma expected|operand expected|trailing garbage|invalid number|comma, colon, decorator`),
+	rule("directive", "directives and statements not parsed", `instruction expected|unknown directive|unrecognised directive`),
+	rule("expression", "other expression forms", `(?i)expression|relocatable|not allowed in a constant|TIMES value`),
 	rule("label", "labels and symbols", `(?i)label|symbol`),
-	rule("include", "include and incbin", `(?i)include|incbin|no such file`),
+	rule("other", "features tiny does not support", `is not supported`),
 }
 
 // rootCause names the group and cause of a rejection message.
@@ -189,6 +190,21 @@ func Report(results []*Result, exp map[string]Expectation, elapsed time.Duration
 	fmt.Fprintf(&b, "Complete programs linked with `tiny link` and run (as uid 65534, no network, %v time-out), against the nasm + GNU ld build: %d ran the same, %d differently, %d were refused by `tiny link`.\n\n",
 		runTimeout, runs[RunSame], runs[RunDiffers], runs[RunLinkError])
 
+	verdicts := map[string]int{}
+	var vnames []string
+	for _, r := range travis {
+		if verdicts[r.Verdict] == 0 {
+			vnames = append(vnames, r.Verdict)
+		}
+		verdicts[r.Verdict]++
+	}
+	sort.Strings(vnames)
+	b.WriteString("nasm 2.16 (the oracle) against the expected outputs the travis tests carry (written by newer nasm):")
+	for _, v := range vnames {
+		fmt.Fprintf(&b, " %s: %d;", v, verdicts[v])
+	}
+	b.WriteString(" a travis test that nasm 2.16 rejects counts as both-reject when tiny rejects it too.\n\n")
+
 	b.WriteString("## By kind of code\n\n")
 	kinds := map[string]*tally{}
 	var kindNames []string
@@ -239,7 +255,13 @@ func Report(results []*Result, exp map[string]Expectation, elapsed time.Duration
 	for _, r := range runDiff {
 		fmt.Fprintf(&b, "- `%s`: %s: %s\n", r.ID, r.Run, r.RunInfo)
 	}
-	b.WriteString("\n")
+	b.WriteString("\n## Appendix: every rejected file and its first error\n\n")
+	for _, r := range results {
+		if r.Category == Rejected {
+			g, c := rootCause(messageKey(r.Detail))
+			fmt.Fprintf(&b, "- `%s` [%s: %s]: `%s`\n", r.ID, g, c, strings.ReplaceAll(r.Detail, "`", "'"))
+		}
+	}
 	return b.String()
 }
 
