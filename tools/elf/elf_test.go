@@ -88,9 +88,9 @@ func readelfRelocTypes(t *testing.T, path string) []string {
 			// REX_GOTPCRELX); compare canonical names.
 			name := m[1]
 			for _, r := range elf.Relocs {
-				if r.Name == name {
+				if r.Name() == name {
 					if c, ok := elf.RelocFor(r.Arch, r.Kind, r.Size); ok {
-						name = c.Name
+						name = c.Name()
 					}
 				}
 			}
@@ -122,7 +122,7 @@ func TestReadObjectMatchesReadelf(t *testing.T) {
 						if !ok {
 							t.Fatalf("no type for %v", r)
 						}
-						got = append(got, rt.Name)
+						got = append(got, rt.Name())
 					}
 				}
 				// Strip .eh_frame's relocations from the oracle's view too.

@@ -33,7 +33,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/rules-tiny/rules_tiny/tools/elf"
+	tinyelf "github.com/rules-tiny/rules_tiny/tools/elf"
 	"github.com/rules-tiny/rules_tiny/tools/obj"
 )
 
@@ -426,7 +426,7 @@ func (l *linker) apply(buf []byte, p *piece, f *obj.File, r obj.Reloc) error {
 		if sym.Kind == obj.KindSection {
 			target = "section " + sym.Name
 		}
-		return fmt.Errorf("%s: %s relocation against %s out of range: value %#x does not fit in %d bits", where(), elf.KindName(l.arch, r.Kind, r.Size), target, int64(v), r.Size*8)
+		return fmt.Errorf("%s: %s relocation against %s out of range: value %#x does not fit in %d bits", where(), tinyelf.KindName(l.arch, r.Kind, r.Size), target, int64(v), r.Size*8)
 	}
 	switch r.Size {
 	case 1:

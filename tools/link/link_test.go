@@ -2,6 +2,7 @@ package link_test
 
 import (
 	"bytes"
+	"debug/elf"
 	"encoding/binary"
 	"os"
 	"path/filepath"
@@ -9,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rules-tiny/rules_tiny/tools/elf"
+	tinyelf "github.com/rules-tiny/rules_tiny/tools/elf"
 	"github.com/rules-tiny/rules_tiny/tools/link"
 	"github.com/rules-tiny/rules_tiny/tools/link/linktest"
 	"github.com/rules-tiny/rules_tiny/tools/obj"
@@ -27,7 +28,7 @@ func src(t *testing.T, name string) string {
 // nasmObj assembles testdata/name with nasm and reads it back.
 func nasmObj(t *testing.T, format, name string) *obj.File {
 	t.Helper()
-	o, err := elf.ReadObject(linktest.Nasm(t, format, src(t, name)), name)
+	o, err := tinyelf.ReadObject(linktest.Nasm(t, format, src(t, name)), name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +37,7 @@ func nasmObj(t *testing.T, format, name string) *obj.File {
 
 func gccObj(t *testing.T, mflag, name string) *obj.File {
 	t.Helper()
-	o, err := elf.ReadObject(linktest.GCC(t, mflag, src(t, name)), name)
+	o, err := tinyelf.ReadObject(linktest.GCC(t, mflag, src(t, name)), name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +62,7 @@ func runChecked(t *testing.T, files []*obj.File, opts link.Options, wantOut stri
 	}
 	// This machine's vm.mmap_min_addr may be lower than the usual 65536:
 	// check the addresses themselves.
-	x, err := elf.ReadExec(exe)
+	x, err := tinyelf.ReadExec(exe)
 	if err != nil {
 		t.Fatalf("our own output does not parse: %v", err)
 	}
@@ -75,7 +76,7 @@ func runChecked(t *testing.T, files []*obj.File, opts link.Options, wantOut stri
 	if out != wantOut || code != wantCode {
 		t.Fatalf("ran %d-byte program: stdout %q exit %d, want %q exit %d", len(exe), out, code, wantOut, wantCode)
 	}
-	if opts.Compact && files[0].Arch == obj.ArchAMD64 && exe[4] != elf.ELFCLASS64 {
+	if opts.Compact && files[0].Arch == obj.ArchAMD64 && elf.Class(exe[4]) != elf.ELFCLASS64 {
 		// e_ident holds program bytes: the kernel ignores EI_CLASS, readelf
 		// does not (it reads an ELF64 file as ELF32). Documented in COMPACT.md.
 		return exe
@@ -207,7 +208,7 @@ func TestBaseOption(t *testing.T) {
 
 func TestEntryOption(t *testing.T) {
 	asm := "BITS 64\nsection .text\nglobal go\nnop\ngo: mov edi, 7\nmov eax, 60\nsyscall\n"
-	o, err := elf.ReadObject(linktest.Nasm(t, "elf64", asm), "go.o")
+	o, err := tinyelf.ReadObject(linktest.Nasm(t, "elf64", asm), "go.o")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,7 +263,7 @@ func TestLinkErrors(t *testing.T) {
 		want  []string
 	}{
 		{"undefined symbol", func() []*obj.File {
-			o, _ := elf.ReadObject(linktest.Nasm(t, "elf32", "BITS 32\nextern missing\nglobal _start\n_start: call missing\n"), "caller.o")
+			o, _ := tinyelf.ReadObject(linktest.Nasm(t, "elf32", "BITS 32\nextern missing\nglobal _start\n_start: call missing\n"), "caller.o")
 			return []*obj.File{o}
 		}, []string{"undefined symbol `missing'", "caller.o"}},
 		{"duplicate symbol", func() []*obj.File {
@@ -271,7 +272,7 @@ func TestLinkErrors(t *testing.T) {
 			return []*obj.File{a, b}
 		}, []string{"duplicate symbol `_start'", "one.o", "two.o"}},
 		{"relocation out of range", func() []*obj.File {
-			o, _ := elf.ReadObject(linktest.Nasm(t, "elf32", "BITS 32\nglobal _start\n_start: ret\nsection .data\nw: dw _start\n"), "narrow.o")
+			o, _ := tinyelf.ReadObject(linktest.Nasm(t, "elf32", "BITS 32\nglobal _start\n_start: ret\nsection .data\nw: dw _start\n"), "narrow.o")
 			return []*obj.File{o}
 		}, []string{"narrow.o", ".data+0x0", "R_386_16", "section .text", "out of range"}},
 		{"pc8 out of range", func() []*obj.File {
@@ -342,7 +343,7 @@ func TestLargeProgramLinks(t *testing.T) {
 		b.WriteString("mov rax, msg\nlea rbx, [rel ro]\n")
 	}
 	b.WriteString("mov edi, 3\nmov eax, 60\nsyscall\n")
-	o, err := elf.ReadObject(linktest.Nasm(t, "elf64", b.String()), "big.o")
+	o, err := tinyelf.ReadObject(linktest.Nasm(t, "elf64", b.String()), "big.o")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -382,7 +383,7 @@ func TestGCCPositionIndependentObjects(t *testing.T) {
 		{"m64-fPIC", "elf64", "start64.asm", []string{"-m64", "-fPIC"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			g, err := elf.ReadObject(linktest.GCCFlags(t, src(t, "render.c"), c.flags...), "render.o")
+			g, err := tinyelf.ReadObject(linktest.GCCFlags(t, src(t, "render.c"), c.flags...), "render.o")
 			if err != nil {
 				t.Fatal(err)
 			}
