@@ -393,3 +393,51 @@ func TestGCCPositionIndependentObjects(t *testing.T) {
 		})
 	}
 }
+
+// Visibility does not change a static link: hidden, internal and
+// protected definitions resolve references from other objects, and an
+// undefined hidden weak reference is zero, as with GNU ld. An undefined
+// non-weak one is an error that names its visibility, as ld's does.
+func TestVisibilityInAStaticLink(t *testing.T) {
+	linktest.Need(t, "ld", "gcc")
+	defs := linktest.Nasm(t, "elf64", "BITS 64\nglobal foo:function hidden\nglobal bar:data internal\nglobal baz:function protected\nglobal qux:data hidden 4\n"+
+		"section .text\nfoo: mov eax, 3\n ret\nbaz: add eax, 4\n ret\nsection .data\nbar: dd 10\nqux: dd 20\n")
+	uses := linktest.Nasm(t, "elf64", "BITS 64\nextern foo, bar, baz, qux\nglobal _start\nsection .text\n"+
+		"_start: call foo\n call baz\n add eax, [rel bar]\n add eax, [rel qux]\n mov edi, eax\n mov eax, 60\n syscall\n")
+	weak := linktest.GCC(t, "-m64", "extern int maybe __attribute__((weak, visibility(\"hidden\")));\n"+
+		"extern int here __attribute__((visibility(\"hidden\")));\n"+
+		"void _start(void) { int v = (&maybe == 0 ? 5 : 9) + here; __asm__ volatile(\"mov $60, %%eax; syscall\" :: \"D\"(v)); }\n")
+	here := linktest.GCC(t, "-m64", "__attribute__((visibility(\"hidden\"))) int here = 30;\n")
+	dir := linktest.Dir(t)
+	for _, tc := range []struct {
+		name string
+		objs [][]byte
+		code int
+	}{{"definitions", [][]byte{defs, uses}, 37}, {"weak undefined", [][]byte{weak, here}, 35}} {
+		var files []*obj.File
+		args := []string{"-o", filepath.Join(dir, tc.name)}
+		for i, b := range tc.objs {
+			o, err := tinyelf.ReadObject(b, "in.o")
+			if err != nil {
+				t.Fatal(err)
+			}
+			files = append(files, o)
+			args = append(args, linktest.Write(t, dir, tc.name+string(rune('0'+i))+".o", b))
+		}
+		linktest.Cmd(t, "ld", args...)
+		if _, code := linktest.Run(t, filepath.Join(dir, tc.name)); code != tc.code {
+			t.Fatalf("%s: GNU ld's program exits %d, want %d", tc.name, code, tc.code)
+		}
+		runChecked(t, files, link.Options{}, "", tc.code)
+	}
+	for vis, want := range map[string]string{"hidden": "undefined hidden symbol `missing'", "internal": "undefined internal symbol `missing'",
+		"protected": "undefined protected symbol `missing'", "default": "undefined symbol `missing'"} {
+		o, err := tinyelf.ReadObject(linktest.Nasm(t, "elf64", "BITS 64\nextern missing:function "+vis+"\nglobal _start\n_start: call missing\n"), "c.o")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := link.Link([]*obj.File{o}, link.Options{}); err == nil || !strings.Contains(err.Error(), want+" (first referenced in c.o)") {
+			t.Errorf("%s: err = %v, want %q", vis, err, want)
+		}
+	}
+}
