@@ -267,6 +267,15 @@ func (r *objReader) symbol(s rawSym) (*obj.Symbol, string, error) {
 	default: // STT_NOTYPE and the rest
 		sym.Kind = obj.KindNone
 	}
+	if why, err := r.place(sym, s); why != "" || err != nil {
+		return nil, why, err
+	}
+	return sym, "", nil
+}
+
+// place sets sym's section (and for COMMON symbols, makes it one); a
+// reason when the symbol cannot be represented.
+func (r *objReader) place(sym *obj.Symbol, s rawSym) (string, error) {
 	switch shn := s.shndx; {
 	case s.reserved == elf.SHN_ABS:
 		sym.Section = obj.SectionAbs
@@ -278,29 +287,29 @@ func (r *objReader) symbol(s rawSym) (*obj.Symbol, string, error) {
 			align = 1
 		}
 		if s.size > maxNoBits {
-			return nil, "", r.errorf("common symbol %s: size %#x is too large", s.name, s.size)
+			return "", r.errorf("common symbol %s: size %#x is too large", s.name, s.size)
 		}
 		r.out.Sections = append(r.out.Sections, &obj.Section{Name: ".bss." + s.name, Flags: obj.FlagAlloc | obj.FlagWrite | obj.FlagNoBits, Align: align, Size: s.size})
 		sym.Section, sym.Value, sym.Binding = len(r.out.Sections)-1, 0, obj.BindWeak
 	case s.reserved != 0:
-		return nil, "", r.errorf("symbol %q: bad section index %#x", s.name, uint16(s.reserved))
+		return "", r.errorf("symbol %q: bad section index %#x", s.name, uint16(s.reserved))
 	case shn == uint32(elf.SHN_UNDEF):
 		if s.name == "" {
-			return nil, "an unnamed undefined symbol", nil
+			return "an unnamed undefined symbol", nil
 		}
 		sym.Section = obj.SectionUndef
 	case uint64(shn) < uint64(len(r.secMap)):
 		if r.secMap[shn] < 0 {
-			return nil, "a symbol in discarded section " + r.names[shn], nil
+			return "a symbol in discarded section " + r.names[shn], nil
 		}
 		sym.Section = r.secMap[shn]
-		if typ == elf.STT_SECTION {
+		if sym.Kind == obj.KindSection {
 			sym.Name = r.out.Sections[sym.Section].Name
 		}
 	default:
-		return nil, "", r.errorf("symbol %q: bad section index %d", s.name, shn)
+		return "", r.errorf("symbol %q: bad section index %d", s.name, shn)
 	}
-	return sym, "", nil
+	return "", nil
 }
 
 // visibilityOf maps st_other's visibility to the object model.
@@ -348,37 +357,44 @@ func (r *objReader) readSymtab() ([]rawSym, error) {
 	if err != nil {
 		return nil, err
 	}
-	le := binary.LittleEndian
 	syms := make([]rawSym, len(b)/ent)
 	for i := range syms {
-		p := b[i*ent:]
-		var s rawSym
-		var nameOff uint32
-		var shndx uint16
-		if ent == Sym64Size {
-			nameOff, s.info, s.other, shndx = le.Uint32(p), p[4], p[5], le.Uint16(p[6:])
-			s.value, s.size = le.Uint64(p[8:]), le.Uint64(p[16:])
-		} else {
-			nameOff, s.value, s.size = le.Uint32(p), uint64(le.Uint32(p[4:])), uint64(le.Uint32(p[8:]))
-			s.info, s.other, shndx = p[12], p[13], le.Uint16(p[14:])
+		if syms[i], err = r.decodeSym(b[i*ent:], i, strs, xindex); err != nil {
+			return nil, err
 		}
-		switch {
-		case shndx == uint16(elf.SHN_XINDEX):
-			if xindex == nil {
-				return nil, r.errorf("symbol %d: section index SHN_XINDEX without a SHT_SYMTAB_SHNDX section", i)
-			}
-			s.shndx = le.Uint32(xindex[4*i:])
-		case shndx >= uint16(elf.SHN_LORESERVE):
-			s.reserved = elf.SectionIndex(shndx)
-		default:
-			s.shndx = uint32(shndx)
-		}
-		if s.name, err = strs.name(nameOff); err != nil {
-			return nil, r.errorf("symbol %d: %v", i, err)
-		}
-		syms[i] = s
 	}
 	return syms, nil
+}
+
+// decodeSym decodes symbol i from p (its entry and what follows).
+func (r *objReader) decodeSym(p []byte, i int, strs *strtab, xindex []byte) (rawSym, error) {
+	le := binary.LittleEndian
+	var s rawSym
+	var nameOff uint32
+	var shndx uint16
+	if r.h.Class == elf.ELFCLASS64 {
+		nameOff, s.info, s.other, shndx = le.Uint32(p), p[4], p[5], le.Uint16(p[6:])
+		s.value, s.size = le.Uint64(p[8:]), le.Uint64(p[16:])
+	} else {
+		nameOff, s.value, s.size = le.Uint32(p), uint64(le.Uint32(p[4:])), uint64(le.Uint32(p[8:]))
+		s.info, s.other, shndx = p[12], p[13], le.Uint16(p[14:])
+	}
+	switch {
+	case shndx == uint16(elf.SHN_XINDEX):
+		if xindex == nil {
+			return s, r.errorf("symbol %d: section index SHN_XINDEX without a SHT_SYMTAB_SHNDX section", i)
+		}
+		s.shndx = le.Uint32(xindex[4*i:])
+	case shndx >= uint16(elf.SHN_LORESERVE):
+		s.reserved = elf.SectionIndex(shndx)
+	default:
+		s.shndx = uint32(shndx)
+	}
+	var err error
+	if s.name, err = strs.name(nameOff); err != nil {
+		return s, r.errorf("symbol %d: %v", i, err)
+	}
+	return s, nil
 }
 
 // readXindex returns the SHT_SYMTAB_SHNDX section of symbol table symtab
