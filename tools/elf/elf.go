@@ -1,80 +1,37 @@
-// Package elf holds the ELF structures and constants rules_tiny reads and
-// writes, the table that maps x86 relocation types to the object model, a
-// reader of relocatable objects (ReadObject), a writer of relocatable objects
-// (WriteObject) and a reader of executable headers (ReadExec, for strip).
+// Package elf is rules_tiny's one owner of the ELF format. Every other
+// package that reads or writes ELF calls it:
 //
-// Reading leans on the standard library's debug/elf where that is enough;
-// every byte we write is produced here, from the plain structs below, so
-// the layout of our outputs never depends on another package's choices.
+//   - ReadHeader, ReadProgs, ReadExec and SectionTable read the file header,
+//     program headers and section header table of any ELF file under one
+//     set of acceptance rules (header.go); tools/strip, tools/size and
+//     tools/image/platform use them.
+//   - ReadFile reads an ELF input from disk, refusing what is not a regular
+//     file and reading no further than the headers declare (file.go).
+//   - ReadObject reads a relocatable object into the object model, and
+//     MarshalObject/WriteObject write one (read.go, write.go), with ELF
+//     extended section numbering when there are more sections than the
+//     16-bit fields hold.
+//   - MarshalExecHeader writes an executable's ELF header and program
+//     headers (for tools/link).
+//   - Relocs is the one table between the object model's relocation kinds
+//     and R_386_* / R_X86_64_* (reloc.go).
+//
+// The vocabulary is the standard library's debug/elf: its structs
+// (Header32/64, Prog32/64, Section32/64, Sym32/64, Rel32, Rela64) and
+// constants. The parsing is our own, because debug/elf's File rescans a
+// string table for every name it reads (quadratic on a hostile file) and
+// does not read SHT_SYMTAB_SHNDX. Every byte written is produced here, from
+// debug/elf's structs encoded field by field, so the layout of our outputs
+// depends on no other package's choices.
 package elf
 
 import (
+	"debug/elf"
 	"encoding/binary"
 )
 
-// Identification and header constants (System V ABI, chapter 4).
-const (
-	EI_NIDENT = 16
-
-	ELFCLASS32  = 1
-	ELFCLASS64  = 2
-	ELFDATA2LSB = 1
-	EV_CURRENT  = 1
-
-	ET_REL  = 1
-	ET_EXEC = 2
-	ET_DYN  = 3
-
-	EM_386    = 3
-	EM_X86_64 = 62
-)
-
-// Section header types and flags.
-const (
-	SHT_NULL     = 0
-	SHT_PROGBITS = 1
-	SHT_SYMTAB   = 2
-	SHT_STRTAB   = 3
-	SHT_RELA     = 4
-	SHT_NOBITS   = 8
-	SHT_REL      = 9
-
-	SHF_WRITE     = 0x1
-	SHF_ALLOC     = 0x2
-	SHF_EXECINSTR = 0x4
-	SHF_INFO_LINK = 0x40
-
-	SHN_UNDEF  = 0
-	SHN_ABS    = 0xfff1
-	SHN_COMMON = 0xfff2
-)
-
-// Symbol bindings and types.
-const (
-	STB_LOCAL  = 0
-	STB_GLOBAL = 1
-	STB_WEAK   = 2
-
-	STT_NOTYPE  = 0
-	STT_OBJECT  = 1
-	STT_FUNC    = 2
-	STT_SECTION = 3
-	STT_FILE    = 4
-)
-
-// Program header types and flags.
-const (
-	PT_NULL    = 0
-	PT_LOAD    = 1
-	PT_DYNAMIC = 2
-	PT_INTERP  = 3
-
-	PF_X = 1
-	PF_W = 2
-	PF_R = 4
-)
-
-// Sizes of the fixed structures.
+// Sizes of the fixed structures (debug/elf exports the structs but not all
+// of their sizes).
 const (
 	Ehdr32Size = 52
 	Ehdr64Size = 64
@@ -82,143 +39,53 @@ const (
 	Phdr64Size = 56
 	Shdr32Size = 40
 	Shdr64Size = 64
-	Sym32Size  = 16
-	Sym64Size  = 24
+	Sym32Size  = elf.Sym32Size
+	Sym64Size  = elf.Sym64Size
 	Rel32Size  = 8
+	Rela32Size = 12
+	Rel64Size  = 16
 	Rela64Size = 24
 )
 
-// Header32 is Elf32_Ehdr.
-type Header32 struct {
-	Ident     [EI_NIDENT]byte
-	Type      uint16
-	Machine   uint16
-	Version   uint32
-	Entry     uint32
-	Phoff     uint32
-	Shoff     uint32
-	Flags     uint32
-	Ehsize    uint16
-	Phentsize uint16
-	Phnum     uint16
-	Shentsize uint16
-	Shnum     uint16
-	Shstrndx  uint16
+// Ident returns e_ident for a little-endian file of the given class, with
+// OS/ABI System V and every padding byte zero.
+func Ident(class elf.Class) [elf.EI_NIDENT]byte {
+	return [elf.EI_NIDENT]byte{0x7f, 'E', 'L', 'F', byte(class), byte(elf.ELFDATA2LSB), byte(elf.EV_CURRENT)}
 }
 
-// Header64 is Elf64_Ehdr.
-type Header64 struct {
-	Ident     [EI_NIDENT]byte
-	Type      uint16
-	Machine   uint16
-	Version   uint32
-	Entry     uint64
-	Phoff     uint64
-	Shoff     uint64
-	Flags     uint32
-	Ehsize    uint16
-	Phentsize uint16
-	Phnum     uint16
-	Shentsize uint16
-	Shnum     uint16
-	Shstrndx  uint16
-}
-
-// Prog32 is Elf32_Phdr.
-type Prog32 struct {
-	Type   uint32
-	Off    uint32
-	Vaddr  uint32
-	Paddr  uint32
-	Filesz uint32
-	Memsz  uint32
-	Flags  uint32
-	Align  uint32
-}
-
-// Prog64 is Elf64_Phdr (note: flags come second).
-type Prog64 struct {
-	Type   uint32
-	Flags  uint32
-	Off    uint64
-	Vaddr  uint64
-	Paddr  uint64
-	Filesz uint64
-	Memsz  uint64
-	Align  uint64
-}
-
-// Section32 is Elf32_Shdr.
-type Section32 struct {
-	Name      uint32
-	Type      uint32
-	Flags     uint32
-	Addr      uint32
-	Off       uint32
-	Size      uint32
-	Link      uint32
-	Info      uint32
-	Addralign uint32
-	Entsize   uint32
-}
-
-// Section64 is Elf64_Shdr.
-type Section64 struct {
-	Name      uint32
-	Type      uint32
-	Flags     uint64
-	Addr      uint64
-	Off       uint64
-	Size      uint64
-	Link      uint32
-	Info      uint32
-	Addralign uint64
-	Entsize   uint64
-}
-
-// Sym32 is Elf32_Sym.
-type Sym32 struct {
-	Name  uint32
-	Value uint32
-	Size  uint32
-	Info  uint8
-	Other uint8
-	Shndx uint16
-}
-
-// Sym64 is Elf64_Sym (note: a different field order from Sym32).
-type Sym64 struct {
-	Name  uint32
-	Info  uint8
-	Other uint8
-	Shndx uint16
-	Value uint64
-	Size  uint64
-}
-
-// Rel32 is Elf32_Rel: the addend lives in the patched field.
-type Rel32 struct {
-	Off  uint32
-	Info uint32 // symbol << 8 | type
-}
-
-// Rela64 is Elf64_Rela.
-type Rela64 struct {
-	Off    uint64
-	Info   uint64 // symbol << 32 | type
-	Addend int64
-}
-
-// Ident returns e_ident for a little-endian file of the given class.
-func Ident(class byte) [EI_NIDENT]byte {
-	return [EI_NIDENT]byte{0x7f, 'E', 'L', 'F', class, ELFDATA2LSB, EV_CURRENT}
-}
-
-// Marshal encodes one of the fixed-size structs above, little-endian.
+// Marshal encodes one of debug/elf's fixed-size structs (or a slice of
+// them), little-endian, in field order with no padding.
 func Marshal(v any) []byte {
-	b, err := binary.Append(nil, binary.LittleEndian, v)
+	return appendLE(nil, v)
+}
+
+func appendLE(b []byte, v any) []byte {
+	b, err := binary.Append(b, binary.LittleEndian, v)
 	if err != nil {
 		panic("elf.Marshal: " + err.Error()) // only reachable with a non-ELF type: a programming error
+	}
+	return b
+}
+
+// MarshalExecHeader encodes an executable's ELF header followed directly by
+// its program headers (e_phoff is the header's size), little-endian, with
+// no section header table. Only Type, Flags, Off, Vaddr, Filesz, Memsz and
+// Align of each program header are taken; p_paddr repeats p_vaddr.
+func MarshalExecHeader(class elf.Class, machine elf.Machine, entry uint64, progs []elf.ProgHeader) []byte {
+	if class == elf.ELFCLASS64 {
+		b := Marshal(elf.Header64{Ident: Ident(class), Type: uint16(elf.ET_EXEC), Machine: uint16(machine), Version: uint32(elf.EV_CURRENT),
+			Entry: entry, Phoff: Ehdr64Size, Ehsize: Ehdr64Size, Phentsize: Phdr64Size, Phnum: uint16(len(progs))})
+		for _, p := range progs {
+			b = appendLE(b, elf.Prog64{Type: uint32(p.Type), Flags: uint32(p.Flags), Off: p.Off, Vaddr: p.Vaddr, Paddr: p.Vaddr,
+				Filesz: p.Filesz, Memsz: p.Memsz, Align: p.Align})
+		}
+		return b
+	}
+	b := Marshal(elf.Header32{Ident: Ident(class), Type: uint16(elf.ET_EXEC), Machine: uint16(machine), Version: uint32(elf.EV_CURRENT),
+		Entry: uint32(entry), Phoff: Ehdr32Size, Ehsize: Ehdr32Size, Phentsize: Phdr32Size, Phnum: uint16(len(progs))})
+	for _, p := range progs {
+		b = appendLE(b, elf.Prog32{Type: uint32(p.Type), Off: uint32(p.Off), Vaddr: uint32(p.Vaddr), Paddr: uint32(p.Vaddr),
+			Filesz: uint32(p.Filesz), Memsz: uint32(p.Memsz), Flags: uint32(p.Flags), Align: uint32(p.Align)})
 	}
 	return b
 }

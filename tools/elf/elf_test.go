@@ -88,9 +88,9 @@ func readelfRelocTypes(t *testing.T, path string) []string {
 			// REX_GOTPCRELX); compare canonical names.
 			name := m[1]
 			for _, r := range elf.Relocs {
-				if r.Name == name {
+				if r.Name() == name {
 					if c, ok := elf.RelocFor(r.Arch, r.Kind, r.Size); ok {
-						name = c.Name
+						name = c.Name()
 					}
 				}
 			}
@@ -122,7 +122,7 @@ func TestReadObjectMatchesReadelf(t *testing.T) {
 						if !ok {
 							t.Fatalf("no type for %v", r)
 						}
-						got = append(got, rt.Name)
+						got = append(got, rt.Name())
 					}
 				}
 				// Strip .eh_frame's relocations from the oracle's view too.
@@ -358,4 +358,81 @@ func FuzzReadObject(f *testing.F) {
 		link.Link([]*obj.File{o}, link.Options{})
 		link.Link([]*obj.File{o}, link.Options{Compact: true})
 	})
+}
+
+// symLine picks "type bind vis ndx name" and the size out of readelf -s
+// for the named symbol.
+var symLine = regexp.MustCompile(`(?m)^\s*\d+:\s+[0-9a-f]+\s+(\d+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)$`)
+
+func readelfSymbols(t *testing.T, path string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, m := range symLine.FindAllStringSubmatch(linktest.Readelf(t, path, "-s", "-W"), -1) {
+		out[m[6]] = strings.Join(m[1:6], " ")
+	}
+	return out
+}
+
+// nasm's `global name:function hidden`, `name:data N` and their kin set
+// st_info's type, st_size and st_other's visibility. The same symbols
+// built in the object model come out of WriteObject with the same
+// fields, and ReadObject reads them back.
+func TestSymbolTypeSizeAndVisibilityAsNasmWritesThem(t *testing.T) {
+	src := `BITS 64
+global f_hidden:function hidden
+global d_internal:data internal
+global f_protected:function protected
+global d_sized:data 4
+global f_default:function default
+global d_expr:data (d_expr.end - d_expr)
+global plain
+section .text
+f_hidden: ret
+f_protected: ret
+f_default: ret
+plain: ret
+section .data
+d_internal: dd 1
+d_sized: dd 2
+d_expr: dq 3, 4
+.end:
+`
+	nasmObj := linktest.Nasm(t, "elf64", src)
+	dir := t.TempDir()
+	want := readelfSymbols(t, linktest.Write(t, dir, "nasm.o", nasmObj))
+	f, err := elf.ReadObject(nasmObj, "nasm.o")
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]*obj.Symbol{}
+	for _, s := range f.Symbols {
+		byName[s.Name] = s
+	}
+	for name, w := range map[string]obj.Symbol{
+		"f_hidden": {Kind: obj.KindFunc, Visibility: obj.VisHidden}, "d_internal": {Kind: obj.KindObject, Visibility: obj.VisInternal},
+		"f_protected": {Kind: obj.KindFunc, Visibility: obj.VisProtected}, "d_sized": {Kind: obj.KindObject, Size: 4},
+		"f_default": {Kind: obj.KindFunc}, "d_expr": {Kind: obj.KindObject, Size: 16}, "plain": {},
+	} {
+		s := byName[name]
+		if s == nil || s.Kind != w.Kind || s.Size != w.Size || s.Visibility != w.Visibility || s.Binding != obj.BindGlobal {
+			t.Errorf("ReadObject: %s = %+v, want kind %v size %d visibility %v", name, s, w.Kind, w.Size, w.Visibility)
+		}
+	}
+	ours, err := elf.MarshalObject(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := readelfSymbols(t, linktest.Write(t, dir, "ours.o", ours))
+	for name := range byName {
+		if !strings.HasPrefix(name, "f_") && !strings.HasPrefix(name, "d_") && name != "plain" {
+			continue
+		}
+		// Section numbers agree too: both put .text and .data first.
+		if got[name] != want[name] {
+			t.Errorf("%s: readelf -s of ours %q, of nasm's %q", name, got[name], want[name])
+		}
+	}
+	if len(want) == 0 || want["f_hidden"] == "" {
+		t.Fatalf("readelf -s of nasm's object gave no symbols: %v", want)
+	}
 }

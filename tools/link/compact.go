@@ -1,11 +1,10 @@
 package link
 
 import (
+	"debug/elf"
 	"encoding/binary"
 	"fmt"
 	"sort"
-
-	"github.com/rules-tiny/rules_tiny/tools/elf"
 )
 
 // The --compact layout. COMPACT.md explains each trick and which loaders
@@ -65,7 +64,7 @@ func compactMaxChecks(programSize uint64) int {
 func (l *linker) compactTemplate(writable bool) (template, error) {
 	flags := uint64(elf.PF_R | elf.PF_X)
 	if writable {
-		flags |= elf.PF_W
+		flags |= uint64(elf.PF_W)
 	}
 	if !l.is64() {
 		// ELF32: the program header at 32 overlaps e_shoff (= p_type 1),
@@ -82,8 +81,8 @@ func (l *linker) compactTemplate(writable bool) (template, error) {
 			holes: [][2]int{{20, 24}, {46, 48}, {57, 64}, {7, 16}, {4, 16}},
 			fields: []field{
 				{0, 4, fExact, 0x464c457f},
-				{16, 2, fExact, elf.ET_EXEC},
-				{18, 2, fExact, elf.EM_386},
+				{16, 2, fExact, uint64(elf.ET_EXEC)},
+				{18, 2, fExact, uint64(elf.EM_386)},
 				{28, 4, fExact, 32},    // e_phoff
 				{32, 4, fExact, 1},     // p_type PT_LOAD (e_shoff)
 				{36, 4, fExact, 0},     // p_offset (e_flags)
@@ -94,7 +93,7 @@ func (l *linker) compactTemplate(writable bool) (template, error) {
 				{52, 4, fMemsz, 0},
 			},
 			entryAt: [2]int{24, 4},
-			soft:    []field{{4, 1, fExact, elf.ELFCLASS32}, {5, 1, fExact, elf.ELFDATA2LSB}, {6, 1, fExact, elf.EV_CURRENT}, {20, 4, fExact, elf.EV_CURRENT}},
+			soft:    []field{{4, 1, fExact, uint64(elf.ELFCLASS32)}, {5, 1, fExact, uint64(elf.ELFDATA2LSB)}, {6, 1, fExact, uint64(elf.EV_CURRENT)}, {20, 4, fExact, uint64(elf.EV_CURRENT)}},
 		}, nil
 	}
 	// ELF64: the program header at 48 overlaps e_flags (= p_type 1),
@@ -110,8 +109,8 @@ func (l *linker) compactTemplate(writable bool) (template, error) {
 		holes: [][2]int{{20, 24}, {40, 48}, {53, 54}, {72, 80}, {96, 104}, {7, 16}, {4, 16}},
 		fields: []field{
 			{0, 4, fExact, 0x464c457f},
-			{16, 2, fExact, elf.ET_EXEC},
-			{18, 2, fExact, elf.EM_X86_64},
+			{16, 2, fExact, uint64(elf.ET_EXEC)},
+			{18, 2, fExact, uint64(elf.EM_X86_64)},
 			{32, 8, fExact, 48},       // e_phoff
 			{48, 4, fExact, 1},        // p_type (e_flags)
 			{52, 1, fFlags, flags},    // p_flags low byte (e_ehsize)
@@ -122,7 +121,7 @@ func (l *linker) compactTemplate(writable bool) (template, error) {
 			{88, 8, fMemsz, 0},
 		},
 		entryAt: [2]int{24, 8},
-		soft:    []field{{4, 1, fExact, elf.ELFCLASS64}, {5, 1, fExact, elf.ELFDATA2LSB}, {6, 1, fExact, elf.EV_CURRENT}, {20, 4, fExact, elf.EV_CURRENT}},
+		soft:    []field{{4, 1, fExact, uint64(elf.ELFCLASS64)}, {5, 1, fExact, uint64(elf.ELFDATA2LSB)}, {6, 1, fExact, uint64(elf.EV_CURRENT)}, {20, 4, fExact, uint64(elf.EV_CURRENT)}},
 	}, nil
 }
 

@@ -1,25 +1,26 @@
 package link
 
 import (
+	"debug/elf"
 	"fmt"
 
-	"github.com/rules-tiny/rules_tiny/tools/elf"
+	tinyelf "github.com/rules-tiny/rules_tiny/tools/elf"
 	"github.com/rules-tiny/rules_tiny/tools/obj"
 )
 
 // segment is one PT_LOAD.
 type segment struct {
 	off, vaddr, filesz, memsz uint64
-	flags                     uint32
+	flags                     elf.ProgFlag
 }
 
 func (l *linker) is64() bool { return l.arch == obj.ArchAMD64 }
 
 func (l *linker) headerSizes() (eh, ph uint64) {
 	if l.is64() {
-		return elf.Ehdr64Size, elf.Phdr64Size
+		return tinyelf.Ehdr64Size, tinyelf.Phdr64Size
 	}
-	return elf.Ehdr32Size, elf.Phdr32Size
+	return tinyelf.Ehdr32Size, tinyelf.Phdr32Size
 }
 
 func (l *linker) writable() bool {
@@ -109,7 +110,7 @@ func (l *linker) layoutSimple() ([]byte, error) {
 		}
 		bss := l.groups[gBss]
 		bss.addr = alignUp(base+end, bss.align)
-		flags := uint32(elf.PF_R | elf.PF_X)
+		flags := elf.PF_R | elf.PF_X
 		if l.writable() {
 			flags |= elf.PF_W
 		}
@@ -176,22 +177,13 @@ func (l *linker) checkSpace(segs []segment) error {
 
 // header encodes the ELF header followed by the program headers.
 func (l *linker) header(entry uint64, segs []segment) []byte {
-	eh, ph := l.headerSizes()
-	var b []byte
+	class, machine := elf.ELFCLASS32, elf.EM_386
 	if l.is64() {
-		b = elf.Marshal(elf.Header64{Ident: elf.Ident(elf.ELFCLASS64), Type: elf.ET_EXEC, Machine: elf.EM_X86_64, Version: elf.EV_CURRENT,
-			Entry: entry, Phoff: eh, Ehsize: uint16(eh), Phentsize: uint16(ph), Phnum: uint16(len(segs))})
-		for _, s := range segs {
-			b = append(b, elf.Marshal(elf.Prog64{Type: elf.PT_LOAD, Flags: s.flags, Off: s.off, Vaddr: s.vaddr, Paddr: s.vaddr,
-				Filesz: s.filesz, Memsz: s.memsz, Align: pageSize})...)
-		}
-		return b
+		class, machine = elf.ELFCLASS64, elf.EM_X86_64
 	}
-	b = elf.Marshal(elf.Header32{Ident: elf.Ident(elf.ELFCLASS32), Type: elf.ET_EXEC, Machine: elf.EM_386, Version: elf.EV_CURRENT,
-		Entry: uint32(entry), Phoff: uint32(eh), Ehsize: uint16(eh), Phentsize: uint16(ph), Phnum: uint16(len(segs))})
-	for _, s := range segs {
-		b = append(b, elf.Marshal(elf.Prog32{Type: elf.PT_LOAD, Off: uint32(s.off), Vaddr: uint32(s.vaddr), Paddr: uint32(s.vaddr),
-			Filesz: uint32(s.filesz), Memsz: uint32(s.memsz), Flags: s.flags, Align: pageSize})...)
+	progs := make([]elf.ProgHeader, len(segs))
+	for i, s := range segs {
+		progs[i] = elf.ProgHeader{Type: elf.PT_LOAD, Flags: s.flags, Off: s.off, Vaddr: s.vaddr, Filesz: s.filesz, Memsz: s.memsz, Align: pageSize}
 	}
-	return b
+	return tinyelf.MarshalExecHeader(class, machine, entry, progs)
 }

@@ -33,7 +33,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/rules-tiny/rules_tiny/tools/elf"
+	tinyelf "github.com/rules-tiny/rules_tiny/tools/elf"
 	"github.com/rules-tiny/rules_tiny/tools/obj"
 )
 
@@ -156,6 +156,9 @@ func (l *linker) check() error {
 			if s.Section != obj.SectionUndef && s.Section != obj.SectionAbs && (s.Section < 0 || s.Section >= len(f.Sections)) {
 				return fmt.Errorf("%s: symbol %s: bad section index %d", f.Name, s.Name, s.Section)
 			}
+			if int(s.Visibility) >= len(constraint) {
+				return fmt.Errorf("%s: symbol %s: unknown visibility %v", f.Name, s.Name, s.Visibility)
+			}
 		}
 	}
 	return nil
@@ -254,8 +257,13 @@ func (l *linker) resolve() error {
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	vis := l.undefinedVisibility(undef)
 	for _, n := range names {
-		errs = append(errs, fmt.Sprintf("undefined symbol `%s' (first referenced in %s)", n, undef[n]))
+		what := "symbol"
+		if v := vis[n]; v != obj.VisDefault {
+			what = v.String() + " symbol" // as GNU ld words it: "hidden symbol `x' isn't defined"
+		}
+		errs = append(errs, fmt.Sprintf("undefined %s `%s' (first referenced in %s)", what, n, undef[n]))
 	}
 	if ref, ok := l.globals[l.opts.Entry]; ok {
 		l.entry = ref
@@ -283,6 +291,30 @@ func (l *linker) resolve() error {
 		return fmt.Errorf("%s", strings.Join(errs, "\n"))
 	}
 	return nil
+}
+
+// constraint ranks visibilities from the least to the most constraining
+// (ELF's rule for merging the visibilities of one symbol's entries).
+var constraint = [...]int{obj.VisDefault: 0, obj.VisProtected: 1, obj.VisHidden: 2, obj.VisInternal: 3}
+
+// undefinedVisibility merges the visibilities of every entry naming an
+// undefined symbol. Visibility changes nothing else in a static link:
+// hidden, internal and protected symbols resolve across objects exactly
+// as default ones do (GNU ld agrees), and there is no dynamic symbol
+// table for it to restrict.
+func (l *linker) undefinedVisibility(undef map[string]string) map[string]obj.Visibility {
+	vis := map[string]obj.Visibility{}
+	for _, f := range l.files {
+		for _, s := range f.Symbols {
+			if _, ok := undef[s.Name]; !ok || !l.isGlobalRef(s) {
+				continue
+			}
+			if constraint[s.Visibility] > constraint[vis[s.Name]] {
+				vis[s.Name] = s.Visibility
+			}
+		}
+	}
+	return vis
 }
 
 // isGlobalRef reports whether a symbol is looked up by name program-wide.
@@ -426,7 +458,7 @@ func (l *linker) apply(buf []byte, p *piece, f *obj.File, r obj.Reloc) error {
 		if sym.Kind == obj.KindSection {
 			target = "section " + sym.Name
 		}
-		return fmt.Errorf("%s: %s relocation against %s out of range: value %#x does not fit in %d bits", where(), elf.KindName(l.arch, r.Kind, r.Size), target, int64(v), r.Size*8)
+		return fmt.Errorf("%s: %s relocation against %s out of range: value %#x does not fit in %d bits", where(), tinyelf.KindName(l.arch, r.Kind, r.Size), target, int64(v), r.Size*8)
 	}
 	switch r.Size {
 	case 1:

@@ -2,6 +2,7 @@ package link_test
 
 import (
 	"bytes"
+	"debug/elf"
 	"encoding/binary"
 	"os"
 	"path/filepath"
@@ -9,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rules-tiny/rules_tiny/tools/elf"
+	tinyelf "github.com/rules-tiny/rules_tiny/tools/elf"
 	"github.com/rules-tiny/rules_tiny/tools/link"
 	"github.com/rules-tiny/rules_tiny/tools/link/linktest"
 	"github.com/rules-tiny/rules_tiny/tools/obj"
@@ -27,7 +28,7 @@ func src(t *testing.T, name string) string {
 // nasmObj assembles testdata/name with nasm and reads it back.
 func nasmObj(t *testing.T, format, name string) *obj.File {
 	t.Helper()
-	o, err := elf.ReadObject(linktest.Nasm(t, format, src(t, name)), name)
+	o, err := tinyelf.ReadObject(linktest.Nasm(t, format, src(t, name)), name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +37,7 @@ func nasmObj(t *testing.T, format, name string) *obj.File {
 
 func gccObj(t *testing.T, mflag, name string) *obj.File {
 	t.Helper()
-	o, err := elf.ReadObject(linktest.GCC(t, mflag, src(t, name)), name)
+	o, err := tinyelf.ReadObject(linktest.GCC(t, mflag, src(t, name)), name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +62,7 @@ func runChecked(t *testing.T, files []*obj.File, opts link.Options, wantOut stri
 	}
 	// This machine's vm.mmap_min_addr may be lower than the usual 65536:
 	// check the addresses themselves.
-	x, err := elf.ReadExec(exe)
+	x, err := tinyelf.ReadExec(exe)
 	if err != nil {
 		t.Fatalf("our own output does not parse: %v", err)
 	}
@@ -75,7 +76,7 @@ func runChecked(t *testing.T, files []*obj.File, opts link.Options, wantOut stri
 	if out != wantOut || code != wantCode {
 		t.Fatalf("ran %d-byte program: stdout %q exit %d, want %q exit %d", len(exe), out, code, wantOut, wantCode)
 	}
-	if opts.Compact && files[0].Arch == obj.ArchAMD64 && exe[4] != elf.ELFCLASS64 {
+	if opts.Compact && files[0].Arch == obj.ArchAMD64 && elf.Class(exe[4]) != elf.ELFCLASS64 {
 		// e_ident holds program bytes: the kernel ignores EI_CLASS, readelf
 		// does not (it reads an ELF64 file as ELF32). Documented in COMPACT.md.
 		return exe
@@ -207,7 +208,7 @@ func TestBaseOption(t *testing.T) {
 
 func TestEntryOption(t *testing.T) {
 	asm := "BITS 64\nsection .text\nglobal go\nnop\ngo: mov edi, 7\nmov eax, 60\nsyscall\n"
-	o, err := elf.ReadObject(linktest.Nasm(t, "elf64", asm), "go.o")
+	o, err := tinyelf.ReadObject(linktest.Nasm(t, "elf64", asm), "go.o")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,7 +263,7 @@ func TestLinkErrors(t *testing.T) {
 		want  []string
 	}{
 		{"undefined symbol", func() []*obj.File {
-			o, _ := elf.ReadObject(linktest.Nasm(t, "elf32", "BITS 32\nextern missing\nglobal _start\n_start: call missing\n"), "caller.o")
+			o, _ := tinyelf.ReadObject(linktest.Nasm(t, "elf32", "BITS 32\nextern missing\nglobal _start\n_start: call missing\n"), "caller.o")
 			return []*obj.File{o}
 		}, []string{"undefined symbol `missing'", "caller.o"}},
 		{"duplicate symbol", func() []*obj.File {
@@ -271,7 +272,7 @@ func TestLinkErrors(t *testing.T) {
 			return []*obj.File{a, b}
 		}, []string{"duplicate symbol `_start'", "one.o", "two.o"}},
 		{"relocation out of range", func() []*obj.File {
-			o, _ := elf.ReadObject(linktest.Nasm(t, "elf32", "BITS 32\nglobal _start\n_start: ret\nsection .data\nw: dw _start\n"), "narrow.o")
+			o, _ := tinyelf.ReadObject(linktest.Nasm(t, "elf32", "BITS 32\nglobal _start\n_start: ret\nsection .data\nw: dw _start\n"), "narrow.o")
 			return []*obj.File{o}
 		}, []string{"narrow.o", ".data+0x0", "R_386_16", "section .text", "out of range"}},
 		{"pc8 out of range", func() []*obj.File {
@@ -342,7 +343,7 @@ func TestLargeProgramLinks(t *testing.T) {
 		b.WriteString("mov rax, msg\nlea rbx, [rel ro]\n")
 	}
 	b.WriteString("mov edi, 3\nmov eax, 60\nsyscall\n")
-	o, err := elf.ReadObject(linktest.Nasm(t, "elf64", b.String()), "big.o")
+	o, err := tinyelf.ReadObject(linktest.Nasm(t, "elf64", b.String()), "big.o")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -382,7 +383,7 @@ func TestGCCPositionIndependentObjects(t *testing.T) {
 		{"m64-fPIC", "elf64", "start64.asm", []string{"-m64", "-fPIC"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			g, err := elf.ReadObject(linktest.GCCFlags(t, src(t, "render.c"), c.flags...), "render.o")
+			g, err := tinyelf.ReadObject(linktest.GCCFlags(t, src(t, "render.c"), c.flags...), "render.o")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -390,5 +391,53 @@ func TestGCCPositionIndependentObjects(t *testing.T) {
 				runChecked(t, []*obj.File{nasmObj(t, c.format, c.start), g}, l.opts, "36925\n", 15)
 			}
 		})
+	}
+}
+
+// Visibility does not change a static link: hidden, internal and
+// protected definitions resolve references from other objects, and an
+// undefined hidden weak reference is zero, as with GNU ld. An undefined
+// non-weak one is an error that names its visibility, as ld's does.
+func TestVisibilityInAStaticLink(t *testing.T) {
+	linktest.Need(t, "ld", "gcc")
+	defs := linktest.Nasm(t, "elf64", "BITS 64\nglobal foo:function hidden\nglobal bar:data internal\nglobal baz:function protected\nglobal qux:data hidden 4\n"+
+		"section .text\nfoo: mov eax, 3\n ret\nbaz: add eax, 4\n ret\nsection .data\nbar: dd 10\nqux: dd 20\n")
+	uses := linktest.Nasm(t, "elf64", "BITS 64\nextern foo, bar, baz, qux\nglobal _start\nsection .text\n"+
+		"_start: call foo\n call baz\n add eax, [rel bar]\n add eax, [rel qux]\n mov edi, eax\n mov eax, 60\n syscall\n")
+	weak := linktest.GCC(t, "-m64", "extern int maybe __attribute__((weak, visibility(\"hidden\")));\n"+
+		"extern int here __attribute__((visibility(\"hidden\")));\n"+
+		"void _start(void) { int v = (&maybe == 0 ? 5 : 9) + here; __asm__ volatile(\"mov $60, %%eax; syscall\" :: \"D\"(v)); }\n")
+	here := linktest.GCC(t, "-m64", "__attribute__((visibility(\"hidden\"))) int here = 30;\n")
+	dir := linktest.Dir(t)
+	for _, tc := range []struct {
+		name string
+		objs [][]byte
+		code int
+	}{{"definitions", [][]byte{defs, uses}, 37}, {"weak undefined", [][]byte{weak, here}, 35}} {
+		var files []*obj.File
+		args := []string{"-o", filepath.Join(dir, tc.name)}
+		for i, b := range tc.objs {
+			o, err := tinyelf.ReadObject(b, "in.o")
+			if err != nil {
+				t.Fatal(err)
+			}
+			files = append(files, o)
+			args = append(args, linktest.Write(t, dir, tc.name+string(rune('0'+i))+".o", b))
+		}
+		linktest.Cmd(t, "ld", args...)
+		if _, code := linktest.Run(t, filepath.Join(dir, tc.name)); code != tc.code {
+			t.Fatalf("%s: GNU ld's program exits %d, want %d", tc.name, code, tc.code)
+		}
+		runChecked(t, files, link.Options{}, "", tc.code)
+	}
+	for vis, want := range map[string]string{"hidden": "undefined hidden symbol `missing'", "internal": "undefined internal symbol `missing'",
+		"protected": "undefined protected symbol `missing'", "default": "undefined symbol `missing'"} {
+		o, err := tinyelf.ReadObject(linktest.Nasm(t, "elf64", "BITS 64\nextern missing:function "+vis+"\nglobal _start\n_start: call missing\n"), "c.o")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := link.Link([]*obj.File{o}, link.Options{}); err == nil || !strings.Contains(err.Error(), want+" (first referenced in c.o)") {
+			t.Errorf("%s: err = %v, want %q", vis, err, want)
+		}
 	}
 }

@@ -79,14 +79,44 @@ const (
 	KindFile
 )
 
+// Visibility is a symbol's ELF visibility (st_other), what nasm writes
+// for `global name:hidden` and its kin. It restricts what a dynamic link
+// may do with the symbol; a static link resolves every visibility the
+// same way.
+type Visibility uint8
+
+const (
+	VisDefault   Visibility = iota // STV_DEFAULT
+	VisInternal                    // STV_INTERNAL
+	VisHidden                      // STV_HIDDEN
+	VisProtected                   // STV_PROTECTED
+)
+
+func (v Visibility) String() string {
+	switch v {
+	case VisDefault:
+		return "default"
+	case VisInternal:
+		return "internal"
+	case VisHidden:
+		return "hidden"
+	case VisProtected:
+		return "protected"
+	}
+	return fmt.Sprintf("visibility(%d)", uint8(v))
+}
+
 // Symbol is a name bound to an offset in a section (or undefined/absolute).
+// Kind and Size are nasm's `global name:function` / `global name:data N`
+// (ELF st_info's type and st_size); Visibility is st_other's.
 type Symbol struct {
-	Name    string
-	Section int    // index into File.Sections, or SectionUndef / SectionAbs
-	Value   uint64 // offset within the section, or the absolute value
-	Size    uint64
-	Binding Binding
-	Kind    SymKind
+	Name       string
+	Section    int    // index into File.Sections, or SectionUndef / SectionAbs
+	Value      uint64 // offset within the section, or the absolute value
+	Size       uint64
+	Binding    Binding
+	Kind       SymKind
+	Visibility Visibility
 }
 
 // RelocKind is the computation a relocation asks for, independent of the

@@ -51,17 +51,17 @@ package size
 import (
 	"archive/tar"
 	"bytes"
-	"encoding/binary"
+	"debug/elf"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"sort"
+	"slices"
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	tinyelf "github.com/rules-tiny/rules_tiny/tools/elf"
 	"github.com/rules-tiny/rules_tiny/tools/image/compress"
 	"github.com/rules-tiny/rules_tiny/tools/image/layout"
 	"github.com/rules-tiny/rules_tiny/tools/image/platform"
@@ -118,8 +118,8 @@ type Index struct {
 }
 
 // Of measures path: a layout directory, a tarball holding a layout, or an
-// ELF file. The result is an
-// *ELF, *Image or *Index.
+// ELF file. The result is an *ELF, *Image or *Index. Anything but a
+// directory or a regular file is refused before it is read.
 func Of(path string) (any, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
@@ -132,25 +132,44 @@ func Of(path string) (any, error) {
 		}
 		return OfLayout(l)
 	}
-	data, err := os.ReadFile(path)
+	head, err := readHead(path, 512)
 	if err != nil {
 		return nil, err
 	}
-	if len(data) >= 263 && string(data[257:262]) == "ustar" {
+	if len(head) >= 263 && string(head[257:262]) == "ustar" {
 		l, err := layout.ReadTarball(path)
 		if err != nil {
 			return nil, err
 		}
 		return OfLayout(l)
 	}
-	if !platform.IsELF(data) {
+	if !tinyelf.IsELF(head) {
 		return nil, fmt.Errorf("%s: neither an ELF file, an OCI image layout directory nor its tarball", path)
 	}
-	r, err := OfELF(data)
+	data, fileSize, err := tinyelf.ReadFile(path, tinyelf.Segments)
+	if err != nil {
+		return nil, err
+	}
+	r, err := ofELF(data, fileSize)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return r, nil
+}
+
+// readHead reads up to n bytes from the start of the regular file path.
+func readHead(path string, n int) ([]byte, error) {
+	f, err := tinyelf.OpenRegular(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b := make([]byte, n)
+	got, err := io.ReadFull(f, b)
+	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+		return nil, err
+	}
+	return b[:got], nil
 }
 
 // span is a half-open byte range of the file.
@@ -158,125 +177,103 @@ type span struct{ lo, hi int64 }
 
 // OfELF measures an ELF image held in data.
 func OfELF(data []byte) (*ELF, error) {
-	if !platform.IsELF(data) {
-		return nil, errors.New("not an ELF file")
+	return ofELF(data, int64(len(data)))
+}
+
+// ofELF measures an ELF file of fileSize bytes from its first bytes, which
+// hold at least its headers (tinyelf.ReadFile). The headers are read under
+// tools/elf's acceptance rules: a file may end inside its ELF header, and
+// x86 files are read by e_machine (compact layouts keep program bytes in
+// EI_CLASS and EI_DATA).
+func ofELF(data []byte, fileSize int64) (*ELF, error) {
+	h, err := tinyelf.ReadHeader(data)
+	if err != nil {
+		return nil, err
 	}
-	// Golfed files may end inside the ELF header (Linux reads the missing
-	// bytes as zeros), so parse a zero-padded copy of the header.
-	hdr := make([]byte, 64)
-	copy(hdr, data)
-	// Compact layouts (tiny link --compact) keep program bytes in EI_CLASS and
-	// EI_DATA; x86 loaders go by e_machine alone, and so does this.
-	class, enc := hdr[4], hdr[5]
-	switch binary.LittleEndian.Uint16(hdr[18:]) {
-	case 3: // EM_386
-		class, enc = 1, 1
-	case 62: // EM_X86_64 (ELFCLASS32 would be x32)
-		if class != 1 {
-			class = 2
-		}
-		enc = 1
-	}
-	var bo binary.ByteOrder
-	switch enc {
-	case 1:
-		bo = binary.LittleEndian
-	case 2:
-		bo = binary.BigEndian
-	default:
-		return nil, fmt.Errorf("ELF data encoding %d unknown", hdr[5])
-	}
-	r := &ELF{Kind: "elf", FileBytes: int64(len(data))}
-	var phoff, shoff uint64
-	var ehsize, phentsize, phnum, shentsize, shnum, wantPhent uint64
-	switch class {
-	case 1:
-		r.Class = "elf32"
-		phoff, shoff = uint64(bo.Uint32(hdr[28:])), uint64(bo.Uint32(hdr[32:]))
-		ehsize, wantPhent = 52, 32
-		phentsize, phnum = uint64(bo.Uint16(hdr[42:])), uint64(bo.Uint16(hdr[44:]))
-		shentsize, shnum = uint64(bo.Uint16(hdr[46:])), uint64(bo.Uint16(hdr[48:]))
-	case 2:
+	r := &ELF{Kind: "elf", Class: "elf32", FileBytes: fileSize}
+	if h.Class == elf.ELFCLASS64 {
 		r.Class = "elf64"
-		phoff, shoff = bo.Uint64(hdr[32:]), bo.Uint64(hdr[40:])
-		ehsize, wantPhent = 64, 56
-		phentsize, phnum = uint64(bo.Uint16(hdr[54:])), uint64(bo.Uint16(hdr[56:]))
-		shentsize, shnum = uint64(bo.Uint16(hdr[58:])), uint64(bo.Uint16(hdr[60:]))
-	default:
-		return nil, fmt.Errorf("ELF class %d unknown", hdr[4])
 	}
-	machine := bo.Uint16(hdr[18:])
-	if p, err := platform.FromELF(hdr); err == nil {
+	if p, err := platform.FromELF(data); err == nil {
 		r.Machine = p.Architecture
 	} else {
-		r.Machine = fmt.Sprintf("em%d", machine)
+		r.Machine = fmt.Sprintf("em%d", uint16(h.Machine))
 	}
-	size := uint64(len(data))
-	if phnum > 0 && phentsize != wantPhent {
-		return nil, fmt.Errorf("e_phentsize %d, want %d", phentsize, wantPhent)
+	progs, err := tinyelf.ReadProgs(data, h)
+	if err != nil {
+		return nil, err
 	}
-	if phoff > size || phnum*wantPhent > size-phoff {
-		return nil, fmt.Errorf("program header table (offset %d, %d entries) runs past the end of the %d-byte file", phoff, phnum, size)
-	}
-	headers := []span{{0, int64(min(ehsize, size))}, {int64(phoff), int64(phoff + phnum*wantPhent)}}
-	if shnum > 0 && shoff > 0 && shoff <= size && shentsize > 0 && shnum*shentsize <= size-shoff {
-		headers = append(headers, span{int64(shoff), int64(shoff + shnum*shentsize)})
+	size := uint64(fileSize)
+	phEnd := h.Phoff + uint64(len(progs))*h.PhdrSize()
+	headers := []span{{0, int64(min(h.Size(), size))}, {int64(h.Phoff), int64(phEnd)}}
+	if t, err := tinyelf.SectionTable(data, size, h); err == nil && t.Count > 0 {
+		headers = append(headers, span{int64(t.Off), int64(t.End(h))})
 	}
 	var code, dat []span
-	for i := uint64(0); i < phnum; i++ {
-		ph := data[phoff+i*wantPhent:]
-		var typ, flags uint32
-		var off, filesz, memsz uint64
-		if r.Class == "elf32" {
-			typ, off, filesz, memsz, flags = bo.Uint32(ph), uint64(bo.Uint32(ph[4:])), uint64(bo.Uint32(ph[16:])), uint64(bo.Uint32(ph[20:])), bo.Uint32(ph[24:])
-		} else {
-			typ, flags, off, filesz, memsz = bo.Uint32(ph), bo.Uint32(ph[4:]), bo.Uint64(ph[8:]), bo.Uint64(ph[32:]), bo.Uint64(ph[40:])
-		}
-		if typ != 1 { // PT_LOAD
+	for _, p := range progs {
+		if p.Type != elf.PT_LOAD {
 			continue
 		}
-		if memsz > filesz {
-			r.BSSBytes += int64(memsz - filesz)
+		if p.Memsz > p.Filesz {
+			r.BSSBytes += int64(p.Memsz - p.Filesz)
 		}
 		// Linux tolerates p_filesz past the end of file; count what exists.
-		lo, hi := min(off, size), min(off+filesz, size)
-		if off+filesz < off {
+		lo, hi := min(p.Off, size), min(p.Off+p.Filesz, size)
+		if p.Off+p.Filesz < p.Off {
 			hi = size
 		}
-		if flags&1 != 0 { // PF_X
+		if p.Flags&elf.PF_X != 0 {
 			code = append(code, span{int64(lo), int64(hi)})
 		} else {
 			dat = append(dat, span{int64(lo), int64(hi)})
 		}
 	}
-	// Each byte counts once, in the first class that covers it.
-	classes := [][]span{headers, code, dat}
-	counts := make([]int64, 3)
-	cuts := []int64{0, int64(size)}
+	counts := countOnce(fileSize, headers, code, dat)
+	r.HeaderBytes, r.CodeBytes, r.DataBytes = counts[0], counts[1], counts[2]
+	r.OtherBytes = r.FileBytes - r.HeaderBytes - r.CodeBytes - r.DataBytes
+	return r, nil
+}
+
+// countOnce counts the bytes of [0, size) covered by each class of spans,
+// each byte once, in the first class that covers it: a sweep over the
+// sorted span boundaries, n log n in the number of spans.
+func countOnce(size int64, classes ...[]span) []int64 {
+	cuts := []int64{0, size}
 	for _, c := range classes {
 		for _, s := range c {
 			cuts = append(cuts, s.lo, s.hi)
 		}
 	}
-	sort.Slice(cuts, func(i, j int) bool { return cuts[i] < cuts[j] })
-	for i := 0; i+1 < len(cuts); i++ {
-		lo, hi := cuts[i], cuts[i+1]
-		if lo == hi {
-			continue
+	slices.Sort(cuts)
+	cuts = slices.Compact(cuts)
+	// depth[c][i] changes by the spans of class c that start or end at cuts[i].
+	depth := make([][]int, len(classes))
+	for ci, c := range classes {
+		depth[ci] = make([]int, len(cuts))
+		for _, s := range c {
+			if s.lo >= s.hi {
+				continue
+			}
+			lo, _ := slices.BinarySearch(cuts, s.lo)
+			hi, _ := slices.BinarySearch(cuts, s.hi)
+			depth[ci][lo]++
+			depth[ci][hi]--
 		}
-	classify:
-		for ci, c := range classes {
-			for _, s := range c {
-				if s.lo <= lo && hi <= s.hi {
-					counts[ci] += hi - lo
-					break classify
-				}
+	}
+	counts := make([]int64, len(classes))
+	open := make([]int, len(classes))
+	for i := 0; i+1 < len(cuts); i++ {
+		for ci := range classes {
+			open[ci] += depth[ci][i]
+		}
+		for ci := range classes {
+			if open[ci] > 0 {
+				counts[ci] += cuts[i+1] - cuts[i]
+				break
 			}
 		}
 	}
-	r.HeaderBytes, r.CodeBytes, r.DataBytes = counts[0], counts[1], counts[2]
-	r.OtherBytes = r.FileBytes - r.HeaderBytes - r.CodeBytes - r.DataBytes
-	return r, nil
+	return counts
 }
 
 // MaxLayerTarBytes bounds the decompressed size of a measured layer.

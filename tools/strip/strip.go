@@ -11,33 +11,48 @@
 package strip
 
 import (
+	"debug/elf"
 	"fmt"
+	"slices"
 
-	"github.com/rules-tiny/rules_tiny/tools/elf"
+	tinyelf "github.com/rules-tiny/rules_tiny/tools/elf"
 )
 
-// Strip returns the stripped copy of a static ELF executable.
-func Strip(data []byte) ([]byte, error) {
-	if len(data) >= 2 && data[0] == '#' && data[1] == '!' {
-		return nil, fmt.Errorf("a script (#!), not an ELF executable: nothing to strip")
-	}
-	x, err := elf.ReadExec(data)
+// File strips the static executable at path. It reads only what the
+// headers declare (tinyelf.ReadFile) and refuses anything but a regular
+// file. Its errors name path.
+func File(path string) ([]byte, error) {
+	data, size, err := tinyelf.ReadFile(path, tinyelf.Segments)
 	if err != nil {
 		return nil, err
 	}
-	keep := make([]bool, len(data))
-	mark := func(off, n uint64) {
-		for i := off; i < off+n; i++ {
-			keep[i] = true
-		}
+	out, err := strip(data, uint64(size))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	var ehsize uint64 = elf.Ehdr32Size
-	if x.Class == elf.ELFCLASS64 {
-		ehsize = elf.Ehdr64Size
+	return out, nil
+}
+
+// Strip returns the stripped copy of a static ELF executable.
+func Strip(data []byte) ([]byte, error) {
+	return strip(data, uint64(len(data)))
+}
+
+// strip strips a file of fileSize bytes whose first bytes, up to the end
+// of everything its program headers describe, are data. It takes time
+// linear in the output plus n log n in the number of program headers.
+func strip(data []byte, fileSize uint64) ([]byte, error) {
+	if len(data) >= 2 && data[0] == '#' && data[1] == '!' {
+		return nil, fmt.Errorf("a script (#!), not an ELF executable: nothing to strip")
 	}
-	mark(0, ehsize)
-	mark(x.Phoff, uint64(len(x.Progs))*uint64(x.Phentsize))
-	end := max(ehsize, x.Phoff+uint64(len(x.Progs))*uint64(x.Phentsize))
+	x, err := tinyelf.ReadExec(data)
+	if err != nil {
+		return nil, err
+	}
+	ehsize := x.Size()
+	phEnd := x.Phoff + uint64(len(x.Progs))*uint64(x.Phentsize)
+	keep := []span{{0, ehsize}, {x.Phoff, phEnd}}
+	end := max(ehsize, phEnd)
 	loads := 0
 	for i, p := range x.Progs {
 		switch p.Type {
@@ -51,38 +66,66 @@ func Strip(data []byte) ([]byte, error) {
 		if p.Filesz == 0 {
 			continue
 		}
-		if p.Off > uint64(len(data)) || p.Filesz > uint64(len(data))-p.Off {
-			return nil, fmt.Errorf("program header %d (type %#x) describes bytes %#x..%#x past the end of the file (%d bytes)", i, p.Type, p.Off, p.Off+p.Filesz, len(data))
+		if p.Off > fileSize || p.Filesz > fileSize-p.Off {
+			return nil, fmt.Errorf("program header %d (type %#x) describes bytes %#x..%#x past the end of the file (%d bytes)", i, uint32(p.Type), p.Off, p.Off+p.Filesz, fileSize)
 		}
-		mark(p.Off, p.Filesz)
+		if p.Off+p.Filesz > uint64(len(data)) {
+			return nil, fmt.Errorf("program header %d describes bytes that were not read", i) // ReadFile reads them all
+		}
+		keep = append(keep, span{p.Off, p.Off + p.Filesz})
 		end = max(end, p.Off+p.Filesz)
 	}
 	if x.Type != elf.ET_EXEC {
-		return nil, fmt.Errorf("not a static executable (ELF type %d; static-pie and shared objects are not supported)", x.Type)
+		return nil, fmt.Errorf("not a static executable (ELF type %d; static-pie and shared objects are not supported)", uint16(x.Type))
 	}
 	if loads == 0 {
 		return nil, fmt.Errorf("no PT_LOAD program header: nothing would be loaded")
 	}
 	out := make([]byte, end)
-	for i := range out {
-		if keep[i] {
-			out[i] = data[i]
-		}
+	for _, s := range merge(keep) {
+		copy(out[s.lo:s.hi], data[s.lo:s.hi])
 	}
 	// The section header table is gone (or, as in Go binaries, left as dead
 	// bytes inside the text segment): clear the header fields that point to
 	// it, but only when they describe a real table. In minimal files those
 	// bytes double as program headers or program bytes, and stay as they are.
-	shentsize, shoff, shFields := uint16(elf.Shdr32Size), [2]int{32, 36}, [2]int{46, 52}
+	shentsize, shoff, shFields := uint16(tinyelf.Shdr32Size), [2]int{32, 36}, [2]int{46, 52}
 	if x.Class == elf.ELFCLASS64 {
-		shentsize, shoff, shFields = elf.Shdr64Size, [2]int{40, 48}, [2]int{58, 64}
+		shentsize, shoff, shFields = tinyelf.Shdr64Size, [2]int{40, 48}, [2]int{58, 64}
 	}
 	tableEnd := x.Shoff + uint64(x.Shnum)*uint64(shentsize)
-	phEnd := x.Phoff + uint64(len(x.Progs))*uint64(x.Phentsize)
-	if x.Shentsize == shentsize && x.Shoff >= ehsize && tableEnd <= uint64(len(data)) &&
+	if x.Shentsize == shentsize && x.Shoff >= ehsize && tableEnd <= fileSize &&
 		(tableEnd <= x.Phoff || x.Shoff >= phEnd) {
 		clear(out[shoff[0]:shoff[1]])
 		clear(out[shFields[0]:shFields[1]])
 	}
 	return out, nil
+}
+
+// span is a half-open range of file offsets.
+type span struct{ lo, hi uint64 }
+
+// merge sorts spans and joins those that overlap or touch.
+func merge(spans []span) []span {
+	slices.SortFunc(spans, func(a, b span) int {
+		switch {
+		case a.lo < b.lo:
+			return -1
+		case a.lo > b.lo:
+			return 1
+		}
+		return 0
+	})
+	var out []span
+	for _, s := range spans {
+		if s.lo >= s.hi {
+			continue
+		}
+		if n := len(out); n > 0 && s.lo <= out[n-1].hi {
+			out[n-1].hi = max(out[n-1].hi, s.hi)
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
 }

@@ -206,3 +206,55 @@ func TestStripLeavesMinimalFilesAlone(t *testing.T) {
 		}
 	}
 }
+
+// Executables of other machines strip too, big-endian ones included: Go
+// programs for arm64 and s390x, run before and after under qemu-user when
+// it is installed.
+func TestStripForeignGoBinaries(t *testing.T) {
+	if testing.Short() {
+		t.Skip("cross-builds Go programs (a few seconds each); skipped with -short")
+	}
+	dir := linktest.Dir(t)
+	os.WriteFile(filepath.Join(dir, "main.go"), []byte("package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"hello, world\") }\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module hello\n\ngo 1.21\n"), 0o644)
+	for _, tc := range []struct{ goarch, qemu, machine string }{{"arm64", "qemu-aarch64", "AArch64"}, {"s390x", "qemu-s390x", "IBM S/390"}} {
+		t.Run(tc.goarch, func(t *testing.T) {
+			bin := filepath.Join(dir, tc.goarch)
+			cmd := exec.Command("go", "build", "-o", bin, ".")
+			cmd.Dir = dir
+			cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+tc.goarch, "GOFLAGS=-mod=mod")
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("go build: %v\n%s", err, out)
+			}
+			data, _ := os.ReadFile(bin)
+			out, err := strip.File(bin)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sp := linktest.Write(t, dir, tc.goarch+".stripped", out)
+			re := linktest.Readelf(t, sp, "-h", "-S", "-l", "-W")
+			if !strings.Contains(re, tc.machine) || !strings.Contains(re, "There are no sections in this file") {
+				t.Errorf("readelf of the stripped file:\n%s", re)
+			}
+			x1, _ := elf.ReadExec(data)
+			x2, err := elf.ReadExec(out)
+			if err != nil || x1.Entry != x2.Entry || len(x1.Progs) != len(x2.Progs) || x2.Shoff != 0 {
+				t.Fatalf("headers changed: %+v -> %+v (%v)", x1.Header, x2, err)
+			}
+			for i, p := range x1.Progs {
+				if x2.Progs[i] != p || (p.Filesz > 0 && !bytes.Equal(data[max(p.Off, 64):p.Off+p.Filesz], out[max(p.Off, 64):p.Off+p.Filesz])) {
+					t.Errorf("program header %d or its contents changed", i)
+				}
+			}
+			t.Logf("%s: %d -> %d bytes", tc.goarch, len(data), len(out))
+			if _, err := exec.LookPath(tc.qemu); err != nil {
+				t.Skipf("%s not installed: the stripped program was not run", tc.qemu)
+			}
+			for _, p := range []string{bin, sp} {
+				if got, err := exec.Command(tc.qemu, p).Output(); err != nil || string(got) != "hello, world\n" {
+					t.Errorf("%s %s: %q, %v", tc.qemu, filepath.Base(p), got, err)
+				}
+			}
+		})
+	}
+}

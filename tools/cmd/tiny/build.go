@@ -1,16 +1,15 @@
 package main
 
 import (
-	"bytes"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/rules-tiny/rules_tiny/tools/asm"
-	"github.com/rules-tiny/rules_tiny/tools/elf"
-	"github.com/rules-tiny/rules_tiny/tools/obj"
+	"github.com/rules-tiny/rules_tiny/tools/build"
+	"github.com/rules-tiny/rules_tiny/tools/internal/atomicfile"
 )
 
 func init() {
@@ -37,16 +36,41 @@ func splitJoinedFlags(args []string) []string {
 	return out
 }
 
+// buildFlags are tiny build's own flags; each fills build.Options in
+// options(). A new assembler option is a field here, one line in
+// register and one in options.
+type buildFlags struct {
+	out, machine string
+	incs, defs   buildList
+	link         linkFlags
+}
+
+func (bf *buildFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&bf.out, "o", "a.out", "output executable")
+	fs.StringVar(&bf.machine, "m", "", "target: i386 or amd64 (default: the first BITS directive, else amd64)")
+	fs.Var(&bf.incs, "I", "include directory (repeatable)")
+	fs.Var(&bf.defs, "D", "NAME[=VALUE] preprocessor definition (repeatable)")
+	bf.link.register(fs)
+}
+
+func (bf *buildFlags) options() (build.Options, error) {
+	var o build.Options
+	var err error
+	if o.Link, err = bf.link.options(); err != nil {
+		return o, err
+	}
+	if o.Arch, err = build.ParseArch(bf.machine); err != nil {
+		return o, err
+	}
+	o.Asm = asm.Options{IncludeDirs: bf.incs, Defines: bf.defs}
+	return o, nil
+}
+
 func runBuild(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("tiny build", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	out := fs.String("o", "a.out", "output executable")
-	machine := fs.String("m", "", "target: i386 or amd64 (default: the first BITS directive, else amd64)")
-	var incs, defs buildList
-	fs.Var(&incs, "I", "include directory (repeatable)")
-	fs.Var(&defs, "D", "NAME[=VALUE] preprocessor definition (repeatable)")
-	var lf linkFlags
-	lf.register(fs)
+	var bf buildFlags
+	bf.register(fs)
 	inputs, err := parseInterspersed(fs, splitJoinedFlags(args))
 	if err != nil {
 		return flagExit(err)
@@ -55,63 +79,27 @@ func runBuild(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: tiny build [-o OUT] [-m i386|amd64] [-I DIR]... [-D NAME[=VAL]]... [--entry SYM] [--wx] [--compact] SRC.asm|OBJ.o...")
 		return 2
 	}
-	opts, err := lf.options()
+	opts, err := bf.options()
 	if err != nil {
 		fmt.Fprintf(stderr, "tiny build: %v\n", err)
 		return 2
 	}
-	format := ""
-	switch *machine {
-	case "":
-	case "i386", "386", "x86", "elf32":
-		format = "elf32"
-	case "amd64", "x86_64", "x86-64", "elf64":
-		format = "elf64"
-	default:
-		fmt.Fprintf(stderr, "tiny build: unknown -m %q (want i386 or amd64)\n", *machine)
-		return 2
+	res, err := build.Build(inputs, opts)
+	for _, w := range res.Warnings {
+		fmt.Fprintln(stderr, w.String())
 	}
-	var files []*obj.File
-	for _, in := range inputs {
-		data, err := os.ReadFile(in)
-		if err != nil {
-			fmt.Fprintf(stderr, "tiny build: %v\n", err)
-			return 1
-		}
-		if bytes.HasPrefix(data, []byte("\x7fELF")) {
-			f, err := elf.ReadObject(data, in)
-			if err != nil {
-				fmt.Fprintf(stderr, "tiny build: %v\n", err)
-				return 1
-			}
-			if format == "" {
-				format = map[obj.Arch]string{obj.ArchI386: "elf32", obj.ArchAMD64: "elf64"}[f.Arch]
-			}
-			files = append(files, f)
-			continue
-		}
-		f := format
-		if f == "" {
-			f = "elf" // the first BITS directive decides, else elf64
-		}
-		res, err := asm.Assemble(in, asm.Options{Format: f, IncludeDirs: incs, Defines: defs,
-			ReadFile: func(name string) ([]byte, error) {
-				if name == in {
-					return data, nil
-				}
-				return os.ReadFile(name)
-			}})
-		if res != nil {
-			for _, w := range res.Warnings {
-				fmt.Fprintln(stderr, w.String())
-			}
-		}
-		if err != nil {
-			fmt.Fprintln(stderr, err)
-			return 1
-		}
-		format = res.Format
-		files = append(files, res.Object)
+	var asmErrs asm.Errors
+	switch {
+	case errors.As(err, &asmErrs):
+		fmt.Fprintln(stderr, err) // already in nasm's form: file:line: error: ...
+		return 1
+	case err != nil:
+		fmt.Fprintf(stderr, "tiny build: %v\n", err)
+		return 1
 	}
-	return linkAndWrite(files, opts, *out, "tiny build", stderr)
+	if err := atomicfile.WriteFile(bf.out, res.Executable, 0o755); err != nil {
+		fmt.Fprintf(stderr, "tiny build: %v\n", err)
+		return 1
+	}
+	return 0
 }

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 
 	"github.com/rules-tiny/rules_tiny/tools/elf"
@@ -93,7 +92,7 @@ func runLink(args []string, stdout, stderr io.Writer) int {
 	}
 	var files []*obj.File
 	for _, in := range inputs {
-		data, err := os.ReadFile(in)
+		data, _, err := elf.ReadFile(in, elf.Sections)
 		if err != nil {
 			fmt.Fprintf(stderr, "tiny link: %v\n", err)
 			return 1

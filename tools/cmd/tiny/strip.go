@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/rules-tiny/rules_tiny/tools/internal/atomicfile"
 	"github.com/rules-tiny/rules_tiny/tools/strip"
@@ -30,14 +29,9 @@ func runStrip(args []string, stdout, stderr io.Writer) int {
 	if *out == "" {
 		*out = in
 	}
-	data, err := os.ReadFile(in)
+	res, err := strip.File(in)
 	if err != nil {
 		fmt.Fprintf(stderr, "tiny strip: %v\n", err)
-		return 1
-	}
-	res, err := strip.Strip(data)
-	if err != nil {
-		fmt.Fprintf(stderr, "tiny strip: %s: %v\n", in, err)
 		return 1
 	}
 	if err := atomicfile.WriteFile(*out, res, 0o755); err != nil {

@@ -3,11 +3,13 @@
 package platform
 
 import (
-	"encoding/binary"
+	"debug/elf"
 	"fmt"
 	"strings"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	tinyelf "github.com/rules-tiny/rules_tiny/tools/elf"
 )
 
 // The values Go and the OCI image spec use for GOOS and GOARCH.
@@ -66,66 +68,32 @@ func String(p ocispec.Platform) string {
 	return s
 }
 
-// ELF machine numbers (e_machine) this package maps.
-const (
-	em386     = 3
-	emARM     = 40
-	emX86_64  = 62
-	emAArch64 = 183
-	emRISCV   = 243
-)
-
 // IsELF reports whether data starts with the ELF magic.
-func IsELF(data []byte) bool {
-	return len(data) >= 4 && string(data[:4]) == "\x7fELF"
-}
+func IsELF(data []byte) bool { return tinyelf.IsELF(data) }
 
-// FromELF returns the Linux platform of an ELF file from its class, data
-// encoding and e_machine.
+// FromELF returns the Linux platform of an ELF file from its class and
+// e_machine, read by tools/elf under its acceptance rules: x86 files by
+// e_machine alone (compact layouts, tiny link --compact among them, keep
+// program bytes in EI_CLASS and EI_DATA), others by EI_CLASS and EI_DATA.
 func FromELF(data []byte) (ocispec.Platform, error) {
-	if !IsELF(data) {
-		return ocispec.Platform{}, fmt.Errorf("not an ELF file")
+	h, err := tinyelf.ReadHeader(data)
+	if err != nil {
+		return ocispec.Platform{}, err
 	}
-	if len(data) < 20 {
-		return ocispec.Platform{}, fmt.Errorf("truncated ELF header")
-	}
-	// x86 is little-endian only, and the kernel picks the loader for it by
-	// e_machine alone: compact layouts (tiny link --compact) store program
-	// bytes in e_ident's class and data bytes, so those cannot be trusted.
-	// Only ELFCLASS32 with EM_X86_64 means something else (x32).
-	switch binary.LittleEndian.Uint16(data[18:20]) {
-	case em386:
-		return ocispec.Platform{OS: "linux", Architecture: "386"}, nil
-	case emX86_64:
-		if data[4] != 1 {
-			return ocispec.Platform{OS: "linux", Architecture: "amd64"}, nil
-		}
-	}
-	var bo binary.ByteOrder
-	switch data[5] {
-	case 1:
-		bo = binary.LittleEndian
-	case 2:
-		bo = binary.BigEndian
-	default:
-		return ocispec.Platform{}, fmt.Errorf("ELF data encoding %d unknown", data[5])
-	}
-	class := data[4]
-	machine := bo.Uint16(data[18:20])
 	arch := ""
-	switch {
-	case machine == em386 && class == 1:
+	switch m, c64 := h.Machine, h.Class == elf.ELFCLASS64; {
+	case m == elf.EM_386 && !c64:
 		arch = "386"
-	case machine == emX86_64 && class == 2:
+	case m == elf.EM_X86_64 && c64:
 		arch = "amd64"
-	case machine == emAArch64 && class == 2:
+	case m == elf.EM_AARCH64 && c64:
 		arch = "arm64"
-	case machine == emRISCV && class == 2:
+	case m == elf.EM_RISCV && c64:
 		arch = "riscv64"
-	case machine == emARM && class == 1:
+	case m == elf.EM_ARM && !c64:
 		return ocispec.Platform{}, fmt.Errorf("32-bit ARM ELF: the variant cannot be derived, pass --platform linux/arm/vN")
 	default:
-		return ocispec.Platform{}, fmt.Errorf("no platform known for ELF machine %d (class %d), pass --platform", machine, class)
+		return ocispec.Platform{}, fmt.Errorf("no platform known for ELF machine %d (class %d), pass --platform", uint16(h.Machine), byte(h.Class))
 	}
 	return ocispec.Platform{OS: "linux", Architecture: arch}, nil
 }

@@ -1,0 +1,124 @@
+// Package build is `tiny build`'s pipeline: it assembles NASM sources,
+// reads ELF objects, and links them all into one static executable. The
+// CLI parses flags into Options and calls Build; Bazel's persistent worker
+// reaches the same code through the CLI.
+package build
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/rules-tiny/rules_tiny/tools/asm"
+	"github.com/rules-tiny/rules_tiny/tools/elf"
+	"github.com/rules-tiny/rules_tiny/tools/link"
+	"github.com/rules-tiny/rules_tiny/tools/obj"
+)
+
+// Options configure Build.
+type Options struct {
+	// Arch is the target. ArchNone lets the inputs decide: the first
+	// object's machine, or the first source's first BITS directive, else
+	// amd64. Once decided, it holds for the inputs that follow.
+	Arch obj.Arch
+	// Asm is passed to the assembler for every source (include
+	// directories, defines, limits). Build sets Format from Arch.
+	Asm asm.Options
+	// Link is passed to the linker.
+	Link link.Options
+}
+
+// Result is what Build produces.
+type Result struct {
+	Executable []byte
+	// Warnings are the assembler's, in input order. They are kept when
+	// Build fails, for the caller to print before the error.
+	Warnings []asm.Diag
+}
+
+// ParseArch reads a target name as `tiny build -m` takes it.
+func ParseArch(s string) (obj.Arch, error) {
+	switch s {
+	case "":
+		return obj.ArchNone, nil
+	case "i386", "386", "x86", "elf32":
+		return obj.ArchI386, nil
+	case "amd64", "x86_64", "x86-64", "elf64":
+		return obj.ArchAMD64, nil
+	}
+	return obj.ArchNone, fmt.Errorf("unknown -m %q (want i386 or amd64)", s)
+}
+
+// formats are the assembler's output formats for each target.
+var formats = map[obj.Arch]string{obj.ArchNone: "elf", obj.ArchI386: "elf32", obj.ArchAMD64: "elf64"}
+
+// Build assembles or reads each input, in order, and links the result.
+// Inputs must be regular files: an ELF object (by its magic) or NASM
+// source (anything else). Assembly errors come back as asm.Errors, in
+// nasm's form; other errors name the input.
+func Build(inputs []string, opts Options) (*Result, error) {
+	res := &Result{}
+	arch := opts.Arch
+	var files []*obj.File
+	for _, in := range inputs {
+		isObj, err := isObject(in)
+		if err != nil {
+			return res, err
+		}
+		var f *obj.File
+		if isObj {
+			f, err = readObject(in)
+		} else {
+			f, err = assemble(in, arch, opts.Asm, res)
+		}
+		if err != nil {
+			return res, err
+		}
+		if arch == obj.ArchNone {
+			arch = f.Arch
+		}
+		files = append(files, f)
+	}
+	exe, err := link.Link(files, opts.Link)
+	if err != nil {
+		return res, err
+	}
+	res.Executable = exe
+	return res, nil
+}
+
+// isObject tells objects from sources by the ELF magic, reading no more
+// than that, and refuses what is not a regular file.
+func isObject(path string) (bool, error) {
+	f, err := elf.OpenRegular(path)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	var magic [4]byte
+	n, err := io.ReadFull(f, magic[:])
+	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+		return false, err
+	}
+	return elf.IsELF(magic[:n]), nil
+}
+
+func readObject(path string) (*obj.File, error) {
+	data, _, err := elf.ReadFile(path, elf.Sections)
+	if err != nil {
+		return nil, err
+	}
+	return elf.ReadObject(data, path)
+}
+
+// assemble assembles one source for arch (ArchNone: its BITS decides).
+func assemble(path string, arch obj.Arch, opts asm.Options, res *Result) (*obj.File, error) {
+	opts.Format = formats[arch]
+	r, err := asm.Assemble(path, opts)
+	if r != nil {
+		res.Warnings = append(res.Warnings, r.Warnings...)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return r.Object, nil
+}
