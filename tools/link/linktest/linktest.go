@@ -7,9 +7,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -138,6 +140,84 @@ func Readelf(t testing.TB, path string, args ...string) string {
 	out, err := exec.Command("readelf", append(args, path)...).CombinedOutput()
 	if err != nil || bytes.Contains(out, []byte("Error:")) {
 		t.Fatalf("readelf %v %s: %v\n%s", args, path, err, out)
+	}
+	return string(out)
+}
+
+// LineRow is one row of a DWARF line table as readelf decodes it: the
+// file's name, the line and the address; End marks the end of a sequence
+// (readelf prints "-" for its line).
+type LineRow struct {
+	File string
+	Line int
+	Addr uint64
+	End  bool
+}
+
+func (r LineRow) String() string {
+	if r.End {
+		return fmt.Sprintf("%s end %#x", r.File, r.Addr)
+	}
+	return fmt.Sprintf("%s:%d %#x", r.File, r.Line, r.Addr)
+}
+
+// DecodedLines runs `readelf --debug-dump=decodedline` on path and returns
+// every row of every sequence, in readelf's order. It fails the test on
+// any readelf warning.
+func DecodedLines(t testing.TB, path string) []LineRow {
+	t.Helper()
+	out := Readelf(t, path, "--debug-dump=decodedline")
+	if strings.Contains(out, "Warning") {
+		t.Fatalf("readelf warns about %s:\n%s", path, out)
+	}
+	var rows []LineRow
+	for _, l := range strings.Split(out, "\n") {
+		f := strings.Fields(l)
+		if len(f) < 3 {
+			continue
+		}
+		addr, err := strconv.ParseUint(strings.TrimPrefix(f[2], "0x"), 16, 64)
+		if err != nil {
+			continue
+		}
+		r := LineRow{File: f[0], Addr: addr, End: f[1] == "-"}
+		if !r.End {
+			if r.Line, err = strconv.Atoi(f[1]); err != nil {
+				continue
+			}
+		}
+		rows = append(rows, r)
+	}
+	return rows
+}
+
+// GDB runs gdb in batch mode on exe, from dir, with each of cmds as an
+// -ex command, and returns its output. Like Run, it runs as nobody when
+// the tests run as root, with a deadline.
+func GDB(t testing.TB, dir, exe string, cmds ...string) string {
+	t.Helper()
+	Need(t, "gdb")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	args := []string{"-batch", "-nx"}
+	for _, c := range cmds {
+		args = append(args, "-ex", c)
+	}
+	args = append(args, exe)
+	var cmd *exec.Cmd
+	if os.Geteuid() == 0 {
+		if _, err := exec.LookPath("setpriv"); err == nil {
+			cmd = exec.CommandContext(ctx, "setpriv", append([]string{"--reuid=65534", "--regid=65534", "--clear-groups", "gdb"}, args...)...)
+		}
+	}
+	if cmd == nil {
+		cmd = exec.CommandContext(ctx, "gdb", args...)
+	}
+	cmd.Dir = dir
+	cmd.Env = []string{"HOME=" + dir, "PATH=" + os.Getenv("PATH"), "LC_ALL=C"}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("gdb %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 	return string(out)
 }
