@@ -273,3 +273,23 @@ func TestGenerateRefuses(t *testing.T) {
 		}
 	}
 }
+
+// Many files and rows: file indices past one LEB128 byte, and a table
+// that readers still walk to the end.
+func TestManyFiles(t *testing.T) {
+	const n = 70000
+	f := &obj.File{Arch: obj.ArchAMD64, Sections: []*obj.Section{{Name: ".text", Flags: obj.FlagAlloc | obj.FlagExec, Data: make([]byte, n), Size: n}}}
+	var l Lines
+	for i := 0; i < n; i++ {
+		l.Add(0, uint64(i), fmt.Sprintf("inc/f%d.mac", i), i+1)
+	}
+	d := decode(t, generate(t, f, &l))
+	if len(d.rows) != n+1 {
+		t.Fatalf("%d rows, want %d", len(d.rows), n+1)
+	}
+	for _, i := range []int{0, 127, 128, 16383, 16384, n - 1} {
+		if want := (lineRow{file: fmt.Sprintf("inc/f%d.mac", i), line: i + 1, addr: uint64(i)}); d.rows[i] != want {
+			t.Errorf("row %d = %v, want %v", i, d.rows[i], want)
+		}
+	}
+}

@@ -28,11 +28,16 @@ func Need(t testing.TB, tools ...string) {
 }
 
 // Dir is a temporary directory that an unprivileged user can read, so the
-// programs in it can be run under setpriv.
+// programs in it can be run under setpriv. Its parent (the test's own
+// temporary root, mode 0700) is opened for traversal too: gdb and the
+// shell it starts programs with look the program up by its full path.
 func Dir(t testing.TB) string {
 	t.Helper()
 	d := t.TempDir()
 	if err := os.Chmod(d, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(filepath.Dir(d), 0o711); err != nil {
 		t.Fatal(err)
 	}
 	return d
