@@ -30,10 +30,24 @@ const maxNoBits = 1 << 31
 // Every step is linear in the size of the input, and the names it makes
 // are bounded by the string tables' sizes (see strtab).
 func ReadObject(data []byte, name string) (*obj.File, error) {
+	return readObject(data, name, false)
+}
+
+// ReadObjectWithDebug is ReadObject keeping the DWARF debugging
+// information too: the non-allocated SHT_PROGBITS sections named
+// .debug_*, with their relocations, become sections without flags (for
+// a linker that writes a separate debug file). Compressed debug sections
+// (SHF_COMPRESSED, gcc -gz) are refused rather than dropped.
+func ReadObjectWithDebug(data []byte, name string) (*obj.File, error) {
+	return readObject(data, name, true)
+}
+
+func readObject(data []byte, name string, debug bool) (*obj.File, error) {
 	r, err := newObjReader(data, name)
 	if err != nil {
 		return nil, err
 	}
+	r.debug = debug
 	for _, step := range []func() error{r.sections, r.symbols, r.relocations} {
 		if err := step(); err != nil {
 			return nil, err
@@ -46,6 +60,7 @@ func ReadObject(data []byte, name string) (*obj.File, error) {
 type objReader struct {
 	data  []byte
 	name  string
+	debug bool // keep .debug_* sections
 	h     *Header
 	arch  obj.Arch
 	secs  []elf.Section64
@@ -144,7 +159,13 @@ func (r *objReader) sections() error {
 		if err != nil {
 			return r.errorf("section %s: %v", name, err)
 		}
-		if !keep {
+		debug := false
+		if !keep && r.debug {
+			if debug, err = debugSection(s, name); err != nil {
+				return r.errorf("section %s: %v", name, err)
+			}
+		}
+		if !keep && !debug {
 			continue
 		}
 		align := max(s.Addralign, 1)
@@ -152,6 +173,9 @@ func (r *objReader) sections() error {
 			return r.errorf("section %s: alignment %d is not a power of two", name, align)
 		}
 		sec := &obj.Section{Name: name, Flags: obj.FlagAlloc, Align: align, Size: s.Size}
+		if debug {
+			sec.Flags = 0
+		}
 		if elf.SectionFlag(s.Flags)&elf.SHF_WRITE != 0 {
 			sec.Flags |= obj.FlagWrite
 		}
@@ -197,6 +221,18 @@ func keepSection(s elf.Section64, name string) (bool, error) {
 	default:
 		return false, fmt.Errorf("allocated section of type %v is not supported", t)
 	}
+}
+
+// debugSection reports whether a section that keepSection drops is DWARF
+// debugging information, for ReadObjectWithDebug.
+func debugSection(s elf.Section64, name string) (bool, error) {
+	if elf.SectionFlag(s.Flags)&elf.SHF_ALLOC != 0 || elf.SectionType(s.Type) != elf.SHT_PROGBITS || !strings.HasPrefix(name, ".debug_") {
+		return false, nil
+	}
+	if elf.SectionFlag(s.Flags)&elf.SHF_COMPRESSED != 0 {
+		return false, errors.New("compressed debugging information (gcc -gz) is not supported; compile without -gz")
+	}
+	return true, nil
 }
 
 // rawSym is one symbol table entry. shndx is its section index, resolved

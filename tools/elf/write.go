@@ -38,6 +38,7 @@ type outSection struct {
 	flags     elf.SectionFlag
 	data      []byte
 	size      uint64 // for NOBITS
+	addr      uint64 // sh_addr: 0 in objects
 	link      uint32
 	info      uint32
 	align     uint64
@@ -90,7 +91,7 @@ func MarshalObject(f *obj.File) ([]byte, error) {
 			return nil, err
 		}
 	}
-	return w.layout()
+	return w.layout(elf.ET_REL, 0)
 }
 
 // contentSections converts the object's sections.
@@ -202,6 +203,17 @@ func (w *objWriter) symbol(s *obj.Symbol, local bool) (outSym, error) {
 	default:
 		return es, fmt.Errorf("%s: symbol %s: bad section index %d", w.f.Name, s.Name, s.Section)
 	}
+	info, other, ok := symInfo(s, local)
+	if !ok {
+		return es, fmt.Errorf("%s: symbol %s: unknown visibility %v", w.f.Name, s.Name, s.Visibility)
+	}
+	es.info, es.other = info, other
+	return es, nil
+}
+
+// symInfo encodes a symbol's st_info (binding and type) and st_other
+// (visibility); false for a visibility ELF does not have.
+func symInfo(s *obj.Symbol, local bool) (info, other uint8, ok bool) {
 	bind := elf.STB_LOCAL
 	switch {
 	case s.Binding == obj.BindWeak:
@@ -217,11 +229,7 @@ func (w *objWriter) symbol(s *obj.Symbol, local bool) (outSym, error) {
 		typ = elf.STT_OBJECT
 	}
 	vis, ok := stVisibility[s.Visibility]
-	if !ok {
-		return es, fmt.Errorf("%s: symbol %s: unknown visibility %v", w.f.Name, s.Name, s.Visibility)
-	}
-	es.info, es.other = elf.ST_INFO(bind, typ), uint8(vis)
-	return es, nil
+	return elf.ST_INFO(bind, typ), uint8(vis), ok
 }
 
 // stVisibility maps the object model's visibilities to st_other.
@@ -310,9 +318,9 @@ func (w *objWriter) reloc(rs, out *outSection, s *obj.Section, r obj.Reloc) erro
 	return nil
 }
 
-// layout names the sections and writes the file: ELF header, contents,
-// section header table.
-func (w *objWriter) layout() ([]byte, error) {
+// layout names the sections and writes the file: ELF header (of type
+// typ, with entry point entry), contents, section header table.
+func (w *objWriter) layout(typ elf.Type, entry uint64) ([]byte, error) {
 	for _, s := range w.secs {
 		s.nameIndex = shstrAdd(w.shstr, s.name)
 	}
@@ -337,7 +345,7 @@ func (w *objWriter) layout() ([]byte, error) {
 		return nil, fmt.Errorf("%s: too large for ELF32 (%d bytes)", w.f.Name, shoff+shnum*shentsize)
 	}
 	out := make([]byte, 0, shoff+shnum*shentsize)
-	out = append(out, w.fileHeader(shoff, shnum, shstrndx)...)
+	out = append(out, w.fileHeader(typ, entry, shoff, shnum, shstrndx)...)
 	for _, s := range w.secs {
 		if s.typ != elf.SHT_NOBITS {
 			out = append(out, make([]byte, s.off-uint64(len(out)))...)
@@ -364,8 +372,9 @@ func (w *objWriter) layout() ([]byte, error) {
 	return out, nil
 }
 
-// fileHeader encodes the ELF header of the object.
-func (w *objWriter) fileHeader(shoff, shnum, shstrndx uint64) []byte {
+// fileHeader encodes the ELF header: no program headers, the section
+// header table at shoff.
+func (w *objWriter) fileHeader(typ elf.Type, entry, shoff, shnum, shstrndx uint64) []byte {
 	hdrShnum, hdrShstrndx := uint16(shnum), uint16(shstrndx)
 	if shnum >= uint64(elf.SHN_LORESERVE) {
 		hdrShnum = 0
@@ -374,11 +383,11 @@ func (w *objWriter) fileHeader(shoff, shnum, shstrndx uint64) []byte {
 		hdrShstrndx = uint16(elf.SHN_XINDEX)
 	}
 	if w.is64 {
-		return Marshal(elf.Header64{Ident: Ident(elf.ELFCLASS64), Type: uint16(elf.ET_REL), Machine: uint16(elf.EM_X86_64), Version: uint32(elf.EV_CURRENT),
-			Shoff: shoff, Ehsize: Ehdr64Size, Shentsize: Shdr64Size, Shnum: hdrShnum, Shstrndx: hdrShstrndx})
+		return Marshal(elf.Header64{Ident: Ident(elf.ELFCLASS64), Type: uint16(typ), Machine: uint16(elf.EM_X86_64), Version: uint32(elf.EV_CURRENT),
+			Entry: entry, Shoff: shoff, Ehsize: Ehdr64Size, Shentsize: Shdr64Size, Shnum: hdrShnum, Shstrndx: hdrShstrndx})
 	}
-	return Marshal(elf.Header32{Ident: Ident(elf.ELFCLASS32), Type: uint16(elf.ET_REL), Machine: uint16(elf.EM_386), Version: uint32(elf.EV_CURRENT),
-		Shoff: uint32(shoff), Ehsize: Ehdr32Size, Shentsize: Shdr32Size, Shnum: hdrShnum, Shstrndx: hdrShstrndx})
+	return Marshal(elf.Header32{Ident: Ident(elf.ELFCLASS32), Type: uint16(typ), Machine: uint16(elf.EM_386), Version: uint32(elf.EV_CURRENT),
+		Entry: uint32(entry), Shoff: uint32(shoff), Ehsize: Ehdr32Size, Shentsize: Shdr32Size, Shnum: hdrShnum, Shstrndx: hdrShstrndx})
 }
 
 // fileSize is sh_size: the contents' length, or size for NOBITS and the
@@ -394,10 +403,10 @@ func (s *outSection) fileSize() uint64 {
 func (w *objWriter) appendSectionHeader(out []byte, s *outSection) []byte {
 	size := s.fileSize()
 	if w.is64 {
-		return appendLE(out, elf.Section64{Name: s.nameIndex, Type: uint32(s.typ), Flags: uint64(s.flags), Off: s.off, Size: size,
+		return appendLE(out, elf.Section64{Name: s.nameIndex, Type: uint32(s.typ), Flags: uint64(s.flags), Addr: s.addr, Off: s.off, Size: size,
 			Link: s.link, Info: s.info, Addralign: s.align, Entsize: s.entsize})
 	}
-	return appendLE(out, elf.Section32{Name: s.nameIndex, Type: uint32(s.typ), Flags: uint32(s.flags), Off: uint32(s.off), Size: uint32(size),
+	return appendLE(out, elf.Section32{Name: s.nameIndex, Type: uint32(s.typ), Flags: uint32(s.flags), Addr: uint32(s.addr), Off: uint32(s.off), Size: uint32(size),
 		Link: s.link, Info: s.info, Addralign: uint32(s.align), Entsize: uint32(s.entsize)})
 }
 

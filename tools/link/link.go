@@ -87,26 +87,49 @@ type linker struct {
 	entry   symRef
 }
 
-// Link links files into an executable image.
+// Link links files into an executable image. Sections that are not
+// loaded (debugging information among them) are left out.
 func Link(files []*obj.File, opts Options) ([]byte, error) {
+	_, exe, err := link(files, opts)
+	return exe, err
+}
+
+// LinkDebug links files like Link, byte for byte the same executable,
+// and also returns a separate debug file for it (see debugFile).
+func LinkDebug(files []*obj.File, opts Options) (exe, debug []byte, err error) {
+	l, exe, err := link(files, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	if debug, err = l.debugFile(); err != nil {
+		return nil, nil, err
+	}
+	return exe, debug, nil
+}
+
+func link(files []*obj.File, opts Options) (*linker, []byte, error) {
 	if len(files) == 0 {
-		return nil, fmt.Errorf("no input objects")
+		return nil, nil, fmt.Errorf("no input objects")
 	}
 	if opts.Entry == "" {
 		opts.Entry = "_start"
 	}
 	l := &linker{files: files, opts: opts, globals: map[string]symRef{}}
 	if err := l.check(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	l.collect()
 	if err := l.resolve(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	var exe []byte
+	var err error
 	if opts.Compact {
-		return l.layoutCompact()
+		exe, err = l.layoutCompact()
+	} else {
+		exe, err = l.layoutSimple()
 	}
-	return l.layoutSimple()
+	return l, exe, err
 }
 
 // check validates every index and size in the inputs, so that later stages

@@ -56,6 +56,12 @@ func Cmd(t testing.TB, name string, args ...string) []byte {
 // Nasm assembles src with nasm -f format and returns the object's bytes.
 func Nasm(t testing.TB, format, src string) []byte {
 	t.Helper()
+	return NasmFlags(t, format, src)
+}
+
+// NasmFlags is Nasm with more command-line flags (-g, -F dwarf...).
+func NasmFlags(t testing.TB, format, src string, flags ...string) []byte {
+	t.Helper()
 	Need(t, "nasm")
 	d := t.TempDir()
 	in := filepath.Join(d, "in.asm")
@@ -63,7 +69,7 @@ func Nasm(t testing.TB, format, src string) []byte {
 	if err := os.WriteFile(in, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	Cmd(t, "nasm", "-f", format, "-o", out, in)
+	Cmd(t, "nasm", append([]string{"-f", format, "-o", out}, append(flags, in)...)...)
 	b, err := os.ReadFile(out)
 	if err != nil {
 		t.Fatal(err)
@@ -196,8 +202,8 @@ func DecodedLines(t testing.TB, path string) []LineRow {
 	return rows
 }
 
-// GDB runs gdb in batch mode on exe, from dir, with each of cmds as an
-// -ex command, and returns its output. Like Run, it runs as nobody when
+// GDB runs gdb in batch mode on exe (none when ""), from dir, with each
+// of cmds as an -ex command, and returns its output. Like Run, it runs as nobody when
 // the tests run as root, with a deadline.
 func GDB(t testing.TB, dir, exe string, cmds ...string) string {
 	t.Helper()
@@ -208,7 +214,9 @@ func GDB(t testing.TB, dir, exe string, cmds ...string) string {
 	for _, c := range cmds {
 		args = append(args, "-ex", c)
 	}
-	args = append(args, exe)
+	if exe != "" {
+		args = append(args, exe)
+	}
 	var cmd *exec.Cmd
 	if os.Geteuid() == 0 {
 		if _, err := exec.LookPath("setpriv"); err == nil {
