@@ -25,11 +25,17 @@ type Options struct {
 	Asm asm.Options
 	// Link is passed to the linker.
 	Link link.Options
+	// KeepDebug asks for Result.Debug, the executable's separate debug
+	// file (link.LinkDebug), with the debugging information of every
+	// input that has some. The executable is the same either way.
+	KeepDebug bool
 }
 
 // Result is what Build produces.
 type Result struct {
 	Executable []byte
+	// Debug is the separate debug file, when Options.KeepDebug is set.
+	Debug []byte
 	// Warnings are the assembler's, in input order. They are kept when
 	// Build fails, for the caller to print before the error.
 	Warnings []asm.Diag
@@ -59,6 +65,7 @@ func Build(inputs []string, opts Options) (*Result, error) {
 	res := &Result{}
 	arch := opts.Arch
 	var files []*obj.File
+	var err error
 	for _, in := range inputs {
 		isObj, err := isObject(in)
 		if err != nil {
@@ -66,7 +73,7 @@ func Build(inputs []string, opts Options) (*Result, error) {
 		}
 		var f *obj.File
 		if isObj {
-			f, err = readObject(in)
+			f, err = readObject(in, opts.KeepDebug)
 		} else {
 			f, err = assemble(in, arch, opts.Asm, res)
 		}
@@ -78,11 +85,14 @@ func Build(inputs []string, opts Options) (*Result, error) {
 		}
 		files = append(files, f)
 	}
-	exe, err := link.Link(files, opts.Link)
+	if opts.KeepDebug {
+		res.Executable, res.Debug, err = link.LinkDebug(files, opts.Link)
+	} else {
+		res.Executable, err = link.Link(files, opts.Link)
+	}
 	if err != nil {
 		return res, err
 	}
-	res.Executable = exe
 	return res, nil
 }
 
@@ -102,10 +112,13 @@ func isObject(path string) (bool, error) {
 	return elf.IsELF(magic[:n]), nil
 }
 
-func readObject(path string) (*obj.File, error) {
+func readObject(path string, keepDebug bool) (*obj.File, error) {
 	data, _, err := elf.ReadFile(path, elf.Sections)
 	if err != nil {
 		return nil, err
+	}
+	if keepDebug {
+		return elf.ReadObjectWithDebug(data, path)
 	}
 	return elf.ReadObject(data, path)
 }

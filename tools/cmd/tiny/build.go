@@ -9,7 +9,6 @@ import (
 
 	"github.com/rules-tiny/rules_tiny/tools/asm"
 	"github.com/rules-tiny/rules_tiny/tools/build"
-	"github.com/rules-tiny/rules_tiny/tools/internal/atomicfile"
 )
 
 func init() {
@@ -63,6 +62,7 @@ func (bf *buildFlags) options() (build.Options, error) {
 		return o, err
 	}
 	o.Asm = asm.Options{IncludeDirs: bf.incs, Defines: bf.defs}
+	o.KeepDebug = bf.link.debugFile != ""
 	return o, nil
 }
 
@@ -80,6 +80,9 @@ func runBuild(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	opts, err := bf.options()
+	if err == nil {
+		err = bf.link.checkOutputs(bf.out)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "tiny build: %v\n", err)
 		return 2
@@ -97,9 +100,5 @@ func runBuild(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "tiny build: %v\n", err)
 		return 1
 	}
-	if err := atomicfile.WriteFile(bf.out, res.Executable, 0o755); err != nil {
-		fmt.Fprintf(stderr, "tiny build: %v\n", err)
-		return 1
-	}
-	return 0
+	return writeExecutable(bf.out, res.Executable, bf.link.debugFile, res.Debug, "tiny build", stderr)
 }

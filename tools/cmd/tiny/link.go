@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strconv"
 
 	"github.com/rules-tiny/rules_tiny/tools/elf"
@@ -47,6 +49,7 @@ type linkFlags struct {
 	entry       string
 	wx, compact bool
 	base        string
+	debugFile   string
 }
 
 func (lf *linkFlags) register(fs *flag.FlagSet) {
@@ -54,6 +57,7 @@ func (lf *linkFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&lf.wx, "wx", false, "keep writable data out of executable pages (one more program header)")
 	fs.BoolVar(&lf.compact, "compact", false, "overlap headers and use fields the kernel ignores (smallest output)")
 	fs.StringVar(&lf.base, "base", "", fmt.Sprintf("load address (default %#x)", link.DefaultBase))
+	fs.StringVar(&lf.debugFile, "debug-file", "", "also write a separate debug file (symbols and DWARF at the executable's addresses) for gdb -e OUT -s FILE; the executable is unchanged")
 }
 
 func (lf *linkFlags) options() (link.Options, error) {
@@ -90,6 +94,14 @@ func runLink(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "tiny link: %v\n", err)
 		return 2
 	}
+	if err := lf.checkOutputs(*out); err != nil {
+		fmt.Fprintf(stderr, "tiny link: %v\n", err)
+		return 2
+	}
+	read := elf.ReadObject
+	if lf.debugFile != "" {
+		read = elf.ReadObjectWithDebug
+	}
 	var files []*obj.File
 	for _, in := range inputs {
 		data, _, err := elf.ReadFile(in, elf.Sections)
@@ -97,23 +109,49 @@ func runLink(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "tiny link: %v\n", err)
 			return 1
 		}
-		f, err := elf.ReadObject(data, in)
+		f, err := read(data, in)
 		if err != nil {
 			fmt.Fprintf(stderr, "tiny link: %v\n", err)
 			return 1
 		}
 		files = append(files, f)
 	}
-	return linkAndWrite(files, opts, *out, "tiny link", stderr)
-}
-
-func linkAndWrite(files []*obj.File, opts link.Options, out, who string, stderr io.Writer) int {
-	exe, err := link.Link(files, opts)
+	var exe, debug []byte
+	if lf.debugFile != "" {
+		exe, debug, err = link.LinkDebug(files, opts)
+	} else {
+		exe, err = link.Link(files, opts)
+	}
 	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", who, err)
+		fmt.Fprintf(stderr, "tiny link: %v\n", err)
 		return 1
 	}
+	return writeExecutable(*out, exe, lf.debugFile, debug, "tiny link", stderr)
+}
+
+// checkOutputs refuses a debug file at the executable's path.
+func (lf *linkFlags) checkOutputs(out string) error {
+	if lf.debugFile != "" && filepath.Clean(lf.debugFile) == filepath.Clean(out) {
+		return fmt.Errorf("--debug-file %s is the output executable too", lf.debugFile)
+	}
+	return nil
+}
+
+// writeExecutable writes the executable and, when asked, its debug file,
+// each atomically. The debug file goes first; if the executable then
+// cannot be written, the debug file is removed, so that a failed run
+// leaves no output of its own behind.
+func writeExecutable(out string, exe []byte, debugPath string, debug []byte, who string, stderr io.Writer) int {
+	if debugPath != "" {
+		if err := atomicfile.WriteFile(debugPath, debug, 0o644); err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", who, err)
+			return 1
+		}
+	}
 	if err := atomicfile.WriteFile(out, exe, 0o755); err != nil {
+		if debugPath != "" {
+			os.Remove(debugPath)
+		}
 		fmt.Fprintf(stderr, "%s: %v\n", who, err)
 		return 1
 	}
