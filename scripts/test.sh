@@ -18,14 +18,23 @@ t0=$SECONDS
 passed=0
 lap() { passed=$((passed + 1)); echo "--- $1: $((SECONDS - t0)) s so far"; }
 
-step "gofmt, go vet, buildifier"
+step "gofmt, go vet, go mod tidy, buildifier, LICENSE, generated files"
 unformatted="$(git ls-files '*.go' | xargs gofmt -l)"
 if [ -n "$unformatted" ]; then echo "gofmt would change:"; echo "$unformatted"; exit 1; fi
 go vet ./...
+# go.mod and go.sum say exactly what the code imports.
+go mod tidy -diff
+# BUILD.bazel exports it, and the ecosystem expects it.
+if [ ! -s LICENSE ] || ! grep -q "Apache License" LICENSE || ! grep -q "Version 2.0" LICENSE; then
+  echo "LICENSE is missing or is not the Apache License 2.0"; exit 1
+fi
 mapfile -t starlark < <(git ls-files '*.bzl' '*BUILD' '*BUILD.bazel' 'MODULE.bazel' 'WORKSPACE' '*.bazel' | grep -v '/testdata/' | sort -u)
 buildifier --mode=check --lint=warn "${starlark[@]}"
-# The Bzlmod build of the tool (rules_go) is generated from `go list`.
+# The Bzlmod BUILD files of the tool and of the Gazelle extension (rules_go)
+# are generated from `go list`.
 rules/private/gotool/generate.sh --check
+# rules/README.md's rule reference is generated from the rules' doc strings.
+go run ./rules/private/docgen -check
 # Our own BUILD files are what our Gazelle extension would write.
 go run ./tools/cmd/gazelle-tiny -repo_root=. -mode=diff
 lap lint
