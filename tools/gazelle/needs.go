@@ -229,8 +229,8 @@ func (l *tinyLang) programNeeds(repoRoot string, p program, files dirFiles) []st
 	return out
 }
 
-// dirInfo is Gazelle's cached listing of a directory. The root is asked
-// for as "" (walk.GetDirInfo cleans its argument, which turns "" into ".").
+// dirInfo is Gazelle's cached listing of a directory, with its exclude
+// directives and .bazelignore applied (TestExcludedProgramsNeedNothing).
 func dirInfo(rel string) (walk.DirInfo, error) {
 	return walk.GetDirInfo(rel)
 }

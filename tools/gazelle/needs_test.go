@@ -160,3 +160,24 @@ func TestFileOnDiskButNotExposedIsExplained(t *testing.T) {
 		t.Errorf("log does not explain the unexposed file:\n%s", logs)
 	}
 }
+
+// Programs in excluded or .bazelignore'd directories are not programs of the
+// repository: the pre-pass must not expose files for them.
+func TestExcludedProgramsNeedNothing(t *testing.T) {
+	root := t.TempDir()
+	prog := "global _start\nsection .data\nd: incbin \"data/d.txt\"\nsection .text\n_start:\n"
+	writeTree(t, root, map[string]string{
+		"WORKSPACE":            "",
+		".bazelignore":         "ignored\n",
+		"BUILD.bazel":          "# gazelle:tiny_include_root .\n# gazelle:exclude vendor\n",
+		"vendor/x/x.asm":       prog,
+		"ignored/y/y.asm":      prog,
+		"data/d.txt":           "data\n",
+		"disabled/BUILD.bazel": "# gazelle:tiny disabled\n",
+		"disabled/z/z.asm":     prog,
+	})
+	updateTwice(t, root)
+	if got := readBuild(t, root, "data"); got != "" {
+		t.Errorf("data/ got a BUILD file for programs Gazelle does not manage:\n%s", got)
+	}
+}
