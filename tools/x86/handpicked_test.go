@@ -450,9 +450,8 @@ func handLines(s string) []string {
 }
 
 func TestHandPickedMatchNasm(t *testing.T) {
-	needNasm(t)
-	reportDiff(t, "BITS 32 hand-picked", compareWithNasm(t, 32, handLines(handPicked32)))
-	reportDiff(t, "BITS 64 hand-picked", compareWithNasm(t, 64, handLines(handPicked64)))
+	reportDiff(t, "BITS 32 hand-picked", compareWithNasm(t, "handpicked32", 32, handLines(handPicked32)))
+	reportDiff(t, "BITS 64 hand-picked", compareWithNasm(t, "handpicked64", 64, handLines(handPicked64)))
 }
 
 func TestOutsideTheSetIsNotSupported(t *testing.T) {
@@ -536,6 +535,5 @@ xchg bx, ax
 `
 
 func TestHandPicked16MatchNasm(t *testing.T) {
-	needNasm(t)
-	reportDiff(t, "BITS 16 hand-picked", compareWithNasm(t, 16, handLines(handPicked16)))
+	reportDiff(t, "BITS 16 hand-picked", compareWithNasm(t, "handpicked16", 16, handLines(handPicked16)))
 }

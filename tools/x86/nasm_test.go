@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/hex"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -14,17 +15,41 @@ import (
 	"testing"
 )
 
+// nasm is the encoding oracle, but the tests do not need it installed: its
+// answers (bytes, or its error message) are kept in testdata/nasm beside the
+// inputs, one file per set and mode, as Go keeps amd64enc.s beside
+// cmd/internal/obj/x86. `go test ./tools/x86 -update` asks the installed
+// nasm again and rewrites the files; a new nasm shows up as a diff.
+var update = flag.Bool("update", false, "ask the installed nasm again and rewrite testdata/nasm")
+
 func needNasm(t testing.TB) {
 	t.Helper()
 	if _, err := exec.LookPath("nasm"); err != nil {
-		t.Skip("nasm (the encoding oracle) is not installed")
+		t.Fatal("-update needs nasm (the encoding oracle) on PATH")
 	}
 }
 
+// nasmVersion is the first line of `nasm -v`, recorded in every golden file.
+func nasmVersion(t testing.TB) string {
+	out, err := exec.Command("nasm", "-v").Output()
+	if err != nil {
+		t.Fatalf("nasm -v: %v", err)
+	}
+	v, _, _ := strings.Cut(string(out), "\n")
+	v, _, _ = strings.Cut(v, " compiled")
+	return strings.TrimSpace(v)
+}
+
 type nasmLine struct {
-	addr  int64
 	bytes []byte
 	err   string // nasm's error for the line, "" if it assembled
+}
+
+func (n nasmLine) String() string {
+	if n.err != "" {
+		return "error: " + n.err
+	}
+	return hexBytes(n.bytes)
 }
 
 var (
@@ -33,10 +58,12 @@ var (
 )
 
 // nasmAssemble assembles lines (one instruction each) in the given mode and
-// returns nasm's bytes and address per line. Lines nasm rejects are blanked
-// and reported with nasm's message.
+// returns nasm's bytes per line. Lines nasm rejects are blanked and reported
+// with nasm's message. The lines' encodings never depend on their address
+// (branch targets are written relative to `$`).
 func nasmAssemble(t testing.TB, mode int, lines []string) []nasmLine {
 	t.Helper()
+	needNasm(t)
 	dir := t.TempDir()
 	src := filepath.Join(dir, "t.asm")
 	out := make([]nasmLine, len(lines))
@@ -85,78 +112,178 @@ func nasmAssemble(t testing.TB, mode int, lines []string) []nasmLine {
 		if i < 0 || i >= len(out) {
 			continue
 		}
-		addr, _ := strconv.ParseInt(m[2], 16, 64)
 		b, _ := hex.DecodeString(m[3])
-		if out[i].bytes == nil {
-			out[i].addr = addr
-		}
 		out[i].bytes = append(out[i].bytes, b...)
+	}
+	for i := range out {
+		if out[i].err == "" && len(out[i].bytes) == 0 {
+			t.Fatalf("BITS %d %q: no bytes in nasm's listing", mode, lines[i])
+		}
 	}
 	return out
 }
 
-type diffResult struct {
-	ok, okErr, total int
-	sameMsg          int
-	msgDiffs         map[string]int
-	fails            []string
+// goldenPath is where the answers of one set of lines are kept.
+func goldenPath(name string) string {
+	return filepath.Join("testdata", "nasm", name+".txt")
 }
 
-// compareWithNasm encodes every line and compares with nasm's bytes, or
-// checks that Encode errors where nasm does.
-func compareWithNasm(t testing.TB, mode int, lines []string) diffResult {
+// readGolden reads a golden file: after the comment header, one line per
+// input, the input and the answer separated by a tab.
+func readGolden(t testing.TB, name string) map[string]string {
 	t.Helper()
-	ref := nasmAssemble(t, mode, lines)
-	var r diffResult
+	data, err := os.ReadFile(goldenPath(name))
+	if err != nil {
+		t.Fatalf("%v (run go test ./tools/x86 -update with nasm installed)", err)
+	}
+	m := map[string]string{}
+	for n, l := range strings.Split(string(data), "\n") {
+		if l == "" || strings.HasPrefix(l, "#") {
+			continue
+		}
+		in, ans, ok := strings.Cut(l, "\t")
+		if !ok {
+			t.Fatalf("%s:%d: no tab between input and answer", goldenPath(name), n+1)
+		}
+		m[in] = ans
+	}
+	return m
+}
+
+// writeGolden writes the answers in the order of the inputs.
+func writeGolden(t testing.TB, name, header string, lines, answers []string) {
+	t.Helper()
+	var b strings.Builder
+	fmt.Fprintf(&b, "# %s\n# Answers of %s; regenerate with: go test ./tools/x86 -update\n", header, nasmVersion(t))
+	for i, l := range lines {
+		if strings.ContainsAny(l, "\t\n") {
+			t.Fatalf("input %q has a tab or newline", l)
+		}
+		fmt.Fprintf(&b, "%s\t%s\n", l, answers[i])
+	}
+	p := goldenPath(name)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// goldenAnswers returns nasm's answer for every line: asked of nasm and
+// written to the golden file under -update, read from the file otherwise.
+// A line without a recorded answer, or a recorded line no longer asked,
+// means the file is stale.
+func goldenAnswers(t testing.TB, name string, lines []string, ask func([]string) []string, header string) []string {
+	t.Helper()
+	if *update {
+		ans := ask(lines)
+		writeGolden(t, name, header, lines, ans)
+		return ans
+	}
+	m := readGolden(t, name)
+	out := make([]string, len(lines))
+	var missing []string
+	asked := map[string]bool{}
+	for i, l := range lines {
+		a, ok := m[l]
+		if !ok {
+			missing = append(missing, l)
+		}
+		out[i] = a
+		asked[l] = true
+	}
+	stale := 0
+	for l := range m {
+		if !asked[l] {
+			stale++
+		}
+	}
+	if len(missing) > 0 || stale > 0 {
+		first := ""
+		if len(missing) > 0 {
+			first = fmt.Sprintf(" (first: %q)", missing[0])
+		}
+		t.Fatalf("%s is stale: %d inputs have no answer%s, %d answers are for inputs no longer tested; run go test ./tools/x86 -update with nasm installed",
+			goldenPath(name), len(missing), first, stale)
+	}
+	return out
+}
+
+// nasmAnswers is goldenAnswers for instruction lines assembled by nasm -f bin.
+func nasmAnswers(t testing.TB, name string, mode int, lines []string) []string {
+	t.Helper()
+	return goldenAnswers(t, name, lines, func(lines []string) []string {
+		ref := nasmAssemble(t, mode, lines)
+		out := make([]string, len(ref))
+		for i, r := range ref {
+			out[i] = r.String()
+		}
+		return out
+	}, fmt.Sprintf("nasm -f bin, BITS %d: bytes of each line, or nasm's error.", mode))
+}
+
+type diffResult struct {
+	ok, okErr, total int
+	file             string   // the golden file
+	diff             []string // pairs of -golden / +ours lines
+}
+
+// encodeAnswer encodes one line at address 0 and writes the result the way
+// the golden files write nasm's.
+func encodeAnswer(mode int, line string) string {
+	inst, err := parseTestLine(mode, line, Value{Known: true})
+	if err != nil {
+		return "error: " + err.Error()
+	}
+	enc, err := Encode(inst)
+	if err != nil {
+		return "error: " + err.Error()
+	}
+	if len(enc.Fixups) != 0 {
+		return hexBytes(enc.Bytes) + fmt.Sprintf(" fixups %+v", enc.Fixups)
+	}
+	return hexBytes(enc.Bytes)
+}
+
+// compareWithNasm encodes every line and compares the result with nasm's
+// answer in testdata/nasm/<name>.txt: the same bytes, or the same error.
+func compareWithNasm(t testing.TB, name string, mode int, lines []string) diffResult {
+	t.Helper()
+	want := nasmAnswers(t, name, mode, lines)
+	r := diffResult{file: goldenPath(name)}
 	for i, l := range lines {
 		r.total++
-		want := ref[i]
-		inst, perr := parseTestLine(mode, l, Value{Off: want.addr, Known: true})
-		var got *Encoding
-		var err error
-		if perr != nil {
-			err = perr
-		} else {
-			got, err = Encode(inst)
-		}
+		got := encodeAnswer(mode, l)
 		switch {
-		case want.err != "" && err != nil:
+		case got == want[i] && strings.HasPrefix(got, "error: "):
 			r.okErr++
-			if err.Error() == want.err {
-				r.sameMsg++
-			} else {
-				if r.msgDiffs == nil {
-					r.msgDiffs = map[string]int{}
-				}
-				r.msgDiffs[fmt.Sprintf("nasm %q, we %q (%s)", want.err, err.Error(), l)]++
-				r.fails = append(r.fails, fmt.Sprintf("BITS %d %-40q nasm error %q, we %q", mode, l, want.err, err.Error()))
-			}
-		case want.err != "":
-			r.fails = append(r.fails, fmt.Sprintf("BITS %d %-40q nasm error %q, we gave % X", mode, l, want.err, got.Bytes))
-		case err != nil:
-			r.fails = append(r.fails, fmt.Sprintf("BITS %d %-40q nasm % X, we: %v", mode, l, want.bytes, err))
-		case !bytes.Equal(got.Bytes, want.bytes) || len(got.Fixups) != 0:
-			r.fails = append(r.fails, fmt.Sprintf("BITS %d %-40q nasm % X, we % X %v", mode, l, want.bytes, got.Bytes, got.Fixups))
-		default:
+		case got == want[i]:
 			r.ok++
+		default:
+			r.diff = append(r.diff, "-"+l+"\t"+want[i], "+"+l+"\t"+got)
 		}
 	}
 	return r
 }
 
+// reportDiff prints the lines where the encoder and nasm disagree as a diff
+// against the golden file (- nasm, + ours).
 func reportDiff(t *testing.T, name string, r diffResult) {
 	t.Helper()
-	t.Logf("%s: %d lines: %d same bytes as nasm, %d rejected by both (%d with nasm's message)", name, r.total, r.ok, r.okErr, r.sameMsg)
-	if os.Getenv("X86_MSG_DIFFS") != "" {
-		for m, n := range r.msgDiffs {
-			t.Logf("  %5d x %s", n, m)
-		}
+	t.Logf("%s: %d lines: %d same bytes as nasm, %d rejected by both with nasm's message", name, r.total, r.ok, r.okErr)
+	if len(r.diff) == 0 {
+		return
 	}
-	for i, f := range r.fails {
-		if i >= 60 && os.Getenv("X86_ALL_FAILS") == "" {
-			t.Errorf("... and %d more", len(r.fails)-i)
-			break
-		}
-		t.Error(f)
+	d := r.diff
+	more := 0
+	if len(d) > 120 && os.Getenv("X86_ALL_FAILS") == "" {
+		more = (len(d) - 120) / 2
+		d = d[:120]
 	}
+	msg := fmt.Sprintf("%s: %d lines differ from nasm's answers (- nasm, + Encode):\n%s", r.file, len(r.diff)/2, strings.Join(d, "\n"))
+	if more > 0 {
+		msg += fmt.Sprintf("\n... and %d more (X86_ALL_FAILS=1 shows all)", more)
+	}
+	t.Error(msg)
 }
