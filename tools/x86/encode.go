@@ -6,6 +6,8 @@ import (
 	"math/bits"
 	"strings"
 	"sync"
+
+	"github.com/rules-tiny/rules_tiny/tools/obj"
 )
 
 // RangeError reports a value that does not fit its field (a short jump out of
@@ -80,6 +82,7 @@ type encoder struct {
 	inst   *Inst
 	mode   int
 	mn     string
+	mnem   *mnemonic
 	ops    []Operand
 	anyFar bool // some operand is far (set once the operands are final)
 	pfx    prefixState
@@ -140,24 +143,26 @@ func (s *slot) encoding() *Encoding {
 type prefixState struct {
 	group1 []byte // lock and rep prefixes in source order
 	seg    byte
-	o, a   int // explicit o16/o32/o64 and a16/a32/a64
+	o, a   int  // explicit o16/o32/o64 and a16/a32/a64
+	wait   bool // `wait`
 }
 
-var segPrefix = map[string]byte{"es": 0x26, "cs": 0x2E, "ss": 0x36, "ds": 0x3E, "fs": 0x64, "gs": 0x65}
+// segPrefix is the override prefix of each segment register, by number.
+var segPrefix = [8]byte{0x26, 0x2E, 0x36, 0x3E, 0x64, 0x65}
 
 func (e *encoder) encode() (*Encoding, error) {
 	if e.mode != 16 && e.mode != 32 && e.mode != 64 {
 		return nil, fmt.Errorf("invalid BITS mode %d", e.mode)
 	}
-	idx, ok := formsByMn[e.mn]
-	if !ok {
+	e.mnem = lookupMnemonic(e.mn)
+	if e.mnem == nil || len(e.mnem.forms()) == 0 {
 		return nil, fmt.Errorf("instruction not supported: %s", e.mn)
 	}
 	if len(e.inst.Ops) > 4 {
 		return nil, errInvalid
 	}
 	e.ops = append(e.opsBuf[:0], e.inst.Ops...)
-	if !e.anyFormInMode(idx) {
+	if !e.anyFormInMode() {
 		return nil, badMode(e.mode)
 	}
 	if err := e.checkOperands(); err != nil {
@@ -198,20 +203,24 @@ func (e *encoder) encode() (*Encoding, error) {
 	}
 	// Only forms with as many operands can match; the others would fail
 	// with the generic error, which ranks last anyway.
-	var tryIdx []int
-	if byCount := formsByMnArgs[e.mn]; len(e.ops) < len(byCount) {
-		tryIdx = byCount[len(e.ops)]
-	}
-	if len(tryIdx) == 0 {
+	tryForms := e.mnem.formsWith(len(e.ops))
+	if len(tryForms) == 0 {
 		firstErr, firstRank = errInvalid, 0
 	}
-	for _, i := range tryIdx {
-		f := &forms[i]
+	for i := range tryForms {
+		f := &tryForms[i]
 		c := &e.cand
 		if err := e.try(f, c); err != nil {
 			// Most forms fail with the generic error: rank only the others.
 			if firstErr == nil || err != errInvalid && errRank(err) > firstRank {
 				firstErr, firstRank = err, errRank(err)
+			}
+			continue
+		}
+		if c.defSize {
+			// nasm's default size for an unsized memory operand.
+			if better(c, &e.sized) {
+				e.sized.set(c)
 			}
 			continue
 		}
@@ -235,7 +244,10 @@ func (e *encoder) encode() (*Encoding, error) {
 		}
 		return e.best.encoding(), nil
 	}
-	if !e.anyFormInMode(idx) {
+	if enc, ok := e.jccOverJmp(firstErr); ok {
+		return enc, nil
+	}
+	if !e.anyFormInMode() {
 		return nil, fmt.Errorf("instruction not supported in %d-bit mode", e.mode)
 	}
 	if firstErr != nil && errRank(firstErr) > 1 {
@@ -252,8 +264,8 @@ func (e *encoder) encode() (*Encoding, error) {
 				e.ops[k].Strict = false
 			}
 		}
-		for _, i := range tryIdx {
-			if err := e.try(&forms[i], &e.cand); err == nil {
+		for i := range tryForms {
+			if err := e.try(&tryForms[i], &e.cand); err == nil {
 				return nil, errMismatch
 			}
 		}
@@ -263,6 +275,48 @@ func (e *encoder) encode() (*Encoding, error) {
 		return nil, firstErr
 	}
 	return nil, errInvalid
+}
+
+// jccOverJmp is nasm's answer to a conditional jump out of short range
+// when the CPU level has no near Jcc (8086, 186, 286): the opposite short
+// jump over a near jmp to the target.
+func (e *encoder) jccOverJmp(why error) (*Encoding, bool) {
+	if e.inst.CPU.allows(CPU386) || len(e.ops) != 1 || why != errBadCPU && why != errShortRange {
+		return nil, false
+	}
+	o := &e.ops[0]
+	if o.Kind != OpImm || o.Short || o.Near || o.Far || o.Size != 0 || e.pfx.o != 0 {
+		return nil, false
+	}
+	short := e.mnem.formsWith(1)
+	var cc byte
+	found := false
+	for i := range short {
+		f := &short[i]
+		if f.nargs == 1 && f.args[0] == aRel8 && f.nopc == 1 && f.opc[0] >= 0x70 && f.opc[0] <= 0x7F {
+			cc, found = f.opc[0], true
+		}
+	}
+	if !found {
+		return nil, false
+	}
+	rel := 2
+	if e.mode != 16 {
+		rel = 4
+	}
+	b := e.buf[:0]
+	b = append(b, e.pfx.group1...)
+	if e.pfx.seg != 0 {
+		b = append(b, e.pfx.seg)
+	}
+	b = append(b, cc^1, byte(1+rel), 0xE9)
+	fields := []field{{off: len(b), size: rel, v: o.Imm, kind: obj.RelocPCRel, rel: true, branch: true}}
+	b = append(b, zeros[:rel]...)
+	if err := e.fill(b, fields, &e.cand); err != nil {
+		return nil, false
+	}
+	e.best.set(&e.cand)
+	return e.best.encoding(), true
 }
 
 var (
@@ -280,6 +334,7 @@ var (
 	errBadMode16   = errors.New("instruction not supported in 16-bit mode")
 	errBadMode32   = errors.New("instruction not supported in 32-bit mode")
 	errBadMode64   = errors.New("instruction not supported in 64-bit mode")
+	errVSIB        = errors.New(msgInvalid)
 )
 
 // badMode is nasm's error for an instruction or form the mode lacks.
@@ -296,14 +351,16 @@ func badMode(mode int) error {
 // errRank orders errors so that the most specific one is reported.
 func errRank(err error) int {
 	if _, ok := err.(*RangeError); ok {
-		return 6
+		return 7
 	}
 	switch err {
 	case errHighREX, errNon64:
-		return 5
+		return 6
 	case errAddrSizes, errEA16, errEA32, errEA64:
-		return 4
+		return 5
 	case errBadMode16, errBadMode32, errBadMode64:
+		return 4
+	case errBadCPU:
 		return 3
 	case errInvalid:
 		return 0
@@ -320,9 +377,10 @@ func (e *encoder) hasExplicitSize() bool {
 	return false
 }
 
-func (e *encoder) anyFormInMode(idx []int) bool {
-	for _, i := range idx {
-		if e.mode == 64 && forms[i].m64 || e.mode != 64 && forms[i].m32 {
+func (e *encoder) anyFormInMode() bool {
+	fs := e.mnem.forms()
+	for i := range fs {
+		if e.mode == 64 && fs[i].has(fM64) || e.mode != 64 && fs[i].has(fM32) {
 			return true
 		}
 	}
@@ -346,12 +404,15 @@ func (e *encoder) checkOperands() error {
 			if !o.Reg.Valid() {
 				return errors.New("invalid register operand")
 			}
+			if o.Reg.avx512() {
+				return e.evexErr()
+			}
 		case OpImm:
 		case OpMem:
 			if o.Base != RegNone && !o.Base.Valid() || o.Index != RegNone && !o.Index.Valid() {
 				return eaErr(e.mode)
 			}
-			if o.Seg != RegNone && (!o.Seg.Valid() || o.Seg.Class() != ClassSeg) {
+			if o.Seg != RegNone && (!o.Seg.Valid() || o.Seg.Class() != ClassSeg || o.Seg.Num() > 5) {
 				return errors.New("invalid segment override")
 			}
 			if o.Index != RegNone && o.Scale != 1 && o.Scale != 2 && o.Scale != 4 && o.Scale != 8 {
@@ -360,8 +421,16 @@ func (e *encoder) checkOperands() error {
 			if o.Base != RegNone && o.Base.Class() != ClassGPR && o.Base.Class() != ClassIP {
 				return eaErr(e.mode)
 			}
-			if o.Index != RegNone && o.Index.Class() != ClassGPR {
-				return eaErr(e.mode)
+			if o.Index != RegNone {
+				switch o.Index.Class() {
+				case ClassGPR:
+				case ClassXMM, ClassYMM, ClassZMM:
+					if o.Index.avx512() {
+						return e.evexErr()
+					}
+				default:
+					return eaErr(e.mode)
+				}
 			}
 			if o.Base != RegNone && o.Base.Size() == 1 || o.Index != RegNone && o.Index.Size() == 1 {
 				return eaErr(e.mode)
@@ -391,6 +460,15 @@ func (e *encoder) checkOperands() error {
 		}
 	}
 	return nil
+}
+
+// evexErr is the error for an AVX-512 register: nasm would encode the
+// instruction with EVEX if it has such forms, which Encode does not.
+func (e *encoder) evexErr() error {
+	if e.mnem.flags&mnEVEX != 0 {
+		return fmt.Errorf("instruction not supported: %s with AVX-512 (EVEX) operands", e.mn)
+	}
+	return errInvalid
 }
 
 func (e *encoder) collectPrefixes() error {
@@ -423,8 +501,10 @@ func (e *encoder) collectPrefixes() error {
 				return errNon64
 			}
 			e.pfx.a = 64
+		case PrefixWait:
+			e.pfx.wait = true
 		case PrefixCS, PrefixDS, PrefixES, PrefixSS, PrefixFS, PrefixGS:
-			b := map[Prefix]byte{PrefixCS: 0x2E, PrefixDS: 0x3E, PrefixES: 0x26, PrefixSS: 0x36, PrefixFS: 0x64, PrefixGS: 0x65}[p]
+			b, _ := PrefixByte(p)
 			if e.pfx.seg != 0 && e.pfx.seg != b {
 				return errSegConflict
 			}
@@ -436,7 +516,7 @@ func (e *encoder) collectPrefixes() error {
 	}
 	for _, o := range e.ops {
 		if o.Kind == OpMem && o.Seg != RegNone {
-			b := segPrefix[o.Seg.String()]
+			b := segPrefix[o.Seg.Num()]
 			if e.pfx.seg != 0 && e.pfx.seg != b {
 				return errSegConflict
 			}
@@ -467,59 +547,42 @@ func (e *encoder) rewriteMov64() {
 	}
 }
 
-// gpr returns the general-purpose register of the given size and number.
-func gpr(size, num int) Reg {
-	for i := 1; i < len(regTable); i++ {
-		r := regTable[i]
-		if r.class == ClassGPR && r.size == size && r.num == num && !r.high {
-			return Reg(i)
-		}
-	}
-	return RegNone
-}
-
 type candidate struct {
 	bytes      []byte
 	fix        []Fixup
-	unsizedMem int // size of the form's memory operand when the source gave none
+	unsizedMem int  // size of the form's memory operand when the source gave none
+	defSize    bool // ... and the form is nasm's default for an unsized memory operand
 	sbyte      bool
 }
 
-// argSize is the operand size an argument pattern stands for (0: any/none).
+// argSize is the operand size an argument pattern stands for (0: any/none);
+// for register-or-memory patterns, the size of the memory.
 func argSize(a argType) int {
 	switch a {
-	case aR8, aR8op, aRM8, aM8, aAL, aMoffs8:
+	case aR8, aR8op, aRM8, aM8, aAL, aMoffs8, aXMMM8:
 		return 1
-	case aR16, aR16op, aRM16, aM16, aAX, aMoffs16, aR32M16, aR64M16:
+	case aR16, aR16op, aRM16, aM16, aAX, aDX, aMoffs16, aR32M16, aR64M16, aRMF16, aXMMM16:
 		return 2
-	case aR32, aR32op, aRM32, aM32, aEAX, aMoffs32, aRMF32:
+	case aR32, aR32op, aRM32, aM32, aEAX, aMoffs32, aRMF32, aMMM32, aXMMM32, aVM32X, aVM32Y:
 		return 4
-	case aR64, aR64op, aRM64, aM64, aRAX, aMoffs64, aRMF64:
+	case aR64, aR64op, aRM64, aM64, aRAX, aMoffs64, aRMF64, aMM, aMMM64, aXMMM64, aVM64X, aVM64Y:
 		return 8
+	case aM80, aST0, aSTi, aSTTo:
+		return 10
+	case aM128, aXMM, aXMM0, aXMMM128:
+		return 16
+	case aM256, aYMM, aYMMM256:
+		return 32
 	case aFar16: // nasm sizes a far pointer in memory by its offset part
 		return 2
 	case aFar32:
 		return 4
 	case aFar64:
 		return 8
+	case aR32M8:
+		return 1
 	}
 	return 0
-}
-
-func isRMArg(a argType) bool {
-	switch a {
-	case aRM8, aRM16, aRM32, aRM64, aM, aM8, aM16, aM32, aM64, aR32M16, aR64M16, aRMF32, aRMF64, aFar16, aFar32, aFar64:
-		return true
-	}
-	return false
-}
-
-func isRegArg(a argType) bool {
-	switch a {
-	case aR8, aR16, aR32, aR64, aSreg, aCR, aDR:
-		return true
-	}
-	return false
 }
 
 func isImmArg(a argType) bool {
@@ -543,35 +606,82 @@ func isGPR(o *Operand, size int) bool {
 	return o.Kind == OpReg && o.Reg.Class() == ClassGPR && o.Reg.Size() == size
 }
 
+func isReg(o *Operand, c RegClass) bool {
+	return o.Kind == OpReg && o.Reg.Class() == c
+}
+
+// plainMem reports whether o is a memory operand a form of size n bytes
+// (0: any) accepts: not far, no vector index, no other size given.
+func plainMem(o *Operand, n int) bool {
+	if o.Kind != OpMem || o.Far || o.Index != RegNone && o.Index.Class() != ClassGPR {
+		return false
+	}
+	return n == 0 || o.Size == 0 || o.Size == n
+}
+
 func (e *encoder) matchArg(f *form, a argType, o *Operand, osz int) bool {
+	if o.To && a != aSTTo {
+		return false
+	}
 	switch a {
-	case aR8, aR16, aR32, aR64, aR8op, aR16op, aR32op, aR64op, aRMF32, aRMF64:
+	case aR8, aR16, aR32, aR64, aR8op, aR16op, aR32op, aR64op, aRMF16, aRMF32, aRMF64:
 		return isGPR(o, argSize(a))
-	case aRM8, aRM16, aRM32, aRM64, aM8, aM16, aM32, aM64, aR32M16, aR64M16, aFar16, aFar32, aFar64:
+	case aRM8, aRM16, aRM32, aRM64, aM8, aM16, aM32, aM64, aR32M16, aR64M16, aFar16, aFar32, aFar64, aR32M8:
 		if o.Kind == OpReg {
 			switch a {
 			case aM8, aM16, aM32, aM64, aFar16, aFar32, aFar64:
 				return false
-			case aR32M16:
+			case aR32M16, aR32M8:
 				return isGPR(o, 4)
 			case aR64M16:
 				return isGPR(o, 8)
 			}
 			return isGPR(o, argSize(a))
 		}
-		if o.Kind != OpMem {
+		if o.Kind != OpMem || o.Index != RegNone && o.Index.Class() != ClassGPR {
 			return false
 		}
-		if f.far != o.Far {
+		if f.has(fFar) != o.Far {
 			return false
 		}
 		return o.Size == 0 || o.Size == argSize(a)
 	case aM:
-		return o.Kind == OpMem && !o.Far
+		return o.Kind == OpMem && !o.Far && (o.Index == RegNone || o.Index.Class() == ClassGPR)
+	case aM80, aM128, aM256:
+		return plainMem(o, argSize(a))
+	case aMM:
+		return isReg(o, ClassMMX)
+	case aMMM32, aMMM64:
+		return isReg(o, ClassMMX) || plainMem(o, argSize(a))
+	case aXMM:
+		return isReg(o, ClassXMM)
+	case aXMM0:
+		return isReg(o, ClassXMM) && o.Reg.Num() == 0
+	case aXMMM8, aXMMM16, aXMMM32, aXMMM64, aXMMM128:
+		return isReg(o, ClassXMM) || plainMem(o, argSize(a))
+	case aYMM:
+		return isReg(o, ClassYMM)
+	case aYMMM256:
+		return isReg(o, ClassYMM) || plainMem(o, 32)
+	case aVM32X, aVM64X, aVM32Y, aVM64Y:
+		want := ClassXMM
+		if a == aVM32Y || a == aVM64Y {
+			want = ClassYMM
+		}
+		return o.Kind == OpMem && !o.Far && o.Index != RegNone && o.Index.Class() == want &&
+			(o.Size == 0 || o.Size == argSize(a))
+	case aST0:
+		return isReg(o, ClassFPU) && o.Reg.Num() == 0
+	case aSTi:
+		return isReg(o, ClassFPU)
+	case aSTTo:
+		return isReg(o, ClassFPU) && o.To
 	case aAL, aAX, aEAX, aRAX:
 		return isGPR(o, argSize(a)) && o.Reg.Num() == 0
 	case aCL:
 		return isGPR(o, 1) && o.Reg.Num() == 1 && !o.Reg.IsHighByte()
+	case aDX:
+		return isGPR(o, 2) && o.Reg.Num() == 2
 	case aOne:
 		return o.Kind == OpImm && !o.Strict && (o.Size == 0 || o.Size == 1) && o.Imm.Sym == "" && (!o.Imm.Known || o.Imm.Off == 1)
 	case aImm8s:
@@ -612,18 +722,20 @@ func (e *encoder) matchArg(f *form, a argType, o *Operand, osz int) bool {
 	case aImm64:
 		return o.Kind == OpImm && (o.Size == 0 || o.Size == 8)
 	case aRel8, aRel16, aRel32:
-		if len(f.args) == 1 && f.opc[0] >= 0xE0 && f.opc[0] <= 0xE3 && o.Short {
+		if f.nargs == 1 && f.opc[0] >= 0xE0 && f.opc[0] <= 0xE3 && o.Short {
 			return false // nasm rejects `short` on loop/jcxz ("mismatch in operand sizes")
 		}
 		return o.Kind == OpImm && !o.Far && o.Size == 0
 	case aSreg:
-		return o.Kind == OpReg && o.Reg.Class() == ClassSeg
+		return isReg(o, ClassSeg)
 	case aES, aCS, aSS, aDS, aFS, aGS:
-		return o.Kind == OpReg && o.Reg.Class() == ClassSeg && o.Reg.Num() == int(a-aES)
+		return isReg(o, ClassSeg) && o.Reg.Num() == int(a-aES)
 	case aCR:
-		return o.Kind == OpReg && o.Reg.Class() == ClassCR
+		return isReg(o, ClassCR)
 	case aDR:
-		return o.Kind == OpReg && o.Reg.Class() == ClassDR
+		return isReg(o, ClassDR)
+	case aTR:
+		return isReg(o, ClassTR)
 	case aMoffs8, aMoffs16, aMoffs32, aMoffs64:
 		if o.Kind != OpMem || o.Base != RegNone || o.Index != RegNone || o.Rel || o.Far {
 			return false
@@ -639,29 +751,41 @@ func (e *encoder) matchArg(f *form, a argType, o *Operand, osz int) bool {
 	return false
 }
 
+// isMemArgType reports whether a pattern takes memory (alone or as the
+// alternative to a register).
+func isMemArgType(a argType) bool {
+	switch a {
+	case aRM8, aRM16, aRM32, aRM64, aM, aM8, aM16, aM32, aM64, aM80, aM128, aM256, aR32M8, aR32M16, aR64M16,
+		aFar16, aFar32, aFar64, aMMM32, aMMM64, aXMMM8, aXMMM16, aXMMM32, aXMMM64, aXMMM128, aYMMM256,
+		aVM32X, aVM32Y, aVM64X, aVM64Y:
+		return true
+	}
+	return false
+}
+
 // try encodes inst with form f into c, whose bytes and fixups live in the
 // encoder's buffers until the next try.
 func (e *encoder) try(f *form, c *candidate) error {
-	c.unsizedMem, c.sbyte = 0, false // bytes and fix are set by fill
-	if len(f.args) != len(e.ops) {
+	c.unsizedMem, c.sbyte, c.defSize = 0, false, false // bytes and fix are set by fill
+	if int(f.nargs) != len(e.ops) {
 		return errInvalid
 	}
 	// Relative jumps: 16-bit displacements belong to BITS 16, 32-bit to the others.
-	for _, a := range f.args {
+	for _, a := range f.args[:f.nargs] {
 		if a == aRel16 && e.mode != 16 || a == aRel32 && e.mode == 16 {
 			return errInvalid
 		}
 	}
 	osz := int(f.osz)
-	if f.d64 && e.mode == 64 {
+	if f.has(fD64) && e.mode == 64 {
 		osz = 64
 	}
-	if e.anyFar != f.far {
+	if e.anyFar != f.has(fFar) {
 		return errInvalid
 	}
-	onlyImm := len(f.args) > 0
+	onlyImm := f.nargs > 0
 	pinned := false
-	for k, a := range f.args {
+	for k, a := range f.args[:f.nargs] {
 		o := &e.ops[k]
 		if !e.matchArg(f, a, o, osz) {
 			return errInvalid
@@ -674,7 +798,7 @@ func (e *encoder) try(f *form, c *candidate) error {
 		} else if o.Size != 0 && o.Size == osz/8 {
 			pinned = true
 		}
-		if o.Kind == OpMem && f.far && o.Size == 0 && e.mode == 64 && a != aFar64 {
+		if o.Kind == OpMem && f.has(fFar) && o.Size == 0 && e.mode == 64 && a != aFar64 {
 			return errInvalid // nasm's far jumps through memory default to m16:64 here
 		}
 		if o.Kind == OpMem && o.DispSize == 8 && e.mode == 64 && (a < aMoffs8 || a > aMoffs64) {
@@ -688,7 +812,7 @@ func (e *encoder) try(f *form, c *candidate) error {
 		if e.mode == 16 {
 			def = 16
 		}
-		if f.d64 && e.mode == 64 {
+		if f.has(fD64) && e.mode == 64 {
 			def = 64
 		}
 		if osz != def {
@@ -696,7 +820,7 @@ func (e *encoder) try(f *form, c *candidate) error {
 		}
 	}
 	// mov r64, imm32 sign-extends: nasm uses it only for values that fit.
-	if e.mn == "mov" && f.osz == 64 && len(f.imm) == 1 && f.imm[0] == imm_id && e.ops[0].Kind == OpReg {
+	if e.mn == "mov" && f.osz == 64 && f.nimm == 1 && f.imm[0] == imm_id && e.ops[0].Kind == OpReg {
 		o := e.ops[len(e.ops)-1]
 		v := o.Imm
 		if v.Known && (v.Sym != "" || v.Off != int64(int32(v.Off))) || o.Strict && o.Size == 8 {
@@ -705,18 +829,18 @@ func (e *encoder) try(f *form, c *candidate) error {
 	}
 	// A memory operand without a size needs a register of the same size
 	// (not a shift count) to give it one.
-	for k, a := range f.args {
+	for k, a := range f.args[:f.nargs] {
 		o := e.ops[k]
 		if o.Kind != OpMem || o.Size != 0 {
 			continue
 		}
 		sz := argSize(a)
-		if sz == 0 || f.far || hasSreg(f) {
+		if sz == 0 || f.has(fFar) || hasSreg(f) {
 			continue // the instruction itself fixes the size
 		}
 		fixed := false
-		for j, b := range f.args {
-			if j != k && b != aCL && e.ops[j].Kind == OpReg && e.ops[j].Reg.Class() == ClassGPR && argSize(b) == sz {
+		for j, b := range f.args[:f.nargs] {
+			if j != k && b != aCL && b != aDX && e.ops[j].Kind == OpReg && e.ops[j].Reg.Class() == ClassGPR && argSize(b) == sz {
 				fixed = true
 			}
 			// An immediate's explicit size gives the operation size (`add [eax], byte 5`).
@@ -726,18 +850,22 @@ func (e *encoder) try(f *form, c *candidate) error {
 		}
 		if !fixed {
 			c.unsizedMem = sz
+			c.defSize = f.has(fDefSize)
 		}
 	}
-	if e.mode == 64 && !f.m64 || e.mode != 64 && !f.m32 {
+	if e.mode == 64 && !f.has(fM64) || e.mode != 64 && !f.has(fM32) {
 		// Like nasm, a form whose operands match but which does not
 		// exist in this mode (`push esi` in BITS 64) says so.
 		return badMode(e.mode)
+	}
+	if !e.inst.CPU.allows(f.cpu) {
+		return errBadCPU
 	}
 	return e.assemble(f, osz, c)
 }
 
 func hasSreg(f *form) bool {
-	for _, a := range f.args {
+	for _, a := range f.args[:f.nargs] {
 		if a == aSreg || a >= aES && a <= aGS {
 			return true
 		}

@@ -11,8 +11,10 @@ import (
 
 var fuzzMnemonics = func() []string {
 	var m []string
-	for k := range formsByMn {
-		m = append(m, k)
+	for i := range mnemonics {
+		if len(mnemonics[i].forms()) > 0 || i%10 == 0 {
+			m = append(m, mnemonics[i].name)
+		}
 	}
 	m = append(m, "fadd", "movaps", "", "MOV", "Jmp", "bogus")
 	sort.Strings(m)
@@ -62,12 +64,12 @@ func fuzzInst(data []byte) *Inst {
 	for n := int(next() % 5); n > 0; n-- {
 		f := next()
 		o := Operand{Kind: OpKind(f % 5), Size: int(next() % 11), Strict: f&8 != 0, Short: f&16 != 0, Near: f&32 != 0, Far: f&64 != 0}
-		o.Reg = Reg(next())
+		o.Reg = Reg(int(next()) * len(regTable) / 200)
 		switch o.Kind {
 		case OpImm:
 			o.Imm = value()
 		case OpMem:
-			o.Base, o.Index, o.Scale = Reg(next()%byte(len(regTable)+2)), Reg(next()%byte(len(regTable)+2)), int(next()%10)
+			o.Base, o.Index, o.Scale = Reg(int(next())*len(regTable)/200), Reg(int(next())*len(regTable)/200), int(next()%10)
 			if next()&1 == 0 {
 				o.Index, o.Scale = RegNone, 0
 			}
@@ -76,7 +78,7 @@ func fuzzInst(data []byte) *Inst {
 			o.Rel, o.Abs = g&1 != 0, g&2 != 0
 			o.DispSize = int(g>>2) % 10
 			if g&0x80 != 0 {
-				o.Seg = Reg(next())
+				o.Seg = Reg(int(next()) * len(regTable) / 200)
 			}
 		}
 		inst.Ops = append(inst.Ops, o)

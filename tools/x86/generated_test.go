@@ -143,26 +143,23 @@ func generatedLines(mode int, perForm int) []string {
 	s := sampleSet(mode)
 	seen := map[string]bool{}
 	var lines []string
-	mns := make([]string, 0, len(formsByMn))
-	for mn := range formsByMn {
-		mns = append(mns, mn)
-	}
-	sort.Strings(mns)
-	for _, mn := range mns {
-		for _, fi := range formsByMn[mn] {
-			f := &forms[fi]
-			if mode == 64 && !f.m64 || mode != 64 && !f.m32 {
+	for mi := range mnemonics {
+		mn := mnemonics[mi].name
+		fs := mnemonics[mi].forms()
+		for fi := range fs {
+			f := &fs[fi]
+			if mode == 64 && !f.has(fM64) || mode != 64 && !f.has(fM32) {
 				continue
 			}
 			sizedBy := false
-			for _, a := range f.args {
-				if isRegArg(a) || a >= aAL && a <= aRAX {
+			for _, a := range f.args[:f.nargs] {
+				if a >= aR8 && a <= aR64 || a == aSreg || a == aCR || a == aDR || a >= aAL && a <= aRAX {
 					sizedBy = true
 				}
 			}
-			lists := make([][]string, len(f.args))
+			lists := make([][]string, f.nargs)
 			total := 1
-			for k, a := range f.args {
+			for k, a := range f.args[:f.nargs] {
 				lists[k] = argTexts(s, f, a, sizedBy)
 				if len(lists[k]) == 0 {
 					total = 0
@@ -209,7 +206,7 @@ func generatedLines(mode int, perForm int) []string {
 				if len(ops) > 0 {
 					line += " " + strings.Join(ops, ", ")
 				}
-				if f.far && len(ops) == 1 && strings.Contains(ops[0], ":") && !strings.HasPrefix(ops[0], "far") {
+				if f.has(fFar) && len(ops) == 1 && strings.Contains(ops[0], ":") && !strings.HasPrefix(ops[0], "far") {
 					line = mn + " " + ops[0]
 				}
 				if !seen[line] {
