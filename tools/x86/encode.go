@@ -79,19 +79,20 @@ func lowerASCII(s string) string {
 // mnemonic is the hot path of assembly, so a trial writes into buffers
 // owned by the encoder and only the winning form's bytes are copied out.
 type encoder struct {
-	inst   *Inst
-	mode   int
-	mn     string
-	mnem   *mnemonic
-	ops    []Operand
-	anyFar bool // some operand is far (set once the operands are final)
-	pfx    prefixState
-	opsBuf [4]Operand
-	buf    [32]byte  // bytes of the form being tried
-	fixBuf [4]Fixup  // its fixups
-	cand   candidate // the form being tried
-	best   slot      // shortest form of any kind
-	sized  slot      // shortest form where every operand's size was given
+	inst     *Inst
+	mode     int
+	mn       string
+	mnem     *mnemonic
+	ops      []Operand
+	anyFar   bool // some operand is far (set once the operands are final)
+	pfx      prefixState
+	opsBuf   [4]Operand
+	shortBuf [4]Operand
+	buf      [32]byte  // bytes of the form being tried
+	fixBuf   [4]Fixup  // its fixups
+	cand     candidate // the form being tried
+	main     slots     // the forms that fit
+	alts     slots     // the alternative forms (SIMD stores) that fit
 }
 
 // reset prepares a pooled encoder for inst. Its buffers are only ever
@@ -101,7 +102,19 @@ func (e *encoder) reset(inst *Inst) {
 	e.ops, e.anyFar = nil, false
 	e.pfx = prefixState{group1: e.pfx.group1[:0]}
 	e.cand = candidate{}
-	e.best.ok, e.sized.ok = false, false
+	e.main.reset()
+	e.alts.reset()
+}
+
+// slots keeps the best candidates of one kind of form.
+type slots struct {
+	best  slot // shortest form of any kind
+	sized slot // shortest form where every operand's size was given
+	sizes int  // bit n set: some form guessed an n-byte memory operand
+}
+
+func (s *slots) reset() {
+	s.best.ok, s.sized.ok, s.sizes = false, false, 0
 }
 
 // slot keeps a copy of a candidate that beat the others so far.
@@ -186,7 +199,7 @@ func (e *encoder) encode() (*Encoding, error) {
 	}
 
 	if e.mn == "jcxz" || e.mn == "jecxz" || e.mn == "jrcxz" || strings.HasPrefix(e.mn, "loop") {
-		if len(e.ops) == 1 && (e.ops[0].Short || e.ops[0].Near) {
+		if len(e.ops) >= 1 && (e.ops[0].Short || e.ops[0].Near) {
 			return nil, errMismatch // nasm's answer to `loop short x`
 		}
 	}
@@ -195,54 +208,81 @@ func (e *encoder) encode() (*Encoding, error) {
 	}
 	var firstErr error
 	firstRank := -1
-	sizes := 0 // bit n set: some form guessed an n-byte memory operand
 	better := func(c *candidate, b *slot) bool {
 		// Shortest wins; on a tie nasm prefers the sign-extended imm8 form
 		// (`add ax, -1` is 66 83 C0 FF, not 66 05 FF FF), then table order.
 		return !b.ok || len(c.bytes) < len(b.c.bytes) || len(c.bytes) == len(b.c.bytes) && c.sbyte && !b.c.sbyte
 	}
 	// Only forms with as many operands can match; the others would fail
-	// with the generic error, which ranks last anyway.
+	// with the generic error, which ranks last anyway. AVX forms whose
+	// first source repeats the destination may leave it out.
 	tryForms := e.mnem.formsWith(len(e.ops))
-	if len(tryForms) == 0 {
+	var shortForms []form
+	if len(e.ops) >= 1 && len(e.ops) < 4 {
+		shortForms = e.mnem.formsWith(len(e.ops) + 1)
+	}
+	if len(tryForms) == 0 && len(shortForms) == 0 {
 		firstErr, firstRank = errInvalid, 0
 	}
-	for i := range tryForms {
-		f := &tryForms[i]
+	consider := func(f *form) {
 		c := &e.cand
 		if err := e.try(f, c); err != nil {
 			// Most forms fail with the generic error: rank only the others.
 			if firstErr == nil || err != errInvalid && errRank(err) > firstRank {
 				firstErr, firstRank = err, errRank(err)
 			}
-			continue
+			return
 		}
-		if c.defSize {
+		sl := &e.main
+		if f.has(fAlt) {
+			sl = &e.alts
+		}
+		switch {
+		case c.defSize:
 			// nasm's default size for an unsized memory operand.
-			if better(c, &e.sized) {
-				e.sized.set(c)
+			if better(c, &sl.sized) {
+				sl.sized.set(c)
 			}
-			continue
+		case c.unsizedMem > 0:
+			sl.sizes |= 1 << c.unsizedMem
+			if better(c, &sl.best) {
+				sl.best.set(c)
+			}
+		default:
+			if better(c, &sl.sized) {
+				sl.sized.set(c)
+			}
+			if better(c, &sl.best) {
+				sl.best.set(c)
+			}
 		}
-		if c.unsizedMem > 0 {
-			sizes |= 1 << c.unsizedMem
-		} else if better(c, &e.sized) {
-			e.sized.set(c)
+	}
+	for i := range tryForms {
+		consider(&tryForms[i])
+	}
+	if len(shortForms) > 0 {
+		given := e.ops
+		e.ops = append(append(append(e.shortBuf[:0], given[0]), given[0]), given[1:]...)
+		for i := range shortForms {
+			if shortForms[i].has(fShort) {
+				consider(&shortForms[i])
+			}
 		}
-		if better(c, &e.best) {
-			e.best.set(c)
-		}
+		e.ops = given
 	}
 	// Forms where every operand's size is given beat forms that would
 	// guess a memory operand's size; with several guesses nasm gives up.
-	if e.sized.ok {
-		return e.sized.encoding(), nil
-	}
-	if e.best.ok {
-		if bits.OnesCount(uint(sizes)) > 1 && e.mn != "call" && e.mn != "jmp" {
-			return nil, errNoSize
+	// Alternative forms (SIMD stores) only count when no other form fits.
+	for _, sl := range []*slots{&e.main, &e.alts} {
+		if sl.sized.ok {
+			return sl.sized.encoding(), nil
 		}
-		return e.best.encoding(), nil
+		if sl.best.ok {
+			if bits.OnesCount(uint(sl.sizes)) > 1 && e.mn != "call" && e.mn != "jmp" {
+				return nil, errNoSize
+			}
+			return sl.best.encoding(), nil
+		}
 	}
 	if enc, ok := e.jccOverJmp(firstErr); ok {
 		return enc, nil
@@ -265,7 +305,8 @@ func (e *encoder) encode() (*Encoding, error) {
 			}
 		}
 		for i := range tryForms {
-			if err := e.try(&tryForms[i], &e.cand); err == nil {
+			f := &tryForms[i]
+			if err := e.try(f, &e.cand); err == nil && !e.sizedMemMismatch(f, saved) {
 				return nil, errMismatch
 			}
 		}
@@ -315,8 +356,8 @@ func (e *encoder) jccOverJmp(why error) (*Encoding, bool) {
 	if err := e.fill(b, fields, &e.cand); err != nil {
 		return nil, false
 	}
-	e.best.set(&e.cand)
-	return e.best.encoding(), true
+	e.main.best.set(&e.cand)
+	return e.main.best.encoding(), true
 }
 
 var (
@@ -366,6 +407,21 @@ func errRank(err error) int {
 		return 0
 	}
 	return 2
+}
+
+// sizedMemMismatch reports whether the form failed on the size given to a
+// memory operand its nasm template sizes: nasm calls that an invalid
+// combination rather than a size mismatch.
+func (e *encoder) sizedMemMismatch(f *form, given []Operand) bool {
+	if !f.has(fMemSized) {
+		return false
+	}
+	for k, o := range given {
+		if o.Kind == OpMem && o.Size != 0 && k < int(f.nargs) && !memSizeOK(f, &given[k]) {
+			return true
+		}
+	}
+	return false
 }
 
 func (e *encoder) hasExplicitSize() bool {
@@ -561,11 +617,11 @@ func argSize(a argType) int {
 	switch a {
 	case aR8, aR8op, aRM8, aM8, aAL, aMoffs8, aXMMM8:
 		return 1
-	case aR16, aR16op, aRM16, aM16, aAX, aDX, aMoffs16, aR32M16, aR64M16, aRMF16, aXMMM16:
+	case aR16, aR16op, aRM16, aM16, aAX, aCX, aDX, aMoffs16, aR32M16, aR64M16, aRMF16, aXMMM16:
 		return 2
-	case aR32, aR32op, aRM32, aM32, aEAX, aMoffs32, aRMF32, aMMM32, aXMMM32, aVM32X, aVM32Y:
+	case aR32, aR32op, aRM32, aM32, aEAX, aECX, aEDX, aMoffs32, aRMF32, aMMM32, aXMMM32, aVM32X, aVM32Y:
 		return 4
-	case aR64, aR64op, aRM64, aM64, aRAX, aMoffs64, aRMF64, aMM, aMMM64, aXMMM64, aVM64X, aVM64Y:
+	case aR64, aR64op, aRM64, aM64, aRAX, aRCX, aMoffs64, aRMF64, aMM, aMMM64, aXMMM64, aVM64X, aVM64Y:
 		return 8
 	case aM80, aST0, aSTi, aSTTo:
 		return 10
@@ -610,13 +666,19 @@ func isReg(o *Operand, c RegClass) bool {
 	return o.Kind == OpReg && o.Reg.Class() == c
 }
 
-// plainMem reports whether o is a memory operand a form of size n bytes
-// (0: any) accepts: not far, no vector index, no other size given.
-func plainMem(o *Operand, n int) bool {
+// plainMem reports whether o is a memory operand the form accepts: not
+// far, no vector index, no size keyword or the one the form takes.
+func plainMem(f *form, o *Operand) bool {
 	if o.Kind != OpMem || o.Far || o.Index != RegNone && o.Index.Class() != ClassGPR {
 		return false
 	}
-	return n == 0 || o.Size == 0 || o.Size == n
+	return memSizeOK(f, o)
+}
+
+// memSizeOK reports whether the form takes the memory operand's size
+// keyword (none always fits).
+func memSizeOK(f *form, o *Operand) bool {
+	return o.Size == 0 || int(f.msize) == o.Size || f.has(fAnySize)
 }
 
 func (e *encoder) matchArg(f *form, a argType, o *Operand, osz int) bool {
@@ -644,32 +706,29 @@ func (e *encoder) matchArg(f *form, a argType, o *Operand, osz int) bool {
 		if f.has(fFar) != o.Far {
 			return false
 		}
-		return o.Size == 0 || o.Size == argSize(a)
-	case aM:
-		return o.Kind == OpMem && !o.Far && (o.Index == RegNone || o.Index.Class() == ClassGPR)
-	case aM80, aM128, aM256:
-		return plainMem(o, argSize(a))
+		return memSizeOK(f, o)
+	case aM, aM80, aM128, aM256:
+		return plainMem(f, o)
 	case aMM:
 		return isReg(o, ClassMMX)
 	case aMMM32, aMMM64:
-		return isReg(o, ClassMMX) || plainMem(o, argSize(a))
+		return isReg(o, ClassMMX) || plainMem(f, o)
 	case aXMM:
 		return isReg(o, ClassXMM)
 	case aXMM0:
 		return isReg(o, ClassXMM) && o.Reg.Num() == 0
 	case aXMMM8, aXMMM16, aXMMM32, aXMMM64, aXMMM128:
-		return isReg(o, ClassXMM) || plainMem(o, argSize(a))
+		return isReg(o, ClassXMM) || plainMem(f, o)
 	case aYMM:
 		return isReg(o, ClassYMM)
 	case aYMMM256:
-		return isReg(o, ClassYMM) || plainMem(o, 32)
+		return isReg(o, ClassYMM) || plainMem(f, o)
 	case aVM32X, aVM64X, aVM32Y, aVM64Y:
 		want := ClassXMM
 		if a == aVM32Y || a == aVM64Y {
 			want = ClassYMM
 		}
-		return o.Kind == OpMem && !o.Far && o.Index != RegNone && o.Index.Class() == want &&
-			(o.Size == 0 || o.Size == argSize(a))
+		return o.Kind == OpMem && !o.Far && o.Index != RegNone && o.Index.Class() == want && memSizeOK(f, o)
 	case aST0:
 		return isReg(o, ClassFPU) && o.Reg.Num() == 0
 	case aSTi:
@@ -682,6 +741,10 @@ func (e *encoder) matchArg(f *form, a argType, o *Operand, osz int) bool {
 		return isGPR(o, 1) && o.Reg.Num() == 1 && !o.Reg.IsHighByte()
 	case aDX:
 		return isGPR(o, 2) && o.Reg.Num() == 2
+	case aCX, aECX, aRCX:
+		return isGPR(o, argSize(a)) && o.Reg.Num() == 1
+	case aEDX:
+		return isGPR(o, 4) && o.Reg.Num() == 2
 	case aOne:
 		return o.Kind == OpImm && !o.Strict && (o.Size == 0 || o.Size == 1) && o.Imm.Sym == "" && (!o.Imm.Known || o.Imm.Off == 1)
 	case aImm8s:
@@ -834,12 +897,15 @@ func (e *encoder) try(f *form, c *candidate) error {
 		if o.Kind != OpMem || o.Size != 0 {
 			continue
 		}
-		sz := argSize(a)
-		if sz == 0 || f.has(fFar) || hasSreg(f) {
+		sz := int(f.msize)
+		if sz == 0 || f.has(fFar) || hasSreg(f) || !isMemArgType(a) {
 			continue // the instruction itself fixes the size
 		}
 		fixed := false
 		for j, b := range f.args[:f.nargs] {
+			if f.has(fNoSM) {
+				break
+			}
 			if j != k && b != aCL && b != aDX && e.ops[j].Kind == OpReg && e.ops[j].Reg.Class() == ClassGPR && argSize(b) == sz {
 				fixed = true
 			}

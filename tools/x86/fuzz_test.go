@@ -128,6 +128,15 @@ func checkDecodedLength(t *testing.T, inst *Inst, enc *Encoding) {
 		inst.Mnemonic == "syscall" && inst.Mode == 32 || inst.Mnemonic == "nop" && len(inst.Ops) > 0 {
 		return // x86asm lacks 16-bit mode, REX.W nop and some system forms
 	}
+	if m := lookupMnemonic(inst.Mnemonic); m == nil || m.name[0] == 'v' || m.name == "andn" || m.name == "bextr" ||
+		strings.HasPrefix(m.name, "bls") || m.name == "bzhi" || m.name == "mulx" || m.name == "pdep" || m.name == "pext" ||
+		m.name == "rorx" || m.name == "sarx" || m.name == "shlx" || m.name == "shrx" {
+		return // x86asm has no VEX
+	}
+	switch inst.Mnemonic {
+	case "ud0", "ud1", "feni", "fneni", "fdisi", "fndisi", "fsetpm":
+		return // nor these
+	}
 	for _, p := range inst.Prefixes {
 		if p == PrefixO16 || p == PrefixO32 {
 			// nasm keeps the mode's branch displacement size under an
@@ -136,12 +145,16 @@ func checkDecodedLength(t *testing.T, inst *Inst, enc *Encoding) {
 			return
 		}
 	}
-	in, err := x86asm.Decode(enc.Bytes, inst.Mode)
+	b := enc.Bytes
+	if len(b) > 1 && b[0] == 0x9B {
+		b = b[1:] // x86asm takes the wait of fstsw, finit... for an instruction
+	}
+	in, err := x86asm.Decode(b, inst.Mode)
 	if err != nil {
 		t.Errorf("%s %+v: x86asm cannot decode % X: %v", inst.Mnemonic, inst.Ops, enc.Bytes, err)
 		return
 	}
-	if in.Len != len(enc.Bytes) {
+	if in.Len != len(b) {
 		t.Errorf("%s: x86asm decodes % X as %d bytes (%v)", inst.Mnemonic, enc.Bytes, in.Len, in)
 	}
 }

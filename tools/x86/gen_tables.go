@@ -44,9 +44,10 @@ var simd = map[string]bool{
 	"Both AES and AVX flags": true, "Both CLMUL and AVX flags": true,
 }
 
-// integerSet lists the general-purpose integer instructions the encoder
-// supports.
-var integerSet = map[string]bool{}
+// smRule lists the general-purpose integer mnemonics of nasm whose memory
+// operands take their size from the other operands (nasm's SM flag), the
+// encoder's rule for them; nasm_memsize.txt applies to the others.
+var smRule = map[string]bool{}
 
 func init() {
 	for _, m := range strings.Fields(`adc add and bsf bsr bswap bt btc btr bts call cbw cdq cdqe
@@ -57,21 +58,8 @@ func init() {
 		sahf sal sar sbb scasb scasd scasq scasw shl shr stc std sti stosb stosd stosq stosw sub
 		syscall sysenter sysexit sysret test ud2 xadd xchg xlatb xor retf iret iretd iretq int3
 		int1 icebp retn loopz loopnz xlat pushaw popaw pushfw popfw`) {
-		integerSet[m] = true
+		smRule[m] = true
 	}
-}
-
-func isCC(m string) bool {
-	for _, p := range []string{"J", "SET", "CMOV"} {
-		if strings.HasPrefix(m, p) {
-			switch m {
-			case "JMP", "JCXZ", "JECXZ", "JRCXZ":
-				return false
-			}
-			return true
-		}
-	}
-	return false
 }
 
 // renames maps csv mnemonics to nasm's.
@@ -94,7 +82,7 @@ var argNames = map[string]string{
 	"m16&16": "aM", "m32&32": "aM", "m16&32": "aM", "m16&64": "aM",
 	"imm8": "aImm8s", "imm8u": "aImm8", "imm16": "aImm16", "imm16u": "aImm16",
 	"imm32": "aImm32", "imm64": "aImm64",
-	"AL": "aAL", "AX": "aAX", "EAX": "aEAX", "RAX": "aRAX", "CL": "aCL", "DX": "aDX", "1": "aOne",
+	"AL": "aAL", "AX": "aAX", "EAX": "aEAX", "RAX": "aRAX", "CL": "aCL", "DX": "aDX", "CX": "aCX", "ECX": "aECX", "RCX": "aRCX", "EDX": "aEDX", "1": "aOne",
 	"rel8": "aRel8", "rel16": "aRel16", "rel32": "aRel32",
 	"Sreg": "aSreg", "ES": "aES", "CS": "aCS", "SS": "aSS", "DS": "aDS", "FS": "aFS", "GS": "aGS",
 	"moffs8": "aMoffs8", "moffs16": "aMoffs16", "moffs32": "aMoffs32", "moffs64": "aMoffs64",
@@ -255,8 +243,19 @@ type genForm struct {
 	pfx   byte
 	vmap  int
 	cpu   string
+	msize int
 	flags []string
 	src   string
+}
+
+// vector reports whether the form has a vector or x87 operand.
+func (f *genForm) vector() bool {
+	for _, a := range f.args {
+		if strings.HasPrefix(a, "aXMM") || strings.HasPrefix(a, "aYMM") || strings.HasPrefix(a, "aMM") || strings.HasPrefix(a, "aST") || strings.HasPrefix(a, "aVM") {
+			return true
+		}
+	}
+	return contains(f.flags, "fVEX")
 }
 
 func (f *genForm) String() string {
@@ -273,9 +272,9 @@ func (f *genForm) String() string {
 	if len(f.flags) > 0 {
 		flags = strings.Join(f.flags, "|")
 	}
-	return fmt.Sprintf("{args: %s, nargs: %d, opc: [4]byte{%s}, nopc: %d, ext: %d, reg: %d, rm: %d, vvvv: %d, plus: %d, imm: [2]immKind{%s}, nimm: %d, osz: %d, asz: %d, pfx: 0x%02X, vmap: %d, cpu: %s, flags: %s}, // %s %s",
+	return fmt.Sprintf("{args: %s, nargs: %d, opc: [4]byte{%s}, nopc: %d, ext: %d, reg: %d, rm: %d, vvvv: %d, plus: %d, imm: [2]immKind{%s}, nimm: %d, osz: %d, asz: %d, pfx: 0x%02X, vmap: %d, cpu: %s, msize: %d, flags: %s}, // %s %s",
 		args, len(f.args), strings.Join(opc, ", "), len(f.opc), f.ext, f.reg, f.rm, f.vvvv, f.plus,
-		strings.Join(ims, ", "), len(f.imm), f.osz, f.asz, f.pfx, f.vmap, cpuConst[f.cpu], flags, f.mn, f.src)
+		strings.Join(ims, ", "), len(f.imm), f.osz, f.asz, f.pfx, f.vmap, cpuConst[f.cpu], f.msize, flags, f.mn, f.src)
 }
 
 func main() {
@@ -288,6 +287,7 @@ func main() {
 	csvPath := filepath.Join(strings.TrimSpace(string(dir)), "x86", "x86.csv")
 
 	nasmMns, mnFlags := readMnemonics("nasm_mnemonics.txt")
+	memFacts = readMemFacts("nasm_memsize.txt")
 	cpus := readCPU("nasm_cpu.txt")
 
 	// nasm_extra.csv rows come first (nasm prefers them when lengths tie),
@@ -295,10 +295,13 @@ func main() {
 	// "skip" remove the csv row with the same instruction and encoding.
 	var first, after []row
 	skip := map[string]bool{}
+	set := map[string]string{}
 	for _, r := range readCSV("nasm_extra.csv") {
 		switch {
 		case r.hasTag("skip"):
 			skip[r.key()] = true
+		case r.hasTag("set"):
+			set[r.key()] = r.tags
 		case r.hasTag("after"):
 			after = append(after, r)
 		default:
@@ -306,6 +309,17 @@ func main() {
 		}
 	}
 	csvRows := readCSV(csvPath)
+	for k := range set {
+		found := false
+		for _, r := range csvRows {
+			if r.key() == k {
+				found = true
+			}
+		}
+		if !found {
+			log.Fatalf("nasm_extra.csv: set row %q matches no csv row", k)
+		}
+	}
 	for k := range skip {
 		found := false
 		for _, r := range csvRows {
@@ -325,6 +339,9 @@ func main() {
 		if skip[r.key()] && !strings.HasPrefix(r.line, "nasm_extra") {
 			continue
 		}
+		if t, ok := set[r.key()]; ok && !strings.HasPrefix(r.line, "nasm_extra") {
+			r.tags += "," + t
+		}
 		if !features[r.feature] || r.hasTag("pseudo64") {
 			continue
 		}
@@ -334,9 +351,6 @@ func main() {
 		}
 		if !nasmMns[name] {
 			continue // not a nasm mnemonic (string instructions with operands, REP...)
-		}
-		if !integerSet[name] && !isCC(r.mn) {
-			continue
 		}
 		var args []string
 		if r.args != "" {
@@ -667,6 +681,157 @@ func registers() []genReg {
 	return r
 }
 
+// memSize is the size keyword a form's memory operand takes, by pattern.
+var memSize = map[string]int{
+	"aRM8": 1, "aRM16": 2, "aRM32": 4, "aRM64": 8, "aM8": 1, "aM16": 2, "aM32": 4, "aM64": 8, "aM80": 10,
+	"aM128": 16, "aM256": 32, "aR32M8": 1, "aR32M16": 2, "aR64M16": 2, "aFar16": 2, "aFar32": 4, "aFar64": 8,
+	"aMMM32": 4, "aMMM64": 8, "aXMMM8": 1, "aXMMM16": 2, "aXMMM32": 4, "aXMMM64": 8, "aXMMM128": 16,
+	"aYMMM256": 32, "aVM32X": 4, "aVM32Y": 4, "aVM64X": 8, "aVM64Y": 8, "aM": 0,
+	"aMoffs8": 1, "aMoffs16": 2, "aMoffs32": 4, "aMoffs64": 8,
+}
+
+// noSizeMatch lists mnemonics whose register operand does not give an
+// unsized memory operand its size in nasm (its templates lack SM).
+var noSizeMatch = map[string]bool{"crc32": true}
+
+// noShort lists AVX mnemonics with a VEX.vvvv source nasm does not let
+// the source leave out.
+var noShort = map[string]bool{"vmaskmovps": true, "vmaskmovpd": true}
+
+// memFacts is nasm_memsize.txt: what nasm's templates put at a memory
+// operand, by "mnemonic operands index".
+var memFacts map[string][]string
+
+func readMemFacts(path string) map[string][]string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		log.Fatal(err)
+	}
+	m := map[string][]string{}
+	for _, l := range strings.Split(string(data), "\n") {
+		f := strings.Fields(l)
+		if len(f) < 3 || strings.HasPrefix(l, "#") {
+			continue
+		}
+		m[f[0]+" "+f[1]] = f[2:]
+	}
+	return m
+}
+
+// memKind classifies a form's memory operand as nasm treats it: "sized"
+// (nasm's template gives its size: another size keyword is an invalid
+// combination), "sflag" (no size in the template, but a default one: the
+// default is taken when the source gives none, another is a size
+// mismatch), "unsized" (no size at all: any keyword is a mismatch) or ""
+// (the integer instructions' rule: the size comes from the other operands).
+// It may change f.msize to nasm's size where nasm's table differs from
+// the manual (cmpsd xmm takes an oword).
+func memKind(f *genForm, name string, args []string, r row) string {
+	switch {
+	case r.hasTag("unsized"):
+		return "unsized"
+	case r.hasTag("sflag"):
+		return "sflag"
+	case r.hasTag("sized"):
+		return "sized"
+	}
+	if smRule[name] && !f.vector() {
+		return ""
+	}
+	mi := -1
+	for i, a := range args {
+		if i == f.rm && isMemArg(a) || isMemArg(a) && mi < 0 && !strings.HasPrefix(a, "rmf") {
+			mi = i
+		}
+	}
+	if mi < 0 || strings.HasPrefix(args[mi], "rmf") {
+		return ""
+	}
+	sig := ""
+	for i, a := range f.args {
+		switch {
+		case i == mi:
+			sig += "."
+		case strings.HasPrefix(a, "aXMM"):
+			sig += "x"
+		case strings.HasPrefix(a, "aYMM"):
+			sig += "y"
+		case strings.HasPrefix(a, "aMM"):
+			sig += "m"
+		case strings.HasPrefix(a, "aImm"):
+			sig += "i"
+		case strings.HasPrefix(a, "aST"):
+			sig += "f"
+		case strings.HasPrefix(a, "aR") || a == "aAL" || a == "aAX" || a == "aEAX" || a == "aCL" || a == "aDX" || a == "aCX" || a == "aECX" || a == "aEDX":
+			sig += "r"
+		default:
+			sig += "?"
+		}
+	}
+	facts := memFacts[name+" "+sig]
+	if len(facts) == 0 {
+		return ""
+	}
+	gprOther := strings.Contains(sig, "r")
+	n := f.msize
+	var t, s, d []int
+	u, m := false, false
+	for _, x := range facts {
+		v, _ := strconv.Atoi(x[1:])
+		switch x[0] {
+		case 'd':
+			d = append(d, v)
+		case 't':
+			t = append(t, v)
+		case 's':
+			s = append(s, v)
+		case 'u':
+			u = true
+		case 'm':
+			m = true
+		case 'a':
+			return ""
+		}
+	}
+	if m && gprOther {
+		return "" // the integer rule
+	}
+	u = u || m
+	has := func(xs []int, v int) bool {
+		for _, x := range xs {
+			if x == v {
+				return true
+			}
+		}
+		return false
+	}
+	// A size keyword other than nasm's is a mismatch if some template
+	// leaves the size open, an invalid combination if all give one.
+	sized := len(s) == 0 && !u
+	all := append(append(append([]int(nil), t...), d...), s...)
+	if !has(all, n) {
+		switch {
+		case len(all) == 1:
+			n = all[0] // nasm's table differs from the manual (cmpsd xmm takes an oword)
+			f.msize = n
+		case u:
+			return "unsized"
+		default:
+			return ""
+		}
+	}
+	def := has(d, n) || has(s, n)
+	switch {
+	case sized && def:
+		return "sized+default"
+	case sized:
+		return "sized"
+	case def:
+		return "sflag"
+	}
+	return ""
+}
+
 // isMemArg tells the csv operand names that may be memory.
 func isMemArg(a string) bool {
 	return strings.Contains(a, "/m") || strings.HasPrefix(a, "m") && !strings.HasPrefix(a, "mm") ||
@@ -757,6 +922,19 @@ func convert(name string, args []string, r row, cpus cpuTable) (*genForm, error)
 	// Argument types.
 	for _, a := range args {
 		n := argNames[a]
+		if strings.HasPrefix(a, "m16:") && name != "jmp" && name != "call" {
+			n = "aM" // lds, lfs...: a plain memory operand in nasm
+		}
+		if r.hasTag("modrm_regonly") {
+			switch n {
+			case "aRM16":
+				n = "aRMF16"
+			case "aRM32":
+				n = "aRMF32"
+			case "aRM64":
+				n = "aRMF64"
+			}
+		}
 		if a == "imm8" && (f.opc[len(f.opc)-1] != 0x83 && f.opc[len(f.opc)-1] != 0x6B && f.opc[len(f.opc)-1] != 0x6A || vex || f.pfx != 0) {
 			n = "aImm8" // the csv writes imm8 for some plain byte immediates (SAL, SIMD)
 		}
@@ -847,9 +1025,9 @@ func convert(name string, args []string, r row, cpus cpuTable) (*genForm, error)
 	case r.hasTag("operand64"):
 		f.flags = append(f.flags, "fD64")
 		f.osz = 32
-	case r.hasTag("operand16"):
+	case r.hasTag("operand16") && !r.hasTag("operand32"):
 		f.osz = 16
-	case r.hasTag("operand32"):
+	case r.hasTag("operand32") && !r.hasTag("operand16"):
 		f.osz = 32
 	default:
 		// Untagged rows (aliases such as SAL) take their size from the operands.
@@ -872,7 +1050,7 @@ func convert(name string, args []string, r row, cpus cpuTable) (*genForm, error)
 			break sizeLoop
 		}
 	}
-	if len(args) > 0 && args[0] == "Sreg" {
+	if len(args) > 0 && args[0] == "Sreg" && !rexw {
 		f.osz = 0 // loading a segment register needs no operand-size prefix
 	}
 	for _, a := range args {
@@ -900,13 +1078,60 @@ func convert(name string, args []string, r row, cpus cpuTable) (*genForm, error)
 		f.flags = append(f.flags, "fM64")
 	}
 	for _, a := range args {
-		if strings.HasPrefix(a, "ptr16") || strings.HasPrefix(a, "m16:") {
+		if (strings.HasPrefix(a, "ptr16") || strings.HasPrefix(a, "m16:")) && (name == "jmp" || name == "call") {
 			f.flags = append(f.flags, "fFar")
 			break
 		}
 	}
 	if r.hasTag("defsize") {
 		f.flags = append(f.flags, "fDefSize")
+	}
+	// The size keyword the memory operand takes.
+	f.msize = -1
+	for i, a := range f.args {
+		if i == f.rm || isMemArg(args[i]) {
+			f.msize = memSize[a]
+		}
+	}
+	if v := r.tagValue("msize"); v != "" {
+		f.msize, _ = strconv.Atoi(v)
+	}
+	if f.msize < 0 {
+		f.msize = 0
+	}
+	if name == "lea" {
+		f.flags = append(f.flags, "fAnySize")
+	}
+	// nasm's vector and x87 templates size their memory operands (a wrong
+	// size is an invalid combination); its integer ones take the size from
+	// the other operands (a wrong size is a mismatch).
+	x87 := !vex && f.pfx == 0 && f.opc[0] >= 0xD8 && f.opc[0] <= 0xDF
+	kind := memKind(f, name, args, r)
+	switch kind {
+	case "unsized": // nasm's template: mem, xmmrm...
+		f.msize = 0
+	case "sflag": // nasm's template: mem with an SB/SW/SD/SQ/SO flag
+		f.flags = append(f.flags, "fDefSize")
+	case "sized":
+		f.flags = append(f.flags, "fMemSized")
+	case "sized+default":
+		f.flags = append(f.flags, "fMemSized", "fDefSize")
+	}
+	_ = x87
+	if noSizeMatch[name] || r.hasTag("nosm") {
+		f.flags = append(f.flags, "fNoSM")
+	}
+	// AVX forms whose first source may be left out when it is the
+	// destination (nasm's xmmreg* operands).
+	if vex && (vexVVVV == "NDS" && f.vvvv == 1 || vexVVVV == "NDD" && f.vvvv == 0 && f.rm == 1) && !noShort[name] && len(f.args) >= 2 &&
+		(f.args[0] == "aXMM" || f.args[0] == "aYMM") {
+		f.flags = append(f.flags, "fShort")
+	}
+	// A SIMD store form is an alternative nasm uses only when the load
+	// form does not fit (a memory destination): between registers the
+	// load form wins even when it is longer.
+	if (isSIMD || strings.HasPrefix(r.feature, "MMX")) && f.rm == 0 && f.ext == 8 && len(f.args) == 2 || r.hasTag("alt") {
+		f.flags = append(f.flags, "fAlt")
 	}
 	f.cpu = cpuLevel(f, name, args, r, cpus)
 	return f, nil

@@ -48,7 +48,11 @@ const (
 	aEAX
 	aRAX
 	aCL
+	aCX // loop's explicit counter, monitor's and mwait's fixed registers
+	aECX
+	aRCX
 	aDX
+	aEDX
 	aOne
 	aRel8
 	aRel16
@@ -120,15 +124,20 @@ const (
 type formFlag uint16
 
 const (
-	fD64     formFlag = 1 << iota // 64-bit by default in long mode: no REX.W there
-	fM32                          // valid in 16- and 32-bit modes
-	fM64                          // valid in 64-bit mode
-	fFar                          // far branch (memory m16:xx or seg:off)
-	fVEX                          // VEX-encoded
-	fVEXL                         // VEX.L = 1 (256-bit)
-	fVEXW                         // VEX.W = 1
-	fWait                         // starts with the wait byte 9B, written before every prefix
-	fDefSize                      // a memory operand without size takes this form's size (nasm's SD/SQ)
+	fD64      formFlag = 1 << iota // 64-bit by default in long mode: no REX.W there
+	fM32                           // valid in 16- and 32-bit modes
+	fM64                           // valid in 64-bit mode
+	fFar                           // far branch (memory m16:xx or seg:off)
+	fVEX                           // VEX-encoded
+	fVEXL                          // VEX.L = 1 (256-bit)
+	fVEXW                          // VEX.W = 1
+	fWait                          // starts with the wait byte 9B, written before every prefix
+	fDefSize                       // a memory operand without size takes this form's size (nasm's SD/SQ)
+	fShort                         // the source may leave out operand 1 when it repeats operand 0 (vaddps xmm0, xmm1)
+	fAlt                           // an alternative encoding, used only when no other form fits (SIMD stores)
+	fAnySize                       // the memory operand takes any size keyword (lea)
+	fNoSM                          // a register operand does not give the memory operand its size (crc32)
+	fMemSized                      // nasm's template sizes the memory operand: another size is "invalid combination", not "mismatch"
 )
 
 // form is one encoding of one mnemonic. Operand roles are indexes into
@@ -151,6 +160,7 @@ type form struct {
 	pfx   uint8 // mandatory prefix 66, F2 or F3 (0: none)
 	vmap  uint8 // VEX opcode map: 1 (0F), 2 (0F38), 3 (0F3A)
 	cpu   CPU   // lowest CPU level with this form (nasm's)
+	msize uint8 // the size keyword its memory operand takes (0: none, unless fAnySize)
 	flags formFlag
 }
 
