@@ -108,11 +108,19 @@ func (e *encoder) assemble(f *form, osz int, c *candidate) error {
 	} else if e.pfx.a != 0 {
 		asz = e.pfx.a
 	}
+	need67 := false
 	if f.asz != 0 {
 		if e.pfx.a != 0 && e.pfx.a != int(f.asz) {
 			return errInvalid
 		}
-		asz = int(f.asz)
+		if memOp != nil {
+			// The register gives the address size (movdir64b eax, [...])
+			// and so does the memory operand: nasm writes 67 when either
+			// differs from the mode's.
+			need67 = int(f.asz) != defaultAddr(e.mode)
+		} else {
+			asz = int(f.asz)
+		}
 	}
 
 	// Operand size.
@@ -226,7 +234,7 @@ func (e *encoder) assemble(f *form, osz int, c *candidate) error {
 	if need66 {
 		b = append(b, 0x66)
 	}
-	if asz != defaultAddr(e.mode) {
+	if asz != defaultAddr(e.mode) || need67 {
 		b = append(b, 0x67)
 	}
 	if vex {
@@ -324,6 +332,9 @@ func (e *encoder) assemble(f *form, osz int, c *candidate) error {
 		fields = append(fields, fl)
 		b = append(b, zeros[:fl.size]...)
 	}
+	if f.has(fSuffix) {
+		b = append(b, f.sfx)
+	}
 	return e.fill(b, fields, c)
 }
 
@@ -382,7 +393,9 @@ type eaResult struct {
 func (e *encoder) encodeEA(o *Operand, reg, asz int) (eaResult, error) {
 	r := eaResult{disp: o.Disp, kind: obj.RelocAbs}
 	rf := byte(reg&7) << 3
-	off := o.Disp.Off
+	// nasm takes a 32- or 64-bit address's displacement as 32 bits
+	// ([rax+0xffffffff] is [rax-1], with a disp8).
+	off := int64(int32(o.Disp.Off))
 	simple := o.Disp.Sym == "" && o.Disp.Known
 	if o.DispSize == 8 || (o.DispSize == 2) != (asz == 16) && o.DispSize != 0 && o.DispSize != 1 {
 		if o.Base != RegNone || o.Index != RegNone {

@@ -175,9 +175,6 @@ func (e *encoder) encode() (*Encoding, error) {
 		return nil, errInvalid
 	}
 	e.ops = append(e.opsBuf[:0], e.inst.Ops...)
-	if !e.anyFormInMode() {
-		return nil, badMode(e.mode)
-	}
 	if err := e.checkOperands(); err != nil {
 		return nil, err
 	}
@@ -226,16 +223,22 @@ func (e *encoder) encode() (*Encoding, error) {
 	}
 	consider := func(f *form) {
 		c := &e.cand
+		sl := &e.main
+		if f.has(fAlt) {
+			sl = &e.alts
+		}
 		if err := e.try(f, c); err != nil {
 			// Most forms fail with the generic error: rank only the others.
 			if firstErr == nil || err != errInvalid && errRank(err) > firstRank {
 				firstErr, firstRank = err, errRank(err)
 			}
+			if c.unsizedMem > 0 && !c.defSize && (err == errBadCPU || errRank(err) == errRank(errBadMode16)) {
+				// nasm guesses an unsized memory operand's size before it
+				// looks at the mode or CPU: such forms still make the
+				// guess ambiguous.
+				sl.sizes |= 1 << c.unsizedMem
+			}
 			return
-		}
-		sl := &e.main
-		if f.has(fAlt) {
-			sl = &e.alts
 		}
 		switch {
 		case c.defSize:
@@ -287,8 +290,10 @@ func (e *encoder) encode() (*Encoding, error) {
 	if enc, ok := e.jccOverJmp(firstErr); ok {
 		return enc, nil
 	}
-	if !e.anyFormInMode() {
-		return nil, fmt.Errorf("instruction not supported in %d-bit mode", e.mode)
+	// nasm guesses an unsized memory operand's size before it checks the
+	// CPU level or the mode: an ambiguous guess is the error then.
+	if bits.OnesCount(uint(e.main.sizes|e.alts.sizes)) > 1 && e.mn != "call" && e.mn != "jmp" {
+		return nil, errNoSize
 	}
 	if firstErr != nil && errRank(firstErr) > 1 {
 		return nil, firstErr
@@ -306,7 +311,9 @@ func (e *encoder) encode() (*Encoding, error) {
 		}
 		for i := range tryForms {
 			f := &tryForms[i]
-			if err := e.try(f, &e.cand); err == nil && !e.sizedMemMismatch(f, saved) {
+			// nasm checks sizes before the CPU level and the mode.
+			err := e.try(f, &e.cand)
+			if (err == nil || err == errBadCPU || errRank(err) == errRank(errBadMode16)) && !e.sizedMemMismatch(f, saved) {
 				return nil, errMismatch
 			}
 		}
@@ -326,7 +333,7 @@ func (e *encoder) jccOverJmp(why error) (*Encoding, bool) {
 		return nil, false
 	}
 	o := &e.ops[0]
-	if o.Kind != OpImm || o.Short || o.Near || o.Far || o.Size != 0 || e.pfx.o != 0 {
+	if o.Kind != OpImm || o.Short || o.Near || o.Far || o.Size != 0 {
 		return nil, false
 	}
 	short := e.mnem.formsWith(1)
@@ -349,6 +356,9 @@ func (e *encoder) jccOverJmp(why error) (*Encoding, bool) {
 	b = append(b, e.pfx.group1...)
 	if e.pfx.seg != 0 {
 		b = append(b, e.pfx.seg)
+	}
+	if e.pfx.o == 16 && e.mode != 16 || e.pfx.o == 32 && e.mode == 16 {
+		b = append(b, 0x66) // nasm keeps the mode's jump sizes all the same
 	}
 	b = append(b, cc^1, byte(1+rel), 0xE9)
 	fields := []field{{off: len(b), size: rel, v: o.Imm, kind: obj.RelocPCRel, rel: true, branch: true}}
@@ -427,16 +437,6 @@ func (e *encoder) sizedMemMismatch(f *form, given []Operand) bool {
 func (e *encoder) hasExplicitSize() bool {
 	for _, o := range e.ops {
 		if o.Kind != OpReg && o.Size != 0 {
-			return true
-		}
-	}
-	return false
-}
-
-func (e *encoder) anyFormInMode() bool {
-	fs := e.mnem.forms()
-	for i := range fs {
-		if e.mode == 64 && fs[i].has(fM64) || e.mode != 64 && fs[i].has(fM32) {
 			return true
 		}
 	}
@@ -590,12 +590,15 @@ func (e *encoder) rewriteMov64() {
 		return
 	}
 	d, s := e.ops[0], e.ops[1]
-	if d.Kind != OpReg || d.Reg.Class() != ClassGPR || d.Reg.Size() != 8 || s.Kind != OpImm || s.Strict {
-		return
+	if d.Kind != OpReg || d.Reg.Class() != ClassGPR || d.Reg.Size() != 8 || s.Kind != OpImm || s.Strict || s.Size == 4 {
+		return // `mov rax, dword x` keeps the sign-extended form
 	}
 	v := s.Imm
 	if v.Known && (v.Sym != "" || uint64(v.Off) > 0xFFFFFFFF) {
 		return // unknown values get nasm's optimistic guess
+	}
+	if !e.inst.CPU.allows(CPUX64) {
+		return // the 64-bit move's level stays
 	}
 	e.ops[0].Reg = gpr(4, d.Reg.Num())
 	if s.Size == 8 {
@@ -709,6 +712,8 @@ func (e *encoder) matchArg(f *form, a argType, o *Operand, osz int) bool {
 		return memSizeOK(f, o)
 	case aM, aM80, aM128, aM256:
 		return plainMem(f, o)
+	case aFarDef:
+		return o.Kind == OpMem && o.Far && o.Size == 0 && (o.Index == RegNone || o.Index.Class() == ClassGPR)
 	case aMM:
 		return isReg(o, ClassMMX)
 	case aMMM32, aMMM64:
@@ -819,7 +824,7 @@ func (e *encoder) matchArg(f *form, a argType, o *Operand, osz int) bool {
 func isMemArgType(a argType) bool {
 	switch a {
 	case aRM8, aRM16, aRM32, aRM64, aM, aM8, aM16, aM32, aM64, aM80, aM128, aM256, aR32M8, aR32M16, aR64M16,
-		aFar16, aFar32, aFar64, aMMM32, aMMM64, aXMMM8, aXMMM16, aXMMM32, aXMMM64, aXMMM128, aYMMM256,
+		aFar16, aFar32, aFar64, aFarDef, aMMM32, aMMM64, aXMMM8, aXMMM16, aXMMM32, aXMMM64, aXMMM128, aYMMM256,
 		aVM32X, aVM32Y, aVM64X, aVM64Y:
 		return true
 	}
@@ -861,7 +866,7 @@ func (e *encoder) try(f *form, c *candidate) error {
 		} else if o.Size != 0 && o.Size == osz/8 {
 			pinned = true
 		}
-		if o.Kind == OpMem && f.has(fFar) && o.Size == 0 && e.mode == 64 && a != aFar64 {
+		if o.Kind == OpMem && f.has(fFar) && o.Size == 0 && e.mode == 64 && a != aFar64 && a != aFarDef {
 			return errInvalid // nasm's far jumps through memory default to m16:64 here
 		}
 		if o.Kind == OpMem && o.DispSize == 8 && e.mode == 64 && (a < aMoffs8 || a > aMoffs64) {
@@ -870,7 +875,7 @@ func (e *encoder) try(f *form, c *candidate) error {
 	}
 	// Forms whose size nothing in the source pins (push imm) take the mode's
 	// default operand size, or the one an explicit size or oNN asks for.
-	if onlyImm && f.osz != 0 && !pinned && e.pfx.o != osz {
+	if onlyImm && f.osz != 0 && !pinned && e.pfx.o != osz && !f.has(fOwnSize) {
 		def := 32
 		if e.mode == 16 {
 			def = 16
@@ -886,8 +891,8 @@ func (e *encoder) try(f *form, c *candidate) error {
 	if e.mn == "mov" && f.osz == 64 && f.nimm == 1 && f.imm[0] == imm_id && e.ops[0].Kind == OpReg {
 		o := e.ops[len(e.ops)-1]
 		v := o.Imm
-		if v.Known && (v.Sym != "" || v.Off != int64(int32(v.Off))) || o.Strict && o.Size == 8 {
-			return errInvalid
+		if o.Size != 4 && (v.Known && (v.Sym != "" || v.Off != int64(int32(v.Off))) || o.Strict && o.Size == 8) {
+			return errInvalid // an explicit dword keeps this form, the value truncated as nasm does
 		}
 	}
 	// A memory operand without a size needs a register of the same size
@@ -919,13 +924,14 @@ func (e *encoder) try(f *form, c *candidate) error {
 			c.defSize = f.has(fDefSize)
 		}
 	}
+	// nasm checks the CPU level before the mode.
+	if need := f.cpu; e.mode == 64 && !e.inst.CPU.allows(f.cpu64) || e.mode != 64 && !e.inst.CPU.allows(need) {
+		return errBadCPU
+	}
 	if e.mode == 64 && !f.has(fM64) || e.mode != 64 && !f.has(fM32) {
 		// Like nasm, a form whose operands match but which does not
 		// exist in this mode (`push esi` in BITS 64) says so.
 		return badMode(e.mode)
-	}
-	if !e.inst.CPU.allows(f.cpu) {
-		return errBadCPU
 	}
 	return e.assemble(f, osz, c)
 }

@@ -44,6 +44,45 @@ var simd = map[string]bool{
 	"Both AES and AVX flags": true, "Both CLMUL and AVX flags": true,
 }
 
+type suffixAlias struct {
+	name, target string
+	value        int
+	vex          bool
+}
+
+// suffixAliases lists nasm's mnemonics that stand for another with its
+// last immediate fixed: the SSE and AVX compare predicates (the Intel
+// manual's encodings, under nasm's names) and the pclmulqdq halves.
+func suffixAliases() []suffixAlias {
+	sse := []string{"eq", "lt", "le", "unord", "neq", "nlt", "nle", "ord"}
+	avx := map[string]int{
+		"eq": 0, "lt": 1, "lt_os": 1, "le": 2, "le_os": 2, "unord": 3, "unord_q": 3, "neq": 4, "neq_uq": 4,
+		"nlt": 5, "nlt_us": 5, "nle": 6, "nle_us": 6, "ord": 7, "ord_q": 7, "eq_uq": 8, "nge": 9, "nge_us": 9,
+		"ngt": 10, "ngt_us": 10, "false": 11, "false_oq": 11, "neq_oq": 12, "ge": 13, "ge_os": 13, "gt": 14,
+		"gt_os": 14, "true": 15, "true_uq": 15, "eq_os": 16, "lt_oq": 17, "le_oq": 18, "unord_s": 19,
+		"neq_us": 20, "nlt_uq": 21, "nle_uq": 22, "ord_s": 23, "eq_us": 24, "nge_uq": 25, "ngt_uq": 26,
+		"false_os": 27, "neq_os": 28, "ge_oq": 29, "gt_oq": 30, "true_us": 31,
+	}
+	var out []suffixAlias
+	for _, t := range []string{"ps", "pd", "ss", "sd"} {
+		for v, p := range sse {
+			out = append(out, suffixAlias{"cmp" + p + t, "cmp" + t, v, false})
+		}
+		for p, v := range avx {
+			out = append(out, suffixAlias{"vcmp" + p + t, "vcmp" + t, v, true})
+		}
+	}
+	for _, h := range []struct {
+		name  string
+		value int
+	}{{"lqlq", 0x00}, {"hqlq", 0x01}, {"lqhq", 0x10}, {"hqhq", 0x11}} {
+		out = append(out, suffixAlias{"pclmul" + h.name + "dq", "pclmulqdq", h.value, false})
+		out = append(out, suffixAlias{"vpclmul" + h.name + "dq", "vpclmulqdq", h.value, true})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	return out
+}
+
 // smRule lists the general-purpose integer mnemonics of nasm whose memory
 // operands take their size from the other operands (nasm's SM flag), the
 // encoder's rule for them; nasm_memsize.txt applies to the others.
@@ -90,7 +129,7 @@ var argNames = map[string]string{
 	"CR0-CR7": "aCR", "CR8": "aCR", "DR0-DR7": "aDR", "TR0-TR7": "aTR",
 	"rmf16": "aRMF16", "rmf32": "aRMF32", "rmf64": "aRMF64",
 	"ptr16:16": "aPtr16", "ptr16:32": "aPtr32",
-	"m16:16": "aFar16", "m16:32": "aFar32", "m16:64": "aFar64",
+	"m16:16": "aFar16", "m16:32": "aFar32", "m16:64": "aFar64", "mfar": "aFarDef",
 	"mm": "aMM", "mm1": "aMM", "mm2": "aMM", "mm/m32": "aMMM32", "mm/m64": "aMMM64", "mm2/m64": "aMMM64",
 	"<XMM0>": "aXMM0",
 	"vm32x":  "aVM32X", "vm32y": "aVM32Y", "vm64x": "aVM64X", "vm64y": "aVM64Y",
@@ -158,7 +197,8 @@ func readCSV(path string) []row {
 		}
 		inst := strings.TrimSpace(rec[0])
 		mn, args, _ := strings.Cut(inst, " ")
-		args = strings.ReplaceAll(args, "/.m", "/m") // a typo of the csv
+		// Typos of the csv.
+		args = strings.NewReplacer("/.m", "/m", "xmm1 xmm2", "xmm1, xmm2", " /m256", "/m256").Replace(args)
 		out = append(out, row{mn: mn, args: strings.TrimSpace(args), enc: csvFixes.Replace(rec[1] + " "),
 			v32: rec[2], v64: rec[3], feature: rec[4], tags: rec[5], line: fmt.Sprintf("%s:%d", filepath.Base(path), n+1)})
 		out[len(out)-1].enc = strings.TrimSpace(out[len(out)-1].enc)
@@ -170,12 +210,11 @@ func readCSV(path string) []row {
 // some of its forms (a mnemonic followed by the form's operands).
 type cpuTable struct {
 	byMn   map[string]string
-	byForm map[string]string
-	byFeat map[string]string
+	byForm map[string]string // "mnemonic OPCODE args"
 }
 
 func readCPU(path string) cpuTable {
-	t := cpuTable{map[string]string{}, map[string]string{}, map[string]string{}}
+	t := cpuTable{map[string]string{}, map[string]string{}}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		log.Fatal(err)
@@ -188,23 +227,30 @@ func readCPU(path string) cpuTable {
 		if len(f) == 0 {
 			continue
 		}
+		if f[0] == "form" {
+			if len(f) != 5 || cpuConst[f[1]] == "" {
+				log.Fatalf("%s:%d: want form LEVEL MNEMONIC OPCODE ARGS", path, n+1)
+			}
+			t.byForm[strings.Join(f[2:], " ")] = f[1]
+			continue
+		}
 		if len(f) < 2 || cpuConst[f[0]] == "" {
-			log.Fatalf("%s:%d: want LEVEL MNEMONIC... or LEVEL \"MNEMONIC OPERANDS\"", path, n+1)
-		}
-		if strings.HasPrefix(f[1], "feature:") {
-			t.byFeat[strings.ReplaceAll(strings.TrimPrefix(f[1], "feature:"), "_", " ")] = f[0]
-			continue
-		}
-		if strings.HasPrefix(f[1], "\"") {
-			form := strings.Trim(strings.Join(f[1:], " "), "\"")
-			t.byForm[form] = f[0]
-			continue
+			log.Fatalf("%s:%d: want LEVEL MNEMONIC...", path, n+1)
 		}
 		for _, m := range f[1:] {
 			t.byMn[m] = f[0]
 		}
 	}
 	return t
+}
+
+// formKey is how nasm_cpu.txt names a form.
+func formKey(name string, f *genForm) string {
+	args := strings.Join(f.args, ",")
+	if args == "" {
+		args = "-"
+	}
+	return fmt.Sprintf("%s %X %s", name, f.opc, args)
 }
 
 var cpuConst = map[string]string{
@@ -229,23 +275,26 @@ func cpuRank(l string) int {
 
 // genForm is a form as the generator builds it.
 type genForm struct {
-	mn    string
-	args  []string // argType names
-	opc   []byte
-	ext   int
-	reg   int
-	rm    int
-	vvvv  int
-	plus  int
-	imm   []string
-	osz   int
-	asz   int
-	pfx   byte
-	vmap  int
-	cpu   string
-	msize int
-	flags []string
-	src   string
+	mn     string
+	args   []string // argType names
+	opc    []byte
+	ext    int
+	reg    int
+	rm     int
+	vvvv   int
+	plus   int
+	imm    []string
+	osz    int
+	asz    int
+	pfx    byte
+	vmap   int
+	cpu    string
+	cpu64  string
+	msize  int
+	msize0 int // msize before nasm's facts changed it
+	sfx    int
+	flags  []string
+	src    string
 }
 
 // vector reports whether the form has a vector or x87 operand.
@@ -272,9 +321,9 @@ func (f *genForm) String() string {
 	if len(f.flags) > 0 {
 		flags = strings.Join(f.flags, "|")
 	}
-	return fmt.Sprintf("{args: %s, nargs: %d, opc: [4]byte{%s}, nopc: %d, ext: %d, reg: %d, rm: %d, vvvv: %d, plus: %d, imm: [2]immKind{%s}, nimm: %d, osz: %d, asz: %d, pfx: 0x%02X, vmap: %d, cpu: %s, msize: %d, flags: %s}, // %s %s",
+	return fmt.Sprintf("{args: %s, nargs: %d, opc: [4]byte{%s}, nopc: %d, ext: %d, reg: %d, rm: %d, vvvv: %d, plus: %d, imm: [2]immKind{%s}, nimm: %d, osz: %d, asz: %d, pfx: 0x%02X, vmap: %d, cpu: %s, cpu64: %s, msize: %d, sfx: 0x%02X, flags: %s}, // %s %s",
 		args, len(f.args), strings.Join(opc, ", "), len(f.opc), f.ext, f.reg, f.rm, f.vvvv, f.plus,
-		strings.Join(ims, ", "), len(f.imm), f.osz, f.asz, f.pfx, f.vmap, cpuConst[f.cpu], f.msize, flags, f.mn, f.src)
+		strings.Join(ims, ", "), len(f.imm), f.osz, f.asz, f.pfx, f.vmap, cpuConst[f.cpu], cpuConst[f.cpu64], f.msize, f.sfx, flags, f.mn, f.src)
 }
 
 func main() {
@@ -350,6 +399,9 @@ func main() {
 			name = n
 		}
 		if !nasmMns[name] {
+			if os.Getenv("GEN_DEBUG") != "" {
+				fmt.Fprintf(os.Stderr, "not nasm's %s: %s %s\n", r.line, r.mn, r.args)
+			}
 			continue // not a nasm mnemonic (string instructions with operands, REP...)
 		}
 		var args []string
@@ -365,6 +417,9 @@ func main() {
 			}
 		}
 		if !ok {
+			if os.Getenv("GEN_DEBUG") != "" {
+				fmt.Fprintf(os.Stderr, "skipped %s: %s %s\n", r.line, r.mn, r.args)
+			}
 			continue
 		}
 		if r.hasTag("pseudo") && len(args) > 0 && strings.HasPrefix(args[0], "m") {
@@ -381,6 +436,43 @@ func main() {
 		}
 		seen[name+k] = true
 		byMn[name] = append(byMn[name], f)
+	}
+
+	// nasm's aliases with the last immediate fixed: the compare
+	// predicates (cmpeqps xmm0, xmm1 is cmpps xmm0, xmm1, 0) and the
+	// carry-less multiply halves.
+	for _, a := range suffixAliases() {
+		if !nasmMns[a.name] {
+			log.Fatalf("alias %s is not a nasm mnemonic", a.name)
+		}
+		n := 0
+		for _, f := range byMn[a.target] {
+			if len(f.args) == 0 || f.args[len(f.args)-1] != "aImm8" || len(f.imm) == 0 || f.imm[len(f.imm)-1] != "ib" {
+				continue
+			}
+			if a.vex != contains(f.flags, "fVEX") {
+				continue
+			}
+			g := *f
+			g.mn, g.args, g.imm, g.sfx = a.name, f.args[:len(f.args)-1], f.imm[:len(f.imm)-1], a.value
+			g.flags = []string{"fSuffix"}
+			for _, fl := range f.flags {
+				if fl != "fMemSized" && fl != "fDefSize" {
+					g.flags = append(g.flags, fl)
+				}
+			}
+			g.msize = f.msize0
+			applyMemKind(&g, a.name, row{})
+			g.src = f.src + " as " + a.name
+			if g.cpu == "" {
+				g.cpu = f.cpu
+			}
+			byMn[a.name] = append(byMn[a.name], &g)
+			n++
+		}
+		if n == 0 {
+			log.Fatalf("alias %s: no form of %s", a.name, a.target)
+		}
 	}
 
 	var b bytes.Buffer
@@ -726,7 +818,35 @@ func readMemFacts(path string) map[string][]string {
 // (the integer instructions' rule: the size comes from the other operands).
 // It may change f.msize to nasm's size where nasm's table differs from
 // the manual (cmpsd xmm takes an oword).
-func memKind(f *genForm, name string, args []string, r row) string {
+// memIndex is the index of the form's operand that may be memory, -1 if none.
+func memIndex(f *genForm) int {
+	for i, a := range f.args {
+		switch {
+		case strings.HasPrefix(a, "aRMF"):
+		case strings.HasPrefix(a, "aRM"), strings.HasPrefix(a, "aM") && !strings.HasPrefix(a, "aMM"),
+			strings.HasPrefix(a, "aXMMM"), strings.HasPrefix(a, "aYMMM"), strings.HasPrefix(a, "aMMM"),
+			strings.HasPrefix(a, "aVM"), a == "aR32M8", a == "aR32M16", a == "aR64M16", strings.HasPrefix(a, "aFar"):
+			return i
+		}
+	}
+	return -1
+}
+
+// applyMemKind sets the form's memory-size flags from memKind.
+func applyMemKind(f *genForm, name string, r row) {
+	switch memKind(f, name, r) {
+	case "unsized": // nasm's template: mem, xmmrm...
+		f.msize = 0
+	case "sflag": // nasm's template: mem with an SB/SW/SD/SQ/SO flag
+		f.flags = append(f.flags, "fDefSize")
+	case "sized":
+		f.flags = append(f.flags, "fMemSized")
+	case "sized+default":
+		f.flags = append(f.flags, "fMemSized", "fDefSize")
+	}
+}
+
+func memKind(f *genForm, name string, r row) string {
 	switch {
 	case r.hasTag("unsized"):
 		return "unsized"
@@ -738,13 +858,8 @@ func memKind(f *genForm, name string, args []string, r row) string {
 	if smRule[name] && !f.vector() {
 		return ""
 	}
-	mi := -1
-	for i, a := range args {
-		if i == f.rm && isMemArg(a) || isMemArg(a) && mi < 0 && !strings.HasPrefix(a, "rmf") {
-			mi = i
-		}
-	}
-	if mi < 0 || strings.HasPrefix(args[mi], "rmf") {
+	mi := memIndex(f)
+	if mi < 0 {
 		return ""
 	}
 	sig := ""
@@ -1078,10 +1193,13 @@ func convert(name string, args []string, r row, cpus cpuTable) (*genForm, error)
 		f.flags = append(f.flags, "fM64")
 	}
 	for _, a := range args {
-		if (strings.HasPrefix(a, "ptr16") || strings.HasPrefix(a, "m16:")) && (name == "jmp" || name == "call") {
+		if (strings.HasPrefix(a, "ptr16") || strings.HasPrefix(a, "m16:") || a == "mfar") && (name == "jmp" || name == "call") {
 			f.flags = append(f.flags, "fFar")
 			break
 		}
+	}
+	if r.hasTag("ownsize") {
+		f.flags = append(f.flags, "fOwnSize")
 	}
 	if r.hasTag("defsize") {
 		f.flags = append(f.flags, "fDefSize")
@@ -1105,19 +1223,8 @@ func convert(name string, args []string, r row, cpus cpuTable) (*genForm, error)
 	// nasm's vector and x87 templates size their memory operands (a wrong
 	// size is an invalid combination); its integer ones take the size from
 	// the other operands (a wrong size is a mismatch).
-	x87 := !vex && f.pfx == 0 && f.opc[0] >= 0xD8 && f.opc[0] <= 0xDF
-	kind := memKind(f, name, args, r)
-	switch kind {
-	case "unsized": // nasm's template: mem, xmmrm...
-		f.msize = 0
-	case "sflag": // nasm's template: mem with an SB/SW/SD/SQ/SO flag
-		f.flags = append(f.flags, "fDefSize")
-	case "sized":
-		f.flags = append(f.flags, "fMemSized")
-	case "sized+default":
-		f.flags = append(f.flags, "fMemSized", "fDefSize")
-	}
-	_ = x87
+	f.msize0 = f.msize
+	applyMemKind(f, name, r)
 	if noSizeMatch[name] || r.hasTag("nosm") {
 		f.flags = append(f.flags, "fNoSM")
 	}
@@ -1133,34 +1240,37 @@ func convert(name string, args []string, r row, cpus cpuTable) (*genForm, error)
 	if (isSIMD || strings.HasPrefix(r.feature, "MMX")) && f.rm == 0 && f.ext == 8 && len(f.args) == 2 || r.hasTag("alt") {
 		f.flags = append(f.flags, "fAlt")
 	}
-	f.cpu = cpuLevel(f, name, args, r, cpus)
+	f.cpu = cpuLevel(f, name, r, cpus)
+	f.cpu64 = f.cpu
+	if _, explicit := cpus.byForm[formKey(name, f)]; !explicit && r.tagValue("cpu") == "" &&
+		(name == "push" || name == "pop") && len(f.args) > 0 && contains(f.flags, "fD64") && cpuRank(f.cpu) < cpuRank("x64") {
+		f.cpu64 = "x64" // nasm's push and pop of 64-bit mode are x64 forms
+	}
 	return f, nil
 }
 
 // cpuLevel is the lowest CPU level nasm assembles the form at: the level of
 // the form in nasm_cpu.txt, else the higher of the mnemonic's level and
 // what its operands need (32-bit registers need a 386, 64-bit a x64).
-func cpuLevel(f *genForm, name string, args []string, r row, cpus cpuTable) string {
+func cpuLevel(f *genForm, name string, r row, cpus cpuTable) string {
 	if v := r.tagValue("cpu"); v != "" {
 		return v
 	}
-	if l, ok := cpus.byForm[name+" "+strings.Join(args, ", ")]; ok {
+	if l, ok := cpus.byForm[formKey(name, f)]; ok {
 		return l
 	}
 	level := "8086"
 	if l, ok := cpus.byMn[name]; ok {
 		level = l
-	} else if l, ok := cpus.byFeat[r.feature]; ok {
-		level = l
 	}
 	need := "8086"
-	if f.osz == 32 || f.asz == 32 {
-		need = "386"
-	}
-	for _, a := range f.args {
-		switch a {
-		case "aR32", "aR32op", "aRM32", "aEAX", "aRMF32", "aFS", "aGS", "aRel32", "aMoffs32", "aFar32", "aPtr32":
-			if cpuRank(need) < cpuRank("386") {
+	if !f.vector() {
+		if f.osz == 32 || f.asz == 32 {
+			need = "386"
+		}
+		for _, a := range f.args {
+			switch a {
+			case "aR32", "aR32op", "aRM32", "aEAX", "aRMF32", "aFS", "aGS", "aRel32", "aMoffs32", "aFar32", "aPtr32", "aR32M16":
 				need = "386"
 			}
 		}

@@ -264,9 +264,16 @@ func argTexts(s samples, f *form, a argType, sizedBy bool) []string {
 // generatedLines builds every form of every supported mnemonic valid in the
 // mode with sample operands (a bounded, evenly spread subset of the product).
 func generatedLines(mode int, perForm int) []string {
+	var lines []string
+	generateLines(mode, perForm, func(f *form, line string) { lines = append(lines, line) })
+	return lines
+}
+
+// generateLines calls emit for every generated line (each once), with the
+// form it was made for.
+func generateLines(mode int, perForm int, emit func(f *form, line string)) {
 	s := sampleSet(mode)
 	seen := map[string]bool{}
-	var lines []string
 	for mi := range mnemonics {
 		mn := mnemonics[mi].name
 		fs := mnemonics[mi].forms()
@@ -345,7 +352,7 @@ func generatedLines(mode int, perForm int) []string {
 				}
 				if !seen[line] {
 					seen[line] = true
-					lines = append(lines, line)
+					emit(f, line)
 				}
 				// nasm lets most AVX forms leave out the first source
 				// when it is the destination (vaddps xmm0, xmm1).
@@ -353,13 +360,12 @@ func generatedLines(mode int, perForm int) []string {
 					short := mn + " " + strings.Join(append(append([]string(nil), ops[:1]...), ops[2:]...), ", ")
 					if !seen[short] {
 						seen[short] = true
-						lines = append(lines, short)
+						emit(f, short)
 					}
 				}
 			}
 		}
 	}
-	return lines
 }
 
 // TestGeneratedFormsMatchNasm checks every generated line against nasm's

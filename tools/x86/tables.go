@@ -82,7 +82,8 @@ const (
 	aFar16 // memory m16:16
 	aFar32
 	aFar64
-	aMM // MMX register
+	aFarDef // far memory without a size keyword: nasm's default-size far jmp/call
+	aMM     // MMX register
 	aMMM32
 	aMMM64
 	aXMM
@@ -138,6 +139,8 @@ const (
 	fAnySize                       // the memory operand takes any size keyword (lea)
 	fNoSM                          // a register operand does not give the memory operand its size (crc32)
 	fMemSized                      // nasm's template sizes the memory operand: another size is "invalid combination", not "mismatch"
+	fSuffix                        // a fixed byte (sfx) follows the operands: nasm's predicate aliases (cmpeqps)
+	fOwnSize                       // the mnemonic fixes the operand size, whatever the immediate (retd 4)
 )
 
 // form is one encoding of one mnemonic. Operand roles are indexes into
@@ -160,7 +163,9 @@ type form struct {
 	pfx   uint8 // mandatory prefix 66, F2 or F3 (0: none)
 	vmap  uint8 // VEX opcode map: 1 (0F), 2 (0F38), 3 (0F3A)
 	cpu   CPU   // lowest CPU level with this form (nasm's)
+	cpu64 CPU   // the same in 64-bit mode (an operand64 form is a 64-bit one there)
 	msize uint8 // the size keyword its memory operand takes (0: none, unless fAnySize)
+	sfx   uint8 // the fixed last byte of fSuffix forms
 	flags formFlag
 }
 
