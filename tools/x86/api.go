@@ -279,7 +279,7 @@ func vsibMem(mode int, terms []RegTerm, disp Value) (Operand, error) {
 		case t.v == 0:
 		case c == ClassXMM || c == ClassYMM || c == ClassZMM:
 			if op.Index != RegNone {
-				return op, errors.New(msgBadEA + ": two index registers")
+				return op, errors.New(msgBadEA + ": impossible register")
 			}
 			op.Index, op.Scale = t.r, int(t.v)
 		case c == ClassGPR && t.v == 1 && op.Base == RegNone && t.r.Size() != 1:

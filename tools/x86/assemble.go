@@ -166,8 +166,15 @@ func (e *encoder) assemble(f *form, osz int, c *candidate) error {
 	case f.ext == 8:
 		return errInvalid
 	}
+	lockCR := false
 	if regField >= 8 {
 		rex |= 4
+		if e.mode != 64 && regOp != nil && regOp.Reg.Class() == ClassCR {
+			// Outside 64-bit mode nasm reaches cr8 and up with a lock
+			// prefix (AMD's alternative to REX.R).
+			rex &^= 4
+			lockCR = true
+		}
 	}
 	if plusOp != nil && plusOp.Reg.Class() == ClassGPR && plusOp.Reg.Num() >= 8 {
 		rex |= 1
@@ -226,7 +233,11 @@ func (e *encoder) assemble(f *form, osz int, c *candidate) error {
 	for _, p := range e.pfx.group1 {
 		if p == 0xF0 {
 			b = append(b, p)
+			lockCR = false
 		}
+	}
+	if lockCR {
+		b = append(b, 0xF0)
 	}
 	if e.pfx.seg != 0 {
 		b = append(b, e.pfx.seg)

@@ -484,6 +484,9 @@ func (e *encoder) checkOperands() error {
 					if o.Index.avx512() {
 						return e.evexErr()
 					}
+					if !e.hasVSIB() {
+						return eaErr(e.mode) // a vector index outside a gather
+					}
 				default:
 					return eaErr(e.mode)
 				}
@@ -511,11 +514,24 @@ func (e *encoder) checkOperands() error {
 				}
 			}
 		}
-		if o.Kind == OpReg && o.Reg.NeedsREX() && !(o.Reg.Class() == ClassGPR && o.Reg.Size() == 8) {
-			return errNon64
+		if o.Kind == OpReg && o.Reg.NeedsREX() && !(o.Reg.Class() == ClassGPR && o.Reg.Size() == 8) && o.Reg.Class() != ClassCR {
+			return errNon64 // cr8-cr15 have a lock-prefixed encoding there
 		}
 	}
 	return nil
+}
+
+// hasVSIB reports whether the mnemonic has forms with a VSIB address.
+func (e *encoder) hasVSIB() bool {
+	fs := e.mnem.forms()
+	for i := range fs {
+		for _, a := range fs[i].args[:fs[i].nargs] {
+			if a >= aVM32X && a <= aVM64Y {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // evexErr is the error for an AVX-512 register: nasm would encode the
