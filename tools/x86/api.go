@@ -304,15 +304,7 @@ func eaErr(mode int) error {
 	case 64:
 		return errEA64
 	}
-	return eaError(mode)
-}
-
-func eaError(mode int) error {
-	switch mode {
-	case 16, 32, 64:
-		return errors.New("invalid " + itoa(mode/10) + itoa(mode%10) + "-bit effective address")
-	}
-	return errors.New(msgBadEA)
+	return errEA
 }
 
 // RelBranch reports whether inst is a branch to one immediate target

@@ -107,5 +107,3 @@ func LookupCPU(arg string) (CPU, error) {
 	}
 	return level, nil
 }
-
-var errBadCPU = errors.New("no instruction for this cpu level")

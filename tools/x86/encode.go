@@ -34,12 +34,14 @@ const (
 //
 // Operands must come from the front end as described in operand.go; memory
 // operands should be built with MakeMem so that Base/Index/Scale are already
-// in nasm's canonical order (Encode encodes them as given). A far pointer
-// `jmp seg:off` is two OpImm operands, segment first. Branch targets are
-// OpImm values: a target whose Sym equals inst.PC.Sym is resolved here,
-// anything else becomes a PC-relative Fixup. Values with Known=false are
-// treated as nasm treats forward references in its first pass: immediates
-// and jumps optimistically short, displacements as 32-bit.
+// in nasm's canonical order (Encode encodes them as given; a vector register
+// term makes a VSIB address). A far pointer `jmp seg:off` is two OpImm
+// operands, segment first. `fadd to st1` is the register operand with To
+// set. Branch targets are OpImm values: a target whose Sym equals
+// inst.PC.Sym is resolved here, anything else becomes a PC-relative Fixup.
+// Values with Known=false are treated as nasm treats forward references in
+// its first pass: immediates and jumps optimistically short, displacements
+// as 32-bit. inst.CPU restricts the forms to a `cpu` level.
 //
 // Errors use nasm's wording; a *RangeError may disappear once values settle.
 // Encode never panics.
@@ -232,7 +234,7 @@ func (e *encoder) encode() (*Encoding, error) {
 			if firstErr == nil || err != errInvalid && errRank(err) > firstRank {
 				firstErr, firstRank = err, errRank(err)
 			}
-			if c.unsizedMem > 0 && !c.defSize && (err == errBadCPU || errRank(err) == errRank(errBadMode16)) {
+			if c.unsizedMem > 0 && !c.defSize && (err == errBadCPU || errRank(err) == rankBadMode) {
 				// nasm guesses an unsized memory operand's size before it
 				// looks at the mode or CPU: such forms still make the
 				// guess ambiguous.
@@ -370,22 +372,35 @@ func (e *encoder) jccOverJmp(why error) (*Encoding, bool) {
 	return e.main.best.encoding(), true
 }
 
+// rankedError is an encoding error with its rank among the errors of
+// the forms tried: the highest rank is reported (as nasm reports its
+// most specific template error).
+type rankedError struct {
+	msg  string
+	rank int
+}
+
+func (e *rankedError) Error() string { return e.msg }
+
+const rankBadMode = 4
+
 var (
-	errInvalid     = errors.New(msgInvalid)
-	errNoSize      = errors.New(msgNoSize)
-	errMismatch    = errors.New(msgMismatch)
-	errNon64       = errors.New(msgNon64)
-	errHighREX     = errors.New(msgHighREX)
-	errAddrSizes   = errors.New(msgAddrSizes)
-	errSegConflict = errors.New(msgSegConflict)
-	errEA16        = eaError(16)
-	errEA32        = eaError(32)
-	errEA64        = eaError(64)
+	errInvalid     = &rankedError{msgInvalid, 0}
+	errNoSize      = &rankedError{msgNoSize, 2}
+	errMismatch    = &rankedError{msgMismatch, 2}
+	errSegConflict = &rankedError{msgSegConflict, 2}
+	errBadCPU      = &rankedError{"no instruction for this cpu level", 3}
+	errBadMode16   = &rankedError{"instruction not supported in 16-bit mode", rankBadMode}
+	errBadMode32   = &rankedError{"instruction not supported in 32-bit mode", rankBadMode}
+	errBadMode64   = &rankedError{"instruction not supported in 64-bit mode", rankBadMode}
+	errAddrSizes   = &rankedError{msgAddrSizes, 5}
+	errEA16        = &rankedError{"invalid 16-bit effective address", 5}
+	errEA32        = &rankedError{"invalid 32-bit effective address", 5}
+	errEA64        = &rankedError{"invalid 64-bit effective address", 5}
+	errEA          = &rankedError{msgBadEA, 5}
+	errNon64       = &rankedError{msgNon64, 6}
+	errHighREX     = &rankedError{msgHighREX, 6}
 	errShortRange  = &RangeError{Msg: msgShortRange}
-	errBadMode16   = errors.New("instruction not supported in 16-bit mode")
-	errBadMode32   = errors.New("instruction not supported in 32-bit mode")
-	errBadMode64   = errors.New("instruction not supported in 64-bit mode")
-	errVSIB        = errors.New(msgInvalid)
 )
 
 // badMode is nasm's error for an instruction or form the mode lacks.
@@ -401,20 +416,11 @@ func badMode(mode int) error {
 
 // errRank orders errors so that the most specific one is reported.
 func errRank(err error) int {
-	if _, ok := err.(*RangeError); ok {
+	switch e := err.(type) {
+	case *RangeError:
 		return 7
-	}
-	switch err {
-	case errHighREX, errNon64:
-		return 6
-	case errAddrSizes, errEA16, errEA32, errEA64:
-		return 5
-	case errBadMode16, errBadMode32, errBadMode64:
-		return 4
-	case errBadCPU:
-		return 3
-	case errInvalid:
-		return 0
+	case *rankedError:
+		return e.rank
 	}
 	return 2
 }
@@ -678,11 +684,15 @@ func fitsS8(v int64, osz int) bool {
 }
 
 func isGPR(o *Operand, size int) bool {
-	return o.Kind == OpReg && o.Reg.Class() == ClassGPR && o.Reg.Size() == size
+	if o.Kind != OpReg {
+		return false
+	}
+	ri := o.Reg.info()
+	return ri.class == ClassGPR && ri.size == size
 }
 
 func isReg(o *Operand, c RegClass) bool {
-	return o.Kind == OpReg && o.Reg.Class() == c
+	return o.Kind == OpReg && o.Reg.info().class == c
 }
 
 // plainMem reports whether o is a memory operand the form accepts: not

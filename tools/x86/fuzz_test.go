@@ -201,7 +201,7 @@ func FuzzMakeMem(f *testing.F) {
 			if s := op.Scale; s != 1 && s != 2 && s != 4 && s != 8 {
 				t.Fatalf("%+v -> scale %d", terms, s)
 			}
-			if op.Index.Num() == 4 && op.Index.Size() != 2 {
+			if op.Index.Class() == ClassGPR && op.Index.Num() == 4 && op.Index.Size() != 2 {
 				t.Fatalf("%+v -> index %s", terms, op.Index)
 			}
 		}
