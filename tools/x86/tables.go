@@ -3,7 +3,8 @@ package x86
 // The form table (ztables.go) is generated from golang.org/x/arch's
 // x86/x86.csv, filtered to the instruction groups the encoder supports,
 // plus nasm_extra.csv for the rows nasm has that the csv lacks or orders
-// differently, and the CPU levels of nasm_cpu.txt. Encode tries every form
+// differently, nasm's memory-operand facts (nasm_memsize.txt) and CPU
+// levels (nasm_cpu.txt). Encode tries every form
 // of a mnemonic and keeps nasm's choice: the shortest encoding, the
 // sign-extended imm8 form on a tie, then table order.
 //
