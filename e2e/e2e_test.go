@@ -222,10 +222,10 @@ func TestE2EModuleWiring(t *testing.T) {
 	if root.name != "rules_tiny" {
 		t.Errorf("the root MODULE.bazel declares module %q; e2e/ depends on rules_tiny", root.name)
 	}
-	// rules/oci/defs.bzl loads @rules_oci from inside rules_tiny, so rules_tiny
-	// itself must depend on it (repository names are per module under Bzlmod).
-	if _, ok := root.deps["rules_oci"]; !ok {
-		t.Errorf("the root MODULE.bazel has no bazel_dep on rules_oci, which rules/oci/defs.bzl loads")
+	// rules_tiny must not force rules_oci into its users' module graph: the
+	// interop takes oci_image from the caller, so no rules_tiny file loads it.
+	if _, ok := root.deps["rules_oci"]; ok {
+		t.Errorf("the root MODULE.bazel depends on rules_oci; every rules_tiny user would get it")
 	}
 }
 
@@ -420,10 +420,11 @@ func TestE2ELabelsReferToTargets(t *testing.T) {
 	}
 }
 
-// TestWorkspaceModeNeverLoadsRulesOCI keeps rules_oci (Bzlmod only here) out
-// of everything a WORKSPACE build of this repository loads, and e2e/ (whose
-// BUILD file loads it) out of the root workspace's `//...`.
-func TestWorkspaceModeNeverLoadsRulesOCI(t *testing.T) {
+// TestNoRulesTinyFileLoadsRulesOCI keeps rules_oci out of every file of
+// rules_tiny (it is not a dependency of the module: the interop takes
+// oci_image from its caller), and e2e/ (whose BUILD file loads it) out of the
+// root workspace's `//...`.
+func TestNoRulesTinyFileLoadsRulesOCI(t *testing.T) {
 	err := filepath.WalkDir(repoRoot, func(p string, d os.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -440,9 +441,6 @@ func TestWorkspaceModeNeverLoadsRulesOCI(t *testing.T) {
 		if !(base == "BUILD" || base == "BUILD.bazel" || base == "WORKSPACE" || strings.HasSuffix(base, ".bzl")) {
 			return nil
 		}
-		if rel == "rules/oci/defs.bzl" {
-			return nil
-		}
 		data, err := os.ReadFile(p)
 		if err != nil {
 			return err
@@ -453,10 +451,8 @@ func TestWorkspaceModeNeverLoadsRulesOCI(t *testing.T) {
 		}
 		for _, stmt := range f.Stmt {
 			if l, ok := stmt.(*build.LoadStmt); ok {
-				if strings.HasPrefix(l.Module.Value, "@rules_oci//") || strings.HasSuffix(l.Module.Value, "rules/oci:defs.bzl") {
-					if !bzlmodOnly(rel) {
-						t.Errorf("%s loads %s; WORKSPACE builds must not load rules_oci", rel, l.Module.Value)
-					}
+				if strings.HasPrefix(l.Module.Value, "@rules_oci//") {
+					t.Errorf("%s loads %s; rules_tiny does not depend on rules_oci", rel, l.Module.Value)
 				}
 			}
 		}
@@ -477,19 +473,49 @@ func TestWorkspaceModeNeverLoadsRulesOCI(t *testing.T) {
 	}
 }
 
-// bzlmodOnly reports files of packages the root .bazelrc deletes for
-// WORKSPACE builds (--deleted_packages), which may use Bzlmod-only rules.
-func bzlmodOnly(rel string) bool {
-	rc, err := os.ReadFile(filepath.Join(repoRoot, ".bazelrc"))
-	if err != nil {
-		return false
-	}
-	for _, m := range regexp.MustCompile(`--deleted_packages=(\S+)`).FindAllStringSubmatch(string(rc), -1) {
-		for _, pkg := range strings.Split(m[1], ",") {
-			if strings.HasPrefix(rel, pkg+"/") {
-				return true
+// TestDebianBazelrcMatchesConfigDebian keeps rules/debian.bazelrc (the one
+// line a consumer workspace on Debian's Bazel imports) and rules_tiny's own
+// --config=debian the same set of flags.
+func TestDebianBazelrcMatchesConfigDebian(t *testing.T) {
+	read := func(rel, prefix string) map[string]bool {
+		data, err := os.ReadFile(filepath.Join(repoRoot, rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		flags := map[string]bool{}
+		for _, line := range strings.Split(string(data), "\n") {
+			f := strings.Fields(line)
+			if len(f) != 2 || strings.HasPrefix(f[0], "#") {
+				continue
 			}
+			cmd, ok := strings.CutSuffix(f[0], prefix)
+			if !ok || strings.Contains(cmd, ":") {
+				continue
+			}
+			flag := f[1]
+			// The consumer's file names rules_tiny's repository; rules_tiny's own
+			// .bazelrc deletes packages only rules_tiny has.
+			flag = strings.Replace(flag, "=@rules_tiny//", "=//", 1)
+			if strings.HasPrefix(flag, "--deleted_packages=") {
+				continue
+			}
+			flags[cmd+" "+flag] = true
+		}
+		return flags
+	}
+	own := read(".bazelrc", ":debian")
+	consumer := read("rules/debian.bazelrc", "")
+	if len(own) == 0 {
+		t.Fatal(".bazelrc has no build:debian flags")
+	}
+	for f := range own {
+		if !consumer[f] {
+			t.Errorf(".bazelrc has %q under :debian but rules/debian.bazelrc lacks it", f)
 		}
 	}
-	return false
+	for f := range consumer {
+		if !own[f] {
+			t.Errorf("rules/debian.bazelrc has %q but .bazelrc's --config=debian lacks it", f)
+		}
+	}
 }

@@ -35,9 +35,14 @@ def rules_tiny_dependencies():
 def rules_tiny_register_toolchains(name = "tiny_host_go"):
     """Builds the tiny tool with the host Go SDK and registers it as the tiny toolchain.
 
+    Also declares `@tiny_host_go_gazelle`, the module proxy of the Gazelle
+    runner `@rules_tiny//:gazelle`; like every repository, it is fetched only
+    when that target is built.
+
     Args:
       name: the repository that records the host Go SDK; rules_tiny expects
         the default, `tiny_host_go`.
     """
     maybe(tiny_host_go, name = name)
+    maybe(tiny_host_go, name = name + "_gazelle", package = "tools/cmd/gazelle-tiny")
     native.register_toolchains("@rules_tiny//rules:host_go_toolchain")

@@ -25,4 +25,26 @@ if ! command -v buildifier >/dev/null; then
   echo "setup: installing buildifier"
   go install github.com/bazelbuild/buildtools/buildifier@v0.0.0-20260904073137-eaa4d125b423
 fi
+# Debian's Bazel needs --config=debian (the offline set-up in .bazelrc) on
+# every command; user.bazelrc, which .bazelrc try-imports, turns it on so
+# that `bazel build //examples:hello_image` and `bazel test //...` work as
+# typed. A user.bazelrc the user wrote is never changed: if it does not turn
+# the config on, say what to add.
+if [ -d /usr/share/bazel/tools/skylib ] && bazel --version 2>/dev/null | grep -qv '^bazel [5-9]'; then
+  marker="# Written by scripts/setup.sh"
+  if [ ! -e user.bazelrc ] || head -n 1 user.bazelrc | grep -qxF "$marker"; then
+    cat >user.bazelrc <<RC
+$marker (Debian's Bazel 4.2.3 is installed): the offline
+# set-up of .bazelrc on every command. Edit freely; once the first line is
+# gone, setup.sh leaves this file alone.
+build --config=debian
+query --config=debian
+RC
+    echo "setup: wrote user.bazelrc (build --config=debian)"
+  elif ! grep -qE '^(build|common) +--config=debian' user.bazelrc; then
+    echo "setup: user.bazelrc is yours, so it was left as it is; for Debian's Bazel add:"
+    echo "    build --config=debian"
+    echo "    query --config=debian"
+  fi
+fi
 echo "setup: done"

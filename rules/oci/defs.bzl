@@ -1,6 +1,15 @@
-"""rules_oci interop for Bzlmod users (Bazel 7/8). WORKSPACE builds never load this file.
+"""rules_oci interop, without a dependency on rules_oci.
 
+    load("@rules_oci//oci:defs.bzl", "oci_image")
     load("@rules_tiny//rules/oci:defs.bzl", "tiny_layer", "tiny_oci_image", "tiny_oci_layout")
+
+rules_tiny does not depend on rules_oci: a module's bazel_dep would put
+rules_oci and its own dependencies into the module graph of every rules_tiny
+user (and could move their versions), loaded or not. A dev_dependency is no
+way out, since it is invisible to rules_tiny's own files when rules_tiny is
+not the root module, and Starlark has no optional load. So nothing here
+loads rules_oci: `tiny_oci_image` takes rules_oci's `oci_image` from the
+caller, who depends on rules_oci anyway to use it.
 
 * tiny_image and tiny_image_index themselves: their only default output is the
   OCI layout directory, so `oci_push(image = ":img")`, `oci_load(image = ":img")`
@@ -10,13 +19,13 @@
 * `tiny_layer(name, binary, ...)`: the layer tiny_image would build, alone
   (`tiny image --layer`, with tiny_image's layer flags), for
   `oci_image(tars = [...])`.
-* `tiny_oci_image(name, binary, architecture, ...)`: tiny_layer + rules_oci's
-  oci_image, for users who want rules_oci to assemble the image.
+* `tiny_oci_image(name, binary, architecture, oci_image, ...)`: tiny_layer +
+  rules_oci's oci_image (passed in), for users who want rules_oci to assemble
+  the image.
 
 See e2e/README.md for a complete MODULE.bazel and BUILD file.
 """
 
-load("@rules_oci//oci:defs.bzl", "oci_image")
 load(":layer.bzl", "OCI_ARCHITECTURES", _tiny_layer = "tiny_layer", _tiny_oci_layout = "tiny_oci_layout")
 
 tiny_layer = _tiny_layer
@@ -33,6 +42,7 @@ def tiny_oci_image(
         name,
         binary,
         architecture,
+        oci_image,
         variant = None,
         binary_path = None,
         entrypoint = None,
@@ -52,6 +62,8 @@ def tiny_oci_image(
       binary: an asm_binary or static Linux executable.
       architecture: OCI architecture (amd64, 386, arm64, ...); oci_image needs
         it without a base image, and it is checked against the ELF.
+      oci_image: rules_oci's `oci_image` macro, as loaded by the caller from
+        `@rules_oci//oci:defs.bzl` (rules_tiny does not depend on rules_oci).
       variant: optional architecture variant.
       binary_path: absolute path in the image; default /<target name of binary>.
       entrypoint: default [binary_path].

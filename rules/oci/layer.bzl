@@ -61,7 +61,7 @@ compressed tar as the layer blob unchanged, so the layer digest equals tiny_imag
         "strip": attr.bool(default = True, doc = "Slim executables that are not asm_binary with `tiny strip`, as tiny_image does."),
         "files": attr.label_keyed_string_dict(allow_files = True, doc = "More files: {label: absolute path}."),
         "platform": attr.string(doc = "os/arch[/variant], checked against the ELF; default: from the ELF."),
-        "compression": attr.string(default = "gzip", values = ["gzip", "zstd", "none"]),
+        "compression": attr.string(default = "gzip", values = ["gzip", "zstd", "none"], doc = "The layer's compression, as tiny_image's."),
         "source_date_epoch": attr.int(default = 0, doc = "mtime of the entries (seconds since 1970)."),
     },
     toolchains = [TOOLCHAIN_TYPE],
@@ -84,7 +84,7 @@ oci_image contract), so give rules_oci's oci_push, oci_load and
 oci_image_index the image itself; this rule remains for BUILD files written
 when tiny_image also had `<name>.tar` among its default outputs.""",
     attrs = {
-        "image": attr.label(mandatory = True, providers = [[TinyImageInfo], [TinyIndexInfo]]),
+        "image": attr.label(mandatory = True, providers = [[TinyImageInfo], [TinyIndexInfo]], doc = "A tiny_image or tiny_image_index."),
     },
 )
 

@@ -23,17 +23,6 @@ def runfiles_path(ctx, f):
         return f.short_path[3:]
     return ctx.workspace_name + "/" + f.short_path
 
-# Sourced first by every generated script: finds the runfiles root whether
-# the script runs under `bazel run`, `bazel test`, from another test's
-# runfiles, or directly from bazel-bin.
-RUNFILES_PRELUDE = """\
-if [ -n "${RUNFILES_DIR:-}" ] && [ -d "$RUNFILES_DIR" ]; then R="$RUNFILES_DIR"
-elif [ -n "${TEST_SRCDIR:-}" ] && [ -d "$TEST_SRCDIR" ]; then R="$TEST_SRCDIR"
-elif [ -d "$0.runfiles" ]; then R="$0.runfiles"
-else echo "$0: cannot find the runfiles directory" >&2; exit 1
-fi
-"""
-
 def shell_quote(s):
     """Single-quotes a string for the shell.
 

@@ -168,7 +168,7 @@ fi
 """
 
 def _host_go_binary_impl(ctx):
-    sdk = ctx.attr._sdk[HostGoSdkInfo]
+    sdk = ctx.attr.sdk[HostGoSdkInfo]
     out = ctx.actions.declare_file(ctx.label.name)
     go_mod = ctx.file.go_mod
     mod_dir = go_mod.dirname if go_mod.dirname else "."
@@ -207,7 +207,11 @@ host_go_binary = rule(
         "go_mod": attr.label(allow_single_file = ["go.mod"], mandatory = True),
         "package": attr.string(mandatory = True, doc = "Package directory relative to go.mod's directory."),
         "srcs": attr.label_list(allow_files = True, doc = "Every file the build reads: .go sources, go.sum, embedded files."),
-        "_sdk": attr.label(default = "@tiny_host_go//:sdk", providers = [HostGoSdkInfo]),
+        "sdk": attr.label(
+            default = "@tiny_host_go//:sdk",
+            providers = [HostGoSdkInfo],
+            doc = "The `host_go_sdk` of a tiny_host_go repository whose module proxy holds this package's modules.",
+        ),
     },
     executable = True,
 )

@@ -108,9 +108,9 @@ def _tiny_image_impl(ctx):
     args.add("--tarball", tarball)
     inputs = add_layer_args(where, args, payload, binary, ctx.attr)
     if ctx.attr.entrypoint:
-        args.add("--entrypoint", _json_list(ctx.attr.entrypoint))
+        args.add("--entrypoint", json.encode(ctx.attr.entrypoint))
     if ctx.attr.cmd:
-        args.add("--cmd", _json_list(ctx.attr.cmd))
+        args.add("--cmd", json.encode(ctx.attr.cmd))
     for k, v in ctx.attr.env.items():
         args.add("--env", "%s=%s" % (k, v))
     if ctx.attr.user:
@@ -148,14 +148,6 @@ def _tiny_image_impl(ctx):
         TinyImageInfo(layout = layout, tarball = tarball, platform = known, tag = ctx.attr.tag),
     ]
 
-def _json_list(items):
-    # A JSON array of strings, written here so that Bazel 4.2 (no json module) works too.
-    out = []
-    for s in items:
-        e = s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r")
-        out.append("\"" + e + "\"")
-    return "[" + ",".join(out) + "]"
-
 tiny_image = rule(
     implementation = _tiny_image_impl,
     doc = """Puts one static executable alone in a FROM-scratch OCI image with `tiny image`.
@@ -176,17 +168,17 @@ docker-archive:); the tiny_image macro exposes it as the target `<name>.tar`."""
         "binary_path": attr.string(doc = "Absolute path of the executable in the image (default /<file name>)."),
         "strip": attr.bool(default = True, doc = "Slim executables that are not asm_binary with `tiny strip` (a dynamic ELF or a script fails there)."),
         "files": attr.label_keyed_string_dict(allow_files = True, doc = "More files: {label: absolute path in the image}."),
-        "entrypoint": attr.string_list(doc = "Default: [binary_path]."),
-        "cmd": attr.string_list(),
-        "env": attr.string_dict(),
-        "user": attr.string(),
-        "workdir": attr.string(),
+        "entrypoint": attr.string_list(doc = "Config entrypoint; default: [binary_path]."),
+        "cmd": attr.string_list(doc = "Config cmd (arguments after the entrypoint); default none."),
+        "env": attr.string_dict(doc = "Config environment: {NAME: value}."),
+        "user": attr.string(doc = "Config user (`uid`, `uid:gid` or a name); default none, which is root."),
+        "workdir": attr.string(doc = "Config working directory; default none."),
         "labels": attr.string_dict(doc = "Config labels."),
         "annotations": attr.string_dict(doc = "Manifest annotations."),
         "exposed_ports": attr.string_list(doc = "\"80\", \"80/tcp\", \"53/udp\"..."),
         "platform": attr.string(doc = "os/arch[/variant]; default: from the executable's ELF machine."),
         "architecture": attr.string(values = [""] + OCI_ARCHES, doc = "Shorthand for platform = \"linux/<architecture>\"."),
-        "compression": attr.string(default = "gzip", values = ["gzip", "zstd", "none"]),
+        "compression": attr.string(default = "gzip", values = ["gzip", "zstd", "none"], doc = "Layer compression; gzip loads everywhere, zstd needs Docker 23+ / containerd 1.5+."),
         "tag": attr.string(doc = "REPO[:TAG] recorded in index.json and the tarball (docker load names the image so)."),
         "source_date_epoch": attr.int(default = 0, doc = "mtime of the layer entries (seconds since 1970)."),
         "created": attr.string(doc = "Config created time: RFC 3339, or \"epoch\"; default none."),

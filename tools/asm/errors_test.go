@@ -31,7 +31,7 @@ func TestErrors(t *testing.T) {
 	}{
 		{name: "syntax", src: "db 1 +\n", want: "t.asm:1: error: expression syntax error"},
 		{name: "unknown mnemonic", src: "nop\nfoo eax, 1\n", want: "t.asm:2: error: parser: instruction expected"},
-		{name: "unsupported instruction", src: "bits 64\naddps xmm0, xmm1\n", want: "t.asm:2: error: "},
+		{name: "unsupported instruction", src: "bits 64\nvpternlogd zmm0, zmm1, zmm2, 5\n", want: "t.asm:2: error: instruction not supported: vpternlogd"},
 		{name: "bad operands", src: "bits 32\nmov eax, bl\n", want: "t.asm:2: error: "},
 		{name: "undefined symbol", src: "bits 32\nmov eax, nowhere\n", want: "t.asm:2: error: symbol `nowhere' not defined"},
 		{name: "duplicate label", src: "a: nop\na: nop\n", want: "t.asm:2: error: symbol `a' redefined"},

@@ -9,8 +9,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/bazelbuild/bazel-gazelle/config"
-	"github.com/bazelbuild/bazel-gazelle/rule"
+	"github.com/bazel-contrib/bazel-gazelle/v2/config"
+	"github.com/bazel-contrib/bazel-gazelle/v2/rule"
 )
 
 // Directive names. Each one is read from the BUILD file of a directory and
@@ -146,12 +146,22 @@ func (l *tinyLang) KnownDirectives() []string {
 func (l *tinyLang) Configure(c *config.Config, rel string, f *rule.File) {
 	tc := getConfig(c).clone()
 	c.Exts[languageName] = tc
+	applyDirectives(tc, rel, f, log.Printf)
+}
+
+// applyDirectives applies the tiny directives of f (which may be nil) to tc.
+// logf reports bad values; nil keeps quiet (the pre-pass of needs.go reads
+// every BUILD file once more and must not repeat Configure's messages).
+func applyDirectives(tc *tinyConfig, rel string, f *rule.File, logf func(string, ...any)) {
 	if f == nil {
 		return
 	}
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
 	where := path.Join(rel, path.Base(f.Path))
 	bad := func(d rule.Directive, want string) {
-		log.Printf("%s: # gazelle:%s %s: want %s; directive ignored", where, d.Key, d.Value, want)
+		logf("%s: # gazelle:%s %s: want %s; directive ignored", where, d.Key, d.Value, want)
 	}
 	for _, d := range f.Directives {
 		v := strings.TrimSpace(d.Value)
@@ -234,7 +244,7 @@ func (l *tinyLang) Configure(c *config.Config, rel string, f *rule.File) {
 			}
 		case dirRulesRepo:
 			if rel != "" {
-				log.Printf("%s: # gazelle:%s only has effect in the root BUILD file (load statements are chosen once per run)", where, d.Key)
+				logf("%s: # gazelle:%s only has effect in the root BUILD file (load statements are chosen once per run)", where, d.Key)
 			}
 		}
 	}

@@ -4,12 +4,11 @@ import (
 	"log"
 	"os"
 	"path"
-	"path/filepath"
 	"sort"
 	"strings"
 
+	"github.com/bazel-contrib/bazel-gazelle/v2/rule"
 	"github.com/bazelbuild/bazel-gazelle/language"
-	"github.com/bazelbuild/bazel-gazelle/rule"
 )
 
 // sourceExts are the file name endings the extension reads. Programs come
@@ -48,14 +47,9 @@ func (l *tinyLang) GenerateRules(args language.GenerateArgs) language.GenerateRe
 
 	infos := map[string]*SourceInfo{}
 	for _, name := range names {
-		data, err := os.ReadFile(filepath.Join(args.Dir, name))
-		if err != nil {
-			log.Printf("%s: %v", path.Join(args.Rel, name), err)
-			continue
+		if info := l.scanFile(args.Config.RepoRoot, path.Join(args.Rel, name)); info != nil {
+			infos[name] = info
 		}
-		info := Scan(data)
-		infos[name] = &info
-		l.remember(path.Join(args.Rel, name), &info)
 	}
 
 	// Existing asm_binary rules, by the source files they list, so that a
@@ -194,7 +188,17 @@ func (l *tinyLang) GenerateRules(args language.GenerateArgs) language.GenerateRe
 			}
 		}
 	}
+	// Files that programs in other directories include or incbin from here
+	// (see needs.go): a directory of data files, with no assembly and no
+	// BUILD file, gets the filegroup too.
+	for _, n := range l.neededFiles(args.Config.RepoRoot, args.Rel) {
+		if files[n] && !inGroup[n] {
+			inGroup[n] = true
+			hdrFiles = append(hdrFiles, n)
+		}
+	}
 	if len(hdrFiles) > 0 {
+		sort.Strings(hdrFiles)
 		g := rule.NewRule(kindGroup, hdrsName)
 		g.SetAttr("srcs", hdrFiles)
 		g.SetAttr("visibility", []string{"//visibility:public"})
@@ -318,6 +322,28 @@ func sanitizeRepo(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// scanFile returns the scan of a repository-relative file, reading it at
+// most once per run; nil if it cannot be read (the reason is logged once).
+func (l *tinyLang) scanFile(repoRoot, rel string) *SourceInfo {
+	l.mu.Lock()
+	info, ok := l.cache[rel]
+	l.mu.Unlock()
+	if ok {
+		return info
+	}
+	data, err := readSource(repoPath(repoRoot, rel))
+	if err != nil {
+		if !os.IsNotExist(err) {
+			log.Printf("%s: %v", rel, err)
+		}
+		l.remember(rel, nil)
+		return nil
+	}
+	s := Scan(data)
+	l.remember(rel, &s)
+	return &s
 }
 
 func (l *tinyLang) remember(rel string, info *SourceInfo) {

@@ -3,16 +3,25 @@
 // %include files it needs as hdrs (across packages, through Gazelle's rule
 // index), and optionally a tiny_image and a size_test per program.
 //
-// Use it from gazelle_binary (languages = ["@rules_tiny//tools/gazelle"]) or
-// with the Go-only runner in tools/cmd/gazelle-tiny. See README.md.
+// Use it from gazelle_binary (languages = ["@rules_tiny//rules/gazelle"]), with
+// `bazel run @rules_tiny//:gazelle`, or with the Go-only runner in
+// tools/cmd/gazelle-tiny. See README.md.
+//
+// One Gazelle generation: every type and function comes from the v2 packages
+// (github.com/bazel-contrib/bazel-gazelle/v2/...). Gazelle 0.54's drivers
+// (gazelle_binary's generated main and the importable update.Run) still call
+// extensions through the v1 Language interface, so the v1 module is imported
+// only for the names that interface's method set spells: language.Language
+// and its argument structs, repo.RemoteCache and resolve.RuleIndex (see
+// Resolve). Every other v1 name is an alias of the v2 one.
 package tinylang
 
 import (
 	"sync"
 
-	"github.com/bazelbuild/bazel-gazelle/config"
+	"github.com/bazel-contrib/bazel-gazelle/v2/config"
+	"github.com/bazel-contrib/bazel-gazelle/v2/rule"
 	"github.com/bazelbuild/bazel-gazelle/language"
-	"github.com/bazelbuild/bazel-gazelle/rule"
 )
 
 const (
@@ -35,7 +44,14 @@ type tinyLang struct {
 
 	mu    sync.Mutex
 	cache map[string]*SourceInfo // repository-relative path -> scan result
+
+	// needs is computed once per run, before the first BUILD file is
+	// generated: the files programs anywhere need from other directories.
+	needsOnce sync.Once
+	needs     map[string]map[string]bool // directory -> file names
 }
+
+var _ language.Language = (*tinyLang)(nil)
 
 // NewLanguage returns the extension. gazelle_binary calls this by name.
 func NewLanguage() language.Language {

@@ -4,15 +4,15 @@ import (
 	"log"
 	"os"
 	"path"
-	"path/filepath"
 	"sort"
 	"strings"
 
+	"github.com/bazel-contrib/bazel-gazelle/v2/config"
 	"github.com/bazel-contrib/bazel-gazelle/v2/label"
-	"github.com/bazelbuild/bazel-gazelle/config"
+	"github.com/bazel-contrib/bazel-gazelle/v2/resolve"
+	"github.com/bazel-contrib/bazel-gazelle/v2/rule"
 	"github.com/bazelbuild/bazel-gazelle/repo"
-	"github.com/bazelbuild/bazel-gazelle/resolve"
-	"github.com/bazelbuild/bazel-gazelle/rule"
+	resolvev1 "github.com/bazelbuild/bazel-gazelle/resolve"
 )
 
 // Imports indexes the include filegroup of a package: each of its files is
@@ -51,7 +51,12 @@ func (*tinyLang) Embeds(r *rule.Rule, from label.Label) []label.Label { return n
 // hdrs by name), then a file indexed from another package's asm_hdrs
 // filegroup (that filegroup's label goes in hdrs). Directories other than
 // the package's own that were needed go in includes, repository-relative.
-func (l *tinyLang) Resolve(c *config.Config, ix *resolve.RuleIndex, rc *repo.RemoteCache, r *rule.Rule, imports interface{}, from label.Label) {
+//
+// The index parameter has the v1 type because the v1 Language interface,
+// which Gazelle 0.54's drivers call, names it; only its v2 method is used.
+//
+//lint:ignore SA1019 the v1 Language interface (gazelle_binary, update.Run) spells this type
+func (l *tinyLang) Resolve(c *config.Config, ix *resolvev1.RuleIndex, rc *repo.RemoteCache, r *rule.Rule, imports interface{}, from label.Label) {
 	bi, ok := imports.(*binImports)
 	if !ok || r.Kind() != kindBinary {
 		return
@@ -78,7 +83,7 @@ func (l *tinyLang) Resolve(c *config.Config, ix *resolve.RuleIndex, rc *repo.Rem
 	for _, s := range bi.srcs {
 		rel := path.Join(bi.pkg, s)
 		done[rel] = true
-		if info := l.scanFile(c, rel); info != nil {
+		if info := l.scanFile(c.RepoRoot, rel); info != nil {
 			push(info, rel)
 		}
 	}
@@ -136,13 +141,18 @@ func (l *tinyLang) Resolve(c *config.Config, ix *resolve.RuleIndex, rc *repo.Rem
 			needDir(d)
 			found = true
 			if !p.data {
-				if info := l.scanFile(c, cand); info != nil {
+				if info := l.scanFile(c.RepoRoot, cand); info != nil {
 					push(info, cand)
 				}
 			}
 			break
 		}
 		if !found {
+			if where := onDisk(c.RepoRoot, dirs, p.name); where != "" {
+				log.Printf("%s: %s %q: %s exists, but no rule exposes it to Bazel; run Gazelle over %s too (or over the whole repository) so that it gets an %s filegroup",
+					p.where, directiveWord(p.data), p.name, where, path.Dir(where), hdrsName)
+				continue
+			}
 			log.Printf("%s: %s %q: not found in %s; add the file, a tiny_include_root directive, or a '# gazelle:resolve tiny tiny %s //label' directive",
 				p.where, directiveWord(p.data), p.name, describeDirs(dirs), p.name)
 		}
@@ -177,10 +187,15 @@ func (l *tinyLang) Resolve(c *config.Config, ix *resolve.RuleIndex, rc *repo.Rem
 	}
 }
 
+// ruleFinder is the part of Gazelle's rule index that Resolve uses.
+type ruleFinder interface {
+	FindRulesByImportWithConfig(c *config.Config, imp resolve.ImportSpec, lang string) []resolve.FindResult
+}
+
 // findProvider looks an include path up in the rule index. Several
 // providers are possible only if BUILD files were edited by hand; the first
 // label in sort order wins so that the output does not depend on walk order.
-func findProvider(c *config.Config, ix *resolve.RuleIndex, spec resolve.ImportSpec, from label.Label) (label.Label, bool) {
+func findProvider(c *config.Config, ix ruleFinder, spec resolve.ImportSpec, from label.Label) (label.Label, bool) {
 	results := ix.FindRulesByImportWithConfig(c, spec, languageName)
 	var best label.Label
 	found := false
@@ -198,24 +213,19 @@ func findProvider(c *config.Config, ix *resolve.RuleIndex, spec resolve.ImportSp
 	return best, found
 }
 
-// scanFile returns the scan of a repository-relative file, reading it from
-// disk if the walk did not visit its directory (partial updates, or a
-// package where the extension is disabled).
-func (l *tinyLang) scanFile(c *config.Config, rel string) *SourceInfo {
-	l.mu.Lock()
-	info, ok := l.cache[rel]
-	l.mu.Unlock()
-	if ok {
-		return info
+// onDisk returns the first candidate path of name in dirs that is a file in
+// the source tree, or "".
+func onDisk(repoRoot string, dirs []string, name string) string {
+	for _, d := range dirs {
+		cand := path.Clean(path.Join(d, name))
+		if cand == ".." || strings.HasPrefix(cand, "../") {
+			continue
+		}
+		if st, err := os.Stat(repoPath(repoRoot, cand)); err == nil && st.Mode().IsRegular() {
+			return cand
+		}
 	}
-	data, err := os.ReadFile(filepath.Join(c.RepoRoot, filepath.FromSlash(rel)))
-	if err != nil {
-		l.remember(rel, nil)
-		return nil
-	}
-	s := Scan(data)
-	l.remember(rel, &s)
-	return &s
+	return ""
 }
 
 func directiveWord(data bool) string {

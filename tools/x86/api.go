@@ -1,43 +1,104 @@
 package x86
 
-import (
-	"errors"
-	"strings"
-	"sync"
-)
+import "errors"
 
-// IsMnemonic reports whether name (any case) is an x86 instruction mnemonic:
-// one Encode supports, or one it knows and rejects with "instruction not
-// supported: <name>" (SSE, AVX, x87, system instructions...). The front end
-// uses it to tell an instruction from a label written without a colon.
+// IsMnemonic reports whether name (any case) is an x86 instruction
+// mnemonic nasm 2.16 knows: one Encode supports, or one it knows and
+// rejects with "instruction not supported: <name>" (AVX-512, 3DNow!,
+// XOP, VMX...). The front end uses it to tell an instruction from a label
+// written without a colon.
 func IsMnemonic(name string) bool {
-	n := strings.ToLower(name)
-	if _, ok := formsByMn[n]; ok {
-		return true
-	}
-	return otherMnemonics[n]
+	return lookupMnemonic(name) != nil
 }
 
 // Supported reports whether Encode has forms for the mnemonic.
 func Supported(name string) bool {
-	_, ok := formsByMn[strings.ToLower(name)]
-	return ok
-}
-
-var prefixNames = map[string]Prefix{
-	"lock": PrefixLock, "rep": PrefixRep, "repe": PrefixRepe, "repz": PrefixRepe,
-	"repne": PrefixRepne, "repnz": PrefixRepne,
-	"o16": PrefixO16, "o32": PrefixO32, "o64": PrefixO64,
-	"a16": PrefixA16, "a32": PrefixA32, "a64": PrefixA64,
-	"cs": PrefixCS, "ds": PrefixDS, "es": PrefixES, "ss": PrefixSS, "fs": PrefixFS, "gs": PrefixGS,
+	m := lookupMnemonic(name)
+	return m != nil && len(m.forms()) > 0
 }
 
 // LookupPrefix finds an instruction prefix written before a mnemonic (any
-// case): lock, rep, repe/repz, repne/repnz, o16/o32/o64, a16/a32/a64, and the
-// segment registers cs/ds/es/ss/fs/gs used as prefixes (`es movsb`).
+// case): lock, rep, repe/repz, repne/repnz, wait, o16/o32/o64,
+// a16/a32/a64, and the segment registers cs/ds/es/ss/fs/gs used as
+// prefixes (`es movsb`).
 func LookupPrefix(name string) (Prefix, bool) {
-	p, ok := prefixNames[strings.ToLower(name)]
-	return p, ok
+	if len(name) < 2 || len(name) > 5 {
+		return PrefixNone, false
+	}
+	var buf [5]byte
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf[i] = c
+	}
+	switch string(buf[:len(name)]) {
+	case "lock":
+		return PrefixLock, true
+	case "rep":
+		return PrefixRep, true
+	case "repe", "repz":
+		return PrefixRepe, true
+	case "repne", "repnz":
+		return PrefixRepne, true
+	case "wait":
+		return PrefixWait, true
+	case "o16":
+		return PrefixO16, true
+	case "o32":
+		return PrefixO32, true
+	case "o64":
+		return PrefixO64, true
+	case "a16":
+		return PrefixA16, true
+	case "a32":
+		return PrefixA32, true
+	case "a64":
+		return PrefixA64, true
+	case "cs":
+		return PrefixCS, true
+	case "ds":
+		return PrefixDS, true
+	case "es":
+		return PrefixES, true
+	case "ss":
+		return PrefixSS, true
+	case "fs":
+		return PrefixFS, true
+	case "gs":
+		return PrefixGS, true
+	}
+	return PrefixNone, false
+}
+
+// PrefixByte is the byte a prefix written alone on a line stands for
+// (`rep`, `lock`, `wait`, `fs`), as nasm emits it; false for the size
+// prefixes o16/a32..., which nasm only applies to an instruction.
+func PrefixByte(p Prefix) (byte, bool) {
+	switch p {
+	case PrefixLock:
+		return 0xF0, true
+	case PrefixRep, PrefixRepe:
+		return 0xF3, true
+	case PrefixRepne:
+		return 0xF2, true
+	case PrefixWait:
+		return 0x9B, true
+	case PrefixCS:
+		return 0x2E, true
+	case PrefixDS:
+		return 0x3E, true
+	case PrefixES:
+		return 0x26, true
+	case PrefixSS:
+		return 0x36, true
+	case PrefixFS:
+		return 0x64, true
+	case PrefixGS:
+		return 0x65, true
+	}
+	return 0, false
 }
 
 // RegTerm is one register term of a parsed effective address: Reg*Mul.
@@ -62,6 +123,11 @@ type RegTerm struct {
 func MakeMem(mode int, terms []RegTerm, disp Value, nosplit bool) (Operand, error) {
 	op := Operand{Kind: OpMem, Disp: disp}
 	badEA := eaErr(mode)
+	for _, t := range terms {
+		if c := t.Reg.Class(); t.Mul != 0 && (c == ClassXMM || c == ClassYMM || c == ClassZMM) {
+			return vsibMem(mode, terms, disp)
+		}
+	}
 	type term struct {
 		r Reg
 		v int64
@@ -183,6 +249,51 @@ func MakeMem(mode int, terms []RegTerm, disp Value, nosplit bool) (Operand, erro
 	return op, nil
 }
 
+// vsibMem builds a VSIB address (AVX2 gathers): the vector register is
+// always the index, with its multiplier as the scale, and at most one
+// general-purpose register is the base.
+func vsibMem(mode int, terms []RegTerm, disp Value) (Operand, error) {
+	op := Operand{Kind: OpMem, Disp: disp}
+	type term struct {
+		r Reg
+		v int64
+	}
+	var vec []term
+	for _, t := range terms {
+		if !t.Reg.Valid() {
+			return op, eaErr(mode)
+		}
+		found := false
+		for k := range vec {
+			if vec[k].r == t.Reg {
+				vec[k].v += t.Mul
+				found = true
+			}
+		}
+		if !found {
+			vec = append(vec, term{t.Reg, t.Mul})
+		}
+	}
+	for _, t := range vec {
+		switch c := t.r.Class(); {
+		case t.v == 0:
+		case c == ClassXMM || c == ClassYMM || c == ClassZMM:
+			if op.Index != RegNone {
+				return op, errors.New(msgBadEA + ": impossible register")
+			}
+			op.Index, op.Scale = t.r, int(t.v)
+		case c == ClassGPR && t.v == 1 && op.Base == RegNone && t.r.Size() != 1:
+			op.Base = t.r
+		default:
+			return op, eaErr(mode)
+		}
+	}
+	if s := op.Scale; s != 1 && s != 2 && s != 4 && s != 8 {
+		return op, eaErr(mode)
+	}
+	return op, nil
+}
+
 // eaErr is nasm's message for an impossible effective address in a mode.
 func eaErr(mode int) error {
 	switch mode {
@@ -193,15 +304,7 @@ func eaErr(mode int) error {
 	case 64:
 		return errEA64
 	}
-	return eaError(mode)
-}
-
-func eaError(mode int) error {
-	switch mode {
-	case 16, 32, 64:
-		return errors.New("invalid " + itoa(mode/10) + itoa(mode%10) + "-bit effective address")
-	}
-	return errors.New(msgBadEA)
+	return errEA
 }
 
 // RelBranch reports whether inst is a branch to one immediate target
@@ -211,34 +314,9 @@ func eaError(mode int) error {
 // through their distance: a caller may reuse an earlier encoding for the
 // same distance.
 func RelBranch(inst *Inst) bool {
-	relBranchOnce.Do(initRelBranch)
-	return len(inst.Ops) == 1 && inst.Ops[0].Kind == OpImm && !inst.Ops[0].Far && relBranch[lowerASCII(inst.Mnemonic)]
-}
-
-// relBranch holds the mnemonics whose one-operand forms take an immediate
-// only as a relative displacement (built after formsByMn, on first use).
-var (
-	relBranch     = map[string]bool{}
-	relBranchOnce sync.Once
-)
-
-func initRelBranch() {
-	for mn, idx := range formsByMn {
-		rel, other := false, false
-		for _, i := range idx {
-			f := &forms[i]
-			if len(f.args) != 1 {
-				continue
-			}
-			switch f.args[0] {
-			case aRel8, aRel16, aRel32:
-				rel = true
-			case aOne, aImm8s, aImm8, aImm16, aImm32, aImm64:
-				other = true
-			}
-		}
-		if rel && !other {
-			relBranch[mn] = true
-		}
+	if len(inst.Ops) != 1 || inst.Ops[0].Kind != OpImm || inst.Ops[0].Far {
+		return false
 	}
+	m := lookupMnemonic(inst.Mnemonic)
+	return m != nil && m.flags&mnRelBranch != 0
 }

@@ -25,8 +25,8 @@ func defaultAddr(mode int) int {
 func (e *encoder) addrSize(o *Operand) (int, error) {
 	want := 0
 	for _, r := range []Reg{o.Base, o.Index} {
-		if r == RegNone {
-			continue
+		if r == RegNone || r.Class() != ClassGPR && r.Class() != ClassIP {
+			continue // a VSIB index says nothing about the address size
 		}
 		s := r.Size() * 8
 		if want != 0 && want != s {
@@ -56,23 +56,31 @@ func (e *encoder) addrSize(o *Operand) (int, error) {
 }
 
 func (e *encoder) assemble(f *form, osz int, c *candidate) error {
-	var regOp, rmOp, plusOp *Operand
+	var regOp, rmOp, plusOp, vOp *Operand
+	if f.reg >= 0 {
+		regOp = &e.ops[f.reg]
+	}
+	if f.rm >= 0 {
+		rmOp = &e.ops[f.rm]
+	}
+	if f.plus >= 0 {
+		plusOp = &e.ops[f.plus]
+	}
+	if f.vvvv >= 0 {
+		vOp = &e.ops[f.vvvv]
+	}
 	var immBuf [4]int
 	immArgs := immBuf[:0]
-	for k, a := range f.args {
-		o := &e.ops[k]
-		switch {
-		case isRMArg(a):
-			rmOp = o
-		case isRegArg(a):
-			regOp = o
-		case a == aR8op || a == aR16op || a == aR32op || a == aR64op:
-			plusOp = o
-		case isImmArg(a):
+	for k, a := range f.args[:f.nargs] {
+		if isImmArg(a) {
 			immArgs = append(immArgs, k)
 		}
 	}
-	if len(immArgs) != len(f.imm) {
+	nimm := int(f.nimm)
+	if nimm > 0 && f.imm[nimm-1] == imm_is4 {
+		immArgs = append(immArgs, int(f.nargs)-1)
+	}
+	if len(immArgs) != nimm {
 		return errInvalid
 	}
 	if e.mode == 64 && e.mn == "xchg" && plusOp != nil && f.osz == 32 && plusOp.Reg.Num() == 0 {
@@ -100,11 +108,19 @@ func (e *encoder) assemble(f *form, osz int, c *candidate) error {
 	} else if e.pfx.a != 0 {
 		asz = e.pfx.a
 	}
+	need67 := false
 	if f.asz != 0 {
 		if e.pfx.a != 0 && e.pfx.a != int(f.asz) {
 			return errInvalid
 		}
-		asz = int(f.asz)
+		if memOp != nil {
+			// The register gives the address size (movdir64b eax, [...])
+			// and so does the memory operand: nasm writes 67 when either
+			// differs from the mode's.
+			need67 = int(f.asz) != defaultAddr(e.mode)
+		} else {
+			asz = int(f.asz)
+		}
 	}
 
 	// Operand size.
@@ -116,8 +132,12 @@ func (e *encoder) assemble(f *form, osz int, c *candidate) error {
 		need66 = e.pfx.o == 16 && e.mode != 16 || e.pfx.o == 32 && e.mode == 16
 		rexW = rexW || e.pfx.o == 64
 	}
+	vex := f.has(fVEX)
+	if vex && rexW && f.osz != 64 {
+		rexW = false // o64 has no meaning for a VEX form (W is the form's)
+	}
 
-	// REX.
+	// REX (or the VEX fields that stand for it).
 	rex := byte(0)
 	needRex := false
 	high := false
@@ -146,10 +166,17 @@ func (e *encoder) assemble(f *form, osz int, c *candidate) error {
 	case f.ext == 8:
 		return errInvalid
 	}
+	lockCR := false
 	if regField >= 8 {
 		rex |= 4
+		if e.mode != 64 && regOp != nil && regOp.Reg.Class() == ClassCR {
+			// Outside 64-bit mode nasm reaches cr8 and up with a lock
+			// prefix (AMD's alternative to REX.R).
+			rex &^= 4
+			lockCR = true
+		}
 	}
-	if plusOp != nil && plusOp.Reg.Num() >= 8 {
+	if plusOp != nil && plusOp.Reg.Class() == ClassGPR && plusOp.Reg.Num() >= 8 {
 		rex |= 1
 	}
 	var ea eaResult
@@ -177,7 +204,11 @@ func (e *encoder) assemble(f *form, osz int, c *candidate) error {
 			}
 		}
 	}
-	if rex != 0 || needRex {
+	if vex {
+		if needRex || high {
+			return errInvalid
+		}
+	} else if rex != 0 || needRex {
 		if e.mode != 64 {
 			return errNon64
 		}
@@ -187,8 +218,12 @@ func (e *encoder) assemble(f *form, osz int, c *candidate) error {
 		rex |= 0x40
 	}
 
-	// Bytes.
+	// Bytes: wait, lock/rep, segment, 66, 67, the mandatory prefix, REX or
+	// VEX, the opcode.
 	b := e.buf[:0]
+	if e.pfx.wait || f.has(fWait) {
+		b = append(b, 0x9B)
+	}
 	// nasm writes a rep/repne prefix before lock, whatever the source order.
 	for _, p := range e.pfx.group1 {
 		if p != 0xF0 {
@@ -198,7 +233,11 @@ func (e *encoder) assemble(f *form, osz int, c *candidate) error {
 	for _, p := range e.pfx.group1 {
 		if p == 0xF0 {
 			b = append(b, p)
+			lockCR = false
 		}
+	}
+	if lockCR {
+		b = append(b, 0xF0)
 	}
 	if e.pfx.seg != 0 {
 		b = append(b, e.pfx.seg)
@@ -206,13 +245,47 @@ func (e *encoder) assemble(f *form, osz int, c *candidate) error {
 	if need66 {
 		b = append(b, 0x66)
 	}
-	if asz != defaultAddr(e.mode) {
+	if asz != defaultAddr(e.mode) || need67 {
 		b = append(b, 0x67)
 	}
-	if rex != 0 {
-		b = append(b, rex)
+	if vex {
+		vnum := 0
+		if vOp != nil {
+			vnum = vOp.Reg.Num()
+		}
+		pp := byte(0)
+		switch f.pfx {
+		case 0x66:
+			pp = 1
+		case 0xF3:
+			pp = 2
+		case 0xF2:
+			pp = 3
+		}
+		l := byte(0)
+		if f.has(fVEXL) {
+			l = 4
+		}
+		w := f.has(fVEXW)
+		last := ^byte(vnum)&15<<3 | l | pp
+		if rex&3 == 0 && !w && f.vmap == 1 {
+			b = append(b, 0xC5, (^rex&4)<<5|last)
+		} else {
+			wb := byte(0)
+			if w {
+				wb = 0x80
+			}
+			b = append(b, 0xC4, (^rex&7)<<5|f.vmap, wb|last)
+		}
+	} else {
+		if f.pfx != 0 {
+			b = append(b, f.pfx)
+		}
+		if rex != 0 {
+			b = append(b, rex)
+		}
 	}
-	b = append(b, f.opc...)
+	b = append(b, f.opc[:f.nopc]...)
 	if plusOp != nil {
 		b[len(b)-1] += byte(plusOp.Reg.Num() & 7)
 	}
@@ -229,7 +302,7 @@ func (e *encoder) assemble(f *form, osz int, c *candidate) error {
 			b = append(b, zeros[:ea.dispSize]...)
 		}
 	}
-	for i, k := range f.imm {
+	for i, k := range f.imm[:nimm] {
 		o := &e.ops[immArgs[i]]
 		fl := field{off: len(b), v: o.Imm, kind: obj.RelocAbs}
 		switch k {
@@ -239,11 +312,14 @@ func (e *encoder) assemble(f *form, osz int, c *candidate) error {
 			fl.size = 2
 		case imm_id:
 			fl.size = 4
-			if e.mode == 64 && (f.osz == 64 || f.d64) {
+			if e.mode == 64 && (f.osz == 64 || f.has(fD64)) {
 				fl.kind = obj.RelocAbsSigned
 			}
 		case imm_io:
 			fl.size = 8
+		case imm_is4:
+			b = append(b, byte(o.Reg.Num())<<4)
+			continue
 		case imm_cb, imm_cw, imm_cd:
 			fl.size = 1 << (k - imm_cb) // cb, cw, cd: 1, 2, 4 bytes
 			fl.rel, fl.branch, fl.kind = true, true, obj.RelocPCRel
@@ -266,6 +342,9 @@ func (e *encoder) assemble(f *form, osz int, c *candidate) error {
 		}
 		fields = append(fields, fl)
 		b = append(b, zeros[:fl.size]...)
+	}
+	if f.has(fSuffix) {
+		b = append(b, f.sfx)
 	}
 	return e.fill(b, fields, c)
 }
@@ -325,14 +404,20 @@ type eaResult struct {
 func (e *encoder) encodeEA(o *Operand, reg, asz int) (eaResult, error) {
 	r := eaResult{disp: o.Disp, kind: obj.RelocAbs}
 	rf := byte(reg&7) << 3
-	off := o.Disp.Off
+	// nasm takes a 32- or 64-bit address's displacement as 32 bits
+	// ([rax+0xffffffff] is [rax-1], with a disp8).
+	off := int64(int32(o.Disp.Off))
 	simple := o.Disp.Sym == "" && o.Disp.Known
 	if o.DispSize == 8 || (o.DispSize == 2) != (asz == 16) && o.DispSize != 0 && o.DispSize != 1 {
 		if o.Base != RegNone || o.Index != RegNone {
 			return r, eaErr(e.mode)
 		}
 	}
+	vsib := o.Index != RegNone && o.Index.Class() != ClassGPR
 	if asz == 16 {
+		if vsib {
+			return r, eaErr(e.mode)
+		}
 		return e.encodeEA16(o, rf)
 	}
 	base, index := o.Base, o.Index
@@ -368,7 +453,7 @@ func (e *encoder) encodeEA(o *Operand, reg, asz int) (eaResult, error) {
 		r.kind = obj.RelocPCRel
 		return r, nil
 	}
-	if index != RegNone && index.Num() == 4 {
+	if index != RegNone && index.Num() == 4 && !vsib {
 		return r, eaErr(e.mode)
 	}
 	if e.mode == 64 && asz == 64 {
@@ -402,6 +487,7 @@ func (e *encoder) encodeEA(o *Operand, reg, asz int) (eaResult, error) {
 		r.modrm = byte(mod)<<6 | rf | byte(bt&7)
 		return r, nil
 	}
+	_ = vsib
 	index3, s := 4, 1
 	if it != -1 {
 		index3, s = it&7, o.Scale

@@ -154,3 +154,72 @@ func TestTablesUpToDate(t *testing.T) {
 		t.Fatal("ztables.go is stale: run go generate ./tools/x86")
 	}
 }
+
+// The cpu directive's argument: nasm's names, a leading part of one, the
+// last of several; feature flags the encoder cannot honour are refused.
+func TestLookupCPUTakesNasmNames(t *testing.T) {
+	for arg, want := range map[string]CPU{
+		"8086": CPU8086, "186": CPU186, "286": CPU286, "386": CPU386, "486": CPU486, "586": CPUPentium,
+		"pentium": CPUPentium, "PENTIUM": CPUPentium, "686": CPUP6, "ppro": CPUP6, "p2": CPUP6, "p3": CPUKatmai,
+		"katmai": CPUKatmai, "p4": CPUWillamette, "willamette": CPUWillamette, "prescott": CPUPrescott,
+		"x64": CPUX64, "x86-64": CPUX64, "ia64": CPUIA64, "nehalem": CPUNehalem, "westmere": CPUWestmere,
+		"sandybridge": CPUSandyBridge, "ivybridge": CPUFuture, "any": CPUAny, "all": CPUAny, "default": CPUDefault,
+		"8": CPU8086, "386 686": CPUP6, "386,p4": CPUWillamette, "": CPUDefault,
+	} {
+		got, err := LookupCPU(arg)
+		if err != nil || got != want {
+			t.Errorf("LookupCPU(%q) = %v, %v; want %v", arg, got, err, want)
+		}
+	}
+	for arg, msg := range map[string]string{
+		"z80":    "unknown CPU type or flag 'z80'",
+		"evex":   "cpu flag 'evex' is not supported (the encoder has no AVX-512)",
+		"novex":  "cpu flag 'novex' is not supported (the encoder has no AVX-512)",
+		"-vex":   "cpu flag '-vex' is not supported (the encoder has no AVX-512)",
+		"386 xx": "unknown CPU type or flag 'xx'",
+	} {
+		if _, err := LookupCPU(arg); err == nil || err.Error() != msg {
+			t.Errorf("LookupCPU(%q): %v, want %q", arg, err, msg)
+		}
+	}
+}
+
+// A prefix alone on a line is its byte; `wait` is one (9B), written before
+// every other prefix of an instruction.
+func TestPrefixBytes(t *testing.T) {
+	for name, want := range map[string]byte{"lock": 0xF0, "rep": 0xF3, "repne": 0xF2, "wait": 0x9B, "WAIT": 0x9B, "fs": 0x64, "es": 0x26} {
+		p, ok := LookupPrefix(name)
+		b, ok2 := PrefixByte(p)
+		if !ok || !ok2 || b != want {
+			t.Errorf("%s: %v %v % X", name, ok, ok2, b)
+		}
+	}
+	for _, name := range []string{"o16", "a32", "o64"} {
+		p, _ := LookupPrefix(name)
+		if _, ok := PrefixByte(p); ok {
+			t.Errorf("%s has a byte of its own", name)
+		}
+	}
+	inst := mustParse(t, 32, "fnstsw ax", Value{Known: true})
+	inst.Prefixes = []Prefix{PrefixLock, PrefixFS, PrefixWait}
+	enc, err := Encode(inst)
+	if err != nil || hexBytes(enc.Bytes) != "9B F0 64 DF E0" {
+		t.Errorf("lock fs wait fnstsw ax: %v %v", err, enc)
+	}
+}
+
+// `to` belongs to the x87 register forms only.
+func TestToOnlyOnX87Registers(t *testing.T) {
+	for line, want := range map[string]string{
+		"fadd to st1":   "DC C1",
+		"fmul to st7":   "DC CF",
+		"fadd st1":      "D8 C1",
+		"faddp to st1":  "error: invalid combination of opcode and operands",
+		"fld to st1":    "error: invalid combination of opcode and operands",
+		"mov to eax, 1": "error: invalid combination of opcode and operands",
+	} {
+		if got := encodeAnswer(32, line); got != want {
+			t.Errorf("%s: %s, want %s", line, got, want)
+		}
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"math/bits"
 	"strings"
 	"sync"
+
+	"github.com/rules-tiny/rules_tiny/tools/obj"
 )
 
 // RangeError reports a value that does not fit its field (a short jump out of
@@ -32,12 +34,14 @@ const (
 //
 // Operands must come from the front end as described in operand.go; memory
 // operands should be built with MakeMem so that Base/Index/Scale are already
-// in nasm's canonical order (Encode encodes them as given). A far pointer
-// `jmp seg:off` is two OpImm operands, segment first. Branch targets are
-// OpImm values: a target whose Sym equals inst.PC.Sym is resolved here,
-// anything else becomes a PC-relative Fixup. Values with Known=false are
-// treated as nasm treats forward references in its first pass: immediates
-// and jumps optimistically short, displacements as 32-bit.
+// in nasm's canonical order (Encode encodes them as given; a vector register
+// term makes a VSIB address). A far pointer `jmp seg:off` is two OpImm
+// operands, segment first. `fadd to st1` is the register operand with To
+// set. Branch targets are OpImm values: a target whose Sym equals
+// inst.PC.Sym is resolved here, anything else becomes a PC-relative Fixup.
+// Values with Known=false are treated as nasm treats forward references in
+// its first pass: immediates and jumps optimistically short, displacements
+// as 32-bit. inst.CPU restricts the forms to a `cpu` level.
 //
 // Errors use nasm's wording; a *RangeError may disappear once values settle.
 // Encode never panics.
@@ -77,18 +81,20 @@ func lowerASCII(s string) string {
 // mnemonic is the hot path of assembly, so a trial writes into buffers
 // owned by the encoder and only the winning form's bytes are copied out.
 type encoder struct {
-	inst   *Inst
-	mode   int
-	mn     string
-	ops    []Operand
-	anyFar bool // some operand is far (set once the operands are final)
-	pfx    prefixState
-	opsBuf [4]Operand
-	buf    [32]byte  // bytes of the form being tried
-	fixBuf [4]Fixup  // its fixups
-	cand   candidate // the form being tried
-	best   slot      // shortest form of any kind
-	sized  slot      // shortest form where every operand's size was given
+	inst     *Inst
+	mode     int
+	mn       string
+	mnem     *mnemonic
+	ops      []Operand
+	anyFar   bool // some operand is far (set once the operands are final)
+	pfx      prefixState
+	opsBuf   [4]Operand
+	shortBuf [4]Operand
+	buf      [32]byte  // bytes of the form being tried
+	fixBuf   [4]Fixup  // its fixups
+	cand     candidate // the form being tried
+	main     slots     // the forms that fit
+	alts     slots     // the alternative forms (SIMD stores) that fit
 }
 
 // reset prepares a pooled encoder for inst. Its buffers are only ever
@@ -98,7 +104,19 @@ func (e *encoder) reset(inst *Inst) {
 	e.ops, e.anyFar = nil, false
 	e.pfx = prefixState{group1: e.pfx.group1[:0]}
 	e.cand = candidate{}
-	e.best.ok, e.sized.ok = false, false
+	e.main.reset()
+	e.alts.reset()
+}
+
+// slots keeps the best candidates of one kind of form.
+type slots struct {
+	best  slot // shortest form of any kind
+	sized slot // shortest form where every operand's size was given
+	sizes int  // bit n set: some form guessed an n-byte memory operand
+}
+
+func (s *slots) reset() {
+	s.best.ok, s.sized.ok, s.sizes = false, false, 0
 }
 
 // slot keeps a copy of a candidate that beat the others so far.
@@ -140,26 +158,25 @@ func (s *slot) encoding() *Encoding {
 type prefixState struct {
 	group1 []byte // lock and rep prefixes in source order
 	seg    byte
-	o, a   int // explicit o16/o32/o64 and a16/a32/a64
+	o, a   int  // explicit o16/o32/o64 and a16/a32/a64
+	wait   bool // `wait`
 }
 
-var segPrefix = map[string]byte{"es": 0x26, "cs": 0x2E, "ss": 0x36, "ds": 0x3E, "fs": 0x64, "gs": 0x65}
+// segPrefix is the override prefix of each segment register, by number.
+var segPrefix = [8]byte{0x26, 0x2E, 0x36, 0x3E, 0x64, 0x65}
 
 func (e *encoder) encode() (*Encoding, error) {
 	if e.mode != 16 && e.mode != 32 && e.mode != 64 {
 		return nil, fmt.Errorf("invalid BITS mode %d", e.mode)
 	}
-	idx, ok := formsByMn[e.mn]
-	if !ok {
+	e.mnem = lookupMnemonic(e.mn)
+	if e.mnem == nil || len(e.mnem.forms()) == 0 {
 		return nil, fmt.Errorf("instruction not supported: %s", e.mn)
 	}
 	if len(e.inst.Ops) > 4 {
 		return nil, errInvalid
 	}
 	e.ops = append(e.opsBuf[:0], e.inst.Ops...)
-	if !e.anyFormInMode(idx) {
-		return nil, badMode(e.mode)
-	}
 	if err := e.checkOperands(); err != nil {
 		return nil, err
 	}
@@ -181,7 +198,7 @@ func (e *encoder) encode() (*Encoding, error) {
 	}
 
 	if e.mn == "jcxz" || e.mn == "jecxz" || e.mn == "jrcxz" || strings.HasPrefix(e.mn, "loop") {
-		if len(e.ops) == 1 && (e.ops[0].Short || e.ops[0].Near) {
+		if len(e.ops) >= 1 && (e.ops[0].Short || e.ops[0].Near) {
 			return nil, errMismatch // nasm's answer to `loop short x`
 		}
 	}
@@ -190,53 +207,95 @@ func (e *encoder) encode() (*Encoding, error) {
 	}
 	var firstErr error
 	firstRank := -1
-	sizes := 0 // bit n set: some form guessed an n-byte memory operand
 	better := func(c *candidate, b *slot) bool {
 		// Shortest wins; on a tie nasm prefers the sign-extended imm8 form
 		// (`add ax, -1` is 66 83 C0 FF, not 66 05 FF FF), then table order.
 		return !b.ok || len(c.bytes) < len(b.c.bytes) || len(c.bytes) == len(b.c.bytes) && c.sbyte && !b.c.sbyte
 	}
 	// Only forms with as many operands can match; the others would fail
-	// with the generic error, which ranks last anyway.
-	var tryIdx []int
-	if byCount := formsByMnArgs[e.mn]; len(e.ops) < len(byCount) {
-		tryIdx = byCount[len(e.ops)]
+	// with the generic error, which ranks last anyway. AVX forms whose
+	// first source repeats the destination may leave it out.
+	tryForms := e.mnem.formsWith(len(e.ops))
+	var shortForms []form
+	if len(e.ops) >= 1 && len(e.ops) < 4 {
+		shortForms = e.mnem.formsWith(len(e.ops) + 1)
 	}
-	if len(tryIdx) == 0 {
+	if len(tryForms) == 0 && len(shortForms) == 0 {
 		firstErr, firstRank = errInvalid, 0
 	}
-	for _, i := range tryIdx {
-		f := &forms[i]
+	consider := func(f *form) {
 		c := &e.cand
+		sl := &e.main
+		if f.has(fAlt) {
+			sl = &e.alts
+		}
 		if err := e.try(f, c); err != nil {
 			// Most forms fail with the generic error: rank only the others.
 			if firstErr == nil || err != errInvalid && errRank(err) > firstRank {
 				firstErr, firstRank = err, errRank(err)
 			}
-			continue
+			if c.unsizedMem > 0 && !c.defSize && (err == errBadCPU || errRank(err) == rankBadMode) {
+				// nasm guesses an unsized memory operand's size before it
+				// looks at the mode or CPU: such forms still make the
+				// guess ambiguous.
+				sl.sizes |= 1 << c.unsizedMem
+			}
+			return
 		}
-		if c.unsizedMem > 0 {
-			sizes |= 1 << c.unsizedMem
-		} else if better(c, &e.sized) {
-			e.sized.set(c)
+		switch {
+		case c.defSize:
+			// nasm's default size for an unsized memory operand.
+			if better(c, &sl.sized) {
+				sl.sized.set(c)
+			}
+		case c.unsizedMem > 0:
+			sl.sizes |= 1 << c.unsizedMem
+			if better(c, &sl.best) {
+				sl.best.set(c)
+			}
+		default:
+			if better(c, &sl.sized) {
+				sl.sized.set(c)
+			}
+			if better(c, &sl.best) {
+				sl.best.set(c)
+			}
 		}
-		if better(c, &e.best) {
-			e.best.set(c)
+	}
+	for i := range tryForms {
+		consider(&tryForms[i])
+	}
+	if len(shortForms) > 0 {
+		given := e.ops
+		e.ops = append(append(append(e.shortBuf[:0], given[0]), given[0]), given[1:]...)
+		for i := range shortForms {
+			if shortForms[i].has(fShort) {
+				consider(&shortForms[i])
+			}
 		}
+		e.ops = given
 	}
 	// Forms where every operand's size is given beat forms that would
 	// guess a memory operand's size; with several guesses nasm gives up.
-	if e.sized.ok {
-		return e.sized.encoding(), nil
-	}
-	if e.best.ok {
-		if bits.OnesCount(uint(sizes)) > 1 && e.mn != "call" && e.mn != "jmp" {
-			return nil, errNoSize
+	// Alternative forms (SIMD stores) only count when no other form fits.
+	for _, sl := range []*slots{&e.main, &e.alts} {
+		if sl.sized.ok {
+			return sl.sized.encoding(), nil
 		}
-		return e.best.encoding(), nil
+		if sl.best.ok {
+			if bits.OnesCount(uint(sl.sizes)) > 1 && e.mn != "call" && e.mn != "jmp" {
+				return nil, errNoSize
+			}
+			return sl.best.encoding(), nil
+		}
 	}
-	if !e.anyFormInMode(idx) {
-		return nil, fmt.Errorf("instruction not supported in %d-bit mode", e.mode)
+	if enc, ok := e.jccOverJmp(firstErr); ok {
+		return enc, nil
+	}
+	// nasm guesses an unsized memory operand's size before it checks the
+	// CPU level or the mode: an ambiguous guess is the error then.
+	if bits.OnesCount(uint(e.main.sizes|e.alts.sizes)) > 1 && e.mn != "call" && e.mn != "jmp" {
+		return nil, errNoSize
 	}
 	if firstErr != nil && errRank(firstErr) > 1 {
 		return nil, firstErr
@@ -252,8 +311,11 @@ func (e *encoder) encode() (*Encoding, error) {
 				e.ops[k].Strict = false
 			}
 		}
-		for _, i := range tryIdx {
-			if err := e.try(&forms[i], &e.cand); err == nil {
+		for i := range tryForms {
+			f := &tryForms[i]
+			// nasm checks sizes before the CPU level and the mode.
+			err := e.try(f, &e.cand)
+			if (err == nil || err == errBadCPU || errRank(err) == errRank(errBadMode16)) && !e.sizedMemMismatch(f, saved) {
 				return nil, errMismatch
 			}
 		}
@@ -265,21 +327,80 @@ func (e *encoder) encode() (*Encoding, error) {
 	return nil, errInvalid
 }
 
+// jccOverJmp is nasm's answer to a conditional jump out of short range
+// when the CPU level has no near Jcc (8086, 186, 286): the opposite short
+// jump over a near jmp to the target.
+func (e *encoder) jccOverJmp(why error) (*Encoding, bool) {
+	if e.inst.CPU.allows(CPU386) || len(e.ops) != 1 || why != errBadCPU && why != errShortRange {
+		return nil, false
+	}
+	o := &e.ops[0]
+	if o.Kind != OpImm || o.Short || o.Near || o.Far || o.Size != 0 {
+		return nil, false
+	}
+	short := e.mnem.formsWith(1)
+	var cc byte
+	found := false
+	for i := range short {
+		f := &short[i]
+		if f.nargs == 1 && f.args[0] == aRel8 && f.nopc == 1 && f.opc[0] >= 0x70 && f.opc[0] <= 0x7F {
+			cc, found = f.opc[0], true
+		}
+	}
+	if !found {
+		return nil, false
+	}
+	rel := 2
+	if e.mode != 16 {
+		rel = 4
+	}
+	b := e.buf[:0]
+	b = append(b, e.pfx.group1...)
+	if e.pfx.seg != 0 {
+		b = append(b, e.pfx.seg)
+	}
+	if e.pfx.o == 16 && e.mode != 16 || e.pfx.o == 32 && e.mode == 16 {
+		b = append(b, 0x66) // nasm keeps the mode's jump sizes all the same
+	}
+	b = append(b, cc^1, byte(1+rel), 0xE9)
+	fields := []field{{off: len(b), size: rel, v: o.Imm, kind: obj.RelocPCRel, rel: true, branch: true}}
+	b = append(b, zeros[:rel]...)
+	if err := e.fill(b, fields, &e.cand); err != nil {
+		return nil, false
+	}
+	e.main.best.set(&e.cand)
+	return e.main.best.encoding(), true
+}
+
+// rankedError is an encoding error with its rank among the errors of
+// the forms tried: the highest rank is reported (as nasm reports its
+// most specific template error).
+type rankedError struct {
+	msg  string
+	rank int
+}
+
+func (e *rankedError) Error() string { return e.msg }
+
+const rankBadMode = 4
+
 var (
-	errInvalid     = errors.New(msgInvalid)
-	errNoSize      = errors.New(msgNoSize)
-	errMismatch    = errors.New(msgMismatch)
-	errNon64       = errors.New(msgNon64)
-	errHighREX     = errors.New(msgHighREX)
-	errAddrSizes   = errors.New(msgAddrSizes)
-	errSegConflict = errors.New(msgSegConflict)
-	errEA16        = eaError(16)
-	errEA32        = eaError(32)
-	errEA64        = eaError(64)
+	errInvalid     = &rankedError{msgInvalid, 0}
+	errNoSize      = &rankedError{msgNoSize, 2}
+	errMismatch    = &rankedError{msgMismatch, 2}
+	errSegConflict = &rankedError{msgSegConflict, 2}
+	errBadCPU      = &rankedError{"no instruction for this cpu level", 3}
+	errBadMode16   = &rankedError{"instruction not supported in 16-bit mode", rankBadMode}
+	errBadMode32   = &rankedError{"instruction not supported in 32-bit mode", rankBadMode}
+	errBadMode64   = &rankedError{"instruction not supported in 64-bit mode", rankBadMode}
+	errAddrSizes   = &rankedError{msgAddrSizes, 5}
+	errEA16        = &rankedError{"invalid 16-bit effective address", 5}
+	errEA32        = &rankedError{"invalid 32-bit effective address", 5}
+	errEA64        = &rankedError{"invalid 64-bit effective address", 5}
+	errEA          = &rankedError{msgBadEA, 5}
+	errNon64       = &rankedError{msgNon64, 6}
+	errHighREX     = &rankedError{msgHighREX, 6}
 	errShortRange  = &RangeError{Msg: msgShortRange}
-	errBadMode16   = errors.New("instruction not supported in 16-bit mode")
-	errBadMode32   = errors.New("instruction not supported in 32-bit mode")
-	errBadMode64   = errors.New("instruction not supported in 64-bit mode")
 )
 
 // badMode is nasm's error for an instruction or form the mode lacks.
@@ -295,34 +416,33 @@ func badMode(mode int) error {
 
 // errRank orders errors so that the most specific one is reported.
 func errRank(err error) int {
-	if _, ok := err.(*RangeError); ok {
-		return 6
-	}
-	switch err {
-	case errHighREX, errNon64:
-		return 5
-	case errAddrSizes, errEA16, errEA32, errEA64:
-		return 4
-	case errBadMode16, errBadMode32, errBadMode64:
-		return 3
-	case errInvalid:
-		return 0
+	switch e := err.(type) {
+	case *RangeError:
+		return 7
+	case *rankedError:
+		return e.rank
 	}
 	return 2
 }
 
-func (e *encoder) hasExplicitSize() bool {
-	for _, o := range e.ops {
-		if o.Kind != OpReg && o.Size != 0 {
+// sizedMemMismatch reports whether the form failed on the size given to a
+// memory operand its nasm template sizes: nasm calls that an invalid
+// combination rather than a size mismatch.
+func (e *encoder) sizedMemMismatch(f *form, given []Operand) bool {
+	if !f.has(fMemSized) {
+		return false
+	}
+	for k, o := range given {
+		if o.Kind == OpMem && o.Size != 0 && k < int(f.nargs) && !memSizeOK(f, &given[k]) {
 			return true
 		}
 	}
 	return false
 }
 
-func (e *encoder) anyFormInMode(idx []int) bool {
-	for _, i := range idx {
-		if e.mode == 64 && forms[i].m64 || e.mode != 64 && forms[i].m32 {
+func (e *encoder) hasExplicitSize() bool {
+	for _, o := range e.ops {
+		if o.Kind != OpReg && o.Size != 0 {
 			return true
 		}
 	}
@@ -346,12 +466,15 @@ func (e *encoder) checkOperands() error {
 			if !o.Reg.Valid() {
 				return errors.New("invalid register operand")
 			}
+			if o.Reg.avx512() {
+				return e.evexErr()
+			}
 		case OpImm:
 		case OpMem:
 			if o.Base != RegNone && !o.Base.Valid() || o.Index != RegNone && !o.Index.Valid() {
 				return eaErr(e.mode)
 			}
-			if o.Seg != RegNone && (!o.Seg.Valid() || o.Seg.Class() != ClassSeg) {
+			if o.Seg != RegNone && (!o.Seg.Valid() || o.Seg.Class() != ClassSeg || o.Seg.Num() > 5) {
 				return errors.New("invalid segment override")
 			}
 			if o.Index != RegNone && o.Scale != 1 && o.Scale != 2 && o.Scale != 4 && o.Scale != 8 {
@@ -360,8 +483,19 @@ func (e *encoder) checkOperands() error {
 			if o.Base != RegNone && o.Base.Class() != ClassGPR && o.Base.Class() != ClassIP {
 				return eaErr(e.mode)
 			}
-			if o.Index != RegNone && o.Index.Class() != ClassGPR {
-				return eaErr(e.mode)
+			if o.Index != RegNone {
+				switch o.Index.Class() {
+				case ClassGPR:
+				case ClassXMM, ClassYMM, ClassZMM:
+					if o.Index.avx512() {
+						return e.evexErr()
+					}
+					if !e.hasVSIB() {
+						return eaErr(e.mode) // a vector index outside a gather
+					}
+				default:
+					return eaErr(e.mode)
+				}
 			}
 			if o.Base != RegNone && o.Base.Size() == 1 || o.Index != RegNone && o.Index.Size() == 1 {
 				return eaErr(e.mode)
@@ -386,11 +520,33 @@ func (e *encoder) checkOperands() error {
 				}
 			}
 		}
-		if o.Kind == OpReg && o.Reg.NeedsREX() && !(o.Reg.Class() == ClassGPR && o.Reg.Size() == 8) {
-			return errNon64
+		if o.Kind == OpReg && o.Reg.NeedsREX() && !(o.Reg.Class() == ClassGPR && o.Reg.Size() == 8) && o.Reg.Class() != ClassCR {
+			return errNon64 // cr8-cr15 have a lock-prefixed encoding there
 		}
 	}
 	return nil
+}
+
+// hasVSIB reports whether the mnemonic has forms with a VSIB address.
+func (e *encoder) hasVSIB() bool {
+	fs := e.mnem.forms()
+	for i := range fs {
+		for _, a := range fs[i].args[:fs[i].nargs] {
+			if a >= aVM32X && a <= aVM64Y {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// evexErr is the error for an AVX-512 register: nasm would encode the
+// instruction with EVEX if it has such forms, which Encode does not.
+func (e *encoder) evexErr() error {
+	if e.mnem.flags&mnEVEX != 0 {
+		return fmt.Errorf("instruction not supported: %s with AVX-512 (EVEX) operands", e.mn)
+	}
+	return errInvalid
 }
 
 func (e *encoder) collectPrefixes() error {
@@ -423,8 +579,10 @@ func (e *encoder) collectPrefixes() error {
 				return errNon64
 			}
 			e.pfx.a = 64
+		case PrefixWait:
+			e.pfx.wait = true
 		case PrefixCS, PrefixDS, PrefixES, PrefixSS, PrefixFS, PrefixGS:
-			b := map[Prefix]byte{PrefixCS: 0x2E, PrefixDS: 0x3E, PrefixES: 0x26, PrefixSS: 0x36, PrefixFS: 0x64, PrefixGS: 0x65}[p]
+			b, _ := PrefixByte(p)
 			if e.pfx.seg != 0 && e.pfx.seg != b {
 				return errSegConflict
 			}
@@ -436,7 +594,7 @@ func (e *encoder) collectPrefixes() error {
 	}
 	for _, o := range e.ops {
 		if o.Kind == OpMem && o.Seg != RegNone {
-			b := segPrefix[o.Seg.String()]
+			b := segPrefix[o.Seg.Num()]
 			if e.pfx.seg != 0 && e.pfx.seg != b {
 				return errSegConflict
 			}
@@ -454,12 +612,15 @@ func (e *encoder) rewriteMov64() {
 		return
 	}
 	d, s := e.ops[0], e.ops[1]
-	if d.Kind != OpReg || d.Reg.Class() != ClassGPR || d.Reg.Size() != 8 || s.Kind != OpImm || s.Strict {
-		return
+	if d.Kind != OpReg || d.Reg.Class() != ClassGPR || d.Reg.Size() != 8 || s.Kind != OpImm || s.Strict || s.Size == 4 {
+		return // `mov rax, dword x` keeps the sign-extended form
 	}
 	v := s.Imm
 	if v.Known && (v.Sym != "" || uint64(v.Off) > 0xFFFFFFFF) {
 		return // unknown values get nasm's optimistic guess
+	}
+	if !e.inst.CPU.allows(CPUX64) {
+		return // the 64-bit move's level stays
 	}
 	e.ops[0].Reg = gpr(4, d.Reg.Num())
 	if s.Size == 8 {
@@ -467,59 +628,42 @@ func (e *encoder) rewriteMov64() {
 	}
 }
 
-// gpr returns the general-purpose register of the given size and number.
-func gpr(size, num int) Reg {
-	for i := 1; i < len(regTable); i++ {
-		r := regTable[i]
-		if r.class == ClassGPR && r.size == size && r.num == num && !r.high {
-			return Reg(i)
-		}
-	}
-	return RegNone
-}
-
 type candidate struct {
 	bytes      []byte
 	fix        []Fixup
-	unsizedMem int // size of the form's memory operand when the source gave none
+	unsizedMem int  // size of the form's memory operand when the source gave none
+	defSize    bool // ... and the form is nasm's default for an unsized memory operand
 	sbyte      bool
 }
 
-// argSize is the operand size an argument pattern stands for (0: any/none).
+// argSize is the operand size an argument pattern stands for (0: any/none);
+// for register-or-memory patterns, the size of the memory.
 func argSize(a argType) int {
 	switch a {
-	case aR8, aR8op, aRM8, aM8, aAL, aMoffs8:
+	case aR8, aR8op, aRM8, aM8, aAL, aMoffs8, aXMMM8:
 		return 1
-	case aR16, aR16op, aRM16, aM16, aAX, aMoffs16, aR32M16, aR64M16:
+	case aR16, aR16op, aRM16, aM16, aAX, aCX, aDX, aMoffs16, aR32M16, aR64M16, aRMF16, aXMMM16:
 		return 2
-	case aR32, aR32op, aRM32, aM32, aEAX, aMoffs32, aRMF32:
+	case aR32, aR32op, aRM32, aM32, aEAX, aECX, aEDX, aMoffs32, aRMF32, aMMM32, aXMMM32, aVM32X, aVM32Y:
 		return 4
-	case aR64, aR64op, aRM64, aM64, aRAX, aMoffs64, aRMF64:
+	case aR64, aR64op, aRM64, aM64, aRAX, aRCX, aMoffs64, aRMF64, aMM, aMMM64, aXMMM64, aVM64X, aVM64Y:
 		return 8
+	case aM80, aST0, aSTi, aSTTo:
+		return 10
+	case aM128, aXMM, aXMM0, aXMMM128:
+		return 16
+	case aM256, aYMM, aYMMM256:
+		return 32
 	case aFar16: // nasm sizes a far pointer in memory by its offset part
 		return 2
 	case aFar32:
 		return 4
 	case aFar64:
 		return 8
+	case aR32M8:
+		return 1
 	}
 	return 0
-}
-
-func isRMArg(a argType) bool {
-	switch a {
-	case aRM8, aRM16, aRM32, aRM64, aM, aM8, aM16, aM32, aM64, aR32M16, aR64M16, aRMF32, aRMF64, aFar16, aFar32, aFar64:
-		return true
-	}
-	return false
-}
-
-func isRegArg(a argType) bool {
-	switch a {
-	case aR8, aR16, aR32, aR64, aSreg, aCR, aDR:
-		return true
-	}
-	return false
 }
 
 func isImmArg(a argType) bool {
@@ -540,38 +684,98 @@ func fitsS8(v int64, osz int) bool {
 }
 
 func isGPR(o *Operand, size int) bool {
-	return o.Kind == OpReg && o.Reg.Class() == ClassGPR && o.Reg.Size() == size
+	if o.Kind != OpReg {
+		return false
+	}
+	ri := o.Reg.info()
+	return ri.class == ClassGPR && ri.size == size
+}
+
+func isReg(o *Operand, c RegClass) bool {
+	return o.Kind == OpReg && o.Reg.info().class == c
+}
+
+// plainMem reports whether o is a memory operand the form accepts: not
+// far, no vector index, no size keyword or the one the form takes.
+func plainMem(f *form, o *Operand) bool {
+	if o.Kind != OpMem || o.Far || o.Index != RegNone && o.Index.Class() != ClassGPR {
+		return false
+	}
+	return memSizeOK(f, o)
+}
+
+// memSizeOK reports whether the form takes the memory operand's size
+// keyword (none always fits).
+func memSizeOK(f *form, o *Operand) bool {
+	return o.Size == 0 || int(f.msize) == o.Size || f.has(fAnySize)
 }
 
 func (e *encoder) matchArg(f *form, a argType, o *Operand, osz int) bool {
+	if o.To && a != aSTTo {
+		return false
+	}
 	switch a {
-	case aR8, aR16, aR32, aR64, aR8op, aR16op, aR32op, aR64op, aRMF32, aRMF64:
+	case aR8, aR16, aR32, aR64, aR8op, aR16op, aR32op, aR64op, aRMF16, aRMF32, aRMF64:
 		return isGPR(o, argSize(a))
-	case aRM8, aRM16, aRM32, aRM64, aM8, aM16, aM32, aM64, aR32M16, aR64M16, aFar16, aFar32, aFar64:
+	case aRM8, aRM16, aRM32, aRM64, aM8, aM16, aM32, aM64, aR32M16, aR64M16, aFar16, aFar32, aFar64, aR32M8:
 		if o.Kind == OpReg {
 			switch a {
 			case aM8, aM16, aM32, aM64, aFar16, aFar32, aFar64:
 				return false
-			case aR32M16:
+			case aR32M16, aR32M8:
 				return isGPR(o, 4)
 			case aR64M16:
 				return isGPR(o, 8)
 			}
 			return isGPR(o, argSize(a))
 		}
-		if o.Kind != OpMem {
+		if o.Kind != OpMem || o.Index != RegNone && o.Index.Class() != ClassGPR {
 			return false
 		}
-		if f.far != o.Far {
+		if f.has(fFar) != o.Far {
 			return false
 		}
-		return o.Size == 0 || o.Size == argSize(a)
-	case aM:
-		return o.Kind == OpMem && !o.Far
+		return memSizeOK(f, o)
+	case aM, aM80, aM128, aM256:
+		return plainMem(f, o)
+	case aFarDef:
+		return o.Kind == OpMem && o.Far && o.Size == 0 && (o.Index == RegNone || o.Index.Class() == ClassGPR)
+	case aMM:
+		return isReg(o, ClassMMX)
+	case aMMM32, aMMM64:
+		return isReg(o, ClassMMX) || plainMem(f, o)
+	case aXMM:
+		return isReg(o, ClassXMM)
+	case aXMM0:
+		return isReg(o, ClassXMM) && o.Reg.Num() == 0
+	case aXMMM8, aXMMM16, aXMMM32, aXMMM64, aXMMM128:
+		return isReg(o, ClassXMM) || plainMem(f, o)
+	case aYMM:
+		return isReg(o, ClassYMM)
+	case aYMMM256:
+		return isReg(o, ClassYMM) || plainMem(f, o)
+	case aVM32X, aVM64X, aVM32Y, aVM64Y:
+		want := ClassXMM
+		if a == aVM32Y || a == aVM64Y {
+			want = ClassYMM
+		}
+		return o.Kind == OpMem && !o.Far && o.Index != RegNone && o.Index.Class() == want && memSizeOK(f, o)
+	case aST0:
+		return isReg(o, ClassFPU) && o.Reg.Num() == 0
+	case aSTi:
+		return isReg(o, ClassFPU)
+	case aSTTo:
+		return isReg(o, ClassFPU) && o.To
 	case aAL, aAX, aEAX, aRAX:
 		return isGPR(o, argSize(a)) && o.Reg.Num() == 0
 	case aCL:
 		return isGPR(o, 1) && o.Reg.Num() == 1 && !o.Reg.IsHighByte()
+	case aDX:
+		return isGPR(o, 2) && o.Reg.Num() == 2
+	case aCX, aECX, aRCX:
+		return isGPR(o, argSize(a)) && o.Reg.Num() == 1
+	case aEDX:
+		return isGPR(o, 4) && o.Reg.Num() == 2
 	case aOne:
 		return o.Kind == OpImm && !o.Strict && (o.Size == 0 || o.Size == 1) && o.Imm.Sym == "" && (!o.Imm.Known || o.Imm.Off == 1)
 	case aImm8s:
@@ -612,18 +816,20 @@ func (e *encoder) matchArg(f *form, a argType, o *Operand, osz int) bool {
 	case aImm64:
 		return o.Kind == OpImm && (o.Size == 0 || o.Size == 8)
 	case aRel8, aRel16, aRel32:
-		if len(f.args) == 1 && f.opc[0] >= 0xE0 && f.opc[0] <= 0xE3 && o.Short {
+		if f.nargs == 1 && f.opc[0] >= 0xE0 && f.opc[0] <= 0xE3 && o.Short {
 			return false // nasm rejects `short` on loop/jcxz ("mismatch in operand sizes")
 		}
 		return o.Kind == OpImm && !o.Far && o.Size == 0
 	case aSreg:
-		return o.Kind == OpReg && o.Reg.Class() == ClassSeg
+		return isReg(o, ClassSeg)
 	case aES, aCS, aSS, aDS, aFS, aGS:
-		return o.Kind == OpReg && o.Reg.Class() == ClassSeg && o.Reg.Num() == int(a-aES)
+		return isReg(o, ClassSeg) && o.Reg.Num() == int(a-aES)
 	case aCR:
-		return o.Kind == OpReg && o.Reg.Class() == ClassCR
+		return isReg(o, ClassCR)
 	case aDR:
-		return o.Kind == OpReg && o.Reg.Class() == ClassDR
+		return isReg(o, ClassDR)
+	case aTR:
+		return isReg(o, ClassTR)
 	case aMoffs8, aMoffs16, aMoffs32, aMoffs64:
 		if o.Kind != OpMem || o.Base != RegNone || o.Index != RegNone || o.Rel || o.Far {
 			return false
@@ -639,29 +845,41 @@ func (e *encoder) matchArg(f *form, a argType, o *Operand, osz int) bool {
 	return false
 }
 
+// isMemArgType reports whether a pattern takes memory (alone or as the
+// alternative to a register).
+func isMemArgType(a argType) bool {
+	switch a {
+	case aRM8, aRM16, aRM32, aRM64, aM, aM8, aM16, aM32, aM64, aM80, aM128, aM256, aR32M8, aR32M16, aR64M16,
+		aFar16, aFar32, aFar64, aFarDef, aMMM32, aMMM64, aXMMM8, aXMMM16, aXMMM32, aXMMM64, aXMMM128, aYMMM256,
+		aVM32X, aVM32Y, aVM64X, aVM64Y:
+		return true
+	}
+	return false
+}
+
 // try encodes inst with form f into c, whose bytes and fixups live in the
 // encoder's buffers until the next try.
 func (e *encoder) try(f *form, c *candidate) error {
-	c.unsizedMem, c.sbyte = 0, false // bytes and fix are set by fill
-	if len(f.args) != len(e.ops) {
+	c.unsizedMem, c.sbyte, c.defSize = 0, false, false // bytes and fix are set by fill
+	if int(f.nargs) != len(e.ops) {
 		return errInvalid
 	}
 	// Relative jumps: 16-bit displacements belong to BITS 16, 32-bit to the others.
-	for _, a := range f.args {
+	for _, a := range f.args[:f.nargs] {
 		if a == aRel16 && e.mode != 16 || a == aRel32 && e.mode == 16 {
 			return errInvalid
 		}
 	}
 	osz := int(f.osz)
-	if f.d64 && e.mode == 64 {
+	if f.has(fD64) && e.mode == 64 {
 		osz = 64
 	}
-	if e.anyFar != f.far {
+	if e.anyFar != f.has(fFar) {
 		return errInvalid
 	}
-	onlyImm := len(f.args) > 0
+	onlyImm := f.nargs > 0
 	pinned := false
-	for k, a := range f.args {
+	for k, a := range f.args[:f.nargs] {
 		o := &e.ops[k]
 		if !e.matchArg(f, a, o, osz) {
 			return errInvalid
@@ -674,7 +892,7 @@ func (e *encoder) try(f *form, c *candidate) error {
 		} else if o.Size != 0 && o.Size == osz/8 {
 			pinned = true
 		}
-		if o.Kind == OpMem && f.far && o.Size == 0 && e.mode == 64 && a != aFar64 {
+		if o.Kind == OpMem && f.has(fFar) && o.Size == 0 && e.mode == 64 && a != aFar64 && a != aFarDef {
 			return errInvalid // nasm's far jumps through memory default to m16:64 here
 		}
 		if o.Kind == OpMem && o.DispSize == 8 && e.mode == 64 && (a < aMoffs8 || a > aMoffs64) {
@@ -683,12 +901,12 @@ func (e *encoder) try(f *form, c *candidate) error {
 	}
 	// Forms whose size nothing in the source pins (push imm) take the mode's
 	// default operand size, or the one an explicit size or oNN asks for.
-	if onlyImm && f.osz != 0 && !pinned && e.pfx.o != osz {
+	if onlyImm && f.osz != 0 && !pinned && e.pfx.o != osz && !f.has(fOwnSize) {
 		def := 32
 		if e.mode == 16 {
 			def = 16
 		}
-		if f.d64 && e.mode == 64 {
+		if f.has(fD64) && e.mode == 64 {
 			def = 64
 		}
 		if osz != def {
@@ -696,27 +914,30 @@ func (e *encoder) try(f *form, c *candidate) error {
 		}
 	}
 	// mov r64, imm32 sign-extends: nasm uses it only for values that fit.
-	if e.mn == "mov" && f.osz == 64 && len(f.imm) == 1 && f.imm[0] == imm_id && e.ops[0].Kind == OpReg {
+	if e.mn == "mov" && f.osz == 64 && f.nimm == 1 && f.imm[0] == imm_id && e.ops[0].Kind == OpReg {
 		o := e.ops[len(e.ops)-1]
 		v := o.Imm
-		if v.Known && (v.Sym != "" || v.Off != int64(int32(v.Off))) || o.Strict && o.Size == 8 {
-			return errInvalid
+		if o.Size != 4 && (v.Known && (v.Sym != "" || v.Off != int64(int32(v.Off))) || o.Strict && o.Size == 8) {
+			return errInvalid // an explicit dword keeps this form, the value truncated as nasm does
 		}
 	}
 	// A memory operand without a size needs a register of the same size
 	// (not a shift count) to give it one.
-	for k, a := range f.args {
+	for k, a := range f.args[:f.nargs] {
 		o := e.ops[k]
 		if o.Kind != OpMem || o.Size != 0 {
 			continue
 		}
-		sz := argSize(a)
-		if sz == 0 || f.far || hasSreg(f) {
+		sz := int(f.msize)
+		if sz == 0 || f.has(fFar) || hasSreg(f) || !isMemArgType(a) {
 			continue // the instruction itself fixes the size
 		}
 		fixed := false
-		for j, b := range f.args {
-			if j != k && b != aCL && e.ops[j].Kind == OpReg && e.ops[j].Reg.Class() == ClassGPR && argSize(b) == sz {
+		for j, b := range f.args[:f.nargs] {
+			if f.has(fNoSM) {
+				break
+			}
+			if j != k && b != aCL && b != aDX && e.ops[j].Kind == OpReg && e.ops[j].Reg.Class() == ClassGPR && argSize(b) == sz {
 				fixed = true
 			}
 			// An immediate's explicit size gives the operation size (`add [eax], byte 5`).
@@ -726,9 +947,14 @@ func (e *encoder) try(f *form, c *candidate) error {
 		}
 		if !fixed {
 			c.unsizedMem = sz
+			c.defSize = f.has(fDefSize)
 		}
 	}
-	if e.mode == 64 && !f.m64 || e.mode != 64 && !f.m32 {
+	// nasm checks the CPU level before the mode.
+	if need := f.cpu; e.mode == 64 && !e.inst.CPU.allows(f.cpu64) || e.mode != 64 && !e.inst.CPU.allows(need) {
+		return errBadCPU
+	}
+	if e.mode == 64 && !f.has(fM64) || e.mode != 64 && !f.has(fM32) {
 		// Like nasm, a form whose operands match but which does not
 		// exist in this mode (`push esi` in BITS 64) says so.
 		return badMode(e.mode)
@@ -737,7 +963,7 @@ func (e *encoder) try(f *form, c *candidate) error {
 }
 
 func hasSreg(f *form) bool {
-	for _, a := range f.args {
+	for _, a := range f.args[:f.nargs] {
 		if a == aSreg || a >= aES && a <= aGS {
 			return true
 		}

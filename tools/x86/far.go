@@ -36,6 +36,6 @@ func (e *encoder) farPointer() (*Encoding, error) {
 	if err := e.fill(b, fields, &e.cand); err != nil {
 		return nil, err
 	}
-	e.best.set(&e.cand)
-	return e.best.encoding(), nil
+	e.main.best.set(&e.cand)
+	return e.main.best.encoding(), nil
 }

@@ -11,8 +11,10 @@ import (
 
 var fuzzMnemonics = func() []string {
 	var m []string
-	for k := range formsByMn {
-		m = append(m, k)
+	for i := range mnemonics {
+		if len(mnemonics[i].forms()) > 0 || i%10 == 0 {
+			m = append(m, mnemonics[i].name)
+		}
 	}
 	m = append(m, "fadd", "movaps", "", "MOV", "Jmp", "bogus")
 	sort.Strings(m)
@@ -62,12 +64,12 @@ func fuzzInst(data []byte) *Inst {
 	for n := int(next() % 5); n > 0; n-- {
 		f := next()
 		o := Operand{Kind: OpKind(f % 5), Size: int(next() % 11), Strict: f&8 != 0, Short: f&16 != 0, Near: f&32 != 0, Far: f&64 != 0}
-		o.Reg = Reg(next())
+		o.Reg = Reg(int(next()) * len(regTable) / 200)
 		switch o.Kind {
 		case OpImm:
 			o.Imm = value()
 		case OpMem:
-			o.Base, o.Index, o.Scale = Reg(next()%byte(len(regTable)+2)), Reg(next()%byte(len(regTable)+2)), int(next()%10)
+			o.Base, o.Index, o.Scale = Reg(int(next())*len(regTable)/200), Reg(int(next())*len(regTable)/200), int(next()%10)
 			if next()&1 == 0 {
 				o.Index, o.Scale = RegNone, 0
 			}
@@ -76,7 +78,7 @@ func fuzzInst(data []byte) *Inst {
 			o.Rel, o.Abs = g&1 != 0, g&2 != 0
 			o.DispSize = int(g>>2) % 10
 			if g&0x80 != 0 {
-				o.Seg = Reg(next())
+				o.Seg = Reg(int(next()) * len(regTable) / 200)
 			}
 		}
 		inst.Ops = append(inst.Ops, o)
@@ -126,6 +128,18 @@ func checkDecodedLength(t *testing.T, inst *Inst, enc *Encoding) {
 		inst.Mnemonic == "syscall" && inst.Mode == 32 || inst.Mnemonic == "nop" && len(inst.Ops) > 0 {
 		return // x86asm lacks 16-bit mode, REX.W nop and some system forms
 	}
+	if m := lookupMnemonic(inst.Mnemonic); m == nil || m.name[0] == 'v' || m.name == "andn" || m.name == "bextr" ||
+		strings.HasPrefix(m.name, "bls") || m.name == "bzhi" || m.name == "mulx" || m.name == "pdep" || m.name == "pext" ||
+		m.name == "rorx" || m.name == "sarx" || m.name == "shlx" || m.name == "shrx" {
+		return // x86asm has no VEX
+	}
+	switch inst.Mnemonic {
+	case "ud0", "ud1", "ud2b", "feni", "fneni", "fdisi", "fndisi", "fsetpm", "adcx", "adox", "movdiri", "movdir64b",
+		"wrssd", "wrssq", "wrussd", "wrussq", "rstorssp", "rdseed", "rdpid", "umwait", "tpause", "umonitor", "rdsspd",
+		"rdsspq", "incsspd", "incsspq", "cldemote", "clac", "stac", "setssbsy", "clrssbsy", "serialize", "saveprevssp",
+		"salc", "getsec", "endbr32", "endbr64", "rdpkru", "wrpkru":
+		return // nor these
+	}
 	for _, p := range inst.Prefixes {
 		if p == PrefixO16 || p == PrefixO32 {
 			// nasm keeps the mode's branch displacement size under an
@@ -134,12 +148,16 @@ func checkDecodedLength(t *testing.T, inst *Inst, enc *Encoding) {
 			return
 		}
 	}
-	in, err := x86asm.Decode(enc.Bytes, inst.Mode)
+	b := enc.Bytes
+	if len(b) > 1 && b[0] == 0x9B {
+		b = b[1:] // x86asm takes the wait of fstsw, finit... for an instruction
+	}
+	in, err := x86asm.Decode(b, inst.Mode)
 	if err != nil {
 		t.Errorf("%s %+v: x86asm cannot decode % X: %v", inst.Mnemonic, inst.Ops, enc.Bytes, err)
 		return
 	}
-	if in.Len != len(enc.Bytes) {
+	if in.Len != len(b) {
 		t.Errorf("%s: x86asm decodes % X as %d bytes (%v)", inst.Mnemonic, enc.Bytes, in.Len, in)
 	}
 }
@@ -183,7 +201,7 @@ func FuzzMakeMem(f *testing.F) {
 			if s := op.Scale; s != 1 && s != 2 && s != 4 && s != 8 {
 				t.Fatalf("%+v -> scale %d", terms, s)
 			}
-			if op.Index.Num() == 4 && op.Index.Size() != 2 {
+			if op.Index.Class() == ClassGPR && op.Index.Num() == 4 && op.Index.Size() != 2 {
 				t.Fatalf("%+v -> index %s", terms, op.Index)
 			}
 		}

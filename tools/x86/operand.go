@@ -30,16 +30,24 @@ const (
 	OpMem         // Base, Index, Scale, Disp, Seg, Rel, Abs, DispSize
 )
 
-// Operand is one evaluated instruction operand.
+// Operand is one evaluated instruction operand. A register operand is any
+// register LookupReg knows: general-purpose, segment, control, debug, x87
+// (st0-st7), MMX, XMM and YMM; AVX-512 registers (zmm, k, xmm16-31) are
+// known but Encode rejects them. A memory operand may have a vector index
+// (VSIB, `[rax+xmm1*4]`, built by MakeMem).
 type Operand struct {
 	Kind OpKind
 	// Size is the explicit size keyword in bytes (byte=1, word=2, dword=4,
-	// qword=8, tword=10, oword=16), 0 when the source gave none.
+	// qword=8, tword=10, oword=16, yword=32, zword=64), 0 when the source
+	// gave none.
 	Size int
 	// Strict is nasm's `strict`: keep the size given even if a shorter form exists.
 	Strict bool
 	// Jump distance keywords for branch targets: `short`, `near`, `far`.
 	Short, Near, Far bool
+	// To is nasm's `to` before an x87 register (`fadd to st1`): the
+	// register is the destination, st0 the source.
+	To bool
 
 	Reg Reg
 	Imm Value
@@ -75,6 +83,7 @@ const (
 	PrefixSS
 	PrefixFS
 	PrefixGS
+	PrefixWait // nasm's `wait` prefix (9B), always written first
 )
 
 // Inst is one instruction to encode.
@@ -87,6 +96,9 @@ type Inst struct {
 	// section (the same convention as Value.Sym), Off the offset in it (for
 	// -f bin, the absolute address with Sym empty).
 	PC Value
+	// CPU is the level of nasm's `cpu` directive in effect; CPUDefault
+	// (the zero value) allows every instruction.
+	CPU CPU
 }
 
 // Fixup asks the object writer (or the front end for -f bin) to patch Size

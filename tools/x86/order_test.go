@@ -3,7 +3,6 @@ package x86
 import "testing"
 
 func TestPrefixOrderMatchesNasm(t *testing.T) {
-	needNasm(t)
 	lines := handLines(`
 rep fs movsb
 fs rep movsb
@@ -29,6 +28,6 @@ o16 jz $+300
 o32 jmp $+300
 o16 loop $
 `)
-	reportDiff(t, "BITS 32 prefix order", compareWithNasm(t, 32, lines))
-	reportDiff(t, "BITS 16 o32 branches", compareWithNasm(t, 16, handLines("o32 jmp $+300\no16 jmp $+100\no32 call $")))
+	reportDiff(t, "BITS 32 prefix order", compareWithNasm(t, "prefixorder32", 32, lines))
+	reportDiff(t, "BITS 16 o32 branches", compareWithNasm(t, "prefixorder16", 16, handLines("o32 jmp $+300\no16 jmp $+100\no32 call $")))
 }

@@ -61,7 +61,7 @@ func splitOps(s string) []string {
 	return append(out, s[start:])
 }
 
-var sizeWords = map[string]int{"byte": 1, "word": 2, "dword": 4, "qword": 8}
+var sizeWords = map[string]int{"byte": 1, "word": 2, "dword": 4, "qword": 8, "tword": 10, "oword": 16, "yword": 32, "zword": 64}
 
 func parseTestOperand(mode int, s string, pc Value) ([]Operand, error) {
 	var op Operand
@@ -78,6 +78,8 @@ func parseTestOperand(mode int, s string, pc Value) ([]Operand, error) {
 			op.Near = true
 		} else if lw == "far" {
 			op.Far = true
+		} else if lw == "to" {
+			op.To = true
 		} else {
 			break
 		}
@@ -88,7 +90,7 @@ func parseTestOperand(mode int, s string, pc Value) ([]Operand, error) {
 		if err != nil {
 			return nil, err
 		}
-		m.Size, m.Strict, m.Far = op.Size, op.Strict, op.Far
+		m.Size, m.Strict, m.Far, m.To = op.Size, op.Strict, op.Far, op.To
 		return []Operand{m}, nil
 	}
 	if r, ok := LookupReg(s); ok {

@@ -1,7 +1,5 @@
 package x86
 
-import "strings"
-
 // RegClass groups registers by what instructions accept them.
 type RegClass uint8
 
@@ -11,65 +9,54 @@ const (
 	ClassSeg
 	ClassCR
 	ClassDR
-	ClassIP // rip/eip, only inside memory operands
+	ClassTR  // test registers tr0-tr7 (386/486)
+	ClassIP  // rip/eip, only inside memory operands
+	ClassFPU // x87 st0-st7
+	ClassMMX // mm0-mm7
+	ClassXMM // xmm0-xmm31 (xmm16 and up only with AVX-512)
+	ClassYMM // ymm0-ymm31 (ymm16 and up only with AVX-512)
+	ClassZMM // AVX-512: known, never encoded
+	ClassK   // AVX-512 mask registers k0-k7: known, never encoded
+	ClassBND // MPX bnd0-bnd3: known, never encoded
+	ClassTMM // AMX tmm0-tmm7: known, never encoded
 )
 
-// Reg is a register, an index into the register table. RegNone is the zero value.
-type Reg uint8
+// Reg is a register, an index into the register table (ztables.go, every
+// register nasm knows). RegNone is the zero value.
+type Reg uint16
 
 type regInfo struct {
 	name  string
 	class RegClass
 	size  int  // bytes
-	num   int  // encoding number 0..15
-	rex   bool // needs a REX prefix (r8..r15, spl/bpl/sil/dil...)
+	num   int  // encoding number 0..31
+	rex   bool // needs a REX prefix (r8..r15, spl/bpl/sil/dil, xmm8...)
 	high  bool // ah, ch, dh, bh: cannot be used with REX
 }
 
-var regTable = []regInfo{{name: ""}}
-
-var regByName = map[string]Reg{}
-
-func addReg(name string, class RegClass, size, num int, rex, high bool) {
-	regByName[name] = Reg(len(regTable))
-	regTable = append(regTable, regInfo{name, class, size, num, rex, high})
+// regSlot is one slot of the register name index.
+type regSlot struct {
+	name string
+	reg  Reg
 }
 
-func init() {
-	legacy := []string{"ax", "cx", "dx", "bx", "sp", "bp", "si", "di"}
-	for i, n := range legacy {
-		addReg("r"+n, ClassGPR, 8, i, false, false)
-		addReg("e"+n, ClassGPR, 4, i, false, false)
-		addReg(n, ClassGPR, 2, i, false, false)
+// RegNone means "no register".
+const RegNone Reg = 0
+
+// LookupReg finds a register by name, case-insensitively: every register
+// name nasm knows, including those of instruction sets the encoder rejects
+// (zmm, k, bnd, tmm), so that none is ever taken for a symbol.
+func LookupReg(name string) (Reg, bool) {
+	mask := uint32(len(regIndex) - 1)
+	for h := hashName(name) & mask; ; h = (h + 1) & mask {
+		s := &regIndex[h]
+		if s.reg == RegNone {
+			return RegNone, false
+		}
+		if equalFold(name, s.name) {
+			return s.reg, true
+		}
 	}
-	for i, n := range []string{"al", "cl", "dl", "bl"} {
-		addReg(n, ClassGPR, 1, i, false, false)
-	}
-	for i, n := range []string{"ah", "ch", "dh", "bh"} {
-		addReg(n, ClassGPR, 1, i+4, false, true)
-	}
-	for i, n := range []string{"spl", "bpl", "sil", "dil"} {
-		addReg(n, ClassGPR, 1, i+4, true, false)
-	}
-	for i := 8; i < 16; i++ {
-		n := "r" + itoa(i)
-		addReg(n, ClassGPR, 8, i, true, false)
-		addReg(n+"d", ClassGPR, 4, i, true, false)
-		addReg(n+"w", ClassGPR, 2, i, true, false)
-		addReg(n+"b", ClassGPR, 1, i, true, false)
-		regByName[n+"l"] = regByName[n+"b"] // nasm accepts r8l as r8b
-	}
-	for i, n := range []string{"es", "cs", "ss", "ds", "fs", "gs"} {
-		addReg(n, ClassSeg, 2, i, false, false)
-	}
-	for _, i := range []int{0, 2, 3, 4, 8} {
-		addReg("cr"+itoa(i), ClassCR, 0, i, i >= 8, false)
-	}
-	for i := 0; i < 8; i++ {
-		addReg("dr"+itoa(i), ClassDR, 0, i, false, false)
-	}
-	addReg("rip", ClassIP, 8, 0, false, false)
-	addReg("eip", ClassIP, 4, 0, false, false)
 }
 
 func itoa(i int) string {
@@ -79,19 +66,37 @@ func itoa(i int) string {
 	return string(rune('0' + i))
 }
 
-// RegNone means "no register".
-const RegNone Reg = 0
-
-// LookupReg finds a register by name, case-insensitively.
-func LookupReg(name string) (Reg, bool) {
-	r, ok := regByName[strings.ToLower(name)]
-	return r, ok
+func (r Reg) info() *regInfo {
+	if int(r) < len(regTable) {
+		return &regTable[r]
+	}
+	return &regTable[0]
 }
 
-func (r Reg) String() string   { return regTable[r].name }
-func (r Reg) Class() RegClass  { return regTable[r].class }
-func (r Reg) Size() int        { return regTable[r].size }
-func (r Reg) Num() int         { return regTable[r].num }
-func (r Reg) NeedsREX() bool   { return regTable[r].rex }
-func (r Reg) IsHighByte() bool { return regTable[r].high }
+func (r Reg) String() string   { return r.info().name }
+func (r Reg) Class() RegClass  { return r.info().class }
+func (r Reg) Size() int        { return r.info().size }
+func (r Reg) Num() int         { return r.info().num }
+func (r Reg) NeedsREX() bool   { return r.info().rex }
+func (r Reg) IsHighByte() bool { return r.info().high }
 func (r Reg) Valid() bool      { return r != RegNone && int(r) < len(regTable) }
+
+// avx512 reports whether the register exists only with AVX-512 (EVEX):
+// zmm, k, and xmm/ymm 16-31.
+func (r Reg) avx512() bool {
+	switch r.Class() {
+	case ClassZMM, ClassK:
+		return true
+	case ClassXMM, ClassYMM:
+		return r.Num() >= 16
+	}
+	return false
+}
+
+// gpr returns the general-purpose register of the given size and number.
+func gpr(size, num int) Reg {
+	if size < 0 || size >= len(gprs) || num < 0 || num >= 16 {
+		return RegNone
+	}
+	return gprs[size][num]
+}

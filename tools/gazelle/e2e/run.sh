@@ -2,14 +2,20 @@
 # End-to-end test of the tiny Gazelle extension with real Bazel:
 #
 #   1. lays out a monorepo-like workspace (testdata/mono plus generated
-#      packages) that uses rules_tiny through local_repository,
-#   2. runs gazelle-tiny on it and compares the BUILD files with the
-#      golden BUILD.out files,
+#      packages) that uses rules_tiny through local_repository, with the one
+#      documented .bazelrc line for Debian's Bazel (rules/debian.bazelrc),
+#   2. runs Gazelle through Bazel, `bazel run @rules_tiny//:gazelle` (built
+#      with the host Go SDK), and compares the BUILD files with the golden
+#      BUILD.out files: among them data-only directories (tools/blob, meta)
+#      with no assembly and no BUILD file, found through include roots,
 #   3. bazel build //... and bazel test //... there (Bazel 4.2.3 here),
 #      and runs some of the programs,
-#   4. runs gazelle-tiny again: nothing may change (-mode=diff),
-#   5. deletes a program, runs gazelle-tiny: its rules must go, and the
-#      workspace must still build.
+#   4. runs Gazelle again: nothing may change (-mode=diff),
+#   5. deletes one program, renames another and deletes the one that used
+#      the data-only directories, runs Gazelle: the stale rules and
+#      filegroups must go, the renamed program's rules must follow, the
+#      workspace must still build and test, and a further run changes
+#      nothing.
 #
 # Usage: tools/gazelle/e2e/run.sh [WORKDIR]
 #   WORKDIR  where to create the workspace (default: a new temp dir)
@@ -66,9 +72,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-step "build gazelle-tiny from $rules_tiny"
-(cd "$rules_tiny" && go build -o "$bin/gazelle-tiny" ./tools/cmd/gazelle-tiny)
-gazelle() { (cd "$ws" && "$bin/gazelle-tiny" -repo_root="$ws" "$@"); }
 
 step "lay out the workspace in $ws"
 rm -rf "$ws"
@@ -114,29 +117,19 @@ rules_tiny_dependencies()
 
 rules_tiny_register_toolchains()
 WS
-cat >"$ws/.bazelrc" <<'RC'
-build --incompatible_strict_action_env
-test --test_output=errors
-# Debian's offline Bazel 4.2.3: rule sets from Debian packages instead of
-# downloads (the same settings as rules_tiny's own --config=debian).
-build:debian --override_repository=bazel_skylib=/usr/share/bazel/tools/skylib
-build:debian --override_repository=platforms=/usr/share/bazel/tools/platforms
-build:debian --override_repository=rules_java=/usr/share/bazel/rules/java
-build:debian --override_repository=rules_cc=/usr/src/bazel-bootstrap/mock_repos/rules_cc
-build:debian --coverage_report_generator=//bazel_support:no_coverage_report_generator
-build:debian --nosandbox_debug
-RC
-# Test rules would download @remote_coverage_tools without this; an empty
-# generator of the workspace's own keeps the Debian set-up offline.
-mkdir -p "$ws/bazel_support"
-cat >"$ws/bazel_support/BUILD.bazel" <<'B'
-filegroup(name = "no_coverage_report_generator")
-B
 config=()
-if [ -d /usr/share/bazel/tools/skylib ]; then config=(--config=debian); fi
+{
+  echo "build --incompatible_strict_action_env"
+  echo "test --test_output=errors"
+  # Debian's offline Bazel 4.2.3: the one line a consumer workspace needs.
+  if [ -d /usr/share/bazel/tools/skylib ]; then echo "import $rules_tiny/rules/debian.bazelrc"; fi
+} >"$ws/.bazelrc"
 if [ -n "${TINY_GOCACHE:-}" ]; then mkdir -p "$TINY_GOCACHE"; config+=("--define=TINY_GOCACHE=$TINY_GOCACHE"); fi
+# Gazelle as a consumer runs it: the Bazel target of rules_tiny, in the
+# workspace `bazel run` is called from.
+gazelle() { (cd "$ws" && "$bazel" run "${config[@]}" @rules_tiny//:gazelle -- "$@"); }
 
-step "gazelle-tiny: generate BUILD files"
+step "bazel run @rules_tiny//:gazelle: generate BUILD files"
 gazelle
 (cd "$here/testdata/mono" && find . -name BUILD.out) | while read -r f; do
   got="$ws/${f%BUILD.out}BUILD.bazel"
@@ -148,6 +141,8 @@ for i in $(seq 1 "$gen_packages"); do
   grep -q "name = \"p$i\"" "$ws/gen/p$i/BUILD.bazel" || fail "gen/p$i: no asm_binary generated"
 done
 [ ! -e "$ws/experimental/wip.asm" ] || ! grep -q asm_binary "$ws/experimental/BUILD.bazel" || fail "rules generated in a disabled subtree"
+grep -q '"motd.txt"' "$ws/tools/blob/BUILD.bazel" || fail "tools/blob (data only, no BUILD file) does not expose motd.txt"
+if grep -q unused.txt "$ws/tools/blob/BUILD.bazel"; then fail "tools/blob exposes a file no program needs"; fi
 echo "BUILD files: $(find "$ws" -name BUILD.bazel | wc -l), rules: $(cat $(find "$ws" -name BUILD.bazel) | grep -cE '^(asm_binary|tiny_image|size_test|filegroup)\(')"
 
 step "bazel build //... ${config[*]}"
@@ -162,6 +157,8 @@ out="$("$ws/bazel-bin/apps/hello/hello")"
 "$ws/bazel-bin/apps/banner/banner" | grep -q '| tiny |' || fail "apps/banner did not print its banner"
 "$ws/bazel-bin/apps/exit/true" || fail "apps/exit:true exited $?"
 if "$ws/bazel-bin/apps/exit/false"; then fail "apps/exit:false exited 0"; fi
+out="$("$ws/bazel-bin/apps/motd/motd")"
+[ "$out" = "$(printf 'Welcome to the monorepo\nversion 1.4.2')" ] || fail "apps/motd printed '$out'"
 out="$("$ws/bazel-bin/gen/p01/p01")"
 [ "$out" = "p01" ] || fail "gen/p01 printed '$out'"
 if out32="$("$ws/bazel-bin/apps/hello32/hello32" 2>/dev/null)"; then
@@ -177,17 +174,28 @@ grep -q '"registry.local/mono/services/greeter:latest"' "$ws/bazel-bin/services/
   fail "greeter_image: tag from tiny_tag_prefix not in index.json"
 ls -l "$ws/bazel-bin/apps/hello/hello" "$ws/bazel-bin/services/greeter/greeter_image.tar"
 
-step "gazelle-tiny again: nothing may change"
+step "Gazelle again: nothing may change"
 sums() { (cd "$ws" && find . -path ./bazel-\* -prune -o -name BUILD.bazel -print | sort | xargs sha256sum); }
 before="$(sums)"
 gazelle -mode=diff || fail "a second run would change BUILD files (diff above)"
 gazelle
 [ "$before" = "$(sums)" ] || fail "a second run changed BUILD files"
 
-step "delete apps/exit/false.asm: its rules must go"
-rm "$ws/apps/exit/false.asm"
+step "delete apps/exit/false.asm and apps/motd/motd.asm, rename apps/hello32/hello32.asm to hi32.asm"
+rm "$ws/apps/exit/false.asm" "$ws/apps/motd/motd.asm"
+mv "$ws/apps/hello32/hello32.asm" "$ws/apps/hello32/hi32.asm"
 gazelle
 if grep -q '"false' "$ws/apps/exit/BUILD.bazel"; then cat "$ws/apps/exit/BUILD.bazel"; fail "stale rules for false.asm kept"; fi
 grep -q 'name = "true"' "$ws/apps/exit/BUILD.bazel" || fail "apps/exit:true lost"
-gazelle -mode=diff || fail "not idempotent after the removal"
+if grep -q 'asm_binary(' "$ws/apps/motd/BUILD.bazel"; then fail "stale rules for motd.asm kept"; fi
+for d in tools/blob meta; do
+  if grep -q asm_hdrs "$ws/$d/BUILD.bazel"; then cat "$ws/$d/BUILD.bazel"; fail "$d keeps a filegroup no program needs"; fi
+done
+grep -q 'name = "hi32"' "$ws/apps/hello32/BUILD.bazel" || fail "the renamed program hi32 has no rule"
+grep -q 'name = "hi32_size"' "$ws/apps/hello32/BUILD.bazel" || fail "the renamed program hi32 has no size test"
+if grep -q '"hello32' "$ws/apps/hello32/BUILD.bazel"; then cat "$ws/apps/hello32/BUILD.bazel"; fail "rules of the old name hello32 kept"; fi
+gazelle -mode=diff || fail "not idempotent after the removals and the rename"
 (cd "$ws" && "$bazel" build "${config[@]}" //... && "$bazel" test "${config[@]}" //...)
+if out32="$("$ws/bazel-bin/apps/hello32/hi32" 2>/dev/null)"; then
+  [ "$out32" = "Hello from the monorepo" ] || fail "apps/hello32:hi32 printed '$out32'"
+fi
