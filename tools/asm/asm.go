@@ -49,6 +49,14 @@ type Options struct {
 	Bits int
 	// Listing asks for Result.Listing, a nasm-like listing file.
 	Listing bool
+	// Debug asks for DWARF debugging information in ELF objects (nasm's
+	// -g -F dwarf): a line table giving each instruction and data item
+	// the source position nasm gives it. It is ignored for bin.
+	Debug bool
+	// DebugCompDir is the compilation directory written with Debug; ""
+	// means ".", so that the object does not depend on where it was
+	// built (nasm writes the working directory).
+	DebugCompDir string
 	// ReadFile reads the source and include files; nil means os.ReadFile.
 	// Paths are passed as written (relative to the current directory).
 	ReadFile func(name string) ([]byte, error)
@@ -135,6 +143,9 @@ func Assemble(path string, opts Options) (*Result, error) {
 	for i, l := range ppr.Lines {
 		// Diagnostics found before line i was produced sort before it.
 		a.lineSeq = i + 1
+		if opts.Debug {
+			a.srcs = append(a.srcs, l.Src)
+		}
 		a.p.line(l)
 		if !opts.Listing {
 			// Statements keep what they need: a line's tokens can go once
@@ -170,6 +181,11 @@ func Assemble(path string, opts Options) (*Result, error) {
 			sort.SliceStable(res.Warnings, func(i, j int) bool { return res.Warnings[i].Seq < res.Warnings[j].Seq })
 		} else {
 			res.Object = a.object(path)
+			if opts.Debug {
+				if err := a.debugInfo(res.Object, path); err != nil {
+					errs = append(errs, Diag{Pos: pp.Pos{File: path}, Msg: err.Error()})
+				}
+			}
 		}
 	}
 	if ran && opts.Listing {

@@ -34,7 +34,8 @@ type assembler struct {
 	orgSet    bool
 	firstBits int
 	files     []string
-	lineSeq   int // index of the preprocessed line being parsed
+	lineSeq   int      // index of the preprocessed line being parsed
+	srcs      []pp.Pos // with Options.Debug: each preprocessed line's pp.Line.Src
 
 	// pass state
 	pass     int

@@ -141,6 +141,11 @@ func line(toks []Token, s string) ([]Token, error) {
 			for j < len(s) && (IsIdentChar(s[j]) || (s[j] == '+' || s[j] == '-') && isExponent(s[i:j])) {
 				j++
 			}
+			if k := j - len(".nolist"); k > i && strings.EqualFold(s[k:j], ".nolist") {
+				if _, err := Number(s[i:k]); err == nil {
+					j = k // `%macro m 0.nolist`: the count, then .nolist
+				}
+			}
 			text := s[i:j]
 			v, err := Number(text)
 			if err != nil {

@@ -40,6 +40,11 @@ type Line struct {
 	// note).
 	Macro string
 	Def   Pos
+	// Src is the position nasm's debugging information gives the line:
+	// its own line after %line mapping (a macro body line's is in the
+	// macro's definition), or, for the expansion of a .nolist macro, the
+	// position of the line that invoked it.
+	Src Pos
 }
 
 // Diag is an error or warning.
@@ -110,6 +115,7 @@ type mmacro struct {
 	icase    bool
 	min, max int // max < 0: unlimited
 	greedy   bool
+	nolist   bool // .nolist: debugging information attributes its lines to the invocation
 	defaults [][]lex.Token
 	body     []srcLine
 	def      Pos
@@ -117,6 +123,7 @@ type mmacro struct {
 
 type srcLine struct {
 	pos   Pos
+	src   Pos // pos after the file's %line mapping, set when read from the file
 	text  string
 	toks  []lex.Token
 	lexed bool
@@ -140,6 +147,12 @@ type frame struct {
 	rot    int
 	uniq   int
 	call   Pos // invocation position reported for every line
+	// callSrc is the invoking line's Src: where a .nolist macro's lines
+	// are attributed.
+	callSrc Pos
+
+	// file frames: the last %line directive's mapping, if any
+	lineMap *lineMap
 
 	// rep frames
 	count, iter int64
@@ -326,6 +339,7 @@ func (p *pp) next() (srcLine, *frame, bool) {
 			}
 			out := *l
 			if f.kind == fileFrame {
+				out.src = f.lineMap.apply(out.pos)
 				// A file's lines are read once: keeping their tokens here
 				// would hold a second copy of the whole file until its end.
 				l.toks = nil
@@ -387,7 +401,7 @@ func (p *pp) run() {
 				continue
 			}
 		}
-		p.line(Line{Pos: pos, Toks: toks, Macro: mname, Def: def}, l)
+		p.line(Line{Pos: pos, Toks: toks, Macro: mname, Def: def, Src: srcPos(l, p.frames)}, l)
 		if len(p.res.Lines) > MaxLines {
 			p.errorf(pos, "preprocessor output too large (more than %d lines)", MaxLines)
 			return
@@ -460,7 +474,7 @@ func (p *pp) line(l Line, raw srcLine) {
 			p.finishDef()
 			return
 		}
-		p.def.body = append(p.def.body, srcLine{pos: raw.pos, toks: l.Toks, lexed: true})
+		p.def.body = append(p.def.body, srcLine{pos: raw.pos, src: raw.src, toks: l.Toks, lexed: true})
 		return
 	}
 	if d != "" && p.conditional(d, l) {
@@ -955,7 +969,9 @@ func (p *pp) directive(d string, l Line) {
 			p.lineErr(l, "`%%pop' in wrong context: %s, expected %s", p.ctx[len(p.ctx)-1].name, args[0].Text)
 		}
 		p.ctx = p.ctx[:len(p.ctx)-1]
-	case "%line", "%pragma", "%clear", "%debug":
+	case "%line":
+		p.lineDirective(args)
+	case "%pragma", "%clear", "%debug":
 		// Listing/debug-info bookkeeping with no effect on output bytes.
 	default:
 		p.lineErr(l, "unknown or unsupported preprocessor directive `%s'", l.Toks[0].Text)
@@ -1311,6 +1327,7 @@ func (p *pp) parseMacroHeader(args []lex.Token, icase bool) (*mmacro, error) {
 		i++
 	}
 	if i < len(args) && args[i].Kind == lex.Ident && strings.EqualFold(args[i].Text, ".nolist") {
+		m.nolist = true
 		i++
 	}
 	if i < len(args) {
@@ -1462,7 +1479,7 @@ func (p *pp) callMacro(l Line, toks []lex.Token) bool {
 	}
 	p.uniq++
 	call := l.Pos
-	p.frames = append(p.frames, &frame{kind: macroFrame, lines: m.body, mac: m, params: args, uniq: p.uniq, call: call, conds: len(p.conds)})
+	p.frames = append(p.frames, &frame{kind: macroFrame, lines: m.body, mac: m, params: args, uniq: p.uniq, call: call, callSrc: l.Src, conds: len(p.conds)})
 	return true
 }
 
