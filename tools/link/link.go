@@ -59,8 +59,6 @@ const (
 	nGroups
 )
 
-var groupNames = [nGroups]string{"code", "read-only data", "data", "bss"}
-
 type piece struct {
 	fi, si int
 	sec    *obj.Section

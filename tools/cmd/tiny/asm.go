@@ -16,16 +16,44 @@ func init() {
 	register("asm", "assemble NASM-syntax source (like nasm -f elf32|elf64|bin)", runAsm)
 }
 
-const asmUsage = "usage: tiny asm [-f elf32|elf64|bin] [-o OUT] [-I DIR]... [-D NAME[=VAL]]... [-l LISTING] SRC.asm\n  -f defaults to bin (as nasm; -f elf means elf32); -o defaults to SRC without extension (bin) or with .o (elf)"
+const asmUsage = "usage: tiny asm [-f elf32|elf64|bin] [-g] [-F dwarf] [--debug-comp-dir DIR] [-o OUT] [-I DIR]... [-D NAME[=VAL]]... [-l LISTING] SRC.asm\n" +
+	"  -f defaults to bin (as nasm; -f elf means elf32); -o defaults to SRC without extension (bin) or with .o (elf)\n" +
+	"  -g, -F dwarf, -gdwarf: DWARF line information (elf only); --debug-comp-dir: the compilation directory it names (default .)"
 
 // runAsm parses nasm-style flags (both `-f elf64` and `-felf64`); the
 // default format is bin, as with nasm.
 func runAsm(args []string, stdout, stderr io.Writer) int {
 	opts := asm.Options{Format: "bin"}
-	var out, src, listing string
+	var out, src, listing, debugFormat string
 	for i := 0; i < len(args); i++ {
 		a := args[i]
-		if len(a) >= 2 && a[0] == '-' && strings.IndexByte("foIDl", a[1]) >= 0 && !strings.HasPrefix(a, "--") {
+		if a == "--debug-comp-dir" || strings.HasPrefix(a, "--debug-comp-dir=") {
+			val, ok := strings.CutPrefix(a, "--debug-comp-dir=")
+			if !ok {
+				if i+1 >= len(args) {
+					fmt.Fprintf(stderr, "tiny asm: option %s needs an argument\n%s\n", a, asmUsage)
+					return 2
+				}
+				i++
+				val = args[i]
+			}
+			if val == "" {
+				fmt.Fprintf(stderr, "tiny asm: --debug-comp-dir needs a directory\n%s\n", asmUsage)
+				return 2
+			}
+			opts.DebugCompDir = val
+			continue
+		}
+		if strings.HasPrefix(a, "-g") {
+			// nasm: -g asks for the format's default debug format (dwarf
+			// for elf32 and elf64); -gFORMAT is -g -F FORMAT.
+			opts.Debug = true
+			if a != "-g" {
+				debugFormat = a[2:]
+			}
+			continue
+		}
+		if len(a) >= 2 && a[0] == '-' && strings.IndexByte("foIDlF", a[1]) >= 0 && !strings.HasPrefix(a, "--") {
 			val := a[2:]
 			if val == "" {
 				if i+1 >= len(args) {
@@ -55,6 +83,9 @@ func runAsm(args []string, stdout, stderr io.Writer) int {
 			case 'l':
 				listing = val
 				opts.Listing = true
+			case 'F':
+				debugFormat = val // -F alone turns debugging information on too, as in nasm
+				opts.Debug = true
 			}
 			continue
 		}
@@ -83,6 +114,19 @@ func runAsm(args []string, stdout, stderr io.Writer) int {
 	if src == "" {
 		fmt.Fprintf(stderr, "tiny asm: no input file\n%s\n", asmUsage)
 		return 2
+	}
+	if debugFormat != "" && (debugFormat != "dwarf" || opts.Format == "bin") {
+		msg := fmt.Sprintf("unrecognized debug format `%s' for output format `%s'", debugFormat, opts.Format)
+		if debugFormat == "stabs" && opts.Format != "bin" {
+			msg = "debug format `stabs' is not supported (only dwarf)"
+		}
+		fmt.Fprintf(stderr, "tiny asm: %s\n%s\n", msg, asmUsage)
+		return 2
+	}
+	if opts.Debug && opts.Format == "bin" {
+		// nasm accepts -g for bin and writes nothing more; so do we, but say so.
+		fmt.Fprintln(stderr, "tiny asm: warning: -g: the bin format has no debugging information; ignored")
+		opts.Debug = false
 	}
 	if out == "" {
 		out = defaultAsmOutput(src, opts.Format)

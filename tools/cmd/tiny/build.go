@@ -41,6 +41,8 @@ func splitJoinedFlags(args []string) []string {
 type buildFlags struct {
 	out, machine string
 	incs, defs   buildList
+	debug        bool
+	debugCompDir string
 	link         linkFlags
 }
 
@@ -49,6 +51,8 @@ func (bf *buildFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&bf.machine, "m", "", "target: i386 or amd64 (default: the first BITS directive, else amd64)")
 	fs.Var(&bf.incs, "I", "include directory (repeatable)")
 	fs.Var(&bf.defs, "D", "NAME[=VALUE] preprocessor definition (repeatable)")
+	fs.BoolVar(&bf.debug, "g", false, "assemble with DWARF line information (kept only in --debug-file; the executable is unchanged)")
+	fs.StringVar(&bf.debugCompDir, "debug-comp-dir", "", "with -g: the compilation directory the debugging information names (default .)")
 	bf.link.register(fs)
 }
 
@@ -61,7 +65,7 @@ func (bf *buildFlags) options() (build.Options, error) {
 	if o.Arch, err = build.ParseArch(bf.machine); err != nil {
 		return o, err
 	}
-	o.Asm = asm.Options{IncludeDirs: bf.incs, Defines: bf.defs}
+	o.Asm = asm.Options{IncludeDirs: bf.incs, Defines: bf.defs, Debug: bf.debug, DebugCompDir: bf.debugCompDir}
 	o.KeepDebug = bf.link.debugFile != ""
 	return o, nil
 }
@@ -76,7 +80,7 @@ func runBuild(args []string, stdout, stderr io.Writer) int {
 		return flagExit(err)
 	}
 	if len(inputs) == 0 {
-		fmt.Fprintln(stderr, "usage: tiny build [-o OUT] [-m i386|amd64] [-I DIR]... [-D NAME[=VAL]]... [--entry SYM] [--wx] [--compact] SRC.asm|OBJ.o...")
+		fmt.Fprintln(stderr, "usage: tiny build [-o OUT] [-m i386|amd64] [-I DIR]... [-D NAME[=VAL]]... [-g] [--entry SYM] [--wx] [--compact] [--debug-file FILE] SRC.asm|OBJ.o...")
 		return 2
 	}
 	opts, err := bf.options()
