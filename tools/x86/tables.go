@@ -176,7 +176,7 @@ func (f *form) has(fl formFlag) bool { return f.flags&fl != 0 }
 // the forms Encode supports (none for those it only knows).
 type mnemonic struct {
 	name string
-	// Forms with n operands are forms[byArgs[n]:byArgs[n+1]], in table order.
+	// Forms with n operands are formRange(byArgs[n], byArgs[n+1]), in table order.
 	byArgs [6]uint16
 	flags  mnFlag
 }
@@ -189,13 +189,22 @@ const (
 	mnEVEXOnly                     // nasm has only AVX-512 (EVEX) forms
 )
 
-func (m *mnemonic) forms() []form { return forms[m.byArgs[0]:m.byArgs[5]] }
+func (m *mnemonic) forms() []form { return formRange(m.byArgs[0], m.byArgs[5]) }
 
 func (m *mnemonic) formsWith(n int) []form {
 	if n > 4 {
 		return nil
 	}
-	return forms[m.byArgs[n]:m.byArgs[n+1]]
+	return formRange(m.byArgs[n], m.byArgs[n+1])
+}
+
+// formRange is forms lo..hi of the table, which is generated in two arrays
+// (zforms0.go, zforms1.go); one mnemonic's forms are always in one of them.
+func formRange(lo, hi uint16) []form {
+	if int(lo) >= len(forms0) {
+		return forms1[int(lo)-len(forms0) : int(hi)-len(forms0)]
+	}
+	return forms0[lo:hi]
 }
 
 // hashName is FNV-1a over the lower-cased name: the generator places every
