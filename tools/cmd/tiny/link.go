@@ -149,7 +149,10 @@ func writeExecutable(out string, exe []byte, debugPath string, debug []byte, who
 		}
 	}
 	if err := atomicfile.WriteFile(out, exe, 0o755); err != nil {
-		if debugPath != "" {
+		// Take back the debug file just written, but only a regular file:
+		// a device or pipe (--debug-file /dev/null) was written in place
+		// and is not ours to delete.
+		if fi, serr := os.Lstat(debugPath); debugPath != "" && serr == nil && fi.Mode().IsRegular() {
 			os.Remove(debugPath)
 		}
 		fmt.Fprintf(stderr, "%s: %v\n", who, err)
