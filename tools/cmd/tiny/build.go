@@ -17,12 +17,6 @@ func init() {
 	register("build", "assemble and link in one step: SRC.asm|OBJ.o... -> static executable", runBuild)
 }
 
-// buildList is a repeatable string flag (-I, -D).
-type buildList []string
-
-func (s *buildList) String() string     { return strings.Join(*s, ",") }
-func (s *buildList) Set(v string) error { *s = append(*s, v); return nil }
-
 // splitJoinedFlags turns nasm's joined forms -Idir and -DNAME=1 into the
 // separate form the flag package parses.
 func splitJoinedFlags(args []string) []string {
@@ -42,7 +36,7 @@ func runBuild(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	out := fs.String("o", "a.out", "output executable")
 	machine := fs.String("m", "", "target: i386 or amd64 (default: the first BITS directive, else amd64)")
-	var incs, defs buildList
+	var incs, defs listFlag
 	fs.Var(&incs, "I", "include directory (repeatable)")
 	fs.Var(&defs, "D", "NAME[=VALUE] preprocessor definition (repeatable)")
 	var lf linkFlags

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 
 	"github.com/rules-tiny/rules_tiny/tools/internal/atomicfile"
 	"github.com/rules-tiny/rules_tiny/tools/push"
@@ -17,18 +16,12 @@ func init() {
 	register("push", "push an OCI image layout (image or index) to a registry", runPush)
 }
 
-// stringList is a repeatable flag.
-type stringList []string
-
-func (s *stringList) String() string     { return strings.Join(*s, ",") }
-func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
-
 func runPush(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("push", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
 		opts       push.Options
-		tags       stringList
+		tags       listFlag
 		digestFile string
 	)
 	fs.StringVar(&opts.Layout, "layout", "", "OCI image layout directory to push (required)")
