@@ -189,7 +189,7 @@ func (r *Result) Close() error {
 
 // spoolInMemory is the largest compressed layer held in memory; larger ones
 // go to a scratch file in Spec.TempDir.
-const spoolInMemory = 16 << 20
+const spoolInMemory = 4 << 20
 
 // Build validates spec, reads its files and assembles the image. Nothing is
 // written but a scratch file for a large layer: the caller writes
