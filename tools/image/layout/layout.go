@@ -464,6 +464,15 @@ type source struct {
 	open      func(name string, size int64) (blob.Blob, error)
 }
 
+// BlobError is a problem with one blob of a layout being read.
+type BlobError struct {
+	Digest digest.Digest
+	Err    error
+}
+
+func (e *BlobError) Error() string { return fmt.Sprintf("blob %s: %v", e.Digest, e.Err) }
+func (e *BlobError) Unwrap() error { return e.Err }
+
 type sizeError struct{ got, want int64 }
 
 func (e *sizeError) Error() string {
@@ -515,27 +524,27 @@ func (src source) read() (*Layout, error) {
 		if !isIndex && !isManifest && !isConfig {
 			b, err := src.open(BlobPath(d.Digest), d.Size)
 			if err != nil {
-				return fmt.Errorf("blob %s: %w", d.Digest, unwrapPath(err))
+				return &BlobError{d.Digest, unwrapPath(err)}
 			}
 			l.Blobs[d.Digest] = blob.Verified(b, d.Digest)
 			return nil
 		}
 		if d.Size > MaxJSONBytes {
-			return fmt.Errorf("blob %s: %d bytes is too large for a %s (at most %d)", d.Digest, d.Size, d.MediaType, MaxJSONBytes)
+			return &BlobError{d.Digest, fmt.Errorf("%d bytes is too large for a %s (at most %d)", d.Size, d.MediaType, MaxJSONBytes)}
 		}
 		data, err := src.readSmall(BlobPath(d.Digest), d.Size)
 		if err != nil {
 			var tl *inputfile.TooLargeError
 			if errors.As(err, &tl) {
-				return fmt.Errorf("blob %s: more than the %d bytes its descriptor says", d.Digest, d.Size)
+				return &BlobError{d.Digest, fmt.Errorf("more than the %d bytes its descriptor says", d.Size)}
 			}
-			return fmt.Errorf("blob %s: %w", d.Digest, unwrapPath(err))
+			return &BlobError{d.Digest, unwrapPath(err)}
 		}
 		if int64(len(data)) != d.Size {
-			return fmt.Errorf("blob %s: %d bytes, descriptor says %d", d.Digest, len(data), d.Size)
+			return &BlobError{d.Digest, &sizeError{int64(len(data)), d.Size}}
 		}
-		if d.Digest.Algorithm().FromBytes(data) != d.Digest {
-			return fmt.Errorf("blob %s: content does not match its digest", d.Digest)
+		if got := d.Digest.Algorithm().FromBytes(data); got != d.Digest {
+			return &BlobError{d.Digest, &blob.MismatchError{Want: d.Digest, Got: got}}
 		}
 		l.Blobs[d.Digest] = blob.Bytes(data)
 		switch {
