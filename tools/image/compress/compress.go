@@ -8,6 +8,9 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"runtime"
+	"runtime/debug"
+	"sync"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
@@ -159,26 +162,61 @@ func (c *countWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// gzipSearch compresses data at every level and keeps the smallest output.
+// gzipSearch compresses data at every level and keeps the smallest output
+// (ties to the higher level).
+//
+// The search's cost is not compressing a small layer but setting up nine
+// encoders: each allocates and touches about a megabyte of tables. So:
+// encoders are kept per level and Reset for the next layer (a persistent
+// worker builds many; a reset encoder's output is a fresh one's, tested);
+// the collector is paused for the search, whose garbage (bounded by the
+// search limit) would otherwise trigger collections that cost more than the
+// search; and two goroutines share the levels when two processors are
+// free.
 func gzipSearch(data []byte) ([]byte, error) {
-	var best []byte
-	for _, l := range []int{9, 8, 7, 6, 5, 4, 3, 2, 1} {
-		out, err := gzipLevel(data, l)
-		if err != nil {
-			return nil, err
-		}
-		if best == nil || len(out) < len(best) {
-			best = out
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	var outs [10][]byte
+	var errs [10]error
+	run := func(levels []int) {
+		for _, l := range levels {
+			outs[l], errs[l] = gzipLevel(data, l)
 		}
 	}
-	return best, nil
+	if runtime.GOMAXPROCS(0) > 1 {
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() { defer wg.Done(); run([]int{8, 6, 4, 2}) }()
+		run([]int{9, 7, 5, 3, 1})
+		wg.Wait()
+	} else {
+		run([]int{9, 8, 7, 6, 5, 4, 3, 2, 1})
+	}
+	best := 0
+	for l := 9; l >= 1; l-- {
+		if errs[l] != nil {
+			return nil, errs[l]
+		}
+		if best == 0 || len(outs[l]) < len(outs[best]) {
+			best = l
+		}
+	}
+	return outs[best], nil
 }
+
+// gzipWriters holds an idle encoder per level.
+var gzipWriters [10]sync.Pool
 
 func gzipLevel(data []byte, level int) ([]byte, error) {
 	var b bytes.Buffer
-	w, err := gzip.NewWriterLevel(&b, level)
-	if err != nil {
-		return nil, err
+	b.Grow(len(data)/2 + 64)
+	w, _ := gzipWriters[level].Get().(*gzip.Writer)
+	if w == nil {
+		var err error
+		if w, err = gzip.NewWriterLevel(&b, level); err != nil {
+			return nil, err
+		}
+	} else {
+		w.Reset(&b)
 	}
 	// No name, no comment, mtime 0: the header carries nothing of the host.
 	w.Header = gzip.Header{OS: gzipOS}
@@ -188,6 +226,7 @@ func gzipLevel(data []byte, level int) ([]byte, error) {
 	if err := w.Close(); err != nil {
 		return nil, err
 	}
+	gzipWriters[level].Put(w)
 	return b.Bytes(), nil
 }
 

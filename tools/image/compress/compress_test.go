@@ -296,3 +296,63 @@ func TestZstdRefusesWindowsOverTheLimit(t *testing.T) {
 		t.Fatal("a frame wanting a 1 GiB window was decoded")
 	}
 }
+
+// TestResetEncodersGiveFreshBytes: the search reuses encoders through
+// Reset; a reused encoder must write exactly what a new one writes, for
+// every level, whatever it compressed before.
+func TestResetEncodersGiveFreshBytes(t *testing.T) {
+	inputs := [][]byte{tinyTar(), mixed(70000), make([]byte, 5000), mixed(300000), {}, []byte("x"), mixed(4096)}
+	rnd := make([]byte, 100000)
+	for i := range rnd {
+		rnd[i] = byte(i*2654435761>>13) ^ byte(i>>7)
+	}
+	inputs = append(inputs, rnd)
+	fresh := func(data []byte, level int) []byte {
+		var b bytes.Buffer
+		w, err := gzip.NewWriterLevel(&b, level)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Header = gzip.Header{OS: gzipOS}
+		w.Write(data)
+		w.Close()
+		return b.Bytes()
+	}
+	for level := 1; level <= 9; level++ {
+		w, _ := gzip.NewWriterLevel(io.Discard, level)
+		for round := 0; round < 2; round++ {
+			for i, in := range inputs {
+				var b bytes.Buffer
+				w.Reset(&b)
+				w.Header = gzip.Header{OS: gzipOS}
+				w.Write(in)
+				w.Close()
+				if !bytes.Equal(b.Bytes(), fresh(in, level)) {
+					t.Fatalf("level %d, input %d, round %d: a reset encoder wrote other bytes than a new one", level, i, round)
+				}
+			}
+		}
+	}
+	// And through the pool, twice over.
+	for round := 0; round < 2; round++ {
+		for _, in := range inputs[:4] {
+			for level := 1; level <= 9; level++ {
+				got, err := gzipLevel(in, level)
+				if err != nil || !bytes.Equal(got, fresh(in, level)) {
+					t.Fatalf("gzipLevel(%d) differs from a new encoder (%v)", level, err)
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkSmallLayer is the seed image's layer: a 2 KiB tar.
+func BenchmarkSmallLayer(b *testing.B) {
+	in := tinyTar()
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := Compress(Gzip, in); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
