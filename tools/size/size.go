@@ -50,6 +50,7 @@ package size
 
 import (
 	"archive/tar"
+	"bufio"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -376,7 +377,9 @@ func ofLayer(l *layout.Layout, ld ocispec.Descriptor) (Layer, error) {
 		return Layer{}, fmt.Errorf("%s: %w", alg, err)
 	}
 	defer zr.Close()
-	tarBytes := &countReader{r: compress.LimitReader(zr, MaxLayerTarBytes)}
+	// Large reads from the decompressor: archive/tar skips file content
+	// in small pieces.
+	tarBytes := &countReader{r: compress.LimitReader(bufio.NewReaderSize(zr, 1<<20), MaxLayerTarBytes)}
 	var content int64
 	err = tarball.Walk(tarBytes, func(h *tar.Header, _ io.Reader) error {
 		if h.Typeflag == tar.TypeReg || h.Typeflag == tar.TypeRegA || h.Typeflag == tar.TypeCont { //nolint:staticcheck
