@@ -33,10 +33,10 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/gzip"
-	"golang.org/x/sys/unix"
 	"github.com/opencontainers/go-digest"
 	specs "github.com/opencontainers/image-spec/specs-go"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"golang.org/x/sys/unix"
 
 	"github.com/rules-tiny/rules_tiny/tools/image/layout"
 	"github.com/rules-tiny/rules_tiny/tools/image/tarball"
@@ -589,9 +589,12 @@ func TestHostileInputs(t *testing.T) {
 			outputs: []string{"out"},
 		},
 		{
-			name:  "file mode that is not octal",
-			setup: func(t *testing.T, dir string) []string { seedELF(t, dir, "hello"); return elfArgs(dir, "--file", "hello:/x:abc") },
-			want:  `mode "abc" is not an octal number`,
+			name: "file mode that is not octal",
+			setup: func(t *testing.T, dir string) []string {
+				seedELF(t, dir, "hello")
+				return elfArgs(dir, "--file", "hello:/x:abc")
+			},
+			want: `mode "abc" is not an octal number`,
 		},
 		{
 			name: "path component over 255 bytes",
@@ -632,9 +635,12 @@ func TestHostileInputs(t *testing.T) {
 			want: "is not a regular file (a character device)",
 		},
 		{
-			name:  "size of a FIFO",
-			setup: func(t *testing.T, dir string) []string { mkfifo(t, filepath.Join(dir, "f")); return []string{"size", "f"} },
-			want:  "is not a regular file (a FIFO)",
+			name: "size of a FIFO",
+			setup: func(t *testing.T, dir string) []string {
+				mkfifo(t, filepath.Join(dir, "f"))
+				return []string{"size", "f"}
+			},
+			want: "is not a regular file (a FIFO)",
 		},
 		{
 			name: "index of a layout whose layer links to /dev/zero",
