@@ -19,7 +19,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rules-tiny/rules_tiny/tools/registrytest"
+	"github.com/rules-tiny/rules_tiny/internal/registrytest"
 )
 
 func bazelCmd(ctx context.Context, bazel string, args ...string) *exec.Cmd {

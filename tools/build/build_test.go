@@ -96,7 +96,7 @@ func TestInputsMustBeRegularFiles(t *testing.T) {
 	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
 		t.Skip(err)
 	}
-	for path, want := range map[string]string{fifo: "is a named pipe", dir: "is a directory", "/dev/zero": "is a device", filepath.Join(dir, "missing.asm"): "no such file"} {
+	for path, want := range map[string]string{fifo: "(a FIFO)", dir: "(a directory)", "/dev/zero": "(a character device)", filepath.Join(dir, "missing.asm"): "no such file"} {
 		if _, err := build.Build([]string{path}, build.Options{}); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Build(%s): err = %v, want %q", path, err, want)
 		}

@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"syscall"
+
+	"github.com/rules-tiny/rules_tiny/tools/internal/inputfile"
 )
 
 // MaxFileBytes bounds how much of an ELF input ReadFile reads: the largest
@@ -57,50 +57,12 @@ func ReadFile(path string, ext Extent) (data []byte, fileSize int64, err error) 
 	return data, fi.Size(), nil
 }
 
-// OpenRegular opens path for reading if it is a regular file, and refuses
-// anything else without blocking: the path is checked before it is
-// opened, and opened non-blocking (a named pipe would otherwise wait for a
-// writer) and checked again.
+// OpenRegular opens path for reading if it is a regular file (or a
+// symbolic link to one), and refuses anything else without blocking; the
+// check is package inputfile's, the one every input of the tool goes through.
 func OpenRegular(path string) (*os.File, error) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkRegular(path, fi); err != nil {
-		return nil, err
-	}
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return nil, err
-	}
-	if fi, err = f.Stat(); err == nil {
-		err = checkRegular(path, fi) // replaced between the two checks
-	}
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	return f, nil
-}
-
-func checkRegular(path string, fi fs.FileInfo) error {
-	m := fi.Mode()
-	var what string
-	switch {
-	case m.IsRegular():
-		return nil
-	case m.IsDir():
-		what = "a directory"
-	case m&fs.ModeNamedPipe != 0:
-		what = "a named pipe"
-	case m&fs.ModeSocket != 0:
-		what = "a socket"
-	case m&fs.ModeDevice != 0:
-		what = "a device"
-	default:
-		return fmt.Errorf("%s: not a regular file", path)
-	}
-	return fmt.Errorf("%s: is %s, not a regular file", path, what)
+	f, _, err := inputfile.Open(path, true)
+	return f, err
 }
 
 // readDeclared reads the prefix of a size-byte file that ext asks for.

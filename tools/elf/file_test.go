@@ -35,8 +35,8 @@ func TestReadFileRefusesWhatIsNotARegularFile(t *testing.T) {
 	link := filepath.Join(dir, "link")
 	os.Symlink("/dev/zero", link)
 	for path, want := range map[string]string{
-		fifo: "is a named pipe, not a regular file", "/dev/zero": "is a device, not a regular file", link: "is a device",
-		dir: "is a directory, not a regular file", sock: "is a socket, not a regular file", filepath.Join(dir, "none"): "no such file",
+		fifo: "is not a regular file (a FIFO)", "/dev/zero": "is not a regular file (a character device)", link: "(a character device)",
+		dir: "is not a regular file (a directory)", sock: "is not a regular file (a socket)", filepath.Join(dir, "none"): "no such file",
 	} {
 		for _, ext := range []Extent{Segments, Sections} {
 			if _, _, err := ReadFile(path, ext); err == nil || !strings.Contains(err.Error(), want) {

@@ -9,27 +9,36 @@
 // no history); the manifest and the config use OCI media types and compact
 // JSON. Build returns a layout.Layout, written by the caller as a directory
 // and/or a tarball.
+//
+// Input files stream into the layer: each is read once, hashed (the layer's
+// diff ID) and compressed as it goes, and a large layer is kept in a scratch
+// file, so memory stays bounded whatever the input sizes.
 package image
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/opencontainers/go-digest"
 	specs "github.com/opencontainers/image-spec/specs-go"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/rules-tiny/rules_tiny/tools/image/blob"
 	"github.com/rules-tiny/rules_tiny/tools/image/compress"
 	"github.com/rules-tiny/rules_tiny/tools/image/layout"
 	"github.com/rules-tiny/rules_tiny/tools/image/platform"
 	"github.com/rules-tiny/rules_tiny/tools/image/reference"
 	"github.com/rules-tiny/rules_tiny/tools/image/tarball"
 	"github.com/rules-tiny/rules_tiny/tools/internal/atomicfile"
+	"github.com/rules-tiny/rules_tiny/tools/internal/inputfile"
 )
 
 // File is one input file: where it comes from, where it goes, its mode.
@@ -44,10 +53,18 @@ const DirMode = 0o755
 
 // ParseFileSpec reads SRC[:DEST[:MODE]]. DEST defaults to /basename(SRC);
 // MODE is octal. A SRC containing colons must be followed by a DEST.
+//
+// "a:b:c" is SRC a:b with DEST c, or SRC a with DEST b and MODE c; when c is
+// not octal, the first reading is taken unless only the second names a file
+// that exists: then c was meant as a MODE and is refused, rather than read
+// as part of the source path.
 func ParseFileSpec(s string) (File, error) {
 	parts := strings.Split(s, ":")
 	f := File{Mode: -1}
+	n := len(parts)
 	switch {
+	case n >= 3 && !isOctal(parts[n-1]) && exists(strings.Join(parts[:n-2], ":")) && !exists(strings.Join(parts[:n-1], ":")):
+		return File{}, fmt.Errorf("--file %q: mode %q is not an octal number (0..7777)", s, parts[n-1])
 	case len(parts) >= 3 && isOctal(parts[len(parts)-1]):
 		m, _ := strconv.ParseInt(parts[len(parts)-1], 8, 64)
 		if m > 0o7777 {
@@ -72,6 +89,11 @@ func ParseFileSpec(s string) (File, error) {
 	}
 	f.Dest = dest
 	return f, nil
+}
+
+func exists(p string) bool {
+	_, err := os.Lstat(p)
+	return err == nil
 }
 
 func isOctal(s string) bool {
@@ -137,6 +159,13 @@ type Spec struct {
 	Created *time.Time
 	// FollowSymlinks lets a Src be a symbolic link (to a regular file).
 	FollowSymlinks bool
+	// AllowPlatformMismatch lets Platform name an architecture other than
+	// the program's ELF machine (by default that is an error).
+	AllowPlatformMismatch bool
+	// TempDir holds a large layer while the image is built (a scratch file,
+	// removed by Result.Close); "" is the system's temporary directory.
+	// Put it beside the outputs, so the layer can be linked into them.
+	TempDir string
 }
 
 // Result is a built image.
@@ -146,11 +175,26 @@ type Result struct {
 	Config   ocispec.Descriptor
 	Layer    ocispec.Descriptor
 	Platform ocispec.Platform
+	spool    *blob.Spool
 }
 
-// Build validates spec, reads its files and assembles the image in memory.
-// Nothing is written: the caller writes Result.Layout once Build succeeded.
-func Build(spec Spec) (*Result, error) {
+// Close removes the scratch file of a large layer; the layout's layer blob
+// cannot be read after.
+func (r *Result) Close() error {
+	if r.spool == nil {
+		return nil
+	}
+	return r.spool.Close()
+}
+
+// spoolInMemory is the largest compressed layer held in memory; larger ones
+// go to a scratch file in Spec.TempDir.
+const spoolInMemory = 4 << 20
+
+// Build validates spec, reads its files and assembles the image. Nothing is
+// written but a scratch file for a large layer: the caller writes
+// Result.Layout once Build succeeded, then calls Result.Close.
+func Build(spec Spec) (res *Result, err error) {
 	if len(spec.Files) == 0 {
 		return nil, errors.New("no files: give at least one --file")
 	}
@@ -176,6 +220,9 @@ func Build(spec Spec) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkConfigText(spec); err != nil {
+		return nil, err
+	}
 	labels, err := keyValues("label", spec.Labels)
 	if err != nil {
 		return nil, err
@@ -198,15 +245,15 @@ func Build(spec Spec) (*Result, error) {
 		}
 	}
 
-	entries, contents, err := readFiles(spec.Files, spec.FollowSymlinks)
+	entries, heads, err := readFiles(spec.Files, spec.FollowSymlinks)
 	if err != nil {
 		return nil, err
 	}
 	// The first ELF file is the program: it gives the default platform and
 	// the default entrypoint.
 	program := -1
-	for i, c := range contents {
-		if platform.IsELF(c) {
+	for i, h := range heads {
+		if platform.IsELF(h) {
 			program = i
 			break
 		}
@@ -215,22 +262,42 @@ func Build(spec Spec) (*Result, error) {
 		if program < 0 {
 			return nil, errors.New("cannot derive the platform: no input is an ELF file; pass --platform")
 		}
-		if plat, err = platform.FromELF(contents[program]); err != nil {
+		if plat, err = platform.FromELF(heads[program]); err != nil {
 			return nil, fmt.Errorf("%s: %w", spec.Files[program].Src, err)
+		}
+	} else if program >= 0 && !spec.AllowPlatformMismatch {
+		// A machine we cannot map (32-bit ARM needs its variant from the
+		// user) cannot disagree; one we can must match.
+		if elfPlat, err := platform.FromELF(heads[program]); err == nil && elfPlat.Architecture != plat.Architecture {
+			return nil, fmt.Errorf("--platform %s does not match %s, an ELF file for %s (pass --allow-platform-mismatch if that is intended)",
+				spec.Platform, spec.Files[program].Src, platform.String(elfPlat))
 		}
 	}
 
-	tarBytes, err := tarball.Bytes(entries, spec.SourceDateEpoch)
+	tarSize, err := tarball.Size(entries, spec.SourceDateEpoch)
 	if err != nil {
 		return nil, err
 	}
-	blob, err := compress.Compress(alg, tarBytes)
+	spool := &blob.Spool{Dir: spec.TempDir, Limit: spoolInMemory}
+	defer func() {
+		if err != nil {
+			spool.Close()
+		}
+	}()
+	diffID, layerHash := sha256.New(), sha256.New()
+	err = compress.Layer(alg, io.MultiWriter(spool, layerHash), tarSize, func(w io.Writer) error {
+		return tarball.Write(io.MultiWriter(w, diffID), entries, spec.SourceDateEpoch)
+	})
+	if err != nil {
+		return nil, err
+	}
+	layerBlob, err := spool.Blob()
 	if err != nil {
 		return nil, err
 	}
 
 	l := layout.New()
-	layer := l.AddBlob(alg.MediaType(), blob)
+	layer := l.Add(alg.MediaType(), digest.NewDigest(digest.SHA256, layerHash), layerBlob)
 	cfg := ocispec.Image{
 		Platform: plat,
 		Config: ocispec.ImageConfig{
@@ -242,7 +309,7 @@ func Build(spec Spec) (*Result, error) {
 			WorkingDir:   spec.WorkingDir,
 			Labels:       labels,
 		},
-		RootFS: ocispec.RootFS{Type: "layers", DiffIDs: []digest.Digest{digest.FromBytes(tarBytes)}},
+		RootFS: ocispec.RootFS{Type: "layers", DiffIDs: []digest.Digest{digest.NewDigest(digest.SHA256, diffID)}},
 	}
 	if spec.Entrypoint == nil && spec.Cmd == nil {
 		entry := spec.Files[0].Dest
@@ -278,19 +345,22 @@ func Build(spec Spec) (*Result, error) {
 	l.Index.MediaType = ocispec.MediaTypeImageIndex
 	l.Index.Manifests = []ocispec.Descriptor{top}
 	l.Docker = []layout.DockerImage{{Config: config.Digest, RepoTags: tags, Layers: []digest.Digest{layer.Digest}}}
-	return &Result{Layout: l, Manifest: manifest, Config: config, Layer: layer, Platform: plat}, nil
-}
-
-// LayerBlob returns the compressed layer exactly as the layout stores it.
-func (r *Result) LayerBlob() []byte {
-	return r.Layout.Blobs[r.Layer.Digest]
+	return &Result{Layout: l, Manifest: manifest, Config: config, Layer: layer, Platform: plat, spool: spool}, nil
 }
 
 // WriteLayer writes the compressed layer blob alone at path, atomically:
 // the same bytes (and so the same digest) as the layer in the layout, for
 // tools that take a layer file (rules_oci's oci_image tars).
 func (r *Result) WriteLayer(path string) error {
-	return atomicfile.WriteFile(path, r.LayerBlob(), 0o644)
+	return atomicfile.Write(path, 0o644, func(w io.Writer) error {
+		rd, err := r.Layout.Blobs[r.Layer.Digest].Open()
+		if err != nil {
+			return err
+		}
+		defer rd.Close()
+		_, err = io.Copy(w, rd)
+		return err
+	})
 }
 
 // refAnnotations names an image in index.json: the tag as the OCI ref name
@@ -303,11 +373,13 @@ func refAnnotations(r reference.Ref) map[string]string {
 	}
 }
 
-// readFiles reads every input and returns the layer's tar entries (files
-// plus parent directories) and the file contents in input order.
+// readFiles checks every input and returns the layer's tar entries (files
+// plus parent directories), whose content is read later, and the first
+// bytes of each file in input order (enough for the ELF header fields the
+// platform comes from).
 func readFiles(files []File, follow bool) ([]tarball.Entry, [][]byte, error) {
 	var entries []tarball.Entry
-	contents := make([][]byte, 0, len(files))
+	heads := make([][]byte, 0, len(files))
 	isFile := map[string]string{} // dest -> src
 	dirs := map[string]bool{}
 	for _, f := range files {
@@ -319,17 +391,18 @@ func readFiles(files []File, follow bool) ([]tarball.Entry, [][]byte, error) {
 			return nil, nil, fmt.Errorf("duplicate destination /%s (from %s and %s)", dest, prev, f.Src)
 		}
 		isFile[dest] = f.Src
-		data, err := readInput(f.Src, follow)
+		content, head, err := openInput(f.Src, follow)
 		if err != nil {
 			return nil, nil, err
 		}
-		contents = append(contents, data)
+		heads = append(heads, head)
 		mode := f.Mode
 		if mode < 0 {
-			mode = defaultMode(data)
+			mode = defaultMode(head)
 		}
-		entries = append(entries, tarball.Entry{Name: dest, Type: tarball.Regular, Mode: mode, Data: data})
-		for d := path.Dir(dest); d != "."; d = path.Dir(d) {
+		entries = append(entries, tarball.Entry{Name: dest, Type: tarball.Regular, Mode: mode, Content: content})
+		// A directory already recorded has its parents recorded too.
+		for d := path.Dir(dest); d != "." && !dirs[d]; d = path.Dir(d) {
 			dirs[d] = true
 		}
 	}
@@ -340,31 +413,30 @@ func readFiles(files []File, follow bool) ([]tarball.Entry, [][]byte, error) {
 		entries = append(entries, tarball.Entry{Name: d, Type: tarball.Directory, Mode: DirMode})
 	}
 	tarball.Sort(entries)
-	return entries, contents, nil
+	return entries, heads, nil
 }
 
-// readInput reads a regular file, refusing symbolic links unless follow.
-func readInput(src string, follow bool) ([]byte, error) {
-	fi, err := os.Lstat(src)
+// headBytes is how much of each input is read up front: an ELF header's
+// identification and machine fields, or a "#!" line's start.
+const headBytes = 64
+
+// openInput checks that src is a regular file (a symbolic link only with
+// follow, and then to a regular file) and returns it as content to stream
+// into the layer, with its first bytes.
+func openInput(src string, follow bool) (blob.Blob, []byte, error) {
+	f, fi, err := inputfile.Open(src, follow)
 	if err != nil {
-		return nil, fmt.Errorf("input %s: %w", src, unwrapPathError(err))
-	}
-	if fi.Mode()&os.ModeSymlink != 0 {
-		if !follow {
-			return nil, fmt.Errorf("input %s is a symbolic link (pass --follow-symlinks to read its target)", src)
+		if errors.Is(err, inputfile.ErrSymlink) {
+			return nil, nil, fmt.Errorf("input %s is a symbolic link (pass --follow-symlinks to read its target)", src)
 		}
-		if fi, err = os.Stat(src); err != nil {
-			return nil, fmt.Errorf("input %s: %w", src, unwrapPathError(err))
-		}
+		return nil, nil, fmt.Errorf("input %s: %w", src, unwrapPathError(err))
 	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("input %s is not a regular file (%s)", src, fi.Mode().Type())
+	defer f.Close()
+	head := make([]byte, min(fi.Size(), headBytes))
+	if _, err := io.ReadFull(f, head); err != nil {
+		return nil, nil, fmt.Errorf("input %s: %w", src, err)
 	}
-	data, err := os.ReadFile(src)
-	if err != nil {
-		return nil, fmt.Errorf("input %s: %w", src, unwrapPathError(err))
-	}
-	return data, nil
+	return blob.File{Path: src, N: fi.Size(), FileSize: fi.Size(), Follow: follow}, head, nil
 }
 
 func unwrapPathError(err error) error {
@@ -383,6 +455,49 @@ func defaultMode(data []byte) int64 {
 		return 0o755
 	}
 	return 0o644
+}
+
+// checkText refuses what a config string cannot carry faithfully: NUL and
+// other control characters (argv and environment entries end at a NUL, and
+// the rest have no business in names, paths or labels) and invalid UTF-8
+// (JSON would silently turn it into U+FFFD).
+func checkText(what, s string) error {
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("%s %q is not valid UTF-8", what, s)
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			return fmt.Errorf("%s %q contains the control character %U", what, s, r)
+		}
+	}
+	return nil
+}
+
+// checkConfigText applies checkText to every string the config and the
+// manifest carry.
+func checkConfigText(spec Spec) error {
+	lists := []struct {
+		what string
+		vals []string
+	}{
+		{"entrypoint argument", spec.Entrypoint},
+		{"cmd argument", spec.Cmd},
+		{"env entry", spec.Env},
+		{"label", spec.Labels},
+		{"annotation", spec.Annotations},
+		{"exposed port", spec.ExposedPorts},
+	}
+	for _, l := range lists {
+		for _, v := range l.vals {
+			if err := checkText(l.what, v); err != nil {
+				return err
+			}
+		}
+	}
+	if err := checkText("user", spec.User); err != nil {
+		return err
+	}
+	return checkText("working directory", spec.WorkingDir)
 }
 
 func checkEnv(env []string) ([]string, error) {

@@ -13,14 +13,26 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/rules-tiny/rules_tiny/tools/image"
+	"github.com/rules-tiny/rules_tiny/tools/image/blob"
 	"github.com/rules-tiny/rules_tiny/tools/image/compress"
 	"github.com/rules-tiny/rules_tiny/tools/image/layout"
 )
 
 const seed = "testdata/hello" // 127-byte i386 hello, see testdata/hello.asm
+
+// blobBytes reads a blob of a layout.
+func blobBytes(t testing.TB, l *layout.Layout, d digest.Digest) []byte {
+	t.Helper()
+	b, err := blob.ReadAll(l.Blobs[d], 1<<30)
+	if err != nil {
+		t.Fatalf("blob %s: %v", d, err)
+	}
+	return b
+}
 
 func TestSeedBinaryIsReproducedByNasm(t *testing.T) {
 	if _, err := exec.LookPath("nasm"); err != nil {
@@ -121,7 +133,7 @@ func layerEntries(t *testing.T, r *image.Result) ([]*tar.Header, [][]byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tb, err := compress.Decompress(alg, r.Layout.Blobs[r.Layer.Digest], 1<<30)
+	tb, err := compress.Decompress(alg, blobBytes(t, r.Layout, r.Layer.Digest), 1<<30)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +157,7 @@ func layerEntries(t *testing.T, r *image.Result) ([]*tar.Header, [][]byte) {
 func TestSeedImageFitsBudgetAndHoldsOnlyTheExecutable(t *testing.T) {
 	r := build(t, seedSpec())
 	bin, _ := os.ReadFile(seed)
-	manifest := len(r.Layout.Blobs[r.Manifest.Digest])
+	manifest := len(blobBytes(t, r.Layout, r.Manifest.Digest))
 	total := manifest + int(r.Config.Size) + int(r.Layer.Size)
 	t.Logf("seed image (%d-byte binary): manifest %d + config %d + layer %d = %d blob bytes", len(bin), manifest, r.Config.Size, r.Layer.Size, total)
 	if total > 760 {
@@ -162,7 +174,7 @@ func TestSeedImageFitsBudgetAndHoldsOnlyTheExecutable(t *testing.T) {
 
 func TestConfigHasOnlyRequestedFields(t *testing.T) {
 	r := build(t, seedSpec())
-	cfg := string(r.Layout.Blobs[r.Config.Digest])
+	cfg := string(blobBytes(t, r.Layout, r.Config.Digest))
 	want := `{"architecture":"386","os":"linux","config":{"Entrypoint":["/hello"]},"rootfs":{"type":"layers","diff_ids":["sha256:`
 	if !strings.HasPrefix(cfg, want) || strings.Contains(cfg, "created") || strings.Contains(cfg, "history") {
 		t.Fatalf("config = %s", cfg)
@@ -175,11 +187,12 @@ func TestConfigHasOnlyRequestedFields(t *testing.T) {
 	spec.WorkingDir = "/"
 	spec.Labels = []string{"z=1", "a=<&>"}
 	spec.ExposedPorts = []string{"8080", "53/udp"}
-	spec.Platform = "linux/amd64/v2"
+	spec.Platform = "linux/amd64/v2" // not the seed's machine: the mismatch is allowed to pin the variant field
+	spec.AllowPlatformMismatch = true
 	created := time.Date(2024, 1, 2, 3, 4, 5, 0, time.FixedZone("x", 3600))
 	spec.Created = &created
 	r = build(t, spec)
-	cfg = string(r.Layout.Blobs[r.Config.Digest])
+	cfg = string(blobBytes(t, r.Layout, r.Config.Digest))
 	want = `{"created":"2024-01-02T02:04:05Z","architecture":"amd64","os":"linux","variant":"v2","config":{"User":"65534:65534","ExposedPorts":{"53/udp":{},"8080/tcp":{}},"Env":["A=1","PATH=/"],"Entrypoint":["/hello","-x"],"Cmd":["a b"],"WorkingDir":"/","Labels":{"a":"<&>","z":"1"}},"rootfs":`
 	if !strings.HasPrefix(cfg, want) {
 		t.Fatalf("config =\n%s\nwant prefix\n%s", cfg, want)
@@ -191,7 +204,7 @@ func TestManifestAndIndexJSON(t *testing.T) {
 	spec.Annotations = []string{"org.opencontainers.image.source=https://example.com/x"}
 	r := build(t, spec)
 	var m ocispec.Manifest
-	if err := json.Unmarshal(r.Layout.Blobs[r.Manifest.Digest], &m); err != nil {
+	if err := json.Unmarshal(blobBytes(t, r.Layout, r.Manifest.Digest), &m); err != nil {
 		t.Fatal(err)
 	}
 	if m.MediaType != ocispec.MediaTypeImageManifest || m.Config.MediaType != ocispec.MediaTypeImageConfig ||
@@ -224,7 +237,7 @@ func TestNestedDestinationsGetFixedDirectoryEntries(t *testing.T) {
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Fatalf("layer entries\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	cfg := string(r.Layout.Blobs[r.Config.Digest])
+	cfg := string(blobBytes(t, r.Layout, r.Config.Digest))
 	if !strings.Contains(cfg, `"Entrypoint":["/usr/bin/hello"]`) {
 		t.Errorf("default entrypoint not the first file: %s", cfg)
 	}
@@ -239,7 +252,7 @@ func TestFirstELFFileIsTheProgram(t *testing.T) {
 		{Src: "testdata/hello64", Dest: "app", Mode: -1},
 		{Src: seed, Dest: "other", Mode: -1},
 	}})
-	cfg := string(r.Layout.Blobs[r.Config.Digest])
+	cfg := string(blobBytes(t, r.Layout, r.Config.Digest))
 	if !strings.Contains(cfg, `"architecture":"amd64"`) || !strings.Contains(cfg, `"Entrypoint":["/app"]`) {
 		t.Fatalf("config %s: want amd64 and /app from the first ELF file", cfg)
 	}
@@ -258,8 +271,8 @@ func TestCompressionChoices(t *testing.T) {
 		if len(hs) != 1 {
 			t.Fatalf("%s: %d entries", a, len(hs))
 		}
-		sizes[a] = int64(len(r.Layout.Blobs[r.Manifest.Digest])) + r.Config.Size + r.Layer.Size
-		t.Logf("%s: manifest %d config %d layer %d total %d", a, len(r.Layout.Blobs[r.Manifest.Digest]), r.Config.Size, r.Layer.Size, sizes[a])
+		sizes[a] = int64(len(blobBytes(t, r.Layout, r.Manifest.Digest))) + r.Config.Size + r.Layer.Size
+		t.Logf("%s: manifest %d config %d layer %d total %d", a, len(blobBytes(t, r.Layout, r.Manifest.Digest)), r.Config.Size, r.Layer.Size, sizes[a])
 	}
 	if sizes[compress.None] <= sizes[compress.Gzip] {
 		t.Errorf("uncompressed image not larger than gzip: %v", sizes)
@@ -347,10 +360,10 @@ func TestIndexSortsByPlatformAndRejectsDuplicates(t *testing.T) {
 		t.Fatal("index digest depends on argument order")
 	}
 	var idx ocispec.Index
-	json.Unmarshal(r1.Layout.Blobs[r1.Manifest.Digest], &idx)
+	json.Unmarshal(blobBytes(t, r1.Layout, r1.Manifest.Digest), &idx)
 	if len(idx.Manifests) != 2 || idx.Manifests[0].Platform.Architecture != "386" || idx.Manifests[1].Platform.Architecture != "amd64" ||
 		idx.Manifests[0].Digest != a.Manifest.Digest || idx.Manifests[1].Digest != b.Manifest.Digest {
-		t.Fatalf("index %s", r1.Layout.Blobs[r1.Manifest.Digest])
+		t.Fatalf("index %s", blobBytes(t, r1.Layout, r1.Manifest.Digest))
 	}
 	if len(r1.Layout.Docker) != 1 || r1.Layout.Docker[0].Config != b.Config.Digest {
 		t.Errorf("docker manifest.json should carry the linux/amd64 image")

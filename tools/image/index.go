@@ -31,12 +31,20 @@ func SingleImage(l *layout.Layout) (*Single, error) {
 	if d.MediaType != ocispec.MediaTypeImageManifest {
 		return nil, fmt.Errorf("index.json names a %s, want an image manifest", d.MediaType)
 	}
+	raw, err := l.Bytes(d.Digest)
+	if err != nil {
+		return nil, err
+	}
 	var m ocispec.Manifest
-	if err := json.Unmarshal(l.Blobs[d.Digest], &m); err != nil {
+	if err := json.Unmarshal(raw, &m); err != nil {
 		return nil, fmt.Errorf("manifest %s: %w", d.Digest, err)
 	}
 	s := &Single{Manifest: ocispec.Descriptor{MediaType: d.MediaType, Digest: d.Digest, Size: d.Size}, ConfigD: m.Config.Digest}
-	if err := json.Unmarshal(l.Blobs[m.Config.Digest], &s.Config); err != nil {
+	rawCfg, err := l.Bytes(m.Config.Digest)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(rawCfg, &s.Config); err != nil {
 		return nil, fmt.Errorf("config %s: %w", m.Config.Digest, err)
 	}
 	if s.Config.OS == "" || s.Config.Architecture == "" {

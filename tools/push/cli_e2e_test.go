@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rules-tiny/rules_tiny/tools/registrytest"
+	"github.com/rules-tiny/rules_tiny/internal/registrytest"
 )
 
 // buildTiny builds the real `tiny` command once per test binary run.

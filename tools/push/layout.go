@@ -4,71 +4,71 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/partial"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+	"github.com/opencontainers/go-digest"
+
+	"github.com/rules-tiny/rules_tiny/tools/image/blob"
+	"github.com/rules-tiny/rules_tiny/tools/image/layout"
+	"github.com/rules-tiny/rules_tiny/tools/internal/inputfile"
 )
 
-// A read-only OCI image layout, as go-containerregistry's v1.ImageIndex and
-// v1.Image for its remote package.
+// A layout read by package layout (the project's one reader of OCI image
+// layouts), seen as go-containerregistry's v1.ImageIndex and v1.Image for
+// its remote package.
 //
 // go-containerregistry's own layout package refuses blobs that are symlinks,
-// and in Bazel's runfiles trees and sandboxes every file is one. So blobs are
-// read through symlinks here, and every blob's bytes are checked against the
-// digest and size its descriptor gives before anything is uploaded: a link
-// cannot substitute other content, whatever it points at.
+// and in Bazel's runfiles trees and sandboxes every file is one. Package
+// layout follows links to regular files (never to FIFOs or devices), and
+// every blob is checked against its descriptor's digest and size before
+// anything is uploaded, and again as it is uploaded: a link cannot
+// substitute other content, whatever it points at.
 
-type layoutDir string
-
-func (l layoutDir) blobPath(h v1.Hash) string {
-	return filepath.Join(string(l), "blobs", h.Algorithm, h.Hex)
+// openLayout reads dir and checks every blob's digest.
+func openLayout(dir string) (*layout.Layout, error) {
+	l, err := layout.Read(dir)
+	if err != nil {
+		return nil, explainLayout(dir, err)
+	}
+	// Read to the end: layers are checked against their digests there.
+	for d, b := range l.Blobs {
+		if _, ok := b.(blob.Bytes); ok {
+			continue // JSON, checked by layout.Read
+		}
+		r, err := b.Open()
+		if err == nil {
+			_, err = io.Copy(io.Discard, r)
+			r.Close()
+		}
+		if err != nil {
+			return nil, explainLayout(dir, &layout.BlobError{Digest: d, Err: err})
+		}
+	}
+	return l, nil
 }
 
-// readBlob reads a whole (small, JSON) blob and checks it against d.
-func (l layoutDir) readBlob(d v1.Descriptor) ([]byte, error) {
-	if d.Digest.Algorithm != "sha256" {
-		return nil, fmt.Errorf("layout %s: blob %s: only sha256 digests are supported", l, d.Digest)
+// explainLayout words layout errors for people pushing.
+func explainLayout(dir string, err error) error {
+	var be *layout.BlobError
+	if !errors.As(err, &be) {
+		return fmt.Errorf("layout %s: %v", dir, err)
 	}
-	b, err := os.ReadFile(l.blobPath(d.Digest))
-	if err != nil {
-		return nil, fmt.Errorf("layout %s is missing blob %s: %v", l, d.Digest, err)
+	var me *blob.MismatchError
+	switch {
+	case errors.Is(be.Err, fs.ErrNotExist):
+		return fmt.Errorf("layout %s is missing blob %s", dir, be.Digest)
+	case errors.As(be.Err, &me):
+		return fmt.Errorf("layout %s: blob %s has digest %s (corrupt layout)", dir, be.Digest, me.Got)
 	}
-	if int64(len(b)) != d.Size {
-		return nil, fmt.Errorf("layout %s: blob %s has %d bytes, its descriptor says %d", l, d.Digest, len(b), d.Size)
-	}
-	if got := sha256Hash(b); got != d.Digest {
-		return nil, fmt.Errorf("layout %s: blob %s has digest %s (corrupt layout)", l, d.Digest, got)
-	}
-	return b, nil
-}
-
-// verifyBlob hashes a (possibly large) blob file and checks it against d.
-func (l layoutDir) verifyBlob(d v1.Descriptor) error {
-	if d.Digest.Algorithm != "sha256" {
-		return fmt.Errorf("layout %s: blob %s: only sha256 digests are supported", l, d.Digest)
-	}
-	f, err := os.Open(l.blobPath(d.Digest))
-	if err != nil {
-		return fmt.Errorf("layout %s is missing blob %s: %v", l, d.Digest, err)
-	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return fmt.Errorf("layout %s: reading blob %s: %v", l, d.Digest, err)
-	}
-	if n != d.Size {
-		return fmt.Errorf("layout %s: blob %s has %d bytes, its descriptor says %d", l, d.Digest, n, d.Size)
-	}
-	if got := (v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(h.Sum(nil))}); got != d.Digest {
-		return fmt.Errorf("layout %s: blob %s has digest %s (corrupt layout)", l, d.Digest, got)
-	}
-	return nil
+	return fmt.Errorf("layout %s: blob %s: %v", dir, be.Digest, be.Err)
 }
 
 func sha256Hash(b []byte) v1.Hash {
@@ -78,14 +78,16 @@ func sha256Hash(b []byte) v1.Hash {
 
 // layoutIndex is index.json itself, or an image index blob.
 type layoutIndex struct {
-	l      layoutDir
+	l      *layout.Layout
+	dir    string
 	raw    []byte
 	digest v1.Hash
 	mt     types.MediaType
 	m      *v1.IndexManifest
+	byHash map[v1.Hash]v1.Descriptor
 }
 
-func newIndex(l layoutDir, raw []byte, where string) (*layoutIndex, error) {
+func newIndex(l *layout.Layout, dir string, raw []byte, where string) (*layoutIndex, error) {
 	var m v1.IndexManifest
 	if err := json.Unmarshal(raw, &m); err != nil {
 		return nil, fmt.Errorf("%s is not an image index: %v", where, err)
@@ -94,7 +96,19 @@ func newIndex(l layoutDir, raw []byte, where string) (*layoutIndex, error) {
 	if mt == "" {
 		mt = types.OCIImageIndex
 	}
-	return &layoutIndex{l: l, raw: raw, digest: sha256Hash(raw), mt: mt, m: &m}, nil
+	byHash := make(map[v1.Hash]v1.Descriptor, len(m.Manifests))
+	for _, d := range m.Manifests {
+		if _, dup := byHash[d.Digest]; !dup {
+			byHash[d.Digest] = d
+		}
+	}
+	return &layoutIndex{l: l, dir: dir, raw: raw, digest: sha256Hash(raw), mt: mt, m: &m, byHash: byHash}, nil
+}
+
+// readIndexJSON reads the layout's index.json as bytes (its digest is what
+// --index pushes), bounded like every JSON document of a layout.
+func readIndexJSON(dir string) ([]byte, error) {
+	return inputfile.ReadFile(filepath.Join(dir, "index.json"), true, layout.MaxJSONBytes)
 }
 
 func (i *layoutIndex) MediaType() (types.MediaType, error)       { return i.mt, nil }
@@ -104,12 +118,10 @@ func (i *layoutIndex) IndexManifest() (*v1.IndexManifest, error) { return i.m.De
 func (i *layoutIndex) RawManifest() ([]byte, error)              { return i.raw, nil }
 
 func (i *layoutIndex) find(h v1.Hash) (v1.Descriptor, error) {
-	for _, d := range i.m.Manifests {
-		if d.Digest == h {
-			return d, nil
-		}
+	if d, ok := i.byHash[h]; ok {
+		return d, nil
 	}
-	return v1.Descriptor{}, fmt.Errorf("layout %s: %s is not listed in its index", i.l, h)
+	return v1.Descriptor{}, fmt.Errorf("layout %s: %s is not listed in its index", i.dir, h)
 }
 
 func (i *layoutIndex) Image(h v1.Hash) (v1.Image, error) {
@@ -117,7 +129,11 @@ func (i *layoutIndex) Image(h v1.Hash) (v1.Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	return i.l.image(d)
+	li, err := i.image(d)
+	if err != nil {
+		return nil, err
+	}
+	return partial.CompressedToImage(li)
 }
 
 func (i *layoutIndex) ImageIndex(h v1.Hash) (v1.ImageIndex, error) {
@@ -125,15 +141,28 @@ func (i *layoutIndex) ImageIndex(h v1.Hash) (v1.ImageIndex, error) {
 	if err != nil {
 		return nil, err
 	}
-	return i.l.index(d)
+	return i.index(d)
 }
 
-func (l layoutDir) index(d v1.Descriptor) (*layoutIndex, error) {
-	raw, err := l.readBlob(d)
+// bytes returns a JSON blob that layout.Read loaded and checked.
+func (i *layoutIndex) bytes(h v1.Hash) ([]byte, error) {
+	d, err := digest.Parse(h.String())
 	if err != nil {
 		return nil, err
 	}
-	idx, err := newIndex(l, raw, fmt.Sprintf("layout %s: blob %s", l, d.Digest))
+	b, err := i.l.Bytes(d)
+	if err != nil {
+		return nil, fmt.Errorf("layout %s: %v", i.dir, err)
+	}
+	return b, nil
+}
+
+func (i *layoutIndex) index(d v1.Descriptor) (*layoutIndex, error) {
+	raw, err := i.bytes(d.Digest)
+	if err != nil {
+		return nil, err
+	}
+	idx, err := newIndex(i.l, i.dir, raw, fmt.Sprintf("layout %s: blob %s", i.dir, d.Digest))
 	if err != nil {
 		return nil, err
 	}
@@ -144,95 +173,77 @@ func (l layoutDir) index(d v1.Descriptor) (*layoutIndex, error) {
 // layoutImage is an image manifest blob; partial.CompressedToImage derives
 // the rest of v1.Image from it.
 type layoutImage struct {
-	l   layoutDir
+	idx *layoutIndex
 	raw []byte
 	mt  types.MediaType
 	m   *v1.Manifest
 }
 
-func (l layoutDir) image(d v1.Descriptor) (v1.Image, error) {
-	li, err := l.imageCore(d)
-	if err != nil {
-		return nil, err
-	}
-	return partial.CompressedToImage(li)
-}
-
-func (l layoutDir) imageCore(d v1.Descriptor) (*layoutImage, error) {
-	raw, err := l.readBlob(d)
+func (i *layoutIndex) image(d v1.Descriptor) (*layoutImage, error) {
+	raw, err := i.bytes(d.Digest)
 	if err != nil {
 		return nil, err
 	}
 	var m v1.Manifest
 	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, fmt.Errorf("layout %s: manifest %s: %v", l, d.Digest, err)
+		return nil, fmt.Errorf("layout %s: manifest %s: %v", i.dir, d.Digest, err)
 	}
-	return &layoutImage{l: l, raw: raw, mt: d.MediaType, m: &m}, nil
+	return &layoutImage{idx: i, raw: raw, mt: d.MediaType, m: &m}, nil
 }
 
 func (i *layoutImage) MediaType() (types.MediaType, error) { return i.mt, nil }
 func (i *layoutImage) RawManifest() ([]byte, error)        { return i.raw, nil }
-func (i *layoutImage) RawConfigFile() ([]byte, error)      { return i.l.readBlob(i.m.Config) }
+func (i *layoutImage) RawConfigFile() ([]byte, error)      { return i.idx.bytes(i.m.Config.Digest) }
 
 func (i *layoutImage) LayerByDigest(h v1.Hash) (partial.CompressedLayer, error) {
 	if h == i.m.Config.Digest {
-		return &layoutBlob{l: i.l, d: i.m.Config}, nil
+		return i.idx.blob(i.m.Config)
 	}
 	for _, d := range i.m.Layers {
 		if d.Digest == h {
-			return &layoutBlob{l: i.l, d: d}, nil
+			return i.idx.blob(d)
 		}
 	}
-	return nil, fmt.Errorf("layout %s: %s is not a layer of this image", i.l, h)
+	return nil, fmt.Errorf("layout %s: %s is not a layer of this image", i.idx.dir, h)
+}
+
+func (i *layoutIndex) blob(d v1.Descriptor) (*layoutBlob, error) {
+	dd, err := digest.Parse(d.Digest.String())
+	if err != nil {
+		return nil, err
+	}
+	b, ok := i.l.Blobs[dd]
+	if !ok {
+		return nil, fmt.Errorf("layout %s is missing blob %s", i.dir, d.Digest)
+	}
+	return &layoutBlob{b: b, d: d}, nil
 }
 
 type layoutBlob struct {
-	l layoutDir
+	b blob.Blob
 	d v1.Descriptor
 }
 
 func (b *layoutBlob) Digest() (v1.Hash, error)            { return b.d.Digest, nil }
 func (b *layoutBlob) Size() (int64, error)                { return b.d.Size, nil }
 func (b *layoutBlob) MediaType() (types.MediaType, error) { return b.d.MediaType, nil }
-func (b *layoutBlob) Compressed() (io.ReadCloser, error)  { return os.Open(b.l.blobPath(b.d.Digest)) }
 
-// verify checks every blob an index reaches, before any upload.
-func (i *layoutIndex) verify() error {
-	for _, d := range i.m.Manifests {
-		switch {
-		case d.MediaType.IsIndex():
-			child, err := i.l.index(d)
-			if err != nil {
-				return err
-			}
-			if err := child.verify(); err != nil {
-				return err
-			}
-		case d.MediaType.IsImage():
-			img, err := i.l.imageCore(d)
-			if err != nil {
-				return err
-			}
-			if err := img.verify(); err != nil {
-				return err
-			}
-		default:
-			if err := i.l.verifyBlob(d); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
+// Compressed streams the blob; a blob that changed since it was checked
+// fails at its end (blob.Verified), so the upload is not committed.
+func (b *layoutBlob) Compressed() (io.ReadCloser, error) { return b.b.Open() }
 
-func (i *layoutImage) verify() error {
-	if _, err := i.l.readBlob(i.m.Config); err != nil {
-		return err
+// checkDir rejects what is not an OCI image layout directory with a message
+// saying what is missing, before anything is read.
+func checkDir(dir string) error {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("layout directory: %v", err)
 	}
-	for _, d := range i.m.Layers {
-		if err := i.l.verifyBlob(d); err != nil {
-			return err
-		}
+	if !fi.IsDir() {
+		return fmt.Errorf("%s is not a directory (an OCI image layout is a directory with oci-layout and index.json)", dir)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "oci-layout")); err != nil {
+		return fmt.Errorf("%s is not an OCI image layout: %v", dir, err)
 	}
 	return nil
 }

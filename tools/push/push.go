@@ -12,21 +12,26 @@
 // (RFC 1918) addresses; we refuse that, so credentials never cross a network
 // in clear text unless the user asked for it.
 //
+// Every network step is bounded in time (Timeouts): connecting, the TLS
+// handshake, waiting for a response, and any stretch of silence on a
+// connection; response bodies are bounded in size. Requests that fail with
+// 429 or a 5xx status are retried a bounded number of times with growing
+// pauses.
+//
 // Pushing writes nothing locally.
 package push
 
 import (
 	"context"
 	"crypto/tls"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -34,6 +39,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/rules-tiny/rules_tiny/tools/image/reference"
 )
 
 // Options says what to push where.
@@ -51,11 +58,59 @@ type Options struct {
 	Insecure bool
 	// Keychain resolves credentials; authn.DefaultKeychain when nil.
 	Keychain authn.Keychain
-	// Transport is the base HTTP transport; a clone of
-	// remote.DefaultTransport when nil.
+	// Transport is the base HTTP transport; when nil, one built from
+	// Timeouts.
 	Transport http.RoundTripper
+	// Timeouts bound each network step; zero fields take DefaultTimeouts'.
+	Timeouts Timeouts
+	// Retries is how many times a request that failed with 429 or a 5xx
+	// status (or a dropped connection) is tried again; 0 means
+	// DefaultRetries, a negative value none.
+	Retries int
 	// Log receives one line per tag written; nothing when nil.
 	Log io.Writer
+}
+
+// Timeouts bound the steps of every request.
+type Timeouts struct {
+	// Connect bounds establishing a TCP connection.
+	Connect time.Duration
+	// TLS bounds the TLS handshake.
+	TLS time.Duration
+	// Response bounds the wait for a response's headers once the request
+	// is sent, and then the reading of its body.
+	Response time.Duration
+	// Idle bounds any stretch without a byte sent or received on a
+	// connection in use (a stalled upload or a registry that went quiet).
+	Idle time.Duration
+}
+
+// DefaultTimeouts are generous for a registry under load and still end a
+// push to one that hangs in minutes, not never.
+var DefaultTimeouts = Timeouts{Connect: 30 * time.Second, TLS: 30 * time.Second, Response: 2 * time.Minute, Idle: 2 * time.Minute}
+
+// DefaultRetries is the number of retries of a failed request.
+const DefaultRetries = 3
+
+// MaxResponseBody bounds what is read of any response body: a push only
+// gets small JSON answers from a registry.
+const MaxResponseBody = 4 << 20
+
+func (t Timeouts) withDefaults() Timeouts {
+	d := DefaultTimeouts
+	if t.Connect > 0 {
+		d.Connect = t.Connect
+	}
+	if t.TLS > 0 {
+		d.TLS = t.TLS
+	}
+	if t.Response > 0 {
+		d.Response = t.Response
+	}
+	if t.Idle > 0 {
+		d.Idle = t.Idle
+	}
+	return d
 }
 
 // Result describes what was pushed.
@@ -101,15 +156,23 @@ func Push(ctx context.Context, opts Options) (*Result, error) {
 	}
 	anonymous := auth == authn.Anonymous
 
-	rt, err := transportFor(opts.Transport, opts.Insecure)
-	if err != nil {
-		return nil, err
+	timeouts := opts.Timeouts.withDefaults()
+	rt := transportFor(opts.Transport, opts.Insecure, timeouts)
+	retries := opts.Retries
+	if retries == 0 {
+		retries = DefaultRetries
 	}
+	// go-containerregistry counts attempts, the first included; a pause of
+	// 1s, then 3s, 9s... before each retry.
+	backoff := remote.Backoff{Duration: time.Second, Factor: 3, Jitter: 0.1, Steps: max(retries, 0) + 1}
 	pusher, err := remote.NewPusher(
 		remote.WithContext(ctx),
 		remote.WithAuth(auth),
 		remote.WithTransport(rt),
 		remote.WithUserAgent("rules_tiny"),
+		remote.WithRetryBackoff(backoff),
+		remote.WithRetryStatusCodes(http.StatusTooManyRequests, http.StatusRequestTimeout,
+			http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout),
 	)
 	if err != nil {
 		return nil, err
@@ -131,7 +194,7 @@ func Push(ctx context.Context, opts Options) (*Result, error) {
 		first = tags[0]
 	}
 	if err := pusher.Push(ctx, first, t); err != nil {
-		return nil, explain(err, repo, anonymous)
+		return nil, explain(err, repo, anonymous, timeouts)
 	}
 	res := &Result{
 		Digest:    digest.String(),
@@ -143,7 +206,7 @@ func Push(ctx context.Context, opts Options) (*Result, error) {
 		// manifest PUT, which Push does after finding every blob present.
 		if i > 0 {
 			if err := pusher.Push(ctx, tag, t); err != nil {
-				return nil, explain(err, repo, anonymous)
+				return nil, explain(err, repo, anonymous, timeouts)
 			}
 		}
 		res.Tags = append(res.Tags, tag.String())
@@ -156,6 +219,8 @@ func Push(ctx context.Context, opts Options) (*Result, error) {
 
 // ParseRepository parses HOST/PATH, rejecting a tag or digest in it, and
 // marks loopback registries (or any, with insecure) as allowed to use HTTP.
+// The name is checked by package reference, the project's one reader of
+// image references; go-containerregistry only gets names that passed.
 func ParseRepository(s string, insecure bool) (name.Repository, error) {
 	if strings.Contains(s, "@") {
 		return name.Repository{}, fmt.Errorf("repository %q has a digest; give the repository only", s)
@@ -168,6 +233,9 @@ func ParseRepository(s string, insecure bool) (name.Repository, error) {
 	}
 	if strings.Contains(rest, ":") {
 		return name.Repository{}, fmt.Errorf("repository %q has a tag; pass tags with --tag", s)
+	}
+	if err := reference.CheckRepository(s); err != nil {
+		return name.Repository{}, err
 	}
 	var nopts []name.Option
 	if insecure || isLoopback(first) {
@@ -188,15 +256,10 @@ func parseTags(repo name.Repository, tags []string) ([]name.Tag, error) {
 			continue
 		}
 		seen[t] = true
-		if t == "" || strings.ContainsAny(t, ":/@") {
-			return nil, fmt.Errorf("invalid tag %q", t)
+		if err := reference.CheckTag(t); err != nil {
+			return nil, err
 		}
-		tag, err := name.NewTag(repo.String()+":"+t, name.StrictValidation)
-		if err != nil {
-			return nil, fmt.Errorf("invalid tag %q: %v", t, err)
-		}
-		// NewTag loses the insecure mark; carry the repository's over.
-		out = append(out, repo.Tag(tag.TagStr()))
+		out = append(out, repo.Tag(t))
 	}
 	return out, nil
 }
@@ -225,24 +288,25 @@ func Open(dir string, asIndex bool) (remote.Taggable, v1.Hash, types.MediaType, 
 	if dir == "" {
 		return fail("no layout directory given")
 	}
-	if err := checkLayout(dir); err != nil {
+	if err := checkDir(dir); err != nil {
 		return fail("%v", err)
 	}
-	indexJSON := filepath.Join(dir, "index.json")
-	raw, err := os.ReadFile(indexJSON)
+	l, err := openLayout(dir)
+	if err != nil {
+		return fail("%v", err)
+	}
+	raw, err := readIndexJSON(dir)
 	if err != nil {
 		return fail("%s is not an OCI image layout: %v", dir, err)
 	}
-	root, err := newIndex(layoutDir(dir), raw, indexJSON)
+	root, err := newIndex(l, dir, raw, dir+"/index.json")
 	if err != nil {
 		return fail("%v", err)
 	}
+	indexJSON := dir + "/index.json"
 	if asIndex {
 		if len(root.m.Manifests) == 0 {
 			return fail("%s lists no manifests", indexJSON)
-		}
-		if err := root.verify(); err != nil {
-			return fail("%v", err)
 		}
 		return root, root.digest, root.mt, nil
 	}
@@ -250,18 +314,14 @@ func Open(dir string, asIndex bool) (remote.Taggable, v1.Hash, types.MediaType, 
 		return fail("%s lists %d manifests; expected exactly 1 (pass --index to push index.json itself as an image index)", indexJSON, n)
 	}
 	desc := root.m.Manifests[0]
-	if !desc.MediaType.IsIndex() && !desc.MediaType.IsImage() {
-		return fail("%s: manifest %s has media type %q, neither an image nor an index", dir, desc.Digest, desc.MediaType)
-	}
-	// Checks the listed manifest and everything below it.
-	if err := root.verify(); err != nil {
-		return fail("%v", err)
-	}
 	var t remote.Taggable
-	if desc.MediaType.IsIndex() {
+	switch {
+	case desc.MediaType.IsIndex():
 		t, err = root.ImageIndex(desc.Digest)
-	} else {
+	case desc.MediaType.IsImage():
 		t, err = root.Image(desc.Digest)
+	default:
+		return fail("%s: manifest %s has media type %q, neither an image nor an index", dir, desc.Digest, desc.MediaType)
 	}
 	if err != nil {
 		return fail("%v", err)
@@ -269,70 +329,148 @@ func Open(dir string, asIndex bool) (remote.Taggable, v1.Hash, types.MediaType, 
 	return t, desc.Digest, desc.MediaType, nil
 }
 
-// checkLayout rejects directories that are not OCI image layouts with a
-// message saying what is missing.
-func checkLayout(dir string) error {
-	fi, err := os.Stat(dir)
-	if err != nil {
-		return fmt.Errorf("layout directory: %v", err)
-	}
-	if !fi.IsDir() {
-		return fmt.Errorf("%s is not a directory (an OCI image layout is a directory with oci-layout and index.json)", dir)
-	}
-	b, err := os.ReadFile(filepath.Join(dir, "oci-layout"))
-	if err != nil {
-		return fmt.Errorf("%s is not an OCI image layout: %v", dir, err)
-	}
-	var ol struct {
-		ImageLayoutVersion string `json:"imageLayoutVersion"`
-	}
-	if err := json.Unmarshal(b, &ol); err != nil || ol.ImageLayoutVersion == "" {
-		return fmt.Errorf("%s: oci-layout is not a valid layout marker", dir)
-	}
-	return nil
-}
-
-// transportFor wraps the base transport with the plain-HTTP policy.
-func transportFor(base http.RoundTripper, insecure bool) (http.RoundTripper, error) {
+// transportFor builds the HTTP transport (unless base is given) with the
+// timeouts, and wraps it with the plain-HTTP policy and the response bounds.
+func transportFor(base http.RoundTripper, insecure bool, to Timeouts) http.RoundTripper {
 	if base == nil {
-		dt, ok := remote.DefaultTransport.(*http.Transport)
-		if !ok {
-			return nil, errors.New("unexpected default transport type")
+		dialer := &net.Dialer{Timeout: to.Connect, KeepAlive: 30 * time.Second}
+		t := &http.Transport{
+			Proxy: http.ProxyFromEnvironment,
+			DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+				c, err := dialer.DialContext(ctx, network, addr)
+				if err != nil {
+					return nil, err
+				}
+				return &idleConn{Conn: c, idle: to.Idle}, nil
+			},
+			ForceAttemptHTTP2:     true,
+			MaxIdleConns:          100,
+			MaxIdleConnsPerHost:   50,
+			IdleConnTimeout:       90 * time.Second,
+			TLSHandshakeTimeout:   to.TLS,
+			ResponseHeaderTimeout: to.Response,
+			ExpectContinueTimeout: time.Second,
 		}
-		t := dt.Clone()
 		if insecure {
-			if t.TLSClientConfig == nil {
-				t.TLSClientConfig = &tls.Config{}
-			}
-			t.TLSClientConfig.InsecureSkipVerify = true
+			t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true}
 		}
 		base = t
 	}
-	return &httpPolicy{base: base, insecure: insecure}, nil
+	return &httpPolicy{base: base, insecure: insecure, bodyTime: to.Response}
 }
+
+// idleConn fails a read or write that makes no progress for idle: each
+// call gets a fresh deadline. (An idle pooled connection that times out is
+// just closed and redialled by net/http.)
+type idleConn struct {
+	net.Conn
+	idle time.Duration
+}
+
+func (c *idleConn) Read(p []byte) (int, error) {
+	c.Conn.SetReadDeadline(time.Now().Add(c.idle))
+	n, err := c.Conn.Read(p)
+	if err != nil && errors.Is(err, errDeadline) {
+		err = &IdleTimeoutError{Idle: c.idle, Err: err}
+	}
+	return n, err
+}
+
+func (c *idleConn) Write(p []byte) (int, error) {
+	c.Conn.SetWriteDeadline(time.Now().Add(c.idle))
+	n, err := c.Conn.Write(p)
+	if err != nil && errors.Is(err, errDeadline) {
+		err = &IdleTimeoutError{Idle: c.idle, Err: err}
+	}
+	return n, err
+}
+
+// IdleTimeoutError is a connection on which nothing moved for too long.
+type IdleTimeoutError struct {
+	Idle time.Duration
+	Err  error
+}
+
+func (e *IdleTimeoutError) Error() string {
+	return fmt.Sprintf("nothing sent or received for %v: %v", e.Idle, e.Err)
+}
+func (e *IdleTimeoutError) Unwrap() error { return e.Err }
+func (e *IdleTimeoutError) Timeout() bool { return true }
 
 type httpPolicy struct {
 	base     http.RoundTripper
 	insecure bool
+	bodyTime time.Duration
 }
 
 // ErrPlainHTTP is returned for a plain HTTP request to a non-loopback host
 // without Insecure.
 var ErrPlainHTTP = errors.New("plain HTTP is only used for loopback registries unless --insecure is given")
 
+// RefusedError is a request this client would not send: why, and what
+// asked for it (a redirect from the registry, or its token service).
+type RefusedError struct {
+	URL    string
+	Reason error
+	What   string // "redirect", "token URL" or "request"
+}
+
+func (e *RefusedError) Error() string {
+	return fmt.Sprintf("refused the %s to %s: %v", e.What, e.URL, e.Reason)
+}
+func (e *RefusedError) Unwrap() error { return e.Reason }
+
 func (p *httpPolicy) RoundTrip(r *http.Request) (*http.Response, error) {
 	if r.URL.Scheme == "http" && !p.insecure && !isLoopback(r.URL.Host) {
 		if r.Body != nil {
 			r.Body.Close()
 		}
-		return nil, fmt.Errorf("refusing http://%s: %w", r.URL.Host, ErrPlainHTTP)
+		what := "request"
+		switch {
+		case r.Response != nil:
+			what = "redirect" // net/http sets Response on requests it makes to follow one
+		case !strings.HasPrefix(r.URL.Path, "/v2"):
+			what = "token URL" // every registry API path starts with /v2
+		}
+		return nil, &RefusedError{URL: r.URL.Redacted(), Reason: ErrPlainHTTP, What: what}
 	}
-	return p.base.RoundTrip(r)
+	resp, err := p.base.RoundTrip(r)
+	if err != nil {
+		return nil, err
+	}
+	resp.Body = &boundedBody{rc: resp.Body, left: MaxResponseBody, deadline: time.Now().Add(p.bodyTime), host: r.URL.Host}
+	return resp, nil
 }
+
+// boundedBody ends a response body that is too long or too slow: a
+// registry answering a push sends a few kilobytes of JSON.
+type boundedBody struct {
+	rc       io.ReadCloser
+	left     int64
+	deadline time.Time
+	host     string
+}
+
+func (b *boundedBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		return 0, fmt.Errorf("response from %s is longer than %d bytes", b.host, MaxResponseBody)
+	}
+	if time.Now().After(b.deadline) {
+		return 0, fmt.Errorf("response from %s took too long to arrive", b.host)
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.rc.Read(p)
+	b.left -= int64(n)
+	return n, err
+}
+
+func (b *boundedBody) Close() error { return b.rc.Close() }
 
 // explain turns go-containerregistry errors into messages that name the
 // registry and say what to do.
-func explain(err error, repo name.Repository, anonymous bool) error {
+func explain(err error, repo name.Repository, anonymous bool, to Timeouts) error {
 	reg := repo.RegistryStr()
 	var terr *transport.Error
 	if errors.As(err, &terr) {
@@ -353,13 +491,40 @@ func explain(err error, repo name.Repository, anonymous bool) error {
 	if errors.As(err, &cerr) {
 		return fmt.Errorf("registry %s: its TLS certificate is not trusted (%v); install the CA that signed it, or pass --insecure to skip verification: %v", reg, cerr.Err, err)
 	}
-	if errors.Is(err, ErrPlainHTTP) {
-		return fmt.Errorf("registry %s: no TLS connection could be made and %v: %v", reg, ErrPlainHTTP, err)
+	var refused *RefusedError
+	if errors.As(err, &refused) {
+		if refused.What == "request" {
+			return fmt.Errorf("registry %s: no TLS connection could be made and %v: %v", reg, ErrPlainHTTP, err)
+		}
+		return fmt.Errorf("registry %s: %v", reg, refused)
 	}
-	var nerr net.Error
+	var idle *IdleTimeoutError
+	if errors.As(err, &idle) {
+		return fmt.Errorf("registry %s stopped answering: nothing was sent or received for %v (--idle-timeout): %v", reg, idle.Idle, err)
+	}
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "SSRF protection: redirect"):
+		// go-containerregistry's own refusal (it has no error type).
+		return fmt.Errorf("registry %s: refused a redirect to a private or link-local address (go-containerregistry's SSRF protection): %v", reg, err)
+	case strings.Contains(msg, "timeout awaiting response headers"):
+		return fmt.Errorf("registry %s did not answer within %v (--response-timeout): %v", reg, to.Response, err)
+	case strings.Contains(msg, "TLS handshake timeout"):
+		return fmt.Errorf("registry %s: the TLS handshake did not finish within %v (--tls-timeout): %v", reg, to.TLS, err)
+	}
 	var oerr *net.OpError
-	if errors.As(err, &oerr) || errors.As(err, &nerr) {
+	if errors.As(err, &oerr) && oerr.Op == "dial" {
+		if oerr.Timeout() {
+			return fmt.Errorf("registry %s is unreachable: no connection within %v (--connect-timeout): %v", reg, to.Connect, err)
+		}
+		return fmt.Errorf("registry %s is unreachable: %v", reg, err)
+	}
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
 		return fmt.Errorf("registry %s is unreachable: %v", reg, err)
 	}
 	return fmt.Errorf("registry %s: pushing to %s: %v", reg, repo, err)
 }
+
+// errDeadline is what a connection returns once its deadline passed.
+var errDeadline = os.ErrDeadlineExceeded

@@ -28,7 +28,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
-	"github.com/rules-tiny/rules_tiny/tools/registrytest"
+	"github.com/rules-tiny/rules_tiny/internal/registrytest"
 )
 
 // ---- fixtures -------------------------------------------------------------

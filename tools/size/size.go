@@ -50,9 +50,10 @@ package size
 
 import (
 	"archive/tar"
-	"bytes"
 	"debug/elf"
+	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -65,6 +66,7 @@ import (
 	"github.com/rules-tiny/rules_tiny/tools/image/compress"
 	"github.com/rules-tiny/rules_tiny/tools/image/layout"
 	"github.com/rules-tiny/rules_tiny/tools/image/platform"
+	"github.com/rules-tiny/rules_tiny/tools/image/tarball"
 )
 
 // ELF is the breakdown of an ELF file.
@@ -276,7 +278,9 @@ func countOnce(size int64, classes ...[]span) []int64 {
 	return counts
 }
 
-// MaxLayerTarBytes bounds the decompressed size of a measured layer.
+// MaxLayerTarBytes bounds the decompressed size of a measured layer: a
+// decompression bomb is stopped there with an error. Layers stream through
+// the measurement, so the bound is on time, not memory.
 const MaxLayerTarBytes = 4 << 30
 
 // OfLayout measures a layout read by layout.Read.
@@ -287,89 +291,130 @@ func OfLayout(l *layout.Layout) (any, error) {
 	d := l.Index.Manifests[0]
 	switch d.MediaType {
 	case ocispec.MediaTypeImageManifest:
-		return ofImage(l, d)
+		im, _, err := ofImage(l, d)
+		return im, err
 	case ocispec.MediaTypeImageIndex:
 		return ofIndex(l, d)
 	}
 	return nil, fmt.Errorf("index.json names a %q, want an OCI image manifest or index", d.MediaType)
 }
 
-func ofImage(l *layout.Layout, d ocispec.Descriptor) (*Image, error) {
+// ofImage measures one image and returns its manifest too.
+func ofImage(l *layout.Layout, d ocispec.Descriptor) (*Image, *ocispec.Manifest, error) {
+	raw, err := l.Bytes(d.Digest)
+	if err != nil {
+		return nil, nil, err
+	}
 	var m ocispec.Manifest
-	if err := json.Unmarshal(l.Blobs[d.Digest], &m); err != nil {
-		return nil, fmt.Errorf("manifest %s: %w", d.Digest, err)
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, nil, fmt.Errorf("manifest %s: %w", d.Digest, err)
+	}
+	rawCfg, err := l.Bytes(m.Config.Digest)
+	if err != nil {
+		return nil, nil, err
 	}
 	var cfg ocispec.Image
-	if err := json.Unmarshal(l.Blobs[m.Config.Digest], &cfg); err != nil {
-		return nil, fmt.Errorf("config %s: %w", m.Config.Digest, err)
+	if err := json.Unmarshal(rawCfg, &cfg); err != nil {
+		return nil, nil, fmt.Errorf("config %s: %w", m.Config.Digest, err)
 	}
 	r := &Image{
 		Kind:           "image",
 		Platform:       platform.String(cfg.Platform),
 		ManifestDigest: d.Digest,
-		ConfigBytes:    int64(len(l.Blobs[m.Config.Digest])),
-		ManifestBytes:  int64(len(l.Blobs[d.Digest])),
+		ConfigBytes:    int64(len(rawCfg)),
+		ManifestBytes:  int64(len(raw)),
 		Layers:         []Layer{},
 	}
 	for _, ld := range m.Layers {
-		alg, err := compress.ByMediaType(ld.MediaType)
+		lr, err := ofLayer(l, ld)
 		if err != nil {
-			return nil, fmt.Errorf("layer %s: %w", ld.Digest, err)
+			return nil, nil, fmt.Errorf("layer %s: %w", ld.Digest, err)
 		}
-		blob := l.Blobs[ld.Digest]
-		tb, err := compress.Decompress(alg, blob, MaxLayerTarBytes)
-		if err != nil {
-			return nil, fmt.Errorf("layer %s: %w", ld.Digest, err)
-		}
-		content, err := contentBytes(tb)
-		if err != nil {
-			return nil, fmt.Errorf("layer %s: %w", ld.Digest, err)
-		}
-		lr := Layer{Digest: ld.Digest, MediaType: ld.MediaType, ContentBytes: content, TarBytes: int64(len(tb)), LayerBytes: int64(len(blob))}
 		r.Layers = append(r.Layers, lr)
 		r.ContentBytes += lr.ContentBytes
 		r.TarBytes += lr.TarBytes
 		r.LayerBytes += lr.LayerBytes
 	}
 	r.TotalBlobBytes = r.ManifestBytes + r.ConfigBytes + r.LayerBytes
-	return r, nil
+	return r, &m, nil
 }
 
-// contentBytes sums the sizes of the regular files in a layer tar.
-func contentBytes(tb []byte) (int64, error) {
-	tr := tar.NewReader(bytes.NewReader(tb))
-	var n int64
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return n, nil
-		}
-		if err != nil {
-			return 0, fmt.Errorf("reading layer tar: %w", err)
-		}
-		if h.Typeflag == tar.TypeReg || h.Typeflag == tar.TypeRegA || h.Typeflag == tar.TypeCont { //nolint:staticcheck
-			n += h.Size
-		}
+// ofLayer streams a layer blob through its decompressor and tar reader,
+// counting as it goes: memory stays small whatever the layer's size, and the
+// blob's digest is checked when its end is reached.
+func ofLayer(l *layout.Layout, ld ocispec.Descriptor) (Layer, error) {
+	alg, err := compress.ByMediaType(ld.MediaType)
+	if err != nil {
+		return Layer{}, err
 	}
+	b, ok := l.Blobs[ld.Digest]
+	if !ok {
+		return Layer{}, errors.New("not in the layout")
+	}
+	raw, err := b.Open()
+	if err != nil {
+		return Layer{}, err
+	}
+	defer raw.Close()
+	zr, err := compress.NewReader(alg, raw)
+	if err != nil {
+		return Layer{}, fmt.Errorf("%s: %w", alg, err)
+	}
+	defer zr.Close()
+	// Large reads from the decompressor: archive/tar skips file content
+	// in small pieces.
+	tarBytes := &countReader{r: compress.LimitReader(bufio.NewReaderSize(zr, 1<<20), MaxLayerTarBytes)}
+	var content int64
+	err = tarball.Walk(tarBytes, func(h *tar.Header, _ io.Reader) error {
+		if h.Typeflag == tar.TypeReg || h.Typeflag == tar.TypeRegA || h.Typeflag == tar.TypeCont { //nolint:staticcheck
+			content += h.Size
+		}
+		return nil
+	})
+	if err != nil {
+		return Layer{}, err
+	}
+	// The tar's length includes what follows its end marker (padding to
+	// a record); then the compressed blob must end where its digest says.
+	if _, err := io.Copy(io.Discard, tarBytes); err != nil {
+		return Layer{}, err
+	}
+	if _, err := io.Copy(io.Discard, raw); err != nil {
+		return Layer{}, err
+	}
+	return Layer{Digest: ld.Digest, MediaType: ld.MediaType, ContentBytes: content, TarBytes: tarBytes.n, LayerBytes: b.Size()}, nil
+}
+
+type countReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }
 
 func ofIndex(l *layout.Layout, d ocispec.Descriptor) (*Index, error) {
+	raw, err := l.Bytes(d.Digest)
+	if err != nil {
+		return nil, err
+	}
 	var idx ocispec.Index
-	if err := json.Unmarshal(l.Blobs[d.Digest], &idx); err != nil {
+	if err := json.Unmarshal(raw, &idx); err != nil {
 		return nil, fmt.Errorf("index %s: %w", d.Digest, err)
 	}
-	r := &Index{Kind: "index", IndexDigest: d.Digest, IndexBytes: int64(len(l.Blobs[d.Digest])), Images: []Image{}}
+	r := &Index{Kind: "index", IndexDigest: d.Digest, IndexBytes: int64(len(raw)), Images: []Image{}}
 	distinct := map[digest.Digest]int64{}
 	for _, md := range idx.Manifests {
 		if md.MediaType != ocispec.MediaTypeImageManifest {
 			return nil, fmt.Errorf("index %s lists a %q; nested indexes are not measured", d.Digest, md.MediaType)
 		}
-		im, err := ofImage(l, md)
+		im, m, err := ofImage(l, md)
 		if err != nil {
 			return nil, err
 		}
-		var m ocispec.Manifest
-		_ = json.Unmarshal(l.Blobs[md.Digest], &m) // parsed above already
 		distinct[md.Digest] = im.ManifestBytes
 		distinct[m.Config.Digest] = im.ConfigBytes
 		for _, ly := range im.Layers {

@@ -16,11 +16,22 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/rules-tiny/rules_tiny/tools/image"
+	"github.com/rules-tiny/rules_tiny/tools/image/blob"
 	"github.com/rules-tiny/rules_tiny/tools/image/compress"
 	"github.com/rules-tiny/rules_tiny/tools/image/layout"
 )
 
 const seed = "../image/testdata/hello" // 127 bytes: 52 ELF header + 32 phdr + 43 code/data
+
+// blobBytes reads a blob of a layout.
+func blobBytes(t testing.TB, l *layout.Layout, d digest.Digest) []byte {
+	t.Helper()
+	b, err := blob.ReadAll(l.Blobs[d], 1<<30)
+	if err != nil {
+		t.Fatalf("blob %s: %v", d, err)
+	}
+	return b
+}
 
 func TestSeedELFBreakdown(t *testing.T) {
 	r, err := Of(seed)
@@ -168,7 +179,7 @@ func TestImageBreakdown(t *testing.T) {
 			t.Fatal(err)
 		}
 		im := rep.(*Image)
-		manifest := int64(len(r.Layout.Blobs[r.Manifest.Digest]))
+		manifest := int64(len(blobBytes(t, r.Layout, r.Manifest.Digest)))
 		want := &Image{
 			Kind: "image", Platform: "linux/386", ManifestDigest: r.Manifest.Digest,
 			ContentBytes: 127, TarBytes: 2048, LayerBytes: r.Layer.Size, ConfigBytes: r.Config.Size,
@@ -209,8 +220,8 @@ func TestIndexBreakdownCountsSharedBlobsOnce(t *testing.T) {
 	}
 	ix := rep.(*Index)
 	var blobs int64
-	for _, blob := range ri.Layout.Blobs {
-		blobs += int64(len(blob))
+	for _, b := range ri.Layout.Blobs {
+		blobs += b.Size()
 	}
 	if ix.TotalBlobBytes != blobs || len(ix.Images) != 2 || ix.IndexBytes != ri.Manifest.Size ||
 		ix.ContentBytes != 127+165 || ix.Images[0].Platform != "linux/386" || ix.Images[1].Platform != "linux/amd64" {
@@ -218,7 +229,7 @@ func TestIndexBreakdownCountsSharedBlobsOnce(t *testing.T) {
 	}
 	// Two images sharing their layer: the layer counts once in the total.
 	c, _ := writeImage(t, seed, compress.Gzip)
-	spec := image.Spec{Files: []image.File{{Src: seed, Dest: "hello", Mode: -1}}, Platform: "linux/amd64"}
+	spec := image.Spec{Files: []image.File{{Src: seed, Dest: "hello", Mode: -1}}, Platform: "linux/amd64", AllowPlatformMismatch: true}
 	d, err := image.Build(spec)
 	if err != nil {
 		t.Fatal(err)
@@ -323,10 +334,10 @@ func FuzzOfLayout(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	m := string(r.Layout.Blobs[r.Manifest.Digest])
+	m := string(blobBytes(f, r.Layout, r.Manifest.Digest))
 	m = strings.ReplaceAll(m, r.Config.Digest.String(), "@CONFIG@")
 	m = strings.ReplaceAll(m, r.Layer.Digest.String(), "@LAYER@")
-	f.Add(m, string(r.Layout.Blobs[r.Config.Digest]), r.Layout.Blobs[r.Layer.Digest])
+	f.Add(m, string(blobBytes(f, r.Layout, r.Config.Digest)), blobBytes(f, r.Layout, r.Layer.Digest))
 	f.Add(`{"schemaVersion":2,"config":{"digest":"@CONFIG@","size":@CSIZE@},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"@LAYER@","size":@LSIZE@}]}`, `{}`, []byte("not a tar"))
 	f.Fuzz(func(t *testing.T, manifest, config string, layer []byte) {
 		l := layout.New()

@@ -18,8 +18,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
+	"runtime/debug"
 	"strings"
+
+	"github.com/rules-tiny/rules_tiny/tools/internal/inputfile"
 )
 
 // Input is a file the request may read, with Bazel's digest of it.
@@ -60,9 +62,11 @@ const (
 	fRespWasCancelled = 4
 )
 
-// maxMessage bounds one message so a corrupt length cannot make us allocate
-// gigabytes; real requests are a few kilobytes (arguments plus input paths).
-const maxMessage = 256 << 20
+// maxMessage bounds one request, in either protocol, so a corrupt length or
+// a runaway JSON object cannot make us allocate gigabytes; real requests are
+// a few kilobytes (arguments plus input paths), and a hundred thousand
+// inputs take a few megabytes. A variable so tests can cross it cheaply.
+var maxMessage int64 = 64 << 20
 
 // MarshalRequest encodes a WorkRequest (without the length prefix). Bazel is
 // the usual producer; this exists for tests and for the benchmark harness,
@@ -264,7 +268,7 @@ func ReadDelimited(r *bufio.Reader) ([]byte, error) {
 			break
 		}
 	}
-	if size > maxMessage {
+	if size > uint64(maxMessage) {
 		return nil, fmt.Errorf("worker: message of %d bytes exceeds the %d byte limit", size, maxMessage)
 	}
 	msg := make([]byte, size)
@@ -352,10 +356,15 @@ func Serve(in io.Reader, out io.Writer, h Handler) error {
 }
 
 func serveJSON(br *bufio.Reader, bw *bufio.Writer, h Handler) error {
-	dec := json.NewDecoder(br)
+	// The decoder reads ahead, so the bytes it takes while decoding one
+	// request are that request plus at most a buffer of the next: capping
+	// them per request bounds every request.
+	lim := &requestLimit{r: br}
+	dec := json.NewDecoder(lim)
 	enc := json.NewEncoder(bw)
 	for {
 		var jr jsonRequest
+		lim.left = maxMessage
 		if err := dec.Decode(&jr); err != nil {
 			if err == io.EOF {
 				return nil
@@ -381,12 +390,32 @@ func serveJSON(br *bufio.Reader, bw *bufio.Writer, h Handler) error {
 	}
 }
 
+// requestLimit fails a read once left bytes were taken since it was reset.
+type requestLimit struct {
+	r    io.Reader
+	left int64
+}
+
+func (l *requestLimit) Read(p []byte) (int, error) {
+	if l.left <= 0 {
+		return 0, fmt.Errorf("request exceeds the %d byte limit", maxMessage)
+	}
+	if int64(len(p)) > l.left {
+		p = p[:l.left]
+	}
+	n, err := l.r.Read(p)
+	l.left -= int64(n)
+	return n, err
+}
+
+// handle runs one request. A panic becomes that request's failure (with the
+// stack, for a bug report) and the worker goes on to the next request.
 func handle(h Handler, req *Request) (resp *Response) {
 	var out bytes.Buffer
 	resp = &Response{RequestID: req.RequestID}
 	defer func() {
 		if p := recover(); p != nil {
-			fmt.Fprintf(&out, "tiny: internal error: %v\n", p)
+			fmt.Fprintf(&out, "tiny: internal error: %v\n%s", p, debug.Stack())
 			resp.ExitCode = 1
 			resp.Output = out.String()
 		}
@@ -429,9 +458,10 @@ func StartupArgs(args []string) []string {
 // "@repo//pkg" are left alone, as Bazel does.
 func ExpandFlagfiles(args []string) ([]string, error) {
 	var out []string
+	budget := int64(maxFlagfile)
 	for _, a := range args {
 		var err error
-		out, err = expandArg(out, a, 0)
+		out, err = expandArg(out, a, 0, &budget)
 		if err != nil {
 			return nil, err
 		}
@@ -442,16 +472,23 @@ func ExpandFlagfiles(args []string) ([]string, error) {
 // maxFlagfileDepth stops a flagfile that names itself.
 const maxFlagfileDepth = 16
 
-func expandArg(out []string, a string, depth int) ([]string, error) {
+// maxFlagfile bounds the bytes all flagfiles of one command line expand to
+// (a flagfile naming itself many times would otherwise grow exponentially).
+const maxFlagfile = 64 << 20
+
+func expandArg(out []string, a string, depth int, budget *int64) ([]string, error) {
 	if !strings.HasPrefix(a, "@") || strings.HasPrefix(a, "@@") || isExternalLabel(a) {
 		return append(out, a), nil
 	}
 	if depth >= maxFlagfileDepth {
 		return nil, fmt.Errorf("flagfile %s: nested more than %d deep", a[1:], maxFlagfileDepth)
 	}
-	data, err := os.ReadFile(a[1:])
+	data, err := inputfile.ReadFile(a[1:], true, maxFlagfile)
 	if err != nil {
 		return nil, fmt.Errorf("flagfile: %w", err)
+	}
+	if *budget -= int64(len(data)); *budget < 0 {
+		return nil, fmt.Errorf("flagfile %s: flagfiles expand to more than %d bytes", a[1:], maxFlagfile)
 	}
 	text := strings.ReplaceAll(string(data), "\r\n", "\n")
 	text = strings.TrimSuffix(text, "\n")
@@ -459,7 +496,7 @@ func expandArg(out []string, a string, depth int) ([]string, error) {
 		return out, nil
 	}
 	for _, line := range strings.Split(text, "\n") {
-		out, err = expandArg(out, line, depth+1)
+		out, err = expandArg(out, line, depth+1, budget)
 		if err != nil {
 			return nil, err
 		}

@@ -15,12 +15,6 @@ func init() {
 	register("build", "assemble and link in one step: SRC.asm|OBJ.o... -> static executable", runBuild)
 }
 
-// buildList is a repeatable string flag (-I, -D).
-type buildList []string
-
-func (s *buildList) String() string     { return strings.Join(*s, ",") }
-func (s *buildList) Set(v string) error { *s = append(*s, v); return nil }
-
 // splitJoinedFlags turns nasm's joined forms -Idir and -DNAME=1 into the
 // separate form the flag package parses.
 func splitJoinedFlags(args []string) []string {
@@ -40,7 +34,7 @@ func splitJoinedFlags(args []string) []string {
 // register and one in options.
 type buildFlags struct {
 	out, machine string
-	incs, defs   buildList
+	incs, defs   listFlag
 	debug        bool
 	debugCompDir string
 	link         linkFlags

@@ -21,12 +21,6 @@ func init() {
 	register("image", "build a reproducible FROM-scratch OCI image (layout dir, tarball and/or layer blob)", runImage)
 }
 
-// kvList is a repeatable string flag.
-type kvList []string
-
-func (s *kvList) String() string     { return strings.Join(*s, ",") }
-func (s *kvList) Set(v string) error { *s = append(*s, v); return nil }
-
 // argvFlag is --entrypoint/--cmd: either one JSON array ('["/hello","-v"]')
 // or repeated plain values, one argument each.
 type argvFlag struct {
@@ -69,7 +63,7 @@ func runImage(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("tiny image", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
-		files, env, labels, annotations, expose kvList
+		files, env, labels, annotations, expose listFlag
 		entrypoint, cmd                         argvFlag
 	)
 	layoutDir := fs.String("layout", "", "write the OCI image layout directory here")
@@ -90,6 +84,7 @@ func runImage(args []string, stdout, stderr io.Writer) int {
 	epoch := fs.String("source-date-epoch", "", "mtime of the layer's entries in seconds (default $SOURCE_DATE_EPOCH, else 0)")
 	created := fs.String("created", "", `config "created" time: RFC 3339, or "epoch" for the source date epoch (default: none)`)
 	follow := fs.Bool("follow-symlinks", false, "read the target of symlinked inputs instead of refusing them")
+	mismatch := fs.Bool("allow-platform-mismatch", false, "let --platform name another architecture than the program's ELF machine")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -106,17 +101,19 @@ func runImage(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	spec := image.Spec{
-		Entrypoint:     entrypoint.value(),
-		Cmd:            cmd.value(),
-		Env:            env,
-		User:           *user,
-		WorkingDir:     *workdir,
-		Labels:         labels,
-		Annotations:    annotations,
-		ExposedPorts:   expose,
-		Platform:       *plat,
-		Tag:            *tag,
-		FollowSymlinks: *follow,
+		Entrypoint:            entrypoint.value(),
+		Cmd:                   cmd.value(),
+		Env:                   env,
+		User:                  *user,
+		WorkingDir:            *workdir,
+		Labels:                labels,
+		Annotations:           annotations,
+		ExposedPorts:          expose,
+		Platform:              *plat,
+		Tag:                   *tag,
+		FollowSymlinks:        *follow,
+		AllowPlatformMismatch: *mismatch,
+		TempDir:               scratchDir(*layoutDir, *tarPath, *layerPath),
 	}
 	for _, f := range files {
 		fi, err := image.ParseFileSpec(f)
@@ -145,6 +142,7 @@ func runImage(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(err)
 	}
+	defer res.Close()
 	if err := writeImageOutputs(res, *layoutDir, *tarPath, *layerPath); err != nil {
 		return fail(err)
 	}
@@ -157,11 +155,51 @@ func writeOutputs(res *image.Result, layoutDir, tarPath string) error {
 	return writeImageOutputs(res, layoutDir, tarPath, "")
 }
 
+// scratchDir is where a large layer waits to be written: beside the first
+// output, on its file system, so the layout can link it rather than copy.
+// (An output whose directory is missing is reported once the inputs are
+// read; the scratch file then goes to the system's temporary directory.)
+func scratchDir(paths ...string) string {
+	for _, p := range paths {
+		if p != "" {
+			dir := filepath.Dir(filepath.Clean(p))
+			if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
+				return dir
+			}
+			return ""
+		}
+	}
+	return ""
+}
+
 // writeImageOutputs writes the layer, the tarball and the layout, each
 // atomically; every output is complete before it replaces an old one.
 func writeImageOutputs(res *image.Result, layoutDir, tarPath, layerPath string) error {
-	// Refuse up front what would fail half way (one output written, then
-	// the next refused), so that a bad path leaves every output unchanged.
+	if err := checkOutputs(layoutDir, tarPath, layerPath); err != nil {
+		return err
+	}
+	if layerPath != "" {
+		if err := res.WriteLayer(layerPath); err != nil {
+			return fmt.Errorf("writing %s: %w", layerPath, err)
+		}
+	}
+	if tarPath != "" {
+		if err := res.Layout.WriteTarball(tarPath); err != nil {
+			return fmt.Errorf("writing %s: %w", tarPath, err)
+		}
+	}
+	if layoutDir != "" {
+		if err := res.Layout.WriteDir(layoutDir); err != nil {
+			return fmt.Errorf("writing %s: %w", layoutDir, err)
+		}
+	}
+	return nil
+}
+
+// checkOutputs refuses up front what would fail half way (one output
+// written, then the next refused), so that a bad path leaves every output
+// unchanged.
+func checkOutputs(layoutDir, tarPath, layerPath string) error {
 	outputs := []struct {
 		flag, path string
 		dir        bool
@@ -178,21 +216,6 @@ func writeImageOutputs(res *image.Result, layoutDir, tarPath, layerPath string) 
 			if o.path != "" && p.path != "" && filepath.Clean(o.path) == filepath.Clean(p.path) {
 				return fmt.Errorf("%s and %s are both %s", p.flag, o.flag, o.path)
 			}
-		}
-	}
-	if layerPath != "" {
-		if err := res.WriteLayer(layerPath); err != nil {
-			return fmt.Errorf("writing %s: %w", layerPath, err)
-		}
-	}
-	if tarPath != "" {
-		if err := res.Layout.WriteTarball(tarPath); err != nil {
-			return fmt.Errorf("writing %s: %w", tarPath, err)
-		}
-	}
-	if layoutDir != "" {
-		if err := res.Layout.WriteDir(layoutDir); err != nil {
-			return fmt.Errorf("writing %s: %w", layoutDir, err)
 		}
 	}
 	return nil

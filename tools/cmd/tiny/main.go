@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strings"
 )
 
 type command struct {
@@ -63,3 +64,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	return c.run(args[1:], stdout, stderr)
 }
+
+// listFlag is a repeatable string flag: each use appends one value.
+type listFlag []string
+
+func (s *listFlag) String() string     { return strings.Join(*s, ",") }
+func (s *listFlag) Set(v string) error { *s = append(*s, v); return nil }

@@ -7,7 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strings"
+	"time"
 
 	"github.com/rules-tiny/rules_tiny/tools/internal/atomicfile"
 	"github.com/rules-tiny/rules_tiny/tools/push"
@@ -17,18 +17,12 @@ func init() {
 	register("push", "push an OCI image layout (image or index) to a registry", runPush)
 }
 
-// stringList is a repeatable flag.
-type stringList []string
-
-func (s *stringList) String() string     { return strings.Join(*s, ",") }
-func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
-
 func runPush(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("push", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
 		opts       push.Options
-		tags       stringList
+		tags       listFlag
 		digestFile string
 	)
 	fs.StringVar(&opts.Layout, "layout", "", "OCI image layout directory to push (required)")
@@ -40,8 +34,14 @@ func runPush(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&opts.Index, "index", false, "push index.json itself as an image index (when it lists several manifests)")
 	fs.BoolVar(&opts.Insecure, "insecure", false, "allow plain HTTP and unverified TLS for any registry (loopback registries may always use HTTP)")
 	fs.StringVar(&digestFile, "digest-file", "", "also write the pushed digest (sha256:...) to this file")
+	d := push.DefaultTimeouts
+	fs.DurationVar(&opts.Timeouts.Connect, "connect-timeout", d.Connect, "give up connecting to the registry after this long")
+	fs.DurationVar(&opts.Timeouts.TLS, "tls-timeout", d.TLS, "give up on a TLS handshake after this long")
+	fs.DurationVar(&opts.Timeouts.Response, "response-timeout", d.Response, "give up waiting for a response (after sending a request), and then for its body, after this long")
+	fs.DurationVar(&opts.Timeouts.Idle, "idle-timeout", d.Idle, "give up on a connection that sends or receives nothing for this long")
+	retries := fs.Int("retries", push.DefaultRetries, "retry a request that failed with 429, a 5xx status or a dropped connection this many times (pauses of 1s, 3s, 9s...)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: tiny push --layout DIR --repository HOST/REPO [--tag T]... [--index] [--insecure] [--digest-file F]")
+		fmt.Fprintln(stderr, "usage: tiny push --layout DIR --repository HOST/REPO [--tag T]... [--index] [--insecure] [--digest-file F] [--*-timeout D] [--retries N]")
 		fmt.Fprintln(stderr, "\nPrints REPOSITORY@sha256:... on stdout. Credentials: docker config.json ($DOCKER_CONFIG or ~/.docker),")
 		fmt.Fprintln(stderr, "its credential helpers, then podman's auth.json, as crane and docker read them.")
 		fmt.Fprintln(stderr)
@@ -62,6 +62,21 @@ func runPush(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "tiny push: --layout and --repository are required")
 		fs.Usage()
 		return 2
+	}
+	for _, t := range []time.Duration{opts.Timeouts.Connect, opts.Timeouts.TLS, opts.Timeouts.Response, opts.Timeouts.Idle} {
+		if t <= 0 {
+			fmt.Fprintln(stderr, "tiny push: timeouts must be positive")
+			return 2
+		}
+	}
+	switch {
+	case *retries < 0 || *retries > 10:
+		fmt.Fprintln(stderr, "tiny push: --retries must be 0..10")
+		return 2
+	case *retries == 0:
+		opts.Retries = -1
+	default:
+		opts.Retries = *retries
 	}
 	opts.Tags = tags
 	opts.Log = stderr

@@ -13,7 +13,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
-	"github.com/rules-tiny/rules_tiny/tools/registrytest"
+	"github.com/rules-tiny/rules_tiny/internal/registrytest"
 )
 
 func pushFixture(t *testing.T) (string, string) {

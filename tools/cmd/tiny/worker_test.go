@@ -32,7 +32,10 @@ func buildTiny(t *testing.T) string {
 			return
 		}
 		tinyExe = filepath.Join(dir, "tiny")
-		if out, err := exec.Command("go", "build", "-o", tinyExe, ".").CombinedOutput(); err != nil {
+		// As the tool ships (rules/private/host_go.bzl): no cgo.
+		cmd := exec.Command("go", "build", "-o", tinyExe, ".")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
 			tinyErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}
 	})
@@ -163,8 +166,10 @@ func TestWorkerBuildMatchesOneShotBuild(t *testing.T) {
 }
 
 // TestMain removes the binary buildTiny made (shared by several tests, so
-// no single test's TempDir can own it).
+// no single test's TempDir can own it), and runs the hostile suite's
+// children (hostile_linux_test.go).
 func TestMain(m *testing.M) {
+	hostileChild() // returns unless this process is a hostile-suite child
 	code := m.Run()
 	if tinyExe != "" {
 		os.RemoveAll(filepath.Dir(tinyExe))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -195,4 +196,163 @@ func FuzzDecompress(f *testing.F) {
 			t.Fatalf("limit exceeded: %d", len(out))
 		}
 	})
+}
+
+// mixed is compressible but not trivially so: text with a counter.
+func mixed(n int) []byte {
+	var b bytes.Buffer
+	for i := 0; b.Len() < n; i++ {
+		fmt.Fprintf(&b, "line %d of rules_tiny's layer, %x\n", i, i*i)
+	}
+	return b.Bytes()[:n]
+}
+
+// chunked is a source that writes data in uneven pieces, as a tar writer
+// streaming files does.
+func chunked(data []byte) func(io.Writer) error {
+	return func(w io.Writer) error {
+		for i, sizes := 0, []int{1, 7, 511, 4096, 100003}; len(data) > 0; i++ {
+			n := min(sizes[i%len(sizes)], len(data))
+			if _, err := w.Write(data[:n]); err != nil {
+				return err
+			}
+			data = data[n:]
+		}
+		return nil
+	}
+}
+
+// TestStreamedGzipIsTheOneShotBytes: above the search limit a layer streams
+// through the level-9 encoder, and the bytes are those of compressing it in
+// one call (what the tool wrote before it streamed).
+func TestStreamedGzipIsTheOneShotBytes(t *testing.T) {
+	data := mixed(3<<20 + 12345)
+	want, err := gzipLevel(data, 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got bytes.Buffer
+	if err := Layer(Gzip, &got, int64(len(data)), chunked(data)); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Bytes(), want) {
+		t.Fatalf("streamed gzip differs from one-shot: %d vs %d bytes", got.Len(), len(want))
+	}
+}
+
+// TestLargeZstdStreamsInBoundedWindows: above the one-frame limit zstd
+// streams, records the content size, and decodes (by us and by the zstd
+// command) with a window far below the layer's size.
+func TestLargeZstdStreamsInBoundedWindows(t *testing.T) {
+	old := zstdWholeLimit
+	zstdWholeLimit = 1 << 20
+	defer func() { zstdWholeLimit = old }()
+	data := mixed(3 << 20)
+	var out bytes.Buffer
+	if err := Layer(Zstd, &out, int64(len(data)), chunked(data)); err != nil {
+		t.Fatal(err)
+	}
+	back, err := Decompress(Zstd, out.Bytes(), int64(len(data)))
+	if err != nil || !bytes.Equal(back, data) {
+		t.Fatalf("round trip: %v", err)
+	}
+	var again bytes.Buffer
+	Layer(Zstd, &again, int64(len(data)), chunked(data))
+	if !bytes.Equal(again.Bytes(), out.Bytes()) {
+		t.Fatal("streamed zstd output is not deterministic")
+	}
+	if _, err := exec.LookPath("zstd"); err == nil {
+		p := filepath.Join(t.TempDir(), "blob")
+		os.WriteFile(p, out.Bytes(), 0o644)
+		got, err := exec.Command("zstd", "-d", "-c", "--memory=8MB", p).Output()
+		if err != nil || !bytes.Equal(got, data) {
+			t.Fatalf("zstd -d --memory=8MB: %v", err)
+		}
+		lst, _ := exec.Command("zstd", "-lv", p).CombinedOutput()
+		if !strings.Contains(string(lst), "Decompressed Size") {
+			t.Logf("zstd -lv:\n%s", lst)
+		}
+	}
+}
+
+func TestLayerChecksTheSourceSize(t *testing.T) {
+	for _, a := range []Algorithm{Gzip, Zstd, None} {
+		err := Layer(a, io.Discard, 10, func(w io.Writer) error { _, err := w.Write([]byte("short")); return err })
+		if err == nil {
+			t.Errorf("%s: a source shorter than declared was accepted", a)
+		}
+	}
+}
+
+func TestZstdRefusesWindowsOverTheLimit(t *testing.T) {
+	// A single-segment frame declaring 1 GiB of content: its decoder would
+	// need the whole of it as history.
+	frame := []byte{0x28, 0xb5, 0x2f, 0xfd, 0xe0, 0, 0, 0, 0x40, 0, 0, 0, 0}
+	r, err := NewReader(Zstd, bytes.NewReader(frame))
+	if err == nil {
+		_, err = io.Copy(io.Discard, r)
+	}
+	if err == nil {
+		t.Fatal("a frame wanting a 1 GiB window was decoded")
+	}
+}
+
+// TestResetEncodersGiveFreshBytes: the search reuses encoders through
+// Reset; a reused encoder must write exactly what a new one writes, for
+// every level, whatever it compressed before.
+func TestResetEncodersGiveFreshBytes(t *testing.T) {
+	inputs := [][]byte{tinyTar(), mixed(70000), make([]byte, 5000), mixed(300000), {}, []byte("x"), mixed(4096)}
+	rnd := make([]byte, 100000)
+	for i := range rnd {
+		rnd[i] = byte(i*2654435761>>13) ^ byte(i>>7)
+	}
+	inputs = append(inputs, rnd)
+	fresh := func(data []byte, level int) []byte {
+		var b bytes.Buffer
+		w, err := gzip.NewWriterLevel(&b, level)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Header = gzip.Header{OS: gzipOS}
+		w.Write(data)
+		w.Close()
+		return b.Bytes()
+	}
+	for level := 1; level <= 9; level++ {
+		w, _ := gzip.NewWriterLevel(io.Discard, level)
+		for round := 0; round < 2; round++ {
+			for i, in := range inputs {
+				var b bytes.Buffer
+				w.Reset(&b)
+				w.Header = gzip.Header{OS: gzipOS}
+				w.Write(in)
+				w.Close()
+				if !bytes.Equal(b.Bytes(), fresh(in, level)) {
+					t.Fatalf("level %d, input %d, round %d: a reset encoder wrote other bytes than a new one", level, i, round)
+				}
+			}
+		}
+	}
+	// And through the pool, twice over.
+	for round := 0; round < 2; round++ {
+		for _, in := range inputs[:4] {
+			for level := 1; level <= 9; level++ {
+				got, err := gzipLevel(in, level)
+				if err != nil || !bytes.Equal(got, fresh(in, level)) {
+					t.Fatalf("gzipLevel(%d) differs from a new encoder (%v)", level, err)
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkSmallLayer is the seed image's layer: a 2 KiB tar.
+func BenchmarkSmallLayer(b *testing.B) {
+	in := tinyTar()
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := Compress(Gzip, in); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

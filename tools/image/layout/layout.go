@@ -8,6 +8,10 @@
 //
 // Both forms are byte-for-byte functions of the Layout: JSON is compact with
 // a fixed field order, tar headers come from package tarball.
+//
+// Blobs are read and written as streams (package blob), so layers larger
+// than memory pass through; the JSON blobs (manifests, configs, indexes) are
+// held in memory and bounded by MaxJSONBytes.
 package layout
 
 import (
@@ -30,14 +34,16 @@ import (
 	specs "github.com/opencontainers/image-spec/specs-go"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/rules-tiny/rules_tiny/tools/image/blob"
 	"github.com/rules-tiny/rules_tiny/tools/image/tarball"
 	"github.com/rules-tiny/rules_tiny/tools/internal/atomicfile"
+	"github.com/rules-tiny/rules_tiny/tools/internal/inputfile"
 )
 
 // Layout is an OCI image layout: its index.json and the blobs it reaches.
 type Layout struct {
 	Index ocispec.Index
-	Blobs map[digest.Digest][]byte
+	Blobs map[digest.Digest]blob.Blob
 	// Docker lists the images written to manifest.json in the tarball form
 	// (docker's classic store loads nothing else). Empty: no manifest.json.
 	Docker []DockerImage
@@ -61,7 +67,7 @@ type dockerManifestEntry struct {
 func New() *Layout {
 	return &Layout{
 		Index: ocispec.Index{Versioned: specs.Versioned{SchemaVersion: 2}},
-		Blobs: map[digest.Digest][]byte{},
+		Blobs: map[digest.Digest]blob.Blob{},
 	}
 }
 
@@ -80,9 +86,31 @@ func Marshal(v any) ([]byte, error) {
 
 // AddBlob stores data and returns its descriptor with the given media type.
 func (l *Layout) AddBlob(mediaType string, data []byte) ocispec.Descriptor {
-	d := digest.FromBytes(data)
-	l.Blobs[d] = data
-	return ocispec.Descriptor{MediaType: mediaType, Digest: d, Size: int64(len(data))}
+	return l.Add(mediaType, digest.FromBytes(data), blob.Bytes(data))
+}
+
+// Add stores a blob whose digest the caller computed (while streaming it).
+func (l *Layout) Add(mediaType string, d digest.Digest, b blob.Blob) ocispec.Descriptor {
+	l.Blobs[d] = b
+	return ocispec.Descriptor{MediaType: mediaType, Digest: d, Size: b.Size()}
+}
+
+// MaxJSONBytes bounds the JSON documents of a layout (index.json, indexes,
+// manifests, configs), which are read into memory. Registries refuse
+// manifests over 4 MiB; configs are smaller still.
+const MaxJSONBytes = 16 << 20
+
+// Bytes returns the content of a small blob (a manifest, config or index).
+func (l *Layout) Bytes(d digest.Digest) ([]byte, error) {
+	b, ok := l.Blobs[d]
+	if !ok {
+		return nil, fmt.Errorf("blob %s is not in the layout", d)
+	}
+	data, err := blob.ReadAll(b, MaxJSONBytes)
+	if err != nil {
+		return nil, fmt.Errorf("blob %s: %w", d, err)
+	}
+	return data, nil
 }
 
 // AddJSON marshals v and stores it as a blob.
@@ -102,15 +130,15 @@ func BlobPath(d digest.Digest) string {
 }
 
 // files returns every file of the layout (and, if withDocker, of docker's
-// archive format) as path -> bytes.
-func (l *Layout) files(withDocker bool) (map[string][]byte, error) {
+// archive format) by path.
+func (l *Layout) files(withDocker bool) (map[string]blob.Blob, error) {
 	index, err := Marshal(l.Index)
 	if err != nil {
 		return nil, err
 	}
-	out := map[string][]byte{
-		"oci-layout": []byte(ociLayoutFile),
-		"index.json": index,
+	out := map[string]blob.Blob{
+		"oci-layout": blob.Bytes(ociLayoutFile),
+		"index.json": blob.Bytes(index),
 	}
 	for d, b := range l.Blobs {
 		if err := d.Validate(); err != nil {
@@ -143,13 +171,13 @@ func (l *Layout) files(withDocker bool) (map[string][]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		out["manifest.json"] = m
+		out["manifest.json"] = blob.Bytes(m)
 		if len(repos) > 0 {
 			r, err := Marshal(repos)
 			if err != nil {
 				return nil, err
 			}
-			out["repositories"] = r
+			out["repositories"] = blob.Bytes(r)
 		}
 	}
 	return out, nil
@@ -180,8 +208,8 @@ func (l *Layout) WriteDir(path string) error {
 			if err := mkdirs(tmp, filepath.Dir(p)); err != nil {
 				return err
 			}
-			if err := os.WriteFile(p, files[name], 0o644); err != nil {
-				return err
+			if err := writeFile(p, files[name]); err != nil {
+				return fmt.Errorf("%s: %w", name, err)
 			}
 			// Explicit, so the umask does not decide.
 			if err := os.Chmod(p, 0o644); err != nil {
@@ -190,6 +218,29 @@ func (l *Layout) WriteDir(path string) error {
 		}
 		return nil
 	})
+}
+
+// writeFile creates p with b's content: a hard link to a scratch file of
+// ours where it can (a large layer is not copied), else a streamed copy.
+func writeFile(p string, b blob.Blob) error {
+	if ln, ok := b.(blob.Linker); ok && ln.Link(p) == nil {
+		return nil
+	}
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	r, err := b.Open()
+	if err != nil {
+		f.Close()
+		return err
+	}
+	_, err = io.Copy(f, r)
+	r.Close()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // CheckReplaceable reports whether dir holds nothing but what WriteDir could
@@ -262,34 +313,30 @@ func mkdirs(root, dir string) error {
 	return os.Chmod(dir, 0o755)
 }
 
-// TarballBytes returns the tarball form: the layout plus docker's files,
+// WriteTarballTo writes the tarball form: the layout plus docker's files,
 // with directory entries for blobs/ and blobs/sha256/.
-func (l *Layout) TarballBytes() ([]byte, error) {
+func (l *Layout) WriteTarballTo(w io.Writer) error {
 	files, err := l.files(true)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	dirs := map[string]bool{}
 	var entries []tarball.Entry
-	for name, data := range files {
+	for name, b := range files {
 		for d := filepath.ToSlash(filepath.Dir(name)); d != "."; d = filepath.ToSlash(filepath.Dir(d)) {
 			dirs[d] = true
 		}
-		entries = append(entries, tarball.Entry{Name: name, Type: tarball.Regular, Mode: 0o644, Data: data})
+		entries = append(entries, tarball.Entry{Name: name, Type: tarball.Regular, Mode: 0o644, Content: b})
 	}
 	for d := range dirs {
 		entries = append(entries, tarball.Entry{Name: d, Type: tarball.Directory, Mode: 0o755})
 	}
-	return tarball.Bytes(entries, 0)
+	return tarball.Write(w, entries, 0)
 }
 
 // WriteTarball writes the tarball form at path atomically.
 func (l *Layout) WriteTarball(path string) error {
-	data, err := l.TarballBytes()
-	if err != nil {
-		return err
-	}
-	return atomicfile.WriteFile(path, data, 0o644)
+	return atomicfile.Write(path, 0o644, l.WriteTarballTo)
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -301,105 +348,226 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-// MaxBlobBytes bounds what Read loads into memory per blob.
-const MaxBlobBytes = 1 << 30
+// Limits on what a tarball may hold, so that a hostile one cannot make the
+// reader keep an unbounded table of its members.
+const (
+	maxTarMembers = 1 << 20
+	maxTarFiles   = 1 << 16
+)
 
-// Read loads a layout directory: index.json and every blob reachable from
-// it (manifests, configs, layers, nested indexes), checking each blob's size
-// and digest. Blobs not reachable from index.json are not loaded.
+// Read opens a layout directory: index.json and every blob reachable from
+// it (manifests, configs, layers, nested indexes). JSON blobs are loaded and
+// checked against their digests now; other blobs (layers) are checked to be
+// regular files of the descriptor's size now and against their digests
+// whenever they are read (blob.Verified). Every file may be a symbolic link
+// (Bazel's runfiles and sandboxes are made of them) if it leads to a regular
+// file: FIFOs, devices and directories are refused before a byte is read.
+// Blobs not reachable from index.json are not looked at.
 func Read(dir string) (*Layout, error) {
-	return read(dir, func(name string) ([]byte, error) {
-		return os.ReadFile(filepath.Join(dir, filepath.FromSlash(name)))
-	})
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("%s is not a directory", dir)
+	}
+	src := source{
+		where: dir,
+		readSmall: func(name string, max int64) ([]byte, error) {
+			return inputfile.ReadFile(filepath.Join(dir, filepath.FromSlash(name)), true, max)
+		},
+		open: func(name string, size int64) (blob.Blob, error) {
+			p := filepath.Join(dir, filepath.FromSlash(name))
+			f, fi, err := inputfile.Open(p, true)
+			if err != nil {
+				return nil, err
+			}
+			f.Close()
+			if fi.Size() != size {
+				return nil, &sizeError{fi.Size(), size}
+			}
+			return blob.File{Path: p, N: size, FileSize: size, Follow: true}, nil
+		},
+	}
+	return src.read()
 }
 
-// ReadTarball loads the layout held in a tarball (ours, `docker save` since
-// Docker 25, or any OCI archive), with the same checks as Read.
+// ReadTarball opens the layout held in a tarball (ours, `docker save` since
+// Docker 25, or any OCI archive), with the same checks as Read. Blobs are
+// read in place from the tarball when needed.
 func ReadTarball(path string) (*Layout, error) {
-	f, err := os.Open(path)
+	f, fi, err := inputfile.Open(path, true)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	files := map[string][]byte{}
-	tr := tar.NewReader(f)
-	var total int64
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
+	type member struct{ off, size int64 }
+	members := map[string]member{}
+	count := 0
+	err = tarball.Members(f, func(h *tar.Header, off int64) error {
+		if count++; count > maxTarMembers {
+			return fmt.Errorf("more than %d entries", maxTarMembers)
 		}
 		if h.Typeflag != tar.TypeReg {
-			continue
+			return nil
 		}
-		if total += h.Size; h.Size > MaxBlobBytes || total > 4*MaxBlobBytes {
-			return nil, fmt.Errorf("%s: too large to measure", path)
+		name := strings.TrimPrefix(pathpkg.Clean(h.Name), "./")
+		if _, dup := members[name]; dup {
+			return fmt.Errorf("%s appears twice", name)
 		}
-		data, err := io.ReadAll(tr)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
+		if len(members) >= maxTarFiles {
+			return fmt.Errorf("more than %d files", maxTarFiles)
 		}
-		files[strings.TrimPrefix(pathpkg.Clean(h.Name), "./")] = data
-	}
-	return read(path, func(name string) ([]byte, error) {
-		if b, ok := files[name]; ok {
-			return b, nil
+		if off+h.Size > fi.Size() {
+			return fmt.Errorf("%s runs past the end of the file", name)
 		}
-		return nil, fmt.Errorf("%s: %w", name, fs.ErrNotExist)
+		members[name] = member{off, h.Size}
+		return nil
 	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	get := func(name string) (blob.File, error) {
+		m, ok := members[name]
+		if !ok {
+			return blob.File{}, fmt.Errorf("%s: %w", name, fs.ErrNotExist)
+		}
+		return blob.File{Path: path, Offset: m.off, N: m.size, FileSize: fi.Size(), Follow: true}, nil
+	}
+	src := source{
+		where: path,
+		readSmall: func(name string, max int64) ([]byte, error) {
+			b, err := get(name)
+			if err != nil {
+				return nil, err
+			}
+			return blob.ReadAll(b, max)
+		},
+		open: func(name string, size int64) (blob.Blob, error) {
+			b, err := get(name)
+			if err != nil {
+				return nil, err
+			}
+			if b.N != size {
+				return nil, &sizeError{b.N, size}
+			}
+			return b, nil
+		},
+	}
+	return src.read()
 }
 
-func read(where string, readFile func(name string) ([]byte, error)) (*Layout, error) {
-	ol, err := readFile("oci-layout")
+// source is where a layout's files come from: a directory or a tarball.
+type source struct {
+	where     string
+	readSmall func(name string, max int64) ([]byte, error)
+	open      func(name string, size int64) (blob.Blob, error)
+}
+
+// BlobError is a problem with one blob of a layout being read.
+type BlobError struct {
+	Digest digest.Digest
+	Err    error
+}
+
+func (e *BlobError) Error() string { return fmt.Sprintf("blob %s: %v", e.Digest, e.Err) }
+func (e *BlobError) Unwrap() error { return e.Err }
+
+type sizeError struct{ got, want int64 }
+
+func (e *sizeError) Error() string {
+	return fmt.Sprintf("%d bytes, descriptor says %d", e.got, e.want)
+}
+
+// maxDepth bounds nested indexes.
+const maxDepth = 8
+
+func (src source) read() (*Layout, error) {
+	where := src.where
+	ol, err := src.readSmall("oci-layout", 4096)
 	if err != nil {
-		return nil, fmt.Errorf("%s is not an OCI image layout: %w", where, err)
+		return nil, fmt.Errorf("%s is not an OCI image layout: %w", where, unwrapPath(err))
 	}
 	var olv ocispec.ImageLayout
 	if err := json.Unmarshal(ol, &olv); err != nil || olv.Version != ocispec.ImageLayoutVersion {
 		return nil, fmt.Errorf("%s/oci-layout: unsupported layout version", where)
 	}
-	raw, err := readFile("index.json")
+	raw, err := src.readSmall("index.json", MaxJSONBytes)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s/index.json: %w", where, unwrapPath(err))
 	}
 	l := New()
 	if err := json.Unmarshal(raw, &l.Index); err != nil {
 		return nil, fmt.Errorf("%s/index.json: %w", where, err)
 	}
-	var walk func(d ocispec.Descriptor, depth int) error
-	walk = func(d ocispec.Descriptor, depth int) error {
-		if depth > 8 {
+	sizes := map[digest.Digest]int64{}
+	var walk func(d ocispec.Descriptor, depth int, isConfig bool) error
+	walk = func(d ocispec.Descriptor, depth int, isConfig bool) error {
+		if depth > maxDepth {
 			return fmt.Errorf("%s: indexes nested too deeply", where)
 		}
-		if _, seen := l.Blobs[d.Digest]; seen {
+		if err := d.Digest.Validate(); err != nil {
+			return fmt.Errorf("descriptor digest %q: %w", d.Digest, err)
+		}
+		if d.Size < 0 {
+			return fmt.Errorf("blob %s: size %d out of range", d.Digest, d.Size)
+		}
+		if size, seen := sizes[d.Digest]; seen {
+			if size != d.Size {
+				return fmt.Errorf("blob %s: listed with sizes %d and %d", d.Digest, size, d.Size)
+			}
 			return nil
 		}
-		data, err := readBlob(readFile, d)
-		if err != nil {
-			return err
+		sizes[d.Digest] = d.Size
+		isIndex := d.MediaType == ocispec.MediaTypeImageIndex || d.MediaType == "application/vnd.docker.distribution.manifest.list.v2+json"
+		isManifest := d.MediaType == ocispec.MediaTypeImageManifest || d.MediaType == "application/vnd.docker.distribution.manifest.v2+json"
+		if !isIndex && !isManifest && !isConfig {
+			b, err := src.open(BlobPath(d.Digest), d.Size)
+			if err != nil {
+				return &BlobError{d.Digest, unwrapPath(err)}
+			}
+			l.Blobs[d.Digest] = blob.Verified(b, d.Digest)
+			return nil
 		}
-		l.Blobs[d.Digest] = data
-		switch d.MediaType {
-		case ocispec.MediaTypeImageIndex, "application/vnd.docker.distribution.manifest.list.v2+json":
+		if d.Size > MaxJSONBytes {
+			return &BlobError{d.Digest, fmt.Errorf("%d bytes is too large for a %s (at most %d)", d.Size, d.MediaType, MaxJSONBytes)}
+		}
+		data, err := src.readSmall(BlobPath(d.Digest), d.Size)
+		if err != nil {
+			var tl *inputfile.TooLargeError
+			if errors.As(err, &tl) {
+				return &BlobError{d.Digest, fmt.Errorf("more than the %d bytes its descriptor says", d.Size)}
+			}
+			return &BlobError{d.Digest, unwrapPath(err)}
+		}
+		if int64(len(data)) != d.Size {
+			return &BlobError{d.Digest, &sizeError{int64(len(data)), d.Size}}
+		}
+		if got := d.Digest.Algorithm().FromBytes(data); got != d.Digest {
+			return &BlobError{d.Digest, &blob.MismatchError{Want: d.Digest, Got: got}}
+		}
+		l.Blobs[d.Digest] = blob.Bytes(data)
+		switch {
+		case isIndex:
 			var idx ocispec.Index
 			if err := json.Unmarshal(data, &idx); err != nil {
 				return fmt.Errorf("index %s: %w", d.Digest, err)
 			}
 			for _, m := range idx.Manifests {
-				if err := walk(m, depth+1); err != nil {
+				if err := walk(m, depth+1, false); err != nil {
 					return err
 				}
 			}
-		case ocispec.MediaTypeImageManifest, "application/vnd.docker.distribution.manifest.v2+json":
+		case isManifest:
 			var m ocispec.Manifest
 			if err := json.Unmarshal(data, &m); err != nil {
 				return fmt.Errorf("manifest %s: %w", d.Digest, err)
 			}
-			for _, c := range append([]ocispec.Descriptor{m.Config}, m.Layers...) {
-				if err := walk(c, depth+1); err != nil {
+			if err := walk(m.Config, depth+1, true); err != nil {
+				return err
+			}
+			for _, c := range m.Layers {
+				if err := walk(c, depth+1, false); err != nil {
 					return err
 				}
 			}
@@ -407,31 +575,11 @@ func read(where string, readFile func(name string) ([]byte, error)) (*Layout, er
 		return nil
 	}
 	for _, m := range l.Index.Manifests {
-		if err := walk(m, 0); err != nil {
+		if err := walk(m, 0, false); err != nil {
 			return nil, err
 		}
 	}
 	return l, nil
-}
-
-func readBlob(readFile func(string) ([]byte, error), d ocispec.Descriptor) ([]byte, error) {
-	if err := d.Digest.Validate(); err != nil {
-		return nil, fmt.Errorf("descriptor digest %q: %w", d.Digest, err)
-	}
-	if d.Size < 0 || d.Size > MaxBlobBytes {
-		return nil, fmt.Errorf("blob %s: size %d out of range", d.Digest, d.Size)
-	}
-	data, err := readFile(BlobPath(d.Digest))
-	if err != nil {
-		return nil, fmt.Errorf("blob %s: %w", d.Digest, unwrapPath(err))
-	}
-	if int64(len(data)) != d.Size {
-		return nil, fmt.Errorf("blob %s: %d bytes, descriptor says %d", d.Digest, len(data), d.Size)
-	}
-	if d.Digest.Algorithm().FromBytes(data) != d.Digest {
-		return nil, fmt.Errorf("blob %s: content does not match its digest", d.Digest)
-	}
-	return data, nil
 }
 
 func unwrapPath(err error) error {

@@ -1,6 +1,7 @@
-// Package reference parses the REPO[:TAG] names given to images, following
-// the grammar of the distribution reference (no digests: an image being
-// built has no digest to refer to yet).
+// Package reference is the project's one reader of OCI image references:
+// the REPO[:TAG] names given to images being built (no digests: an image
+// being built has no digest to refer to yet) and the repositories and tags
+// pushed to, following the grammar of the distribution reference.
 package reference
 
 import (
@@ -111,22 +112,56 @@ func Parse(s string) (Ref, error) {
 	if !validTag(tag) {
 		return Ref{}, fmt.Errorf("invalid tag %q in %q", tag, s)
 	}
+	if err := checkRepository(repo); err != nil {
+		return Ref{}, fmt.Errorf("%v in %q", err, s)
+	}
+	return Ref{Repository: repo, Tag: tag}, nil
+}
+
+// CheckRepository reports whether repo is a valid repository name
+// ([REGISTRY/]PATH, no tag or digest).
+func CheckRepository(repo string) error {
+	if err := checkRepository(repo); err != nil {
+		return fmt.Errorf("%v %q", err, repo)
+	}
+	return nil
+}
+
+func checkRepository(repo string) error {
 	if repo == "" || len(repo) > 255 {
-		return Ref{}, fmt.Errorf("invalid repository in %q", s)
+		return fmt.Errorf("invalid repository")
 	}
 	comps := strings.Split(repo, "/")
 	if len(comps) > 1 && isDomain(comps[0]) {
 		if !validDomain(comps[0]) {
-			return Ref{}, fmt.Errorf("invalid registry %q in %q", comps[0], s)
+			return fmt.Errorf("invalid registry %q", comps[0])
 		}
 		comps = comps[1:]
 	}
 	for _, c := range comps {
 		if !validPathComponent(c) {
-			return Ref{}, fmt.Errorf("invalid repository %q in %q: components are lower-case letters, digits and separators", repo, s)
+			return fmt.Errorf("invalid repository %q: components are lower-case letters, digits and separators", repo)
 		}
 	}
-	return Ref{Repository: repo, Tag: tag}, nil
+	return nil
+}
+
+// CheckTag reports whether tag is a valid tag: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}.
+func CheckTag(tag string) error {
+	if !validTag(tag) {
+		return fmt.Errorf("invalid tag %q: a tag is up to 128 letters, digits, '_', '.' and '-', not starting with '.' or '-'", tag)
+	}
+	return nil
+}
+
+// Registry returns the registry host of a repository name, or "" when it
+// names none (a bare "team/app" means Docker Hub by convention).
+func Registry(repo string) string {
+	first, _, ok := strings.Cut(repo, "/")
+	if !ok || !isDomain(first) {
+		return ""
+	}
+	return first
 }
 
 func isDomain(c string) bool {

@@ -1,10 +1,16 @@
 // Package atomicfile writes outputs so that a failure never leaves a partial
 // file or directory behind: content goes to a temporary sibling that is renamed
 // into place only when complete.
+//
+// An interrupt (SIGINT, SIGTERM, SIGHUP) while a temporary exists removes
+// every temporary this process made, then ends the process as the signal
+// would have: no `.tmp` file outlives a cancelled build. Every subcommand's
+// outputs go through here, so all of them get this.
 package atomicfile
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 )
@@ -13,6 +19,15 @@ import (
 // A path that names a device or a pipe (`-o /dev/null`, `-o /dev/stdout`) is
 // written in place: renaming over it would replace the device with a file.
 func WriteFile(path string, data []byte, perm os.FileMode) error {
+	return Write(path, perm, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// Write is WriteFile for content produced by fill, which may be large: it
+// streams into the temporary file.
+func Write(path string, perm os.FileMode, fill func(w io.Writer) error) error {
 	if fi, err := os.Stat(path); err == nil {
 		switch {
 		case fi.IsDir():
@@ -22,7 +37,7 @@ func WriteFile(path string, data []byte, perm os.FileMode) error {
 			if err != nil {
 				return err
 			}
-			if _, err := f.Write(data); err != nil {
+			if err := fill(f); err != nil {
 				f.Close()
 				return err
 			}
@@ -33,19 +48,19 @@ func WriteFile(path string, data []byte, perm os.FileMode) error {
 	if dir == "" {
 		dir = "."
 	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp*")
+	f, err := CreateTemp(dir, "."+base+".tmp*")
 	if err != nil {
 		return err
 	}
 	tmp := f.Name()
-	ok := false
+	committed := false
 	defer func() {
-		if !ok {
+		if !committed {
 			f.Close()
-			os.Remove(tmp)
+			Remove(tmp)
 		}
 	}()
-	if _, err := f.Write(data); err != nil {
+	if err := fill(f); err != nil {
 		return err
 	}
 	if err := f.Chmod(perm); err != nil {
@@ -54,11 +69,32 @@ func WriteFile(path string, data []byte, perm os.FileMode) error {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := commit(tmp, func() error { return os.Rename(tmp, path) }); err != nil {
 		return err
 	}
-	ok = true
+	committed = true
 	return nil
+}
+
+// CreateTemp creates a scratch file in dir (os.CreateTemp's pattern) that an
+// interrupt removes. The caller removes it with Remove when done.
+func CreateTemp(dir, pattern string) (*os.File, error) {
+	var f *os.File
+	err := track(func() (string, error) {
+		var err error
+		f, err = os.CreateTemp(dir, pattern)
+		if err != nil {
+			return "", err
+		}
+		return f.Name(), nil
+	})
+	return f, err
+}
+
+// Remove deletes a temporary made here (a file or a whole directory) and
+// forgets it.
+func Remove(path string) error {
+	return commit(path, func() error { return os.RemoveAll(path) })
 }
 
 // WriteDir builds a directory with fill in a temporary sibling of path and then
@@ -85,41 +121,58 @@ func WriteDir(path string, mayReplace func(dir string) error, fill func(tmpDir s
 	if parent == "" {
 		parent = "."
 	}
-	tmp, err := os.MkdirTemp(parent, "."+base+".tmp*")
+	var tmp string
+	err := track(func() (string, error) {
+		var err error
+		tmp, err = os.MkdirTemp(parent, "."+base+".tmp*")
+		return tmp, err
+	})
 	if err != nil {
 		return err
 	}
 	if err := os.Chmod(tmp, 0o755); err != nil {
-		os.RemoveAll(tmp)
+		Remove(tmp)
 		return err
 	}
 	if err := fill(tmp); err != nil {
-		os.RemoveAll(tmp)
+		Remove(tmp)
 		return err
 	}
 	if !replace {
-		if err := os.Rename(tmp, path); err != nil {
-			os.RemoveAll(tmp)
+		if err := commit(tmp, func() error { return os.Rename(tmp, path) }); err != nil {
+			Remove(tmp)
 			return err
 		}
 		return nil
 	}
 	// Check again: the directory may have changed while fill ran.
 	if err := checkReplaceable(path, mayReplace); err != nil {
-		os.RemoveAll(tmp)
+		Remove(tmp)
 		return err
 	}
+	// The swap runs with interrupts held off (commit), so a signal cannot
+	// fall between the two renames and leave neither directory at path.
 	old := tmp + ".old"
-	if err := os.Rename(path, old); err != nil {
-		os.RemoveAll(tmp)
+	if err := track(func() (string, error) { return old, nil }); err != nil {
+		Remove(tmp)
 		return err
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Rename(old, path)
-		os.RemoveAll(tmp)
+	defer Remove(old)
+	err = commit(tmp, func() error {
+		if err := os.Rename(path, old); err != nil {
+			return err
+		}
+		if err := os.Rename(tmp, path); err != nil {
+			os.Rename(old, path)
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		Remove(tmp)
 		return err
 	}
-	return os.RemoveAll(old)
+	return nil
 }
 
 func checkReplaceable(dir string, mayReplace func(string) error) error {

@@ -36,7 +36,7 @@ type hostileResult struct {
 	killedBySignal bool
 }
 
-func runHostile(t *testing.T, exe, dir string, args ...string) hostileResult {
+func runBoundedELF(t *testing.T, exe, dir string, args ...string) hostileResult {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), hostileTimeout)
 	defer cancel()
@@ -188,14 +188,14 @@ func TestHostileInputsAreBounded(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"size", "/dev/zero"}, 1, "/dev/zero: is a device, not a regular file"},
-		{[]string{"size", fifo}, 1, "is a named pipe"},
-		{[]string{"strip", "-o", out, fifo}, 1, "is a named pipe"},
-		{[]string{"strip", "-o", out, "/dev/zero"}, 1, "is a device"},
-		{[]string{"link", "-o", out, "/dev/zero"}, 1, "is a device"},
-		{[]string{"link", "-o", out, dir}, 1, "is a directory"},
-		{[]string{"build", "-o", out, "/dev/zero"}, 1, "is a device"},
-		{[]string{"build", "-o", out, fifo}, 1, "is a named pipe"},
+		{[]string{"size", "/dev/zero"}, 1, "/dev/zero: is not a regular file (a character device)"},
+		{[]string{"size", fifo}, 1, "(a FIFO)"},
+		{[]string{"strip", "-o", out, fifo}, 1, "(a FIFO)"},
+		{[]string{"strip", "-o", out, "/dev/zero"}, 1, "(a character device)"},
+		{[]string{"link", "-o", out, "/dev/zero"}, 1, "(a character device)"},
+		{[]string{"link", "-o", out, dir}, 1, "(a directory)"},
+		{[]string{"build", "-o", out, "/dev/zero"}, 1, "(a character device)"},
+		{[]string{"build", "-o", out, fifo}, 1, "(a FIFO)"},
 		{[]string{"strip", "-o", out, loads}, 0, ""},
 		{[]string{"size", loads}, 0, ""},
 		{[]string{"strip", "-o", out, spread}, 0, ""},
@@ -208,7 +208,7 @@ func TestHostileInputsAreBounded(t *testing.T) {
 		{[]string{"link", "-o", out, many}, 0, ""},
 	} {
 		os.Remove(out)
-		r := runHostile(t, exe, dir, tc.args...)
+		r := runBoundedELF(t, exe, dir, tc.args...)
 		if r.killedBySignal || r.code != tc.code || !strings.Contains(r.stderr, tc.want) {
 			t.Errorf("tiny %s: exit %d (signal: %v) after %v, stderr %q; want exit %d and %q", strings.Join(tc.args, " "), r.code, r.killedBySignal, r.elapsed.Round(time.Millisecond), r.stderr, tc.code, tc.want)
 			continue
@@ -219,7 +219,7 @@ func TestHostileInputsAreBounded(t *testing.T) {
 		t.Logf("tiny %s: exit %d in %v", strings.Join(tc.args, " "), r.code, r.elapsed.Round(time.Millisecond))
 	}
 	// The sparse file strips to the 200 bytes its header declares.
-	runHostile(t, exe, dir, "strip", "-o", out, sparseExe)
+	runBoundedELF(t, exe, dir, "strip", "-o", out, sparseExe)
 	if fi, err := os.Stat(out); err != nil || fi.Size() != 200 {
 		t.Errorf("stripped sparse file: %v, %v", fi, err)
 	}

@@ -1,0 +1,92 @@
+package atomicfile
+
+import (
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// The temporaries of this process, removed on an interrupt. The handler is
+// installed while at least one exists and stopped when the last is gone, so
+// a process without outputs in flight keeps the default signal behaviour
+// (and whatever handlers others installed).
+var pending struct {
+	sync.Mutex
+	paths map[string]bool
+	sigs  chan os.Signal
+}
+
+// interrupts are the signals that end a build early: ^C, a kill, a closed
+// terminal.
+var interrupts = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP}
+
+// track runs create (which makes a temporary and returns its path) with the
+// registry locked, so an interrupt cannot fall between the creation and the
+// registration.
+func track(create func() (string, error)) error {
+	pending.Lock()
+	defer pending.Unlock()
+	p, err := create()
+	if err != nil {
+		return err
+	}
+	if pending.paths == nil {
+		pending.paths = map[string]bool{}
+	}
+	pending.paths[p] = true
+	if pending.sigs == nil {
+		c := make(chan os.Signal, 1)
+		for _, s := range interrupts {
+			// A signal the process was started to ignore (nohup) stays
+			// ignored.
+			if !signal.Ignored(s) {
+				signal.Notify(c, s)
+			}
+		}
+		pending.sigs = c
+		go cleanupOn(c)
+	}
+	return nil
+}
+
+// commit runs f, which moves or removes the temporary at p, with interrupts
+// held off, then forgets p.
+func commit(p string, f func() error) error {
+	pending.Lock()
+	defer pending.Unlock()
+	err := f()
+	delete(pending.paths, p)
+	if len(pending.paths) == 0 && pending.sigs != nil {
+		signal.Stop(pending.sigs)
+		close(pending.sigs)
+		pending.sigs = nil
+	}
+	return err
+}
+
+// cleanupOn waits for an interrupt, removes every temporary and ends the
+// process with the same signal, so the parent sees what it sent.
+func cleanupOn(c chan os.Signal) {
+	sig, ok := <-c
+	if !ok {
+		return // stopped: no temporaries left
+	}
+	pending.Lock() // never released: the process is ending
+	for p := range pending.paths {
+		os.RemoveAll(p)
+	}
+	signal.Reset(interrupts...)
+	if p, err := os.FindProcess(os.Getpid()); err == nil {
+		p.Signal(sig)
+	}
+	// The signal's default action ends the process; exit in case it was
+	// ignored.
+	time.Sleep(100 * time.Millisecond)
+	code := 1
+	if s, ok := sig.(syscall.Signal); ok {
+		code = 128 + int(s)
+	}
+	os.Exit(code)
+}
