@@ -50,8 +50,8 @@ package size
 
 import (
 	"archive/tar"
-	"debug/elf"
 	"bufio"
+	"debug/elf"
 	"encoding/json"
 	"errors"
 	"fmt"
