@@ -1,3 +1,5 @@
+//go:build !tiny_core
+
 package main
 
 import (

@@ -1,6 +1,12 @@
 // Command tiny is the rules_tiny toolchain: assembler, linker, strip and image
 // writer in one hermetic binary. Each subcommand lives in its own file and is
 // a thin shell over a package under tools/.
+//
+// It builds in two shapes. `go build` gives the complete tool. With
+// `-tags tiny_core` it gives the core, which links only asm, link, build and
+// strip, so that those start as fast as a Go program can; it runs image,
+// index, size and push by exec of the complete tool installed beside it as
+// tiny-full (core.go). The toolchain ships the pair: `tiny` is the core.
 package main
 
 import (
@@ -10,6 +16,10 @@ import (
 	"sort"
 	"strings"
 )
+
+// fullName is the file name of the complete tool when it is installed
+// beside the core.
+const fullName = "tiny-full"
 
 type command struct {
 	name    string

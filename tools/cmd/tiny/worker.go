@@ -36,9 +36,13 @@ func workerMain(args []string, stdin io.Reader, stderr io.Writer) int {
 	return 0
 }
 
-// cliMain is main's body: worker mode, or one command with @flagfiles
-// expanded (Bazel passes long command lines as `@params`).
+// cliMain is main's body: the hand-off of a subcommand this build does not
+// link (core.go), worker mode, or one command with @flagfiles expanded
+// (Bazel passes long command lines as `@params`).
 func cliMain(args []string) int {
+	if code, done := handOff(args); done {
+		return code
+	}
 	if worker.IsWorkerArgs(args) {
 		return workerMain(args, os.Stdin, os.Stderr)
 	}

@@ -165,7 +165,7 @@ func TestWorkerBuildMatchesOneShotBuild(t *testing.T) {
 	}
 }
 
-// TestMain removes the binary buildTiny made (shared by several tests, so
+// TestMain removes the binaries buildTiny and buildPair made (shared by several tests, so
 // no single test's TempDir can own it), and runs the hostile suite's
 // children (hostile_linux_test.go).
 func TestMain(m *testing.M) {
@@ -173,6 +173,9 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	if tinyExe != "" {
 		os.RemoveAll(filepath.Dir(tinyExe))
+	}
+	if pairDir != "" {
+		os.RemoveAll(pairDir)
 	}
 	os.Exit(code)
 }
