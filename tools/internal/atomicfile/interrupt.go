@@ -9,9 +9,12 @@ import (
 )
 
 // The temporaries of this process, removed on an interrupt. The handler is
-// installed while at least one exists and stopped when the last is gone, so
-// a process without outputs in flight keeps the default signal behaviour
-// (and whatever handlers others installed).
+// installed with the first temporary and stays: installing and removing it
+// costs a round trip with the runtime's signal thread for each signal,
+// which a persistent worker would pay on every request. A signal that finds
+// no temporary is passed on as if the handler were not there: the handler
+// steps aside and raises it again, so the process gets the default action
+// (or whatever handlers others installed), as it would have without us.
 var pending struct {
 	sync.Mutex
 	paths map[string]bool
@@ -58,22 +61,26 @@ func commit(p string, f func() error) error {
 	defer pending.Unlock()
 	err := f()
 	delete(pending.paths, p)
-	if len(pending.paths) == 0 && pending.sigs != nil {
-		signal.Stop(pending.sigs)
-		close(pending.sigs)
-		pending.sigs = nil
-	}
 	return err
 }
 
 // cleanupOn waits for an interrupt, removes every temporary and ends the
-// process with the same signal, so the parent sees what it sent.
+// process with the same signal, so the parent sees what it sent. With no
+// temporary in flight it stops handling and raises the signal again, for
+// the default action or another handler to take.
 func cleanupOn(c chan os.Signal) {
-	sig, ok := <-c
-	if !ok {
-		return // stopped: no temporaries left
+	sig := <-c
+	pending.Lock()
+	if len(pending.paths) == 0 {
+		signal.Stop(c)
+		pending.sigs = nil // the next temporary installs the handler again
+		pending.Unlock()
+		if p, err := os.FindProcess(os.Getpid()); err == nil {
+			p.Signal(sig)
+		}
+		return
 	}
-	pending.Lock() // never released: the process is ending
+	// Never unlocked: the process is ending.
 	for p := range pending.paths {
 		os.RemoveAll(p)
 	}

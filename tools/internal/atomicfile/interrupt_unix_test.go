@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"syscall"
 	"testing"
@@ -46,6 +47,24 @@ func child(mode, dir string) int {
 	case "scratch":
 		_, err = CreateTemp(dir, ".scratch.tmp*")
 		block()
+	case "done":
+		// Every temporary is gone; the handler stays installed.
+		if err = WriteFile(filepath.Join(dir, "out"), []byte("x"), 0o644); err == nil {
+			block()
+		}
+	case "done-own-handler":
+		if err = WriteFile(filepath.Join(dir, "out"), []byte("x"), 0o644); err != nil {
+			break
+		}
+		own := make(chan os.Signal, 1)
+		signal.Notify(own, syscall.SIGINT)
+		fmt.Println("ready")
+		select {
+		case <-own:
+			fmt.Println("handled")
+			return 0
+		case <-time.After(time.Minute):
+		}
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -101,16 +120,75 @@ func TestInterruptRemovesTemporaries(t *testing.T) {
 	}
 }
 
-// With nothing in flight the handler is gone: the default action (death)
-// or anyone else's handler applies.
-func TestNoHandlerWithoutTemporaries(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "f")
-	if err := WriteFile(p, []byte("x"), 0o644); err != nil {
+// With nothing in flight, a signal gets what it would get without this
+// package: the default action (death by that signal), or the handler
+// someone else installed. The handler itself stays installed between
+// writes (a persistent worker would otherwise install and remove it on
+// every request).
+func TestSignalWithoutTemporariesIsPassedOn(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
 		t.Fatal(err)
 	}
-	pending.Lock()
-	defer pending.Unlock()
-	if pending.sigs != nil || len(pending.paths) != 0 {
-		t.Fatalf("after the write: handler %v, %d temporaries pending", pending.sigs != nil, len(pending.paths))
+	for _, c := range []struct {
+		mode string
+		sig  syscall.Signal
+		want string // "" : death by sig
+	}{
+		{"done", syscall.SIGTERM, ""},
+		{"done", syscall.SIGINT, ""},
+		{"done", syscall.SIGHUP, ""},
+		{"done-own-handler", syscall.SIGINT, "handled\n"},
+	} {
+		t.Run(fmt.Sprintf("%s/%v", c.mode, c.sig), func(t *testing.T) {
+			dir := t.TempDir()
+			cmd := exec.Command(exe, "-test.run=^$")
+			cmd.Env = append(os.Environ(), "ATOMICFILE_CHILD="+c.mode, "ATOMICFILE_DIR="+dir)
+			out, _ := cmd.StdoutPipe()
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			r := bufio.NewReader(out)
+			if line, _ := r.ReadString('\n'); line != "ready\n" {
+				cmd.Process.Kill()
+				t.Fatalf("child said %q", line)
+			}
+			cmd.Process.Signal(c.sig)
+			rest, _ := io.ReadAll(r)
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				cmd.Process.Kill()
+				t.Fatal("the child did not end")
+			}
+			ws := cmd.ProcessState.Sys().(syscall.WaitStatus)
+			if c.want == "" {
+				if !ws.Signaled() || ws.Signal() != c.sig {
+					t.Errorf("child ended with %v, want death by %v", cmd.ProcessState, c.sig)
+				}
+			} else if ws.Signaled() || ws.ExitStatus() != 0 || string(rest) != c.want {
+				t.Errorf("child ended with %v and said %q, want its own handler's %q", cmd.ProcessState, rest, c.want)
+			}
+			if b, err := os.ReadFile(filepath.Join(dir, "out")); err != nil || string(b) != "x" {
+				t.Errorf("the finished output: %q, %v", b, err)
+			}
+		})
+	}
+}
+
+func TestHandlerStaysInstalledBetweenWrites(t *testing.T) {
+	dir := t.TempDir()
+	for i := 0; i < 3; i++ {
+		if err := WriteFile(filepath.Join(dir, "f"), []byte{byte(i)}, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		pending.Lock()
+		sigs, n := pending.sigs, len(pending.paths)
+		pending.Unlock()
+		if sigs == nil || n != 0 {
+			t.Fatalf("after write %d: handler installed %v, %d temporaries pending", i, sigs != nil, n)
+		}
 	}
 }
