@@ -40,7 +40,7 @@ func TestMain(m *testing.M) {
 // imageCommandFiles are the files of tools/cmd/tiny that the image, index
 // and size subcommands need; built alone when another engineer's package
 // is mid-edit and the whole tool does not compile.
-var imageCommandFiles = []string{"main.go", "worker.go", "image.go", "index.go", "size.go"}
+var imageCommandFiles = []string{"main.go", "worker.go", "full.go", "image.go", "index.go", "size.go"}
 
 func buildTool(dir string, env ...string) (string, error) {
 	out := filepath.Join(dir, "tiny")

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 
 	"github.com/rules-tiny/rules_tiny/tools/worker"
 )
@@ -51,5 +52,32 @@ func cliMain(args []string) int {
 		fmt.Fprintf(os.Stderr, "tiny: %v\n", err)
 		return 2
 	}
+	if len(expanded) > 0 {
+		collectLate(expanded[0])
+	}
 	return run(expanded, os.Stdout, os.Stderr)
+}
+
+// lateCollection are the subcommands whose one-shot runs start with the
+// collector off. An image run lives for a few milliseconds, and the
+// garbage of its gzip level search (nine encoders' tables, some 10 MB)
+// would make the collector run a full cycle just before the process ends
+// and frees everything anyway. Their memory stays bounded by design
+// (inputs stream), and the soft limit below brings the collector back if a
+// run ever grows that far. Assembling keeps the default: its garbage grows
+// with the source, and collecting it is what keeps a large program's peak
+// memory low. Persistent workers keep the default too.
+var lateCollection = map[string]bool{"image": true, "index": true}
+
+// lateCollectionLimit is the heap at which a late-collecting run collects.
+const lateCollectionLimit = 128 << 20
+
+// collectLate sets a one-shot run of sub to collect late, unless the user
+// chose a collector setting (GOGC, GOMEMLIMIT).
+func collectLate(sub string) {
+	if !lateCollection[sub] || os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	debug.SetGCPercent(-1)
+	debug.SetMemoryLimit(lateCollectionLimit)
 }

@@ -16,6 +16,7 @@ package layout
 
 import (
 	"archive/tar"
+	"bufio"
 	"bytes"
 	// go-digest computes sha256 only if the program links it in.
 	_ "crypto/sha256"
@@ -334,9 +335,17 @@ func (l *Layout) WriteTarballTo(w io.Writer) error {
 	return tarball.Write(w, entries, 0)
 }
 
-// WriteTarball writes the tarball form at path atomically.
+// WriteTarball writes the tarball form at path atomically. The tar goes
+// through a buffer: it is mostly headers and padding in small pieces, a
+// system call each otherwise (large blobs still go straight to the file).
 func (l *Layout) WriteTarball(path string) error {
-	return atomicfile.Write(path, 0o644, l.WriteTarballTo)
+	return atomicfile.Write(path, 0o644, func(w io.Writer) error {
+		bw := bufio.NewWriterSize(w, 64<<10)
+		if err := l.WriteTarballTo(bw); err != nil {
+			return err
+		}
+		return bw.Flush()
+	})
 }
 
 func sortedKeys[V any](m map[string]V) []string {
