@@ -26,11 +26,12 @@ var pending struct {
 var interrupts = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP}
 
 // track runs create (which makes a temporary and returns its path) with the
-// registry locked, so an interrupt cannot fall between the creation and the
-// registration.
+// registry locked and the handler installed first, so an interrupt cannot
+// fall between the creation and the registration.
 func track(create func() (string, error)) error {
 	pending.Lock()
 	defer pending.Unlock()
+	install()
 	p, err := create()
 	if err != nil {
 		return err
@@ -39,19 +40,24 @@ func track(create func() (string, error)) error {
 		pending.paths = map[string]bool{}
 	}
 	pending.paths[p] = true
-	if pending.sigs == nil {
-		c := make(chan os.Signal, 1)
-		for _, s := range interrupts {
-			// A signal the process was started to ignore (nohup) stays
-			// ignored.
-			if !signal.Ignored(s) {
-				signal.Notify(c, s)
-			}
-		}
-		pending.sigs = c
-		go cleanupOn(c)
-	}
 	return nil
+}
+
+// install installs the handler unless it is installed. pending is locked.
+func install() {
+	if pending.sigs != nil {
+		return
+	}
+	c := make(chan os.Signal, 1)
+	for _, s := range interrupts {
+		// A signal the process was started to ignore (nohup) stays
+		// ignored.
+		if !signal.Ignored(s) {
+			signal.Notify(c, s)
+		}
+	}
+	pending.sigs = c
+	go cleanupOn(c)
 }
 
 // commit runs f, which moves or removes the temporary at p, with interrupts
