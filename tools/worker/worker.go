@@ -316,8 +316,8 @@ type Handler func(args []string, out io.Writer) int
 func Serve(in io.Reader, out io.Writer, h Handler) error {
 	br := bufio.NewReaderSize(in, 64<<10)
 	bw := bufio.NewWriter(out)
-	head, err := br.Peek(2)
-	if err != nil && len(head) == 0 {
+	head, err := br.Peek(1)
+	if err != nil {
 		if err == io.EOF {
 			return nil
 		}
@@ -327,8 +327,13 @@ func Serve(in io.Reader, out io.Writer, h Handler) error {
 	// starts with `{"` or `{}`. As a proto stream that would be a 123-byte
 	// message whose first tag is field 4 with wire type 2, or field 15 with
 	// wire type 5; neither exists in WorkRequest, so the test is unambiguous.
-	if len(head) == 2 && head[0] == '{' && (head[1] == '"' || head[1] == '}') {
-		return serveJSON(br, bw, h)
+	// The second byte is looked at only after a '{': a proto stream may
+	// start with an empty request (a single 0 byte) and then wait for its
+	// answer.
+	if head[0] == '{' {
+		if head, _ = br.Peek(2); len(head) == 2 && (head[1] == '"' || head[1] == '}') {
+			return serveJSON(br, bw, h)
+		}
 	}
 	for {
 		msg, err := ReadDelimited(br)

@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"google.golang.org/protobuf/encoding/protodelim"
 	"google.golang.org/protobuf/proto"
@@ -428,4 +429,35 @@ func FuzzServe(f *testing.F) {
 		// Must return (error or not), never panic or hang.
 		_ = Serve(bytes.NewReader(b), io.Discard, echo)
 	})
+}
+
+// An empty WorkRequest is the single byte 0 on the wire; Bazel then waits
+// for its answer, so Serve must not wait for a second byte to choose the
+// protocol.
+func TestServeAnswersAnEmptyFirstRequestWithoutMoreInput(t *testing.T) {
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	done := make(chan error, 1)
+	go func() { done <- Serve(inR, outW, echo) }()
+	go inW.Write([]byte{0})
+	got := make(chan []byte, 1)
+	go func() {
+		msg, err := ReadDelimited(bufio.NewReader(outR))
+		if err != nil {
+			t.Error(err)
+		}
+		got <- msg
+	}()
+	select {
+	case msg := <-got:
+		if r, err := UnmarshalResponse(msg); err != nil || r.ExitCode != 0 {
+			t.Errorf("response %+v, %v", r, err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no answer to an empty first request")
+	}
+	inW.Close()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
 }
