@@ -32,7 +32,8 @@ type config struct {
 	smoke    bool
 	rounds   int
 	bazelNs  []int
-	tiny     string
+	tiny     string // the tool as the toolchain ships it: the core (-tags tiny_core)
+	tinyFull string // the complete tool beside it (tiny-full), "" if none
 	tinyCmds map[string]bool
 	gonop    string
 	nonce    string // makes this run's Bazel sources unique
@@ -157,7 +158,7 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 	if strings.Contains(*sections, "e") {
 		c.bazelScale(r, tg)
 	}
-	r.h2("Targets (issues 2, 3 and 7)")
+	r.h2("Targets (issues 2, 3, 7 and 12)")
 	r.table([]string{"target", "measured", "status"}, tg.rows)
 	r.p(fmt.Sprintf("Harness wall time: %s. Load average at the end (1/5/15 min): %s on %d CPUs.", time.Since(start).Round(time.Second), loadAvg(), runtime.NumCPU()))
 
@@ -215,19 +216,40 @@ func (c *config) logf(format string, args ...any) {
 	fmt.Fprintf(c.log, "bench: "+format+"\n", args...)
 }
 
-// setupTiny builds the tool (or takes -tiny) and learns which subcommands
-// exist, so a missing one is reported as "not available" instead of failing
-// the whole run.
+// goBuildFlags are the toolchain's (rules/private/host_go.bzl): no cgo, no
+// paths, no build IDs. The do-nothing Go program is built the same way.
+var goBuildFlags = []string{"-trimpath", "-buildvcs=false", "-ldflags=-buildid="}
+
+func goBuild(dir, out string, args ...string) error {
+	b := exec.Command("go", append(append(append([]string{"build"}, goBuildFlags...), "-o", out), args...)...)
+	b.Dir = dir
+	b.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := b.CombinedOutput(); err != nil {
+		return fmt.Errorf("%v: %s", err, firstLines(string(out), 3))
+	}
+	return nil
+}
+
+// setupTiny builds the tool as the toolchain ships it (or takes -tiny) and
+// learns which subcommands exist, so a missing one is reported as "not
+// available" instead of failing the whole run: the core as tiny
+// (-tags tiny_core) and the complete tool beside it as tiny-full, to which
+// the core hands image, index, size and push.
 func (c *config) setupTiny(path string, r *report) {
 	c.tinyCmds = map[string]bool{}
 	if path == "" {
 		path = filepath.Join(c.work, "bin", "tiny")
-		b := exec.Command("go", "build", "-trimpath", "-o", path, "./tools/cmd/tiny")
-		b.Dir = c.src
-		if out, err := b.CombinedOutput(); err != nil {
-			r.p("**tiny: not available** (go build ./tools/cmd/tiny failed: " + firstLines(string(out), 3) + ")")
+		full := filepath.Join(c.work, "bin", "tiny-full")
+		if err := goBuild(c.src, path, "-tags", "tiny_core", "./tools/cmd/tiny"); err != nil {
+			r.p("**tiny: not available** (go build -tags tiny_core ./tools/cmd/tiny failed: " + err.Error() + ")")
 			return
 		}
+		if err := goBuild(c.src, full, "./tools/cmd/tiny"); err != nil {
+			r.p("**tiny-full: not available** (go build ./tools/cmd/tiny failed: " + err.Error() + ")")
+		}
+	}
+	if full := filepath.Join(filepath.Dir(path), "tiny-full"); fileSize(full) > 0 {
+		c.tinyFull = full
 	}
 	out, _ := exec.Command(path, "help").CombinedOutput()
 	for _, line := range strings.Split(string(out), "\n") {
@@ -246,12 +268,12 @@ func (c *config) setupTiny(path string, r *report) {
 			names = append(names, n+" (not available)")
 		}
 	}
-	st, _ := os.Stat(path)
-	size := int64(0)
-	if st != nil {
-		size = st.Size()
+	tool := fmt.Sprintf("`tiny` (%d bytes)", fileSize(path))
+	if c.tinyFull != "" {
+		tool = fmt.Sprintf("`tiny`, the core that links asm, link, build and strip (go build -tags tiny_core, %d bytes), and beside it `tiny-full`, the complete tool that the core runs image, index, size and push from (%d bytes); both built as the toolchain builds them (CGO_ENABLED=0 %s)",
+			fileSize(path), fileSize(c.tinyFull), strings.Join(goBuildFlags, " "))
 	}
-	r.p(fmt.Sprintf("tiny subcommands: %s. Tool binary: %d bytes.", strings.Join(names, ", "), size))
+	r.p(fmt.Sprintf("tiny subcommands: %s. Tool: %s.", strings.Join(names, ", "), tool))
 }
 
 func (c *config) has(sub string) bool { return c.tiny != "" && c.tinyCmds[sub] }
@@ -264,10 +286,8 @@ func (c *config) buildGoNop() error {
 	src := "package main\n\nimport \"os\"\n\nfunc main() {\n\tb, err := os.ReadFile(os.Args[1])\n\tif err != nil {\n\t\tos.Exit(1)\n\t}\n\tif os.WriteFile(os.Args[2], b, 0o755) != nil {\n\t\tos.Exit(1)\n\t}\n}\n"
 	os.WriteFile(filepath.Join(dir, "main.go"), []byte(src), 0o644)
 	os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module gonop\n\ngo 1.21\n"), 0o644)
-	b := exec.Command("go", "build", "-trimpath", "-o", "gonop", ".")
-	b.Dir = dir
-	if out, err := b.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build: %v: %s", err, out)
+	if err := goBuild(dir, "gonop", "."); err != nil {
+		return fmt.Errorf("go build: %v", err)
 	}
 	c.gonop = filepath.Join(dir, "gonop")
 	return nil
