@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
@@ -167,8 +168,11 @@ func (c *countWriter) Write(p []byte) (int, error) {
 //
 // The search's cost is not compressing a small layer but setting up nine
 // encoders: each allocates and touches about a megabyte of tables. So:
-// encoders are kept per level and Reset for the next layer (a persistent
-// worker builds many; a reset encoder's output is a fresh one's, tested);
+// an encoder is kept per level and Reset for the next layer (a persistent
+// worker builds many; a reset encoder's output is a fresh one's, tested),
+// in a slot that survives collections (a sync.Pool empties at each one,
+// and the search's garbage starts one about once per image: a worker then
+// set up the nine encoders again, a hundred page faults, on most requests);
 // the collector is paused for the search, whose garbage (bounded by the
 // search limit) would otherwise trigger collections that cost more than the
 // search; and two goroutines share the levels when two processors are
@@ -203,13 +207,14 @@ func gzipSearch(data []byte) ([]byte, error) {
 	return outs[best], nil
 }
 
-// gzipWriters holds an idle encoder per level.
-var gzipWriters [10]sync.Pool
+// gzipWriters holds at most one idle encoder per level (some 10 MB in all
+// while a process lives).
+var gzipWriters [10]atomic.Pointer[gzip.Writer]
 
 func gzipLevel(data []byte, level int) ([]byte, error) {
 	var b bytes.Buffer
 	b.Grow(len(data)/2 + 64)
-	w, _ := gzipWriters[level].Get().(*gzip.Writer)
+	w := gzipWriters[level].Swap(nil)
 	if w == nil {
 		var err error
 		if w, err = gzip.NewWriterLevel(&b, level); err != nil {
@@ -226,7 +231,7 @@ func gzipLevel(data []byte, level int) ([]byte, error) {
 	if err := w.Close(); err != nil {
 		return nil, err
 	}
-	gzipWriters[level].Put(w)
+	gzipWriters[level].CompareAndSwap(nil, w)
 	return b.Bytes(), nil
 }
 

@@ -340,7 +340,7 @@ func (l *Layout) WriteTarballTo(w io.Writer) error {
 // system call each otherwise (large blobs still go straight to the file).
 func (l *Layout) WriteTarball(path string) error {
 	return atomicfile.Write(path, 0o644, func(w io.Writer) error {
-		bw := bufio.NewWriterSize(w, 64<<10)
+		bw := bufio.NewWriterSize(w, 32<<10)
 		if err := l.WriteTarballTo(bw); err != nil {
 			return err
 		}
