@@ -146,7 +146,11 @@ host_go_sdk = rule(
 
 _BUILD_SCRIPT = """\
 set -eu
-out="$PWD/$1"; proxy="$PWD/$2"; go="$3"; dir="$4"; pkg="$5"; shared_cache="$6"
+out="$PWD/$1"; proxy="$PWD/$2"; go="$3"; dir="$4"; pkg="$5"; shared_cache="$6"; tags="$7"
+shift 7
+# The rest are pairs: a binary to build beside out (its path) and its tags.
+beside=()
+while [ $# -ge 2 ]; do beside+=("$PWD/$1" "$2"); shift 2; done
 # Scratch space next to the output: private to this action, sandboxed or not.
 work="$out.gowork"
 rm -rf "$work"; mkdir -p "$work/tmp"
@@ -154,17 +158,21 @@ trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
 cache="$work/cache"
 if [ -n "$shared_cache" ]; then cache="$shared_cache"; fi
 cd "$dir"
-if ! GOCACHE="$cache" GOMODCACHE="$work/mod" GOPATH="$work/path" HOME="$work" TMPDIR="$work/tmp" \\
-    GOPROXY="file://$proxy" GOSUMDB=off GOFLAGS=-mod=readonly GOTOOLCHAIN=local \\
-    GOENV=off GOWORK=off GOTELEMETRY=off CGO_ENABLED=0 \\
-    "$go" build -trimpath -buildvcs=false -ldflags=-buildid= -o "$out" "./$pkg" 2>"$work/log"; then
-  cat "$work/log" >&2
-  if grep -q -e 'GOPROXY=off\\|not found: \\|missing go.sum entry\\|no required module' "$work/log"; then
-    echo "host_go_binary: a Go module is missing from the prepared proxy; the imports changed since" >&2
-    echo "@tiny_host_go was fetched. Run: bazel sync --configure (or bazel clean --expunge)" >&2
+build() {  # output, build tags (comma-separated, may be empty)
+  if ! GOCACHE="$cache" GOMODCACHE="$work/mod" GOPATH="$work/path" HOME="$work" TMPDIR="$work/tmp" \\
+      GOPROXY="file://$proxy" GOSUMDB=off GOFLAGS=-mod=readonly GOTOOLCHAIN=local \\
+      GOENV=off GOWORK=off GOTELEMETRY=off CGO_ENABLED=0 \\
+      "$go" build -trimpath -buildvcs=false -ldflags=-buildid= -tags "$2" -o "$1" "./$pkg" 2>"$work/log"; then
+    cat "$work/log" >&2
+    if grep -q -e 'GOPROXY=off\\|not found: \\|missing go.sum entry\\|no required module' "$work/log"; then
+      echo "host_go_binary: a Go module is missing from the prepared proxy; the imports changed since" >&2
+      echo "@tiny_host_go was fetched. Run: bazel sync --configure (or bazel clean --expunge)" >&2
+    fi
+    exit 1
   fi
-  exit 1
-fi
+}
+build "$out" "$tags"
+for ((i = 0; i < ${#beside[@]}; i += 2)); do build "${beside[i]}" "${beside[i+1]}"; done
 """
 
 def _host_go_binary_impl(ctx):
@@ -187,18 +195,30 @@ def _host_go_binary_impl(ctx):
     if shared_cache and not shared_cache.startswith("/"):
         fail("--define=TINY_GOCACHE=%s must be an absolute directory" % shared_cache)
     args.add(shared_cache)
+    args.add(",".join(ctx.attr.gotags))
+
+    # Binaries built beside out by the same action, from the same package
+    # and build cache (only what their tags change is compiled again).
+    beside = []
+    for name, tags in sorted(ctx.attr.beside.items()):
+        if "/" in name or " " in name or " " in tags:
+            fail("host_go_binary %s: beside: bad name or tags %r: %r" % (ctx.label, name, tags))
+        f = ctx.actions.declare_file(name)
+        beside.append(f)
+        args.add(f.path)
+        args.add(tags)
     reqs = {"no-remote": "1", "no-sandbox": "1"} if shared_cache else {}
     ctx.actions.run_shell(
         command = _BUILD_SCRIPT,
         arguments = [args],
         inputs = depset([go_mod, sdk.version] + ctx.files.srcs + sdk.proxy),
-        outputs = [out],
+        outputs = [out] + beside,
         mnemonic = "TinyGoBuild",
         progress_message = "Building %s with the host Go SDK (go build -trimpath)" % out.short_path,
         use_default_shell_env = False,
         execution_requirements = reqs,
     )
-    return [DefaultInfo(files = depset([out]), executable = out)]
+    return [DefaultInfo(files = depset([out]), executable = out, runfiles = ctx.runfiles(files = beside))]
 
 host_go_binary = rule(
     implementation = _host_go_binary_impl,
@@ -206,6 +226,10 @@ host_go_binary = rule(
     attrs = {
         "go_mod": attr.label(allow_single_file = ["go.mod"], mandatory = True),
         "package": attr.string(mandatory = True, doc = "Package directory relative to go.mod's directory."),
+        "gotags": attr.string_list(doc = "Build tags of the binary (go build -tags)."),
+        "beside": attr.string_dict(doc = "More binaries of the same package, built by the same action into the same " +
+                                         "directory and given as runfiles: file name -> build tags (comma-separated, " +
+                                         "\"\" for none)."),
         "srcs": attr.label_list(allow_files = True, doc = "Every file the build reads: .go sources, go.sum, embedded files."),
         "sdk": attr.label(
             default = "@tiny_host_go//:sdk",

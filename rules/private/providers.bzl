@@ -5,6 +5,7 @@ TinyToolchainInfo = provider(
     fields = {
         "tiny": "File: the `tiny` executable",
         "files_to_run": "FilesToRunProvider of the tool (executable + its runfiles)",
+        "files": "depset of every file the tool runs from: `tiny` and its runfiles (`tiny-full` beside a core build of tiny)",
     },
 )
 

@@ -68,7 +68,7 @@ def _tiny_push_impl(ctx):
     )
     return [DefaultInfo(
         executable = script,
-        runfiles = ctx.runfiles(files = runfiles),
+        runfiles = ctx.runfiles(files = runfiles, transitive_files = tc.files),
     )]
 
 tiny_push = rule(

@@ -49,7 +49,7 @@ def _size_test_impl(ctx):
             "{{MAX}}": str(ctx.attr.max_bytes),
         },
     )
-    runfiles = ctx.runfiles(files = [subject, tc.tiny])
+    runfiles = ctx.runfiles(files = [subject, tc.tiny], transitive_files = tc.files)
     return [DefaultInfo(executable = script, runfiles = runfiles)]
 
 size_test = rule(

@@ -8,9 +8,13 @@ TOOLCHAIN_TYPE = "@rules_tiny//rules:toolchain_type"
 def _tiny_toolchain_impl(ctx):
     # One provider, read by every rule (as rules_oci's toolchains carry
     # crane_info): ctx.toolchains[TOOLCHAIN_TYPE].tinyinfo.
+    # A core build of tiny (-tags tiny_core) runs image, index, size and
+    # push from tiny-full beside it, which comes as its runfile: every rule
+    # stages `files`, so tiny-full is beside tiny wherever tiny runs.
     info = TinyToolchainInfo(
         tiny = ctx.executable.tiny,
         files_to_run = ctx.attr.tiny[DefaultInfo].files_to_run,
+        files = depset([ctx.executable.tiny], transitive = [ctx.attr.tiny[DefaultInfo].default_runfiles.files]),
     )
     return [
         platform_common.ToolchainInfo(tinyinfo = info),
@@ -21,7 +25,7 @@ tiny_toolchain = rule(
     implementation = _tiny_toolchain_impl,
     doc = """Declares a `tiny` executable as a toolchain of type `@rules_tiny//rules:toolchain_type`.
 
-Returns `platform_common.ToolchainInfo(tinyinfo = TinyToolchainInfo(tiny, files_to_run))`;
+Returns `platform_common.ToolchainInfo(tinyinfo = TinyToolchainInfo(tiny, files_to_run, files))`;
 rules read the tool from `ctx.toolchains["@rules_tiny//rules:toolchain_type"].tinyinfo`.""",
     attrs = {
         "tiny": attr.label(
@@ -40,7 +44,7 @@ def tiny_tool(ctx):
       ctx: the rule context (the rule must declare TOOLCHAIN_TYPE).
 
     Returns:
-      TinyToolchainInfo(tiny, files_to_run).
+      TinyToolchainInfo(tiny, files_to_run, files).
     """
     tc = ctx.toolchains[TOOLCHAIN_TYPE]
     if tc == None:
@@ -60,7 +64,7 @@ def _current_tiny_toolchain_impl(ctx):
     return [DefaultInfo(
         executable = script,
         files = depset([tc.tiny]),
-        runfiles = ctx.runfiles(files = [tc.tiny]),
+        runfiles = ctx.runfiles(transitive_files = tc.files),
     )]
 
 current_tiny_toolchain = rule(
@@ -96,6 +100,9 @@ def run_tiny(ctx, subcommand, args, inputs, outputs, mnemonic, progress_message)
     args.set_param_file_format("multiline")
     ctx.actions.run(
         executable = tc.files_to_run,
+        # Staged at their own paths too (not only in the runfiles tree), so
+        # that tiny finds tiny-full beside it in a sandbox or remotely.
+        tools = tc.files,
         arguments = [startup, args],
         inputs = inputs,
         outputs = outputs,
