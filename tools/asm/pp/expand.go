@@ -1,0 +1,259 @@
+package pp
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/rules-tiny/rules_tiny/tools/asm/lex"
+)
+
+// expand applies single-line macros to toks. A macro is not expanded again
+// inside its own expansion, which stops recursive definitions.
+func (p *pp) expand(toks []lex.Token) ([]lex.Token, error) {
+	p.budget = 0
+	if !p.mayExpand(toks) {
+		return toks, nil // the common case: nothing to expand, no copy
+	}
+	return p.expandWith(toks, nil, 0)
+}
+
+// mayExpand reports whether any token names a single-line macro or a
+// builtin.
+func (p *pp) mayExpand(toks []lex.Token) bool {
+	for _, t := range toks {
+		if t.Kind != lex.Ident || t.Escaped {
+			continue
+		}
+		if strings.HasPrefix(t.Text, "__") || p.lookupSmacro(t.Text) != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// builtin expands __FILE__ and __LINE__ (both spellings); ok is false for
+// other names.
+func (p *pp) builtin(t lex.Token) (lex.Token, bool) {
+	switch t.Text {
+	case "__FILE__", "__?FILE?__":
+		return lex.Token{Kind: lex.Str, Text: "'" + p.cur.File + "'", Str: p.cur.File, Space: t.Space}, true
+	case "__LINE__", "__?LINE?__":
+		return lex.Token{Kind: lex.Num, Text: strconv.Itoa(p.cur.Line), Val: int64(p.cur.Line), Space: t.Space}, true
+	}
+	return lex.Token{}, false
+}
+
+func (p *pp) expandWith(toks []lex.Token, active []*smacro, depth int) ([]lex.Token, error) {
+	if depth > MaxExpandDepth {
+		return nil, fmt.Errorf("single-line macro expansion nested too deeply")
+	}
+	var out []lex.Token
+	for i := 0; i < len(toks); i++ {
+		t := toks[i]
+		if t.Kind != lex.Ident || t.Escaped {
+			out = append(out, t)
+			continue
+		}
+		if b, ok := p.builtin(t); ok {
+			out = append(out, b)
+			continue
+		}
+		m, args, next := p.pickSmacro(toks, i, active)
+		if m == nil {
+			out = append(out, t)
+			continue
+		}
+		// Arguments are expanded first (an argument may call the same
+		// macro: F(1, F(2, 3))), then the body is rescanned with m active.
+		for k := range args {
+			ea, err := p.expandWith(args[k], active, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			args[k] = ea
+		}
+		body := substitute(m, args, t.Space)
+		p.budget += len(body)
+		if p.budget > MaxExpandTokens {
+			return nil, fmt.Errorf("macro expansion too large")
+		}
+		exp, err := p.expandWith(body, append(active, m), depth+1)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, exp...)
+		i = next - 1
+	}
+	return out, nil
+}
+
+// pickSmacro chooses the overload of the macro named by toks[i]: one
+// with parameters if a parenthesized argument list follows, else the one
+// without. It returns nil if none applies or the macro is already being
+// expanded, and the index after the call.
+func (p *pp) pickSmacro(toks []lex.Token, i int, active []*smacro) (*smacro, [][]lex.Token, int) {
+	list := p.lookupSmacro(toks[i].Text)
+	if list == nil {
+		return nil, nil, 0
+	}
+	if i+1 < len(toks) && toks[i+1].Is("(") {
+		if a, end, ok := smacroArgs(toks, i+1); ok {
+			for _, c := range list {
+				if c.nparams == len(a) || c.nparams == 0 && len(a) == 1 && len(a[0]) == 0 {
+					if isActive(active, c) {
+						return nil, nil, 0
+					}
+					return c, a, end
+				}
+			}
+		}
+	}
+	for _, c := range list {
+		if c.nparams < 0 {
+			if isActive(active, c) {
+				return nil, nil, 0
+			}
+			return c, nil, i + 1
+		}
+	}
+	return nil, nil, 0
+}
+
+// substitute is m's body with its parameters replaced by args; the first
+// token takes the call's spacing.
+func substitute(m *smacro, args [][]lex.Token, space bool) []lex.Token {
+	body := make([]lex.Token, 0, len(m.body))
+	for _, b := range m.body {
+		if b.Kind == lex.Ident && m.nparams > 0 {
+			if k := indexOf(m.params, b.Text); k >= 0 {
+				for j, a := range args[k] {
+					if j == 0 {
+						a.Space = b.Space
+					}
+					body = append(body, a)
+				}
+				continue
+			}
+		}
+		body = append(body, b)
+	}
+	if len(body) > 0 {
+		body[0].Space = space
+	}
+	return body
+}
+
+func isActive(active []*smacro, m *smacro) bool {
+	for _, a := range active {
+		if a == m {
+			return true
+		}
+	}
+	return false
+}
+
+func indexOf(list []string, s string) int {
+	for i, x := range list {
+		if x == s {
+			return i
+		}
+	}
+	return -1
+}
+
+// smacroArgs splits a parenthesized argument list starting at toks[open].
+func smacroArgs(toks []lex.Token, open int) ([][]lex.Token, int, bool) {
+	depth := 0
+	var args [][]lex.Token
+	var cur []lex.Token
+	brace := 0
+	for i := open; i < len(toks); i++ {
+		t := toks[i]
+		switch {
+		case t.Is("{"):
+			brace++
+			if brace == 1 {
+				continue
+			}
+		case t.Is("}"):
+			brace--
+			if brace == 0 {
+				continue
+			}
+		case t.Is("("):
+			depth++
+			if depth == 1 {
+				continue
+			}
+		case t.Is(")"):
+			depth--
+			if depth == 0 {
+				args = append(args, trimSpace(cur))
+				return args, i + 1, true
+			}
+		case t.Is(",") && depth == 1 && brace == 0:
+			args = append(args, trimSpace(cur))
+			cur = nil
+			continue
+		}
+		cur = append(cur, t)
+	}
+	return nil, 0, false
+}
+
+func trimSpace(toks []lex.Token) []lex.Token {
+	if len(toks) > 0 && toks[0].Space {
+		toks = append([]lex.Token(nil), toks...)
+		toks[0].Space = false
+	}
+	return toks
+}
+
+// paste implements %+, which glues the tokens on either side into one.
+func (p *pp) paste(toks []lex.Token) []lex.Token {
+	has := false
+	for _, t := range toks {
+		if t.Kind == lex.PP && t.Text == "%+" {
+			has = true
+			break
+		}
+	}
+	if !has {
+		return toks
+	}
+	var out []lex.Token
+	for i := 0; i < len(toks); i++ {
+		t := toks[i]
+		if t.Kind == lex.PP && t.Text == "%+" {
+			if len(out) > 0 && i+1 < len(toks) {
+				prev := out[len(out)-1]
+				out = out[:len(out)-1]
+				out = append(out, glue(prev, toks[i+1]))
+				i++
+			}
+			continue
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+// glue joins two tokens' text and lexes it again (one token if it is
+// one, else an identifier spelled so).
+func glue(a, b lex.Token) lex.Token {
+	text := tokSource(a) + tokSource(b)
+	nt, err := lex.Line(text)
+	if err == nil && len(nt) == 1 {
+		nt[0].Space = a.Space
+		return nt[0]
+	}
+	return lex.Token{Kind: lex.Ident, Text: text, Space: a.Space}
+}
+
+func tokSource(t lex.Token) string {
+	if t.Kind == lex.Ident && t.Escaped {
+		return "$" + t.Text
+	}
+	return t.Text
+}
