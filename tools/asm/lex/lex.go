@@ -108,114 +108,162 @@ func Line(s string) ([]Token, error) {
 	return out, err
 }
 
+// scanner is the state of lexing one line.
+type scanner struct {
+	s    string
+	i    int
+	toks []Token
+}
+
 func line(toks []Token, s string) ([]Token, error) {
-	i := 0
-	for i < len(s) {
-		c := s[i]
-		space := false
-		for c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v' {
-			space = true
-			i++
-			if i == len(s) {
-				return toks, nil
-			}
-			c = s[i]
+	sc := scanner{s: s, toks: toks}
+	for sc.i < len(s) {
+		space := sc.skipSpace()
+		if sc.i == len(s) || s[sc.i] == ';' {
+			break
 		}
-		if len(toks) == 0 {
-			space = false
+		if err := sc.token(space && len(sc.toks) > 0); err != nil {
+			return sc.toks, err
 		}
-		if c == ';' {
-			return toks, nil
-		}
-		start := i
-		switch {
-		case c == '\'' || c == '"' || c == '`':
-			str, n, err := String(s[i:])
-			if err != nil {
-				return toks, err
-			}
-			toks = append(toks, Token{Kind: Str, Text: s[i : i+n], Str: str, Space: space})
-			i += n
-		case isDigit(c) || c == '$' && i+1 < len(s) && isDigit(s[i+1]):
-			j := i + 1
-			for j < len(s) && (IsIdentChar(s[j]) || (s[j] == '+' || s[j] == '-') && isExponent(s[i:j])) {
-				j++
-			}
-			text := s[i:j]
-			v, err := Number(text)
-			if err != nil {
-				if _, ferr := ParseFloat(text, 64); ferr == nil {
-					toks = append(toks, Token{Kind: Float, Text: text, Space: space})
-					i = j
-					continue
-				}
-				return toks, err
-			}
-			toks = append(toks, Token{Kind: Num, Text: text, Val: v, Space: space})
-			i = j
-		case c == '$':
-			if i+1 < len(s) && s[i+1] == '$' {
-				toks = append(toks, Token{Kind: Op, Text: "$$", Space: space})
-				i += 2
-			} else if i+1 < len(s) && IsIdentStart(s[i+1]) {
-				j := i + 1
-				for j < len(s) && IsIdentChar(s[j]) {
-					j++
-				}
-				toks = append(toks, Token{Kind: Ident, Text: s[i+1 : j], Space: space, Escaped: true})
-				i = j
-			} else {
-				toks = append(toks, Token{Kind: Op, Text: "$", Space: space})
-				i++
-			}
-		case c == '?' && (i+1 >= len(s) || !IsIdentChar(s[i+1])):
-			toks = append(toks, Token{Kind: Op, Text: "?", Space: space})
-			i++
-		case IsIdentStart(c):
-			j := i + 1
-			for j < len(s) && IsIdentChar(s[j]) {
-				j++
-			}
-			toks = append(toks, Token{Kind: Ident, Text: s[i:j], Space: space})
-			i = j
-		case c == '%':
-			n := ppToken(s[i:])
-			if n > 0 {
-				toks = append(toks, Token{Kind: PP, Text: s[i : i+n], Space: space})
-				i += n
-			} else if i+1 < len(s) && s[i+1] == '%' {
-				toks = append(toks, Token{Kind: Op, Text: "%%", Space: space})
-				i += 2
-			} else {
-				toks = append(toks, Token{Kind: Op, Text: "%", Space: space})
-				i++
-			}
-		default:
-			matched := false
-			for _, op := range operators {
-				if strings.HasPrefix(s[i:], op) {
-					toks = append(toks, Token{Kind: Op, Text: op, Space: space})
-					i += len(op)
-					matched = true
-					break
-				}
-			}
-			if !matched {
-				if c < 0x20 || c >= 0x7f {
-					if c >= 0x80 {
-						r, _ := utf8.DecodeRuneInString(s[i:])
-						if r != utf8.RuneError {
-							return toks, errf("unexpected character %q", r)
-						}
-					}
-					return toks, errf("unexpected byte 0x%02x", c)
-				}
-				return toks, errf("unexpected character %q", string(c))
-			}
-		}
-		_ = start
 	}
-	return toks, nil
+	return sc.toks, nil
+}
+
+// skipSpace skips blanks and reports whether there were any.
+func (sc *scanner) skipSpace() bool {
+	start := sc.i
+	for sc.i < len(sc.s) {
+		switch sc.s[sc.i] {
+		case ' ', '\t', '\r', '\f', '\v':
+			sc.i++
+			continue
+		}
+		break
+	}
+	return sc.i > start
+}
+
+func (sc *scanner) add(t Token) { sc.toks = append(sc.toks, t) }
+
+// token lexes the token at sc.i; space is the whitespace before it.
+func (sc *scanner) token(space bool) error {
+	s, i := sc.s, sc.i
+	c := s[i]
+	switch {
+	case c == '\'' || c == '"' || c == '`':
+		return sc.str(space)
+	case isDigit(c) || c == '$' && i+1 < len(s) && isDigit(s[i+1]):
+		return sc.number(space)
+	case c == '$':
+		sc.dollar(space)
+	case c == '?' && (i+1 >= len(s) || !IsIdentChar(s[i+1])):
+		sc.add(Token{Kind: Op, Text: "?", Space: space})
+		sc.i++
+	case IsIdentStart(c):
+		j := sc.identEnd(i + 1)
+		sc.add(Token{Kind: Ident, Text: s[i:j], Space: space})
+		sc.i = j
+	case c == '%':
+		sc.percent(space)
+	default:
+		return sc.operator(space)
+	}
+	return nil
+}
+
+func (sc *scanner) identEnd(j int) int {
+	for j < len(sc.s) && IsIdentChar(sc.s[j]) {
+		j++
+	}
+	return j
+}
+
+func (sc *scanner) str(space bool) error {
+	str, n, err := String(sc.s[sc.i:])
+	if err != nil {
+		return err
+	}
+	sc.add(Token{Kind: Str, Text: sc.s[sc.i : sc.i+n], Str: str, Space: space})
+	sc.i += n
+	return nil
+}
+
+// number lexes an integer, or a floating-point literal (a sign after a
+// decimal exponent belongs to it).
+func (sc *scanner) number(space bool) error {
+	s, i := sc.s, sc.i
+	j := i + 1
+	for j < len(s) && (IsIdentChar(s[j]) || (s[j] == '+' || s[j] == '-') && isExponent(s[i:j])) {
+		j++
+	}
+	text := s[i:j]
+	v, err := Number(text)
+	if err != nil {
+		if _, ferr := ParseFloat(text, 64); ferr != nil {
+			return err
+		}
+		sc.add(Token{Kind: Float, Text: text, Space: space})
+	} else {
+		sc.add(Token{Kind: Num, Text: text, Val: v, Space: space})
+	}
+	sc.i = j
+	return nil
+}
+
+// dollar lexes `$$`, an identifier escaped with `$`, or `$`.
+func (sc *scanner) dollar(space bool) {
+	s, i := sc.s, sc.i
+	switch {
+	case i+1 < len(s) && s[i+1] == '$':
+		sc.add(Token{Kind: Op, Text: "$$", Space: space})
+		sc.i += 2
+	case i+1 < len(s) && IsIdentStart(s[i+1]):
+		j := sc.identEnd(i + 1)
+		sc.add(Token{Kind: Ident, Text: s[i+1 : j], Space: space, Escaped: true})
+		sc.i = j
+	default:
+		sc.add(Token{Kind: Op, Text: "$", Space: space})
+		sc.i++
+	}
+}
+
+// percent lexes a preprocessor token, or `%%` or `%` as operators.
+func (sc *scanner) percent(space bool) {
+	s, i := sc.s, sc.i
+	switch n := ppToken(s[i:]); {
+	case n > 0:
+		sc.add(Token{Kind: PP, Text: s[i : i+n], Space: space})
+		sc.i += n
+	case i+1 < len(s) && s[i+1] == '%':
+		sc.add(Token{Kind: Op, Text: "%%", Space: space})
+		sc.i += 2
+	default:
+		sc.add(Token{Kind: Op, Text: "%", Space: space})
+		sc.i++
+	}
+}
+
+// operator lexes the longest operator at sc.i; any other byte is an
+// error.
+func (sc *scanner) operator(space bool) error {
+	rest := sc.s[sc.i:]
+	for _, op := range operators {
+		if strings.HasPrefix(rest, op) {
+			sc.add(Token{Kind: Op, Text: op, Space: space})
+			sc.i += len(op)
+			return nil
+		}
+	}
+	c := rest[0]
+	if c >= 0x80 {
+		if r, _ := utf8.DecodeRuneInString(rest); r != utf8.RuneError {
+			return errf("unexpected character %q", r)
+		}
+	}
+	if c < 0x20 || c >= 0x7f {
+		return errf("unexpected byte 0x%02x", c)
+	}
+	return errf("unexpected character %q", string(c))
 }
 
 // isExponent reports whether a number so far ends in a decimal exponent
@@ -252,11 +300,8 @@ func ParseFloat(text string, bitSize int) (float64, error) {
 	if !strings.ContainsAny(low, ".ep") || strings.HasPrefix(low, "$") {
 		return 0, errf("not a floating-point constant")
 	}
-	if strings.HasPrefix(low, "0x") != strings.Contains(low, "p") && !strings.HasPrefix(low, "0x") && strings.Contains(low, "p") {
-		return 0, errf("not a floating-point constant")
-	}
-	if strings.HasPrefix(low, "0x") && !strings.Contains(low, "p") {
-		return 0, errf("not a floating-point constant")
+	if strings.HasPrefix(low, "0x") != strings.Contains(low, "p") {
+		return 0, errf("not a floating-point constant") // 'p' exponents are for hexadecimal only, and they need one
 	}
 	f, err := strconv.ParseFloat(s, bitSize)
 	if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
@@ -338,73 +383,74 @@ func String(s string) (string, int, error) {
 		if c == '`' {
 			return string(b), i + 1, nil
 		}
+		i++
 		if c != '\\' {
 			b = append(b, c)
-			i++
 			continue
 		}
-		i++
 		if i >= len(s) {
 			break
 		}
-		c = s[i]
-		i++
-		switch c {
-		case '\'', '"', '`', '\\', '?':
-			b = append(b, c)
-		case 'a':
-			b = append(b, 7)
-		case 'b':
-			b = append(b, 8)
-		case 't':
-			b = append(b, 9)
-		case 'n':
-			b = append(b, 10)
-		case 'v':
-			b = append(b, 11)
-		case 'f':
-			b = append(b, 12)
-		case 'r':
-			b = append(b, 13)
-		case 'e':
-			b = append(b, 27)
-		case '0', '1', '2', '3', '4', '5', '6', '7':
-			v := int(c - '0')
-			for k := 0; k < 2 && i < len(s) && s[i] >= '0' && s[i] <= '7'; k++ {
-				v = v*8 + int(s[i]-'0')
-				i++
-			}
-			b = append(b, byte(v))
-		case 'x':
-			v, k := 0, 0
-			for ; k < 2 && i < len(s) && hexVal(s[i]) >= 0; k++ {
-				v = v*16 + hexVal(s[i])
-				i++
-			}
-			if k == 0 {
-				b = append(b, 'x') // nasm keeps a bare \x as 'x'
-			} else {
-				b = append(b, byte(v))
-			}
-		case 'u', 'U':
-			n := 4
-			if c == 'U' {
-				n = 8
-			}
-			v, k := 0, 0
-			for ; k < n && i < len(s) && hexVal(s[i]) >= 0; k++ {
-				v = v*16 + hexVal(s[i])
-				i++
-			}
-			if k == 0 || v > utf8.MaxRune {
-				return "", 0, errf("invalid unicode escape in backquoted string")
-			}
-			b = utf8.AppendRune(b, rune(v))
-		default:
-			b = append(b, c)
+		var err error
+		b, i, err = escape(b, s, i)
+		if err != nil {
+			return "", 0, err
 		}
 	}
 	return "", 0, errf("unterminated string")
+}
+
+// simpleEscapes are the one-character escapes of backquoted strings.
+var simpleEscapes = map[byte]byte{
+	'\'': '\'', '"': '"', '`': '`', '\\': '\\', '?': '?',
+	'a': 7, 'b': 8, 't': 9, 'n': 10, 'v': 11, 'f': 12, 'r': 13, 'e': 27,
+}
+
+// escape decodes the escape sequence at s[i] (after its backslash),
+// appends its bytes to b and returns the index after it.
+func escape(b []byte, s string, i int) ([]byte, int, error) {
+	c := s[i]
+	i++
+	if v, ok := simpleEscapes[c]; ok {
+		return append(b, v), i, nil
+	}
+	switch {
+	case c >= '0' && c <= '7':
+		v := int(c - '0')
+		for k := 0; k < 2 && i < len(s) && s[i] >= '0' && s[i] <= '7'; k++ {
+			v = v*8 + int(s[i]-'0')
+			i++
+		}
+		return append(b, byte(v)), i, nil
+	case c == 'x':
+		v, k, end := hexDigits(s, i, 2)
+		if k == 0 {
+			return append(b, 'x'), i, nil // nasm keeps a bare \x as 'x'
+		}
+		return append(b, byte(v)), end, nil
+	case c == 'u' || c == 'U':
+		n := 4
+		if c == 'U' {
+			n = 8
+		}
+		v, k, end := hexDigits(s, i, n)
+		if k == 0 || v > utf8.MaxRune {
+			return nil, 0, errf("invalid unicode escape in backquoted string")
+		}
+		return utf8.AppendRune(b, rune(v)), end, nil
+	}
+	return append(b, c), i, nil
+}
+
+// hexDigits reads up to max hexadecimal digits at s[i]: their value,
+// how many, and the index after them.
+func hexDigits(s string, i, limit int) (int, int, int) {
+	v, k := 0, 0
+	for ; k < limit && i < len(s) && hexVal(s[i]) >= 0; k++ {
+		v = v*16 + hexVal(s[i])
+		i++
+	}
+	return v, k, i
 }
 
 func hexVal(c byte) int {
