@@ -27,7 +27,6 @@ package asm
 
 import (
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 
@@ -53,10 +52,22 @@ type Options struct {
 	Bits int
 	// Listing asks for Result.Listing, a nasm-like listing file.
 	Listing bool
-	// ReadFile reads the source and include files; nil means os.ReadFile.
-	// Paths are passed as written (relative to the current directory).
+	// ReadFile reads the source, include and incbin files; nil means
+	// ReadFile (this package's), which reads only regular files and, for
+	// incbin, only the part asked for. Paths are passed as written
+	// (relative to the current directory).
 	ReadFile func(name string) ([]byte, error)
+	// Limits bound the work (see Limits); nil means DefaultLimits().
+	Limits *Limits
+	// Source, if not nil, is the contents of the file at path, already
+	// read by the caller; includes and incbins are still read by ReadFile.
+	Source []byte
 }
+
+// ReadFile reads a source or include file the way Assemble does by
+// default: a regular file only (a FIFO, device, socket or directory is
+// an error before anything is read), of bounded size.
+func ReadFile(name string) ([]byte, error) { return pp.ReadFile(name) }
 
 // Result is what Assemble produces.
 type Result struct {
@@ -93,8 +104,9 @@ const MaxErrors = 50
 // Assemble assembles the file at path. On failure it returns a Result
 // (with Files and Warnings filled in as far as known) and an Errors value.
 func Assemble(path string, opts Options) (*Result, error) {
-	if opts.ReadFile == nil {
-		opts.ReadFile = os.ReadFile
+	lim := DefaultLimits()
+	if opts.Limits != nil {
+		lim = *opts.Limits
 	}
 	format := opts.Format
 	if format == "" {
@@ -105,7 +117,7 @@ func Assemble(path string, opts Options) (*Result, error) {
 	default:
 		return &Result{}, Errors{{Pos: pp.Pos{File: "command line"}, Msg: fmt.Sprintf("unrecognised output format `%s'", format)}}
 	}
-	ppr := pp.Preprocess(path, pp.Options{IncludeDirs: opts.IncludeDirs, Defines: opts.Defines, ReadFile: opts.ReadFile})
+	ppr := pp.Preprocess(path, pp.Options{IncludeDirs: opts.IncludeDirs, Defines: opts.Defines, ReadFile: opts.ReadFile, Limits: &lim.Limits, Source: opts.Source})
 	res := &Result{Files: ppr.Files}
 	var errs Errors
 	for _, d := range ppr.Diags {
@@ -119,7 +131,7 @@ func Assemble(path string, opts Options) (*Result, error) {
 		format = elfFormat(ppr.Lines)
 	}
 	res.Format = format
-	a := &assembler{opts: opts, format: format, syms: map[string]*symbol{}, files: ppr.Files}
+	a := &assembler{opts: opts, lim: lim, format: format, syms: map[string]*symbol{}, files: ppr.Files}
 	if len(a.files) == 0 {
 		a.files = []string{path}
 	}

@@ -14,16 +14,13 @@ import (
 // The passes: every statement is executed in order, placing labels and
 // emitting bytes, until no label moves.
 
-// Limits that keep hostile input from exhausting time or memory.
-const (
-	MaxTimes       = 1 << 24 // repetitions of one statement
-	MaxSectionSize = 1 << 26 // bytes of initialized data in one section (64 MiB)
-	MaxBSSSize     = 1 << 32 // reserved bytes in one section
-	maxPasses      = 40
-)
+// relocSize is what one relocation counts toward Limits.Output: the size
+// of an ELF64 RELA entry.
+const relocSize = 24
 
 type assembler struct {
 	opts      Options
+	lim       Limits
 	format    string
 	p         *parser
 	diags     []pp.Diag // parse-time errors
@@ -41,6 +38,8 @@ type assembler struct {
 	// pass state
 	pass     int
 	changed  bool
+	nchanged int   // labels and sizes that changed in this pass
+	out      int64 // output bytes in this pass (Limits.Output)
 	unknown  bool
 	passErrs []pp.Diag
 	passWarn []pp.Diag
@@ -50,8 +49,10 @@ type assembler struct {
 	instOps  []x86.Operand         // and its operands' storage
 }
 
-// readInclude reads an incbin file, looked for like an %include.
-func (a *assembler) readInclude(name string) ([]byte, string, error) {
+// readInclude reads n bytes (all if n < 0) from offset off of an incbin
+// file, looked for like an %include. By default only that part is read,
+// and only from a regular file.
+func (a *assembler) readInclude(name string, off, n int64) ([]byte, string, error) {
 	cands := []string{name}
 	if !strings.HasPrefix(name, "/") {
 		for _, d := range a.opts.IncludeDirs {
@@ -64,7 +65,7 @@ func (a *assembler) readInclude(name string) ([]byte, string, error) {
 	}
 	var first error
 	for _, c := range cands {
-		data, err := a.opts.ReadFile(c)
+		data, err := a.readRange(c, off, n)
 		if err == nil {
 			return data, c, nil
 		}
@@ -73,6 +74,21 @@ func (a *assembler) readInclude(name string) ([]byte, string, error) {
 		}
 	}
 	return nil, "", first
+}
+
+func (a *assembler) readRange(name string, off, n int64) ([]byte, error) {
+	if a.opts.ReadFile == nil {
+		return pp.ReadFileRange(name, off, n, a.lim.Output)
+	}
+	data, err := a.opts.ReadFile(name)
+	if err != nil {
+		return nil, err
+	}
+	data = data[min(off, int64(len(data))):]
+	if n >= 0 && n < int64(len(data)) {
+		data = data[:n]
+	}
+	return data, nil
 }
 
 // addStmt appends a parsed statement and defines its label.
@@ -186,8 +202,9 @@ func (a *assembler) pwarn(st *stmt, format string, args ...any) {
 
 // run performs the passes until every label keeps its value.
 func (a *assembler) run() {
+	stalled, prev := int64(0), -1
 	for a.pass = 1; ; a.pass++ {
-		a.changed, a.unknown = false, false
+		a.changed, a.unknown, a.nchanged, a.out = false, false, 0, 0
 		a.passErrs, a.passWarn = nil, nil
 		for _, s := range a.secs {
 			s.data, s.size, s.relocs, s.relSym, s.relStmt = s.data[:0], 0, s.relocs[:0], s.relSym[:0], s.relStmt[:0]
@@ -207,23 +224,40 @@ func (a *assembler) run() {
 			// first pass is already the last.
 			break
 		}
-		if a.pass >= maxPasses {
-			n := len(a.passErrs)
-			for _, st := range a.stmts {
-				if st.kind == sEqu {
-					if s := a.syms[st.label]; s != nil && s.pos == st.pos && !s.known {
-						a.perr(st, "symbol `%s' cannot be resolved (circular definition?)", st.label)
-					}
-				}
-			}
-			if len(a.passErrs) == n {
-				a.passErrs = append(a.passErrs, pp.Diag{Pos: pp.Pos{File: a.files[0]}, Msg: "unable to find stable sizes for all instructions (too many passes)"})
-			}
+		if prev >= 0 && a.nchanged >= prev {
+			stalled++
+		} else {
+			stalled = 0
+		}
+		prev = a.nchanged
+		if int64(a.pass) >= a.lim.Passes || stalled > a.lim.StalledPasses {
+			a.unstable(stalled)
 			break
 		}
 	}
 	a.diags = append(a.diags, a.passErrs...)
 	a.warns = append(a.warns, a.passWarn...)
+}
+
+// unstable reports passes that did not settle: circular definitions if
+// there are any, else the pass limits.
+func (a *assembler) unstable(stalled int64) {
+	n := len(a.passErrs)
+	for _, st := range a.stmts {
+		if st.kind == sEqu {
+			if s := a.syms[st.label]; s != nil && s.pos == st.pos && !s.known {
+				a.perr(st, "symbol `%s' cannot be resolved (circular definition?)", st.label)
+			}
+		}
+	}
+	if len(a.passErrs) > n {
+		return
+	}
+	msg := fmt.Sprintf("unable to find stable sizes for all instructions after %d passes (--limit-passes)", a.pass)
+	if stalled > a.lim.StalledPasses {
+		msg = fmt.Sprintf("unable to find stable sizes for all instructions: stalled for %d passes (--limit-stalled-passes)", stalled)
+	}
+	a.passErrs = append(a.passErrs, pp.Diag{Pos: pp.Pos{File: a.files[0]}, Msg: msg})
 }
 
 // eval evaluates an expression of st. `$` is the address where st's line
@@ -256,6 +290,7 @@ func (a *assembler) exec(st *stmt) {
 	}
 	if st.sizeSet && st.size != sec.size-start {
 		a.changed = true
+		a.nchanged++
 	}
 	st.size, st.sizeSet = sec.size-start, true
 }
@@ -269,6 +304,7 @@ func (a *assembler) placeLabel(st *stmt, sec *section) {
 	if s != nil && s.kind == symLabel && s.pos == st.pos {
 		if !s.known || s.off != sec.size || s.sec != st.sec {
 			a.changed = true
+			a.nchanged++
 		}
 		s.sec, s.off, s.known, s.defPass = st.sec, sec.size, true, a.pass
 	}
@@ -291,6 +327,7 @@ func (a *assembler) execEqu(st *stmt) {
 	}
 	if !s.known || !sameValue(s.val, v) {
 		a.changed = true
+		a.nchanged++
 	}
 	s.val, s.known, s.defPass = v, !v.Unknown, a.pass
 }
@@ -307,7 +344,7 @@ func (a *assembler) timesCount(st *stmt) int64 {
 	case v.Const < 0:
 		a.perr(st, "TIMES value %d is negative", v.Const)
 	case v.Const > MaxTimes:
-		a.perr(st, "TIMES value %d exceeds the limit of %d", v.Const, MaxTimes)
+		a.perr(st, "TIMES value %d exceeds the limit of %d", v.Const, int64(MaxTimes))
 	default:
 		return v.Const
 	}
@@ -332,11 +369,12 @@ func (a *assembler) repeat(st *stmt, sec *section, n int64) {
 			continue
 		}
 		cur := sec.data[before:sec.size]
-		if prev != nil && bytes.Equal(prev, cur) && len(cur) > 0 {
+		if len(cur) == 0 {
+			return // nothing, and nothing again for every other copy
+		}
+		if prev != nil && bytes.Equal(prev, cur) {
 			rest := n - k - 1
-			if sec.size+rest*int64(len(cur)) > MaxSectionSize {
-				a.perr(st, "section `%s' exceeds %d bytes", sec.name, MaxSectionSize)
-				a.fatal = true
+			if !a.grow(st, sec, rest*int64(len(cur))) {
 				return
 			}
 			unit := append([]byte(nil), cur...)
@@ -392,19 +430,28 @@ func (a *assembler) write(st *stmt, sec *section, b []byte) {
 		a.reserve(st, sec, int64(len(b)))
 		return
 	}
-	if sec.size+int64(len(b)) > MaxSectionSize {
-		a.perr(st, "section `%s' exceeds %d bytes", sec.name, MaxSectionSize)
-		a.fatal = true
+	if !a.grow(st, sec, int64(len(b))) {
 		return
 	}
 	sec.data = append(sec.data, b...)
 	sec.size += int64(len(b))
 }
+
+// grow accounts for n more bytes of output in this pass; past
+// Limits.Output it reports the error, which ends the run, and is false.
+func (a *assembler) grow(st *stmt, sec *section, n int64) bool {
+	if a.out+n > a.lim.Output || n < 0 {
+		a.perr(st, "section `%s' exceeds the output limit of %d bytes (--limit-output)", sec.name, a.lim.Output)
+		a.fatal = true
+		return false
+	}
+	a.out += n
+	return true
+}
+
 func (a *assembler) reserve(st *stmt, sec *section, n int64) {
 	if sec.flags&obj.FlagNoBits == 0 {
-		if sec.size+n > MaxSectionSize {
-			a.perr(st, "section `%s' exceeds %d bytes", sec.name, MaxSectionSize)
-			a.fatal = true
+		if !a.grow(st, sec, n) {
 			return
 		}
 		sec.data = append(sec.data, make([]byte, n)...)
@@ -421,6 +468,9 @@ func (a *assembler) reserve(st *stmt, sec *section, n int64) {
 func (a *assembler) addReloc(st *stmt, sec *section, off int64, size int, kind obj.RelocKind, sym string, addend int64) {
 	if a.format == "elf32" && size == 8 {
 		a.perr(st, "ELF32 has no 64-bit relocations (`%s')", strings.Trim(sym, "[]"))
+		return
+	}
+	if !a.grow(st, sec, relocSize) {
 		return
 	}
 	sec.relocs = append(sec.relocs, obj.Reloc{Offset: uint64(off), Size: uint8(size), Kind: kind, Addend: addend})

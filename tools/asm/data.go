@@ -6,6 +6,7 @@ import (
 
 	"github.com/rules-tiny/rules_tiny/tools/asm/expr"
 	"github.com/rules-tiny/rules_tiny/tools/asm/lex"
+	"github.com/rules-tiny/rules_tiny/tools/asm/pp"
 	"github.com/rules-tiny/rules_tiny/tools/obj"
 )
 
@@ -118,13 +119,13 @@ func (p *parser) incbin(st *stmt, toks []lex.Token, i int) error {
 	if i+1 >= len(toks) || toks[i+1].Kind != lex.Str {
 		return fmt.Errorf("`incbin' expects a file name")
 	}
-	var nums []int64
+	nums := []int64{0, -1} // skip, length (-1: to the end)
 	if rest := toks[i+2:]; len(rest) > 0 {
 		groups := splitTop(rest[1:])
 		if !rest[0].Is(",") || len(groups) > 2 {
 			return fmt.Errorf("`incbin' expects a file name, then optional skip and length")
 		}
-		for _, grp := range groups {
+		for k, grp := range groups {
 			v, err := p.constant(grp, "trailing garbage in `incbin'")
 			if err != nil {
 				return err
@@ -132,20 +133,14 @@ func (p *parser) incbin(st *stmt, toks []lex.Token, i int) error {
 			if v < 0 {
 				return fmt.Errorf("`incbin' skip and length must not be negative")
 			}
-			nums = append(nums, v)
+			nums[k] = v
 		}
 	}
-	data, name, err := p.a.readInclude(toks[i+1].Str)
+	data, name, err := p.a.readInclude(toks[i+1].Str, nums[0], nums[1])
 	if err != nil {
-		return fmt.Errorf("`incbin': unable to open file `%s'", toks[i+1].Str)
+		return fmt.Errorf("`incbin': unable to open file `%s': %s", toks[i+1].Str, pp.ErrorText(err))
 	}
 	p.a.files = append(p.a.files, name)
-	if len(nums) > 0 {
-		data = data[min(nums[0], int64(len(data))):]
-	}
-	if len(nums) > 1 && nums[1] < int64(len(data)) {
-		data = data[:nums[1]]
-	}
 	st.kind, st.blob = sIncbin, data
 	return nil
 }

@@ -171,7 +171,7 @@ func (p *parser) nameOf(t lex.Token) string {
 }
 
 func (p *parser) parseExpr(toks []lex.Token, i int) (expr.Node, int, error) {
-	return expr.Parse(toks, i, p.nameOf)
+	return expr.ParseLimit(toks, i, p.nameOf, p.a.lim.Eval)
 }
 
 // newStmt is an empty statement at the current position and settings.

@@ -57,14 +57,27 @@ type Parser struct {
 	pos  int
 	// Name maps an identifier token to the name stored in the tree (the
 	// assembler qualifies local labels here); nil keeps the text.
-	Name  func(t lex.Token) string
-	depth int // nesting of parentheses, unary operators and ?:
+	Name func(t lex.Token) string
+	// Limit bounds the descent, nasm's --limit-eval: operands and unary
+	// operators in the expression, and its nesting. It keeps the tree,
+	// and the recursion that builds and evaluates it, bounded.
+	Limit   int64
+	descent int64 // operands and unary operators so far
+	depth   int64 // nesting of parentheses, unary operators and ?:
 }
+
+// DefaultLimit is nasm's default --limit-eval.
+const DefaultLimit = 8192
 
 // Parse parses the longest expression starting at toks[start] and returns
 // it and the index of the first token after it.
 func Parse(toks []lex.Token, start int, name func(lex.Token) string) (Node, int, error) {
-	p := &Parser{toks: toks, pos: start, Name: name}
+	return ParseLimit(toks, start, name, DefaultLimit)
+}
+
+// ParseLimit is Parse with the descent limit given (Parser.Limit).
+func ParseLimit(toks []lex.Token, start int, name func(lex.Token) string, limit int64) (Node, int, error) {
+	p := &Parser{toks: toks, pos: start, Name: name, Limit: limit}
 	n, err := p.cond()
 	return n, p.pos, err
 }
@@ -89,13 +102,11 @@ func (p *Parser) isOp(ops ...string) (string, bool) {
 	return "", false
 }
 
-const maxDepth = 500
-
 func (p *Parser) cond() (Node, error) {
 	p.depth++
 	defer func() { p.depth-- }()
-	if p.depth > maxDepth {
-		return nil, errf("expression too deeply nested")
+	if p.depth > p.Limit {
+		return nil, errf("expression too deeply nested (--limit-eval)")
 	}
 	c, err := p.binary(0)
 	if err != nil {
@@ -162,12 +173,12 @@ func (p *Parser) unary() (Node, error) {
 	if t == nil {
 		return nil, errf("expression syntax error")
 	}
+	if p.descent++; p.descent > p.Limit {
+		return nil, errf("expression too long (--limit-eval)")
+	}
 	if op, ok := p.isOp("-", "+", "~", "!"); ok {
 		p.depth++
 		defer func() { p.depth-- }()
-		if p.depth > maxDepth {
-			return nil, errf("expression too deeply nested")
-		}
 		p.pos++
 		x, err := p.unary()
 		if err != nil {

@@ -5,6 +5,7 @@ package lex
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -102,7 +103,7 @@ func Line(s string) ([]Token, error) {
 	// Lex into a stack buffer and copy out exactly: every line's tokens
 	// stay alive until the source is parsed, so their slack would add up.
 	var buf [32]Token
-	toks, err := line(buf[:0], s)
+	toks, err := line(buf[:0], s, math.MaxInt)
 	out := make([]Token, len(toks))
 	copy(out, toks)
 	return out, err
@@ -115,12 +116,32 @@ type scanner struct {
 	toks []Token
 }
 
-func line(toks []Token, s string) ([]Token, error) {
+// ErrTooManyTokens is LineMax's error for a line with more tokens than
+// allowed.
+var ErrTooManyTokens = &Error{"too many tokens on one line"}
+
+// LineMax is Line for a line of at most max tokens: a longer one is
+// ErrTooManyTokens, found without lexing the rest of it.
+func LineMax(s string, max int) ([]Token, error) {
+	var buf [32]Token
+	toks, err := line(buf[:0], s, max)
+	if err == ErrTooManyTokens {
+		return nil, err
+	}
+	out := make([]Token, len(toks))
+	copy(out, toks)
+	return out, err
+}
+
+func line(toks []Token, s string, max int) ([]Token, error) {
 	sc := scanner{s: s, toks: toks}
 	for sc.i < len(s) {
 		space := sc.skipSpace()
 		if sc.i == len(s) || s[sc.i] == ';' {
 			break
+		}
+		if len(sc.toks) >= max {
+			return nil, ErrTooManyTokens
 		}
 		if err := sc.token(space && len(sc.toks) > 0); err != nil {
 			return sc.toks, err

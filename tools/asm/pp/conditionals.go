@@ -262,7 +262,7 @@ func (p *pp) constExpr(toks []lex.Token) (int64, error) {
 	if len(toks) == 0 {
 		return 0, fmt.Errorf("expression expected")
 	}
-	n, end, err := expr.Parse(toks, 0, nil)
+	n, end, err := expr.ParseLimit(toks, 0, nil, p.lim.Eval)
 	if err != nil {
 		return 0, err
 	}

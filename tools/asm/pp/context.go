@@ -31,7 +31,7 @@ func (p *pp) push(c call) {
 	if !ok {
 		return
 	}
-	if len(p.ctx) >= MaxMacroDepth {
+	if int64(len(p.ctx)) >= p.lim.MacroLevels {
 		p.lineErr(c.Line, "context stack too deep")
 		return
 	}

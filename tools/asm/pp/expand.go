@@ -1,12 +1,15 @@
 package pp
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/rules-tiny/rules_tiny/tools/asm/lex"
 )
+
+var errTokens = errors.New("token limit")
 
 // expand applies single-line macros to toks. A macro is not expanded again
 // inside its own expansion, which stops recursive definitions.
@@ -44,9 +47,16 @@ func (p *pp) builtin(t lex.Token) (lex.Token, bool) {
 	return lex.Token{}, false
 }
 
+// expandWith expands toks with the macros in active already being
+// expanded. Every token it handles, at every level, is charged to the
+// line's budget (Limits.MacroTokens): that is the work done, which the
+// nesting multiplies.
 func (p *pp) expandWith(toks []lex.Token, active []*smacro, depth int) ([]lex.Token, error) {
-	if depth > MaxExpandDepth {
-		return nil, fmt.Errorf("single-line macro expansion nested too deeply")
+	if int64(depth) > p.lim.MacroLevels {
+		return nil, fmt.Errorf("single-line macro expansion nested too deeply (more than %d levels; --limit-macro-levels)", p.lim.MacroLevels)
+	}
+	if err := p.charge(len(toks)); err != nil {
+		return nil, err
 	}
 	var out []lex.Token
 	for i := 0; i < len(toks); i++ {
@@ -73,12 +83,7 @@ func (p *pp) expandWith(toks []lex.Token, active []*smacro, depth int) ([]lex.To
 			}
 			args[k] = ea
 		}
-		body := substitute(m, args, t.Space)
-		p.budget += len(body)
-		if p.budget > MaxExpandTokens {
-			return nil, fmt.Errorf("macro expansion too large")
-		}
-		exp, err := p.expandWith(body, append(active, m), depth+1)
+		exp, err := p.expandWith(substitute(m, args, t.Space), append(active, m), depth+1)
 		if err != nil {
 			return nil, err
 		}
@@ -86,6 +91,20 @@ func (p *pp) expandWith(toks []lex.Token, active []*smacro, depth int) ([]lex.To
 		i = next - 1
 	}
 	return out, nil
+}
+
+// charge counts n tokens handled by single-line expansion against the
+// line's budget and the run's.
+func (p *pp) charge(n int) error {
+	p.budget += int64(n)
+	if p.budget > p.lim.MacroTokens {
+		return fmt.Errorf("macro expansion too large (more than %d tokens; --limit-macro-tokens)", p.lim.MacroTokens)
+	}
+	if p.ntokens += int64(n); p.ntokens > p.lim.Tokens {
+		p.tooManyTokens(p.cur)
+		return errTokens // reported: preprocessing ends
+	}
+	return nil
 }
 
 // pickSmacro chooses the overload of the macro named by toks[i]: one

@@ -44,7 +44,7 @@ func (p *pp) include(c call) {
 		p.pushFile(cand, data)
 		return
 	}
-	p.lineErr(c.Line, "unable to open include file `%s': %s", name, errText(firstErr))
+	p.lineErr(c.Line, "unable to open include file `%s': %s", name, ErrorText(firstErr))
 }
 
 // candidates are the paths tried for an include: the name itself, then
@@ -67,8 +67,8 @@ func (p *pp) candidates(name string) []string {
 	return cands
 }
 
-// errText is an I/O error as nasm words it (the C library's message).
-func errText(err error) string {
+// ErrorText is an I/O error as nasm words it (the C library's message).
+func ErrorText(err error) string {
 	if errors.Is(err, fs.ErrNotExist) {
 		return "No such file or directory"
 	}

@@ -1,6 +1,7 @@
 package pp
 
 import (
+	"math"
 	"strings"
 
 	"github.com/rules-tiny/rules_tiny/tools/asm/lex"
@@ -83,7 +84,7 @@ func splitLines(file string, data []byte) []srcLine {
 
 func (p *pp) pushFile(name string, data []byte) {
 	lines := splitLines(name, data)
-	if p.res.Lines == nil {
+	if p.res.Lines == nil && p.opts.Emit == nil {
 		// The main file's line count is a good first guess at the output's.
 		p.res.Lines = make([]Line, 0, len(lines))
 	}
@@ -98,6 +99,10 @@ func (p *pp) next() (srcLine, bool) {
 	for len(p.frames) > 0 {
 		f := p.top()
 		if f.i < len(f.lines) && !f.exited {
+			if p.nlines++; p.nlines > p.lim.Lines {
+				p.overLimit(f.lines[f.i].pos, "more than %d lines processed (--limit-lines)", p.lim.Lines)
+				return srcLine{}, false
+			}
 			return p.read(f), true
 		}
 		if f.kind == repFrame && !f.exited && f.iter+1 < f.count {
@@ -115,13 +120,22 @@ func (p *pp) read(f *frame) srcLine {
 	l := &f.lines[f.i]
 	f.i++
 	if !l.lexed {
-		toks, err := lex.Line(l.text)
+		toks, err := lex.LineMax(l.text, int(min(p.lim.MacroTokens, math.MaxInt32)))
 		l.toks, l.lexed = toks, true
+		switch {
+		case err == lex.ErrTooManyTokens:
+			p.errorf(l.pos, "line too long: more than %d tokens (--limit-macro-tokens)", p.lim.MacroTokens)
+		case err != nil && !p.skipping():
+			p.errorf(l.pos, "%s", err)
+		}
 		if err != nil {
-			if !p.skipping() {
-				p.errorf(l.pos, "%s", err)
-			}
 			l.toks = nil
+		}
+	}
+	if f.kind != fileFrame {
+		// Replayed lines are what macros multiply.
+		if p.ntokens += int64(len(l.toks)); p.ntokens > p.lim.Tokens {
+			p.tooManyTokens(l.pos)
 		}
 	}
 	out := *l
@@ -149,7 +163,16 @@ func (p *pp) leave(f *frame) {
 	if f.kind == fileFrame {
 		p.incDepth--
 	}
+	if f.kind == macroFrame {
+		if p.mdepth--; p.mdepth == 0 {
+			p.mcalls = 0 // back at the top level
+		}
+	}
 	p.frames = p.frames[:len(p.frames)-1]
+}
+
+func (p *pp) tooManyTokens(pos Pos) {
+	p.overLimit(pos, "macros and %%rep blocks generate more than %d tokens (--limit-tokens)", p.lim.Tokens)
 }
 
 // lineInfo is the position, macro name and definition position reported

@@ -197,8 +197,13 @@ func (p *pp) callMacro(l Line, toks []lex.Token) bool {
 		p.lineErr(l, "macro `%s' exists, but not taking %d parameter(s)", name, len(args))
 		return true
 	}
-	if len(p.frames) >= MaxMacroDepth {
-		p.lineErr(l, "macro call depth limit exceeded (recursive macro `%s'?)", name)
+	if int64(len(p.frames)) >= p.lim.MacroLevels {
+		p.lineErr(l, "macro call depth limit exceeded (recursive macro `%s'?): more than %d levels (--limit-macro-levels)", name, p.lim.MacroLevels)
+		p.fatal = true
+		return true
+	}
+	if p.mcalls++; p.mcalls > p.lim.Mmacros {
+		p.lineErr(l, "more than %d multi-line macro calls from one line (--limit-mmacros)", p.lim.Mmacros)
 		p.fatal = true
 		return true
 	}
@@ -212,6 +217,7 @@ func (p *pp) callMacro(l Line, toks []lex.Token) bool {
 		args = append(args, m.defaults[k-m.min])
 	}
 	p.uniq++
+	p.mdepth++
 	p.frames = append(p.frames, &frame{kind: macroFrame, lines: m.body, mac: m, params: args, uniq: p.uniq, call: l.Pos, conds: len(p.conds)})
 	return true
 }

@@ -12,7 +12,6 @@ package pp
 
 import (
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/rules-tiny/rules_tiny/tools/asm/lex"
@@ -76,8 +75,16 @@ type Options struct {
 	IncludeDirs []string
 	// Defines are -D arguments: NAME or NAME=VALUE.
 	Defines []string
-	// ReadFile reads a source or include file; nil means os.ReadFile.
+	// ReadFile reads a source or include file; nil means ReadFile (this
+	// package's), which reads regular files only.
 	ReadFile func(name string) ([]byte, error)
+	// Limits bound the work; nil means DefaultLimits().
+	Limits *Limits
+	// Emit, if set, receives each preprocessed line as it is produced,
+	// instead of Result.Lines collecting them.
+	Emit func(Line)
+	// Source, if not nil, is the main file's contents, already read.
+	Source []byte
 }
 
 // Result is the output of Preprocess.
@@ -87,20 +94,15 @@ type Result struct {
 	Diags []Diag
 }
 
-// Limits that turn runaway input into errors instead of exhausting memory.
-const (
-	MaxIncludeDepth = 64
-	MaxMacroDepth   = 1000 // frames (macro calls, %rep blocks, files) and contexts
-	MaxExpandDepth  = 200  // single-line macros expanding inside one another
-	MaxRep          = 1000000
-	MaxLines        = 2000000
-	MaxExpandTokens = 1 << 20
-	MaxErrors       = 100
-)
-
 type pp struct {
 	opts     Options
+	lim      Limits
 	res      *Result
+	nout     int   // lines produced
+	nlines   int64 // lines processed (Limits.Lines)
+	ntokens  int64 // tokens generated (Limits.Tokens)
+	mcalls   int64 // multi-line macro calls since the top level (Limits.Mmacros)
+	mdepth   int   // macro frames on the stack
 	frames   []*frame
 	conds    []cond
 	smacs    map[string][]*smacro
@@ -111,7 +113,7 @@ type pp struct {
 	uniq     int         // last number handed out for %%labels and contexts
 	nerrs    int
 	fatal    bool
-	budget   int // tokens produced by the current line's single-line expansion
+	budget   int64 // tokens produced by the current single-line expansion
 	incDepth int
 	cur      Pos // position of the line being processed (__FILE__, __LINE__)
 	ctx      []context
@@ -120,20 +122,27 @@ type pp struct {
 // Preprocess runs the preprocessor on the named file.
 func Preprocess(path string, opts Options) *Result {
 	if opts.ReadFile == nil {
-		opts.ReadFile = os.ReadFile
+		opts.ReadFile = ReadFile
 	}
 	p := &pp{
 		opts:   opts,
+		lim:    DefaultLimits(),
 		res:    &Result{},
 		smacs:  map[string][]*smacro{},
 		ismacs: map[string][]*smacro{},
 		mmacs:  map[string][]*mmacro{},
 		immacs: map[string][]*mmacro{},
 	}
+	if opts.Limits != nil {
+		p.lim = *opts.Limits
+	}
 	p.commandLineDefines()
-	data, err := opts.ReadFile(path)
+	data, err := opts.Source, error(nil)
+	if data == nil {
+		data, err = opts.ReadFile(path)
+	}
 	if err != nil {
-		p.errorf(Pos{path, 0}, "unable to open input file `%s': %s", path, errText(err))
+		p.errorf(Pos{path, 0}, "unable to open input file `%s': %s", path, ErrorText(err))
 		return p.res
 	}
 	p.res.Files = append(p.res.Files, path)
@@ -147,7 +156,10 @@ func (p *pp) errorf(pos Pos, format string, args ...any) {
 }
 
 func (p *pp) diag(d Diag) {
-	d.Seq = len(p.res.Lines)
+	if p.fatal {
+		return // the error that ended the run was the last
+	}
+	d.Seq = p.nout
 	if !d.Warning {
 		p.nerrs++
 		if p.nerrs > MaxErrors {
@@ -188,10 +200,6 @@ func (p *pp) run() {
 			}
 		}
 		p.line(Line{Pos: pos, Toks: toks, Macro: mname, Def: def}, l)
-		if len(p.res.Lines) > MaxLines {
-			p.errorf(pos, "preprocessor output too large (more than %d lines)", MaxLines)
-			return
-		}
 	}
 	if p.def != nil && !p.fatal {
 		if p.def.rep {
@@ -251,7 +259,23 @@ func (p *pp) line(l Line, raw srcLine) {
 		return
 	}
 	l.Toks = toks
+	p.emit(l)
+}
+
+// emit hands a preprocessed line to the assembler.
+func (p *pp) emit(l Line) {
+	p.nout++
+	if p.opts.Emit != nil {
+		p.opts.Emit(l)
+		return
+	}
 	p.res.Lines = append(p.res.Lines, l)
+}
+
+// overLimit reports a limit exceeded: an error that ends preprocessing.
+func (p *pp) overLimit(pos Pos, format string, args ...any) {
+	p.errorf(pos, format, args...)
+	p.fatal = true
 }
 
 // collect adds a line to the %macro or %rep body being defined, or ends

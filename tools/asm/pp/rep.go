@@ -10,8 +10,8 @@ func (p *pp) rep(c call) {
 	case n < 0:
 		p.lineErr(c.Line, "negative `%%rep' count: %d", n)
 		n = 0
-	case n > MaxRep:
-		p.lineErr(c.Line, "`%%rep' count %d exceeds the limit of %d", n, MaxRep)
+	case n > p.lim.Rep:
+		p.lineErr(c.Line, "`%%rep' count %d exceeds the limit of %d (--limit-rep)", n, p.lim.Rep)
 		n = 0
 	}
 	p.def = &definition{rep: true, count: n, start: c.Pos}
@@ -22,8 +22,8 @@ func (p *pp) startRep(d *definition) {
 	if d.count <= 0 || len(d.body) == 0 {
 		return
 	}
-	if len(p.frames) >= MaxMacroDepth {
-		p.errorf(d.start, "`%%rep' nested too deeply")
+	if int64(len(p.frames)) >= p.lim.MacroLevels {
+		p.overLimit(d.start, "`%%rep' nested too deeply (more than %d levels; --limit-macro-levels)", p.lim.MacroLevels)
 		return
 	}
 	p.frames = append(p.frames, &frame{kind: repFrame, lines: d.body, count: d.count, conds: len(p.conds)})

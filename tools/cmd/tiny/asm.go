@@ -16,15 +16,23 @@ func init() {
 	register("asm", "assemble NASM-syntax source (like nasm -f elf32|elf64|bin)", runAsm)
 }
 
-const asmUsage = "usage: tiny asm [-f elf32|elf64|bin] [-o OUT] [-I DIR]... [-D NAME[=VAL]]... [-l LISTING] SRC.asm\n  -f defaults to bin (as nasm; -f elf means elf32); -o defaults to SRC without extension (bin) or with .o (elf)"
+const asmUsage = "usage: tiny asm [-f elf32|elf64|bin] [-o OUT] [-I DIR]... [-D NAME[=VAL]]... [-l LISTING] " + limitsUsage + " SRC.asm\n  -f defaults to bin (as nasm; -f elf means elf32); -o defaults to SRC without extension (bin) or with .o (elf)"
 
 // runAsm parses nasm-style flags (both `-f elf64` and `-felf64`); the
 // default format is bin, as with nasm.
 func runAsm(args []string, stdout, stderr io.Writer) int {
-	opts := asm.Options{Format: "bin"}
+	lim := newAsmLimits()
+	opts := asm.Options{Format: "bin", Limits: &lim.Limits}
 	var out, src, listing string
 	for i := 0; i < len(args); i++ {
 		a := args[i]
+		if n, err := lim.parseArg(args, i); err != nil {
+			fmt.Fprintf(stderr, "tiny asm: %v\n%s\n", err, asmUsage)
+			return 2
+		} else if n > 0 {
+			i += n - 1
+			continue
+		}
 		if len(a) >= 2 && a[0] == '-' && strings.IndexByte("foIDl", a[1]) >= 0 && !strings.HasPrefix(a, "--") {
 			val := a[2:]
 			if val == "" {
@@ -61,6 +69,7 @@ func runAsm(args []string, stdout, stderr io.Writer) int {
 		switch {
 		case a == "-h" || a == "-help" || a == "--help":
 			fmt.Fprintln(stdout, asmUsage)
+			fmt.Fprintln(stdout, lim.help())
 			return 0
 		case a == "--":
 			if i+1 < len(args) && src == "" && i+2 == len(args) {

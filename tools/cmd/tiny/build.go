@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/rules-tiny/rules_tiny/tools/asm"
@@ -47,12 +46,14 @@ func runBuild(args []string, stdout, stderr io.Writer) int {
 	fs.Var(&defs, "D", "NAME[=VALUE] preprocessor definition (repeatable)")
 	var lf linkFlags
 	lf.register(fs)
+	lim := newAsmLimits()
+	lim.register(fs)
 	inputs, err := parseInterspersed(fs, splitJoinedFlags(args))
 	if err != nil {
 		return flagExit(err)
 	}
 	if len(inputs) == 0 {
-		fmt.Fprintln(stderr, "usage: tiny build [-o OUT] [-m i386|amd64] [-I DIR]... [-D NAME[=VAL]]... [--entry SYM] [--wx] [--compact] SRC.asm|OBJ.o...")
+		fmt.Fprintln(stderr, "usage: tiny build [-o OUT] [-m i386|amd64] [-I DIR]... [-D NAME[=VAL]]... [--entry SYM] [--wx] [--compact] "+limitsUsage+" SRC.asm|OBJ.o...")
 		return 2
 	}
 	opts, err := lf.options()
@@ -73,7 +74,7 @@ func runBuild(args []string, stdout, stderr io.Writer) int {
 	}
 	var files []*obj.File
 	for _, in := range inputs {
-		data, err := os.ReadFile(in)
+		data, err := asm.ReadFile(in) // a regular file: a FIFO or device would hang
 		if err != nil {
 			fmt.Fprintf(stderr, "tiny build: %v\n", err)
 			return 1
@@ -94,13 +95,7 @@ func runBuild(args []string, stdout, stderr io.Writer) int {
 		if f == "" {
 			f = "elf" // the first BITS directive decides, else elf64
 		}
-		res, err := asm.Assemble(in, asm.Options{Format: f, IncludeDirs: incs, Defines: defs,
-			ReadFile: func(name string) ([]byte, error) {
-				if name == in {
-					return data, nil
-				}
-				return os.ReadFile(name)
-			}})
+		res, err := asm.Assemble(in, asm.Options{Format: f, IncludeDirs: incs, Defines: defs, Source: data, Limits: &lim.Limits})
 		if res != nil {
 			for _, w := range res.Warnings {
 				fmt.Fprintln(stderr, w.String())
