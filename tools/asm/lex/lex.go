@@ -109,11 +109,12 @@ func Line(s string) ([]Token, error) {
 	return out, err
 }
 
-// scanner is the state of lexing one line.
+// scanner is the position in the line being lexed. Its methods take the
+// tokens so far and return them with more appended: keeping the slice out
+// of the struct lets Line lex into a buffer on its stack.
 type scanner struct {
-	s    string
-	i    int
-	toks []Token
+	s string
+	i int
 }
 
 // ErrTooManyTokens is LineMax's error for a line with more tokens than
@@ -134,20 +135,21 @@ func LineMax(s string, max int) ([]Token, error) {
 }
 
 func line(toks []Token, s string, max int) ([]Token, error) {
-	sc := scanner{s: s, toks: toks}
+	sc := scanner{s: s}
 	for sc.i < len(s) {
 		space := sc.skipSpace()
 		if sc.i == len(s) || s[sc.i] == ';' {
 			break
 		}
-		if len(sc.toks) >= max {
+		if len(toks) >= max {
 			return nil, ErrTooManyTokens
 		}
-		if err := sc.token(space && len(sc.toks) > 0); err != nil {
-			return sc.toks, err
+		var err error
+		if toks, err = sc.token(toks, space && len(toks) > 0); err != nil {
+			return toks, err
 		}
 	}
-	return sc.toks, nil
+	return toks, nil
 }
 
 // skipSpace skips blanks and reports whether there were any.
@@ -164,32 +166,28 @@ func (sc *scanner) skipSpace() bool {
 	return sc.i > start
 }
 
-func (sc *scanner) add(t Token) { sc.toks = append(sc.toks, t) }
-
 // token lexes the token at sc.i; space is the whitespace before it.
-func (sc *scanner) token(space bool) error {
+func (sc *scanner) token(toks []Token, space bool) ([]Token, error) {
 	s, i := sc.s, sc.i
 	c := s[i]
 	switch {
 	case c == '\'' || c == '"' || c == '`':
-		return sc.str(space)
+		return sc.str(toks, space)
 	case isDigit(c) || c == '$' && i+1 < len(s) && isDigit(s[i+1]):
-		return sc.number(space)
+		return sc.number(toks, space)
 	case c == '$':
-		sc.dollar(space)
+		return sc.dollar(toks, space), nil
 	case c == '?' && (i+1 >= len(s) || !IsIdentChar(s[i+1])):
-		sc.add(Token{Kind: Op, Text: "?", Space: space})
 		sc.i++
+		return append(toks, Token{Kind: Op, Text: "?", Space: space}), nil
 	case IsIdentStart(c):
 		j := sc.identEnd(i + 1)
-		sc.add(Token{Kind: Ident, Text: s[i:j], Space: space})
 		sc.i = j
+		return append(toks, Token{Kind: Ident, Text: s[i:j], Space: space}), nil
 	case c == '%':
-		sc.percent(space)
-	default:
-		return sc.operator(space)
+		return sc.percent(toks, space), nil
 	}
-	return nil
+	return sc.operator(toks, space)
 }
 
 func (sc *scanner) identEnd(j int) int {
@@ -199,19 +197,19 @@ func (sc *scanner) identEnd(j int) int {
 	return j
 }
 
-func (sc *scanner) str(space bool) error {
+func (sc *scanner) str(toks []Token, space bool) ([]Token, error) {
 	str, n, err := String(sc.s[sc.i:])
 	if err != nil {
-		return err
+		return toks, err
 	}
-	sc.add(Token{Kind: Str, Text: sc.s[sc.i : sc.i+n], Str: str, Space: space})
+	toks = append(toks, Token{Kind: Str, Text: sc.s[sc.i : sc.i+n], Str: str, Space: space})
 	sc.i += n
-	return nil
+	return toks, nil
 }
 
 // number lexes an integer, or a floating-point literal (a sign after a
 // decimal exponent belongs to it).
-func (sc *scanner) number(space bool) error {
+func (sc *scanner) number(toks []Token, space bool) ([]Token, error) {
 	s, i := sc.s, sc.i
 	j := i + 1
 	for j < len(s) && (IsIdentChar(s[j]) || (s[j] == '+' || s[j] == '-') && isExponent(s[i:j])) {
@@ -221,70 +219,67 @@ func (sc *scanner) number(space bool) error {
 	v, err := Number(text)
 	if err != nil {
 		if _, ferr := ParseFloat(text, 64); ferr != nil {
-			return err
+			return toks, err
 		}
-		sc.add(Token{Kind: Float, Text: text, Space: space})
+		toks = append(toks, Token{Kind: Float, Text: text, Space: space})
 	} else {
-		sc.add(Token{Kind: Num, Text: text, Val: v, Space: space})
+		toks = append(toks, Token{Kind: Num, Text: text, Val: v, Space: space})
 	}
 	sc.i = j
-	return nil
+	return toks, nil
 }
 
 // dollar lexes `$$`, an identifier escaped with `$`, or `$`.
-func (sc *scanner) dollar(space bool) {
+func (sc *scanner) dollar(toks []Token, space bool) []Token {
 	s, i := sc.s, sc.i
 	switch {
 	case i+1 < len(s) && s[i+1] == '$':
-		sc.add(Token{Kind: Op, Text: "$$", Space: space})
 		sc.i += 2
+		return append(toks, Token{Kind: Op, Text: "$$", Space: space})
 	case i+1 < len(s) && IsIdentStart(s[i+1]):
 		j := sc.identEnd(i + 1)
-		sc.add(Token{Kind: Ident, Text: s[i+1 : j], Space: space, Escaped: true})
 		sc.i = j
-	default:
-		sc.add(Token{Kind: Op, Text: "$", Space: space})
-		sc.i++
+		return append(toks, Token{Kind: Ident, Text: s[i+1 : j], Space: space, Escaped: true})
 	}
+	sc.i++
+	return append(toks, Token{Kind: Op, Text: "$", Space: space})
 }
 
 // percent lexes a preprocessor token, or `%%` or `%` as operators.
-func (sc *scanner) percent(space bool) {
+func (sc *scanner) percent(toks []Token, space bool) []Token {
 	s, i := sc.s, sc.i
 	switch n := ppToken(s[i:]); {
 	case n > 0:
-		sc.add(Token{Kind: PP, Text: s[i : i+n], Space: space})
 		sc.i += n
+		return append(toks, Token{Kind: PP, Text: s[i : i+n], Space: space})
 	case i+1 < len(s) && s[i+1] == '%':
-		sc.add(Token{Kind: Op, Text: "%%", Space: space})
 		sc.i += 2
-	default:
-		sc.add(Token{Kind: Op, Text: "%", Space: space})
-		sc.i++
+		return append(toks, Token{Kind: Op, Text: "%%", Space: space})
 	}
+	sc.i++
+	return append(toks, Token{Kind: Op, Text: "%", Space: space})
 }
 
 // operator lexes the longest operator at sc.i; any other byte is an
 // error.
-func (sc *scanner) operator(space bool) error {
+func (sc *scanner) operator(toks []Token, space bool) ([]Token, error) {
 	rest := sc.s[sc.i:]
 	for _, op := range operators {
 		if strings.HasPrefix(rest, op) {
-			sc.add(Token{Kind: Op, Text: op, Space: space})
 			sc.i += len(op)
-			return nil
+			return append(toks, Token{Kind: Op, Text: op, Space: space}), nil
 		}
 	}
 	c := rest[0]
 	if c >= 0x80 {
 		if r, _ := utf8.DecodeRuneInString(rest); r != utf8.RuneError {
-			return errf("unexpected character %q", r)
+			return toks, errf("unexpected character %q", r)
 		}
 	}
 	if c < 0x20 || c >= 0x7f {
-		return errf("unexpected byte 0x%02x", c)
+		return toks, errf("unexpected byte 0x%02x", c)
 	}
-	return errf("unexpected character %q", string(c))
+	return toks, errf("unexpected character %q", string(c))
 }
 
 // isExponent reports whether a number so far ends in a decimal exponent
