@@ -117,8 +117,31 @@ func Assemble(path string, opts Options) (*Result, error) {
 	default:
 		return &Result{}, Errors{{Pos: pp.Pos{File: "command line"}, Msg: fmt.Sprintf("unrecognised output format `%s'", format)}}
 	}
-	ppr := pp.Preprocess(path, pp.Options{IncludeDirs: opts.IncludeDirs, Defines: opts.Defines, ReadFile: opts.ReadFile, Limits: &lim.Limits, Source: opts.Source})
-	res := &Result{Files: ppr.Files}
+	a := &assembler{opts: opts, lim: lim, format: format, syms: map[string]*symbol{}}
+	a.p = &parser{a: a, sec: -1, mode: initialBits(opts.Bits, format)}
+	// Lines are parsed as the preprocessor produces them, and dropped
+	// once parsed: statements keep what they need (only the listing
+	// reads the lines again).
+	var lines []pp.Line
+	ppr := pp.Preprocess(path, pp.Options{IncludeDirs: opts.IncludeDirs, Defines: opts.Defines, ReadFile: opts.ReadFile,
+		Limits: &lim.Limits, Source: opts.Source,
+		Emit: func(l pp.Line) {
+			// Diagnostics found before line i was produced sort before it.
+			a.lineSeq++
+			a.p.line(l)
+			if opts.Listing {
+				lines = append(lines, l)
+			}
+		}})
+	if a.format == "elf" {
+		a.resolveELF(64) // no BITS directive
+	}
+	res := &Result{Format: a.format, FirstBits: a.firstBits}
+	res.Files = append(ppr.Files, a.incbins...)
+	if len(ppr.Files) == 0 {
+		res.Files = append([]string{path}, a.incbins...)
+	}
+	a.files = res.Files
 	var errs Errors
 	for _, d := range ppr.Diags {
 		if d.Warning {
@@ -127,17 +150,6 @@ func Assemble(path string, opts Options) (*Result, error) {
 			errs = append(errs, d)
 		}
 	}
-	if format == "elf" {
-		format = elfFormat(ppr.Lines)
-	}
-	res.Format = format
-	a := &assembler{opts: opts, lim: lim, format: format, syms: map[string]*symbol{}, files: ppr.Files}
-	if len(a.files) == 0 {
-		a.files = []string{path}
-	}
-	a.parse(ppr, opts)
-	res.FirstBits = a.firstBits
-	res.Files = a.files
 	errs = append(errs, a.diags...)
 	res.Warnings = append(res.Warnings, a.warns...)
 	// Preprocessor and parser messages interleave in source order.
@@ -150,7 +162,7 @@ func Assemble(path string, opts Options) (*Result, error) {
 	if ran && opts.Listing {
 		// Like nasm, a listing is written even when the final pass has
 		// errors: it shows where things ended up.
-		res.Listing = a.listing(ppr.Lines)
+		res.Listing = a.listing(lines)
 	}
 	if len(errs) > 0 {
 		res.Binary, res.Object = nil, nil
@@ -162,39 +174,35 @@ func Assemble(path string, opts Options) (*Result, error) {
 	return res, nil
 }
 
-// elfFormat is -f elf's choice: elf32 if the first BITS directive says
-// 32, elf64 otherwise.
-func elfFormat(lines []pp.Line) string {
-	for _, l := range lines {
-		if b := firstBits(l); b != 0 {
-			if b == 32 {
-				return "elf32"
-			}
-			break
-		}
+// initialBits is the BITS a source starts in: as asked, else nasm's
+// default for the format. For -f elf it is not known until the first
+// BITS directive (0 until then, see resolveELF).
+func initialBits(bits int, format string) int {
+	if bits != 0 {
+		return bits
 	}
-	return "elf64"
+	return map[string]int{"bin": 16, "elf32": 32, "elf64": 64}[format]
 }
 
-// parse turns the preprocessed lines into statements.
-func (a *assembler) parse(ppr *pp.Result, opts Options) {
-	bits := opts.Bits
-	if bits == 0 {
-		bits = map[string]int{"bin": 16, "elf32": 32, "elf64": 64}[a.format]
+// resolveELF decides -f elf's format once the first BITS directive (bits)
+// is known: elf32 for BITS 32, elf64 otherwise. Statements parsed before
+// it get that format's initial BITS.
+func (a *assembler) resolveELF(bits int) {
+	a.format = "elf64"
+	if bits == 32 {
+		a.format = "elf32"
 	}
-	a.p = &parser{a: a, sec: -1, mode: bits}
-	for i, l := range ppr.Lines {
-		// Diagnostics found before line i was produced sort before it.
-		a.lineSeq = i + 1
-		a.p.line(l)
-		if !opts.Listing {
-			// Statements keep what they need: a line's tokens can go once
-			// it is parsed (only the listing reads them again).
-			ppr.Lines[i] = pp.Line{}
+	mode := initialBits(a.opts.Bits, a.format)
+	for _, st := range a.stmts {
+		if st.mode == 0 {
+			st.mode = mode
+		}
+		if st.fill != nil && st.fill.mode == 0 {
+			st.fill.mode = mode
 		}
 	}
-	if !opts.Listing {
-		ppr.Lines = nil
+	if a.p.mode == 0 {
+		a.p.mode = mode
 	}
 }
 
@@ -223,28 +231,4 @@ func (a *assembler) assemble(res *Result, path string) Errors {
 
 func (r *Result) sortWarnings() {
 	sort.SliceStable(r.Warnings, func(i, j int) bool { return r.Warnings[i].Seq < r.Warnings[j].Seq })
-}
-
-// firstBits recognizes `bits N`, `[bits N]` and useN in a preprocessed line.
-func firstBits(l pp.Line) int {
-	t := l.Toks
-	if len(t) > 0 && t[0].Is("[") {
-		t = t[1:]
-	}
-	if len(t) == 0 {
-		return 0
-	}
-	switch lower(t[0]) {
-	case "bits":
-		if len(t) > 1 {
-			return int(t[1].Val)
-		}
-	case "use16":
-		return 16
-	case "use32":
-		return 32
-	case "use64":
-		return 64
-	}
-	return 0
 }

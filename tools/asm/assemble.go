@@ -19,21 +19,23 @@ import (
 const relocSize = 24
 
 type assembler struct {
-	opts      Options
-	lim       Limits
-	format    string
-	p         *parser
-	diags     []pp.Diag // parse-time errors
-	warns     []pp.Diag
-	stmts     []*stmt
-	syms      map[string]*symbol
-	symOrder  []*symbol
-	secs      []*section
-	org       int64
-	orgSet    bool
-	firstBits int
-	files     []string
-	lineSeq   int // index of the preprocessed line being parsed
+	opts       Options
+	lim        Limits
+	format     string
+	p          *parser
+	diags      []pp.Diag // parse-time errors
+	warns      []pp.Diag
+	stmts      []*stmt
+	syms       map[string]*symbol
+	symOrder   []*symbol
+	secs       []*section
+	org        int64
+	orgSet     bool
+	firstBits  int
+	files      []string // every file read (Result.Files)
+	incbins    []string // the incbin files read, in order
+	incbinData map[incbinKey][]byte
+	lineSeq    int // index of the preprocessed line being parsed
 
 	// pass state
 	pass     int
@@ -76,7 +78,30 @@ func (a *assembler) readInclude(name string, off, n int64) ([]byte, string, erro
 	return nil, "", first
 }
 
+// incbinKey is one part of a file, as incbin asks for it.
+type incbinKey struct {
+	name   string
+	off, n int64
+}
+
+// readRange reads a part of a file once: the same incbin again (in a
+// %rep, a macro) shares the bytes.
 func (a *assembler) readRange(name string, off, n int64) ([]byte, error) {
+	k := incbinKey{name, off, n}
+	if data, ok := a.incbinData[k]; ok {
+		return data, nil
+	}
+	data, err := a.readRangeOnce(name, off, n)
+	if err == nil {
+		if a.incbinData == nil {
+			a.incbinData = map[incbinKey][]byte{}
+		}
+		a.incbinData[k] = data
+	}
+	return data, err
+}
+
+func (a *assembler) readRangeOnce(name string, off, n int64) ([]byte, error) {
 	if a.opts.ReadFile == nil {
 		return pp.ReadFileRange(name, off, n, a.lim.Output)
 	}
@@ -158,7 +183,7 @@ func (e env) Lookup(name string) (expr.Value, error) {
 			a.unknown = true
 			return expr.Value{Unknown: true}, nil
 		}
-		return s.val, nil
+		return *s.val, nil
 	}
 	if !s.known {
 		// Not reached yet in the first pass: the section is known, which
@@ -188,7 +213,12 @@ func (a *assembler) addr(sec int, off int64) expr.Value {
 func (e env) Here() (expr.Value, error)      { return e.a.addr(e.sec, e.here), nil }
 func (e env) SectStart() (expr.Value, error) { return e.a.addr(e.sec, 0), nil }
 
+// perr records an error of this pass; only the first MaxErrors are kept
+// (they are in statement order, and no more are shown).
 func (a *assembler) perr(st *stmt, format string, args ...any) {
+	if len(a.passErrs) >= MaxErrors {
+		return
+	}
 	a.passErrs = append(a.passErrs, pp.Diag{Pos: st.pos, Msg: fmt.Sprintf(format, args...), Note: st.note, Seq: st.line + 1})
 }
 
@@ -325,11 +355,11 @@ func (a *assembler) execEqu(st *stmt) {
 		a.perr(st, "`equ' of a register expression is not supported")
 		v = expr.Value{}
 	}
-	if !s.known || !sameValue(s.val, v) {
+	if !s.known || !sameValue(*s.val, v) {
 		a.changed = true
 		a.nchanged++
 	}
-	s.val, s.known, s.defPass = v, !v.Unknown, a.pass
+	s.val, s.known, s.defPass = &v, !v.Unknown, a.pass
 }
 
 // timesCount evaluates st's TIMES count; 0 on error or while unknown.
@@ -397,7 +427,7 @@ func (a *assembler) emit(st *stmt, sec *section) {
 		a.emitRes(st, sec)
 	case sAlign:
 		a.emitAlign(st, sec)
-	case sIncbin:
+	case sIncbin, sBytes:
 		a.write(st, sec, st.blob)
 	case sInst:
 		a.emitInst(st, sec)

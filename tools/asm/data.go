@@ -140,7 +140,7 @@ func (p *parser) incbin(st *stmt, toks []lex.Token, i int) error {
 	if err != nil {
 		return fmt.Errorf("`incbin': unable to open file `%s': %s", toks[i+1].Str, pp.ErrorText(err))
 	}
-	p.a.files = append(p.a.files, name)
+	p.a.incbins = append(p.a.incbins, name)
 	st.kind, st.blob = sIncbin, data
 	return nil
 }

@@ -53,6 +53,9 @@ func (p *parser) setBits(n int) {
 	if !p.seenBits {
 		p.seenBits = true
 		p.a.firstBits = n
+		if p.a.format == "elf" {
+			p.a.resolveELF(n)
+		}
 	}
 	p.mode = n
 }

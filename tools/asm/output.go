@@ -131,6 +131,7 @@ func (a *assembler) object(path string) *obj.File {
 		case !s.global:
 		case s.kind == symLabel:
 			f.Symbols = append(f.Symbols, label(s, obj.BindGlobal))
+		case s.kind == symEqu && s.val == nil:
 		case s.kind == symEqu && s.val.Simple():
 			f.Symbols = append(f.Symbols, &obj.Symbol{Name: s.name, Section: obj.SectionAbs, Value: uint64(s.val.Const), Binding: obj.BindGlobal})
 		case s.kind == symEqu && len(s.val.Terms) == 1 && s.val.Terms[0].Coef == 1:

@@ -25,38 +25,43 @@ const (
 	sEqu
 	sAlign
 	sIncbin
+	sBytes // statements folded into their bytes (fold.go)
 )
 
+// stmt is one statement. Every statement of a program stays in memory
+// for all passes, so what only instructions need is apart (instPart).
 type stmt struct {
-	pos    pp.Pos
-	note   string
-	label  string // symbol defined at the start of the line ("" if none)
-	kind   stmtKind
-	times  expr.Node
-	sec    int // section index
-	mode   int // BITS
-	defRel bool
+	pos   pp.Pos
+	note  string
+	label string // symbol defined at the start of the line ("" if none)
+	times expr.Node
+	sec   int // section index
+	mode  int // BITS
+	*instPart
 
+	items []dataItem
+	count expr.Node // res count, align boundary, equ value
+	fill  *stmt     // align: the statement repeated to pad (nil: nop / zero)
+	blob  []byte    // incbin contents, folded bytes
+
+	line  int   // index of the preprocessed line it came from
+	start int64 // offset in its section (last pass)
+	size  int64 // bytes emitted by this statement in the previous pass
+	width int   // data/res unit size
+
+	kind    stmtKind
+	defRel  bool
+	sizeSet bool
+}
+
+// instPart is what an instruction statement has beyond a stmt.
+type instPart struct {
 	prefixes []x86.Prefix
 	mnem     string
 	ops      []operand
 
-	width int // data/res unit size
-	items []dataItem
-	count expr.Node // res count, align boundary, equ value
-
-	fill *stmt // align: the statement repeated to pad (nil: nop / zero)
-
-	blob []byte // incbin contents
-
-	line  int   // index of the preprocessed line it came from
-	start int64 // offset in its section (last pass)
-
-	// per-pass state
 	lastInst x86.Inst // the instruction encoded in the previous pass
 	lastEnc  *x86.Encoding
-	size     int64 // bytes emitted by this statement in the previous pass
-	sizeSet  bool
 }
 
 // parser state: positional settings that nasm applies in source order.
@@ -72,6 +77,8 @@ type parser struct {
 	pos  pp.Pos
 	note string
 
+	folded map[foldKey][]byte // lines folded to bytes (fold.go)
+
 	// struc/endstruc and istruc/at/iend state
 	strucName  string
 	strucSave  int
@@ -86,8 +93,12 @@ func (p *parser) errorf(format string, args ...any) {
 	p.a.errorf(p.pos, p.note, format, args...)
 }
 
+// errorf records a parse error. Only the first MaxErrors are kept: they
+// are in source order, and no more are shown.
 func (a *assembler) errorf(pos pp.Pos, note string, format string, args ...any) {
-	a.diags = append(a.diags, pp.Diag{Pos: pos, Msg: fmt.Sprintf(format, args...), Note: note, Seq: a.lineSeq})
+	if len(a.diags) < MaxErrors {
+		a.diags = append(a.diags, pp.Diag{Pos: pos, Msg: fmt.Sprintf(format, args...), Note: note, Seq: a.lineSeq})
+	}
 }
 
 func (a *assembler) warnf(pos pp.Pos, format string, args ...any) {
@@ -197,6 +208,12 @@ func (p *parser) line(l pp.Line) {
 	if len(toks) == 0 {
 		return
 	}
+	key, cache := p.foldKey(toks)
+	if b, ok := p.folded[key]; cache && ok {
+		p.place("", b)
+		return
+	}
+	nwarn := len(p.a.warns) // a line that warns is not cached: it must warn again
 	// [directive ...] form.
 	if toks[0].Is("[") && len(toks) >= 2 && isDirective(lower(toks[1])) {
 		if !toks[len(toks)-1].Is("]") {
@@ -232,7 +249,9 @@ func (p *parser) line(l pp.Line) {
 		p.labelOnly(st.label)
 		return
 	}
-	p.a.addStmt(st)
+	if !p.fold(st, key, cache && len(p.a.warns) == nwarn) {
+		p.a.addStmt(st)
+	}
 }
 
 // label reads the label a line may start with into st.label and returns
@@ -319,6 +338,7 @@ func (p *parser) times(st *stmt, toks []lex.Token, i int) error {
 
 // instruction parses prefixes, a mnemonic and its operands.
 func (p *parser) instruction(st *stmt, toks []lex.Token, i int) error {
+	st.instPart = &instPart{}
 	for i < len(toks) && toks[i].Kind == lex.Ident && !toks[i].Escaped {
 		pf, ok := lookupPrefix(strings.ToLower(toks[i].Text))
 		if !ok {

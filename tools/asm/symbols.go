@@ -25,8 +25,8 @@ type symbol struct {
 	// label
 	sec int
 	off int64
-	// equ
-	val expr.Value
+	// equ (nil until known; a pointer: most symbols are labels)
+	val *expr.Value
 
 	defPass int  // last pass that defined it
 	known   bool // has a value from this or an earlier pass

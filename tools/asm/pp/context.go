@@ -109,5 +109,5 @@ func (p *pp) contextLocals(toks []lex.Token) ([]lex.Token, error) {
 	if out == nil {
 		return toks, nil
 	}
-	return glueParams(out), nil
+	return p.glueParams(out), nil
 }

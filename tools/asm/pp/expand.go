@@ -14,7 +14,6 @@ var errTokens = errors.New("token limit")
 // expand applies single-line macros to toks. A macro is not expanded again
 // inside its own expansion, which stops recursive definitions.
 func (p *pp) expand(toks []lex.Token) ([]lex.Token, error) {
-	p.budget = 0
 	if !p.mayExpand(toks) {
 		return toks, nil // the common case: nothing to expand, no copy
 	}
@@ -48,15 +47,17 @@ func (p *pp) builtin(t lex.Token) (lex.Token, bool) {
 }
 
 // expandWith expands toks with the macros in active already being
-// expanded. Every token it handles, at every level, is charged to the
-// line's budget (Limits.MacroTokens): that is the work done, which the
-// nesting multiplies.
+// expanded. Every token it handles below the line itself, at every
+// level, is charged to the line's budget (Limits.MacroTokens): that is
+// the work done, which the nesting multiplies.
 func (p *pp) expandWith(toks []lex.Token, active []*smacro, depth int) ([]lex.Token, error) {
 	if int64(depth) > p.lim.MacroLevels {
 		return nil, fmt.Errorf("single-line macro expansion nested too deeply (more than %d levels; --limit-macro-levels)", p.lim.MacroLevels)
 	}
-	if err := p.charge(len(toks)); err != nil {
-		return nil, err
+	if depth > 0 { // the line's own tokens are charged as it is read
+		if err := p.charge(len(toks)); err != nil {
+			return nil, err
+		}
 	}
 	var out []lex.Token
 	for i := 0; i < len(toks); i++ {
@@ -93,8 +94,8 @@ func (p *pp) expandWith(toks []lex.Token, active []*smacro, depth int) ([]lex.To
 	return out, nil
 }
 
-// charge counts n tokens handled by single-line expansion against the
-// line's budget and the run's.
+// charge counts n tokens handled by single-line expansion or parameter
+// substitution against the line's budget and the run's.
 func (p *pp) charge(n int) error {
 	p.budget += int64(n)
 	if p.budget > p.lim.MacroTokens {
@@ -145,7 +146,7 @@ func substitute(m *smacro, args [][]lex.Token, space bool) []lex.Token {
 	body := make([]lex.Token, 0, len(m.body))
 	for _, b := range m.body {
 		if b.Kind == lex.Ident && m.nparams > 0 {
-			if k := indexOf(m.params, b.Text); k >= 0 {
+			if k := m.param(b.Text); k >= 0 {
 				for j, a := range args[k] {
 					if j == 0 {
 						a.Space = b.Space
@@ -229,6 +230,15 @@ func trimSpace(toks []lex.Token) []lex.Token {
 	return toks
 }
 
+// chargeBytes counts n bytes of text the preprocessor made (pasted
+// names, built strings) against the run's budget, a token a byte: text
+// can double with every paste, tokens cannot.
+func (p *pp) chargeBytes(n int) {
+	if p.ntokens += int64(n); p.ntokens > p.lim.Tokens {
+		p.tooManyTokens(p.cur)
+	}
+}
+
 // paste implements %+, which glues the tokens on either side into one.
 func (p *pp) paste(toks []lex.Token) []lex.Token {
 	has := false
@@ -246,9 +256,11 @@ func (p *pp) paste(toks []lex.Token) []lex.Token {
 		t := toks[i]
 		if t.Kind == lex.PP && t.Text == "%+" {
 			if len(out) > 0 && i+1 < len(toks) {
-				prev := out[len(out)-1]
-				out = out[:len(out)-1]
-				out = append(out, glue(prev, toks[i+1]))
+				g := glue(out[len(out)-1], toks[i+1])
+				out[len(out)-1] = g
+				if p.chargeBytes(len(g.Text)); p.fatal {
+					return out
+				}
 				i++
 			}
 			continue

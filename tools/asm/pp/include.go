@@ -33,15 +33,21 @@ func (p *pp) include(c call) {
 	}
 	var firstErr error
 	for _, cand := range p.candidates(name) {
-		data, err := p.opts.ReadFile(cand)
-		if err != nil {
-			if firstErr == nil {
-				firstErr = err
+		data, again := p.included[cand]
+		if !again {
+			var err error
+			if data, err = p.opts.ReadFile(cand); err != nil {
+				if firstErr == nil {
+					firstErr = err
+				}
+				continue
 			}
-			continue
+			p.included[cand] = data
 		}
 		p.res.Files = append(p.res.Files, cand)
 		p.pushFile(cand, data)
+		// A file read again is input multiplied, like a macro body.
+		p.top().replay = again
 		return
 	}
 	p.lineErr(c.Line, "unable to open include file `%s': %s", name, ErrorText(firstErr))

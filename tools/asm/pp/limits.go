@@ -28,13 +28,15 @@ type Limits struct {
 	// Eval is the expression descent: operators and operands in one
 	// expression (--limit-eval).
 	Eval int64
-	// Lines is the number of lines processed: every line read from a
-	// file, a macro body or a %rep block, skipped or not (--limit-lines).
+	// Lines is the number of lines the preprocessor hands to the
+	// assembler, as nasm counts them (--limit-lines); it bounds the
+	// assembler's statements.
 	Lines int64
-	// Tokens is the number of tokens the preprocessor generates beyond
-	// the source's own: lines replayed from macro and %rep bodies, and
-	// single-line macro output (--limit-tokens). It bounds what macros
-	// can multiply, in time and in the assembler's memory.
+	// Tokens is the work the preprocessor does beyond reading the
+	// source once: tokens of the lines it replays from macro and %rep
+	// bodies (at least one per line, even an empty one or a directive),
+	// and the tokens single-line macro expansion handles
+	// (--limit-tokens). It bounds what macros and %rep can multiply.
 	Tokens int64
 }
 
@@ -53,7 +55,7 @@ func DefaultLimits() Limits {
 		Mmacros:     100000,
 		Rep:         1000000,
 		Eval:        8192,
-		Lines:       20000000,
+		Lines:       1000000,
 		Tokens:      20000000,
 	}
 }

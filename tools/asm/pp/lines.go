@@ -2,7 +2,6 @@ package pp
 
 import (
 	"math"
-	"strings"
 
 	"github.com/rules-tiny/rules_tiny/tools/asm/lex"
 )
@@ -27,9 +26,15 @@ const (
 // or a %rep block, each read line by line.
 type frame struct {
 	kind  frameKind
-	lines []srcLine
+	lines []srcLine // macro and %rep bodies
 	i     int
 	conds int // height of the condition stack at entry
+
+	// file frames: split as read, so a file is held once, as text
+	name   string
+	src    *lex.Splitter
+	last   Pos  // the line last read
+	replay bool // the file was included before: its lines count as Tokens
 
 	// macro frames
 	mac    *mmacro
@@ -43,52 +48,8 @@ type frame struct {
 	exited      bool
 }
 
-// splitLines splits source text into logical lines, joining lines that
-// end in a backslash as nasm does.
-func splitLines(file string, data []byte) []srcLine {
-	s := string(data)
-	out := make([]srcLine, 0, strings.Count(s, "\n")+1)
-	lineNo := 0
-	var cont strings.Builder
-	contStart := 0
-	for len(s) > 0 || cont.Len() > 0 {
-		var line string
-		if i := strings.IndexByte(s, '\n'); i >= 0 {
-			line, s = s[:i], s[i+1:]
-		} else {
-			line, s = s, ""
-		}
-		lineNo++
-		line = strings.TrimSuffix(line, "\r")
-		if strings.HasSuffix(line, "\\") && len(s) > 0 {
-			if cont.Len() == 0 {
-				contStart = lineNo
-			}
-			cont.WriteString(line[:len(line)-1])
-			continue
-		}
-		start := lineNo
-		if cont.Len() > 0 {
-			cont.WriteString(line)
-			line = cont.String()
-			cont.Reset()
-			start = contStart
-		}
-		out = append(out, srcLine{pos: Pos{file, start}, text: line})
-		if len(s) == 0 {
-			break
-		}
-	}
-	return out
-}
-
 func (p *pp) pushFile(name string, data []byte) {
-	lines := splitLines(name, data)
-	if p.res.Lines == nil && p.opts.Emit == nil {
-		// The main file's line count is a good first guess at the output's.
-		p.res.Lines = make([]Line, 0, len(lines))
-	}
-	p.frames = append(p.frames, &frame{kind: fileFrame, lines: lines, conds: len(p.conds)})
+	p.frames = append(p.frames, &frame{kind: fileFrame, name: name, src: lex.NewSplitter(string(data)), conds: len(p.conds)})
 	p.incDepth++
 }
 
@@ -98,12 +59,8 @@ func (p *pp) top() *frame { return p.frames[len(p.frames)-1] }
 func (p *pp) next() (srcLine, bool) {
 	for len(p.frames) > 0 {
 		f := p.top()
-		if f.i < len(f.lines) && !f.exited {
-			if p.nlines++; p.nlines > p.lim.Lines {
-				p.overLimit(f.lines[f.i].pos, "more than %d lines processed (--limit-lines)", p.lim.Lines)
-				return srcLine{}, false
-			}
-			return p.read(f), true
+		if l, ok := p.read(f); ok {
+			return p.lex(f, l), true
 		}
 		if f.kind == repFrame && !f.exited && f.iter+1 < f.count {
 			f.iter++
@@ -115,10 +72,28 @@ func (p *pp) next() (srcLine, bool) {
 	return srcLine{}, false
 }
 
-// read returns frame f's next line, lexed.
-func (p *pp) read(f *frame) srcLine {
-	l := &f.lines[f.i]
+// read returns frame f's next line, if it has one.
+func (p *pp) read(f *frame) (*srcLine, bool) {
+	if f.exited {
+		return nil, false
+	}
+	if f.kind == fileFrame {
+		text, n, ok := f.src.Next()
+		if !ok {
+			return nil, false
+		}
+		f.last = Pos{f.name, n}
+		return &srcLine{pos: f.last, text: text}, true
+	}
+	if f.i >= len(f.lines) {
+		return nil, false
+	}
 	f.i++
+	return &f.lines[f.i-1], true
+}
+
+// lex returns line l of frame f, lexed (once: a body's tokens are kept).
+func (p *pp) lex(f *frame, l *srcLine) srcLine {
 	if !l.lexed {
 		toks, err := lex.LineMax(l.text, int(min(p.lim.MacroTokens, math.MaxInt32)))
 		l.toks, l.lexed = toks, true
@@ -132,19 +107,13 @@ func (p *pp) read(f *frame) srcLine {
 			l.toks = nil
 		}
 	}
-	if f.kind != fileFrame {
+	if f.kind != fileFrame || f.replay {
 		// Replayed lines are what macros multiply.
-		if p.ntokens += int64(len(l.toks)); p.ntokens > p.lim.Tokens {
+		if p.ntokens += int64(max(len(l.toks), 1)); p.ntokens > p.lim.Tokens {
 			p.tooManyTokens(l.pos)
 		}
 	}
-	out := *l
-	if f.kind == fileFrame {
-		// A file's lines are read once: keeping their tokens here
-		// would hold a second copy of the whole file until its end.
-		l.toks = nil
-	}
-	return out
+	return *l
 }
 
 // leave pops the finished frame f; conditionals opened inside it must
@@ -152,11 +121,7 @@ func (p *pp) read(f *frame) srcLine {
 func (p *pp) leave(f *frame) {
 	if len(p.conds) > f.conds {
 		if f.kind == fileFrame {
-			var last Pos
-			if len(f.lines) > 0 {
-				last = f.lines[len(f.lines)-1].pos
-			}
-			p.errorf(last, "expected `%%endif' before end of file")
+			p.errorf(f.last, "expected `%%endif' before end of file")
 		}
 		p.conds = p.conds[:f.conds]
 	}

@@ -208,7 +208,7 @@ func (p *pp) callMacro(l Line, toks []lex.Token) bool {
 		return true
 	}
 	if start > 0 {
-		p.res.Lines = append(p.res.Lines, Line{Pos: l.Pos, Toks: toks[:start], Macro: l.Macro, Def: l.Def})
+		p.emit(Line{Pos: l.Pos, Toks: toks[:start], Macro: l.Macro, Def: l.Def})
 	}
 	if m.max >= 0 && len(args) > m.max && m.greedy {
 		args = greedyArgs(m, args, toks[start+1:])
@@ -298,9 +298,15 @@ func (p *pp) substParams(toks []lex.Token, f *frame) ([]lex.Token, error) {
 			out = append(out, paramCount(f, t.Space))
 		default:
 			out = p.appendParams(out, f, lo, hi, t.Space)
+			if int64(len(out)) > p.lim.MacroTokens {
+				return nil, fmt.Errorf("line too long after macro parameter substitution: more than %d tokens (--limit-macro-tokens)", p.lim.MacroTokens)
+			}
 		}
 	}
-	return glueParams(out), nil
+	if err := p.charge(len(out)); err != nil {
+		return nil, err
+	}
+	return p.glueParams(out), nil
 }
 
 func paramCount(f *frame, space bool) lex.Token {
@@ -387,13 +393,17 @@ func (p *pp) param(f *frame, k int) []lex.Token {
 
 // glueParams joins identifier and number fragments that touch without
 // whitespace (`%1_end`, `..@3.%1`), which nasm does after substitution.
-func glueParams(toks []lex.Token) []lex.Token {
+func (p *pp) glueParams(toks []lex.Token) []lex.Token {
 	out := toks[:0:0]
 	for _, t := range toks {
 		if len(out) > 0 && !t.Space {
 			prev := out[len(out)-1]
 			if isWord(prev) && isWord(t) {
-				out[len(out)-1] = glue(prev, t)
+				g := glue(prev, t)
+				out[len(out)-1] = g
+				if p.chargeBytes(len(g.Text)); p.fatal {
+					return out
+				}
 				continue
 			}
 		}

@@ -99,7 +99,6 @@ type pp struct {
 	lim      Limits
 	res      *Result
 	nout     int   // lines produced
-	nlines   int64 // lines processed (Limits.Lines)
 	ntokens  int64 // tokens generated (Limits.Tokens)
 	mcalls   int64 // multi-line macro calls since the top level (Limits.Mmacros)
 	mdepth   int   // macro frames on the stack
@@ -113,10 +112,11 @@ type pp struct {
 	uniq     int         // last number handed out for %%labels and contexts
 	nerrs    int
 	fatal    bool
-	budget   int64 // tokens produced by the current single-line expansion
+	budget   int64 // tokens handled for the current line (Limits.MacroTokens)
 	incDepth int
 	cur      Pos // position of the line being processed (__FILE__, __LINE__)
 	ctx      []context
+	included map[string][]byte // files read so far, by path
 }
 
 // Preprocess runs the preprocessor on the named file.
@@ -125,13 +125,14 @@ func Preprocess(path string, opts Options) *Result {
 		opts.ReadFile = ReadFile
 	}
 	p := &pp{
-		opts:   opts,
-		lim:    DefaultLimits(),
-		res:    &Result{},
-		smacs:  map[string][]*smacro{},
-		ismacs: map[string][]*smacro{},
-		mmacs:  map[string][]*mmacro{},
-		immacs: map[string][]*mmacro{},
+		opts:     opts,
+		lim:      DefaultLimits(),
+		res:      &Result{},
+		smacs:    map[string][]*smacro{},
+		ismacs:   map[string][]*smacro{},
+		mmacs:    map[string][]*mmacro{},
+		immacs:   map[string][]*mmacro{},
+		included: map[string][]byte{},
 	}
 	if opts.Limits != nil {
 		p.lim = *opts.Limits
@@ -146,6 +147,7 @@ func Preprocess(path string, opts Options) *Result {
 		return p.res
 	}
 	p.res.Files = append(p.res.Files, path)
+	p.included[path] = data
 	p.pushFile(path, data)
 	p.run()
 	return p.res
@@ -190,6 +192,7 @@ func (p *pp) run() {
 		}
 		pos, mname, def := lineInfo(l, p.frames)
 		p.cur = pos
+		p.budget = 0
 		toks := l.toks
 		if mf := p.macroFrame(); mf != nil && p.def == nil {
 			var err error
@@ -264,6 +267,10 @@ func (p *pp) line(l Line, raw srcLine) {
 
 // emit hands a preprocessed line to the assembler.
 func (p *pp) emit(l Line) {
+	if int64(p.nout) >= p.lim.Lines {
+		p.overLimit(l.Pos, "more than %d lines to assemble (--limit-lines)", p.lim.Lines)
+		return
+	}
 	p.nout++
 	if p.opts.Emit != nil {
 		p.opts.Emit(l)

@@ -1,6 +1,8 @@
 package pp
 
 import (
+	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -13,8 +15,20 @@ type smacro struct {
 	name    string
 	nparams int // -1: no parameter list
 	params  []string
+	index   map[string]int // params' positions, for long lists
 	body    []lex.Token
 	icase   bool
+}
+
+// param returns the position of parameter name, or -1.
+func (m *smacro) param(name string) int {
+	if m.index != nil {
+		if k, ok := m.index[name]; ok {
+			return k
+		}
+		return -1
+	}
+	return indexOf(m.params, name)
 }
 
 // commandLineDefines installs the -D arguments.
@@ -106,6 +120,13 @@ func (p *pp) define(c call) {
 			return
 		}
 		rest = rest[i+1:]
+		if len(m.params) > 8 {
+			// Substitution looks every body name up: keep that linear.
+			m.index = make(map[string]int, len(m.params))
+			for k := len(m.params) - 1; k >= 0; k-- {
+				m.index[m.params[k]] = k
+			}
+		}
 	}
 	body := append([]lex.Token(nil), rest...)
 	if len(body) > 0 {
@@ -189,6 +210,7 @@ func (p *pp) defstr(c call) {
 		return
 	}
 	text := strings.TrimLeft(lex.Join(toks), " ")
+	p.chargeBytes(len(text))
 	p.setValue(c.args[0].Text, []lex.Token{strToken(text)}, c.name == "%idefstr")
 }
 
@@ -218,6 +240,7 @@ func (p *pp) strcat(c call) {
 		}
 		b.WriteString(t.Str)
 	}
+	p.chargeBytes(b.Len())
 	p.setValue(c.args[0].Text, []lex.Token{strToken(b.String())}, false)
 }
 
@@ -257,6 +280,7 @@ func (p *pp) substr(c call) {
 	}
 	to = min(to, int64(len(str)))
 	to = max(to, from)
+	p.chargeBytes(int(to - from))
 	p.setValue(c.args[0].Text, []lex.Token{strToken(str[from:to])}, false)
 }
 
@@ -272,7 +296,10 @@ func (p *pp) deftok(c call) {
 		p.lineErr(c.Line, "`%s' requires a string", c.Toks[0].Text)
 		return
 	}
-	body, err := lex.Line(toks[0].Str)
+	body, err := lex.LineMax(toks[0].Str, int(min(p.lim.MacroTokens, math.MaxInt32)))
+	if err == lex.ErrTooManyTokens {
+		err = fmt.Errorf("more than %d tokens (--limit-macro-tokens)", p.lim.MacroTokens)
+	}
 	if err != nil {
 		p.lineErr(c.Line, "`%s': %s", c.Toks[0].Text, err)
 		return
