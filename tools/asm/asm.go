@@ -29,6 +29,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/rules-tiny/rules_tiny/tools/asm/pp"
 	"github.com/rules-tiny/rules_tiny/tools/obj"
@@ -62,6 +63,13 @@ type Options struct {
 	// Source, if not nil, is the contents of the file at path, already
 	// read by the caller; includes and incbins are still read by ReadFile.
 	Source []byte
+	// FormatName is nasm's name for the format asked for, if it is not
+	// Format: `-f elf` is elf32 named "elf" (__OUTPUT_FORMAT__).
+	FormatName string
+	// BuildTime is the time __DATE__, __TIME__ and the like give (in
+	// UTC); nil makes using them an error. The CLI takes it from
+	// SOURCE_DATE_EPOCH, never from the clock.
+	BuildTime *time.Time
 }
 
 // ReadFile reads a source or include file the way Assemble does by
@@ -117,14 +125,14 @@ func Assemble(path string, opts Options) (*Result, error) {
 	default:
 		return &Result{}, Errors{{Pos: pp.Pos{File: "command line"}, Msg: fmt.Sprintf("unrecognised output format `%s'", format)}}
 	}
-	a := &assembler{opts: opts, lim: lim, format: format, syms: map[string]*symbol{}}
+	a := &assembler{opts: opts, lim: lim, format: format, syms: map[string]*symbol{}, autoFormat: format == "elf" && opts.FormatName == ""}
 	a.p = &parser{a: a, sec: -1, mode: initialBits(opts.Bits, format)}
 	// Lines are parsed as the preprocessor produces them, and dropped
 	// once parsed: statements keep what they need (only the listing
 	// reads the lines again).
 	var lines []pp.Line
 	ppr := pp.Preprocess(path, pp.Options{IncludeDirs: opts.IncludeDirs, Defines: opts.Defines, ReadFile: opts.ReadFile,
-		Limits: &lim.Limits, Source: opts.Source,
+		Limits: &lim.Limits, Source: opts.Source, Predefines: a.predefines(), Builtin: a.builtin, Symbol: a.symbolValue,
 		Emit: func(l pp.Line) {
 			// Diagnostics found before line i was produced sort before it.
 			a.lineSeq++

@@ -32,8 +32,11 @@ type assembler struct {
 	org        int64
 	orgSet     bool
 	firstBits  int
-	files      []string // every file read (Result.Files)
-	incbins    []string // the incbin files read, in order
+	files      []string         // every file read (Result.Files)
+	incbins    []string         // the incbin files read, in order
+	autoFormat bool             // -f elf as Options has it: the first BITS chooses
+	consts     map[string]int64 // equ values known when parsed (constEnv)
+	ppConsts   map[string]int64 // those of numbers alone (symbolValue)
 	incbinData map[incbinKey][]byte
 	lineSeq    int // index of the preprocessed line being parsed
 

@@ -78,6 +78,9 @@ func (p *parser) res(st *stmt, toks []lex.Token, i int) error {
 	if err != nil {
 		return err
 	}
+	if end == len(toks)-1 && toks[end].Is(",") {
+		end++ // nasm takes `resb 2,`
+	}
 	if end != len(toks) {
 		return fmt.Errorf("trailing garbage after `%s' count", w)
 	}
@@ -154,7 +157,7 @@ func (p *parser) constant(toks []lex.Token, trailing string) (int64, error) {
 	}
 	var v expr.Value
 	if err == nil {
-		v, err = expr.Eval(n, expr.ConstEnv{})
+		v, err = expr.Eval(n, constEnv{p.a})
 	}
 	return v.Const, err
 }

@@ -26,12 +26,12 @@ type operand struct {
 // differently for instruction operands and for data.
 type listErrors struct {
 	noComma  string // something other than a comma after an item
-	trailing string // a comma with nothing after it
+	trailing string // a comma with nothing after it; "": accepted, as in data
 }
 
 var (
 	operandList = listErrors{"comma, colon, decorator or end of line expected after operand", "operand expected after `,'"}
-	dataList    = listErrors{"comma expected after operand", "expression syntax error"}
+	dataList    = listErrors{"comma expected after operand", ""} // nasm takes `db 'a',`
 )
 
 // commaList parses the items of a comma-separated list from toks[i] to
@@ -51,7 +51,7 @@ func commaList(toks []lex.Token, i int, msgs listErrors, item func(i int) (int, 
 			return errors.New(msgs.noComma)
 		}
 		i++
-		if i == len(toks) {
+		if i == len(toks) && msgs.trailing != "" {
 			return errors.New(msgs.trailing)
 		}
 	}

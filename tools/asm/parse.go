@@ -72,6 +72,7 @@ type parser struct {
 	defRel   bool
 	scope    string // last non-local label, for .local labels
 	seenBits bool
+	sect     string // the last section directive, bracketed (__SECT__)
 
 	// the line being parsed, for messages
 	pos  pp.Pos
@@ -306,6 +307,9 @@ func (p *parser) equ(st *stmt, toks []lex.Token, i int) {
 	st.kind = sEqu
 	st.count = n
 	p.a.addStmt(st)
+	if s := p.a.syms[st.label]; s != nil && s.kind == symEqu && s.pos == st.pos {
+		p.noteConst(st.label, n)
+	}
 }
 
 // body parses what follows a label: a statement keyword or an
@@ -336,6 +340,27 @@ func (p *parser) times(st *stmt, toks []lex.Token, i int) error {
 	return p.body(st, toks, end)
 }
 
+// afterPrefixes handles prefixes followed by something other than an
+// instruction, as nasm does: before data (and times) they are dropped,
+// before a reservation they are emitted; `es db 0` is data, not a label.
+func (p *parser) afterPrefixes(st *stmt, toks []lex.Token, i int, w string) error {
+	h := statements[w]
+	switch {
+	case len(st.prefixes) > 0 && (dataWidths[w] != 0 || w == "times"):
+		st.instPart = nil
+		return h(p, st, toks, i)
+	case len(st.prefixes) > 0 && resWidths[w] != 0:
+		pre := p.newStmt()
+		pre.label, pre.kind, pre.instPart = st.label, sInst, &instPart{prefixes: st.prefixes}
+		p.a.addStmt(pre)
+		st.label, st.instPart = "", nil
+		return h(p, st, toks, i)
+	case h != nil && w != "align" && w != "alignb" && w != "incbin":
+		return fmt.Errorf("`%s' cannot follow an instruction prefix", w)
+	}
+	return fmt.Errorf("parser: instruction expected")
+}
+
 // instruction parses prefixes, a mnemonic and its operands.
 func (p *parser) instruction(st *stmt, toks []lex.Token, i int) error {
 	st.instPart = &instPart{}
@@ -359,10 +384,7 @@ func (p *parser) instruction(st *stmt, toks []lex.Token, i int) error {
 	}
 	w := strings.ToLower(t.Text)
 	if !isMnemonic(w) {
-		if statements[w] != nil && w != "align" && w != "alignb" && w != "incbin" {
-			return fmt.Errorf("`%s' cannot follow an instruction prefix", w)
-		}
-		return fmt.Errorf("parser: instruction expected")
+		return p.afterPrefixes(st, toks, i, w)
 	}
 	st.kind, st.mnem = sInst, w
 	return p.operands(st, toks, i+1)

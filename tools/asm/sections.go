@@ -151,6 +151,7 @@ func (p *parser) section(name string, args []lex.Token) {
 		p.errorf("%s", err)
 	}
 	p.sec = idx
+	p.sect = "[" + name + " " + lex.Join(args) + "]"
 }
 
 // org is `org address`, -f bin only.
@@ -181,7 +182,7 @@ func (p *parser) sectalign(_ string, args []lex.Token) {
 	n, _, err := p.parseExpr(args, 0)
 	var v expr.Value
 	if err == nil {
-		v, err = expr.Eval(n, expr.ConstEnv{})
+		v, err = expr.Eval(n, constEnv{p.a})
 	}
 	if err != nil || v.Const <= 0 || v.Const&(v.Const-1) != 0 {
 		p.errorf("`sectalign' expects a power of two")
@@ -199,6 +200,7 @@ func (p *parser) absolute(_ string, args []lex.Token) {
 		return
 	}
 	p.sec = p.a.absoluteSection(v, p.pos)
+	p.sect = "[absolute " + lex.Join(args) + "]"
 }
 
 // binOrder is nasm's bin layout: .text, the other progbits sections in

@@ -27,7 +27,7 @@ func (p *parser) struc(_ string, args []lex.Token) {
 		n, _, err := p.parseExpr(parts[1], 0)
 		var v expr.Value
 		if err == nil {
-			v, err = expr.Eval(n, expr.ConstEnv{})
+			v, err = expr.Eval(n, constEnv{p.a})
 		}
 		if err != nil {
 			p.errorf("%s", err)

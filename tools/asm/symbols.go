@@ -1,6 +1,8 @@
 package asm
 
 import (
+	"strings"
+
 	"github.com/rules-tiny/rules_tiny/tools/asm/expr"
 	"github.com/rules-tiny/rules_tiny/tools/asm/lex"
 	"github.com/rules-tiny/rules_tiny/tools/asm/pp"
@@ -90,6 +92,45 @@ func (p *parser) symbols(name string, args []lex.Token) {
 			p.a.declareExtern(sym, p.pos, p.note)
 		}
 	}
+}
+
+// constEnv evaluates an expression when it is parsed, as nasm does for
+// "critical" expressions (org, %if...): numbers, and equ constants
+// defined before, with values known then.
+type constEnv struct{ a *assembler }
+
+func (e constEnv) Lookup(name string) (expr.Value, error) {
+	if v, ok := e.a.consts[name]; ok {
+		return expr.Const(v), nil
+	}
+	return expr.ConstEnv{}.Lookup(strings.TrimPrefix(name, regPrefix))
+}
+func (e constEnv) Here() (expr.Value, error)      { return expr.ConstEnv{}.Here() }
+func (e constEnv) SectStart() (expr.Value, error) { return expr.ConstEnv{}.SectStart() }
+
+// noteConst records an equ whose value is known when parsed. The
+// preprocessor sees only those made of numbers alone (nasm's %if takes
+// `X equ 5`, not `Y equ X+1`, which org takes).
+func (p *parser) noteConst(name string, n expr.Node) {
+	v, err := expr.Eval(n, constEnv{p.a})
+	if err != nil || !v.Simple() || v.Unknown {
+		return
+	}
+	if p.a.consts == nil {
+		p.a.consts = map[string]int64{}
+		p.a.ppConsts = map[string]int64{}
+	}
+	p.a.consts[name] = v.Const
+	if fixed(n) {
+		p.a.ppConsts[name] = v.Const
+	}
+}
+
+// symbolValue is the preprocessor's view of the assembler's symbols: an
+// equ of a number defined before the line (pp.Options.Symbol).
+func (a *assembler) symbolValue(name string) (int64, bool) {
+	v, ok := a.ppConsts[a.p.qualify(name)]
+	return v, ok
 }
 
 func (p *parser) common(string, []lex.Token) {

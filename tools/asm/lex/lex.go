@@ -216,6 +216,13 @@ func (sc *scanner) number(toks []Token, space bool) ([]Token, error) {
 		j++
 	}
 	text := s[i:j]
+	if n := len(text) - len(".nolist"); n > 0 && strings.EqualFold(text[n:], ".nolist") {
+		// `%macro m 0.nolist`: the count, then the .nolist qualifier.
+		if v, err := Number(text[:n]); err == nil {
+			sc.i = j
+			return append(toks, Token{Kind: Num, Text: text[:n], Val: v, Space: space}, Token{Kind: Ident, Text: text[n:]}), nil
+		}
+	}
 	v, err := Number(text)
 	if err != nil {
 		if _, ferr := ParseFloat(text, 64); ferr != nil {

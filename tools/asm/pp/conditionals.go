@@ -158,12 +158,12 @@ func (p *pp) test(c condSpec, l Line) bool {
 	t := condTests[c.test]
 	args := l.Toks[1:]
 	if t.expanded {
-		toks, err := p.expand(args)
+		toks, err := p.expandPaste(args)
 		if err != nil {
 			p.lineErr(l, "%s", err)
 			return false
 		}
-		args = p.paste(toks)
+		args = toks
 	}
 	v, err := t.eval(p, l, args)
 	if err != nil {
@@ -174,11 +174,11 @@ func (p *pp) test(c condSpec, l Line) bool {
 }
 
 func (p *pp) condExpr(_ Line, args []lex.Token) (bool, error) {
-	toks, err := p.expand(args)
+	toks, err := p.expandPaste(args)
 	if err != nil {
 		return false, err
 	}
-	v, err := p.constExpr(p.paste(toks))
+	v, err := p.constExpr(toks)
 	return v != 0, err
 }
 
@@ -186,14 +186,34 @@ func (p *pp) condDef(l Line, args []lex.Token) (bool, error) {
 	if len(args) != 1 || args[0].Kind != lex.Ident {
 		return false, fmt.Errorf("`%s' expects a macro name", l.Toks[0].Text)
 	}
+	if _, ok, _ := p.builtin(args[0]); ok {
+		return true, nil
+	}
 	return p.lookupSmacro(args[0].Text) != nil, nil
 }
 
+// condMacro is %ifmacro name [min[-max|-*]][+]: whether a multi-line
+// macro of that name takes a number of parameters in the range (any, if
+// none is given), as nasm decides it: the ranges overlap.
 func (p *pp) condMacro(l Line, args []lex.Token) (bool, error) {
 	if len(args) < 1 || args[0].Kind != lex.Ident {
 		return false, fmt.Errorf("`%s' expects a macro name", l.Toks[0].Text)
 	}
-	return len(p.mmacs[args[0].Text]) > 0 || len(p.immacs[strings.ToLower(args[0].Text)]) > 0, nil
+	want := mmacro{min: 0, max: -1}
+	if len(args) > 1 {
+		spec, err := parseMacroHeader(append([]lex.Token{args[0]}, args[1:]...), false)
+		if err != nil {
+			return false, fmt.Errorf("`%s': %s", l.Toks[0].Text, err)
+		}
+		want = *spec
+	}
+	list := append(append([]*mmacro(nil), p.mmacs[args[0].Text]...), p.immacs[strings.ToLower(args[0].Text)]...)
+	for _, m := range list {
+		if (want.max < 0 || m.min <= want.max) && (m.max < 0 || m.greedy || want.min <= m.max) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 func (p *pp) condEnv(l Line, _ []lex.Token) (bool, error) {
@@ -257,7 +277,25 @@ func splitComma(toks []lex.Token) ([]lex.Token, []lex.Token, bool) {
 	return nil, nil, false
 }
 
-// constExpr evaluates a critical expression: numbers only.
+// symbolEnv is a critical expression's environment: numbers, and the
+// assembler's constants.
+type symbolEnv struct {
+	symbol func(string) (int64, bool)
+}
+
+func (e symbolEnv) Lookup(name string) (expr.Value, error) {
+	if e.symbol != nil {
+		if v, ok := e.symbol(name); ok {
+			return expr.Const(v), nil
+		}
+	}
+	return expr.ConstEnv{}.Lookup(name)
+}
+func (e symbolEnv) Here() (expr.Value, error)      { return expr.ConstEnv{}.Here() }
+func (e symbolEnv) SectStart() (expr.Value, error) { return expr.ConstEnv{}.SectStart() }
+
+// constExpr evaluates a critical expression: numbers, and constants the
+// assembler knows already.
 func (p *pp) constExpr(toks []lex.Token) (int64, error) {
 	if len(toks) == 0 {
 		return 0, fmt.Errorf("expression expected")
@@ -269,7 +307,7 @@ func (p *pp) constExpr(toks []lex.Token) (int64, error) {
 	if end != len(toks) {
 		return 0, fmt.Errorf("trailing garbage after expression: `%s'", lex.Join(toks[end:]))
 	}
-	v, err := expr.Eval(n, expr.ConstEnv{})
+	v, err := expr.Eval(n, symbolEnv{p.opts.Symbol})
 	if err != nil {
 		return 0, err
 	}

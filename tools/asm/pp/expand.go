@@ -34,16 +34,25 @@ func (p *pp) mayExpand(toks []lex.Token) bool {
 	return false
 }
 
-// builtin expands __FILE__ and __LINE__ (both spellings); ok is false for
-// other names.
-func (p *pp) builtin(t lex.Token) (lex.Token, bool) {
+// builtin expands __FILE__ and __LINE__ (both spellings), and the names
+// the assembler gives values (Options.Builtin); ok is false for other
+// names.
+func (p *pp) builtin(t lex.Token) ([]lex.Token, bool, error) {
 	switch t.Text {
 	case "__FILE__", "__?FILE?__":
-		return lex.Token{Kind: lex.Str, Text: "'" + p.cur.File + "'", Str: p.cur.File, Space: t.Space}, true
+		return []lex.Token{{Kind: lex.Str, Text: "'" + p.cur.File + "'", Str: p.cur.File, Space: t.Space}}, true, nil
 	case "__LINE__", "__?LINE?__":
-		return lex.Token{Kind: lex.Num, Text: strconv.Itoa(p.cur.Line), Val: int64(p.cur.Line), Space: t.Space}, true
+		return []lex.Token{{Kind: lex.Num, Text: strconv.Itoa(p.cur.Line), Val: int64(p.cur.Line), Space: t.Space}}, true, nil
 	}
-	return lex.Token{}, false
+	if p.opts.Builtin == nil || !strings.HasPrefix(t.Text, "__") {
+		return nil, false, nil
+	}
+	toks, ok, err := p.opts.Builtin(t.Text)
+	if ok && len(toks) > 0 {
+		toks = append([]lex.Token(nil), toks...)
+		toks[0].Space = t.Space
+	}
+	return toks, ok, err
 }
 
 // expandWith expands toks with the macros in active already being
@@ -66,8 +75,11 @@ func (p *pp) expandWith(toks []lex.Token, active []*smacro, depth int) ([]lex.To
 			out = append(out, t)
 			continue
 		}
-		if b, ok := p.builtin(t); ok {
-			out = append(out, b)
+		if b, ok, err := p.builtin(t); ok || err != nil {
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, b...)
 			continue
 		}
 		m, args, next := p.pickSmacro(toks, i, active)
@@ -230,6 +242,27 @@ func trimSpace(toks []lex.Token) []lex.Token {
 	return toks
 }
 
+// expandPaste expands toks, pastes %+, and expands again what pasting
+// made (a pasted name may be a macro), as nasm does, until no %+ is left.
+func (p *pp) expandPaste(toks []lex.Token) ([]lex.Token, error) {
+	for {
+		out, err := p.expand(toks)
+		if err != nil || p.fatal || !hasPaste(out) {
+			return out, err
+		}
+		toks = p.paste(out)
+	}
+}
+
+func hasPaste(toks []lex.Token) bool {
+	for _, t := range toks {
+		if t.Kind == lex.PP && t.Text == "%+" {
+			return true
+		}
+	}
+	return false
+}
+
 // chargeBytes counts n bytes of text the preprocessor made (pasted
 // names, built strings) against the run's budget, a token a byte: text
 // can double with every paste, tokens cannot.
@@ -241,14 +274,7 @@ func (p *pp) chargeBytes(n int) {
 
 // paste implements %+, which glues the tokens on either side into one.
 func (p *pp) paste(toks []lex.Token) []lex.Token {
-	has := false
-	for _, t := range toks {
-		if t.Kind == lex.PP && t.Text == "%+" {
-			has = true
-			break
-		}
-	}
-	if !has {
+	if !hasPaste(toks) {
 		return toks
 	}
 	var out []lex.Token

@@ -39,6 +39,7 @@ type frame struct {
 	// macro frames
 	mac    *mmacro
 	params [][]lex.Token
+	label  []lex.Token // the call's label (%00), if any
 	rot    int
 	uniq   int
 	call   Pos // invocation position reported for every line

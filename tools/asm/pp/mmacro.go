@@ -18,6 +18,9 @@ type mmacro struct {
 	defaults [][]lex.Token
 	body     []srcLine
 	def      Pos
+	// usesLabel: the body has %00, the label of the call, which is then
+	// not defined before the expansion (nasm 2.16).
+	usesLabel bool
 }
 
 // definition is a %macro or %rep body being collected.
@@ -101,6 +104,11 @@ func (p *pp) finishDef() {
 	m.body = d.body
 	if m.name == "" {
 		return
+	}
+	for _, l := range m.body {
+		for _, t := range l.toks {
+			m.usesLabel = m.usesLabel || t.Kind == lex.PP && t.Text == "%00"
+		}
 	}
 	if m.icase {
 		k := strings.ToLower(m.name)
@@ -207,8 +215,12 @@ func (p *pp) callMacro(l Line, toks []lex.Token) bool {
 		p.fatal = true
 		return true
 	}
+	var label []lex.Token
 	if start > 0 {
-		p.emit(Line{Pos: l.Pos, Toks: toks[:start], Macro: l.Macro, Def: l.Def})
+		label = toks[:1]
+		if !m.usesLabel {
+			p.emit(Line{Pos: l.Pos, Toks: toks[:start], Macro: l.Macro, Def: l.Def})
+		}
 	}
 	if m.max >= 0 && len(args) > m.max && m.greedy {
 		args = greedyArgs(m, args, toks[start+1:])
@@ -218,7 +230,7 @@ func (p *pp) callMacro(l Line, toks []lex.Token) bool {
 	}
 	p.uniq++
 	p.mdepth++
-	p.frames = append(p.frames, &frame{kind: macroFrame, lines: m.body, mac: m, params: args, uniq: p.uniq, call: l.Pos, conds: len(p.conds)})
+	p.frames = append(p.frames, &frame{kind: macroFrame, lines: m.body, mac: m, params: args, label: label, uniq: p.uniq, call: l.Pos, conds: len(p.conds)})
 	return true
 }
 
@@ -272,6 +284,14 @@ func (p *pp) substParams(toks []lex.Token, f *frame) ([]lex.Token, error) {
 			continue
 		case text == "%0":
 			out = append(out, paramCount(f, t.Space))
+			continue
+		case text == "%00":
+			for k, lt := range f.label {
+				if k == 0 {
+					lt.Space = t.Space
+				}
+				out = append(out, lt)
+			}
 			continue
 		}
 		spec := text[1:]
@@ -456,10 +476,10 @@ func (p *pp) rotate(c call) {
 // count evaluates a directive's argument as a constant; ok is false (the
 // error reported) on failure.
 func (p *pp) count(c call) (int64, bool) {
-	toks, err := p.expand(c.args)
+	toks, err := p.expandPaste(c.args)
 	var n int64
 	if err == nil {
-		n, err = p.constExpr(p.paste(toks))
+		n, err = p.constExpr(toks)
 	}
 	if err != nil {
 		p.lineErr(c.Line, "%s", err)

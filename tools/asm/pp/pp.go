@@ -85,6 +85,17 @@ type Options struct {
 	Emit func(Line)
 	// Source, if not nil, is the main file's contents, already read.
 	Source []byte
+	// Predefines are NAME=VALUE single-line macros defined before the
+	// -D ones: the assembler's standard macros (__NASM_MAJOR__...).
+	Predefines []string
+	// Builtin, if set, gives the value of a name starting with "__" that
+	// only the assembler knows (__BITS__, __SECT__...): ok is false for
+	// a name it does not know; err is reported where the name is used.
+	Builtin func(name string) (toks []lex.Token, ok bool, err error)
+	// Symbol, if set, gives the value of a symbol the assembler already
+	// knows as a constant (an equ defined before), for %if, %assign,
+	// %rep and the like.
+	Symbol func(name string) (int64, bool)
 }
 
 // Result is the output of Preprocess.
@@ -249,12 +260,11 @@ func (p *pp) line(l Line, raw srcLine) {
 		p.directive(d, l)
 		return
 	}
-	toks, err := p.expand(l.Toks)
+	toks, err := p.expandPaste(l.Toks)
 	if err != nil {
 		p.lineErr(l, "%s", err)
 		return
 	}
-	toks = p.paste(toks)
 	if len(toks) == 0 {
 		return
 	}

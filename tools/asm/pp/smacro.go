@@ -31,9 +31,10 @@ func (m *smacro) param(name string) int {
 	return indexOf(m.params, name)
 }
 
-// commandLineDefines installs the -D arguments.
+// commandLineDefines installs the standard macros, then the -D
+// arguments.
 func (p *pp) commandLineDefines() {
-	for _, d := range p.opts.Defines {
+	for _, d := range append(append([]string(nil), p.opts.Predefines...), p.opts.Defines...) {
 		name, val, _ := strings.Cut(d, "=")
 		toks, err := lex.Line(name + " " + val)
 		if err != nil || len(toks) == 0 || toks[0].Kind != lex.Ident {
@@ -134,12 +135,11 @@ func (p *pp) define(c call) {
 	}
 	if c.name == "%xdefine" || c.name == "%ixdefine" {
 		var err error
-		body, err = p.expand(body)
+		body, err = p.expandPaste(body)
 		if err != nil {
 			p.lineErr(c.Line, "%s", err)
 			return
 		}
-		body = p.paste(body)
 	}
 	m.body = body
 	p.setSmacro(m)
@@ -159,12 +159,12 @@ func (p *pp) undef(c call) {
 // expandArgs expands and pastes the tokens after the macro name; ok is
 // false (the error reported) on failure.
 func (p *pp) expandArgs(c call) ([]lex.Token, bool) {
-	toks, err := p.expand(c.args[1:])
+	toks, err := p.expandPaste(c.args[1:])
 	if err != nil {
 		p.lineErr(c.Line, "%s", err)
 		return nil, false
 	}
-	return p.paste(toks), true
+	return toks, true
 }
 
 // assign is %assign and %iassign: NAME expression, evaluated now.

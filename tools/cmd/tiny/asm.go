@@ -45,9 +45,11 @@ func runAsm(args []string, stdout, stderr io.Writer) int {
 			}
 			switch a[1] {
 			case 'f':
+				opts.FormatName = ""
 				switch val {
 				case "elf":
 					val = "elf32" // nasm's `-f elf` is elf32
+					opts.FormatName = "elf"
 				case "elf32", "elf64", "bin":
 				default:
 					fmt.Fprintf(stderr, "tiny asm: unrecognised output format `%s'\n%s\n", val, asmUsage)
@@ -96,6 +98,7 @@ func runAsm(args []string, stdout, stderr io.Writer) int {
 	if out == "" {
 		out = defaultAsmOutput(src, opts.Format)
 	}
+	opts.BuildTime = buildTime()
 	res, err := asm.Assemble(src, opts)
 	for _, w := range res.Warnings {
 		fmt.Fprintln(stderr, w.String())

@@ -219,3 +219,28 @@ func TestAsmRefusesFIFO(t *testing.T) {
 		}
 	}
 }
+
+// `-f elf` is elf32 under nasm's name "elf" for __OUTPUT_FORMAT__, and
+// SOURCE_DATE_EPOCH gives __DATE__ its value, on tiny asm and tiny build.
+func TestAsmFormatNameAndBuildTime(t *testing.T) {
+	dir := t.TempDir()
+	chdir(t, dir)
+	writeFile(t, "f.asm", "BITS 32\nglobal _start\n_start:\n%ifidn __OUTPUT_FORMAT__, elf\ndb 1\n%else\ndb 2\n%endif\ndb __DATE__\n")
+	t.Setenv("SOURCE_DATE_EPOCH", "86400")
+	var stdout, stderr bytes.Buffer
+	if code := runAsm([]string{"-f", "elf", "-o", "f.o", "f.asm"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	data, _ := os.ReadFile("f.o")
+	if !bytes.Contains(data, []byte("\x011970-01-02")) {
+		t.Fatalf("object lacks the elf branch (db 1) followed by the date")
+	}
+	if code := runBuild([]string{"-o", "f", "f.asm"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("build: exit %d: %s", code, stderr.String())
+	}
+	t.Setenv("SOURCE_DATE_EPOCH", "")
+	stderr.Reset()
+	if code := runAsm([]string{"-f", "elf", "-o", "f.o", "f.asm"}, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "SOURCE_DATE_EPOCH") {
+		t.Fatalf("without SOURCE_DATE_EPOCH: exit %d, %q", code, stderr.String())
+	}
+}

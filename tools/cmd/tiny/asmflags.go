@@ -3,8 +3,10 @@ package main
 import (
 	"flag"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/rules-tiny/rules_tiny/tools/asm"
 )
@@ -75,3 +77,16 @@ func (f limitFlag) String() string {
 }
 
 func (f limitFlag) Set(v string) error { return f.l.Set(f.name, v) }
+
+// buildTime is the time __DATE__, __TIME__ and the like give:
+// SOURCE_DATE_EPOCH (seconds since 1970, UTC), the reproducible-builds
+// convention. Without it (or with something else in it) there is none,
+// and using them is an error that says so. Never the clock.
+func buildTime() *time.Time {
+	secs, err := strconv.ParseInt(os.Getenv("SOURCE_DATE_EPOCH"), 10, 64)
+	if err != nil {
+		return nil
+	}
+	t := time.Unix(secs, 0).UTC()
+	return &t
+}

@@ -95,7 +95,7 @@ func runBuild(args []string, stdout, stderr io.Writer) int {
 		if f == "" {
 			f = "elf" // the first BITS directive decides, else elf64
 		}
-		res, err := asm.Assemble(in, asm.Options{Format: f, IncludeDirs: incs, Defines: defs, Source: data, Limits: &lim.Limits})
+		res, err := asm.Assemble(in, asm.Options{Format: f, IncludeDirs: incs, Defines: defs, Source: data, Limits: &lim.Limits, BuildTime: buildTime()})
 		if res != nil {
 			for _, w := range res.Warnings {
 				fmt.Fprintln(stderr, w.String())
