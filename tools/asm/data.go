@@ -25,9 +25,6 @@ type dataItem struct {
 func (p *parser) data(st *stmt, toks []lex.Token, i int) error {
 	w := lower(toks[i])
 	width := dataWidths[w]
-	if width > 8 {
-		return fmt.Errorf("`%s' is not supported (floating-point and wide data)", w)
-	}
 	st.kind, st.width = sData, width
 	i++
 	if i >= len(toks) {
@@ -48,11 +45,11 @@ func (p *parser) dataItem(st *stmt, toks []lex.Token, i int) (int, error) {
 		st.items = append(st.items, dataItem{str: t.Str, isStr: true})
 		return i + 1, nil
 	}
-	if f, n, ok, err := floatItem(toks[i:], st.width); ok {
+	if f, n, ok, overflow, err := floatItem(toks[i:], st.width); ok {
 		if err != nil {
 			return i, err
 		}
-		if floatOverflow(f) {
+		if overflow {
 			p.a.warnf(st.pos, "overflow in floating-point constant")
 		}
 		st.items = append(st.items, dataItem{float: f})
@@ -61,6 +58,10 @@ func (p *parser) dataItem(st *stmt, toks []lex.Token, i int) (int, error) {
 	if t.Is("?") && alone {
 		st.items = append(st.items, dataItem{undef: true})
 		return i + 1, nil
+	}
+	if st.width > 8 {
+		// Only strings, floats and `?` fill units wider than 64 bits.
+		return i, fmt.Errorf("integer supplied as %d-bit data", st.width*8)
 	}
 	n, end, err := p.parseExpr(toks, i)
 	if err != nil {

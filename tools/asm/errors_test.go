@@ -58,10 +58,10 @@ func TestErrors(t *testing.T) {
 		{name: "circular equ", src: "x equ y\ny equ x + 1\ndd x\n", want: "t.asm:1: error: symbol `x' cannot be resolved (circular definition?)"},
 		{name: "oscillating times", src: "times x db 0\nx equ 5 - ($ - $$)\n", want: "t.asm: error: unable to find stable sizes"},
 		{name: "division by zero", src: "dd 1 / 0\n", want: "t.asm:1: error: division by zero"},
-		{name: "float in expression", src: "dd 1.5 + 1\n", want: "t.asm:1: error: floating-point constant `1.5' is only allowed alone in dw/dd/dq"},
-		{name: "float in instruction", src: "mov ax, 1.5\n", want: "t.asm:1: error: floating-point constant `1.5' is only allowed alone in dw/dd/dq"},
-		{name: "float in db", src: "db 1.5\n", want: "t.asm:1: error: floating-point constants need dw, dd or dq"},
-		{name: "dt", src: "dt 1.5\n", want: "t.asm:1: error: `dt' is not supported"},
+		{name: "float in expression", src: "dd 1.5 + 1\n", want: "t.asm:1: error: floating-point constant `1.5' is only allowed alone in data or in __floatN__()"},
+		{name: "float in instruction", src: "mov ax, 1.5\n", want: "t.asm:1: error: floating-point constant `1.5' is only allowed alone in data or in __floatN__()"},
+		{name: "float in dy", src: "dy 1.5\n", want: "t.asm:1: error: no 256-bit floating-point format supported"}, // nasm's words
+		{name: "integer in dt", src: "dt 1\n", want: "t.asm:1: error: integer supplied as 80-bit data"},            // nasm's words
 		{name: "extern in bin", src: "extern f\ndd f\n", want: "t.asm:2: error: binary output format does not support external references"},
 		{name: "org in elf", src: "org 0x100\n", format: "elf32", want: "t.asm:1: error: `org' is only valid with -f bin"},
 		{name: "short jump out of range", src: "bits 32\njmp short x\ntimes 200 nop\nx: ret\n", want: "t.asm:2: error: short jump is out of range"},

@@ -238,7 +238,7 @@ func (p *Parser) primary() (Node, error) {
 	case lex.PP:
 		return nil, errf("unexpected `%s' outside a macro", t.Text)
 	case lex.Float:
-		return nil, errf("floating-point constant `%s' is only allowed alone in dw/dd/dq", t.Text)
+		return nil, errf("floating-point constant `%s' is only allowed alone in data or in __floatN__()", t.Text)
 	}
 	return nil, errf("expression syntax error")
 }

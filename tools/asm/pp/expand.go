@@ -34,6 +34,53 @@ func (p *pp) mayExpand(toks []lex.Token) bool {
 	return false
 }
 
+// floatPart is what a __?floatN?__() function gives: n bytes from byte
+// from of the literal in the format of size bytes, as an integer.
+type floatPart struct{ size, from, n int }
+
+var floatFuncs = map[string]floatPart{
+	"float8": {1, 0, 1}, "float16": {2, 0, 2}, "float32": {4, 0, 4}, "float64": {8, 0, 8},
+	"float80m": {10, 0, 8}, "float80e": {10, 8, 2}, "float128l": {16, 0, 8}, "float128h": {16, 8, 8},
+}
+
+// floatFunc recognizes __floatN__ and __?floatN?__.
+func floatFunc(name string) (floatPart, bool) {
+	if !strings.HasPrefix(name, "__") || !strings.HasSuffix(name, "__") || len(name) < 6 {
+		return floatPart{}, false
+	}
+	n := name[2 : len(name)-2]
+	if len(n) > 2 && n[0] == '?' && n[len(n)-1] == '?' {
+		n = n[1 : len(n)-1]
+	}
+	f, ok := floatFuncs[n]
+	return f, ok
+}
+
+// floatCall evaluates `name(literal)` from toks[i] (after the
+// parenthesis); it returns the value and the index after the call.
+func (p *pp) floatCall(f floatPart, name string, toks []lex.Token, i int) (int64, int, error) {
+	neg := false
+	if i < len(toks) && (toks[i].Is("-") || toks[i].Is("+")) {
+		neg = toks[i].Is("-")
+		i++
+	}
+	if i+1 >= len(toks) || !toks[i+1].Is(")") || !(toks[i].Kind == lex.Float || toks[i].Kind == lex.Ident && lex.FloatSpecial(toks[i].Text) != "") {
+		return 0, 0, fmt.Errorf("`%s': expecting floating-point number", name)
+	}
+	b, overflow, err := lex.EncodeFloat(toks[i].Text, neg, f.size)
+	if err != nil {
+		return 0, 0, err
+	}
+	if overflow {
+		p.diag(Diag{Pos: p.cur, Warning: true, Msg: "overflow in floating-point constant"})
+	}
+	var v uint64
+	for k := f.n - 1; k >= 0; k-- {
+		v = v<<8 | uint64(b[f.from+k])
+	}
+	return int64(v), i + 2, nil
+}
+
 // builtin expands __FILE__ and __LINE__ (both spellings), and the names
 // the assembler gives values (Options.Builtin); ok is false for other
 // names.
@@ -73,6 +120,15 @@ func (p *pp) expandWith(toks []lex.Token, active []*smacro, depth int) ([]lex.To
 		t := toks[i]
 		if t.Kind != lex.Ident || t.Escaped {
 			out = append(out, t)
+			continue
+		}
+		if f, ok := floatFunc(t.Text); ok && i+1 < len(toks) && toks[i+1].Is("(") {
+			v, next, err := p.floatCall(f, t.Text, toks, i+2)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, lex.Token{Kind: lex.Num, Text: fmt.Sprintf("0x%x", uint64(v)), Val: v, Space: t.Space})
+			i = next - 1
 			continue
 		}
 		if b, ok, err := p.builtin(t); ok || err != nil {
