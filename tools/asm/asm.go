@@ -21,8 +21,9 @@
 // statements, output.go writes the results.
 //
 // Not supported, with a clear error: SEG and WRT (except `wrt ..plt`),
-// `common`, far pointers, %ifenv, %use packages other than altreg and
-// ifunc, __PASS__; instructions the encoder does not know (SSE, x87...).
+// `common`, far pointers, %ifenv, %use packages other than altreg, ifunc
+// and fp, %stacksize/%arg/%local, __PASS__; instructions the encoder does
+// not know (SSE, x87...).
 package asm
 
 import (

@@ -128,6 +128,8 @@ type pp struct {
 	cur      Pos // position of the line being processed (__FILE__, __LINE__)
 	ctx      []context
 	included map[string][]byte // files read so far, by path
+	aliases  map[string]string // %defalias
+	ialiases map[string]string // %idefalias, by lower-case name
 }
 
 // Preprocess runs the preprocessor on the named file.
@@ -144,6 +146,8 @@ func Preprocess(path string, opts Options) *Result {
 		mmacs:    map[string][]*mmacro{},
 		immacs:   map[string][]*mmacro{},
 		included: map[string][]byte{},
+		aliases:  map[string]string{},
+		ialiases: map[string]string{},
 	}
 	if opts.Limits != nil {
 		p.lim = *opts.Limits
