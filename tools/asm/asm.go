@@ -22,8 +22,9 @@
 // of -g.
 //
 // Not supported, with a clear error: SEG and WRT (except `wrt ..plt`),
-// `common`, far pointers, %ifenv, %use packages other than altreg and
-// ifunc, __PASS__; instructions the encoder does not know (AVX-512...).
+// `common`, far pointers, %ifenv, %use packages other than altreg, ifunc
+// and fp, %stacksize/%arg/%local, __PASS__; instructions the encoder does
+// not know (AVX-512...).
 package asm
 
 import (

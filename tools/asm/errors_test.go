@@ -72,6 +72,9 @@ func TestErrors(t *testing.T) {
 		{name: "macro parameter count", src: "%macro m 2\nnop\n%endmacro\nm 1\n", want: "t.asm:4: error: macro `m' exists, but not taking 1 parameter(s)"},
 		{name: "very long line", src: "db " + strings.Repeat("1+", 200000) + "\n", want: "t.asm:1: error: expression too long"}, // nasm 2.16's words
 		{name: "deep parens", src: "db " + strings.Repeat("(", 100000) + "1\n", want: "t.asm:1: error: expression too deeply nested"},
+		{name: "unknown %use package", src: "%use bogus\n", want: "t.asm:1: error: unknown `%use' package: `bogus'"},
+		{name: "%use smartalign", src: "%use smartalign\n", want: "t.asm:1: error: `%use' package `smartalign' is not supported"},
+		{name: "%num is not nasm 2.16's", src: "%num x 1\n", want: "t.asm:1: error: unknown or unsupported preprocessor directive `%num'"},
 		{name: "date without a build time", src: "db __DATE__\n", want: "t.asm:1: error: `__DATE__' needs the build time: set SOURCE_DATE_EPOCH"},
 		{name: "bits before elf chooses", src: "db __BITS__\nbits 32\n", format: "elf", want: "t.asm:1: error: `__BITS__' is not known before the first BITS directive"},
 		{name: "format before elf chooses", src: "%ifidn __OUTPUT_FORMAT__, elf64\n%endif\nbits 64\n", format: "elf", want: "t.asm:1: error: `__OUTPUT_FORMAT__' is not known before the first BITS directive"},

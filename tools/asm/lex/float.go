@@ -23,6 +23,12 @@ var floatFormats = map[int]floatFormat{
 	16: {15, 112, false},
 }
 
+// BFloat16 is the size EncodeFloat takes for bfloat16 (2 bytes, single
+// precision's exponent), which has no data directive of its own.
+const BFloat16 = -2
+
+var bfloat16 = floatFormat{8, 7, false}
+
 // FloatSpecial reports nasm's names for special values (__?Infinity?__,
 // __?QNaN?__, __?SNaN?__, and __?NaN?__ for a quiet NaN, in either
 // spelling, any case): "inf", "qnan", "snan", or "" for other names.
@@ -61,6 +67,9 @@ func FloatSizeOK(size int) bool { _, ok := floatFormats[size]; return ok }
 // converts by truncation) go toward zero, other ties to even.
 func EncodeFloat(text string, neg bool, size int) (b []byte, overflow bool, err error) {
 	f, ok := floatFormats[size]
+	if size == BFloat16 {
+		f, ok, size = bfloat16, true, 2
+	}
 	if !ok {
 		return nil, false, errf("no %d-bit floating-point format supported", size*8)
 	}

@@ -45,18 +45,19 @@ var condTests = map[string]struct {
 	expanded bool
 	eval     func(p *pp, l Line, args []lex.Token) (bool, error)
 }{
-	"":      {false, (*pp).condExpr},
-	"def":   {false, (*pp).condDef},
-	"macro": {false, (*pp).condMacro},
-	"env":   {false, (*pp).condEnv},
-	"ctx":   {false, (*pp).condCtx},
-	"idn":   {true, condIdentical(false)},
-	"idni":  {true, condIdentical(true)},
-	"num":   {true, condNum},
-	"id":    {true, condTokenIs(lex.Ident)},
-	"str":   {true, condTokenIs(lex.Str)},
-	"empty": {true, func(_ *pp, _ Line, toks []lex.Token) (bool, error) { return len(toks) == 0, nil }},
-	"token": {true, func(_ *pp, _ Line, toks []lex.Token) (bool, error) { return len(toks) == 1, nil }},
+	"":         {false, (*pp).condExpr},
+	"def":      {false, (*pp).condDef},
+	"macro":    {false, (*pp).condMacro},
+	"env":      {false, (*pp).condEnv},
+	"ctx":      {false, (*pp).condCtx},
+	"defalias": {false, (*pp).condDefalias},
+	"idn":      {true, condIdentical(false)},
+	"idni":     {true, condIdentical(true)},
+	"num":      {true, condNum},
+	"id":       {true, condTokenIs(lex.Ident)},
+	"str":      {true, condTokenIs(lex.Str)},
+	"empty":    {true, func(_ *pp, _ Line, toks []lex.Token) (bool, error) { return len(toks) == 0, nil }},
+	"token":    {true, func(_ *pp, _ Line, toks []lex.Token) (bool, error) { return len(toks) == 1, nil }},
 }
 
 // conditionals maps every directive of the %if family to its spec:

@@ -35,6 +35,10 @@ var directives = map[string]func(*pp, call){
 	"%exitrep": (*pp).exitrep,
 	// files (include.go)
 	"%include": (*pp).include,
+	// packages and aliases (packages.go)
+	"%use":      (*pp).use,
+	"%defalias": (*pp).defalias, "%idefalias": (*pp).defalias,
+	"%undefalias": (*pp).undefalias,
 	// the context stack (context.go)
 	"%push": (*pp).push,
 	"%repl": (*pp).repl,

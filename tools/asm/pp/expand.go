@@ -41,6 +41,7 @@ type floatPart struct{ size, from, n int }
 var floatFuncs = map[string]floatPart{
 	"float8": {1, 0, 1}, "float16": {2, 0, 2}, "float32": {4, 0, 4}, "float64": {8, 0, 8},
 	"float80m": {10, 0, 8}, "float80e": {10, 8, 2}, "float128l": {16, 0, 8}, "float128h": {16, 8, 8},
+	"bfloat16": {lex.BFloat16, 0, 2},
 }
 
 // floatFunc recognizes __floatN__ and __?floatN?__.
@@ -49,11 +50,12 @@ func floatFunc(name string) (floatPart, bool) {
 		return floatPart{}, false
 	}
 	n := name[2 : len(name)-2]
-	if len(n) > 2 && n[0] == '?' && n[len(n)-1] == '?' {
+	q := len(n) > 2 && n[0] == '?' && n[len(n)-1] == '?'
+	if q {
 		n = n[1 : len(n)-1]
 	}
 	f, ok := floatFuncs[n]
-	return f, ok
+	return f, ok && (q || n != "bfloat16") // nasm has no __bfloat16__
 }
 
 // floatCall evaluates `name(literal)` from toks[i] (after the
@@ -120,6 +122,15 @@ func (p *pp) expandWith(toks []lex.Token, active []*smacro, depth int) ([]lex.To
 		t := toks[i]
 		if t.Kind != lex.Ident || t.Escaped {
 			out = append(out, t)
+			continue
+		}
+		if f, ok := ilog2Func(t.Text); ok && i+1 < len(toks) && toks[i+1].Is("(") {
+			v, next, err := p.ilog2Call(f, toks, i, active, depth)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, lex.Token{Kind: lex.Num, Text: fmt.Sprint(v), Val: v, Space: t.Space})
+			i = next - 1
 			continue
 		}
 		if f, ok := floatFunc(t.Text); ok && i+1 < len(toks) && toks[i+1].Is("(") {

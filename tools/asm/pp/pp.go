@@ -7,6 +7,7 @@
 // dispatched from the table in directives.go: conditionals.go (%if
 // family), smacro.go and expand.go (single-line macros), mmacro.go
 // (multi-line macros and their parameters), rep.go, include.go,
+// packages.go (%use, %defalias),
 // context.go (%push/%pop), lines.go (source lines and the frame stack),
 // srcpos.go (the positions debugging information gives lines: %line,
 // .nolist).
@@ -135,6 +136,8 @@ type pp struct {
 	cur      Pos // position of the line being processed (__FILE__, __LINE__)
 	ctx      []context
 	included map[string][]byte // files read so far, by path
+	aliases  map[string]string // %defalias
+	ialiases map[string]string // %idefalias, by lower-case name
 }
 
 // Preprocess runs the preprocessor on the named file.
@@ -151,6 +154,8 @@ func Preprocess(path string, opts Options) *Result {
 		mmacs:    map[string][]*mmacro{},
 		immacs:   map[string][]*mmacro{},
 		included: map[string][]byte{},
+		aliases:  map[string]string{},
+		ialiases: map[string]string{},
 	}
 	if opts.Limits != nil {
 		p.lim = *opts.Limits

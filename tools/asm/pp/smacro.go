@@ -50,6 +50,7 @@ func (p *pp) commandLineDefines() {
 }
 
 func (p *pp) lookupSmacro(name string) []*smacro {
+	name = p.resolve(name)
 	if l := p.smacs[name]; len(l) > 0 {
 		return l
 	}
@@ -62,6 +63,7 @@ func (p *pp) lookupSmacro(name string) []*smacro {
 // setSmacro defines m, replacing the overload with the same parameter
 // count.
 func (p *pp) setSmacro(m *smacro) {
+	m.name = p.resolve(m.name)
 	if m.icase {
 		k := strings.ToLower(m.name)
 		p.ismacs[k] = replaceOverload(p.ismacs[k], m)
@@ -152,8 +154,9 @@ func (p *pp) undef(c call) {
 		p.lineErr(c.Line, "`%s' expects a macro name", c.Toks[0].Text)
 		return
 	}
-	delete(p.smacs, c.args[0].Text)
-	delete(p.ismacs, strings.ToLower(c.args[0].Text))
+	name := p.resolve(c.args[0].Text)
+	delete(p.smacs, name)
+	delete(p.ismacs, strings.ToLower(name))
 }
 
 // expandArgs expands and pastes the tokens after the macro name; ok is
