@@ -334,11 +334,10 @@ func removeOutputs(out string) {
 // workerClient drives `tiny <startup> --persistent_worker` exactly as Bazel
 // does: length-delimited WorkRequest protos on stdin.
 type workerClient struct {
-	cmd   *exec.Cmd
-	in    io.WriteCloser
-	out   *bufio.Reader
-	pid   int
-	start time.Time
+	cmd *exec.Cmd
+	in  io.WriteCloser
+	out *bufio.Reader
+	pid int
 }
 
 func startWorkerClient(tiny, dir string, startup ...string) (*workerClient, error) {

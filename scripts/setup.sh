@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs everything the build and the tests need on a fresh Debian 12 machine
 # with Go: Debian packages (Bazel 4.2.3 and its offline rule sets, the test
-# oracles nasm/binutils/skopeo/umoci/runc/podman), Go modules, buildifier.
+# oracles nasm/binutils/skopeo/umoci/runc/podman), Go modules, buildifier,
+# staticcheck.
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-pkgs=(nasm binutils gcc gcc-multilib skopeo umoci runc podman zstd
+pkgs=(nasm binutils gcc gcc-multilib skopeo umoci runc podman zstd qemu-user gdb
       bazel-bootstrap bazel-bootstrap-source bazel-rules-java bazel-skylib bazel-platforms)
 missing=()
 for p in "${pkgs[@]}"; do
@@ -46,5 +47,9 @@ RC
     echo "    build --config=debian"
     echo "    query --config=debian"
   fi
+fi
+if ! command -v staticcheck >/dev/null; then
+  echo "setup: installing staticcheck"
+  go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
 fi
 echo "setup: done"

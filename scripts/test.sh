@@ -18,16 +18,21 @@ t0=$SECONDS
 passed=0
 lap() { passed=$((passed + 1)); echo "--- $1: $((SECONDS - t0)) s so far"; }
 
-step "gofmt, go vet, go mod tidy, buildifier, LICENSE, generated files"
+step "gofmt, go vet, staticcheck, go mod tidy, buildifier, LICENSE, file sizes, generated files"
 unformatted="$(git ls-files '*.go' | xargs gofmt -l)"
 if [ -n "$unformatted" ]; then echo "gofmt would change:"; echo "$unformatted"; exit 1; fi
 go vet ./...
+staticcheck ./...
 # go.mod and go.sum say exactly what the code imports.
 go mod tidy -diff
 # BUILD.bazel exports it, and the ecosystem expects it.
 if [ ! -s LICENSE ] || ! grep -q "Apache License" LICENSE || ! grep -q "Version 2.0" LICENSE; then
   echo "LICENSE is missing or is not the Apache License 2.0"; exit 1
 fi
+# Built outputs and fetched code do not belong in git: no tracked file over
+# 512 KiB (generated tables and golden files are split to stay under it).
+big="$(git ls-files -z | xargs -0 -r stat -c '%s %n' | awk '$1 > 512 * 1024 {print $2}')"
+if [ -n "$big" ]; then echo "tracked files over 512 KiB:"; echo "$big"; exit 1; fi
 mapfile -t starlark < <(git ls-files '*.bzl' '*BUILD' '*BUILD.bazel' 'MODULE.bazel' 'WORKSPACE' '*.bazel' | grep -v '/testdata/' | sort -u)
 buildifier --mode=check --lint=warn "${starlark[@]}"
 # The Bzlmod BUILD files of the tool and of the Gazelle extension (rules_go)

@@ -474,3 +474,23 @@ func TestDeclaredGNUStackNoteIsNotDuplicated(t *testing.T) {
 		}
 	}
 }
+
+// __DATE__ and its kin come from Options.BuildTime, in UTC whatever TZ
+// says, in nasm's forms: the output is a function of the input alone.
+func TestBuildTimeMacros(t *testing.T) {
+	t.Setenv("TZ", "Asia/Kolkata")
+	bt := time.Unix(1700000000, 0) // 2023-11-14 22:13:20 UTC
+	src := "db __DATE__, __TIME__, __UTC_DATE__, __?UTC_TIME?__\ndd __DATE_NUM__, __TIME_NUM__, __POSIX_TIME__\n"
+	res, err := Assemble("t.asm", Options{BuildTime: &bt, ReadFile: memFS(map[string]string{"t.asm": src})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want bytes.Buffer
+	want.WriteString("2023-11-1422:13:202023-11-1422:13:20")
+	for _, v := range []uint32{20231114, 221320, 1700000000} {
+		want.Write([]byte{byte(v), byte(v >> 8), byte(v >> 16), byte(v >> 24)})
+	}
+	if !bytes.Equal(res.Binary, want.Bytes()) {
+		t.Fatalf("got %q, want %q", res.Binary, want.Bytes())
+	}
+}

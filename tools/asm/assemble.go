@@ -6,51 +6,60 @@ import (
 	"strings"
 
 	"github.com/rules-tiny/rules_tiny/tools/asm/expr"
-	"github.com/rules-tiny/rules_tiny/tools/asm/lex"
 	"github.com/rules-tiny/rules_tiny/tools/asm/pp"
 	"github.com/rules-tiny/rules_tiny/tools/obj"
 	"github.com/rules-tiny/rules_tiny/tools/x86"
 )
 
-// Limits that keep hostile input from exhausting time or memory.
-const (
-	MaxTimes       = 1 << 24 // repetitions of one statement
-	MaxSectionSize = 1 << 26 // bytes of initialized data in one section (64 MiB)
-	MaxBSSSize     = 1 << 32 // reserved bytes in one section
-	maxPasses      = 40
-)
+// The passes: every statement is executed in order, placing labels and
+// emitting bytes, until no label moves.
+
+// relocSize is what one relocation counts toward Limits.Output: the size
+// of an ELF64 RELA entry.
+const relocSize = 24
 
 type assembler struct {
-	opts      Options
-	format    string
-	p         *parser
-	diags     []pp.Diag // parse-time errors
-	warns     []pp.Diag
-	stmts     []*stmt
-	syms      map[string]*symbol
-	symOrder  []*symbol
-	secs      []*section
-	org       int64
-	orgSet    bool
-	firstBits int
-	files     []string
-	lineSeq   int      // index of the preprocessed line being parsed
-	srcs      []pp.Pos // with Options.Debug: each preprocessed line's pp.Line.Src
+	opts       Options
+	lim        Limits
+	format     string
+	p          *parser
+	diags      []pp.Diag // parse-time errors
+	warns      []pp.Diag
+	stmts      []*stmt
+	syms       map[string]*symbol
+	symOrder   []*symbol
+	secs       []*section
+	org        int64
+	orgSet     bool
+	firstBits  int
+	files      []string         // every file read (Result.Files)
+	incbins    []string         // the incbin files read, in order
+	autoFormat bool             // -f elf as Options has it: the first BITS chooses
+	consts     map[string]int64 // equ values known when parsed (constEnv)
+	ppConsts   map[string]int64 // those of numbers alone (symbolValue)
+	incbinData map[incbinKey][]byte
+	lineSeq    int          // index of the preprocessed line being parsed
+	srcs       []pp.Pos     // with Options.Debug: each preprocessed line's pp.Line.Src
+	folded     []foldedLine // with Options.Debug: the lines in sBytes runs (debug.go)
 
 	// pass state
 	pass     int
 	changed  bool
+	nchanged int   // labels and sizes that changed in this pass
+	out      int64 // output bytes in this pass (Limits.Output)
 	unknown  bool
 	passErrs []pp.Diag
 	passWarn []pp.Diag
-	cur      int // current section
 	fatal    bool
 	regVals  map[string]expr.Value // env.Lookup's value of each register name
 	inst     x86.Inst              // emitInst's scratch instruction
 	instOps  []x86.Operand         // and its operands' storage
 }
 
-func (a *assembler) readInclude(name string) ([]byte, string, error) {
+// readInclude reads n bytes (all if n < 0) from offset off of an incbin
+// file, looked for like an %include. By default only that part is read,
+// and only from a regular file.
+func (a *assembler) readInclude(name string, off, n int64) ([]byte, string, error) {
 	cands := []string{name}
 	if !strings.HasPrefix(name, "/") {
 		for _, d := range a.opts.IncludeDirs {
@@ -63,7 +72,7 @@ func (a *assembler) readInclude(name string) ([]byte, string, error) {
 	}
 	var first error
 	for _, c := range cands {
-		data, err := a.opts.ReadFile(c)
+		data, err := a.readRange(c, off, n)
 		if err == nil {
 			return data, c, nil
 		}
@@ -74,136 +83,45 @@ func (a *assembler) readInclude(name string) ([]byte, string, error) {
 	return nil, "", first
 }
 
-func secKey(name string) string { return "[" + name + "]" }
+// incbinKey is one part of a file, as incbin asks for it.
+type incbinKey struct {
+	name   string
+	off, n int64
+}
 
-func (a *assembler) sectionIndex(name string, pos pp.Pos) int {
-	for i, s := range a.secs {
-		if s.name == name && !s.absolute {
-			return i
+// readRange reads a part of a file once: the same incbin again (in a
+// %rep, a macro) shares the bytes.
+func (a *assembler) readRange(name string, off, n int64) ([]byte, error) {
+	k := incbinKey{name, off, n}
+	if data, ok := a.incbinData[k]; ok {
+		return data, nil
+	}
+	data, err := a.readRangeOnce(name, off, n)
+	if err == nil {
+		if a.incbinData == nil {
+			a.incbinData = map[incbinKey][]byte{}
 		}
+		a.incbinData[k] = data
 	}
-	s := &section{name: name, key: secKey(name), pos: pos, align: 1, start: -1}
-	switch name {
-	case ".text":
-		s.flags, s.align = obj.FlagAlloc|obj.FlagExec, 16
-	case ".data":
-		s.flags, s.align = obj.FlagAlloc|obj.FlagWrite, 4
-	case ".rodata":
-		s.flags, s.align = obj.FlagAlloc, 4
-	case ".bss":
-		s.flags, s.align = obj.FlagAlloc|obj.FlagWrite|obj.FlagNoBits, 4
-	case ".comment":
-		s.flags = 0
-	default:
-		s.flags = obj.FlagAlloc
-	}
-	if a.format == "bin" {
-		// nasm's bin format aligns every section on 4 bytes unless told
-		// otherwise; .bss is the only nobits section by default.
-		s.align = 4
-		if name == ".text" {
-			s.flags = obj.FlagAlloc | obj.FlagExec
-		}
-	}
-	a.secs = append(a.secs, s)
-	return len(a.secs) - 1
+	return data, err
 }
 
-// sectionAttrs applies `progbits nobits alloc noalloc exec noexec write
-// nowrite align=N` from a section directive.
-func (a *assembler) sectionAttrs(idx int, args []lex.Token, pos pp.Pos) error {
-	s := a.secs[idx]
-	for i := 0; i < len(args); i++ {
-		w := strings.ToLower(args[i].Text)
-		if a.format == "bin" {
-			switch w {
-			case "alloc", "noalloc", "exec", "noexec", "write", "nowrite":
-				// The flat format has no such flags; nasm says so and goes on.
-				a.warnf(pos, "ignoring unknown section attribute: \"%s\"", args[i].Text)
-				continue
-			}
-		}
-		switch w {
-		case "progbits":
-			s.flags &^= obj.FlagNoBits
-		case "nobits":
-			s.flags |= obj.FlagNoBits
-		case "alloc":
-			s.flags |= obj.FlagAlloc
-		case "noalloc":
-			s.flags &^= obj.FlagAlloc
-		case "exec":
-			s.flags |= obj.FlagExec
-		case "noexec":
-			s.flags &^= obj.FlagExec
-		case "write":
-			s.flags |= obj.FlagWrite
-		case "nowrite":
-			s.flags &^= obj.FlagWrite
-		case "align":
-			if i+2 >= len(args) || !args[i+1].Is("=") || args[i+2].Kind != lex.Num {
-				return fmt.Errorf("`align=' expects a number")
-			}
-			n := args[i+2].Val
-			if n <= 0 || n&(n-1) != 0 || n > 1<<16 {
-				return fmt.Errorf("section alignment %d is not a power of two", n)
-			}
-			s.align = uint64(n)
-			i += 2
-		default:
-			return fmt.Errorf("unknown section attribute `%s'", args[i].Text)
-		}
+func (a *assembler) readRangeOnce(name string, off, n int64) ([]byte, error) {
+	if a.opts.ReadFile == nil {
+		return pp.ReadFileRange(name, off, n, a.lim.Output)
 	}
-	return nil
+	data, err := a.opts.ReadFile(name)
+	if err != nil {
+		return nil, err
+	}
+	data = data[min(off, int64(len(data))):]
+	if n >= 0 && n < int64(len(data)) {
+		data = data[:n]
+	}
+	return data, nil
 }
 
-// absoluteSection starts a new `absolute` space at base: labels in it are
-// plain numbers and it produces no bytes (struc uses it for field offsets).
-func (a *assembler) absoluteSection(base int64, pos pp.Pos) int {
-	a.secs = append(a.secs, &section{name: "[absolute]", key: "", pos: pos, align: 1, flags: obj.FlagNoBits, absolute: true, absBase: base})
-	return len(a.secs) - 1
-}
-
-func (a *assembler) raiseAlign(idx int, n uint64) {
-	if idx >= 0 && n > a.secs[idx].align {
-		a.secs[idx].align = n
-	}
-}
-
-func (a *assembler) sym(name string) *symbol {
-	s := a.syms[name]
-	if s == nil {
-		s = &symbol{name: name}
-		a.syms[name] = s
-		a.symOrder = append(a.symOrder, s)
-	}
-	return s
-}
-
-func (a *assembler) declareGlobal(name string, pos pp.Pos) {
-	s := a.sym(name)
-	if s.kind == symExtern {
-		a.errorf(pos, "", "symbol `%s' declared both as extern and global", name)
-		return
-	}
-	s.global = true
-}
-
-func (a *assembler) declareExtern(name string, pos pp.Pos, note string) {
-	s := a.sym(name)
-	switch s.kind {
-	case symLabel, symEqu:
-		a.warnf(pos, "symbol `%s' declared extern after its definition; ignored", name)
-		return
-	}
-	if s.global {
-		a.errorf(pos, note, "symbol `%s' declared both as extern and global", name)
-		return
-	}
-	s.kind = symExtern
-	s.pos = pos
-}
-
+// addStmt appends a parsed statement and defines its label.
 func (a *assembler) addStmt(st *stmt) {
 	st.line = a.lineSeq - 1
 	if st.sec < 0 {
@@ -270,7 +188,7 @@ func (e env) Lookup(name string) (expr.Value, error) {
 			a.unknown = true
 			return expr.Value{Unknown: true}, nil
 		}
-		return s.val, nil
+		return *s.val, nil
 	}
 	if !s.known {
 		// Not reached yet in the first pass: the section is known, which
@@ -300,7 +218,12 @@ func (a *assembler) addr(sec int, off int64) expr.Value {
 func (e env) Here() (expr.Value, error)      { return e.a.addr(e.sec, e.here), nil }
 func (e env) SectStart() (expr.Value, error) { return e.a.addr(e.sec, 0), nil }
 
+// perr records an error of this pass; only the first MaxErrors are kept
+// (they are in statement order, and no more are shown).
 func (a *assembler) perr(st *stmt, format string, args ...any) {
+	if len(a.passErrs) >= MaxErrors {
+		return
+	}
 	a.passErrs = append(a.passErrs, pp.Diag{Pos: st.pos, Msg: fmt.Sprintf(format, args...), Note: st.note, Seq: st.line + 1})
 }
 
@@ -314,8 +237,9 @@ func (a *assembler) pwarn(st *stmt, format string, args ...any) {
 
 // run performs the passes until every label keeps its value.
 func (a *assembler) run() {
+	stalled, prev := int64(0), -1
 	for a.pass = 1; ; a.pass++ {
-		a.changed, a.unknown = false, false
+		a.changed, a.unknown, a.nchanged, a.out = false, false, 0, 0
 		a.passErrs, a.passWarn = nil, nil
 		for _, s := range a.secs {
 			s.data, s.size, s.relocs, s.relSym, s.relStmt = s.data[:0], 0, s.relocs[:0], s.relSym[:0], s.relStmt[:0]
@@ -335,23 +259,40 @@ func (a *assembler) run() {
 			// first pass is already the last.
 			break
 		}
-		if a.pass >= maxPasses {
-			n := len(a.passErrs)
-			for _, st := range a.stmts {
-				if st.kind == sEqu {
-					if s := a.syms[st.label]; s != nil && s.pos == st.pos && !s.known {
-						a.perr(st, "symbol `%s' cannot be resolved (circular definition?)", st.label)
-					}
-				}
-			}
-			if len(a.passErrs) == n {
-				a.passErrs = append(a.passErrs, pp.Diag{Pos: pp.Pos{File: a.files[0]}, Msg: "unable to find stable sizes for all instructions (too many passes)"})
-			}
+		if prev >= 0 && a.nchanged >= prev {
+			stalled++
+		} else {
+			stalled = 0
+		}
+		prev = a.nchanged
+		if int64(a.pass) >= a.lim.Passes || stalled > a.lim.StalledPasses {
+			a.unstable(stalled)
 			break
 		}
 	}
 	a.diags = append(a.diags, a.passErrs...)
 	a.warns = append(a.warns, a.passWarn...)
+}
+
+// unstable reports passes that did not settle: circular definitions if
+// there are any, else the pass limits.
+func (a *assembler) unstable(stalled int64) {
+	n := len(a.passErrs)
+	for _, st := range a.stmts {
+		if st.kind == sEqu {
+			if s := a.syms[st.label]; s != nil && s.pos == st.pos && !s.known {
+				a.perr(st, "symbol `%s' cannot be resolved (circular definition?)", st.label)
+			}
+		}
+	}
+	if len(a.passErrs) > n {
+		return
+	}
+	msg := fmt.Sprintf("unable to find stable sizes for all instructions after %d passes (--limit-passes)", a.pass)
+	if stalled > a.lim.StalledPasses {
+		msg = fmt.Sprintf("unable to find stable sizes for all instructions: stalled for %d passes (--limit-stalled-passes)", stalled)
+	}
+	a.passErrs = append(a.passErrs, pp.Diag{Pos: pp.Pos{File: a.files[0]}, Msg: msg})
 }
 
 // eval evaluates an expression of st. `$` is the address where st's line
@@ -361,64 +302,96 @@ func (a *assembler) eval(st *stmt, n expr.Node) (expr.Value, error) {
 	return expr.Eval(n, env{a: a, sec: st.sec, here: st.start})
 }
 
+// exec runs one statement in the current pass.
 func (a *assembler) exec(st *stmt) {
 	sec := a.secs[st.sec]
 	st.start = sec.size
-	if st.label != "" {
-		s := a.syms[st.label]
-		if s != nil && s.kind == symLabel && s.pos == st.pos {
-			if !s.known || s.off != sec.size || s.sec != st.sec {
-				a.changed = true
-			}
-			s.sec, s.off, s.known, s.defPass = st.sec, sec.size, true, a.pass
-		}
-	}
+	a.placeLabel(st, sec)
 	switch st.kind {
 	case sNone:
 		return
 	case sEqu:
-		s := a.syms[st.label]
-		if s == nil || s.kind != symEqu || s.pos != st.pos {
-			return
-		}
-		v, err := a.eval(st, st.count)
-		if err != nil {
-			a.perr(st, "%s", err)
-			v = expr.Value{Unknown: true}
-		}
-		if len(v.Regs) > 0 {
-			a.perr(st, "`equ' of a register expression is not supported")
-			v = expr.Value{}
-		}
-		if !s.known || !sameValue(s.val, v) {
-			a.changed = true
-		}
-		s.val, s.known, s.defPass = v, !v.Unknown, a.pass
+		a.execEqu(st)
 		return
 	}
 	n := int64(1)
 	if st.times != nil {
-		v, err := a.eval(st, st.times)
-		switch {
-		case err != nil:
-			a.perr(st, "%s", err)
-			n = 0
-		case v.Unknown:
-			n = 0
-		case !v.Simple():
-			a.perr(st, "non-constant argument supplied to TIMES")
-			n = 0
-		case v.Const < 0:
-			a.perr(st, "TIMES value %d is negative", v.Const)
-			n = 0
-		case v.Const > MaxTimes:
-			a.perr(st, "TIMES value %d exceeds the limit of %d", v.Const, MaxTimes)
-			n = 0
-		default:
-			n = v.Const
-		}
+		n = a.timesCount(st)
 	}
 	start := sec.size
+	a.repeat(st, sec, n)
+	if a.fatal {
+		return
+	}
+	if st.sizeSet && st.size != sec.size-start {
+		a.changed = true
+		a.nchanged++
+	}
+	st.size, st.sizeSet = sec.size-start, true
+}
+
+// placeLabel gives st's label its address in this pass.
+func (a *assembler) placeLabel(st *stmt, sec *section) {
+	if st.label == "" {
+		return
+	}
+	s := a.syms[st.label]
+	if s != nil && s.kind == symLabel && s.pos == st.pos {
+		if !s.known || s.off != sec.size || s.sec != st.sec {
+			a.changed = true
+			a.nchanged++
+		}
+		s.sec, s.off, s.known, s.defPass = st.sec, sec.size, true, a.pass
+	}
+}
+
+// execEqu evaluates `label equ value` in this pass.
+func (a *assembler) execEqu(st *stmt) {
+	s := a.syms[st.label]
+	if s == nil || s.kind != symEqu || s.pos != st.pos {
+		return
+	}
+	v, err := a.eval(st, st.count)
+	if err != nil {
+		a.perr(st, "%s", err)
+		v = expr.Value{Unknown: true}
+	}
+	if len(v.Regs) > 0 {
+		a.perr(st, "`equ' of a register expression is not supported")
+		v = expr.Value{}
+	}
+	if !s.known || !sameValue(*s.val, v) {
+		a.changed = true
+		a.nchanged++
+	}
+	s.val, s.known, s.defPass = &v, !v.Unknown, a.pass
+}
+
+// timesCount evaluates st's TIMES count; 0 on error or while unknown.
+func (a *assembler) timesCount(st *stmt) int64 {
+	v, err := a.eval(st, st.times)
+	switch {
+	case err != nil:
+		a.perr(st, "%s", err)
+	case v.Unknown:
+	case !v.Simple():
+		a.perr(st, "non-constant argument supplied to TIMES")
+	case v.Const < 0:
+		a.perr(st, "TIMES value %d is negative", v.Const)
+	case v.Const > MaxTimes:
+		a.perr(st, "TIMES value %d exceeds the limit of %d", v.Const, int64(MaxTimes))
+	default:
+		return v.Const
+	}
+	return 0
+}
+
+// repeat emits st n times. A repeated statement whose bytes do not
+// depend on its position (same bytes twice in a row, no relocation) is
+// copied instead of being encoded again: `times 100000 db 0` stays fast.
+// Values are the same for every copy (`$` is the line's start); only
+// PC-relative fields change, and those change every copy.
+func (a *assembler) repeat(st *stmt, sec *section, n int64) {
 	var prev []byte
 	for k := int64(0); k < n; k++ {
 		before := sec.size
@@ -427,34 +400,43 @@ func (a *assembler) exec(st *stmt) {
 		if a.fatal {
 			return
 		}
-		// A repeated statement whose bytes do not depend on its position
-		// (same bytes twice in a row, no relocation) is copied instead of
-		// being encoded again: `times 100000 db 0` stays fast. Values are
-		// the same for every copy (`$` is the line's start); only
-		// PC-relative fields change, and those change every copy.
-		if st.times != nil && len(sec.relocs) == nrel && sec.flags&obj.FlagNoBits == 0 {
-			cur := sec.data[before:sec.size]
-			if prev != nil && bytes.Equal(prev, cur) && len(cur) > 0 {
-				rest := n - k - 1
-				if sec.size+rest*int64(len(cur)) > MaxSectionSize {
-					a.perr(st, "section `%s' exceeds %d bytes", sec.name, MaxSectionSize)
-					a.fatal = true
-					return
-				}
-				unit := append([]byte(nil), cur...)
-				for ; rest > 0; rest-- {
-					sec.data = append(sec.data, unit...)
-				}
-				sec.size = int64(len(sec.data))
-				break
-			}
-			prev = append(prev[:0], cur...)
+		if st.times == nil || len(sec.relocs) != nrel || sec.flags&obj.FlagNoBits != 0 {
+			continue
 		}
+		cur := sec.data[before:sec.size]
+		if len(cur) == 0 {
+			return // nothing, and nothing again for every other copy
+		}
+		if prev != nil && bytes.Equal(prev, cur) {
+			rest := n - k - 1
+			if !a.grow(st, sec, rest*int64(len(cur))) {
+				return
+			}
+			unit := append([]byte(nil), cur...)
+			for ; rest > 0; rest-- {
+				sec.data = append(sec.data, unit...)
+			}
+			sec.size = int64(len(sec.data))
+			return
+		}
+		prev = append(prev[:0], cur...)
 	}
-	if st.sizeSet && st.size != sec.size-start {
-		a.changed = true
+}
+
+// emit emits one copy of st.
+func (a *assembler) emit(st *stmt, sec *section) {
+	switch st.kind {
+	case sData:
+		a.emitData(st, sec)
+	case sRes:
+		a.emitRes(st, sec)
+	case sAlign:
+		a.emitAlign(st, sec)
+	case sIncbin, sBytes:
+		a.write(st, sec, st.blob)
+	case sInst:
+		a.emitInst(st, sec)
 	}
-	st.size, st.sizeSet = sec.size-start, true
 }
 
 func sameValue(x, y expr.Value) bool {
@@ -473,7 +455,6 @@ func sameValue(x, y expr.Value) bool {
 	}
 	return true
 }
-
 func (a *assembler) write(st *stmt, sec *section, b []byte) {
 	if sec.absolute {
 		a.perr(st, "attempt to assemble code or data in absolute space")
@@ -484,20 +465,28 @@ func (a *assembler) write(st *stmt, sec *section, b []byte) {
 		a.reserve(st, sec, int64(len(b)))
 		return
 	}
-	if sec.size+int64(len(b)) > MaxSectionSize {
-		a.perr(st, "section `%s' exceeds %d bytes", sec.name, MaxSectionSize)
-		a.fatal = true
+	if !a.grow(st, sec, int64(len(b))) {
 		return
 	}
 	sec.data = append(sec.data, b...)
 	sec.size += int64(len(b))
 }
 
+// grow accounts for n more bytes of output in this pass; past
+// Limits.Output it reports the error, which ends the run, and is false.
+func (a *assembler) grow(st *stmt, sec *section, n int64) bool {
+	if a.out+n > a.lim.Output || n < 0 {
+		a.perr(st, "section `%s' exceeds the output limit of %d bytes (--limit-output)", sec.name, a.lim.Output)
+		a.fatal = true
+		return false
+	}
+	a.out += n
+	return true
+}
+
 func (a *assembler) reserve(st *stmt, sec *section, n int64) {
 	if sec.flags&obj.FlagNoBits == 0 {
-		if sec.size+n > MaxSectionSize {
-			a.perr(st, "section `%s' exceeds %d bytes", sec.name, MaxSectionSize)
-			a.fatal = true
+		if !a.grow(st, sec, n) {
 			return
 		}
 		sec.data = append(sec.data, make([]byte, n)...)
@@ -511,209 +500,15 @@ func (a *assembler) reserve(st *stmt, sec *section, n int64) {
 	}
 	sec.size += n
 }
-
-func (a *assembler) emit(st *stmt, sec *section) {
-	switch st.kind {
-	case sData:
-		a.emitData(st, sec)
-	case sRes:
-		v, err := a.eval(st, st.count)
-		switch {
-		case err != nil:
-			a.perr(st, "%s", err)
-		case v.Unknown:
-		case !v.Simple():
-			a.perr(st, "non-constant argument supplied to `res%c'", "?bwd????q"[st.width%9])
-		case v.Const < 0:
-			a.perr(st, "negative reservation count %d", v.Const)
-		case v.Const > MaxBSSSize/int64(st.width):
-			a.perr(st, "reservation of %d items is too large", v.Const)
-			a.fatal = true
-		default:
-			if sec.flags&obj.FlagNoBits == 0 && !sec.absolute {
-				a.pwarn(st, "%s", zeroingMsg(a.format, sec.name))
-			}
-			a.reserve(st, sec, v.Const*int64(st.width))
-		}
-	case sAlign:
-		a.emitAlign(st, sec)
-	case sIncbin:
-		a.write(st, sec, st.blob)
-	case sInst:
-		a.emitInst(st, sec)
-	}
-}
-
-func (a *assembler) emitAlign(st *stmt, sec *section) {
-	v, err := a.eval(st, st.count)
-	if err != nil {
-		a.perr(st, "%s", err)
-		return
-	}
-	if v.Unknown {
-		return
-	}
-	if !v.Simple() || v.Const <= 0 {
-		a.perr(st, "alignment must be a positive constant")
-		return
-	}
-	n := v.Const
-	if n > 1<<20 {
-		a.perr(st, "alignment %d is too large", n)
-		return
-	}
-	if n&(n-1) == 0 {
-		a.raiseAlign(st.sec, uint64(n))
-	}
-	pad := (n - sec.size%n) % n
-	if st.width == 1 || sec.flags&obj.FlagNoBits != 0 {
-		a.reserve(st, sec, pad)
-		return
-	}
-	if st.fill == nil {
-		a.write(st, sec, bytes.Repeat([]byte{0x90}, int(pad)))
-		return
-	}
-	st.fill.start = st.start // the fill's `$` is the align line's start
-	for i := int64(0); i < pad; i++ {
-		a.emit(st.fill, sec)
-		if a.fatal {
-			return
-		}
-	}
-}
-
-func putLE(b []byte, v int64, n int) {
-	for i := 0; i < n; i++ {
-		b[i] = byte(v >> (8 * i))
-	}
-}
-
-func (a *assembler) emitData(st *stmt, sec *section) {
-	w := st.width
-	for _, it := range st.items {
-		switch {
-		case it.isStr:
-			b := []byte(it.str)
-			if r := len(b) % w; r != 0 {
-				b = append(b, make([]byte, w-r)...)
-			}
-			a.write(st, sec, b)
-		case it.undef:
-			if sec.flags&obj.FlagNoBits != 0 {
-				a.reserve(st, sec, int64(w)) // `?` is uninitialized: fine in .bss
-			} else {
-				a.pwarn(st, "%s", zeroingMsg(a.format, sec.name))
-				a.write(st, sec, make([]byte, w))
-			}
-		case it.float != nil:
-			a.write(st, sec, it.float)
-		default:
-			v, err := a.eval(st, it.e)
-			field := make([]byte, w)
-			if err != nil {
-				a.perr(st, "%s", err)
-				a.write(st, sec, field)
-				continue
-			}
-			if len(v.Regs) > 0 {
-				a.perr(st, "invalid use of a register in a data declaration")
-			}
-			off := sec.size
-			if !v.Unknown && len(v.Terms) > 0 {
-				if err := a.dataReloc(st, sec, v, off, w); err != nil {
-					a.perr(st, "%s", err)
-				}
-			} else {
-				putLE(field, v.Const, w)
-				if !v.Unknown && w < 8 {
-					lim := int64(1) << (8 * w)
-					// nasm's bound: anything from -2^n to 2^n-1 fits n bits.
-					if v.Const >= lim || v.Const < -lim {
-						a.pwarn(st, "%s data exceeds bounds", map[int]string{1: "byte", 2: "word", 4: "dword"}[w])
-					}
-				}
-			}
-			a.write(st, sec, field)
-		}
-	}
-}
-
-// dataReloc records the relocation for a data field holding v: sym+c, or
-// sym+c-$ (PC-relative) as nasm accepts.
-func (a *assembler) dataReloc(st *stmt, sec *section, v expr.Value, off int64, w int) error {
-	if sec.flags&obj.FlagNoBits != 0 {
-		return nil
-	}
-	switch {
-	case len(v.Terms) == 1 && v.Terms[0].Coef == 1:
-		a.addReloc(st, sec, off, w, obj.RelocAbs, v.Terms[0].Sym, v.Const)
-		return nil
-	case len(v.Terms) == 2:
-		t0, t1 := v.Terms[0], v.Terms[1]
-		if t0.Coef == -1 {
-			t0, t1 = t1, t0
-		}
-		if t0.Coef == 1 && t1.Coef == -1 && t1.Sym == sec.key {
-			a.addReloc(st, sec, off, w, obj.RelocPCRel, t0.Sym, v.Const+off)
-			return nil
-		}
-	}
-	return fmt.Errorf("invalid relocatable expression (not a symbol plus a constant)")
-}
-
 func (a *assembler) addReloc(st *stmt, sec *section, off int64, size int, kind obj.RelocKind, sym string, addend int64) {
 	if a.format == "elf32" && size == 8 {
 		a.perr(st, "ELF32 has no 64-bit relocations (`%s')", strings.Trim(sym, "[]"))
 		return
 	}
+	if !a.grow(st, sec, relocSize) {
+		return
+	}
 	sec.relocs = append(sec.relocs, obj.Reloc{Offset: uint64(off), Size: uint8(size), Kind: kind, Addend: addend})
 	sec.relSym = append(sec.relSym, sym)
 	sec.relStmt = append(sec.relStmt, st)
-}
-
-// binOrder is nasm's bin layout: .text, the other progbits sections in
-// declaration order, then the nobits sections.
-func (a *assembler) binOrder() []int {
-	var order []int
-	for i, s := range a.secs {
-		if s.name == ".text" && !s.absolute {
-			order = append(order, i)
-		}
-	}
-	for i, s := range a.secs {
-		if s.name != ".text" && s.flags&obj.FlagNoBits == 0 && !s.absolute {
-			order = append(order, i)
-		}
-	}
-	for i, s := range a.secs {
-		if s.name != ".text" && s.flags&obj.FlagNoBits != 0 && !s.absolute {
-			order = append(order, i)
-		}
-	}
-	return order
-}
-
-// layoutBin assigns every section its address for -f bin: the first at the
-// origin, each next one at the end of the previous rounded up to its
-// alignment.
-func (a *assembler) layoutBin() {
-	pc := a.org
-	for k, i := range a.binOrder() {
-		s := a.secs[i]
-		if al := int64(s.align); k > 0 && al > 1 {
-			pc = (pc + al - 1) / al * al
-		}
-		s.start = pc
-		pc += s.size
-	}
-}
-
-// zeroingMsg is nasm's warning for reserved space in a section with bytes
-// (worded differently by its bin and elf back ends).
-func zeroingMsg(format, sec string) string {
-	if format == "bin" {
-		return fmt.Sprintf("uninitialized space declared in %s section: zeroing", sec)
-	}
-	return fmt.Sprintf("uninitialized space declared in non-BSS section `%s': zeroing", sec)
 }

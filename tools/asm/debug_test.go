@@ -20,8 +20,35 @@ import (
 // each assembled as elf32 and elf64. Between them: %include'd code and
 // macros, nested macros, .nolist, %rep in and out of macros, single-line
 // macros, %line (with and without a file, steps 0, 1 and 2), two code
-// sections, data, align, times, resb and incbin in code, local labels.
+// sections, data, align, times, resb and incbin in code, local labels,
+// %use packages, struc.
 var debugPrograms = map[string]map[string]string{
+	// %use packages (bf16 is a .nolist macro of fp), runs of statements
+	// folded when parsed, istruc's at (a .nolist macro in nasm).
+	"packages": {
+		"main.asm": `%use fp
+%use altreg
+struc pt
+.x: resd 1
+.y: resd 1
+endstruc
+section .data
+p: istruc pt
+    at pt.x, dd 1
+    at pt.y, dd 2
+iend
+section .text
+global _start
+_start:
+    mov r0d, 1
+    nop
+    nop
+    bf16 1.0, 2.0, 3.0
+    xor r3d, r3d
+    dd float32(1.5)
+    int 0x80
+`,
+	},
 	"include": {
 		"main.asm": `%include "print.mac"
 section .data

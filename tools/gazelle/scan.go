@@ -1,8 +1,9 @@
 package tinylang
 
 import (
-	"bytes"
 	"strings"
+
+	"github.com/rules-tiny/rules_tiny/tools/asm/lex"
 )
 
 // SourceInfo is what the scanner learns from one NASM-syntax source file.
@@ -46,215 +47,164 @@ func (s *SourceInfo) HasGlobal(sym string) bool {
 //	global sym[:type ...][, sym ...]      -> Globals (also [global sym])
 //	bits 16|32|64, use16, use32, use64    -> Bits (also [bits N]); first one wins
 //
-// Comments (';' outside string literals) and backslash line continuations
-// are handled; macros are not expanded, so a file name or symbol that only
-// exists after macro expansion is not seen.
+// Lines are split and tokenized by the assembler's own lexer (package
+// asm/lex), so comments, strings, escapes and line continuations mean
+// here exactly what they mean to `tiny asm`; macros are not expanded, so
+// a file name or symbol that only exists after macro expansion is not
+// seen.
 func Scan(src []byte) SourceInfo {
-	var info SourceInfo
-	seenInc := map[string]bool{}
-	seenBin := map[string]bool{}
-	seenGlobal := map[string]bool{}
-	for _, line := range logicalLines(src) {
-		line = strings.TrimSpace(stripComment(line))
-		if line == "" {
-			continue
+	var s scanner
+	lines := lex.NewSplitter(string(src))
+	for {
+		text, _, ok := lines.Next()
+		if !ok {
+			return s.info
 		}
-		// The bracketed "primitive" forms: [bits 32], [global _start].
-		if line[0] == '[' {
-			if end := strings.IndexByte(line, ']'); end > 0 {
-				line = strings.TrimSpace(line[1:end])
-			} else {
-				line = strings.TrimSpace(line[1:])
-			}
-		}
-		word, rest := splitWord(line)
-		lw := strings.ToLower(word)
-		switch lw {
-		case "%include", "%depend":
-			if name, ok := quotedArg(rest); ok && !seenInc[name] {
-				seenInc[name] = true
-				info.Includes = append(info.Includes, name)
-			}
-			continue
-		case "global":
-			for _, sym := range globalSymbols(rest) {
-				if !seenGlobal[sym] {
-					seenGlobal[sym] = true
-					info.Globals = append(info.Globals, sym)
-				}
-			}
-			continue
-		case "bits":
-			if info.Bits == 0 {
-				n, _ := splitWord(rest)
-				switch n {
-				case "16":
-					info.Bits = 16
-				case "32":
-					info.Bits = 32
-				case "64":
-					info.Bits = 64
-				}
-			}
-			continue
-		case "use16", "use32", "use64":
-			if info.Bits == 0 && rest == "" {
-				info.Bits = map[string]int{"use16": 16, "use32": 32, "use64": 64}[lw]
-			}
-			continue
-		}
-		// incbin may follow a label: "data: incbin", "data incbin", "data:incbin".
-		if lw != "incbin" {
-			label, after := word, rest
-			if i := strings.IndexByte(word, ':'); i >= 0 {
-				label, after = word[:i], strings.TrimSpace(word[i+1:]+" "+rest)
-			}
-			w2, r2 := splitWord(after)
-			if !isLabel(label) || strings.ToLower(w2) != "incbin" {
-				continue
-			}
-			rest = r2
-		}
-		if name, ok := quotedArg(rest); ok && !seenBin[name] {
-			seenBin[name] = true
-			info.Incbins = append(info.Incbins, name)
-		}
+		// A line with a lexical error still gives the tokens before it.
+		toks, _ := lex.Line(text)
+		s.line(toks)
 	}
-	return info
 }
 
-// logicalLines splits src into lines, joining a line that ends in a
-// backslash with the next one, as NASM's preprocessor does.
-func logicalLines(src []byte) []string {
-	var out []string
-	var cur strings.Builder
-	for len(src) > 0 {
-		i := bytes.IndexByte(src, '\n')
-		var ln []byte
-		if i < 0 {
-			ln, src = src, nil
-		} else {
-			ln, src = src[:i], src[i+1:]
-		}
-		ln = bytes.TrimRight(ln, "\r")
-		if t := bytes.TrimRight(ln, " \t"); len(t) > 0 && t[len(t)-1] == '\\' {
-			cur.Write(t[:len(t)-1])
-			continue
-		}
-		cur.Write(ln)
-		out = append(out, cur.String())
-		cur.Reset()
-	}
-	if cur.Len() > 0 {
-		out = append(out, cur.String())
-	}
-	return out
+type scanner struct {
+	info       SourceInfo
+	seenInc    map[string]bool
+	seenBin    map[string]bool
+	seenGlobal map[string]bool
 }
 
-// stripComment removes a ';' comment, ignoring semicolons inside '...',
-// "..." and `...` literals (backquoted strings take backslash escapes).
-func stripComment(line string) string {
-	var quote byte
-	for i := 0; i < len(line); i++ {
-		c := line[i]
-		switch {
-		case quote == '`' && c == '\\':
-			i++
-		case quote != 0:
-			if c == quote {
-				quote = 0
+func (s *scanner) line(toks []lex.Token) {
+	// The bracketed "primitive" forms: [bits 32], [global _start].
+	if len(toks) > 0 && toks[0].Is("[") {
+		toks = toks[1:]
+		for i, t := range toks {
+			if t.Is("]") {
+				toks = toks[:i]
+				break
 			}
-		case c == '\'' || c == '"' || c == '`':
-			quote = c
-		case c == ';':
-			return line[:i]
 		}
 	}
-	return line
-}
-
-// splitWord returns the first whitespace-delimited word and the trimmed rest.
-func splitWord(s string) (string, string) {
-	s = strings.TrimLeft(s, " \t")
-	i := strings.IndexAny(s, " \t")
-	if i < 0 {
-		return s, ""
+	if len(toks) == 0 {
+		return
 	}
-	return s[:i], strings.TrimSpace(s[i+1:])
-}
-
-// quotedArg returns the contents of the string literal or <...> at the start
-// of s. Empty names, and names with control characters, are rejected.
-func quotedArg(s string) (string, bool) {
-	if len(s) < 2 {
-		return "", false
-	}
-	closer := s[0]
-	switch closer {
-	case '"', '\'', '`':
-	case '<':
-		closer = '>'
+	word, args := keyword(toks[0]), toks[1:]
+	switch word {
+	case "%include", "%depend":
+		if name, ok := fileName(args); ok {
+			s.info.Includes = addOnce(s.info.Includes, &s.seenInc, name)
+		}
+	case "global":
+		for _, sym := range globalSymbols(args) {
+			s.info.Globals = addOnce(s.info.Globals, &s.seenGlobal, sym)
+		}
+	case "bits":
+		if s.info.Bits == 0 && len(args) > 0 && args[0].Kind == lex.Num {
+			switch v := args[0].Val; v {
+			case 16, 32, 64:
+				s.info.Bits = int(v)
+			}
+		}
+	case "use16", "use32", "use64":
+		if s.info.Bits == 0 && len(args) == 0 {
+			s.info.Bits = map[string]int{"use16": 16, "use32": 32, "use64": 64}[word]
+		}
 	default:
+		// incbin, after a label or not: "incbin", "data incbin",
+		// "data: incbin".
+		if word != "incbin" {
+			if toks[0].Kind != lex.Ident {
+				return
+			}
+			args = toks[1:]
+			if len(args) > 0 && args[0].Is(":") {
+				args = args[1:]
+			}
+			if len(args) == 0 || keyword(args[0]) != "incbin" {
+				return
+			}
+			args = args[1:]
+		}
+		if len(args) > 0 && args[0].Kind == lex.Str {
+			if name, ok := validName(args[0].Str); ok {
+				s.info.Incbins = addOnce(s.info.Incbins, &s.seenBin, name)
+			}
+		}
+	}
+}
+
+// keyword is a directive or identifier in lower case ("" for anything
+// else, and for a `$`-escaped name, which is never a keyword).
+func keyword(t lex.Token) string {
+	if (t.Kind != lex.Ident || t.Escaped) && t.Kind != lex.PP {
+		return ""
+	}
+	return strings.ToLower(t.Text)
+}
+
+func addOnce(list []string, seen *map[string]bool, s string) []string {
+	if *seen == nil {
+		*seen = map[string]bool{}
+	}
+	if (*seen)[s] {
+		return list
+	}
+	(*seen)[s] = true
+	return append(list, s)
+}
+
+// fileName is the argument of %include: a string, or <name> (the tokens
+// between the brackets, as the preprocessor joins them).
+func fileName(args []lex.Token) (string, bool) {
+	switch {
+	case len(args) >= 1 && args[0].Kind == lex.Str:
+		return validName(args[0].Str)
+	case len(args) >= 3 && args[0].Is("<"):
+		for i, t := range args {
+			if i > 0 && t.Is(">") {
+				return validName(lex.Join(args[1:i]))
+			}
+		}
+	}
+	return "", false
+}
+
+// validName rejects empty names, names with control characters, and
+// names with blanks around them.
+func validName(name string) (string, bool) {
+	if name == "" || strings.TrimSpace(name) != name {
 		return "", false
 	}
-	end := strings.IndexByte(s[1:], closer)
-	if end <= 0 {
-		return "", false
-	}
-	name := s[1 : 1+end]
 	for i := 0; i < len(name); i++ {
 		if name[i] < 0x20 || name[i] == 0x7f {
 			return "", false
 		}
 	}
-	if strings.TrimSpace(name) != name {
-		return "", false
-	}
 	return name, true
 }
 
-// globalSymbols parses the operand list of a global directive:
-// "sym", "sym:function", "sym:data 4", "a, b". A leading '$' (NASM's escape
-// for names that clash with keywords) is dropped.
-func globalSymbols(s string) []string {
+// globalSymbols reads the operand list of a global directive: "sym",
+// "sym:function", "sym:data 4", "a, b", "$sym".
+func globalSymbols(args []lex.Token) []string {
 	var syms []string
-	for _, part := range strings.Split(s, ",") {
-		part = strings.TrimSpace(part)
-		part = strings.TrimPrefix(part, "$")
-		n := 0
-		for n < len(part) && isIdentByte(part[n], n == 0) {
-			n++
-		}
-		if n > 0 {
-			syms = append(syms, part[:n])
+	first := true
+	for _, t := range args {
+		switch {
+		case t.Is(","):
+			first = true
+		case first && t.Kind == lex.Ident:
+			syms = append(syms, t.Text)
+			first = false
+		default:
+			first = false
 		}
 	}
 	return syms
 }
 
-// isIdentByte follows NASM's identifier rule: letters, digits, '_', '$',
-// '#', '@', '~', '.', '?'; the first character may not be a digit, '$',
-// '#', '@' or '~'.
+// isIdentByte is NASM's identifier rule, as the assembler's lexer has it.
 func isIdentByte(c byte, first bool) bool {
-	switch {
-	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '_', c == '.', c == '?':
-		return true
-	case c >= '0' && c <= '9', c == '$', c == '#', c == '@', c == '~':
-		return !first
+	if first {
+		return lex.IsIdentStart(c)
 	}
-	return false
-}
-
-// isLabel reports whether w looks like a label definition ("name" or "name:").
-func isLabel(w string) bool {
-	w = strings.TrimSuffix(w, ":")
-	if w == "" {
-		return false
-	}
-	for i := 0; i < len(w); i++ {
-		if !isIdentByte(w[i], i == 0) {
-			return false
-		}
-	}
-	return true
+	return lex.IsIdentChar(c)
 }

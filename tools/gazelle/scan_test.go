@@ -26,6 +26,9 @@ func TestScanRecognises(t *testing.T) {
 		{"macro-expanded include is not guessed", "%include FILE\n%include\n%include \"\"\n", SourceInfo{}},
 		{"semicolon in a string is not a comment", "db \";\", 0\n%include \"a;b.inc\"\n", SourceInfo{Includes: []string{"a;b.inc"}}},
 		{"line continuation", "%include \\\n  \"joined.inc\"\n", SourceInfo{Includes: []string{"joined.inc"}}},
+		{"backslash-space is not a continuation", "%include \\ \n\"x.inc\"\nglobal a, \\\t\n b\n", SourceInfo{Globals: []string{"a"}}},
+		{"include name in angle brackets with a path", "%include <../inc/sys.mac>\n", SourceInfo{Includes: []string{"../inc/sys.mac"}}},
+		{"backquoted file name with an escape", "%include `a\\x41.inc`\n", SourceInfo{Includes: []string{"aA.inc"}}},
 		{"CRLF", "%include \"w.inc\"\r\nglobal _start\r\nBITS 32\r\n",
 			SourceInfo{Includes: []string{"w.inc"}, Globals: []string{"_start"}, Bits: 32}},
 		{"global forms", "global _start\nGLOBAL main:function\n[global\tf1]\nglobal a, b:data 4, $c\n",
@@ -49,6 +52,37 @@ func TestScanRecognises(t *testing.T) {
 				t.Errorf("Scan(%q)\n got %+v\nwant %+v", tt.src, got, tt.want)
 			}
 		})
+	}
+}
+
+// A backslash ends a line only as its very last character: nasm does not
+// join `\ ` (backslash, blank) with the next line, and neither does the
+// scanner, which splits lines with the assembler's own splitter.
+func TestScanContinuationMatchesNasm(t *testing.T) {
+	nasm, err := exec.LookPath("nasm")
+	if err != nil {
+		t.Skip("nasm not installed: the dependency oracle is missing")
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "a.inc"), []byte("db 1\n"), 0o644)
+	for _, tc := range []struct {
+		src    string
+		joined bool
+	}{
+		{"%include \\\n\"a.inc\"\n", true},
+		{"%include \\\r\n\"a.inc\"\n", true},
+		{"%include \\ \n\"a.inc\"\n", false},
+		{"%include \\\t\n\"a.inc\"\n", false},
+	} {
+		main := filepath.Join(dir, "m.asm")
+		os.WriteFile(main, []byte(tc.src), 0o644)
+		out, err := exec.Command(nasm, "-M", "-f", "bin", "-I", dir+"/", main).Output()
+		nasmSees := err == nil && strings.Contains(string(out), "a.inc")
+		info := Scan([]byte(tc.src))
+		weSee := len(info.Includes) == 1 && info.Includes[0] == "a.inc"
+		if nasmSees != tc.joined || weSee != tc.joined {
+			t.Errorf("%q: nasm sees the include: %v, the scanner: %v; want %v", tc.src, nasmSees, weSee, tc.joined)
+		}
 	}
 }
 

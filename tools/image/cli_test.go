@@ -525,11 +525,11 @@ func TestIndexAndSizeCommands(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(dig, "sha256:") {
 		t.Fatalf("index: %d %s %s", code, dig, stderr)
 	}
-	code, dig2, _ := r.tiny(t, bin, "index", "--layout", "multi2", "i386", "amd64", "--tag", "hello:multi")
+	code, _, _ = r.tiny(t, bin, "index", "--layout", "multi2", "i386", "amd64", "--tag", "hello:multi")
 	if code == 0 {
 		t.Fatal("flags after positional arguments should be a usage error")
 	}
-	code, dig2, _ = r.tiny(t, bin, "index", "--layout", "multi2", "--tag", "hello:multi", "i386", "amd64")
+	code, dig2, _ := r.tiny(t, bin, "index", "--layout", "multi2", "--tag", "hello:multi", "i386", "amd64")
 	if code != 0 || dig2 != dig {
 		t.Fatalf("argument order changed the index: %s vs %s", dig2, dig)
 	}

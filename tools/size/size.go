@@ -366,7 +366,8 @@ func ofLayer(l *layout.Layout, ld ocispec.Descriptor) (Layer, error) {
 	tarBytes := &countReader{r: compress.LimitReader(bufio.NewReaderSize(zr, 1<<20), MaxLayerTarBytes)}
 	var content int64
 	err = tarball.Walk(tarBytes, func(h *tar.Header, _ io.Reader) error {
-		if h.Typeflag == tar.TypeReg || h.Typeflag == tar.TypeRegA || h.Typeflag == tar.TypeCont { //nolint:staticcheck
+		//lint:ignore SA1019 old archives still use TypeRegA for regular files
+		if h.Typeflag == tar.TypeReg || h.Typeflag == tar.TypeRegA || h.Typeflag == tar.TypeCont {
 			content += h.Size
 		}
 		return nil
@@ -442,8 +443,7 @@ func WriteText(w io.Writer, report any) error {
 			_, err = fmt.Fprintf(w, format, args...)
 		}
 	}
-	var image func(prefix string, im *Image)
-	image = func(prefix string, im *Image) {
+	image := func(prefix string, im *Image) {
 		p("%simage %s %s\n", prefix, im.Platform, im.ManifestDigest)
 		p("%s  content (files)  %8d\n", prefix, im.ContentBytes)
 		p("%s  layer tar        %8d\n", prefix, im.TarBytes)

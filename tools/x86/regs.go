@@ -59,13 +59,6 @@ func LookupReg(name string) (Reg, bool) {
 	}
 }
 
-func itoa(i int) string {
-	if i >= 10 {
-		return string(rune('0'+i/10)) + string(rune('0'+i%10))
-	}
-	return string(rune('0' + i))
-}
-
 func (r Reg) info() *regInfo {
 	if int(r) < len(regTable) {
 		return &regTable[r]

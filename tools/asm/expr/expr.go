@@ -58,15 +58,26 @@ type Parser struct {
 	// Name maps an identifier token to the name stored in the tree (the
 	// assembler qualifies local labels here); nil keeps the text.
 	Name func(t lex.Token) string
-	// Stop, if set, reports identifiers that end an expression (keywords
-	// such as `wrt` handled by the caller).
-	depth int
+	// Limit bounds the descent, nasm's --limit-eval: operands and unary
+	// operators in the expression, and its nesting. It keeps the tree,
+	// and the recursion that builds and evaluates it, bounded.
+	Limit   int64
+	descent int64 // operands and unary operators so far
+	depth   int64 // nesting of parentheses, unary operators and ?:
 }
+
+// DefaultLimit is nasm's default --limit-eval.
+const DefaultLimit = 8192
 
 // Parse parses the longest expression starting at toks[start] and returns
 // it and the index of the first token after it.
 func Parse(toks []lex.Token, start int, name func(lex.Token) string) (Node, int, error) {
-	p := &Parser{toks: toks, pos: start, Name: name}
+	return ParseLimit(toks, start, name, DefaultLimit)
+}
+
+// ParseLimit is Parse with the descent limit given (Parser.Limit).
+func ParseLimit(toks []lex.Token, start int, name func(lex.Token) string, limit int64) (Node, int, error) {
+	p := &Parser{toks: toks, pos: start, Name: name, Limit: limit}
 	n, err := p.cond()
 	return n, p.pos, err
 }
@@ -91,13 +102,11 @@ func (p *Parser) isOp(ops ...string) (string, bool) {
 	return "", false
 }
 
-const maxDepth = 500
-
 func (p *Parser) cond() (Node, error) {
 	p.depth++
 	defer func() { p.depth-- }()
-	if p.depth > maxDepth {
-		return nil, errf("expression too deeply nested")
+	if p.depth > p.Limit {
+		return nil, errf("expression too deeply nested (--limit-eval)")
 	}
 	c, err := p.binary(0)
 	if err != nil {
@@ -164,12 +173,12 @@ func (p *Parser) unary() (Node, error) {
 	if t == nil {
 		return nil, errf("expression syntax error")
 	}
+	if p.descent++; p.descent > p.Limit {
+		return nil, errf("expression too long (--limit-eval)")
+	}
 	if op, ok := p.isOp("-", "+", "~", "!"); ok {
 		p.depth++
 		defer func() { p.depth-- }()
-		if p.depth > maxDepth {
-			return nil, errf("expression too deeply nested")
-		}
 		p.pos++
 		x, err := p.unary()
 		if err != nil {
@@ -229,7 +238,7 @@ func (p *Parser) primary() (Node, error) {
 	case lex.PP:
 		return nil, errf("unexpected `%s' outside a macro", t.Text)
 	case lex.Float:
-		return nil, errf("floating-point constant `%s' is only allowed alone in dw/dd/dq", t.Text)
+		return nil, errf("floating-point constant `%s' is only allowed alone in data or in __floatN__()", t.Text)
 	}
 	return nil, errf("expression syntax error")
 }
@@ -317,103 +326,123 @@ func (e *evaluator) eval(n Node) (Value, error) {
 	case Num:
 		return Value{Const: n.V, HasConst: true}, nil
 	case Ident:
-		v, err := e.env.Lookup(n.Name)
-		if err != nil {
-			return v, err
-		}
-		if len(v.Regs) == 1 && len(v.Terms) == 0 && !v.HasConst {
-			if e.hint.Kind == HintNone {
-				e.hint = Hint{HintMakeBase, v.Regs[0].Reg}
-			}
-		} else {
-			v.HasConst = true // a symbol brings its offset, even 0
-		}
-		return v, nil
-	case Here, SectStart:
-		var v Value
-		var err error
-		if _, ok := n.(Here); ok {
-			v, err = e.env.Here()
-		} else {
-			v, err = e.env.SectStart()
-		}
+		return e.ident(n)
+	case Here:
+		v, err := e.env.Here()
+		v.HasConst = true
+		return v, err
+	case SectStart:
+		v, err := e.env.SectStart()
 		v.HasConst = true
 		return v, err
 	case Unary:
-		x, err := e.eval(n.X)
-		if err != nil {
-			return x, err
-		}
-		switch n.Op {
-		case "+":
-			return x, nil
-		case "-":
-			return scale(x, -1), nil
-		}
-		if x.Unknown {
-			return Value{Unknown: true}, nil
-		}
-		if !x.Simple() {
-			return Value{}, errf("`%s' applied to a non-constant value", n.Op)
-		}
-		if n.Op == "~" {
-			return Const(^x.Const), nil
-		}
-		return Const(b2i(x.Const == 0)), nil
+		return e.unary(n)
 	case Binary:
-		x, err := e.eval(n.X)
-		if err != nil {
-			return x, err
-		}
-		// nasm evaluates both sides; short-circuit would hide errors.
-		y, err := e.eval(n.Y)
-		if err != nil {
-			return y, err
-		}
-		switch n.Op {
-		case "+":
-			e.noteSum(x, y)
-		case "-", "=", "==", "!=", "<>", "<", "<=", ">", ">=", "<=>":
-			e.noteSum(x, scale(y, -1))
-		case "*":
-			scaled := x
-			if x.Simple() {
-				scaled = y
-			}
-			if e.hint.Kind == HintMakeBase {
-				for _, r := range scaled.Regs {
-					if r.Reg == e.hint.Reg {
-						e.hint.Kind = HintNotBase
-					}
-				}
-			}
-		}
-		return binop(n.Op, x, y)
+		return e.binary(n)
 	case Cond:
-		c, err := e.eval(n.C)
-		if err != nil {
-			return c, err
-		}
-		a, err := e.eval(n.A)
-		if err != nil {
-			return a, err
-		}
-		b, err := e.eval(n.B)
-		if err != nil {
-			return b, err
-		}
-		if c.Unknown {
-			return Value{Unknown: true}, nil
-		}
-		if !c.Simple() {
-			return Value{}, errf("condition of `?:' is not a constant")
-		}
-		if c.Const != 0 {
-			return a, nil
-		}
-		return b, nil
+		return e.cond(n)
 	}
 	return Value{}, errf("expression syntax error")
+}
+
+func (e *evaluator) ident(n Ident) (Value, error) {
+	v, err := e.env.Lookup(n.Name)
+	if err != nil {
+		return v, err
+	}
+	if len(v.Regs) == 1 && len(v.Terms) == 0 && !v.HasConst {
+		if e.hint.Kind == HintNone {
+			e.hint = Hint{HintMakeBase, v.Regs[0].Reg}
+		}
+	} else {
+		v.HasConst = true // a symbol brings its offset, even 0
+	}
+	return v, nil
+}
+
+func (e *evaluator) unary(n Unary) (Value, error) {
+	x, err := e.eval(n.X)
+	if err != nil {
+		return x, err
+	}
+	switch n.Op {
+	case "+":
+		return x, nil
+	case "-":
+		return scale(x, -1), nil
+	}
+	if x.Unknown {
+		return Value{Unknown: true}, nil
+	}
+	if !x.Simple() {
+		return Value{}, errf("`%s' applied to a non-constant value", n.Op)
+	}
+	if n.Op == "~" {
+		return Const(^x.Const), nil
+	}
+	return Const(b2i(x.Const == 0)), nil
+}
+
+func (e *evaluator) binary(n Binary) (Value, error) {
+	x, err := e.eval(n.X)
+	if err != nil {
+		return x, err
+	}
+	// nasm evaluates both sides; short-circuit would hide errors.
+	y, err := e.eval(n.Y)
+	if err != nil {
+		return y, err
+	}
+	switch n.Op {
+	case "+":
+		e.noteSum(x, y)
+	case "-", "=", "==", "!=", "<>", "<", "<=", ">", ">=", "<=>":
+		e.noteSum(x, scale(y, -1))
+	case "*":
+		e.noteScaled(x, y)
+	}
+	return binop(n.Op, x, y)
+}
+
+// noteScaled records nasm's "not the base" hint: the register hinted as
+// base was multiplied (`eax*1`).
+func (e *evaluator) noteScaled(x, y Value) {
+	scaled := x
+	if x.Simple() {
+		scaled = y
+	}
+	if e.hint.Kind == HintMakeBase {
+		for _, r := range scaled.Regs {
+			if r.Reg == e.hint.Reg {
+				e.hint.Kind = HintNotBase
+			}
+		}
+	}
+}
+
+func (e *evaluator) cond(n Cond) (Value, error) {
+	c, err := e.eval(n.C)
+	if err != nil {
+		return c, err
+	}
+	a, err := e.eval(n.A)
+	if err != nil {
+		return a, err
+	}
+	b, err := e.eval(n.B)
+	if err != nil {
+		return b, err
+	}
+	if c.Unknown {
+		return Value{Unknown: true}, nil
+	}
+	if !c.Simple() {
+		return Value{}, errf("condition of `?:' is not a constant")
+	}
+	if c.Const != 0 {
+		return a, nil
+	}
+	return b, nil
 }
 
 // noteSum records nasm's "summed" hint: adding two like terms (two
@@ -554,107 +583,129 @@ func binop(op string, x, y Value) (Value, error) {
 	case "-":
 		return add(x, scale(y, -1)), nil
 	case "*":
-		if y.Simple() {
-			return scale(x, y.Const), nil
-		}
-		if x.Simple() {
-			return scale(y, x.Const), nil
-		}
-		if x.Unknown || y.Unknown {
-			return Value{Unknown: true}, nil
-		}
-		return Value{}, errf("attempt to multiply two non-constant values")
+		return mul(x, y)
 	}
 	if x.Unknown || y.Unknown {
 		// Comparisons and the like need real values; early passes only need
 		// to know that the value is not final.
-		if (op == "/" || op == "//" || op == "%" || op == "%%") && y.Simple() && !y.Unknown && y.Const == 0 {
+		if divides[op] && y.Simple() && !y.Unknown && y.Const == 0 {
 			return Value{}, errf("division by zero")
 		}
 		return Value{Unknown: true}, nil
 	}
-	switch op {
-	case "=", "==", "!=", "<>", "<", "<=", ">", ">=", "<=>":
+	if cmp, ok := comparisons[op]; ok {
 		d := add(x, scale(y, -1))
 		if !d.Simple() {
 			return Value{}, errf("comparison of values in different sections or with externals")
 		}
-		a, b := x.Const, y.Const
-		switch op {
-		case "=", "==":
-			return Const(b2i(d.Const == 0)), nil
-		case "!=", "<>":
-			return Const(b2i(d.Const != 0)), nil
-		case "<":
-			return Const(b2i(a < b)), nil
-		case "<=":
-			return Const(b2i(a <= b)), nil
-		case ">":
-			return Const(b2i(a > b)), nil
-		case ">=":
-			return Const(b2i(a >= b)), nil
-		case "<=>":
-			// nasm 2.16.01 (the oracle) yields a > b here, not -1/0/1.
-			return Const(b2i(a > b)), nil
-		}
+		return Const(b2i(cmp(d.Const, x.Const, y.Const))), nil
 	}
 	if !x.Simple() || !y.Simple() {
 		return Value{}, errf("`%s' operator may only be applied to scalar values", op)
 	}
-	a, b := x.Const, y.Const
-	switch op {
-	case "||":
-		return Const(b2i(a != 0 || b != 0)), nil
-	case "^^":
-		return Const(b2i((a != 0) != (b != 0))), nil
-	case "&&":
-		return Const(b2i(a != 0 && b != 0)), nil
-	case "|":
-		return Const(a | b), nil
-	case "^":
-		return Const(a ^ b), nil
-	case "&":
-		return Const(a & b), nil
-	case "<<", "<<<":
-		if uint64(b) >= 64 {
-			return Const(0), nil
-		}
-		return Const(a << uint(b)), nil
-	case ">>":
-		if uint64(b) >= 64 {
-			return Const(0), nil
-		}
-		return Const(int64(uint64(a) >> uint(b))), nil
-	case ">>>":
-		if uint64(b) >= 64 {
-			if a < 0 {
-				return Const(-1), nil
-			}
-			return Const(0), nil
-		}
-		return Const(a >> uint(b)), nil
-	case "/", "//", "%", "%%":
-		if b == 0 {
-			return Value{}, errf("division by zero")
-		}
-		switch op {
-		case "/":
-			return Const(int64(uint64(a) / uint64(b))), nil
-		case "%":
-			return Const(int64(uint64(a) % uint64(b))), nil
-		case "//":
-			if b == -1 {
-				return Const(-a), nil
-			}
-			return Const(a / b), nil
-		case "%%":
-			if b == -1 {
-				return Const(0), nil
-			}
-			return Const(a % b), nil
-		}
+	f, ok := scalarOps[op]
+	if !ok {
+		return Value{}, errf("unknown operator `%s'", op)
 	}
-	return Value{}, errf("unknown operator `%s'", op)
+	v, err := f(x.Const, y.Const)
+	if err != nil {
+		return Value{}, err
+	}
+	return Const(v), nil
+}
+
+func mul(x, y Value) (Value, error) {
+	if y.Simple() {
+		return scale(x, y.Const), nil
+	}
+	if x.Simple() {
+		return scale(y, x.Const), nil
+	}
+	if x.Unknown || y.Unknown {
+		return Value{Unknown: true}, nil
+	}
+	return Value{}, errf("attempt to multiply two non-constant values")
+}
+
+// comparisons get the difference d = a - b (which may be of two
+// addresses in one section) and the constant parts a and b.
+var comparisons = map[string]func(d, a, b int64) bool{
+	"=":  func(d, _, _ int64) bool { return d == 0 },
+	"==": func(d, _, _ int64) bool { return d == 0 },
+	"!=": func(d, _, _ int64) bool { return d != 0 },
+	"<>": func(d, _, _ int64) bool { return d != 0 },
+	"<":  func(_, a, b int64) bool { return a < b },
+	"<=": func(_, a, b int64) bool { return a <= b },
+	">":  func(_, a, b int64) bool { return a > b },
+	">=": func(_, a, b int64) bool { return a >= b },
+	// nasm 2.16.01 (the oracle) yields a > b here, not -1/0/1.
+	"<=>": func(_, a, b int64) bool { return a > b },
+}
+
+// divides are the operators that fail on a zero right side.
+var divides = map[string]bool{"/": true, "//": true, "%": true, "%%": true}
+
+// scalarOps are the operators defined on plain numbers only. Shifts by
+// 64 or more give 0 (or -1 for an arithmetic shift of a negative
+// number); / and % are unsigned, // and %% signed.
+var scalarOps = map[string]func(a, b int64) (int64, error){
+	"||":  func(a, b int64) (int64, error) { return b2i(a != 0 || b != 0), nil },
+	"^^":  func(a, b int64) (int64, error) { return b2i((a != 0) != (b != 0)), nil },
+	"&&":  func(a, b int64) (int64, error) { return b2i(a != 0 && b != 0), nil },
+	"|":   func(a, b int64) (int64, error) { return a | b, nil },
+	"^":   func(a, b int64) (int64, error) { return a ^ b, nil },
+	"&":   func(a, b int64) (int64, error) { return a & b, nil },
+	"<<":  shiftLeft,
+	"<<<": shiftLeft,
+	">>": func(a, b int64) (int64, error) {
+		if uint64(b) >= 64 {
+			return 0, nil
+		}
+		return int64(uint64(a) >> uint(b)), nil
+	},
+	">>>": func(a, b int64) (int64, error) {
+		if uint64(b) >= 64 {
+			return a >> 63, nil
+		}
+		return a >> uint(b), nil
+	},
+	"/": func(a, b int64) (int64, error) {
+		if b == 0 {
+			return 0, errf("division by zero")
+		}
+		return int64(uint64(a) / uint64(b)), nil
+	},
+	"%": func(a, b int64) (int64, error) {
+		if b == 0 {
+			return 0, errf("division by zero")
+		}
+		return int64(uint64(a) % uint64(b)), nil
+	},
+	"//": func(a, b int64) (int64, error) {
+		switch b {
+		case 0:
+			return 0, errf("division by zero")
+		case -1:
+			return -a, nil
+		}
+		return a / b, nil
+	},
+	"%%": func(a, b int64) (int64, error) {
+		switch b {
+		case 0:
+			return 0, errf("division by zero")
+		case -1:
+			return 0, nil
+		}
+		return a % b, nil
+	},
+}
+
+func shiftLeft(a, b int64) (int64, error) {
+	if uint64(b) >= 64 {
+		return 0, nil
+	}
+	return a << uint(b), nil
 }
 
 // ConstEnv evaluates expressions that may only contain numbers (the

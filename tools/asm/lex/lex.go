@@ -5,6 +5,7 @@ package lex
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -102,125 +103,190 @@ func Line(s string) ([]Token, error) {
 	// Lex into a stack buffer and copy out exactly: every line's tokens
 	// stay alive until the source is parsed, so their slack would add up.
 	var buf [32]Token
-	toks, err := line(buf[:0], s)
+	toks, err := line(buf[:0], s, math.MaxInt)
 	out := make([]Token, len(toks))
 	copy(out, toks)
 	return out, err
 }
 
-func line(toks []Token, s string) ([]Token, error) {
-	i := 0
-	for i < len(s) {
-		c := s[i]
-		space := false
-		for c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v' {
-			space = true
-			i++
-			if i == len(s) {
-				return toks, nil
-			}
-			c = s[i]
+// scanner is the position in the line being lexed. Its methods take the
+// tokens so far and return them with more appended: keeping the slice out
+// of the struct lets Line lex into a buffer on its stack.
+type scanner struct {
+	s string
+	i int
+}
+
+// ErrTooManyTokens is LineMax's error for a line with more tokens than
+// allowed.
+var ErrTooManyTokens = &Error{"too many tokens on one line"}
+
+// LineMax is Line for a line of at most max tokens: a longer one is
+// ErrTooManyTokens, found without lexing the rest of it.
+func LineMax(s string, max int) ([]Token, error) {
+	var buf [32]Token
+	toks, err := line(buf[:0], s, max)
+	if err == ErrTooManyTokens {
+		return nil, err
+	}
+	out := make([]Token, len(toks))
+	copy(out, toks)
+	return out, err
+}
+
+func line(toks []Token, s string, max int) ([]Token, error) {
+	sc := scanner{s: s}
+	for sc.i < len(s) {
+		space := sc.skipSpace()
+		if sc.i == len(s) || s[sc.i] == ';' {
+			break
 		}
-		if len(toks) == 0 {
-			space = false
+		if len(toks) >= max {
+			return nil, ErrTooManyTokens
 		}
-		if c == ';' {
-			return toks, nil
+		var err error
+		if toks, err = sc.token(toks, space && len(toks) > 0); err != nil {
+			return toks, err
 		}
-		start := i
-		switch {
-		case c == '\'' || c == '"' || c == '`':
-			str, n, err := String(s[i:])
-			if err != nil {
-				return toks, err
-			}
-			toks = append(toks, Token{Kind: Str, Text: s[i : i+n], Str: str, Space: space})
-			i += n
-		case isDigit(c) || c == '$' && i+1 < len(s) && isDigit(s[i+1]):
-			j := i + 1
-			for j < len(s) && (IsIdentChar(s[j]) || (s[j] == '+' || s[j] == '-') && isExponent(s[i:j])) {
-				j++
-			}
-			if k := j - len(".nolist"); k > i && strings.EqualFold(s[k:j], ".nolist") {
-				if _, err := Number(s[i:k]); err == nil {
-					j = k // `%macro m 0.nolist`: the count, then .nolist
-				}
-			}
-			text := s[i:j]
-			v, err := Number(text)
-			if err != nil {
-				if _, ferr := ParseFloat(text, 64); ferr == nil {
-					toks = append(toks, Token{Kind: Float, Text: text, Space: space})
-					i = j
-					continue
-				}
-				return toks, err
-			}
-			toks = append(toks, Token{Kind: Num, Text: text, Val: v, Space: space})
-			i = j
-		case c == '$':
-			if i+1 < len(s) && s[i+1] == '$' {
-				toks = append(toks, Token{Kind: Op, Text: "$$", Space: space})
-				i += 2
-			} else if i+1 < len(s) && IsIdentStart(s[i+1]) {
-				j := i + 1
-				for j < len(s) && IsIdentChar(s[j]) {
-					j++
-				}
-				toks = append(toks, Token{Kind: Ident, Text: s[i+1 : j], Space: space, Escaped: true})
-				i = j
-			} else {
-				toks = append(toks, Token{Kind: Op, Text: "$", Space: space})
-				i++
-			}
-		case c == '?' && (i+1 >= len(s) || !IsIdentChar(s[i+1])):
-			toks = append(toks, Token{Kind: Op, Text: "?", Space: space})
-			i++
-		case IsIdentStart(c):
-			j := i + 1
-			for j < len(s) && IsIdentChar(s[j]) {
-				j++
-			}
-			toks = append(toks, Token{Kind: Ident, Text: s[i:j], Space: space})
-			i = j
-		case c == '%':
-			n := ppToken(s[i:])
-			if n > 0 {
-				toks = append(toks, Token{Kind: PP, Text: s[i : i+n], Space: space})
-				i += n
-			} else if i+1 < len(s) && s[i+1] == '%' {
-				toks = append(toks, Token{Kind: Op, Text: "%%", Space: space})
-				i += 2
-			} else {
-				toks = append(toks, Token{Kind: Op, Text: "%", Space: space})
-				i++
-			}
-		default:
-			matched := false
-			for _, op := range operators {
-				if strings.HasPrefix(s[i:], op) {
-					toks = append(toks, Token{Kind: Op, Text: op, Space: space})
-					i += len(op)
-					matched = true
-					break
-				}
-			}
-			if !matched {
-				if c < 0x20 || c >= 0x7f {
-					if c >= 0x80 {
-						r, _ := utf8.DecodeRuneInString(s[i:])
-						if r != utf8.RuneError {
-							return toks, errf("unexpected character %q", r)
-						}
-					}
-					return toks, errf("unexpected byte 0x%02x", c)
-				}
-				return toks, errf("unexpected character %q", string(c))
-			}
-		}
-		_ = start
 	}
 	return toks, nil
+}
+
+// skipSpace skips blanks and reports whether there were any.
+func (sc *scanner) skipSpace() bool {
+	start := sc.i
+	for sc.i < len(sc.s) {
+		switch sc.s[sc.i] {
+		case ' ', '\t', '\r', '\f', '\v':
+			sc.i++
+			continue
+		}
+		break
+	}
+	return sc.i > start
+}
+
+// token lexes the token at sc.i; space is the whitespace before it.
+func (sc *scanner) token(toks []Token, space bool) ([]Token, error) {
+	s, i := sc.s, sc.i
+	c := s[i]
+	switch {
+	case c == '\'' || c == '"' || c == '`':
+		return sc.str(toks, space)
+	case isDigit(c) || c == '$' && i+1 < len(s) && isDigit(s[i+1]):
+		return sc.number(toks, space)
+	case c == '$':
+		return sc.dollar(toks, space), nil
+	case c == '?' && (i+1 >= len(s) || !IsIdentChar(s[i+1])):
+		sc.i++
+		return append(toks, Token{Kind: Op, Text: "?", Space: space}), nil
+	case IsIdentStart(c):
+		j := sc.identEnd(i + 1)
+		sc.i = j
+		return append(toks, Token{Kind: Ident, Text: s[i:j], Space: space}), nil
+	case c == '%':
+		return sc.percent(toks, space), nil
+	}
+	return sc.operator(toks, space)
+}
+
+func (sc *scanner) identEnd(j int) int {
+	for j < len(sc.s) && IsIdentChar(sc.s[j]) {
+		j++
+	}
+	return j
+}
+
+func (sc *scanner) str(toks []Token, space bool) ([]Token, error) {
+	str, n, err := String(sc.s[sc.i:])
+	if err != nil {
+		return toks, err
+	}
+	toks = append(toks, Token{Kind: Str, Text: sc.s[sc.i : sc.i+n], Str: str, Space: space})
+	sc.i += n
+	return toks, nil
+}
+
+// number lexes an integer, or a floating-point literal (a sign after a
+// decimal exponent belongs to it).
+func (sc *scanner) number(toks []Token, space bool) ([]Token, error) {
+	s, i := sc.s, sc.i
+	j := i + 1
+	for j < len(s) && (IsIdentChar(s[j]) || (s[j] == '+' || s[j] == '-') && isExponent(s[i:j])) {
+		j++
+	}
+	if k := j - len(".nolist"); k > i && strings.EqualFold(s[k:j], ".nolist") {
+		// `%macro m 0.nolist`: the count here, the .nolist qualifier as
+		// the next token (so the line's token limit still counts it).
+		if _, err := Number(s[i:k]); err == nil {
+			j = k
+		}
+	}
+	text := s[i:j]
+	v, err := Number(text)
+	if err != nil {
+		if _, ferr := ParseFloat(text, 64); ferr != nil {
+			return toks, err
+		}
+		toks = append(toks, Token{Kind: Float, Text: text, Space: space})
+	} else {
+		toks = append(toks, Token{Kind: Num, Text: text, Val: v, Space: space})
+	}
+	sc.i = j
+	return toks, nil
+}
+
+// dollar lexes `$$`, an identifier escaped with `$`, or `$`.
+func (sc *scanner) dollar(toks []Token, space bool) []Token {
+	s, i := sc.s, sc.i
+	switch {
+	case i+1 < len(s) && s[i+1] == '$':
+		sc.i += 2
+		return append(toks, Token{Kind: Op, Text: "$$", Space: space})
+	case i+1 < len(s) && IsIdentStart(s[i+1]):
+		j := sc.identEnd(i + 1)
+		sc.i = j
+		return append(toks, Token{Kind: Ident, Text: s[i+1 : j], Space: space, Escaped: true})
+	}
+	sc.i++
+	return append(toks, Token{Kind: Op, Text: "$", Space: space})
+}
+
+// percent lexes a preprocessor token, or `%%` or `%` as operators.
+func (sc *scanner) percent(toks []Token, space bool) []Token {
+	s, i := sc.s, sc.i
+	switch n := ppToken(s[i:]); {
+	case n > 0:
+		sc.i += n
+		return append(toks, Token{Kind: PP, Text: s[i : i+n], Space: space})
+	case i+1 < len(s) && s[i+1] == '%':
+		sc.i += 2
+		return append(toks, Token{Kind: Op, Text: "%%", Space: space})
+	}
+	sc.i++
+	return append(toks, Token{Kind: Op, Text: "%", Space: space})
+}
+
+// operator lexes the longest operator at sc.i; any other byte is an
+// error.
+func (sc *scanner) operator(toks []Token, space bool) ([]Token, error) {
+	rest := sc.s[sc.i:]
+	for _, op := range operators {
+		if strings.HasPrefix(rest, op) {
+			sc.i += len(op)
+			return append(toks, Token{Kind: Op, Text: op, Space: space}), nil
+		}
+	}
+	c := rest[0]
+	if c >= 0x80 {
+		if r, _ := utf8.DecodeRuneInString(rest); r != utf8.RuneError {
+			return toks, errf("unexpected character %q", r)
+		}
+	}
+	if c < 0x20 || c >= 0x7f {
+		return toks, errf("unexpected byte 0x%02x", c)
+	}
+	return toks, errf("unexpected character %q", string(c))
 }
 
 // isExponent reports whether a number so far ends in a decimal exponent
@@ -257,11 +323,8 @@ func ParseFloat(text string, bitSize int) (float64, error) {
 	if !strings.ContainsAny(low, ".ep") || strings.HasPrefix(low, "$") {
 		return 0, errf("not a floating-point constant")
 	}
-	if strings.HasPrefix(low, "0x") != strings.Contains(low, "p") && !strings.HasPrefix(low, "0x") && strings.Contains(low, "p") {
-		return 0, errf("not a floating-point constant")
-	}
-	if strings.HasPrefix(low, "0x") && !strings.Contains(low, "p") {
-		return 0, errf("not a floating-point constant")
+	if strings.HasPrefix(low, "0x") != strings.Contains(low, "p") {
+		return 0, errf("not a floating-point constant") // 'p' exponents are for hexadecimal only, and they need one
 	}
 	f, err := strconv.ParseFloat(s, bitSize)
 	if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
@@ -343,73 +406,74 @@ func String(s string) (string, int, error) {
 		if c == '`' {
 			return string(b), i + 1, nil
 		}
+		i++
 		if c != '\\' {
 			b = append(b, c)
-			i++
 			continue
 		}
-		i++
 		if i >= len(s) {
 			break
 		}
-		c = s[i]
-		i++
-		switch c {
-		case '\'', '"', '`', '\\', '?':
-			b = append(b, c)
-		case 'a':
-			b = append(b, 7)
-		case 'b':
-			b = append(b, 8)
-		case 't':
-			b = append(b, 9)
-		case 'n':
-			b = append(b, 10)
-		case 'v':
-			b = append(b, 11)
-		case 'f':
-			b = append(b, 12)
-		case 'r':
-			b = append(b, 13)
-		case 'e':
-			b = append(b, 27)
-		case '0', '1', '2', '3', '4', '5', '6', '7':
-			v := int(c - '0')
-			for k := 0; k < 2 && i < len(s) && s[i] >= '0' && s[i] <= '7'; k++ {
-				v = v*8 + int(s[i]-'0')
-				i++
-			}
-			b = append(b, byte(v))
-		case 'x':
-			v, k := 0, 0
-			for ; k < 2 && i < len(s) && hexVal(s[i]) >= 0; k++ {
-				v = v*16 + hexVal(s[i])
-				i++
-			}
-			if k == 0 {
-				b = append(b, 'x') // nasm keeps a bare \x as 'x'
-			} else {
-				b = append(b, byte(v))
-			}
-		case 'u', 'U':
-			n := 4
-			if c == 'U' {
-				n = 8
-			}
-			v, k := 0, 0
-			for ; k < n && i < len(s) && hexVal(s[i]) >= 0; k++ {
-				v = v*16 + hexVal(s[i])
-				i++
-			}
-			if k == 0 || v > utf8.MaxRune {
-				return "", 0, errf("invalid unicode escape in backquoted string")
-			}
-			b = utf8.AppendRune(b, rune(v))
-		default:
-			b = append(b, c)
+		var err error
+		b, i, err = escape(b, s, i)
+		if err != nil {
+			return "", 0, err
 		}
 	}
 	return "", 0, errf("unterminated string")
+}
+
+// simpleEscapes are the one-character escapes of backquoted strings.
+var simpleEscapes = map[byte]byte{
+	'\'': '\'', '"': '"', '`': '`', '\\': '\\', '?': '?',
+	'a': 7, 'b': 8, 't': 9, 'n': 10, 'v': 11, 'f': 12, 'r': 13, 'e': 27,
+}
+
+// escape decodes the escape sequence at s[i] (after its backslash),
+// appends its bytes to b and returns the index after it.
+func escape(b []byte, s string, i int) ([]byte, int, error) {
+	c := s[i]
+	i++
+	if v, ok := simpleEscapes[c]; ok {
+		return append(b, v), i, nil
+	}
+	switch {
+	case c >= '0' && c <= '7':
+		v := int(c - '0')
+		for k := 0; k < 2 && i < len(s) && s[i] >= '0' && s[i] <= '7'; k++ {
+			v = v*8 + int(s[i]-'0')
+			i++
+		}
+		return append(b, byte(v)), i, nil
+	case c == 'x':
+		v, k, end := hexDigits(s, i, 2)
+		if k == 0 {
+			return append(b, 'x'), i, nil // nasm keeps a bare \x as 'x'
+		}
+		return append(b, byte(v)), end, nil
+	case c == 'u' || c == 'U':
+		n := 4
+		if c == 'U' {
+			n = 8
+		}
+		v, k, end := hexDigits(s, i, n)
+		if k == 0 || v > utf8.MaxRune {
+			return nil, 0, errf("invalid unicode escape in backquoted string")
+		}
+		return utf8.AppendRune(b, rune(v)), end, nil
+	}
+	return append(b, c), i, nil
+}
+
+// hexDigits reads up to max hexadecimal digits at s[i]: their value,
+// how many, and the index after them.
+func hexDigits(s string, i, limit int) (int, int, int) {
+	v, k := 0, 0
+	for ; k < limit && i < len(s) && hexVal(s[i]) >= 0; k++ {
+		v = v*16 + hexVal(s[i])
+		i++
+	}
+	return v, k, i
 }
 
 func hexVal(c byte) int {

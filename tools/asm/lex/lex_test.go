@@ -125,3 +125,141 @@ func FuzzLex(f *testing.F) {
 		}
 	})
 }
+
+// Lines join on a trailing backslash only: not when blanks follow it,
+// not on the last line; CRLF endings are dropped.
+func TestSplitterJoinsLikeNasm(t *testing.T) {
+	for _, tc := range []struct {
+		src  string
+		want []string // "line:text"
+	}{
+		{"", nil},
+		{"\n", []string{"1:"}},
+		{"a\nb", []string{"1:a", "2:b"}},
+		{"a\nb\n", []string{"1:a", "2:b"}},
+		{"db 1, \\\n 2\nnop", []string{"1:db 1,  2", "3:nop"}},
+		{"a\\\nb\\\nc\nd", []string{"1:abc", "4:d"}},
+		{"a\\ \nb", []string{"1:a\\ ", "2:b"}},
+		{"a\\\t\nb", []string{"1:a\\\t", "2:b"}},
+		{"a\r\nb\\\r\nc\r\n", []string{"1:a", "2:bc"}},
+		{"last\\", []string{"1:last\\"}},
+		{"last\\\n", []string{"1:last\\"}},
+	} {
+		var got []string
+		sp := NewSplitter(tc.src)
+		for {
+			text, line, ok := sp.Next()
+			if !ok {
+				break
+			}
+			got = append(got, strings.Join([]string{itoa(line), text}, ":"))
+		}
+		if strings.Join(got, "|") != strings.Join(tc.want, "|") {
+			t.Errorf("%q: got %q, want %q", tc.src, got, tc.want)
+		}
+	}
+}
+
+func itoa(i int) string {
+	if i < 10 {
+		return string(rune('0' + i))
+	}
+	return itoa(i/10) + string(rune('0'+i%10))
+}
+
+// The splitter is the preprocessor's old splitLines, kept as the oracle
+// for line numbers of joined lines.
+func FuzzSplitter(f *testing.F) {
+	f.Add("a\\\nb\n\\\nc\\\n\\\nd\r\n\\")
+	f.Fuzz(func(t *testing.T, src string) {
+		sp := NewSplitter(src)
+		for _, want := range oldSplit(src) {
+			text, line, ok := sp.Next()
+			if !ok || text != want.text || line != want.line {
+				t.Fatalf("%q: got %q@%d %v, want %q@%d", src, text, line, ok, want.text, want.line)
+			}
+		}
+		if _, _, ok := sp.Next(); ok {
+			t.Fatalf("%q: extra line", src)
+		}
+	})
+}
+
+type oldLine struct {
+	text string
+	line int
+}
+
+func oldSplit(s string) []oldLine {
+	var out []oldLine
+	lineNo := 0
+	var cont strings.Builder
+	contStart := 0
+	for len(s) > 0 || cont.Len() > 0 {
+		var line string
+		if i := strings.IndexByte(s, '\n'); i >= 0 {
+			line, s = s[:i], s[i+1:]
+		} else {
+			line, s = s, ""
+		}
+		lineNo++
+		line = strings.TrimSuffix(line, "\r")
+		if strings.HasSuffix(line, "\\") && len(s) > 0 {
+			if cont.Len() == 0 {
+				contStart = lineNo
+			}
+			cont.WriteString(line[:len(line)-1])
+			continue
+		}
+		start := lineNo
+		if cont.Len() > 0 {
+			cont.WriteString(line)
+			line = cont.String()
+			cont.Reset()
+			start = contStart
+		}
+		out = append(out, oldLine{line, start})
+		if len(s) == 0 {
+			break
+		}
+	}
+	return out
+}
+
+// `%macro m 0.nolist` (nasm's own standard macros are written so): a
+// count glued to .nolist is the count, then .nolist as a token of its own
+// that the line's token limit counts. Other words ending in .nolist stay
+// whole.
+func TestCountThenNolist(t *testing.T) {
+	for _, tc := range []struct{ src, want string }{
+		{"%macro m 0.nolist", "%macro|m|0|.nolist"},
+		{"%macro m 1-2.NOLIST", "%macro|m|1|-|2|.NOLIST"},
+		{"%macro m 0x10.nolist", "%macro|m|0x10|.nolist"},
+		{"x.nolist", "x.nolist"},
+		{"1.nolists", ""}, // not a count then .nolist: an error, as before
+	} {
+		toks, err := Line(tc.src)
+		var got []string
+		for _, tk := range toks {
+			got = append(got, tk.Text)
+		}
+		if tc.want == "" {
+			if err == nil {
+				t.Errorf("Line(%q) = %q, want an error", tc.src, got)
+			}
+			continue
+		}
+		if err != nil || strings.Join(got, "|") != tc.want {
+			t.Errorf("Line(%q) = %q, %v; want %s", tc.src, got, err, tc.want)
+		}
+		if n := strings.Count(tc.want, "|"); n > 0 {
+			if _, err := LineMax(tc.src, n); err != ErrTooManyTokens {
+				t.Errorf("LineMax(%q, %d) = %v, want ErrTooManyTokens", tc.src, n, err)
+			}
+		}
+	}
+	toks, _ := Line("%macro m 0.nolist")
+	if toks[2].Kind != Num || toks[2].Val != 0 || toks[3].Kind != Ident || toks[3].Space {
+		t.Errorf("0.nolist: %+v", toks[2:])
+	}
+}

@@ -134,7 +134,7 @@ func TestDiagnostics(t *testing.T) {
 		{"%rep 2\nx", "t.asm:1: error: expected `%endrep' before end of file"},
 		{"%if x\n%endif", "t.asm:1: error: symbol `x' not defined (expression must be constant)"},
 		{"%include 'nope'", "t.asm:1: error: unable to open include file `nope': No such file or directory"},
-		{"%macro m 0\nm\n%endmacro\nm", "t.asm:4: error: macro call depth limit exceeded (recursive macro `m'?)\nt.asm:2: ... from macro `m' defined here"},
+		{"%macro m 0\nm\n%endmacro\nm", "t.asm:4: error: macro call depth limit exceeded (recursive macro `m'?): more than 10000 levels (--limit-macro-levels)\nt.asm:2: ... from macro `m' defined here"},
 		{"%error oops `x`", "t.asm:1: error: oops `x`"},
 		{"%warning 'w'", "t.asm:1: warning: w"},
 		{"%rotate 1", "t.asm:1: error: `%rotate' invoked outside a macro call"},
@@ -266,14 +266,21 @@ func FuzzPreprocess(f *testing.F) {
 	} {
 		f.Add(s)
 	}
+	tight := Limits{MacroLevels: 20, MacroTokens: 200, Mmacros: 50, Rep: 100, Eval: 50, Lines: 2000, Tokens: 5000}
 	f.Fuzz(func(t *testing.T, src string) {
-		r := Preprocess("t.asm", Options{ReadFile: memFS(map[string]string{"t.asm": src})})
-		if len(r.Lines) > MaxLines+1 {
-			t.Fatalf("%d lines", len(r.Lines))
-		}
-		for _, d := range r.Diags {
-			if d.Pos.File == "" {
-				t.Fatalf("diagnostic without a file: %v", d)
+		for _, lim := range []*Limits{nil, &tight} {
+			r := Preprocess("t.asm", Options{ReadFile: memFS(map[string]string{"t.asm": src}), Limits: lim})
+			max := DefaultLimits().Lines
+			if lim != nil {
+				max = lim.Lines
+			}
+			if int64(len(r.Lines)) > max {
+				t.Fatalf("%d lines", len(r.Lines))
+			}
+			for _, d := range r.Diags {
+				if d.Pos.File == "" {
+					t.Fatalf("diagnostic without a file: %v", d)
+				}
 			}
 		}
 	})

@@ -16,17 +16,25 @@ func init() {
 	register("asm", "assemble NASM-syntax source (like nasm -f elf32|elf64|bin)", runAsm)
 }
 
-const asmUsage = "usage: tiny asm [-f elf32|elf64|bin] [-g] [-F dwarf] [--debug-comp-dir DIR] [-o OUT] [-I DIR]... [-D NAME[=VAL]]... [-l LISTING] SRC.asm\n" +
+const asmUsage = "usage: tiny asm [-f elf32|elf64|bin] [-g] [-F dwarf] [--debug-comp-dir DIR] [-o OUT] [-I DIR]... [-D NAME[=VAL]]... [-l LISTING] " + limitsUsage + " SRC.asm\n" +
 	"  -f defaults to bin (as nasm; -f elf means elf32); -o defaults to SRC without extension (bin) or with .o (elf)\n" +
 	"  -g, -F dwarf, -gdwarf: DWARF line information (elf only); --debug-comp-dir: the compilation directory it names (default .)"
 
 // runAsm parses nasm-style flags (both `-f elf64` and `-felf64`); the
 // default format is bin, as with nasm.
 func runAsm(args []string, stdout, stderr io.Writer) int {
-	opts := asm.Options{Format: "bin"}
+	lim := newAsmLimits()
+	opts := asm.Options{Format: "bin", Limits: &lim.Limits}
 	var out, src, listing, debugFormat string
 	for i := 0; i < len(args); i++ {
 		a := args[i]
+		if n, err := lim.parseArg(args, i); err != nil {
+			fmt.Fprintf(stderr, "tiny asm: %v\n%s\n", err, asmUsage)
+			return 2
+		} else if n > 0 {
+			i += n - 1
+			continue
+		}
 		if a == "--debug-comp-dir" || strings.HasPrefix(a, "--debug-comp-dir=") {
 			val, ok := strings.CutPrefix(a, "--debug-comp-dir=")
 			if !ok {
@@ -65,9 +73,11 @@ func runAsm(args []string, stdout, stderr io.Writer) int {
 			}
 			switch a[1] {
 			case 'f':
+				opts.FormatName = ""
 				switch val {
 				case "elf":
 					val = "elf32" // nasm's `-f elf` is elf32
+					opts.FormatName = "elf"
 				case "elf32", "elf64", "bin":
 				default:
 					fmt.Fprintf(stderr, "tiny asm: unrecognised output format `%s'\n%s\n", val, asmUsage)
@@ -92,6 +102,7 @@ func runAsm(args []string, stdout, stderr io.Writer) int {
 		switch {
 		case a == "-h" || a == "-help" || a == "--help":
 			fmt.Fprintln(stdout, asmUsage)
+			fmt.Fprintln(stdout, lim.help())
 			return 0
 		case a == "--":
 			if i+1 < len(args) && src == "" && i+2 == len(args) {
@@ -131,6 +142,7 @@ func runAsm(args []string, stdout, stderr io.Writer) int {
 	if out == "" {
 		out = defaultAsmOutput(src, opts.Format)
 	}
+	opts.BuildTime = buildTime()
 	res, err := asm.Assemble(src, opts)
 	for _, w := range res.Warnings {
 		fmt.Fprintln(stderr, w.String())

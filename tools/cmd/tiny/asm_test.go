@@ -2,11 +2,14 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 func writeFile(t *testing.T, path, content string) {
@@ -158,5 +161,86 @@ func TestAsmSeedProgramLinksWithLd(t *testing.T) {
 	out, err := exec.Command("./hello").Output()
 	if err != nil || string(out) != "Hello World\n" {
 		t.Fatalf("run: %q %v", out, err)
+	}
+}
+
+// --limit-NAME takes nasm's forms (a separate value, `=`, `unlimited`) on
+// tiny asm and tiny build alike; an unknown limit or a bad value is a
+// usage error, not a warning.
+func TestAsmLimitFlags(t *testing.T) {
+	dir := t.TempDir()
+	chdir(t, dir)
+	writeFile(t, "r.asm", "BITS 64\nglobal _start\n_start:\n%rep 10\nnop\n%endrep\nmov eax, 60\nsyscall\n")
+	for _, tc := range []struct {
+		run  func([]string, io.Writer, io.Writer) int
+		args []string
+		code int
+		want string
+	}{
+		{runAsm, []string{"--limit-rep", "5", "-o", "r.bin", "r.asm"}, 1, "r.asm:4: error: `%rep' count 10 exceeds the limit of 5 (--limit-rep)"},
+		{runAsm, []string{"--limit-rep=5", "-o", "r.bin", "r.asm"}, 1, "(--limit-rep)"},
+		{runAsm, []string{"--limit-REP", "10", "-o", "r.bin", "r.asm"}, 0, ""},
+		{runAsm, []string{"--limit-rep", "unlimited", "-o", "r.bin", "r.asm"}, 0, ""},
+		{runAsm, []string{"--limit-rep", "-1", "r.asm"}, 2, "invalid limit value `-1'"},
+		{runAsm, []string{"--limit-rep", "5k", "r.asm"}, 2, "invalid limit value `5k'"},
+		{runAsm, []string{"--limit-bogus", "3", "r.asm"}, 2, "unknown limit `bogus'"},
+		{runAsm, []string{"r.asm", "--limit-rep"}, 2, "needs a value"},
+		{runBuild, []string{"--limit-rep", "5", "-o", "r", "r.asm"}, 1, "(--limit-rep)"},
+		{runBuild, []string{"--limit-rep=0x10", "-o", "r", "r.asm"}, 0, ""},
+		{runBuild, []string{"--limit-rep", "many", "-o", "r", "r.asm"}, 2, "invalid limit value `many'"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := tc.run(tc.args, &stdout, &stderr)
+		if code != tc.code || !strings.Contains(stderr.String(), tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want exit %d and %q", tc.args, code, stderr.String(), tc.code, tc.want)
+		}
+	}
+}
+
+// A source that is a FIFO is refused at once (reading it would wait for a
+// writer forever), by tiny asm and by tiny build.
+func TestAsmRefusesFIFO(t *testing.T) {
+	dir := t.TempDir()
+	chdir(t, dir)
+	if err := syscall.Mkfifo("f.asm", 0o644); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	for _, run := range []func([]string, io.Writer, io.Writer) int{runAsm, runBuild} {
+		done := make(chan int, 1)
+		var stdout, stderr bytes.Buffer
+		go func() { done <- run([]string{"-o", "out", "f.asm"}, &stdout, &stderr) }()
+		select {
+		case code := <-done:
+			if code != 1 || !strings.Contains(stderr.String(), "is not a regular file (a FIFO)") {
+				t.Errorf("exit %d, stderr %q", code, stderr.String())
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("still reading the FIFO after 10s")
+		}
+	}
+}
+
+// `-f elf` is elf32 under nasm's name "elf" for __OUTPUT_FORMAT__, and
+// SOURCE_DATE_EPOCH gives __DATE__ its value, on tiny asm and tiny build.
+func TestAsmFormatNameAndBuildTime(t *testing.T) {
+	dir := t.TempDir()
+	chdir(t, dir)
+	writeFile(t, "f.asm", "BITS 32\nglobal _start\n_start:\n%ifidn __OUTPUT_FORMAT__, elf\ndb 1\n%else\ndb 2\n%endif\ndb __DATE__\n")
+	t.Setenv("SOURCE_DATE_EPOCH", "86400")
+	var stdout, stderr bytes.Buffer
+	if code := runAsm([]string{"-f", "elf", "-o", "f.o", "f.asm"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	data, _ := os.ReadFile("f.o")
+	if !bytes.Contains(data, []byte("\x011970-01-02")) {
+		t.Fatalf("object lacks the elf branch (db 1) followed by the date")
+	}
+	if code := runBuild([]string{"-o", "f", "f.asm"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("build: exit %d: %s", code, stderr.String())
+	}
+	t.Setenv("SOURCE_DATE_EPOCH", "")
+	stderr.Reset()
+	if code := runAsm([]string{"-f", "elf", "-o", "f.o", "f.asm"}, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "SOURCE_DATE_EPOCH") {
+		t.Fatalf("without SOURCE_DATE_EPOCH: exit %d, %q", code, stderr.String())
 	}
 }

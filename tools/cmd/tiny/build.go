@@ -37,6 +37,7 @@ type buildFlags struct {
 	incs, defs   listFlag
 	debug        bool
 	debugCompDir string
+	limits       asmLimits
 	link         linkFlags
 }
 
@@ -47,6 +48,8 @@ func (bf *buildFlags) register(fs *flag.FlagSet) {
 	fs.Var(&bf.defs, "D", "NAME[=VALUE] preprocessor definition (repeatable)")
 	fs.BoolVar(&bf.debug, "g", false, "assemble with DWARF line information (kept only in --debug-file; the executable is unchanged)")
 	fs.StringVar(&bf.debugCompDir, "debug-comp-dir", "", "with -g: the compilation directory the debugging information names (default .)")
+	bf.limits = asmLimits{asm.DefaultLimits()}
+	bf.limits.register(fs)
 	bf.link.register(fs)
 }
 
@@ -59,7 +62,9 @@ func (bf *buildFlags) options() (build.Options, error) {
 	if o.Arch, err = build.ParseArch(bf.machine); err != nil {
 		return o, err
 	}
-	o.Asm = asm.Options{IncludeDirs: bf.incs, Defines: bf.defs, Debug: bf.debug, DebugCompDir: bf.debugCompDir}
+	lim := bf.limits.Limits
+	o.Asm = asm.Options{IncludeDirs: bf.incs, Defines: bf.defs, Debug: bf.debug, DebugCompDir: bf.debugCompDir,
+		Limits: &lim, BuildTime: buildTime()}
 	o.KeepDebug = bf.link.debugFile != ""
 	return o, nil
 }
@@ -74,7 +79,7 @@ func runBuild(args []string, stdout, stderr io.Writer) int {
 		return flagExit(err)
 	}
 	if len(inputs) == 0 {
-		fmt.Fprintln(stderr, "usage: tiny build [-o OUT] [-m i386|amd64] [-I DIR]... [-D NAME[=VAL]]... [-g] [--entry SYM] [--wx] [--compact] [--debug-file FILE] SRC.asm|OBJ.o...")
+		fmt.Fprintln(stderr, "usage: tiny build [-o OUT] [-m i386|amd64] [-I DIR]... [-D NAME[=VAL]]... [-g] [--entry SYM] [--wx] [--compact] [--debug-file FILE] "+limitsUsage+" SRC.asm|OBJ.o...")
 		return 2
 	}
 	opts, err := bf.options()

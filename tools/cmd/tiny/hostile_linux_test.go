@@ -7,9 +7,13 @@ package main
 // process under RLIMIT_AS and a timeout, so a regression fails the case
 // instead of eating the machine. Each case must end within its bound with a
 // clear error (or a correct output), leave no temporary file, and leave
-// every file it did not write as it was. Inputs are generated here; the
-// large ones are sparse files or crafted compressed streams, so nothing
-// large is checked in and little is written to disk.
+// every file it did not write as it was; a case that fails must write
+// nothing at all. Inputs are generated here; the large ones are sparse
+// files or crafted compressed streams, so nothing large is checked in and
+// little is written to disk. The cases are by side: images, layouts,
+// pushes and workers here, ELF inputs in hostile_elf_linux_test.go,
+// assembly in hostile_asm_linux_test.go (tools/asm has its own suite of
+// the assembler's bombs and limits, in process).
 
 import (
 	"archive/tar"
@@ -252,6 +256,9 @@ func runHostile(t *testing.T, cases []hostileCase) {
 				t.Errorf("peak RSS %d MiB, bound %d MiB", r.rss>>20, max>>20)
 			}
 			checkNothingLost(t, dir, before, c.outputs)
+			if c.want != "" {
+				checkNothingWritten(t, dir, before)
+			}
 			if c.check != nil {
 				c.check(t, dir)
 			}
@@ -280,6 +287,17 @@ func checkNothingLost(t *testing.T, dir string, before map[string]string, output
 	for p := range after {
 		if strings.Contains(filepath.Base(p), ".tmp") {
 			t.Errorf("temporary left behind: %s", p)
+		}
+	}
+}
+
+// checkNothingWritten: a run that failed left no file that was not there
+// before, declared output or not.
+func checkNothingWritten(t *testing.T, dir string, before map[string]string) {
+	t.Helper()
+	for p := range snapshot(t, dir) {
+		if _, ok := before[p]; !ok {
+			t.Errorf("failed, but wrote %s", p)
 		}
 	}
 }
@@ -730,6 +748,8 @@ func TestHostileInputs(t *testing.T) {
 			timeout: time.Minute,
 		},
 	}
+	cases = append(cases, elfHostileCases()...) // hostile_elf_linux_test.go
+	cases = append(cases, asmHostileCases()...) // hostile_asm_linux_test.go
 	runHostile(t, cases)
 }
 

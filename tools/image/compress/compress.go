@@ -252,13 +252,16 @@ func zstdOptions() []zstd.EOption {
 // ByMediaType returns the algorithm of an OCI or Docker layer media type.
 func ByMediaType(mediaType string) (Algorithm, error) {
 	switch mediaType {
-	case ocispec.MediaTypeImageLayerGzip, ocispec.MediaTypeImageLayerNonDistributableGzip, //nolint:staticcheck
+	//lint:ignore SA1019 foreign images still carry the deprecated non-distributable types
+	case ocispec.MediaTypeImageLayerGzip, ocispec.MediaTypeImageLayerNonDistributableGzip,
 		"application/vnd.docker.image.rootfs.diff.tar.gzip",
 		"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip":
 		return Gzip, nil
-	case ocispec.MediaTypeImageLayerZstd, ocispec.MediaTypeImageLayerNonDistributableZstd: //nolint:staticcheck
+	//lint:ignore SA1019 foreign images still carry the deprecated non-distributable types
+	case ocispec.MediaTypeImageLayerZstd, ocispec.MediaTypeImageLayerNonDistributableZstd:
 		return Zstd, nil
-	case ocispec.MediaTypeImageLayer, ocispec.MediaTypeImageLayerNonDistributable: //nolint:staticcheck
+	//lint:ignore SA1019 foreign images still carry the deprecated non-distributable types
+	case ocispec.MediaTypeImageLayer, ocispec.MediaTypeImageLayerNonDistributable:
 		return None, nil
 	}
 	return "", fmt.Errorf("unsupported layer media type %q", mediaType)

@@ -109,6 +109,33 @@ func ReadFile(path string, follow bool, max int64) ([]byte, error) {
 	return data, nil
 }
 
+// ReadRange reads at most n bytes (all that follow, if n < 0) from offset
+// off of a regular file; an offset past the end reads nothing. More than
+// limit bytes to read is a TooLargeError, found before anything is read. A
+// file that shrinks while it is read gives what it still has.
+func ReadRange(path string, follow bool, off, n, limit int64) ([]byte, error) {
+	f, fi, err := Open(path, follow)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	size := fi.Size()
+	off = min(max(off, 0), size)
+	want := size - off
+	if n >= 0 && n < want {
+		want = n
+	}
+	if want > limit {
+		return nil, &fs.PathError{Op: "read", Path: path, Err: &TooLargeError{Size: want, Max: limit}}
+	}
+	buf := make([]byte, want)
+	got, err := f.ReadAt(buf, off)
+	if err != nil && err != io.EOF {
+		return nil, err
+	}
+	return buf[:got], nil
+}
+
 // TooLargeError is a file over the size a reader accepts.
 type TooLargeError struct{ Size, Max int64 }
 

@@ -74,3 +74,43 @@ func TestReadFileIsBounded(t *testing.T) {
 		t.Fatalf("ReadFile over its bound: %v", err)
 	}
 }
+
+func TestReadRangeReadsOnlyThePartAskedFor(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "f")
+	os.WriteFile(p, []byte("0123456789"), 0o644)
+	for _, tc := range []struct {
+		off, n, max int64
+		want        string // "!" for a TooLargeError
+	}{
+		{0, -1, 10, "0123456789"},
+		{0, -1, 9, "!"},
+		{3, 4, 4, "3456"},
+		{3, 4, 3, "!"},
+		{8, 100, 2, "89"}, // n past the end: only what there is counts against max
+		{20, -1, 0, ""},   // offset past the end
+	} {
+		b, err := ReadRange(p, false, tc.off, tc.n, tc.max)
+		var tl *TooLargeError
+		switch {
+		case tc.want == "!" && !errors.As(err, &tl):
+			t.Errorf("ReadRange(%d, %d, max %d) = %q, %v; want a TooLargeError", tc.off, tc.n, tc.max, b, err)
+		case tc.want != "!" && (err != nil || string(b) != tc.want):
+			t.Errorf("ReadRange(%d, %d, max %d) = %q, %v; want %q", tc.off, tc.n, tc.max, b, err, tc.want)
+		}
+	}
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skip(err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := ReadRange(fifo, true, 0, 1, 1); done <- err }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "is not a regular file (a FIFO)") {
+			t.Errorf("ReadRange(FIFO) = %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("ReadRange(FIFO) blocked")
+	}
+}

@@ -44,12 +44,13 @@ func srcPos(l srcLine, frames []*frame) Pos {
 // lineDirective reads `%line n[+m] [file]` into the current file's
 // mapping. Only a directive read straight from a file maps it; one that
 // is not of that form is ignored, as before.
-func (p *pp) lineDirective(args []lex.Token) {
+func (p *pp) lineDirective(c call) {
+	args := c.args
 	f := p.top()
-	if f.kind != fileFrame || f.i == 0 || len(args) == 0 || args[0].Kind != lex.Num || args[0].Val < 0 || args[0].Val > math.MaxInt32 {
+	if f.kind != fileFrame || f.last.Line == 0 || len(args) == 0 || args[0].Kind != lex.Num || args[0].Val < 0 || args[0].Val > math.MaxInt32 {
 		return
 	}
-	m := &lineMap{at: f.lines[f.i-1].pos.Line, n: args[0].Val, step: 1}
+	m := &lineMap{at: f.last.Line, n: args[0].Val, step: 1}
 	rest := args[1:]
 	if len(rest) >= 2 && rest[0].Is("+") && !rest[1].Space {
 		if rest[1].Kind != lex.Num || rest[1].Val < 0 || rest[1].Val > math.MaxInt32 {
@@ -57,7 +58,7 @@ func (p *pp) lineDirective(args []lex.Token) {
 		}
 		m.step, rest = rest[1].Val, rest[2:]
 	}
-	m.file = p.fileName(f)
+	m.file = f.fileName()
 	if len(rest) == 1 && rest[0].Kind == lex.Str {
 		m.file = rest[0].Str
 	} else if len(rest) > 0 {
@@ -74,12 +75,9 @@ func (p *pp) lineDirective(args []lex.Token) {
 }
 
 // fileName is the name positions in file frame f carry now.
-func (p *pp) fileName(f *frame) string {
+func (f *frame) fileName() string {
 	if f.lineMap != nil {
 		return f.lineMap.file
 	}
-	if len(f.lines) > 0 {
-		return f.lines[0].pos.File
-	}
-	return ""
+	return f.name
 }

@@ -1,0 +1,54 @@
+package lex
+
+import "strings"
+
+// Splitter yields the logical lines of NASM source text, as nasm reads
+// them: physical lines end at '\n' (a '\r' before it is dropped), and a
+// line whose last character is a backslash is joined with the next one,
+// the backslash removed. A backslash followed by anything, even a blank,
+// does not continue the line; nor does one on the last line of the text.
+// The assembler, and every other reader of NASM source, splits lines
+// here.
+type Splitter struct {
+	src  string
+	off  int
+	line int // physical lines consumed
+}
+
+// NewSplitter returns a Splitter over src.
+func NewSplitter(src string) *Splitter { return &Splitter{src: src} }
+
+// Next returns the next logical line and the number (from 1) of the
+// physical line it starts on; ok is false at the end of the text.
+func (s *Splitter) Next() (text string, line int, ok bool) {
+	if s.off >= len(s.src) {
+		return "", 0, false
+	}
+	// A logical line is numbered from its first physical line that
+	// contributes text.
+	var joined strings.Builder
+	start := 0
+	for {
+		l := s.src[s.off:]
+		if i := strings.IndexByte(l, '\n'); i >= 0 {
+			l = l[:i]
+			s.off += i + 1
+		} else {
+			s.off = len(s.src)
+		}
+		s.line++
+		l = strings.TrimSuffix(l, "\r")
+		if strings.HasSuffix(l, "\\") && s.off < len(s.src) {
+			if joined.Len() == 0 {
+				start = s.line
+			}
+			joined.WriteString(l[:len(l)-1])
+			continue
+		}
+		if joined.Len() == 0 {
+			return l, s.line, true
+		}
+		joined.WriteString(l)
+		return joined.String(), start, true
+	}
+}

@@ -1,0 +1,99 @@
+package asm
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/rules-tiny/rules_tiny/tools/asm/lex"
+	"github.com/rules-tiny/rules_tiny/tools/asm/pp"
+)
+
+// Limits bound the work of one run, after nasm's --limit-* options: any
+// input ends in bounded time and memory, with an error that names the
+// limit it hit. The preprocessor's are in the embedded pp.Limits.
+type Limits struct {
+	pp.Limits
+	// Passes is the number of passes (--limit-passes).
+	Passes int64
+	// StalledPasses is the number of passes in a row in which no fewer
+	// labels and sizes changed than in the pass before
+	// (--limit-stalled-passes).
+	StalledPasses int64
+	// Output is the size of the output in bytes: section contents plus
+	// relocation entries; reserved (nobits) space does not count
+	// (--limit-output).
+	Output int64
+}
+
+// DefaultLimits are the limits a run has unless told otherwise.
+// StalledPasses is nasm's default; Passes is lower than nasm's
+// (unlimited): our passes only move jumps between two sizes, and real
+// programs settle in a handful.
+func DefaultLimits() Limits {
+	return Limits{Limits: pp.DefaultLimits(), Passes: 40, StalledPasses: 1000, Output: 64 << 20}
+}
+
+// Unlimited is the value of a limit set to `unlimited`.
+const Unlimited = pp.Unlimited
+
+// Other bounds.
+const (
+	MaxTimes   = 1 << 24 // repetitions of one statement
+	MaxBSSSize = 1 << 32 // reserved bytes in one section
+)
+
+// limitFields maps each limit's name, as in --limit-NAME, to its field.
+func (l *Limits) fields() map[string]*int64 {
+	return map[string]*int64{
+		"passes":         &l.Passes,
+		"stalled-passes": &l.StalledPasses,
+		"macro-levels":   &l.MacroLevels,
+		"macro-tokens":   &l.MacroTokens,
+		"mmacros":        &l.Mmacros,
+		"rep":            &l.Rep,
+		"eval":           &l.Eval,
+		"lines":          &l.Lines,
+		"tokens":         &l.Tokens,
+		"output":         &l.Output,
+	}
+}
+
+// LimitNames lists the limits' names, sorted.
+func LimitNames() []string {
+	var l Limits
+	var names []string
+	for n := range l.fields() {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Set sets the limit called name (as in --limit-NAME, any case) to value:
+// a non-negative number in any of nasm's forms, or `unlimited`.
+func (l *Limits) Set(name, value string) error {
+	f, ok := l.fields()[strings.ToLower(name)]
+	if !ok {
+		return fmt.Errorf("unknown limit `%s' (known: %s)", name, strings.Join(LimitNames(), ", "))
+	}
+	if strings.EqualFold(value, "unlimited") {
+		*f = pp.Unlimited
+		return nil
+	}
+	v, err := lex.Number(value)
+	if err != nil || v < 0 {
+		return fmt.Errorf("invalid limit value `%s' for %s: want a number >= 0 or `unlimited'", value, name)
+	}
+	*f = min(v, pp.Unlimited)
+	return nil
+}
+
+// Get returns the limit called name.
+func (l *Limits) Get(name string) (int64, bool) {
+	f, ok := l.fields()[strings.ToLower(name)]
+	if !ok {
+		return 0, false
+	}
+	return *f, true
+}

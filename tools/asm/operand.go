@@ -1,0 +1,203 @@
+package asm
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/rules-tiny/rules_tiny/tools/asm/expr"
+	"github.com/rules-tiny/rules_tiny/tools/asm/lex"
+	"github.com/rules-tiny/rules_tiny/tools/x86"
+)
+
+type operand struct {
+	kind                     x86.OpKind // OpImm for expressions (becomes OpReg if a register)
+	size                     int
+	strict, short, near, far bool
+	e                        expr.Node
+	seg                      x86.Reg
+	rel, abs                 bool
+	dispSize                 int
+	nosplit                  bool
+	plt                      bool // `wrt ..plt`
+}
+
+// listErrors are the messages of a comma-separated list: nasm words them
+// differently for instruction operands and for data.
+type listErrors struct {
+	noComma  string // something other than a comma after an item
+	trailing string // a comma with nothing after it; "": accepted, as in data
+}
+
+var (
+	operandList = listErrors{"comma, colon, decorator or end of line expected after operand", "operand expected after `,'"}
+	dataList    = listErrors{"comma expected after operand", ""} // nasm takes `db 'a',`
+)
+
+// commaList parses the items of a comma-separated list from toks[i] to
+// the end of the line; item parses the one at i and returns the index
+// after it.
+func commaList(toks []lex.Token, i int, msgs listErrors, item func(i int) (int, error)) error {
+	for i < len(toks) {
+		end, err := item(i)
+		if err != nil {
+			return err
+		}
+		i = end
+		if i == len(toks) {
+			break
+		}
+		if !toks[i].Is(",") {
+			return errors.New(msgs.noComma)
+		}
+		i++
+		if i == len(toks) && msgs.trailing != "" {
+			return errors.New(msgs.trailing)
+		}
+	}
+	return nil
+}
+
+// operands parses an instruction's operands from toks[i] on.
+func (p *parser) operands(st *stmt, toks []lex.Token, i int) error {
+	if i < len(toks) {
+		n := 1
+		for _, t := range toks[i:] {
+			if t.Is(",") {
+				n++
+			}
+		}
+		st.ops = make([]operand, 0, n)
+	}
+	return commaList(toks, i, operandList, func(i int) (int, error) {
+		op, end, err := p.operand(toks, i)
+		if err != nil {
+			return end, err
+		}
+		st.ops = append(st.ops, op)
+		return end, nil
+	})
+}
+
+// operand parses one operand: modifiers (size, strict, short, near,
+// far), then a memory reference or an expression.
+func (p *parser) operand(toks []lex.Token, i int) (operand, int, error) {
+	op := operand{kind: x86.OpImm}
+	i, err := op.modifiers(toks, i)
+	if err != nil {
+		return op, i, err
+	}
+	if i >= len(toks) {
+		return op, i, fmt.Errorf("operand expected")
+	}
+	// Segment override written outside the brackets: fs:[rax]
+	if i+2 < len(toks) && toks[i].Kind == lex.Ident && toks[i+1].Is(":") && toks[i+2].Is("[") {
+		if r, ok := x86.LookupReg(toks[i].Text); ok && r.Class() == x86.ClassSeg && !toks[i].Escaped {
+			op.seg = r
+			i += 2
+		}
+	}
+	if toks[i].Is("[") {
+		return p.memory(op, toks, i+1)
+	}
+	return p.immediate(op, toks, i)
+}
+
+// modifiers reads the keywords before an operand.
+func (op *operand) modifiers(toks []lex.Token, i int) (int, error) {
+	for ; i < len(toks); i++ {
+		w := lower(toks[i])
+		if n := sizeKeywords[w]; n != 0 {
+			if op.size != 0 {
+				return i, fmt.Errorf("more than one size keyword")
+			}
+			op.size = n
+			continue
+		}
+		switch w {
+		case "strict":
+			op.strict = true
+		case "short":
+			op.short = true
+		case "near":
+			op.near = true
+		case "far":
+			op.far = true
+		default:
+			return i, nil
+		}
+	}
+	return i, nil
+}
+
+// memory parses a memory operand after its `[`: keywords (a
+// displacement size, rel, abs, nosplit, a segment override), the
+// address, and the `]`.
+func (p *parser) memory(op operand, toks []lex.Token, i int) (operand, int, error) {
+	op.kind = x86.OpMem
+	for ; i < len(toks); i++ {
+		w := lower(toks[i])
+		if n := sizeKeywords[w]; n != 0 {
+			op.dispSize = n
+			continue
+		}
+		switch w {
+		case "rel":
+			op.rel = true
+			continue
+		case "abs":
+			op.abs = true
+			continue
+		case "nosplit":
+			op.nosplit = true
+			continue
+		}
+		r, ok := x86.LookupReg(w)
+		if w == "" || !ok || r.Class() != x86.ClassSeg || i+1 >= len(toks) || !toks[i+1].Is(":") {
+			break
+		}
+		if op.seg != x86.RegNone {
+			return op, i, fmt.Errorf("instruction has conflicting segment overrides")
+		}
+		op.seg = r
+		i++
+	}
+	n, end, err := p.parseExpr(toks, i)
+	if err != nil {
+		return op, end, err
+	}
+	if end < len(toks) && toks[end].Kind == lex.Ident && strings.EqualFold(toks[end].Text, "wrt") {
+		return op, end, fmt.Errorf("`wrt' is not supported")
+	}
+	if end >= len(toks) || !toks[end].Is("]") {
+		return op, end, fmt.Errorf("expecting ]")
+	}
+	op.e = n
+	return op, end + 1, nil
+}
+
+// immediate parses an expression operand (a register, a number, a
+// symbol), with `wrt ..plt` as the only WRT form.
+func (p *parser) immediate(op operand, toks []lex.Token, i int) (operand, int, error) {
+	n, end, err := p.parseExpr(toks, i)
+	if err != nil {
+		return op, end, err
+	}
+	if end < len(toks) && toks[end].Kind == lex.Ident && strings.EqualFold(toks[end].Text, "wrt") {
+		// Only `wrt ..plt` (calls into shared code, linked as PLT32).
+		if end+1 < len(toks) && toks[end+1].Kind == lex.Ident && strings.EqualFold(toks[end+1].Text, "..plt") {
+			if p.a.format == "bin" {
+				return op, end, fmt.Errorf("`wrt ..plt' needs an ELF output format")
+			}
+			op.plt = true
+			op.e = n
+			return op, end + 2, nil
+		}
+		return op, end, fmt.Errorf("`wrt' is only supported as `wrt ..plt'")
+	}
+	if end < len(toks) && toks[end].Is(":") {
+		return op, end, fmt.Errorf("far pointers (`seg:offset') are not supported")
+	}
+	op.e = n
+	return op, end, nil
+}

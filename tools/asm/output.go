@@ -1,0 +1,200 @@
+package asm
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/rules-tiny/rules_tiny/tools/asm/lex"
+	"github.com/rules-tiny/rules_tiny/tools/asm/pp"
+	"github.com/rules-tiny/rules_tiny/tools/obj"
+)
+
+// The outputs: a flat binary, a relocatable object, a listing.
+
+// binary lays out -f bin output: sections at their addresses, gaps
+// zero-filled, nobits sections not written, and every relocation resolved
+// (an external symbol was already an error).
+func (a *assembler) binary() ([]byte, Errors) {
+	a.layoutBin()
+	var errs Errors
+	base := map[string]int64{}
+	for _, s := range a.secs {
+		if !s.absolute {
+			base[s.key] = s.start
+		}
+	}
+	base[""] = 0 // plain addresses (`call 0x1000`)
+	for _, s := range a.secs {
+		for k, r := range s.relocs {
+			st := s.relStmt[k]
+			b, ok := base[s.relSym[k]]
+			if !ok {
+				errs = append(errs, Diag{Pos: st.pos, Note: st.note, Msg: fmt.Sprintf("binary output format does not support external references (`%s')", s.relSym[k])})
+				continue
+			}
+			v := b + r.Addend
+			if r.Kind == obj.RelocPCRel {
+				v -= s.start + int64(r.Offset)
+			}
+			if !fits(v, int(r.Size)) && st.kind == sInst {
+				// nasm warns and truncates an instruction's field; data
+				// directives are truncated silently.
+				a.warns = append(a.warns, Diag{Pos: st.pos, Note: st.note, Warning: true, Seq: st.line + 1,
+					Msg: fmt.Sprintf("%s data exceeds bounds", map[uint8]string{1: "byte", 2: "word", 4: "dword"}[r.Size])})
+			}
+			if s.flags&obj.FlagNoBits == 0 {
+				putLE(s.data[r.Offset:r.Offset+uint64(r.Size)], v, int(r.Size))
+			}
+		}
+	}
+	var out []byte
+	for _, i := range a.binOrder() {
+		s := a.secs[i]
+		if s.flags&obj.FlagNoBits != 0 {
+			continue
+		}
+		off := s.start - a.org
+		if off > int64(len(out)) {
+			out = append(out, make([]byte, off-int64(len(out)))...)
+		}
+		out = append(out[:off], s.data...)
+	}
+	return out, errs
+}
+
+// fits applies nasm's bound for an n-byte field: -2^(8n) .. 2^(8n)-1.
+func fits(v int64, n int) bool {
+	if n >= 8 {
+		return true
+	}
+	lim := int64(1) << uint(8*n)
+	return v >= -lim && v < lim
+}
+
+// object builds the relocatable object: one section symbol per section
+// (relocations against local labels use it, as nasm does), local labels,
+// then globals and externs in declaration order. Labels in `absolute`
+// space (struc fields) are absolute symbols.
+func (a *assembler) object(path string) *obj.File {
+	f := &obj.File{Name: filepath.Base(path), Arch: obj.ArchAMD64}
+	if a.format == "elf32" {
+		f.Arch = obj.ArchI386
+	}
+	index := map[string]int{}
+	secIdx := make([]int, len(a.secs))
+	for i, s := range a.secs {
+		if s.absolute {
+			secIdx[i] = obj.SectionAbs
+			continue
+		}
+		os := &obj.Section{Name: s.name, Flags: s.flags, Align: s.align, Size: uint64(s.size)}
+		if s.flags&obj.FlagNoBits == 0 {
+			os.Data = append([]byte{}, s.data...)
+		}
+		secIdx[i] = len(f.Sections)
+		f.Sections = append(f.Sections, os)
+		index[s.key] = len(f.Symbols)
+		f.Symbols = append(f.Symbols, &obj.Symbol{Name: s.name, Section: secIdx[i], Kind: obj.KindSection, Binding: obj.BindLocal})
+	}
+	// A PC-relative reference to a plain address (`call 0x1000`) is
+	// relocated against an absolute zero symbol, like nasm's *ABS*.
+	for _, s := range a.secs {
+		for _, k := range s.relSym {
+			if k == "" {
+				if _, ok := index[""]; !ok {
+					index[""] = len(f.Symbols)
+					f.Symbols = append(f.Symbols, &obj.Symbol{Name: "", Section: obj.SectionAbs, Binding: obj.BindLocal})
+				}
+			}
+		}
+	}
+	label := func(s *symbol, bind obj.Binding) *obj.Symbol {
+		sec := secIdx[s.sec]
+		v := uint64(s.off)
+		if sec == obj.SectionAbs {
+			v = uint64(a.secs[s.sec].absBase + s.off)
+		}
+		return &obj.Symbol{Name: s.name, Section: sec, Value: v, Binding: bind}
+	}
+	for _, s := range a.symOrder {
+		if s.global || s.kind != symLabel || strings.HasPrefix(s.name, "..@") {
+			continue
+		}
+		f.Symbols = append(f.Symbols, label(s, obj.BindLocal))
+	}
+	for _, s := range a.symOrder {
+		switch {
+		case s.kind == symExtern:
+			index[s.name] = len(f.Symbols)
+			f.Symbols = append(f.Symbols, &obj.Symbol{Name: s.name, Section: obj.SectionUndef, Binding: obj.BindGlobal})
+		case !s.global:
+		case s.kind == symLabel:
+			f.Symbols = append(f.Symbols, label(s, obj.BindGlobal))
+		case s.kind == symEqu && s.val == nil:
+		case s.kind == symEqu && s.val.Simple():
+			f.Symbols = append(f.Symbols, &obj.Symbol{Name: s.name, Section: obj.SectionAbs, Value: uint64(s.val.Const), Binding: obj.BindGlobal})
+		case s.kind == symEqu && len(s.val.Terms) == 1 && s.val.Terms[0].Coef == 1:
+			// A global equ of a label: a symbol in that label's section.
+			for i, sec := range a.secs {
+				if sec.key == s.val.Terms[0].Sym && !sec.absolute {
+					f.Symbols = append(f.Symbols, &obj.Symbol{Name: s.name, Section: secIdx[i], Value: uint64(s.val.Const), Binding: obj.BindGlobal})
+				}
+			}
+		}
+	}
+	for i, s := range a.secs {
+		for k, r := range s.relocs {
+			r.Symbol = index[s.relSym[k]]
+			f.Sections[secIdx[i]].Relocs = append(f.Sections[secIdx[i]].Relocs, r)
+		}
+	}
+	return f
+}
+
+// listing renders one row per preprocessed line, like nasm -l: the source
+// line number, then for each statement its offset and bytes (at most 10 a
+// row, continued on following rows) or the reserved size.
+func (a *assembler) listing(lines []pp.Line) []byte {
+	var b strings.Builder
+	byLine := map[int][]*stmt{}
+	for _, st := range a.stmts {
+		byLine[st.line] = append(byLine[st.line], st)
+	}
+	for i, l := range lines {
+		text := lex.Join(l.Toks)
+		if l.Macro != "" {
+			text = "<1> " + text
+		}
+		printed := false
+		for _, st := range byLine[i] {
+			if st.size == 0 && st.kind != sNone {
+				continue
+			}
+			sec := a.secs[st.sec]
+			if st.size == 0 {
+				continue
+			}
+			if sec.flags&obj.FlagNoBits != 0 || sec.absolute {
+				fmt.Fprintf(&b, "%6d %08X <res %X>%*s%s\n", l.Pos.Line, st.start, st.size, 10, "", text)
+				printed = true
+				continue
+			}
+			data := sec.data[st.start : st.start+st.size]
+			for k := 0; k < len(data); k += 10 {
+				end := min(k+10, len(data))
+				src := ""
+				if k == 0 {
+					src = text
+				}
+				fmt.Fprintf(&b, "%6d %08X %-20X %s\n", l.Pos.Line, st.start+int64(k), data[k:end], src)
+			}
+			printed = true
+			text = ""
+		}
+		if !printed {
+			fmt.Fprintf(&b, "%6d %-29s %s\n", l.Pos.Line, "", text)
+		}
+	}
+	return []byte(b.String())
+}

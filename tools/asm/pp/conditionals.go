@@ -1,0 +1,319 @@
+package pp
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/rules-tiny/rules_tiny/tools/asm/expr"
+	"github.com/rules-tiny/rules_tiny/tools/asm/lex"
+)
+
+// cond is one open %if block.
+type cond struct {
+	state   condState
+	sawElse bool
+}
+
+type condState uint8
+
+const (
+	condActive condState = iota // this branch is taken
+	condSeek                    // no branch taken yet
+	condDone                    // a branch was taken, or the whole block is skipped
+)
+
+type condKind uint8
+
+const (
+	condIf condKind = iota
+	condElif
+	condElse
+	condEndif
+)
+
+// condSpec is what a conditional directive's name says: %ifn<test> is
+// kind condIf, test <test>, negated.
+type condSpec struct {
+	kind condKind
+	test string
+	neg  bool
+}
+
+// condTests evaluates each kind of condition. The ones marked expanded
+// see their arguments after single-line macro expansion.
+var condTests = map[string]struct {
+	expanded bool
+	eval     func(p *pp, l Line, args []lex.Token) (bool, error)
+}{
+	"":         {false, (*pp).condExpr},
+	"def":      {false, (*pp).condDef},
+	"macro":    {false, (*pp).condMacro},
+	"env":      {false, (*pp).condEnv},
+	"ctx":      {false, (*pp).condCtx},
+	"defalias": {false, (*pp).condDefalias},
+	"idn":      {true, condIdentical(false)},
+	"idni":     {true, condIdentical(true)},
+	"num":      {true, condNum},
+	"id":       {true, condTokenIs(lex.Ident)},
+	"str":      {true, condTokenIs(lex.Str)},
+	"empty":    {true, func(_ *pp, _ Line, toks []lex.Token) (bool, error) { return len(toks) == 0, nil }},
+	"token":    {true, func(_ *pp, _ Line, toks []lex.Token) (bool, error) { return len(toks) == 1, nil }},
+}
+
+// conditionals maps every directive of the %if family to its spec:
+// %if<test>, %ifn<test>, %elif<test>, %elifn<test>, %else, %endif.
+var conditionals = func() map[string]condSpec {
+	m := map[string]condSpec{"%else": {kind: condElse}, "%endif": {kind: condEndif}}
+	for test := range condTests {
+		for kind, word := range map[condKind]string{condIf: "%if", condElif: "%elif"} {
+			m[word+test] = condSpec{kind: kind, test: test}
+			m[word+"n"+test] = condSpec{kind: kind, test: test, neg: true}
+		}
+	}
+	return m
+}()
+
+func (p *pp) skipping() bool {
+	return len(p.conds) > 0 && p.conds[len(p.conds)-1].state != condActive
+}
+
+// open reports whether a conditional opened in the current frame is
+// open: %else and %endif may not close one opened by an enclosing frame.
+func (p *pp) open() bool {
+	return len(p.conds) > 0 && len(p.conds) > p.top().conds
+}
+
+// conditional runs a directive of the %if family; it is seen even in
+// skipped branches, to keep the nesting.
+func (p *pp) conditional(c condSpec, l Line) {
+	switch c.kind {
+	case condIf:
+		p.ifDirective(c, l)
+	case condElif:
+		p.elifDirective(c, l)
+	case condElse:
+		p.elseDirective(l)
+	case condEndif:
+		p.endifDirective(l)
+	}
+}
+
+func (p *pp) ifDirective(c condSpec, l Line) {
+	if p.skipping() {
+		p.conds = append(p.conds, cond{state: condDone})
+		return
+	}
+	st := condSeek
+	if p.test(c, l) {
+		st = condActive
+	}
+	p.conds = append(p.conds, cond{state: st})
+}
+
+func (p *pp) elifDirective(c condSpec, l Line) {
+	if !p.open() {
+		p.lineErr(l, "`%s' without `%%if'", l.Toks[0].Text)
+		return
+	}
+	top := &p.conds[len(p.conds)-1]
+	if top.sawElse {
+		p.lineErr(l, "`%s' after `%%else'", l.Toks[0].Text)
+	}
+	switch top.state {
+	case condActive:
+		top.state = condDone
+	case condSeek:
+		if p.test(c, l) {
+			top.state = condActive
+		}
+	}
+}
+
+func (p *pp) elseDirective(l Line) {
+	if !p.open() {
+		p.lineErr(l, "`%%else' without `%%if'")
+		return
+	}
+	top := &p.conds[len(p.conds)-1]
+	if top.sawElse {
+		p.diag(Diag{Pos: l.Pos, Warning: true, Msg: "`%else' after `%else' ignored"})
+	}
+	top.sawElse = true
+	if top.state == condSeek {
+		top.state = condActive
+	} else {
+		top.state = condDone
+	}
+}
+
+func (p *pp) endifDirective(l Line) {
+	if !p.open() {
+		p.lineErr(l, "`%%endif' without `%%if'")
+		return
+	}
+	p.conds = p.conds[:len(p.conds)-1]
+}
+
+// test evaluates a condition; an error is reported and counts as false.
+func (p *pp) test(c condSpec, l Line) bool {
+	t := condTests[c.test]
+	args := l.Toks[1:]
+	if t.expanded {
+		toks, err := p.expandPaste(args)
+		if err != nil {
+			p.lineErr(l, "%s", err)
+			return false
+		}
+		args = toks
+	}
+	v, err := t.eval(p, l, args)
+	if err != nil {
+		p.lineErr(l, "%s", err)
+		return false
+	}
+	return v != c.neg
+}
+
+func (p *pp) condExpr(_ Line, args []lex.Token) (bool, error) {
+	toks, err := p.expandPaste(args)
+	if err != nil {
+		return false, err
+	}
+	v, err := p.constExpr(toks)
+	return v != 0, err
+}
+
+func (p *pp) condDef(l Line, args []lex.Token) (bool, error) {
+	if len(args) != 1 || args[0].Kind != lex.Ident {
+		return false, fmt.Errorf("`%s' expects a macro name", l.Toks[0].Text)
+	}
+	if _, ok, _ := p.builtin(args[0]); ok {
+		return true, nil
+	}
+	return p.lookupSmacro(args[0].Text) != nil, nil
+}
+
+// condMacro is %ifmacro name [min[-max|-*]][+]: whether a multi-line
+// macro of that name takes a number of parameters in the range (any, if
+// none is given), as nasm decides it: the ranges overlap.
+func (p *pp) condMacro(l Line, args []lex.Token) (bool, error) {
+	if len(args) < 1 || args[0].Kind != lex.Ident {
+		return false, fmt.Errorf("`%s' expects a macro name", l.Toks[0].Text)
+	}
+	want := mmacro{min: 0, max: -1}
+	if len(args) > 1 {
+		spec, err := parseMacroHeader(append([]lex.Token{args[0]}, args[1:]...), false)
+		if err != nil {
+			return false, fmt.Errorf("`%s': %s", l.Toks[0].Text, err)
+		}
+		want = *spec
+	}
+	list := append(append([]*mmacro(nil), p.mmacs[args[0].Text]...), p.immacs[strings.ToLower(args[0].Text)]...)
+	for _, m := range list {
+		if (want.max < 0 || m.min <= want.max) && (m.max < 0 || m.greedy || want.min <= m.max) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+func (p *pp) condEnv(l Line, _ []lex.Token) (bool, error) {
+	return false, fmt.Errorf("`%s' is not supported (builds must not depend on the environment)", l.Toks[0].Text)
+}
+
+// condIdentical is %ifidn (or %ifidni, ignoring case).
+func condIdentical(fold bool) func(*pp, Line, []lex.Token) (bool, error) {
+	return func(_ *pp, l Line, toks []lex.Token) (bool, error) {
+		a, b, ok := splitComma(toks)
+		if !ok {
+			return false, fmt.Errorf("`%s' expects two comma-separated arguments", l.Toks[0].Text)
+		}
+		sa, sb := tokText(a), tokText(b)
+		if fold {
+			return strings.EqualFold(sa, sb), nil
+		}
+		return sa == sb, nil
+	}
+}
+
+func condNum(_ *pp, _ Line, toks []lex.Token) (bool, error) {
+	return len(toks) == 1 && toks[0].Kind == lex.Num || len(toks) == 2 && toks[0].Is("-") && toks[1].Kind == lex.Num, nil
+}
+
+func condTokenIs(k lex.Kind) func(*pp, Line, []lex.Token) (bool, error) {
+	return func(_ *pp, _ Line, toks []lex.Token) (bool, error) {
+		return len(toks) == 1 && toks[0].Kind == k, nil
+	}
+}
+
+// tokText renders tokens with spacing normalized: nasm compares %ifidn
+// arguments token by token, ignoring whitespace differences.
+func tokText(toks []lex.Token) string {
+	var b strings.Builder
+	for i, t := range toks {
+		if i > 0 && t.Space {
+			b.WriteByte(' ')
+		}
+		if t.Kind == lex.Ident && t.Escaped {
+			b.WriteByte('$')
+		}
+		b.WriteString(t.Text)
+	}
+	return b.String()
+}
+
+// splitComma splits at the first comma outside parentheses and brackets.
+func splitComma(toks []lex.Token) ([]lex.Token, []lex.Token, bool) {
+	depth := 0
+	for i, t := range toks {
+		switch {
+		case t.Is("(") || t.Is("["):
+			depth++
+		case t.Is(")") || t.Is("]"):
+			depth--
+		case t.Is(",") && depth == 0:
+			return toks[:i], toks[i+1:], true
+		}
+	}
+	return nil, nil, false
+}
+
+// symbolEnv is a critical expression's environment: numbers, and the
+// assembler's constants.
+type symbolEnv struct {
+	symbol func(string) (int64, bool)
+}
+
+func (e symbolEnv) Lookup(name string) (expr.Value, error) {
+	if e.symbol != nil {
+		if v, ok := e.symbol(name); ok {
+			return expr.Const(v), nil
+		}
+	}
+	return expr.ConstEnv{}.Lookup(name)
+}
+func (e symbolEnv) Here() (expr.Value, error)      { return expr.ConstEnv{}.Here() }
+func (e symbolEnv) SectStart() (expr.Value, error) { return expr.ConstEnv{}.SectStart() }
+
+// constExpr evaluates a critical expression: numbers, and constants the
+// assembler knows already.
+func (p *pp) constExpr(toks []lex.Token) (int64, error) {
+	if len(toks) == 0 {
+		return 0, fmt.Errorf("expression expected")
+	}
+	n, end, err := expr.ParseLimit(toks, 0, nil, p.lim.Eval)
+	if err != nil {
+		return 0, err
+	}
+	if end != len(toks) {
+		return 0, fmt.Errorf("trailing garbage after expression: `%s'", lex.Join(toks[end:]))
+	}
+	v, err := expr.Eval(n, symbolEnv{p.opts.Symbol})
+	if err != nil {
+		return 0, err
+	}
+	if !v.Simple() || v.Unknown {
+		return 0, fmt.Errorf("expression is not a constant")
+	}
+	return v.Const, nil
+}

@@ -1,0 +1,383 @@
+package pp
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/rules-tiny/rules_tiny/tools/asm/lex"
+)
+
+var errTokens = errors.New("token limit")
+
+// expand applies single-line macros to toks. A macro is not expanded again
+// inside its own expansion, which stops recursive definitions.
+func (p *pp) expand(toks []lex.Token) ([]lex.Token, error) {
+	if !p.mayExpand(toks) {
+		return toks, nil // the common case: nothing to expand, no copy
+	}
+	return p.expandWith(toks, nil, 0)
+}
+
+// mayExpand reports whether any token names a single-line macro or a
+// builtin.
+func (p *pp) mayExpand(toks []lex.Token) bool {
+	for _, t := range toks {
+		if t.Kind != lex.Ident || t.Escaped {
+			continue
+		}
+		if strings.HasPrefix(t.Text, "__") || p.lookupSmacro(t.Text) != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// floatPart is what a __?floatN?__() function gives: n bytes from byte
+// from of the literal in the format of size bytes, as an integer.
+type floatPart struct{ size, from, n int }
+
+var floatFuncs = map[string]floatPart{
+	"float8": {1, 0, 1}, "float16": {2, 0, 2}, "float32": {4, 0, 4}, "float64": {8, 0, 8},
+	"float80m": {10, 0, 8}, "float80e": {10, 8, 2}, "float128l": {16, 0, 8}, "float128h": {16, 8, 8},
+	"bfloat16": {lex.BFloat16, 0, 2},
+}
+
+// floatFunc recognizes __floatN__ and __?floatN?__.
+func floatFunc(name string) (floatPart, bool) {
+	if !strings.HasPrefix(name, "__") || !strings.HasSuffix(name, "__") || len(name) < 6 {
+		return floatPart{}, false
+	}
+	n := name[2 : len(name)-2]
+	q := len(n) > 2 && n[0] == '?' && n[len(n)-1] == '?'
+	if q {
+		n = n[1 : len(n)-1]
+	}
+	f, ok := floatFuncs[n]
+	return f, ok && (q || n != "bfloat16") // nasm has no __bfloat16__
+}
+
+// floatCall evaluates `name(literal)` from toks[i] (after the
+// parenthesis); it returns the value and the index after the call.
+func (p *pp) floatCall(f floatPart, name string, toks []lex.Token, i int) (int64, int, error) {
+	neg := false
+	if i < len(toks) && (toks[i].Is("-") || toks[i].Is("+")) {
+		neg = toks[i].Is("-")
+		i++
+	}
+	if i+1 >= len(toks) || !toks[i+1].Is(")") || !(toks[i].Kind == lex.Float || toks[i].Kind == lex.Ident && lex.FloatSpecial(toks[i].Text) != "") {
+		return 0, 0, fmt.Errorf("`%s': expecting floating-point number", name)
+	}
+	b, overflow, err := lex.EncodeFloat(toks[i].Text, neg, f.size)
+	if err != nil {
+		return 0, 0, err
+	}
+	if overflow {
+		p.diag(Diag{Pos: p.cur, Warning: true, Msg: "overflow in floating-point constant"})
+	}
+	var v uint64
+	for k := f.n - 1; k >= 0; k-- {
+		v = v<<8 | uint64(b[f.from+k])
+	}
+	return int64(v), i + 2, nil
+}
+
+// builtin expands __FILE__ and __LINE__ (both spellings), and the names
+// the assembler gives values (Options.Builtin); ok is false for other
+// names.
+func (p *pp) builtin(t lex.Token) ([]lex.Token, bool, error) {
+	switch t.Text {
+	case "__FILE__", "__?FILE?__":
+		return []lex.Token{{Kind: lex.Str, Text: "'" + p.cur.File + "'", Str: p.cur.File, Space: t.Space}}, true, nil
+	case "__LINE__", "__?LINE?__":
+		return []lex.Token{{Kind: lex.Num, Text: strconv.Itoa(p.cur.Line), Val: int64(p.cur.Line), Space: t.Space}}, true, nil
+	}
+	if p.opts.Builtin == nil || !strings.HasPrefix(t.Text, "__") {
+		return nil, false, nil
+	}
+	toks, ok, err := p.opts.Builtin(t.Text)
+	if ok && len(toks) > 0 {
+		toks = append([]lex.Token(nil), toks...)
+		toks[0].Space = t.Space
+	}
+	return toks, ok, err
+}
+
+// expandWith expands toks with the macros in active already being
+// expanded. Every token it handles below the line itself, at every
+// level, is charged to the line's budget (Limits.MacroTokens): that is
+// the work done, which the nesting multiplies.
+func (p *pp) expandWith(toks []lex.Token, active []*smacro, depth int) ([]lex.Token, error) {
+	if int64(depth) > p.lim.MacroLevels {
+		return nil, fmt.Errorf("single-line macro expansion nested too deeply (more than %d levels; --limit-macro-levels)", p.lim.MacroLevels)
+	}
+	if depth > 0 { // the line's own tokens are charged as it is read
+		if err := p.charge(len(toks)); err != nil {
+			return nil, err
+		}
+	}
+	var out []lex.Token
+	for i := 0; i < len(toks); i++ {
+		t := toks[i]
+		if t.Kind != lex.Ident || t.Escaped {
+			out = append(out, t)
+			continue
+		}
+		if f, ok := ilog2Func(t.Text); ok && i+1 < len(toks) && toks[i+1].Is("(") {
+			v, next, err := p.ilog2Call(f, toks, i, active, depth)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, lex.Token{Kind: lex.Num, Text: fmt.Sprint(v), Val: v, Space: t.Space})
+			i = next - 1
+			continue
+		}
+		if f, ok := floatFunc(t.Text); ok && i+1 < len(toks) && toks[i+1].Is("(") {
+			v, next, err := p.floatCall(f, t.Text, toks, i+2)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, lex.Token{Kind: lex.Num, Text: fmt.Sprintf("0x%x", uint64(v)), Val: v, Space: t.Space})
+			i = next - 1
+			continue
+		}
+		if b, ok, err := p.builtin(t); ok || err != nil {
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, b...)
+			continue
+		}
+		m, args, next := p.pickSmacro(toks, i, active)
+		if m == nil {
+			out = append(out, t)
+			continue
+		}
+		// Arguments are expanded first (an argument may call the same
+		// macro: F(1, F(2, 3))), then the body is rescanned with m active.
+		for k := range args {
+			ea, err := p.expandWith(args[k], active, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			args[k] = ea
+		}
+		exp, err := p.expandWith(substitute(m, args, t.Space), append(active, m), depth+1)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, exp...)
+		i = next - 1
+	}
+	return out, nil
+}
+
+// charge counts n tokens handled by single-line expansion or parameter
+// substitution against the line's budget and the run's.
+func (p *pp) charge(n int) error {
+	p.budget += int64(n)
+	if p.budget > p.lim.MacroTokens {
+		return fmt.Errorf("macro expansion too large (more than %d tokens; --limit-macro-tokens)", p.lim.MacroTokens)
+	}
+	if p.ntokens += int64(n); p.ntokens > p.lim.Tokens {
+		p.tooManyTokens(p.cur)
+		return errTokens // reported: preprocessing ends
+	}
+	return nil
+}
+
+// pickSmacro chooses the overload of the macro named by toks[i]: one
+// with parameters if a parenthesized argument list follows, else the one
+// without. It returns nil if none applies or the macro is already being
+// expanded, and the index after the call.
+func (p *pp) pickSmacro(toks []lex.Token, i int, active []*smacro) (*smacro, [][]lex.Token, int) {
+	list := p.lookupSmacro(toks[i].Text)
+	if list == nil {
+		return nil, nil, 0
+	}
+	if i+1 < len(toks) && toks[i+1].Is("(") {
+		if a, end, ok := smacroArgs(toks, i+1); ok {
+			for _, c := range list {
+				if c.nparams == len(a) || c.nparams == 0 && len(a) == 1 && len(a[0]) == 0 {
+					if isActive(active, c) {
+						return nil, nil, 0
+					}
+					return c, a, end
+				}
+			}
+		}
+	}
+	for _, c := range list {
+		if c.nparams < 0 {
+			if isActive(active, c) {
+				return nil, nil, 0
+			}
+			return c, nil, i + 1
+		}
+	}
+	return nil, nil, 0
+}
+
+// substitute is m's body with its parameters replaced by args; the first
+// token takes the call's spacing.
+func substitute(m *smacro, args [][]lex.Token, space bool) []lex.Token {
+	body := make([]lex.Token, 0, len(m.body))
+	for _, b := range m.body {
+		if b.Kind == lex.Ident && m.nparams > 0 {
+			if k := m.param(b.Text); k >= 0 {
+				for j, a := range args[k] {
+					if j == 0 {
+						a.Space = b.Space
+					}
+					body = append(body, a)
+				}
+				continue
+			}
+		}
+		body = append(body, b)
+	}
+	if len(body) > 0 {
+		body[0].Space = space
+	}
+	return body
+}
+
+func isActive(active []*smacro, m *smacro) bool {
+	for _, a := range active {
+		if a == m {
+			return true
+		}
+	}
+	return false
+}
+
+func indexOf(list []string, s string) int {
+	for i, x := range list {
+		if x == s {
+			return i
+		}
+	}
+	return -1
+}
+
+// smacroArgs splits a parenthesized argument list starting at toks[open].
+func smacroArgs(toks []lex.Token, open int) ([][]lex.Token, int, bool) {
+	depth := 0
+	var args [][]lex.Token
+	var cur []lex.Token
+	brace := 0
+	for i := open; i < len(toks); i++ {
+		t := toks[i]
+		switch {
+		case t.Is("{"):
+			brace++
+			if brace == 1 {
+				continue
+			}
+		case t.Is("}"):
+			brace--
+			if brace == 0 {
+				continue
+			}
+		case t.Is("("):
+			depth++
+			if depth == 1 {
+				continue
+			}
+		case t.Is(")"):
+			depth--
+			if depth == 0 {
+				args = append(args, trimSpace(cur))
+				return args, i + 1, true
+			}
+		case t.Is(",") && depth == 1 && brace == 0:
+			args = append(args, trimSpace(cur))
+			cur = nil
+			continue
+		}
+		cur = append(cur, t)
+	}
+	return nil, 0, false
+}
+
+func trimSpace(toks []lex.Token) []lex.Token {
+	if len(toks) > 0 && toks[0].Space {
+		toks = append([]lex.Token(nil), toks...)
+		toks[0].Space = false
+	}
+	return toks
+}
+
+// expandPaste expands toks, pastes %+, and expands again what pasting
+// made (a pasted name may be a macro), as nasm does, until no %+ is left.
+func (p *pp) expandPaste(toks []lex.Token) ([]lex.Token, error) {
+	for {
+		out, err := p.expand(toks)
+		if err != nil || p.fatal || !hasPaste(out) {
+			return out, err
+		}
+		toks = p.paste(out)
+	}
+}
+
+func hasPaste(toks []lex.Token) bool {
+	for _, t := range toks {
+		if t.Kind == lex.PP && t.Text == "%+" {
+			return true
+		}
+	}
+	return false
+}
+
+// chargeBytes counts n bytes of text the preprocessor made (pasted
+// names, built strings) against the run's budget, a token a byte: text
+// can double with every paste, tokens cannot.
+func (p *pp) chargeBytes(n int) {
+	if p.ntokens += int64(n); p.ntokens > p.lim.Tokens {
+		p.tooManyTokens(p.cur)
+	}
+}
+
+// paste implements %+, which glues the tokens on either side into one.
+func (p *pp) paste(toks []lex.Token) []lex.Token {
+	if !hasPaste(toks) {
+		return toks
+	}
+	var out []lex.Token
+	for i := 0; i < len(toks); i++ {
+		t := toks[i]
+		if t.Kind == lex.PP && t.Text == "%+" {
+			if len(out) > 0 && i+1 < len(toks) {
+				g := glue(out[len(out)-1], toks[i+1])
+				out[len(out)-1] = g
+				if p.chargeBytes(len(g.Text)); p.fatal {
+					return out
+				}
+				i++
+			}
+			continue
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+// glue joins two tokens' text and lexes it again (one token if it is
+// one, else an identifier spelled so).
+func glue(a, b lex.Token) lex.Token {
+	text := tokSource(a) + tokSource(b)
+	nt, err := lex.Line(text)
+	if err == nil && len(nt) == 1 {
+		nt[0].Space = a.Space
+		return nt[0]
+	}
+	return lex.Token{Kind: lex.Ident, Text: text, Space: a.Space}
+}
+
+func tokSource(t lex.Token) string {
+	if t.Kind == lex.Ident && t.Escaped {
+		return "$" + t.Text
+	}
+	return t.Text
+}

@@ -1,0 +1,86 @@
+package pp
+
+import (
+	"errors"
+	"io/fs"
+	"strings"
+
+	"github.com/rules-tiny/rules_tiny/tools/asm/lex"
+)
+
+// include is %include "file" or %include <file>: the file is looked for
+// as named, then in each include directory.
+func (p *pp) include(c call) {
+	toks, err := p.expand(c.args)
+	if err != nil {
+		p.lineErr(c.Line, "%s", err)
+		return
+	}
+	var name string
+	switch {
+	case len(toks) == 1 && toks[0].Kind == lex.Str:
+		name = toks[0].Str
+	case len(toks) >= 2 && toks[0].Is("<") && toks[len(toks)-1].Is(">"):
+		name = lex.Join(toks[1 : len(toks)-1])
+	default:
+		p.lineErr(c.Line, "`%%include' expects a file name")
+		return
+	}
+	if p.incDepth >= MaxIncludeDepth {
+		p.lineErr(c.Line, "include nested too deeply (more than %d levels; recursive %%include?)", MaxIncludeDepth)
+		p.fatal = true
+		return
+	}
+	var firstErr error
+	for _, cand := range p.candidates(name) {
+		data, again := p.included[cand]
+		if !again {
+			var err error
+			if data, err = p.opts.ReadFile(cand); err != nil {
+				if firstErr == nil {
+					firstErr = err
+				}
+				continue
+			}
+			p.included[cand] = data
+		}
+		p.res.Files = append(p.res.Files, cand)
+		p.pushFile(cand, data)
+		// A file read again is input multiplied, like a macro body.
+		p.top().replay = again
+		return
+	}
+	p.lineErr(c.Line, "unable to open include file `%s': %s", name, ErrorText(firstErr))
+}
+
+// candidates are the paths tried for an include: the name itself, then
+// (unless absolute) the name in each include directory.
+func (p *pp) candidates(name string) []string {
+	cands := []string{name}
+	if strings.HasPrefix(name, "/") {
+		return cands
+	}
+	for _, dir := range p.opts.IncludeDirs {
+		if dir == "" {
+			continue
+		}
+		if strings.HasSuffix(dir, "/") {
+			cands = append(cands, dir+name)
+		} else {
+			cands = append(cands, dir+"/"+name)
+		}
+	}
+	return cands
+}
+
+// ErrorText is an I/O error as nasm words it (the C library's message).
+func ErrorText(err error) string {
+	if errors.Is(err, fs.ErrNotExist) {
+		return "No such file or directory"
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}

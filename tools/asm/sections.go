@@ -1,0 +1,241 @@
+package asm
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/rules-tiny/rules_tiny/tools/asm/expr"
+	"github.com/rules-tiny/rules_tiny/tools/asm/lex"
+	"github.com/rules-tiny/rules_tiny/tools/asm/pp"
+	"github.com/rules-tiny/rules_tiny/tools/obj"
+)
+
+// Sections: the model, the directives that switch and shape them
+// (section, absolute, org, sectalign), and the -f bin layout.
+
+type section struct {
+	name    string
+	key     string
+	flags   obj.SectionFlags
+	align   uint64
+	pos     pp.Pos
+	data    []byte
+	size    int64
+	relocs  []obj.Reloc
+	relSym  []string // symbol key of each reloc (resolved to indexes at output)
+	relStmt []*stmt  // statement of each reloc, for -f bin range errors
+	start   int64    // -f bin: load address
+
+	absolute bool  // an `absolute` space: labels are numbers, no bytes
+	absBase  int64 // its starting address
+
+	// terms is the symbolic part of an address in the section, shared by
+	// every value that refers to it (values are never modified in place).
+	terms []expr.Term
+}
+
+func secKey(name string) string { return "[" + name + "]" }
+
+// standardSections are the flags and alignment ELF gives the usual
+// section names; any other name is allocated, read-only data.
+var standardSections = map[string]struct {
+	flags obj.SectionFlags
+	align uint64
+}{
+	".text":    {obj.FlagAlloc | obj.FlagExec, 16},
+	".data":    {obj.FlagAlloc | obj.FlagWrite, 4},
+	".rodata":  {obj.FlagAlloc, 4},
+	".bss":     {obj.FlagAlloc | obj.FlagWrite | obj.FlagNoBits, 4},
+	".comment": {0, 1},
+}
+
+// sectionIndex returns the section named name, created on first use.
+func (a *assembler) sectionIndex(name string, pos pp.Pos) int {
+	for i, s := range a.secs {
+		if s.name == name && !s.absolute {
+			return i
+		}
+	}
+	s := &section{name: name, key: secKey(name), pos: pos, align: 1, start: -1, flags: obj.FlagAlloc}
+	if std, ok := standardSections[name]; ok {
+		s.flags, s.align = std.flags, std.align
+	}
+	if a.format == "bin" {
+		// nasm's bin format aligns every section on 4 bytes unless told
+		// otherwise; .bss is the only nobits section by default.
+		s.align = 4
+		if name == ".text" {
+			s.flags = obj.FlagAlloc | obj.FlagExec
+		}
+	}
+	a.secs = append(a.secs, s)
+	return len(a.secs) - 1
+}
+
+// sectionAttrFlags are the section attributes that set or clear a flag.
+var sectionAttrFlags = map[string]struct {
+	flag obj.SectionFlags
+	set  bool
+}{
+	"progbits": {obj.FlagNoBits, false}, "nobits": {obj.FlagNoBits, true},
+	"alloc": {obj.FlagAlloc, true}, "noalloc": {obj.FlagAlloc, false},
+	"exec": {obj.FlagExec, true}, "noexec": {obj.FlagExec, false},
+	"write": {obj.FlagWrite, true}, "nowrite": {obj.FlagWrite, false},
+}
+
+// sectionAttrs applies `progbits nobits alloc noalloc exec noexec write
+// nowrite align=N` from a section directive.
+func (a *assembler) sectionAttrs(idx int, args []lex.Token, pos pp.Pos) error {
+	s := a.secs[idx]
+	for i := 0; i < len(args); i++ {
+		w := strings.ToLower(args[i].Text)
+		if f, ok := sectionAttrFlags[w]; ok {
+			switch {
+			case a.format == "bin" && w != "progbits" && w != "nobits":
+				// The flat format has no such flags; nasm says so and goes on.
+				a.warnf(pos, "ignoring unknown section attribute: \"%s\"", args[i].Text)
+			case f.set:
+				s.flags |= f.flag
+			default:
+				s.flags &^= f.flag
+			}
+			continue
+		}
+		if w != "align" {
+			return fmt.Errorf("unknown section attribute `%s'", args[i].Text)
+		}
+		if i+2 >= len(args) || !args[i+1].Is("=") || args[i+2].Kind != lex.Num {
+			return fmt.Errorf("`align=' expects a number")
+		}
+		n := args[i+2].Val
+		if n <= 0 || n&(n-1) != 0 || n > 1<<16 {
+			return fmt.Errorf("section alignment %d is not a power of two", n)
+		}
+		s.align = uint64(n)
+		i += 2
+	}
+	return nil
+}
+
+// absoluteSection starts a new `absolute` space at base: labels in it are
+// plain numbers and it produces no bytes (struc uses it for field offsets).
+func (a *assembler) absoluteSection(base int64, pos pp.Pos) int {
+	a.secs = append(a.secs, &section{name: "[absolute]", key: "", pos: pos, align: 1, flags: obj.FlagNoBits, absolute: true, absBase: base})
+	return len(a.secs) - 1
+}
+
+func (a *assembler) raiseAlign(idx int, n uint64) {
+	if idx >= 0 && n > a.secs[idx].align {
+		a.secs[idx].align = n
+	}
+}
+
+// section is `section name [attributes]` (and `segment`).
+func (p *parser) section(name string, args []lex.Token) {
+	if len(args) == 0 {
+		p.errorf("`%s' expects a section name", name)
+		return
+	}
+	// The name is everything up to the first blank (.note.GNU-stack
+	// lexes as several tokens).
+	n := 1
+	for n < len(args) && !args[n].Space {
+		n++
+	}
+	secName := lex.Join(args[:n])
+	if args[0].Kind == lex.Str {
+		secName = args[0].Str
+	}
+	idx := p.a.sectionIndex(secName, p.pos)
+	if err := p.a.sectionAttrs(idx, args[n:], p.pos); err != nil {
+		p.errorf("%s", err)
+	}
+	p.sec = idx
+	p.sect = "[" + name + " " + lex.Join(args) + "]"
+}
+
+// org is `org address`, -f bin only.
+func (p *parser) org(_ string, args []lex.Token) {
+	a := p.a
+	if a.format != "bin" {
+		p.errorf("`org' is only valid with -f bin")
+		return
+	}
+	v, err := p.constant(args, "trailing garbage after `org'")
+	if err != nil {
+		p.errorf("%s", err)
+		return
+	}
+	if a.orgSet && a.org != v {
+		p.errorf("program origin redefined")
+		return
+	}
+	a.org, a.orgSet = v, true
+}
+
+// sectalign is `sectalign N|on|off`: it raises the current section's
+// alignment.
+func (p *parser) sectalign(_ string, args []lex.Token) {
+	if len(args) == 1 && (lower(args[0]) == "off" || lower(args[0]) == "on") {
+		return
+	}
+	n, _, err := p.parseExpr(args, 0)
+	var v expr.Value
+	if err == nil {
+		v, err = expr.Eval(n, constEnv{p.a})
+	}
+	if err != nil || v.Const <= 0 || v.Const&(v.Const-1) != 0 {
+		p.errorf("`sectalign' expects a power of two")
+		return
+	}
+	p.a.raiseAlign(p.sec, uint64(v.Const))
+}
+
+// absolute is `absolute address`: what follows defines labels with
+// plain values and emits nothing.
+func (p *parser) absolute(_ string, args []lex.Token) {
+	v, err := p.constant(args, "trailing garbage after `absolute'")
+	if err != nil {
+		p.errorf("`absolute' needs a constant address: %s", err)
+		return
+	}
+	p.sec = p.a.absoluteSection(v, p.pos)
+	p.sect = "[absolute " + lex.Join(args) + "]"
+}
+
+// binOrder is nasm's bin layout: .text, the other progbits sections in
+// declaration order, then the nobits sections.
+func (a *assembler) binOrder() []int {
+	var order []int
+	for i, s := range a.secs {
+		if s.name == ".text" && !s.absolute {
+			order = append(order, i)
+		}
+	}
+	for i, s := range a.secs {
+		if s.name != ".text" && s.flags&obj.FlagNoBits == 0 && !s.absolute {
+			order = append(order, i)
+		}
+	}
+	for i, s := range a.secs {
+		if s.name != ".text" && s.flags&obj.FlagNoBits != 0 && !s.absolute {
+			order = append(order, i)
+		}
+	}
+	return order
+}
+
+// layoutBin assigns every section its address for -f bin: the first at the
+// origin, each next one at the end of the previous rounded up to its
+// alignment.
+func (a *assembler) layoutBin() {
+	pc := a.org
+	for k, i := range a.binOrder() {
+		s := a.secs[i]
+		if al := int64(s.align); k > 0 && al > 1 {
+			pc = (pc + al - 1) / al * al
+		}
+		s.start = pc
+		pc += s.size
+	}
+}

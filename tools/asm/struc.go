@@ -1,0 +1,116 @@
+package asm
+
+import (
+	"fmt"
+
+	"github.com/rules-tiny/rules_tiny/tools/asm/expr"
+	"github.com/rules-tiny/rules_tiny/tools/asm/lex"
+)
+
+// Structures: struc/endstruc declare field offsets in an absolute space;
+// istruc/at/iend lay out an instance with zero padding, as nasm's
+// standard macros do.
+
+// struc is `struc name[, base]`.
+func (p *parser) struc(_ string, args []lex.Token) {
+	parts := splitTop(args)
+	if len(args) == 0 || len(parts) > 2 || len(parts[0]) != 1 || parts[0][0].Kind != lex.Ident {
+		p.errorf("`struc' expects a structure name")
+		return
+	}
+	if p.inStruc {
+		p.errorf("`struc' inside `struc'")
+		return
+	}
+	base := int64(0)
+	if len(parts) == 2 {
+		n, _, err := p.parseExpr(parts[1], 0)
+		var v expr.Value
+		if err == nil {
+			v, err = expr.Eval(n, constEnv{p.a})
+		}
+		if err != nil {
+			p.errorf("%s", err)
+			return
+		}
+		base = v.Const
+	}
+	name := parts[0][0].Text
+	p.inStruc, p.strucName, p.strucSave = true, name, p.sec
+	p.sec = p.a.absoluteSection(base, p.pos)
+	p.scope = name
+	p.a.addStmt(&stmt{pos: p.pos, note: p.note, label: name, sec: p.sec, mode: p.mode})
+}
+
+// endstruc defines NAME_size as `$ - NAME` and returns to the section
+// before the struc.
+func (p *parser) endstruc(string, []lex.Token) {
+	if !p.inStruc {
+		p.errorf("`endstruc' without `struc'")
+		return
+	}
+	p.a.addStmt(&stmt{pos: p.pos, note: p.note, label: p.strucName + "_size", kind: sEqu, sec: p.sec, mode: p.mode,
+		count: expr.Binary{Op: "-", X: expr.Here{}, Y: expr.Ident{Name: p.strucName}}})
+	p.inStruc = false
+	p.sec = p.strucSave
+}
+
+// istruc is `istruc name`: an instance starts here.
+func (p *parser) istruc(_ string, args []lex.Token) {
+	if len(args) != 1 || args[0].Kind != lex.Ident {
+		p.errorf("`istruc' expects a structure name")
+		return
+	}
+	p.nistruc++
+	p.istrucName = args[0].Text
+	p.istrucLbl = fmt.Sprintf("..@istruc%d", p.nistruc)
+	p.a.addStmt(&stmt{pos: p.pos, note: p.note, label: p.istrucLbl, sec: p.sec, mode: p.mode, defRel: p.defRel})
+}
+
+// at is `at field[, statement]` and `iend`: zeros up to the field (or
+// the structure's end), then the field's statement.
+func (p *parser) at(name string, args []lex.Token) {
+	if p.istrucName == "" {
+		p.errorf("`%s' outside `istruc'", name)
+		return
+	}
+	var target expr.Node
+	var rest []lex.Token
+	if name == "at" {
+		if len(args) == 0 || args[0].Kind != lex.Ident {
+			p.errorf("`at' expects a structure field")
+			return
+		}
+		target = expr.Binary{Op: "-", X: expr.Ident{Name: p.qualify(args[0].Text)}, Y: expr.Ident{Name: p.istrucName}}
+		rest = args[1:]
+		if len(rest) > 0 {
+			if !rest[0].Is(",") {
+				p.errorf("comma expected after the field of `at'")
+				return
+			}
+			rest = rest[1:]
+		}
+	} else {
+		target = expr.Ident{Name: p.istrucName + "_size"}
+		if len(args) != 0 {
+			p.errorf("`iend' takes no arguments")
+			return
+		}
+	}
+	pad := &stmt{pos: p.pos, note: p.note, sec: p.sec, mode: p.mode, kind: sData, width: 1,
+		items: []dataItem{{e: expr.Num{}}},
+		times: expr.Binary{Op: "-", X: target, Y: expr.Binary{Op: "-", X: expr.Here{}, Y: expr.Ident{Name: p.istrucLbl}}}}
+	p.a.addStmt(pad)
+	if name == "iend" {
+		p.istrucName = ""
+		return
+	}
+	if len(rest) > 0 {
+		st := p.newStmt()
+		if err := p.body(st, rest, 0); err != nil {
+			p.errorf("%s", err)
+			return
+		}
+		p.a.addStmt(st)
+	}
+}
