@@ -36,6 +36,7 @@ type config struct {
 	tinyFull string // the complete tool beside it (tiny-full), "" if none
 	tinyCmds map[string]bool
 	gonop    string
+	peakRSS  string // the helper that measures a command's own peak RSS (see peakRSSOf)
 	nonce    string // makes this run's Bazel sources unique
 	// checkpoint writes a partial report (the long Bazel section calls it).
 	checkpoint func(markdown string)
@@ -136,6 +137,9 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 	c.setupTiny(*tiny, r)
 	if err := c.buildGoNop(); err != nil {
 		r.p("do-nothing Go program: not available: " + err.Error())
+	}
+	if err := c.buildPeakRSS(); err != nil {
+		r.p("peak RSS helper: not available (RSS figures are the harness's way, a floor of its own size): " + err.Error())
 	}
 
 	c.checkpoint = func(md string) {
@@ -291,6 +295,65 @@ func (c *config) buildGoNop() error {
 	}
 	c.gonop = filepath.Join(dir, "gonop")
 	return nil
+}
+
+// peakRSSSource runs a command and prints its peak RSS in KiB. Linux puts
+// in a child's ru_maxrss the peak of the process image it replaced at exec,
+// and a child of the harness starts as a copy of the harness (some 10 MiB):
+// started from this small program instead, a tool is measured at its own
+// size down to this program's, about 2 MiB.
+const peakRSSSource = `package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"syscall"
+)
+
+func main() {
+	c := exec.Command(os.Args[1], os.Args[2:]...)
+	c.Stdout, c.Stderr = os.Stdout, os.Stderr
+	if err := c.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	fmt.Fprintln(os.Stderr, "peak-rss-kib", c.ProcessState.SysUsage().(*syscall.Rusage).Maxrss)
+}
+`
+
+func (c *config) buildPeakRSS() error {
+	dir := filepath.Join(c.work, "peakrss")
+	os.MkdirAll(dir, 0o755)
+	os.WriteFile(filepath.Join(dir, "main.go"), []byte(peakRSSSource), 0o644)
+	os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module peakrss\n\ngo 1.21\n"), 0o644)
+	if err := goBuild(dir, "peakrss", "."); err != nil {
+		return fmt.Errorf("go build: %v", err)
+	}
+	c.peakRSS = filepath.Join(dir, "peakrss")
+	return nil
+}
+
+// peakRSSOf runs s once through the peak RSS helper and returns its own
+// peak RSS in KiB (0 when it cannot).
+func (c *config) peakRSSOf(dir string, s step) int64 {
+	if c.peakRSS == "" {
+		return 0
+	}
+	cmd := exec.Command(c.peakRSS, s.argv...)
+	cmd.Dir = dir
+	var errb strings.Builder
+	cmd.Stderr = &errb
+	if cmd.Run() != nil {
+		return 0
+	}
+	var kib int64
+	for _, line := range strings.Split(errb.String(), "\n") {
+		if _, err := fmt.Sscanf(line, "peak-rss-kib %d", &kib); err == nil {
+			return kib
+		}
+	}
+	return 0
 }
 
 func rowsOf(kv [][2]string) [][]string {
