@@ -35,6 +35,7 @@ import (
 
 	"github.com/rules-tiny/rules_tiny/tools/asm/pp"
 	"github.com/rules-tiny/rules_tiny/tools/obj"
+	"github.com/rules-tiny/rules_tiny/tools/x86"
 )
 
 // Diag is an error or warning with nasm's `file:line: error: msg` form.
@@ -76,6 +77,20 @@ type Options struct {
 	// FormatName is nasm's name for the format asked for, if it is not
 	// Format: `-f elf` is elf32 named "elf" (__OUTPUT_FORMAT__).
 	FormatName string
+	// Before are source lines run before the file, after Defines: nasm's
+	// -D, -U, -P, --pragma and --before, in command-line order, as
+	// preprocessor lines (see pp.Options.Before).
+	Before []string
+	// NoLine ignores %line directives (nasm --no-line).
+	NoLine bool
+	// GlobalPrefix and GlobalSuffix decorate the names of global, extern
+	// and static symbols in objects, LocalPrefix and LocalSuffix those of
+	// other labels (nasm --gprefix, --gpostfix, --lprefix, --lpostfix).
+	GlobalPrefix, GlobalSuffix, LocalPrefix, LocalSuffix string
+	// Optimize is nasm's -O level: x86.OptFull (the zero value) is -Ox,
+	// nasm's default; x86.OptMinimal is -O1, x86.OptNone -O0. It
+	// changes the immediate and jump forms instructions take.
+	Optimize x86.Opt
 	// BuildTime is the time __DATE__, __TIME__ and the like give (in
 	// UTC); nil makes using them an error. The CLI takes it from
 	// SOURCE_DATE_EPOCH, never from the clock.
@@ -93,9 +108,13 @@ type Result struct {
 	Object   *obj.File // for elf32/elf64
 	Binary   []byte    // for bin
 	Files    []string  // every file read: the source first, then includes and incbins
+	Incbins  []string  // the incbin files, as found, in source order
 	Warnings []Diag
 	// FirstBits is the first BITS/USE directive's value, 0 if none.
 	FirstBits int
+	// Passes is how many passes over the statements it took for every
+	// label to keep its value.
+	Passes int
 	// Listing is the listing text when Options.Listing is set: source
 	// line number, offset in the section, bytes (relocated fields as
 	// assembled, before linking) and the preprocessed line.
@@ -143,6 +162,7 @@ func Assemble(path string, opts Options) (*Result, error) {
 	var lines []pp.Line
 	ppr := pp.Preprocess(path, pp.Options{IncludeDirs: opts.IncludeDirs, Defines: opts.Defines, ReadFile: opts.ReadFile,
 		Limits: &lim.Limits, Source: opts.Source, Predefines: a.predefines(), Builtin: a.builtin, Symbol: a.symbolValue,
+		Before: opts.Before, NoLine: opts.NoLine,
 		Emit: func(l pp.Line) {
 			// Diagnostics found before line i was produced sort before it.
 			a.lineSeq++
@@ -157,7 +177,11 @@ func Assemble(path string, opts Options) (*Result, error) {
 	if a.format == "elf" {
 		a.resolveELF(64) // no BITS directive
 	}
+	if a.format == "bin" {
+		a.sectionIndex(".text", pp.Pos{File: path}) // nasm's bin format always has it
+	}
 	res := &Result{Format: a.format, FirstBits: a.firstBits}
+	res.Incbins = a.incbins
 	res.Files = append(ppr.Files, a.incbins...)
 	if len(ppr.Files) == 0 {
 		res.Files = append([]string{path}, a.incbins...)
@@ -233,6 +257,7 @@ func (a *assembler) assemble(res *Result, path string) Errors {
 	a.diags = nil
 	a.warns = nil
 	a.run()
+	res.Passes = a.pass
 	errs := Errors(a.diags)
 	res.Warnings = append(res.Warnings, a.warns...)
 	res.sortWarnings()

@@ -52,6 +52,8 @@ type stmt struct {
 	kind    stmtKind
 	defRel  bool
 	sizeSet bool
+
+	binAttrs *binDirective // -f bin section attributes to apply in each pass
 }
 
 // instPart is what an instruction statement has beyond a stmt.
@@ -103,7 +105,12 @@ func (a *assembler) errorf(pos pp.Pos, note string, format string, args ...any) 
 }
 
 func (a *assembler) warnf(pos pp.Pos, format string, args ...any) {
-	a.warns = append(a.warns, pp.Diag{Pos: pos, Warning: true, Msg: fmt.Sprintf(format, args...), Seq: a.lineSeq})
+	a.warnc(pos, "", format, args...)
+}
+
+// warnc is warnf for a warning of nasm's class class.
+func (a *assembler) warnc(pos pp.Pos, class, format string, args ...any) {
+	a.warns = append(a.warns, pp.Diag{Pos: pos, Warning: true, Class: class, Msg: fmt.Sprintf(format, args...), Seq: a.lineSeq})
 }
 
 // lower is an unescaped identifier in lower case, "" for anything else.
@@ -277,7 +284,7 @@ func (p *parser) label(st *stmt, toks []lex.Token) (int, bool) {
 		return 0, false
 	}
 	if !colon && len(toks) == 1 {
-		p.a.warnf(p.pos, "label alone on a line without a colon might be in error")
+		p.a.warnc(p.pos, "label-orphan", "label alone on a line without a colon might be in error")
 	}
 	full := p.qualify(name)
 	if !strings.HasPrefix(name, ".") {

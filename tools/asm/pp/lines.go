@@ -59,6 +59,20 @@ func (p *pp) pushFile(name string, data []byte) {
 	p.incDepth++
 }
 
+// pushBefore puts Options.Before on top of the main file's frame: a
+// block read once, whose lines have the file's name and line 0.
+func (p *pp) pushBefore(path string) {
+	if len(p.opts.Before) == 0 {
+		return
+	}
+	f := &frame{kind: repFrame, count: 1, conds: len(p.conds)}
+	for _, text := range p.opts.Before {
+		pos := Pos{path, 0}
+		f.lines = append(f.lines, srcLine{pos: pos, src: pos, text: text})
+	}
+	p.frames = append(p.frames, f)
+}
+
 func (p *pp) top() *frame { return p.frames[len(p.frames)-1] }
 
 // next returns the next raw line, popping finished frames.

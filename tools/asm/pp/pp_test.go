@@ -136,7 +136,7 @@ func TestDiagnostics(t *testing.T) {
 		{"%include 'nope'", "t.asm:1: error: unable to open include file `nope': No such file or directory"},
 		{"%macro m 0\nm\n%endmacro\nm", "t.asm:4: error: macro call depth limit exceeded (recursive macro `m'?): more than 10000 levels (--limit-macro-levels)\nt.asm:2: ... from macro `m' defined here"},
 		{"%error oops `x`", "t.asm:1: error: oops `x`"},
-		{"%warning 'w'", "t.asm:1: warning: w"},
+		{"%warning 'w'", "t.asm:1: warning: w [-w+user]"},
 		{"%rotate 1", "t.asm:1: error: `%rotate' invoked outside a macro call"},
 		{"%ifenv X\n%endif", "t.asm:1: error: `%ifenv' is not supported (builds must not depend on the environment)"},
 	} {
