@@ -77,6 +77,19 @@ const optForms = `
 	mov ax, ds
 	mov eax, ds
 	mov [%1], ss
+	; labels not defined yet cancel in nasm's first pass: the first lea
+	; starts without a displacement, which lets the second end short
+	jmp %%c
+	times 128 nop
+%%c:
+	lea eax, [eax + %%d2 - %%d1]
+%%d1:
+	times 127 nop
+%%d2:
+%%e1:
+	lea eax, [eax + %%e2 - %%e1]
+	times 124 nop
+%%e2:
 %endmacro
 
 bits 16
@@ -94,6 +107,9 @@ bits 64
 	mov rcx, 0xffffffff
 	mov rcx, 0x80000000
 	mov qword rax, 5
+	mov rax, strict 5
+	mov rax, strict dword 5
+	mov rax, strict qword 5
 	mov rax, dword 5
 	add rax, 1
 	add rax, -200

@@ -972,9 +972,10 @@ func (e *encoder) try(f *form, c *candidate) error {
 	if e.mn == "mov" && f.osz == 64 && f.nimm == 1 && f.imm[0] == imm_id && e.ops[0].Kind == OpReg {
 		o := e.ops[len(e.ops)-1]
 		v := o.Imm
-		// Below -Ox nasm's sign-extended form of a register is an
-		// optimization it does not make: B8+r with the whole imm64.
-		if o.Size != 4 && (e.inst.Opt != OptFull || v.Known && (v.Sym != "" || v.Off != int64(int32(v.Off))) || o.Strict && o.Size == 8) {
+		// The sign-extended form of a register is an optimization nasm
+		// makes only at -Ox and not for `strict` (without `dword`):
+		// otherwise B8+r with the whole imm64.
+		if o.Size != 4 && (e.inst.Opt != OptFull || o.Strict || v.Known && (v.Sym != "" || v.Off != int64(int32(v.Off)))) {
 			return errInvalid // an explicit dword keeps this form, the value truncated as nasm does
 		}
 	}
