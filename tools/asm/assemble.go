@@ -36,6 +36,7 @@ type assembler struct {
 	incbins    []string         // the incbin files read, in order
 	autoFormat bool             // -f elf as Options has it: the first BITS chooses
 	ppOnly     bool             // Preprocess: no statement is parsed
+	ppSect     func() string    // Preprocess: __SECT__
 	binOrigin  uint64           // -f bin: the origin, once laid out
 	consts     map[string]int64 // equ values known when parsed (constEnv)
 	ppConsts   map[string]int64 // those of numbers alone (symbolValue)
@@ -308,7 +309,7 @@ func (a *assembler) exec(st *stmt) {
 	sec := a.secs[st.sec]
 	st.start = sec.size
 	a.placeLabel(st, sec)
-	if st.binAttrs != nil {
+	if st.extra != nil && st.extra.attrs != nil {
 		a.applyBinAttrs(st)
 	}
 	switch st.kind {

@@ -62,10 +62,6 @@ const (
 	attrSectAlign // not an attribute: sectalign's value, applied in order with them
 )
 
-// binDirective is what a section directive (or sectalign) leaves for the
-// passes to apply.
-type binDirective struct{ attrs []binAttr }
-
 // binAttr is one attribute of a section directive, read as nasm reads
 // the directive's text.
 type binAttr struct {
@@ -217,7 +213,7 @@ func (p *parser) binSectionAttrs(idx int, args []lex.Token) {
 	if len(valued) > 0 {
 		st := p.newStmt()
 		st.sec = idx
-		st.binAttrs = &binDirective{attrs: valued}
+		st.extra = &stmtExtra{attrs: valued}
 		p.a.addStmt(st)
 	}
 }
@@ -262,7 +258,7 @@ func newBinSection(s *section) {
 func (a *assembler) applyBinAttrs(st *stmt) {
 	sec := a.secs[st.sec]
 	b := &sec.bin
-	for _, at := range st.binAttrs.attrs {
+	for _, at := range st.extra.attrs {
 		var v uint64
 		if at.val != nil {
 			val, err := a.eval(st, at.val)

@@ -188,20 +188,34 @@ call back
 section .text
 back: ret
 `,
-	"overlap":              "section .a start=0x100\ndb 1\nsection .b start=0x100\ndb 2\n",
-	"follows unknown":      "section .a follows=.zz\ndb 1\n",
-	"self following":       "section .a follows=.a\ndb 1\n",
-	"two follow one":       "section .a follows=.text\ndb 1\nsection .b follows=.text\ndb 2\n",
-	"circular vfollows":    "section .a vfollows=.b\ndb 1\nsection .b vfollows=.a\ndb 2\n",
-	"before origin":        "org 0x200\nsection .text start=0x100\ndb 1\n",
-	"type change":          "section .a progbits\nsection .a nobits\n",
-	"align not power":      "section .a align=3\ndb 1\n",
-	"start and follows":    "section .a start=0x10 follows=.text\ndb 1\n",
-	"start redefined":      "section .a start=0x10\nsection .a start=0x20\ndb 1\n",
-	"label attribute":      "section .text\nl: db 1\nsection .a start=l\ndb 1\n",
-	"mixed nobits":         "section .n nobits start=0x10 vstart=0x20\nresb 1\n",
-	"start align clash":    "section .a align=16 start=0x108\ndb 1\n",
-	"program origin moved": "org 0x100\norg 0x200\ndb 1\n",
+	"sectalign off": `
+section .text
+db 1
+section .s
+db 2
+sectalign off
+align 3
+db 3
+align 64
+s: dd s
+sectalign on
+align 8
+`,
+	"align not a power of two": "db 1\nalign 13\n",
+	"overlap":                  "section .a start=0x100\ndb 1\nsection .b start=0x100\ndb 2\n",
+	"follows unknown":          "section .a follows=.zz\ndb 1\n",
+	"self following":           "section .a follows=.a\ndb 1\n",
+	"two follow one":           "section .a follows=.text\ndb 1\nsection .b follows=.text\ndb 2\n",
+	"circular vfollows":        "section .a vfollows=.b\ndb 1\nsection .b vfollows=.a\ndb 2\n",
+	"before origin":            "org 0x200\nsection .text start=0x100\ndb 1\n",
+	"type change":              "section .a progbits\nsection .a nobits\n",
+	"align not power":          "section .a align=3\ndb 1\n",
+	"start and follows":        "section .a start=0x10 follows=.text\ndb 1\n",
+	"start redefined":          "section .a start=0x10\nsection .a start=0x20\ndb 1\n",
+	"label attribute":          "section .text\nl: db 1\nsection .a start=l\ndb 1\n",
+	"mixed nobits":             "section .n nobits start=0x10 vstart=0x20\nresb 1\n",
+	"start align clash":        "section .a align=16 start=0x108\ndb 1\n",
+	"program origin moved":     "org 0x100\norg 0x200\ndb 1\n",
 }
 
 // The -f bin section model gives nasm's bytes, and nasm's refusals.

@@ -98,6 +98,7 @@ func (p *parser) align(st *stmt, toks []lex.Token, i int) error {
 		return err
 	}
 	st.count = n
+	st.extra = &stmtExtra{alignText: lex.Join(toks[i+1 : end]), noSect: p.sectAlignOff}
 	if w == "alignb" {
 		st.width = 1 // reserve, not fill
 	}
@@ -218,7 +219,13 @@ func (a *assembler) emitAlign(st *stmt, sec *section) {
 		a.perr(st, "alignment %d is too large", n)
 		return
 	}
-	if n&(n-1) == 0 {
+	if !st.extra.noSect {
+		// nasm's align is `sectalign N` then the padding: the section
+		// takes the alignment, which must be a power of two.
+		if n&(n-1) != 0 {
+			a.perr(st, "segment alignment `%s' is not power of two", st.extra.alignText)
+			return
+		}
 		a.raiseAlign(st.sec, uint64(n))
 		if a.format == "bin" {
 			a.binSectAlign(st.sec, uint64(n))

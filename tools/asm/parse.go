@@ -53,7 +53,14 @@ type stmt struct {
 	defRel  bool
 	sizeSet bool
 
-	binAttrs *binDirective // -f bin section attributes to apply in each pass
+	extra *stmtExtra // what a few statements need beyond these
+}
+
+// stmtExtra is what section directives and align statements keep.
+type stmtExtra struct {
+	attrs     []binAttr // -f bin section attributes to apply in each pass
+	alignText string    // an align statement's boundary as written (for nasm's message)
+	noSect    bool      // align after `sectalign off`: the section's alignment stays
 }
 
 // instPart is what an instruction statement has beyond a stmt.
@@ -74,7 +81,10 @@ type parser struct {
 	defRel   bool
 	scope    string // last non-local label, for .local labels
 	seenBits bool
-	sect     string // the last section directive, bracketed (__SECT__)
+	// sectAlignOff is `sectalign off`: align no longer raises the
+	// section's alignment.
+	sectAlignOff bool
+	sect         string // the last section directive, bracketed (__SECT__)
 
 	// the line being parsed, for messages
 	pos  pp.Pos

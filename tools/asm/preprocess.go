@@ -10,10 +10,16 @@ import (
 
 // PreprocessOptions are what Preprocess takes beyond Options.
 type PreprocessOptions struct {
-	// Emit receives each preprocessed line.
-	Emit func(pp.Line)
-	// KeepEmpty, Depend, MissingOK and NoSearch are pp.Options'.
-	KeepEmpty           bool
+	// Emit receives each preprocessed line and the next number for
+	// %%labels and contexts; it returns how many of them it used (see
+	// pp.Options.EmitNumbered).
+	Emit func(l pp.Line, next int) int
+	// KeepEmpty, Pragmas (EmitPragmas), Depend, MissingOK and NoSearch
+	// are pp.Options'.
+	KeepEmpty, Pragmas bool
+	// Sect, if set, gives __SECT__ (the last section directive, as the
+	// caller keeps it); without it __SECT__ is an error.
+	Sect                func() string
 	Depend              func(name string)
 	MissingOK, NoSearch bool
 }
@@ -32,11 +38,11 @@ func Preprocess(path string, opts Options, po PreprocessOptions) ([]string, []Di
 	if format == "" {
 		format = "bin"
 	}
-	a := &assembler{opts: opts, lim: lim, format: format, syms: map[string]*symbol{}, ppOnly: true}
+	a := &assembler{opts: opts, lim: lim, format: format, syms: map[string]*symbol{}, ppOnly: true, ppSect: po.Sect}
 	a.p = &parser{a: a, sec: -1}
 	ppr := pp.Preprocess(path, pp.Options{IncludeDirs: opts.IncludeDirs, Defines: opts.Defines, ReadFile: opts.ReadFile,
 		Limits: &lim.Limits, Source: opts.Source, Predefines: a.predefines(), Builtin: a.builtin,
-		Before: opts.Before, NoLine: opts.NoLine, Emit: po.Emit, KeepEmpty: po.KeepEmpty,
+		Before: opts.Before, NoLine: opts.NoLine, EmitNumbered: po.Emit, KeepEmpty: po.KeepEmpty, EmitPragmas: po.Pragmas,
 		Depend: po.Depend, MissingOK: po.MissingOK, NoSearch: po.NoSearch})
 	diags := append([]Diag(nil), ppr.Diags...)
 	sort.SliceStable(diags, func(i, j int) bool { return diags[i].Seq < diags[j].Seq })
@@ -53,6 +59,10 @@ func (a *assembler) ppOnlyBuiltin(base, name string) ([]lex.Token, bool, error) 
 	case "BITS":
 		return []lex.Token{{Kind: lex.Num, Text: "0"}}, true, nil
 	case "SECT":
+		if a.ppSect != nil {
+			toks, err := lex.Line(a.ppSect())
+			return toks, true, err
+		}
 		return nil, true, fmt.Errorf("`%s' has no value when the source is only preprocessed", name)
 	}
 	return nil, false, nil

@@ -176,6 +176,7 @@ func (p *parser) org(_ string, args []lex.Token) {
 // alignment.
 func (p *parser) sectalign(_ string, args []lex.Token) {
 	if len(args) == 1 && (lower(args[0]) == "off" || lower(args[0]) == "on") {
+		p.sectAlignOff = lower(args[0]) == "off"
 		return
 	}
 	n, _, err := p.parseExpr(args, 0)
@@ -191,7 +192,7 @@ func (p *parser) sectalign(_ string, args []lex.Token) {
 	if p.a.format == "bin" && p.sec >= 0 {
 		// nasm's bin format marks the alignment given, in each pass.
 		st := p.newStmt()
-		st.binAttrs = &binDirective{attrs: []binAttr{{kind: attrSectAlign, val: n}}}
+		st.extra = &stmtExtra{attrs: []binAttr{{kind: attrSectAlign, val: n}}}
 		p.a.addStmt(st)
 	}
 }

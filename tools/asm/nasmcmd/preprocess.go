@@ -22,18 +22,26 @@ func (c *Command) preprocess(opts asm.Options, m *messages, out string, stdout i
 	w := &lineWriter{out: &text}
 	var refused []pp.Diag
 	deps.add(c.Input)
+	std := newStdMacros(c.Format, c.IncludeDirs)
+	std.pathsFound = deps.add
 	_, diags := asm.Preprocess(c.Input, opts, asm.PreprocessOptions{
 		KeepEmpty: true,
+		Pragmas:   true,
+		Sect:      func() string { return std.sect },
 		Depend:    deps.add,
-		Emit: func(l pp.Line) {
-			if d, bad := unrendered(l); bad {
-				refused = append(refused, d)
-				return
+		Emit: func(l pp.Line, next int) int {
+			lines, used, ok, err := std.expand(l, next)
+			switch {
+			case err != nil:
+				refused = append(refused, pp.Diag{Pos: l.Pos, Msg: err.Error(), Note: macroNote(l)})
+			case ok:
+				for _, t := range lines {
+					w.writeText(l.Src, t)
+				}
+			default:
+				w.write(l)
 			}
-			if name, ok := incbinName(l); ok {
-				deps.add(pathSearch(name, c.IncludeDirs))
-			}
-			w.write(l)
+			return used
 		},
 	})
 	ok := m.report(diags)
@@ -68,8 +76,18 @@ type lineWriter struct {
 }
 
 func (w *lineWriter) write(l pp.Line) {
-	where := l.Src
 	text := renderLine(l.Toks)
+	if l.Indented && text != "" {
+		text = " " + text
+	}
+	if l.TrailingSpace {
+		text += " "
+	}
+	w.writeText(l.Src, text)
+}
+
+// writeText writes one line of text from source position where.
+func (w *lineWriter) writeText(where pp.Pos, text string) {
 	switch {
 	case w.file == nil || *w.file != where.File:
 		f := where.File
@@ -94,6 +112,14 @@ func (w *lineWriter) write(l pp.Line) {
 	w.linnum = where.Line + w.lineinc
 	w.out.WriteString(text)
 	w.out.WriteByte('\n')
+}
+
+// macroNote is nasm's note for a message about a line of a macro.
+func macroNote(l pp.Line) string {
+	if l.Macro == "" {
+		return ""
+	}
+	return fmt.Sprintf("%s: ... from macro `%s' defined here", l.Def, l.Macro)
 }
 
 // renderLine is a line's text as nasm detokenizes it: one blank where
@@ -179,35 +205,6 @@ func nasmQuote(s string) string {
 	}
 	b.WriteByte('`')
 	return b.String()
-}
-
-// stdMacroDirectives are the directives that nasm implements as standard
-// macros, which its -E output shows expanded (`[section .text]`,
-// struc's labels, align's times...): this assembler handles them itself,
-// so -E refuses a line that uses one rather than print it otherwise.
-var stdMacroDirectives = map[string]bool{
-	"section": true, "segment": true, "sectalign": true, "absolute": true,
-	"struc": true, "endstruc": true, "istruc": true, "at": true, "iend": true,
-	"align": true, "alignb": true, "bits": true, "use16": true, "use32": true, "use64": true,
-	"extern": true, "static": true, "global": true, "required": true, "common": true,
-	"cpu": true, "float": true, "default": true, "userel": true, "useabs": true, "usebnd": true, "usenobnd": true,
-	"incbin": true, "org": true, "osabi": true,
-}
-
-// unrendered reports a line -E cannot print as nasm would.
-func unrendered(l pp.Line) (pp.Diag, bool) {
-	toks := l.Toks
-	if len(toks) >= 2 && toks[0].Kind == lex.Ident && toks[1].Is(":") {
-		toks = toks[2:]
-	}
-	if len(toks) == 0 || toks[0].Kind != lex.Ident || toks[0].Escaped {
-		return pp.Diag{}, false
-	}
-	name := strings.ToLower(toks[0].Text)
-	if !stdMacroDirectives[name] {
-		return pp.Diag{}, false
-	}
-	return pp.Diag{Pos: l.Pos, Msg: fmt.Sprintf("-E: `%s' is one of nasm's standard macros, whose expansion -E does not show: preprocess with nasm, or assemble without -E", toks[0].Text)}, true
 }
 
 // incbinName is the file an `incbin` line reads, if l is one.

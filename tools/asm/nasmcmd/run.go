@@ -213,10 +213,11 @@ func (c *Command) dependOnly(opts asm.Options, m *messages, deps *depList) bool 
 	}
 	_, diags := asm.Preprocess(c.Input, opts, asm.PreprocessOptions{
 		Depend: deps.add, MissingOK: true, NoSearch: c.DepMissingOK,
-		Emit: func(l pp.Line) {
+		Emit: func(l pp.Line, _ int) int {
 			if name, ok := incbinName(l); ok {
 				deps.add(pathSearch(name, dirs))
 			}
+			return 0
 		},
 	})
 	return m.report(diags)

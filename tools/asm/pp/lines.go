@@ -13,6 +13,13 @@ type srcLine struct {
 	text  string
 	toks  []lex.Token
 	lexed bool
+	// indented: the line started with blanks (kept for bodies, whose
+	// text is not)
+	indented bool
+}
+
+func (l *srcLine) isIndented() bool {
+	return l.indented || l.text != "" && (l.text[0] == ' ' || l.text[0] == '\t')
 }
 
 type frameKind uint8

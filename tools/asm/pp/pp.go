@@ -49,6 +49,10 @@ type Line struct {
 	// macro's definition), or, for the expansion of a .nolist macro, the
 	// position of the line that invoked it.
 	Src Pos
+	// Indented reports a source line that starts with blanks (nasm -E
+	// keeps one); TrailingSpace a label line cut before a macro call
+	// with blanks between them (nasm -E keeps one too).
+	Indented, TrailingSpace bool
 }
 
 // Diag is an error or warning.
@@ -131,6 +135,13 @@ type Options struct {
 	// KeepEmpty hands Emit the lines that are empty once preprocessed
 	// (blank and comment lines), as nasm -E writes them.
 	KeepEmpty bool
+	// EmitPragmas hands Emit the `[pragma ...]` line nasm makes of a
+	// %pragma (nasm -E writes them).
+	EmitPragmas bool
+	// EmitNumbered, if set, is Emit for a caller that expands lines
+	// itself (nasm -E's standard macros): it also gets the next number
+	// for %%labels and contexts, and returns how many it used.
+	EmitNumbered func(l Line, next int) int
 	// Depend, if set, receives each file nasm lists as a dependency of
 	// the preprocessed source (-M): an %include when its name is first
 	// looked for, as the path found, or as written if it is not found.
@@ -163,7 +174,7 @@ type pp struct {
 	mmacs    map[string][]*mmacro
 	immacs   map[string][]*mmacro
 	def      *definition // the %macro or %rep body being collected
-	uniq     int         // last number handed out for %%labels and contexts
+	uniq     int         // the next number for %%labels and contexts
 	nerrs    int
 	fatal    bool
 	budget   int64 // tokens handled for the current line (Limits.MacroTokens)
@@ -262,7 +273,7 @@ func (p *pp) run() {
 				continue
 			}
 		}
-		p.line(Line{Pos: pos, Toks: toks, Macro: mname, Def: def, Src: srcPos(l, p.frames)}, l)
+		p.line(Line{Pos: pos, Toks: toks, Macro: mname, Def: def, Src: srcPos(l, p.frames), Indented: l.isIndented()}, l)
 	}
 	if p.def != nil && !p.fatal {
 		if p.def.rep {
@@ -335,6 +346,10 @@ func (p *pp) emit(l Line) {
 		return
 	}
 	p.nout++
+	if p.opts.EmitNumbered != nil {
+		p.uniq += p.opts.EmitNumbered(l, p.uniq)
+		return
+	}
 	if p.opts.Emit != nil {
 		p.opts.Emit(l)
 		return
@@ -369,5 +384,5 @@ func (p *pp) collect(d string, l Line, raw srcLine) {
 		p.finishDef()
 		return
 	}
-	p.def.body = append(p.def.body, srcLine{pos: raw.pos, src: raw.src, toks: l.Toks, lexed: true})
+	p.def.body = append(p.def.body, srcLine{pos: raw.pos, src: raw.src, toks: l.Toks, lexed: true, indented: raw.isIndented()})
 }
