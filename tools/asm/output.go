@@ -95,17 +95,19 @@ func (a *assembler) object(path string) *obj.File {
 		f.Arch = obj.ArchI386
 	}
 	index := map[string]int{}
-	secIdx := make([]int, len(a.secs))
+	secIdx := a.objectSections()
 	for i, s := range a.secs {
 		if s.absolute {
 			secIdx[i] = obj.SectionAbs
+			continue
+		}
+		if secIdx[i] < 0 {
 			continue
 		}
 		os := &obj.Section{Name: s.name, Flags: s.flags, Align: s.align, Size: uint64(s.size)}
 		if s.flags&obj.FlagNoBits == 0 {
 			os.Data = append([]byte{}, s.data...)
 		}
-		secIdx[i] = len(f.Sections)
 		f.Sections = append(f.Sections, os)
 		index[s.key] = len(f.Symbols)
 		f.Symbols = append(f.Symbols, &obj.Symbol{Name: s.name, Section: secIdx[i], Kind: obj.KindSection, Binding: obj.BindLocal})
@@ -163,6 +165,51 @@ func (a *assembler) object(path string) *obj.File {
 		}
 	}
 	return f
+}
+
+// objectSections numbers the sections the object has: -1 for those it
+// leaves out. Absolute spaces are not sections, and, as nasm does, the
+// .text a source has without saying so (it starts before any section
+// directive) is left out when nothing went into it: no byte, no label,
+// nothing refers to it.
+func (a *assembler) objectSections() []int {
+	idx := make([]int, len(a.secs))
+	n := 0
+	for i, s := range a.secs {
+		idx[i] = -1
+		if !s.absolute && !a.unusedDefaultText(i) {
+			idx[i] = n
+			n++
+		}
+	}
+	return idx
+}
+
+func (a *assembler) unusedDefaultText(i int) bool {
+	s := a.secs[i]
+	if s.name != ".text" || s.declared || s.size != 0 {
+		return false
+	}
+	for _, sym := range a.symOrder {
+		switch {
+		case sym.kind == symLabel && sym.sec == i:
+			return false
+		case sym.kind == symEqu && sym.val != nil:
+			for _, t := range sym.val.Terms {
+				if t.Sym == s.key {
+					return false
+				}
+			}
+		}
+	}
+	for _, other := range a.secs {
+		for _, k := range other.relSym {
+			if k == s.key {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // symbolName is a symbol's name in the object, with nasm's decorations:

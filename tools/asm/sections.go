@@ -31,6 +31,10 @@ type section struct {
 
 	bin binSection // -f bin: addresses and attributes (binsections.go)
 
+	// declared: a section directive named it (a .text that is only
+	// the default is left out of objects when empty)
+	declared bool
+
 	// terms is the symbolic part of an address in the section, shared by
 	// every value that refers to it (values are never modified in place).
 	terms []expr.Term
@@ -144,6 +148,7 @@ func (p *parser) section(name string, args []lex.Token) {
 		secName = args[0].Str
 	}
 	idx := p.a.sectionIndex(secName, p.pos)
+	p.a.secs[idx].declared = true
 	if p.a.format == "bin" {
 		p.binSectionAttrs(idx, args[n:])
 	} else if err := p.a.sectionAttrs(idx, args[n:], p.pos); err != nil {
