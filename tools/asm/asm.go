@@ -87,6 +87,8 @@ type Options struct {
 	// and static symbols in objects, LocalPrefix and LocalSuffix those of
 	// other labels (nasm --gprefix, --gpostfix, --lprefix, --lpostfix).
 	GlobalPrefix, GlobalSuffix, LocalPrefix, LocalSuffix string
+	// OutputName is the output file's name, as -f bin's map file shows it.
+	OutputName string
 	// Optimize is nasm's -O level: x86.OptFull (the zero value) is -Ox,
 	// nasm's default; x86.OptMinimal is -O1, x86.OptNone -O0. It
 	// changes the immediate and jump forms instructions take.
@@ -115,6 +117,10 @@ type Result struct {
 	// Passes is how many passes over the statements it took for every
 	// label to keep its value.
 	Passes int
+	// Map is the map file a -f bin source asks for with [map ...], and
+	// MapTo where it goes: "stdout", "stderr" or a file name.
+	Map   []byte
+	MapTo string
 	// Listing is the listing text when Options.Listing is set: source
 	// line number, offset in the section, bytes (relocated fields as
 	// assembled, before linking) and the preprocessed line.
@@ -275,6 +281,9 @@ func (a *assembler) assemble(res *Result, path string) Errors {
 	}
 	a.warns = nil
 	res.Binary, errs = a.binary()
+	if len(errs) == 0 && a.mapWhat != 0 {
+		res.Map, res.MapTo = a.binMap(path), a.mapTo
+	}
 	res.Warnings = append(res.Warnings, a.warns...)
 	res.sortWarnings()
 	return errs

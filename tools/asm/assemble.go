@@ -38,6 +38,9 @@ type assembler struct {
 	ppOnly     bool             // Preprocess: no statement is parsed
 	ppSect     func() string    // Preprocess: __SECT__
 	binOrigin  uint64           // -f bin: the origin, once laid out
+	mapWhat    mapParts         // -f bin: what [map] asks for (binmap.go)
+	mapTo      string           // and where it goes
+	binList    []*section       // -f bin: every section in nasm's final order
 	consts     map[string]int64 // equ values known when parsed (constEnv)
 	ppConsts   map[string]int64 // those of numbers alone (symbolValue)
 	incbinData map[incbinKey][]byte

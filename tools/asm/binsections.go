@@ -647,8 +647,12 @@ func (a *assembler) layoutBin() ([]*section, error) {
 		return nil, fmt.Errorf("%s; circular vfollows path detected", strings.Join(cyclic, "; "))
 	}
 	var order []*section
-	for s := sections; s != nil && s.bin.flags&binProgbits != 0; s = s.bin.next {
-		order = append(order, s)
+	a.binList = nil
+	for s := sections; s != nil; s = s.bin.next {
+		a.binList = append(a.binList, s)
+		if s.bin.flags&binProgbits != 0 && len(order) == len(a.binList)-1 {
+			order = append(order, s)
+		}
 	}
 	return order, nil
 }

@@ -250,3 +250,29 @@ func TestBinSectionsMatchNasm(t *testing.T) {
 		})
 	}
 }
+
+// [map ...] writes nasm's map file: origin, sections, symbols.
+func TestBinMapFileMatchesNasm(t *testing.T) {
+	needTool(t, "nasm")
+	dir := t.TempDir()
+	for _, what := range []string{"all", "brief", "sections", "symbols", "segments symbols"} {
+		src := "org 0x100\n[map " + what + " m.map]\nsection .text\nstart: nop\njmp start\n.loc: ret\n" +
+			"section .data\nd1: dd 5\nsection .bss\nb1: resb 4\nsection .v vstart=0x1000 align=16\nv1: db 1\n" +
+			"K equ 5\nL equ d1\nstruc S\n.f: resd 1\nendstruc\nsection .n nobits follows=.v\nn1: resb 2\n"
+		if err := os.WriteFile(filepath.Join(dir, "m.asm"), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		nasm(t, dir, "-f", "bin", "-o", "m.bin", "m.asm")
+		want, _ := os.ReadFile(filepath.Join(dir, "m.map"))
+		res, err := Assemble("m.asm", Options{ReadFile: readIn(dir), OutputName: "m.bin"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.MapTo != "m.map" || string(res.Map) != string(want) {
+			t.Errorf("[map %s]: to %q:\n%s\nnasm:\n%s", what, res.MapTo, res.Map, want)
+		}
+	}
+	if _, err := Assemble("m.asm", Options{Format: "elf64", ReadFile: memFS(map[string]string{"m.asm": "[map all x.map]\n"})}); err == nil {
+		t.Error("[map] accepted for elf64 (nasm: unrecognized directive)")
+	}
+}

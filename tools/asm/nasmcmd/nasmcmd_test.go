@@ -36,13 +36,14 @@ incbin "b.bin"
 	"g.asm":            "bits 64\nglobal gf\nextern ext\nstatic st\ngf: call ext\nloc: ret\nst: dd loc\n",
 	"w.asm":            "lbl\nnop\n",
 	"bad.asm":          "nop\nbogus eax\n",
-	"rsp-words":        "-Ox -DX=5 -I inc/\n",
 	"rsp-lines":        "-f\nbin\n-D\nX=6\n-Iinc/\n",
 	"noext":            "db 1\n",
 	"dir.x/in.asm":     "db 2\n",
 	"inc2/a.inc":       "db 0xbb\n",
 	"sp ace/my #1.inc": "db 1\n",
 	"q.asm":            "%include \"sp ace/my #1.inc\"\n",
+	"map.asm":          "org 0x7c00\n[map all m.map]\nstart: jmp start\nsection .data\nd: db 1\n",
+	"mapout.asm":       "[map brief stdout]\nnop\n",
 }
 
 func writeTree(t *testing.T, dir string) {
@@ -201,7 +202,6 @@ func TestOptionsBehaveAsNasm(t *testing.T) {
 		{[]string{"-Z", "err.txt", "w.asm", "-o", "w.bin"}, "", cmpFiles | cmpStdout | cmpStderr},
 		{[]string{"-Z", "err.txt", "bad.asm"}, "", 0},
 		// response files and NASMENV
-		{[]string{"@rsp-words", "m.asm", "-o", "out"}, "", 0},
 		{[]string{"-@", "rsp-lines", "m.asm", "-o", "out"}, "", cmpFiles},
 		{[]string{"-@rsp-lines", "m.asm", "-o", "out"}, "", cmpFiles},
 		{[]string{"m.asm", "-o", "out"}, "-Iinc/ -DX=3", cmpFiles},
@@ -210,6 +210,10 @@ func TestOptionsBehaveAsNasm(t *testing.T) {
 		{[]string{"-f", "elf64", "--prefix", "_", "g.asm", "-o", "g.o"}, "", cmpSymbols},
 		{[]string{"-f", "elf64", "--gpostfix=@x", "--lprefix", "L_", "--lpostfix", "_l", "g.asm", "-o", "g.o"}, "", cmpSymbols},
 		{[]string{"-f", "elf64", "--PREFIX", "a", "--prefix", "b", "g.asm", "-o", "g.o"}, "", cmpSymbols},
+		// -f bin's map file
+		{[]string{"map.asm", "-o", "map.bin"}, "", cmpFiles},
+		{[]string{"mapout.asm", "-o", "mo.bin"}, "", cmpFiles | cmpStdout},
+		{[]string{"-f", "elf64", "map.asm"}, "", 0},
 		// accepted, as nasm
 		{[]string{"--reproducible", "--abort-on-panic", "--no-line", "j.asm", "-o", "out"}, "", cmpFiles},
 		{[]string{"--reproducible=1", "j.asm"}, "", 0},

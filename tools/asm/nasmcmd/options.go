@@ -16,8 +16,9 @@ func (e *UsageError) Error() string { return strings.Join(e.Msgs, "\n") }
 
 // Parse reads a command line as nasm 2.16 does. env is $NASMENV, whose
 // options come first (a leading character other than `-` is the
-// separator, a space otherwise); readFile reads response files (`@FILE`
-// and `-@ FILE`).
+// separator, a space otherwise); readFile reads `-@ FILE` response files.
+// `@FILE` is not nasm's here: the tiny command expands it first, as the
+// flagfile Bazel writes (one argument a line).
 func Parse(args []string, env string, readFile func(string) ([]byte, error)) (*Command, error) {
 	p := &parser{c: &Command{Format: "bin", Warnings: NewWarnings(), Limits: asm.DefaultLimits()}, readFile: readFile}
 	if env != "" {
@@ -25,12 +26,6 @@ func Parse(args []string, env string, readFile func(string) ([]byte, error)) (*C
 	}
 	for i := 0; i < len(args) && !p.done(); i++ {
 		a := args[i]
-		if strings.HasPrefix(a, "@") {
-			// A response file of space-separated options, each line on
-			// its own (nasm keeps the line's newline on its last word).
-			p.responseWords(a[1:])
-			continue
-		}
 		var next *string
 		if i+1 < len(args) {
 			next = &args[i+1]
@@ -211,13 +206,21 @@ func (p *parser) format(v string) {
 	}
 }
 
-// optimize is -O: digits (0 is -O0, 1 is -O1, more is -Ox), x, and v or
-// + (report the passes), in any sequence; -O alone is -Ox.
 func (p *parser) optimize(v string) {
-	if v == "" {
-		p.c.Opt = x86.OptFull
+	opt, verbose, err := ParseOpt(v)
+	if err != nil {
+		p.fatalf("%v", err)
 		return
 	}
+	p.c.Opt = opt
+	p.c.OptVerbose = p.c.OptVerbose || verbose
+}
+
+// ParseOpt reads -O's value as nasm does: digits (0 is -O0, 1 is -O1,
+// more is -Ox), x, and v or + (report the passes), in any sequence, the
+// last level winning; an empty value is -Ox.
+func ParseOpt(v string) (opt x86.Opt, verbose bool, err error) {
+	opt = x86.OptFull
 	for i := 0; i < len(v); {
 		c := v[i]
 		switch {
@@ -232,28 +235,28 @@ func (p *parser) optimize(v string) {
 			}
 			switch n {
 			case 0:
-				p.c.Opt = x86.OptNone
+				opt = x86.OptNone
 			case 1:
-				p.c.Opt = x86.OptMinimal
+				opt = x86.OptMinimal
 			default:
-				p.c.Opt = x86.OptFull
+				opt = x86.OptFull
 			}
 			i = j
 		case c == 'v' || c == '+':
-			p.c.OptVerbose = true
+			verbose = true
 			i++
 		case c == 'x':
-			p.c.Opt = x86.OptFull
+			opt = x86.OptFull
 			i++
 		default:
-			p.fatalf("unknown optimization option -O%c", c)
-			return
+			return opt, verbose, fmt.Errorf("unknown optimization option -O%c", c)
 		}
 	}
+	return opt, verbose, nil
 }
 
 func (p *parser) preInclude(v string) {
-	line, err := includeLine(v)
+	line, err := IncludeLine(v)
 	if err != nil {
 		p.errorf("%v", err)
 		return
@@ -261,9 +264,9 @@ func (p *parser) preInclude(v string) {
 	p.c.Before = append(p.c.Before, line)
 }
 
-// includeLine is the %include of a pre-included file, quoted so that the
-// preprocessor reads the name back as given.
-func includeLine(name string) (string, error) {
+// IncludeLine is the %include of a pre-included file (-P), quoted so
+// that the preprocessor reads the name back as given.
+func IncludeLine(name string) (string, error) {
 	for _, q := range []string{`"`, `'`} {
 		if !strings.Contains(name, q) {
 			return "%include " + q + name + q, nil
@@ -272,13 +275,15 @@ func includeLine(name string) (string, error) {
 	return "", fmt.Errorf("cannot pre-include `%s': the name holds both quote characters", name)
 }
 
-// define is -D NAME[=VALUE]: nasm's `%define NAME VALUE` (the first `=`
-// separates them; NAME may have parameters).
-func (p *parser) define(v string) {
-	p.c.Before = append(p.c.Before, "%define "+strings.Replace(v, "=", " ", 1))
-}
+func (p *parser) define(v string)   { p.c.Before = append(p.c.Before, DefineLine(v)) }
+func (p *parser) undefine(v string) { p.c.Before = append(p.c.Before, UndefLine(v)) }
 
-func (p *parser) undefine(v string) { p.c.Before = append(p.c.Before, "%undef "+v) }
+// DefineLine is -D NAME[=VALUE] as nasm runs it: `%define NAME VALUE`
+// (the first `=` separates them; NAME may have parameters).
+func DefineLine(v string) string { return "%define " + strings.Replace(v, "=", " ", 1) }
+
+// UndefLine is -U NAME: `%undef NAME`.
+func UndefLine(v string) string { return "%undef " + v }
 
 // includeDir is -I and -i: nasm keeps each directory once.
 func (p *parser) includeDir(v string) {
@@ -467,7 +472,7 @@ func (p *parser) long(a string, next *string) bool {
 	return adv
 }
 
-// words reads options from one string (NASMENV, a line of an @ file):
+// words reads options from one string (NASMENV):
 // separated by blanks, or by the string's first character if that is not
 // `-`.
 func (p *parser) words(s string) {
@@ -506,20 +511,6 @@ func (p *parser) readResponse(name string) (string, bool) {
 		return "", false
 	}
 	return string(data), true
-}
-
-// responseWords is `@FILE`: each line (newline included) read as
-// NASMENV is.
-func (p *parser) responseWords(name string) {
-	text, ok := p.readResponse(name)
-	for ok && text != "" && !p.done() {
-		line, rest, found := strings.Cut(text, "\n")
-		if found {
-			line += "\n"
-		}
-		p.words(line)
-		text = rest
-	}
 }
 
 // responseLines is `-@ FILE`: one option or value a line, blanks and line

@@ -80,7 +80,7 @@ func (c *Command) Run(env Env, stdout, stderr io.Writer) int {
 	if c.ErrFile != "" {
 		m.out = &errBuf
 	}
-	code := c.run(env, m, stdout)
+	code := c.run(env, m, stdout, stderr)
 	if c.ErrFile != "" {
 		if err := atomicfile.WriteFile(c.ErrFile, errBuf.Bytes(), 0o644); err != nil {
 			fmt.Fprintf(stderr, "tiny asm: %v\n", err)
@@ -90,7 +90,7 @@ func (c *Command) Run(env Env, stdout, stderr io.Writer) int {
 	return code
 }
 
-func (c *Command) run(env Env, m *messages, stdout io.Writer) int {
+func (c *Command) run(env Env, m *messages, stdout, stderr io.Writer) int {
 	if c.Debug && c.Format == "bin" {
 		// nasm accepts -g for bin and writes nothing more; so do we, but say so.
 		m.tool("warning: -g: the bin format has no debugging information; ignored")
@@ -134,7 +134,8 @@ func (c *Command) run(env Env, m *messages, stdout io.Writer) int {
 	case c.Mode&ModePreprocess != 0:
 		ok = c.preprocess(opts, m, out, stdout, &deps)
 	default:
-		ok = c.assemble(opts, m, out, &deps)
+		opts.OutputName = out
+		ok = c.assemble(opts, m, out, &deps, stdout, stderr)
 	}
 	if !ok {
 		return exitError
@@ -155,7 +156,7 @@ func (c *Command) run(env Env, m *messages, stdout io.Writer) int {
 // For -MD it lists what nasm 2.16 lists when it assembles: the source
 // and the incbin files (the includes it has looked for in an earlier
 // pass are not listed again).
-func (c *Command) assemble(opts asm.Options, m *messages, out string, deps *depList) bool {
+func (c *Command) assemble(opts asm.Options, m *messages, out string, deps *depList, stdout, stderr io.Writer) bool {
 	res, err := asm.Assemble(c.Input, opts)
 	m.warns(res.Warnings)
 	if c.Listing != "" && res.Listing != nil {
@@ -195,6 +196,18 @@ func (c *Command) assemble(opts asm.Options, m *messages, out string, deps *depL
 	if err := atomicfile.WriteFile(out, data, 0o644); err != nil {
 		m.tool(fmt.Sprintf("error: %v", err))
 		return false
+	}
+	switch res.MapTo {
+	case "":
+	case "stdout":
+		stdout.Write(res.Map)
+	case "stderr":
+		stderr.Write(res.Map)
+	default:
+		if err := atomicfile.WriteFile(res.MapTo, res.Map, 0o644); err != nil {
+			// nasm warns and goes on
+			m.warn(pp.Diag{Pos: pp.Pos{File: c.Input}, Warning: true, Msg: fmt.Sprintf("unable to open map file `%s'", res.MapTo)})
+		}
 	}
 	deps.add(c.Input)
 	for _, f := range res.Incbins {

@@ -3,6 +3,8 @@ package nasmcmd
 import (
 	"sort"
 	"strings"
+
+	"github.com/rules-tiny/rules_tiny/tools/asm/pp"
 )
 
 // warnClass is one of nasm 2.16's warning classes, as `nasm -h` lists
@@ -215,6 +217,27 @@ func (w *Warnings) Enabled(class string) bool {
 func (w *Warnings) IsError(class string) bool {
 	s := w.state[classOrOther(class)]
 	return s&(warnOn|warnErr) == warnOn|warnErr
+}
+
+// Format renders a warning as nasm prints it under the -w options: shown
+// is false when its class is off; isError when it is promoted (the run
+// then fails).
+func (w *Warnings) Format(d pp.Diag) (line string, shown, isError bool) {
+	class := d.WarningClass()
+	switch {
+	case !w.Enabled(class):
+		return "", false, false
+	case w.IsError(class):
+		d.Warning, d.Class = false, ""
+		s := d.String()
+		head, note, _ := strings.Cut(s, "\n")
+		line = head + " [-w+error=" + class + "]"
+		if note != "" {
+			line += "\n" + note
+		}
+		return line, true, true
+	}
+	return d.String(), true, false
 }
 
 func classOrOther(class string) string {
