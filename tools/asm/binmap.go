@@ -36,11 +36,7 @@ func (p *parser) mapDirective(_ string, args []lex.Token) {
 		p.errorf("unrecognized directive [map]")
 		return
 	}
-	var words []string
 	for _, w := range strings.Fields(lex.Join(args)) {
-		words = append(words, w)
-	}
-	for _, w := range words {
 		if parts, ok := mapKeywords[strings.ToLower(w)]; ok {
 			a.mapWhat |= parts
 			continue

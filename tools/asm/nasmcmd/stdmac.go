@@ -17,13 +17,12 @@ import (
 
 // stdMacros is the state the standard macros keep between calls.
 type stdMacros struct {
-	format      string
-	dirs        []string // include directories, for incbin's %pathsearch
-	sect        string   // __SECT__
-	alignSects  bool     // align also sets the section's alignment (sectalign on)
-	strucs      []strucContext
-	pathsFound  func(string) // the files incbin names, as %depend lists them
-	unsupported string       // the last standard macro met that is not expanded
+	format     string
+	dirs       []string // include directories, for incbin's %pathsearch
+	sect       string   // __SECT__
+	alignSects bool     // align also sets the section's alignment (sectalign on)
+	strucs     []strucContext
+	pathsFound func(string) // the files incbin names, as %depend lists them
 }
 
 // strucContext is the context struc or istruc pushed.
