@@ -3,6 +3,8 @@ package nasmcmd
 import (
 	"bytes"
 	"debug/elf"
+	"fmt"
+	"math/rand"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -342,5 +344,51 @@ func TestPreprocessOnlyMatchesNasm(t *testing.T) {
 				t.Fatalf("-E output differs:\ntiny:\n%s\nnasm:\n%s", got.String(), want.String())
 			}
 		})
+	}
+}
+
+// -Ov reports the passes nasm reports, on programs whose jumps, label
+// differences and equ symbols take several passes to settle.
+func TestVerbosePassCountMatchesNasm(t *testing.T) {
+	if _, err := exec.LookPath("nasm"); err != nil {
+		t.Skip("nasm not installed: this test compares with it")
+	}
+	dir := t.TempDir()
+	t.Chdir(dir)
+	for seed := int64(0); seed < 40; seed++ {
+		r := rand.New(rand.NewSource(seed))
+		var b strings.Builder
+		b.WriteString("bits 32\n")
+		n := 3 + r.Intn(10)
+		for i := 0; i < n; i++ {
+			fmt.Fprintf(&b, "L%d:\n", i)
+			for k := r.Intn(6); k > 0; k-- {
+				x, y := r.Intn(n), r.Intn(n)
+				switch r.Intn(6) {
+				case 0:
+					fmt.Fprintf(&b, " jmp L%d\n", x)
+				case 1:
+					fmt.Fprintf(&b, " jz L%d\n", x)
+				case 2:
+					fmt.Fprintf(&b, " times %d nop\n", r.Intn(140))
+				case 3:
+					fmt.Fprintf(&b, " add eax, L%d - L%d\n", x, y)
+				case 4:
+					fmt.Fprintf(&b, " mov eax, [ebx + L%d - L%d]\n", x, y)
+				default:
+					fmt.Fprintf(&b, " E%d_%d equ L%d - L%d\n", i, k, x, y)
+				}
+			}
+		}
+		os.WriteFile("p.asm", []byte(b.String()), 0o644)
+		for _, format := range []string{"bin", "elf32"} {
+			args := []string{"-Ov", "-f", format, "-o", "p.out", "p.asm"}
+			want, _ := exec.Command("nasm", args...).CombinedOutput()
+			var got bytes.Buffer
+			Main(args, Env{}, &got, &got)
+			if got.String() != string(want) {
+				t.Fatalf("seed %d, %s: tiny %q, nasm %q\n%s", seed, format, got.String(), want, b.String())
+			}
+		}
 	}
 }

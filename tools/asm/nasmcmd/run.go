@@ -257,7 +257,13 @@ func setExtension(name, ext string) string {
 // nasmPasses is the number of optimization passes -Ov reports: nasm
 // makes a first pass, optimization passes until no label moves (at
 // least one), then two more; this assembler's passes after the first
-// are those optimization passes.
+// are those optimization passes. nasm's bin format defines its
+// section.NAME.start labels in the first optimization pass, which makes
+// that pass one that moved labels: there are two at least.
 func nasmPasses(res *asm.Result) int {
-	return max(res.Passes-1, 1)
+	n := max(res.Passes-1, 1)
+	if res.Format == "bin" {
+		n = max(n, 2)
+	}
+	return n
 }
