@@ -368,6 +368,11 @@ func (a *assembler) execEqu(st *stmt) {
 		a.perr(st, "`equ' of a register expression is not supported")
 		v = expr.Value{}
 	}
+	if len(v.Terms) == 1 && v.Terms[0].Coef == -1 && v.Terms[0].Sym == a.secs[st.sec].key {
+		// nasm keeps a value that counts its own section backwards
+		// (`X equ 0x100 - $`) as its offset part alone.
+		v.Terms = nil
+	}
 	if !s.known || !sameValue(*s.val, v) {
 		a.changed = true
 		a.nchanged++

@@ -201,6 +201,14 @@ s: dd s
 sectalign on
 align 8
 `,
+	"equ counting its section backwards": `
+org 0x400000
+times 16 db 0
+DELTA equ 0x2000 - ($ - 0x400000)
+dd DELTA + entry - 0x400000
+section .code vstart=0x401000
+entry: dd DELTA
+`,
 	"align not a power of two": "db 1\nalign 13\n",
 	"overlap":                  "section .a start=0x100\ndb 1\nsection .b start=0x100\ndb 2\n",
 	"follows unknown":          "section .a follows=.zz\ndb 1\n",
