@@ -19,7 +19,9 @@
 // assembler directives to sections.go, symbols.go and struc.go;
 // assemble.go runs the passes, data.go, float.go and inst.go emit the
 // statements, output.go writes the results and debug.go the line table
-// of -g.
+// of -g; binsections.go is -f bin's section model and binmap.go its map
+// file; preprocess.go runs the preprocessor alone (nasm -E and -M, whose
+// command line is package nasmcmd).
 //
 // Not supported, with a clear error: SEG and WRT (except `wrt ..plt`),
 // `common`, far pointers, %ifenv, %use packages other than altreg, ifunc
