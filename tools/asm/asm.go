@@ -163,6 +163,9 @@ func Assemble(path string, opts Options) (*Result, error) {
 		return &Result{}, Errors{{Pos: pp.Pos{File: "command line"}, Msg: fmt.Sprintf("unrecognised output format `%s'", format)}}
 	}
 	a := &assembler{opts: opts, lim: lim, format: format, syms: map[string]*symbol{}, autoFormat: format == "elf" && opts.FormatName == ""}
+	for k := range a.mangleSet {
+		a.mangleSet[k] = *a.mangle(k) != "" // the command line's come first
+	}
 	a.p = &parser{a: a, sec: -1, mode: initialBits(opts.Bits, format)}
 	// Lines are parsed as the preprocessor produces them, and dropped
 	// once parsed: statements keep what they need (only the listing
@@ -170,7 +173,7 @@ func Assemble(path string, opts Options) (*Result, error) {
 	var lines []pp.Line
 	ppr := pp.Preprocess(path, pp.Options{IncludeDirs: opts.IncludeDirs, Defines: opts.Defines, ReadFile: opts.ReadFile,
 		Limits: &lim.Limits, Source: opts.Source, Predefines: a.predefines(), Builtin: a.builtin, Symbol: a.symbolValue,
-		Before: opts.Before, NoLine: opts.NoLine,
+		Before: opts.Before, NoLine: opts.NoLine, EmitPragmas: true,
 		Emit: func(l pp.Line) {
 			// Diagnostics found before line i was produced sort before it.
 			a.lineSeq++

@@ -41,6 +41,7 @@ type assembler struct {
 	mapWhat    mapParts         // -f bin: what [map] asks for (binmap.go)
 	mapTo      string           // and where it goes
 	binList    []*section       // -f bin: every section in nasm's final order
+	mangleSet  [4]bool          // symbol decorations given (pragma.go): the first stays
 	consts     map[string]int64 // equ values known when parsed (constEnv)
 	ppConsts   map[string]int64 // those of numbers alone (symbolValue)
 	incbinData map[incbinKey][]byte

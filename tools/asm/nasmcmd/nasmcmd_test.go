@@ -212,6 +212,8 @@ func TestOptionsBehaveAsNasm(t *testing.T) {
 		{[]string{"-f", "elf64", "--prefix", "_", "g.asm", "-o", "g.o"}, "", cmpSymbols},
 		{[]string{"-f", "elf64", "--gpostfix=@x", "--lprefix", "L_", "--lpostfix", "_l", "g.asm", "-o", "g.o"}, "", cmpSymbols},
 		{[]string{"-f", "elf64", "--PREFIX", "a", "--prefix", "b", "g.asm", "-o", "g.o"}, "", cmpSymbols},
+		{[]string{"-f", "elf64", "--pragma", "elf gprefix _", "--pragma", "output lsuffix .x", "g.asm", "-o", "g.o"}, "", cmpSymbols},
+		{[]string{"-f", "elf64", "--gprefix", "a", "--pragma", "elf64 gprefix b", "--pragma", "macho gsuffix c", "g.asm", "-o", "g.o"}, "", cmpSymbols},
 		// -f bin's map file
 		{[]string{"map.asm", "-o", "map.bin"}, "", cmpFiles},
 		{[]string{"mapout.asm", "-o", "mo.bin"}, "", cmpFiles | cmpStdout},
