@@ -19,7 +19,9 @@
 // assembler directives to sections.go, symbols.go and struc.go;
 // assemble.go runs the passes, data.go, float.go and inst.go emit the
 // statements, output.go writes the results and debug.go the line table
-// of -g.
+// of -g; binsections.go is -f bin's section model and binmap.go its map
+// file; preprocess.go runs the preprocessor alone (nasm -E and -M, whose
+// command line is package nasmcmd).
 //
 // Not supported, with a clear error: SEG and WRT (except `wrt ..plt`),
 // `common`, far pointers, %ifenv, %use packages other than altreg, ifunc
@@ -35,6 +37,7 @@ import (
 
 	"github.com/rules-tiny/rules_tiny/tools/asm/pp"
 	"github.com/rules-tiny/rules_tiny/tools/obj"
+	"github.com/rules-tiny/rules_tiny/tools/x86"
 )
 
 // Diag is an error or warning with nasm's `file:line: error: msg` form.
@@ -76,6 +79,22 @@ type Options struct {
 	// FormatName is nasm's name for the format asked for, if it is not
 	// Format: `-f elf` is elf32 named "elf" (__OUTPUT_FORMAT__).
 	FormatName string
+	// Before are source lines run before the file, after Defines: nasm's
+	// -D, -U, -P, --pragma and --before, in command-line order, as
+	// preprocessor lines (see pp.Options.Before).
+	Before []string
+	// NoLine ignores %line directives (nasm --no-line).
+	NoLine bool
+	// GlobalPrefix and GlobalSuffix decorate the names of global, extern
+	// and static symbols in objects, LocalPrefix and LocalSuffix those of
+	// other labels (nasm --gprefix, --gpostfix, --lprefix, --lpostfix).
+	GlobalPrefix, GlobalSuffix, LocalPrefix, LocalSuffix string
+	// OutputName is the output file's name, as -f bin's map file shows it.
+	OutputName string
+	// Optimize is nasm's -O level: x86.OptFull (the zero value) is -Ox,
+	// nasm's default; x86.OptMinimal is -O1, x86.OptNone -O0. It
+	// changes the immediate and jump forms instructions take.
+	Optimize x86.Opt
 	// BuildTime is the time __DATE__, __TIME__ and the like give (in
 	// UTC); nil makes using them an error. The CLI takes it from
 	// SOURCE_DATE_EPOCH, never from the clock.
@@ -93,9 +112,17 @@ type Result struct {
 	Object   *obj.File // for elf32/elf64
 	Binary   []byte    // for bin
 	Files    []string  // every file read: the source first, then includes and incbins
+	Incbins  []string  // the incbin files, as found, in source order
 	Warnings []Diag
 	// FirstBits is the first BITS/USE directive's value, 0 if none.
 	FirstBits int
+	// Passes is how many passes over the statements it took for every
+	// label to keep its value.
+	Passes int
+	// Map is the map file a -f bin source asks for with [map ...], and
+	// MapTo where it goes: "stdout", "stderr" or a file name.
+	Map   []byte
+	MapTo string
 	// Listing is the listing text when Options.Listing is set: source
 	// line number, offset in the section, bytes (relocated fields as
 	// assembled, before linking) and the preprocessed line.
@@ -136,6 +163,9 @@ func Assemble(path string, opts Options) (*Result, error) {
 		return &Result{}, Errors{{Pos: pp.Pos{File: "command line"}, Msg: fmt.Sprintf("unrecognised output format `%s'", format)}}
 	}
 	a := &assembler{opts: opts, lim: lim, format: format, syms: map[string]*symbol{}, autoFormat: format == "elf" && opts.FormatName == ""}
+	for k := range a.mangleSet {
+		a.mangleSet[k] = *a.mangle(k) != "" // the command line's come first
+	}
 	a.p = &parser{a: a, sec: -1, mode: initialBits(opts.Bits, format)}
 	// Lines are parsed as the preprocessor produces them, and dropped
 	// once parsed: statements keep what they need (only the listing
@@ -143,6 +173,7 @@ func Assemble(path string, opts Options) (*Result, error) {
 	var lines []pp.Line
 	ppr := pp.Preprocess(path, pp.Options{IncludeDirs: opts.IncludeDirs, Defines: opts.Defines, ReadFile: opts.ReadFile,
 		Limits: &lim.Limits, Source: opts.Source, Predefines: a.predefines(), Builtin: a.builtin, Symbol: a.symbolValue,
+		Before: opts.Before, NoLine: opts.NoLine, EmitPragmas: true,
 		Emit: func(l pp.Line) {
 			// Diagnostics found before line i was produced sort before it.
 			a.lineSeq++
@@ -157,7 +188,11 @@ func Assemble(path string, opts Options) (*Result, error) {
 	if a.format == "elf" {
 		a.resolveELF(64) // no BITS directive
 	}
+	if a.format == "bin" {
+		a.sectionIndex(".text", pp.Pos{File: path}) // nasm's bin format always has it
+	}
 	res := &Result{Format: a.format, FirstBits: a.firstBits}
+	res.Incbins = a.incbins
 	res.Files = append(ppr.Files, a.incbins...)
 	if len(ppr.Files) == 0 {
 		res.Files = append([]string{path}, a.incbins...)
@@ -233,6 +268,7 @@ func (a *assembler) assemble(res *Result, path string) Errors {
 	a.diags = nil
 	a.warns = nil
 	a.run()
+	res.Passes = a.pass
 	errs := Errors(a.diags)
 	res.Warnings = append(res.Warnings, a.warns...)
 	res.sortWarnings()
@@ -250,6 +286,9 @@ func (a *assembler) assemble(res *Result, path string) Errors {
 	}
 	a.warns = nil
 	res.Binary, errs = a.binary()
+	if len(errs) == 0 && a.mapWhat != 0 {
+		res.Map, res.MapTo = a.binMap(path), a.mapTo
+	}
 	res.Warnings = append(res.Warnings, a.warns...)
 	res.sortWarnings()
 	return errs

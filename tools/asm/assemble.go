@@ -35,6 +35,13 @@ type assembler struct {
 	files      []string         // every file read (Result.Files)
 	incbins    []string         // the incbin files read, in order
 	autoFormat bool             // -f elf as Options has it: the first BITS chooses
+	ppOnly     bool             // Preprocess: no statement is parsed
+	ppSect     func() string    // Preprocess: __SECT__
+	binOrigin  uint64           // -f bin: the origin, once laid out
+	mapWhat    mapParts         // -f bin: what [map] asks for (binmap.go)
+	mapTo      string           // and where it goes
+	binList    []*section       // -f bin: every section in nasm's final order
+	mangleSet  [4]bool          // symbol decorations given (pragma.go): the first stays
 	consts     map[string]int64 // equ values known when parsed (constEnv)
 	ppConsts   map[string]int64 // those of numbers alone (symbolValue)
 	incbinData map[incbinKey][]byte
@@ -60,18 +67,8 @@ type assembler struct {
 // file, looked for like an %include. By default only that part is read,
 // and only from a regular file.
 func (a *assembler) readInclude(name string, off, n int64) ([]byte, string, error) {
-	cands := []string{name}
-	if !strings.HasPrefix(name, "/") {
-		for _, d := range a.opts.IncludeDirs {
-			if strings.HasSuffix(d, "/") {
-				cands = append(cands, d+name)
-			} else if d != "" {
-				cands = append(cands, d+"/"+name)
-			}
-		}
-	}
 	var first error
-	for _, c := range cands {
+	for _, c := range pp.IncludeCandidates(name, a.opts.IncludeDirs) {
 		data, err := a.readRange(c, off, n)
 		if err == nil {
 			return data, c, nil
@@ -175,6 +172,9 @@ func (e env) Lookup(name string) (expr.Value, error) {
 	}
 	s := a.syms[name]
 	if s == nil || s.kind == 0 {
+		if v, ok := a.binSymbol(name); ok {
+			return v, nil
+		}
 		return expr.Value{}, fmt.Errorf("symbol `%s' not defined", name)
 	}
 	switch s.kind {
@@ -228,7 +228,12 @@ func (a *assembler) perr(st *stmt, format string, args ...any) {
 }
 
 func (a *assembler) pwarn(st *stmt, format string, args ...any) {
-	d := pp.Diag{Pos: st.pos, Warning: true, Msg: fmt.Sprintf(format, args...), Note: st.note, Seq: st.line + 1}
+	a.pwarnc(st, "", format, args...)
+}
+
+// pwarnc is pwarn for a warning of nasm's class class.
+func (a *assembler) pwarnc(st *stmt, class, format string, args ...any) {
+	d := pp.Diag{Pos: st.pos, Warning: true, Class: class, Msg: fmt.Sprintf(format, args...), Note: st.note, Seq: st.line + 1}
 	if n := len(a.passWarn); n > 0 && a.passWarn[n-1] == d {
 		return // once per line, as nasm reports it
 	}
@@ -243,6 +248,7 @@ func (a *assembler) run() {
 		a.passErrs, a.passWarn = nil, nil
 		for _, s := range a.secs {
 			s.data, s.size, s.relocs, s.relSym, s.relStmt = s.data[:0], 0, s.relocs[:0], s.relSym[:0], s.relStmt[:0]
+			s.bin.flags &^= perPass
 		}
 		for _, st := range a.stmts {
 			a.exec(st)
@@ -307,6 +313,9 @@ func (a *assembler) exec(st *stmt) {
 	sec := a.secs[st.sec]
 	st.start = sec.size
 	a.placeLabel(st, sec)
+	if st.extra != nil && st.extra.attrs != nil {
+		a.applyBinAttrs(st)
+	}
 	switch st.kind {
 	case sNone:
 		return
@@ -359,6 +368,11 @@ func (a *assembler) execEqu(st *stmt) {
 	if len(v.Regs) > 0 {
 		a.perr(st, "`equ' of a register expression is not supported")
 		v = expr.Value{}
+	}
+	if len(v.Terms) == 1 && v.Terms[0].Coef == -1 && v.Terms[0].Sym == a.secs[st.sec].key {
+		// nasm keeps a value that counts its own section backwards
+		// (`X equ 0x100 - $`) as its offset part alone.
+		v.Terms = nil
 	}
 	if !s.known || !sameValue(*s.val, v) {
 		a.changed = true

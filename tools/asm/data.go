@@ -50,7 +50,7 @@ func (p *parser) dataItem(st *stmt, toks []lex.Token, i int) (int, error) {
 			return i, err
 		}
 		if overflow {
-			p.a.warnf(st.pos, "overflow in floating-point constant")
+			p.a.warnc(st.pos, "float-overflow", "overflow in floating-point constant")
 		}
 		st.items = append(st.items, dataItem{float: f})
 		return i + n, nil
@@ -98,6 +98,7 @@ func (p *parser) align(st *stmt, toks []lex.Token, i int) error {
 		return err
 	}
 	st.count = n
+	st.extra = &stmtExtra{alignText: lex.Join(toks[i+1 : end]), noSect: p.sectAlignOff}
 	if w == "alignb" {
 		st.width = 1 // reserve, not fill
 	}
@@ -195,7 +196,7 @@ func (a *assembler) emitRes(st *stmt, sec *section) {
 		a.fatal = true
 	default:
 		if sec.flags&obj.FlagNoBits == 0 && !sec.absolute {
-			a.pwarn(st, "%s", zeroingMsg(a.format, sec.name))
+			a.pwarnc(st, "zeroing", "%s", zeroingMsg(a.format, sec.name))
 		}
 		a.reserve(st, sec, v.Const*int64(st.width))
 	}
@@ -218,8 +219,17 @@ func (a *assembler) emitAlign(st *stmt, sec *section) {
 		a.perr(st, "alignment %d is too large", n)
 		return
 	}
-	if n&(n-1) == 0 {
+	if !st.extra.noSect {
+		// nasm's align is `sectalign N` then the padding: the section
+		// takes the alignment, which must be a power of two.
+		if n&(n-1) != 0 {
+			a.perr(st, "segment alignment `%s' is not power of two", st.extra.alignText)
+			return
+		}
 		a.raiseAlign(st.sec, uint64(n))
+		if a.format == "bin" {
+			a.binSectAlign(st.sec, uint64(n))
+		}
 	}
 	pad := (n - sec.size%n) % n
 	if st.width == 1 || sec.flags&obj.FlagNoBits != 0 {
@@ -257,7 +267,7 @@ func (a *assembler) emitData(st *stmt, sec *section) {
 			if sec.flags&obj.FlagNoBits != 0 {
 				a.reserve(st, sec, int64(w)) // `?` is uninitialized: fine in .bss
 			} else {
-				a.pwarn(st, "%s", zeroingMsg(a.format, sec.name))
+				a.pwarnc(st, "zeroing", "%s", zeroingMsg(a.format, sec.name))
 				a.write(st, sec, make([]byte, w))
 			}
 		case it.float != nil:
@@ -284,7 +294,7 @@ func (a *assembler) emitData(st *stmt, sec *section) {
 					lim := int64(1) << (8 * w)
 					// nasm's bound: anything from -2^n to 2^n-1 fits n bits.
 					if v.Const >= lim || v.Const < -lim {
-						a.pwarn(st, "%s data exceeds bounds", map[int]string{1: "byte", 2: "word", 4: "dword"}[w])
+						a.pwarnc(st, "number-overflow", "%s data exceeds bounds", map[int]string{1: "byte", 2: "word", 4: "dword"}[w])
 					}
 				}
 			}

@@ -33,15 +33,7 @@ func (a *assembler) noteFolded(i, off, n int) {
 // source position the preprocessor gives it for debugging (pp.Line.Src,
 // nasm's rules). path is the source as the user named it.
 func (a *assembler) debugInfo(f *obj.File, path string) error {
-	secIdx := make([]int, len(a.secs)) // as object() numbers them: absolute sections are not written
-	n := 0
-	for i, s := range a.secs {
-		secIdx[i] = -1
-		if !s.absolute {
-			secIdx[i] = n
-			n++
-		}
-	}
+	secIdx := a.objectSections() // as object() numbers them
 	var lines dwarf.Lines
 	add := func(st *stmt, off int64, line int) {
 		if secIdx[st.sec] >= 0 && line < len(a.srcs) {

@@ -26,7 +26,9 @@ var directives = map[string]func(p *parser, name string, args []lex.Token){
 	"struc": (*parser).struc, "endstruc": (*parser).endstruc,
 	"istruc": (*parser).istruc, "at": (*parser).at, "iend": (*parser).at,
 	// informational for nasm; they do not change the bytes we produce
-	"cpu": ignored, "warning": ignored, "list": ignored, "map": ignored, "debug": ignored, "float": ignored,
+	"cpu": ignored, "warning": ignored, "list": ignored, "debug": ignored,
+	"map":    (*parser).mapDirective, // -f bin's map file (binmap.go)
+	"pragma": (*parser).pragma,       // %pragma's line (pragma.go) "float": ignored,
 }
 
 func ignored(*parser, string, []lex.Token) {}

@@ -154,10 +154,10 @@ func TestWarnings(t *testing.T) {
 		got = append(got, w.String())
 	}
 	want := []string{
-		"t.asm:1: warning: careful",
-		"t.asm:2: warning: label alone on a line without a colon might be in error",
-		"t.asm:3: warning: byte data exceeds bounds",
-		"t.asm:7: warning: word data exceeds bounds",
+		"t.asm:1: warning: careful [-w+user]",
+		"t.asm:2: warning: label alone on a line without a colon might be in error [-w+label-orphan]",
+		"t.asm:3: warning: byte data exceeds bounds [-w+number-overflow]",
+		"t.asm:7: warning: word data exceeds bounds [-w+number-overflow]",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("warnings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

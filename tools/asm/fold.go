@@ -115,6 +115,7 @@ func (a *assembler) foldInst(st *stmt) ([]byte, bool) {
 	}
 	inst := &x86.Inst{Mode: st.mode, Prefixes: st.prefixes, Mnemonic: st.mnem, Ops: make([]x86.Operand, 0, len(st.ops))}
 	inst.PC = x86.Value{Sym: a.secs[st.sec].key, Known: true}
+	inst.Opt = a.opts.Optimize
 	for _, o := range st.ops {
 		xo, err := a.operand(st, o)
 		if err != nil || xo.Rel {

@@ -44,6 +44,7 @@ func (a *assembler) emitInst(st *stmt, sec *section) {
 	inst := &a.inst
 	*inst = x86.Inst{Mode: st.mode, Prefixes: st.prefixes, Mnemonic: st.mnem, Ops: a.instOps[:0]}
 	inst.PC = x86.Value{Sym: sec.key, Off: sec.size, Known: true}
+	inst.Opt = a.opts.Optimize
 	for _, o := range st.ops {
 		xo, err := a.operand(st, o)
 		if err != nil {

@@ -12,16 +12,23 @@ import (
 
 // The outputs: a flat binary, a relocatable object, a listing.
 
-// binary lays out -f bin output: sections at their addresses, gaps
-// zero-filled, nobits sections not written, and every relocation resolved
-// (an external symbol was already an error).
+// binary lays out -f bin output as nasm's bin format does (binsections.go):
+// progbits sections at their start addresses minus the origin, gaps
+// zero-filled, nobits sections not written, and every relocation
+// resolved against the run addresses (vstart) of labels and the load
+// addresses of section.NAME.start (an external symbol was already an
+// error).
 func (a *assembler) binary() ([]byte, Errors) {
-	a.layoutBin()
+	order, err := a.layoutBin()
+	if err != nil {
+		return nil, Errors{{Pos: pp.Pos{File: a.files[0]}, Msg: err.Error()}}
+	}
 	var errs Errors
 	base := map[string]int64{}
 	for _, s := range a.secs {
 		if !s.absolute {
-			base[s.key] = s.start
+			base[s.key] = int64(s.bin.vstart)
+			base[startKey(s)] = int64(s.bin.start)
 		}
 	}
 	base[""] = 0 // plain addresses (`call 0x1000`)
@@ -35,12 +42,12 @@ func (a *assembler) binary() ([]byte, Errors) {
 			}
 			v := b + r.Addend
 			if r.Kind == obj.RelocPCRel {
-				v -= s.start + int64(r.Offset)
+				v -= int64(s.bin.vstart) + int64(r.Offset)
 			}
 			if !fits(v, int(r.Size)) && st.kind == sInst {
 				// nasm warns and truncates an instruction's field; data
 				// directives are truncated silently.
-				a.warns = append(a.warns, Diag{Pos: st.pos, Note: st.note, Warning: true, Seq: st.line + 1,
+				a.warns = append(a.warns, Diag{Pos: st.pos, Note: st.note, Warning: true, Class: "number-overflow", Seq: st.line + 1,
 					Msg: fmt.Sprintf("%s data exceeds bounds", map[uint8]string{1: "byte", 2: "word", 4: "dword"}[r.Size])})
 			}
 			if s.flags&obj.FlagNoBits == 0 {
@@ -49,16 +56,22 @@ func (a *assembler) binary() ([]byte, Errors) {
 		}
 	}
 	var out []byte
-	for _, i := range a.binOrder() {
-		s := a.secs[i]
-		if s.flags&obj.FlagNoBits != 0 {
+	addr := a.binOrigin
+	for _, s := range order {
+		if s.size == 0 {
 			continue
 		}
-		off := s.start - a.org
-		if off > int64(len(out)) {
-			out = append(out, make([]byte, off-int64(len(out)))...)
+		if s.bin.start < addr {
+			return nil, Errors{{Pos: pp.Pos{File: a.files[0]}, Msg: fmt.Sprintf("section `%s' starts before the end of the one before it", s.name)}}
 		}
-		out = append(out[:off], s.data...)
+		if pad := s.bin.start - addr; pad > 0 {
+			if int64(len(out))+int64(pad) > a.lim.Output {
+				return nil, Errors{{Pos: pp.Pos{File: a.files[0]}, Msg: fmt.Sprintf("the gap before section `%s' takes the output over the limit of %d bytes (--limit-output)", s.name, a.lim.Output)}}
+			}
+			out = append(out, make([]byte, pad)...)
+		}
+		out = append(out, s.data...)
+		addr = s.bin.start + uint64(s.size)
 	}
 	return out, errs
 }
@@ -82,17 +95,19 @@ func (a *assembler) object(path string) *obj.File {
 		f.Arch = obj.ArchI386
 	}
 	index := map[string]int{}
-	secIdx := make([]int, len(a.secs))
+	secIdx := a.objectSections()
 	for i, s := range a.secs {
 		if s.absolute {
 			secIdx[i] = obj.SectionAbs
+			continue
+		}
+		if secIdx[i] < 0 {
 			continue
 		}
 		os := &obj.Section{Name: s.name, Flags: s.flags, Align: s.align, Size: uint64(s.size)}
 		if s.flags&obj.FlagNoBits == 0 {
 			os.Data = append([]byte{}, s.data...)
 		}
-		secIdx[i] = len(f.Sections)
 		f.Sections = append(f.Sections, os)
 		index[s.key] = len(f.Symbols)
 		f.Symbols = append(f.Symbols, &obj.Symbol{Name: s.name, Section: secIdx[i], Kind: obj.KindSection, Binding: obj.BindLocal})
@@ -115,7 +130,7 @@ func (a *assembler) object(path string) *obj.File {
 		if sec == obj.SectionAbs {
 			v = uint64(a.secs[s.sec].absBase + s.off)
 		}
-		return &obj.Symbol{Name: s.name, Section: sec, Value: v, Binding: bind}
+		return &obj.Symbol{Name: a.symbolName(s), Section: sec, Value: v, Binding: bind}
 	}
 	for _, s := range a.symOrder {
 		if s.global || s.kind != symLabel || strings.HasPrefix(s.name, "..@") {
@@ -127,18 +142,18 @@ func (a *assembler) object(path string) *obj.File {
 		switch {
 		case s.kind == symExtern:
 			index[s.name] = len(f.Symbols)
-			f.Symbols = append(f.Symbols, &obj.Symbol{Name: s.name, Section: obj.SectionUndef, Binding: obj.BindGlobal})
+			f.Symbols = append(f.Symbols, &obj.Symbol{Name: a.symbolName(s), Section: obj.SectionUndef, Binding: obj.BindGlobal})
 		case !s.global:
 		case s.kind == symLabel:
 			f.Symbols = append(f.Symbols, label(s, obj.BindGlobal))
 		case s.kind == symEqu && s.val == nil:
 		case s.kind == symEqu && s.val.Simple():
-			f.Symbols = append(f.Symbols, &obj.Symbol{Name: s.name, Section: obj.SectionAbs, Value: uint64(s.val.Const), Binding: obj.BindGlobal})
+			f.Symbols = append(f.Symbols, &obj.Symbol{Name: a.symbolName(s), Section: obj.SectionAbs, Value: uint64(s.val.Const), Binding: obj.BindGlobal})
 		case s.kind == symEqu && len(s.val.Terms) == 1 && s.val.Terms[0].Coef == 1:
 			// A global equ of a label: a symbol in that label's section.
 			for i, sec := range a.secs {
 				if sec.key == s.val.Terms[0].Sym && !sec.absolute {
-					f.Symbols = append(f.Symbols, &obj.Symbol{Name: s.name, Section: secIdx[i], Value: uint64(s.val.Const), Binding: obj.BindGlobal})
+					f.Symbols = append(f.Symbols, &obj.Symbol{Name: a.symbolName(s), Section: secIdx[i], Value: uint64(s.val.Const), Binding: obj.BindGlobal})
 				}
 			}
 		}
@@ -150,6 +165,61 @@ func (a *assembler) object(path string) *obj.File {
 		}
 	}
 	return f
+}
+
+// objectSections numbers the sections the object has: -1 for those it
+// leaves out. Absolute spaces are not sections, and, as nasm does, the
+// .text a source has without saying so (it starts before any section
+// directive) is left out when nothing went into it: no byte, no label,
+// nothing refers to it.
+func (a *assembler) objectSections() []int {
+	idx := make([]int, len(a.secs))
+	n := 0
+	for i, s := range a.secs {
+		idx[i] = -1
+		if !s.absolute && !a.unusedDefaultText(i) {
+			idx[i] = n
+			n++
+		}
+	}
+	return idx
+}
+
+func (a *assembler) unusedDefaultText(i int) bool {
+	s := a.secs[i]
+	if s.name != ".text" || s.declared || s.size != 0 {
+		return false
+	}
+	for _, sym := range a.symOrder {
+		switch {
+		case sym.kind == symLabel && sym.sec == i:
+			return false
+		case sym.kind == symEqu && sym.val != nil:
+			for _, t := range sym.val.Terms {
+				if t.Sym == s.key {
+					return false
+				}
+			}
+		}
+	}
+	for _, other := range a.secs {
+		for _, k := range other.relSym {
+			if k == s.key {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// symbolName is a symbol's name in the object, with nasm's decorations:
+// --gprefix/--gpostfix on global, extern and static symbols,
+// --lprefix/--lpostfix on the others.
+func (a *assembler) symbolName(s *symbol) string {
+	if s.global || s.static || s.kind == symExtern {
+		return a.opts.GlobalPrefix + s.name + a.opts.GlobalSuffix
+	}
+	return a.opts.LocalPrefix + s.name + a.opts.LocalSuffix
 }
 
 // listing renders one row per preprocessed line, like nasm -l: the source

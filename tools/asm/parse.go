@@ -52,6 +52,15 @@ type stmt struct {
 	kind    stmtKind
 	defRel  bool
 	sizeSet bool
+
+	extra *stmtExtra // what a few statements need beyond these
+}
+
+// stmtExtra is what section directives and align statements keep.
+type stmtExtra struct {
+	attrs     []binAttr // -f bin section attributes to apply in each pass
+	alignText string    // an align statement's boundary as written (for nasm's message)
+	noSect    bool      // align after `sectalign off`: the section's alignment stays
 }
 
 // instPart is what an instruction statement has beyond a stmt.
@@ -72,7 +81,10 @@ type parser struct {
 	defRel   bool
 	scope    string // last non-local label, for .local labels
 	seenBits bool
-	sect     string // the last section directive, bracketed (__SECT__)
+	// sectAlignOff is `sectalign off`: align no longer raises the
+	// section's alignment.
+	sectAlignOff bool
+	sect         string // the last section directive, bracketed (__SECT__)
 
 	// the line being parsed, for messages
 	pos  pp.Pos
@@ -103,7 +115,12 @@ func (a *assembler) errorf(pos pp.Pos, note string, format string, args ...any) 
 }
 
 func (a *assembler) warnf(pos pp.Pos, format string, args ...any) {
-	a.warns = append(a.warns, pp.Diag{Pos: pos, Warning: true, Msg: fmt.Sprintf(format, args...), Seq: a.lineSeq})
+	a.warnc(pos, "", format, args...)
+}
+
+// warnc is warnf for a warning of nasm's class class.
+func (a *assembler) warnc(pos pp.Pos, class, format string, args ...any) {
+	a.warns = append(a.warns, pp.Diag{Pos: pos, Warning: true, Class: class, Msg: fmt.Sprintf(format, args...), Seq: a.lineSeq})
 }
 
 // lower is an unescaped identifier in lower case, "" for anything else.
@@ -277,7 +294,7 @@ func (p *parser) label(st *stmt, toks []lex.Token) (int, bool) {
 		return 0, false
 	}
 	if !colon && len(toks) == 1 {
-		p.a.warnf(p.pos, "label alone on a line without a colon might be in error")
+		p.a.warnc(p.pos, "label-orphan", "label alone on a line without a colon might be in error")
 	}
 	full := p.qualify(name)
 	if !strings.HasPrefix(name, ".") {

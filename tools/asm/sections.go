@@ -29,6 +29,12 @@ type section struct {
 	absolute bool  // an `absolute` space: labels are numbers, no bytes
 	absBase  int64 // its starting address
 
+	bin binSection // -f bin: addresses and attributes (binsections.go)
+
+	// declared: a section directive named it (a .text that is only
+	// the default is left out of objects when empty)
+	declared bool
+
 	// terms is the symbolic part of an address in the section, shared by
 	// every value that refers to it (values are never modified in place).
 	terms []expr.Term
@@ -61,12 +67,7 @@ func (a *assembler) sectionIndex(name string, pos pp.Pos) int {
 		s.flags, s.align = std.flags, std.align
 	}
 	if a.format == "bin" {
-		// nasm's bin format aligns every section on 4 bytes unless told
-		// otherwise; .bss is the only nobits section by default.
-		s.align = 4
-		if name == ".text" {
-			s.flags = obj.FlagAlloc | obj.FlagExec
-		}
+		newBinSection(s)
 	}
 	a.secs = append(a.secs, s)
 	return len(a.secs) - 1
@@ -147,7 +148,10 @@ func (p *parser) section(name string, args []lex.Token) {
 		secName = args[0].Str
 	}
 	idx := p.a.sectionIndex(secName, p.pos)
-	if err := p.a.sectionAttrs(idx, args[n:], p.pos); err != nil {
+	p.a.secs[idx].declared = true
+	if p.a.format == "bin" {
+		p.binSectionAttrs(idx, args[n:])
+	} else if err := p.a.sectionAttrs(idx, args[n:], p.pos); err != nil {
 		p.errorf("%s", err)
 	}
 	p.sec = idx
@@ -177,6 +181,7 @@ func (p *parser) org(_ string, args []lex.Token) {
 // alignment.
 func (p *parser) sectalign(_ string, args []lex.Token) {
 	if len(args) == 1 && (lower(args[0]) == "off" || lower(args[0]) == "on") {
+		p.sectAlignOff = lower(args[0]) == "off"
 		return
 	}
 	n, _, err := p.parseExpr(args, 0)
@@ -189,6 +194,12 @@ func (p *parser) sectalign(_ string, args []lex.Token) {
 		return
 	}
 	p.a.raiseAlign(p.sec, uint64(v.Const))
+	if p.a.format == "bin" && p.sec >= 0 {
+		// nasm's bin format marks the alignment given, in each pass.
+		st := p.newStmt()
+		st.extra = &stmtExtra{attrs: []binAttr{{kind: attrSectAlign, val: n}}}
+		p.a.addStmt(st)
+	}
 }
 
 // absolute is `absolute address`: what follows defines labels with
@@ -201,41 +212,4 @@ func (p *parser) absolute(_ string, args []lex.Token) {
 	}
 	p.sec = p.a.absoluteSection(v, p.pos)
 	p.sect = "[absolute " + lex.Join(args) + "]"
-}
-
-// binOrder is nasm's bin layout: .text, the other progbits sections in
-// declaration order, then the nobits sections.
-func (a *assembler) binOrder() []int {
-	var order []int
-	for i, s := range a.secs {
-		if s.name == ".text" && !s.absolute {
-			order = append(order, i)
-		}
-	}
-	for i, s := range a.secs {
-		if s.name != ".text" && s.flags&obj.FlagNoBits == 0 && !s.absolute {
-			order = append(order, i)
-		}
-	}
-	for i, s := range a.secs {
-		if s.name != ".text" && s.flags&obj.FlagNoBits != 0 && !s.absolute {
-			order = append(order, i)
-		}
-	}
-	return order
-}
-
-// layoutBin assigns every section its address for -f bin: the first at the
-// origin, each next one at the end of the previous rounded up to its
-// alignment.
-func (a *assembler) layoutBin() {
-	pc := a.org
-	for k, i := range a.binOrder() {
-		s := a.secs[i]
-		if al := int64(s.align); k > 0 && al > 1 {
-			pc = (pc + al - 1) / al * al
-		}
-		s.start = pc
-		pc += s.size
-	}
 }

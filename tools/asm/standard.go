@@ -72,6 +72,11 @@ func (a *assembler) builtin(name string) ([]lex.Token, bool, error) {
 	if strings.HasPrefix(base, "?") && strings.HasSuffix(base, "?") && len(base) > 1 {
 		base = base[1 : len(base)-1]
 	}
+	if a.ppOnly {
+		if toks, ok, err := a.ppOnlyBuiltin(base, name); ok {
+			return toks, ok, err
+		}
+	}
 	switch {
 	case base == "BITS":
 		if a.p.mode == 0 {

@@ -23,6 +23,7 @@ type symbol struct {
 	kind   symKind
 	pos    pp.Pos
 	global bool
+	static bool
 
 	// label
 	sec int
@@ -90,6 +91,8 @@ func (p *parser) symbols(name string, args []lex.Token) {
 			p.a.declareGlobal(sym, p.pos)
 		case "extern", "required":
 			p.a.declareExtern(sym, p.pos, p.note)
+		case "static":
+			p.a.sym(sym).static = true // decorated as a global (--gprefix)
 		}
 	}
 }

@@ -183,7 +183,11 @@ func (e *encoder) encode() (*Encoding, error) {
 	if err := e.collectPrefixes(); err != nil {
 		return nil, err
 	}
-	e.rewriteMov64()
+	if e.inst.Opt == OptFull {
+		e.rewriteMov64()
+	} else {
+		e.sregOperandSize()
+	}
 	if e.mn == "imul" && len(e.ops) == 2 && e.ops[0].Kind == OpReg && e.ops[1].Kind == OpImm {
 		// nasm's `imul r, imm` is `imul r, r, imm`.
 		e.ops = []Operand{e.ops[0], e.ops[0], e.ops[1]}
@@ -604,6 +608,29 @@ func (e *encoder) collectPrefixes() error {
 	return nil
 }
 
+// sregOperandSize gives a move between a segment register and a
+// general-purpose register the operand size of the latter, as nasm does
+// below -Ox: its forms without the prefix are optimizations (`mov ds, ax`
+// in BITS 32 is 66 8E D8 with -O0 and -O1, 8E D8 with -Ox).
+func (e *encoder) sregOperandSize() {
+	if e.mn != "mov" || len(e.ops) != 2 || e.pfx.o != 0 {
+		return
+	}
+	d, s := e.ops[0], e.ops[1]
+	var g Operand
+	switch {
+	case d.Kind == OpReg && s.Kind == OpReg && d.Reg.Class() == ClassSeg && s.Reg.Class() == ClassGPR:
+		g = s
+	case d.Kind == OpReg && s.Kind == OpReg && s.Reg.Class() == ClassSeg && d.Reg.Class() == ClassGPR:
+		g = d
+	default:
+		return
+	}
+	if sz := g.Reg.Size(); sz >= 2 && (sz != 8 || e.mode == 64) {
+		e.pfx.o = 8 * sz
+	}
+}
+
 // rewriteMov64 applies nasm's optimisation of `mov r64, imm` with an
 // immediate that fits in 32 bits unsigned into `mov r32, imm32` (the upper
 // half is zeroed by the processor anyway).
@@ -777,13 +804,18 @@ func (e *encoder) matchArg(f *form, a argType, o *Operand, osz int) bool {
 	case aEDX:
 		return isGPR(o, 4) && o.Reg.Num() == 2
 	case aOne:
-		return o.Kind == OpImm && !o.Strict && (o.Size == 0 || o.Size == 1) && o.Imm.Sym == "" && (!o.Imm.Known || o.Imm.Off == 1)
+		// -O0 is not optimistic about a count still unknown.
+		return o.Kind == OpImm && !o.Strict && (o.Size == 0 || o.Size == 1) && o.Imm.Sym == "" &&
+			(!o.Imm.Known && e.inst.Opt != OptNone || o.Imm.Known && o.Imm.Off == 1)
 	case aImm8s:
 		if o.Kind != OpImm || o.Far || o.Short || o.Near {
 			return false
 		}
 		if o.Size == 1 {
 			return true
+		}
+		if e.inst.Opt == OptNone {
+			return false // -O0: the sign-extended byte only when written `byte`
 		}
 		if o.Strict || (o.Size != 0 && o.Size != osz/8) {
 			return false
@@ -819,6 +851,9 @@ func (e *encoder) matchArg(f *form, a argType, o *Operand, osz int) bool {
 		if f.nargs == 1 && f.opc[0] >= 0xE0 && f.opc[0] <= 0xE3 && o.Short {
 			return false // nasm rejects `short` on loop/jcxz ("mismatch in operand sizes")
 		}
+		if a == aRel8 && !o.Short && !e.shortJumpAllowed(f) {
+			return false
+		}
 		return o.Kind == OpImm && !o.Far && o.Size == 0
 	case aSreg:
 		return isReg(o, ClassSeg)
@@ -843,6 +878,26 @@ func (e *encoder) matchArg(f *form, a argType, o *Operand, osz int) bool {
 		return o.DispSize == 0 || o.DispSize == 2 || o.DispSize == 4
 	}
 	return false
+}
+
+// shortJumpAllowed reports whether the optimization level lets a jump
+// take its short form f without `short` (nasm's jmp_match): -O1 never
+// does, -O0 only for conditional jumps. loop and jcxz, which have only
+// a short form, are not concerned.
+func (e *encoder) shortJumpAllowed(f *form) bool {
+	switch e.inst.Opt {
+	case OptMinimal:
+		return !isJumpShortForm(f)
+	case OptNone:
+		return !isJumpShortForm(f) || f.opc[0] != 0xEB
+	}
+	return true
+}
+
+// isJumpShortForm reports whether f is the rel8 form of jmp (EB) or of a
+// conditional jump (70-7F).
+func isJumpShortForm(f *form) bool {
+	return f.nopc == 1 && (f.opc[0] == 0xEB || f.opc[0] >= 0x70 && f.opc[0] <= 0x7F)
 }
 
 // isMemArgType reports whether a pattern takes memory (alone or as the
@@ -917,7 +972,10 @@ func (e *encoder) try(f *form, c *candidate) error {
 	if e.mn == "mov" && f.osz == 64 && f.nimm == 1 && f.imm[0] == imm_id && e.ops[0].Kind == OpReg {
 		o := e.ops[len(e.ops)-1]
 		v := o.Imm
-		if o.Size != 4 && (v.Known && (v.Sym != "" || v.Off != int64(int32(v.Off))) || o.Strict && o.Size == 8) {
+		// The sign-extended form of a register is an optimization nasm
+		// makes only at -Ox and not for `strict` (without `dword`):
+		// otherwise B8+r with the whole imm64.
+		if o.Size != 4 && (e.inst.Opt != OptFull || o.Strict || v.Known && (v.Sym != "" || v.Off != int64(int32(v.Off)))) {
 			return errInvalid // an explicit dword keeps this form, the value truncated as nasm does
 		}
 	}

@@ -99,7 +99,31 @@ type Inst struct {
 	// CPU is the level of nasm's `cpu` directive in effect; CPUDefault
 	// (the zero value) allows every instruction.
 	CPU CPU
+	// Opt is nasm's optimization level (-O); the zero value is nasm's
+	// default, -Ox.
+	Opt Opt
 }
+
+// Opt is nasm's -O level, which changes the immediate and jump forms it
+// chooses.
+type Opt uint8
+
+const (
+	// OptFull is -Ox (nasm's default; also -O2 and above): immediates
+	// take the sign-extended byte form when they fit, `mov r64, imm`
+	// becomes `mov r32, imm` when the value allows, segment-register
+	// moves drop the operand-size prefix, and jumps are short when the
+	// target is in range.
+	OptFull Opt = iota
+	// OptMinimal is -O1: immediates as with -Ox, but no `mov` rewriting
+	// and every jump near unless written `short`.
+	OptMinimal
+	// OptNone is -O0: immediates take the form of the operation's size
+	// unless written `byte`, `jmp` is near unless written `short`;
+	// conditional jumps are still short when the target is in range (as
+	// nasm 2.16 does).
+	OptNone
+)
 
 // Fixup asks the object writer (or the front end for -f bin) to patch Size
 // bytes at Offset (relative to the start of the instruction) with

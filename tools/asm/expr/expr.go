@@ -265,9 +265,25 @@ type Value struct {
 	Terms   []Term
 	Regs    []RegTerm
 	Unknown bool
+	// UnknownCoef is how many times an unknown value counts nasm's one
+	// "unknown" quantity (0 with Unknown set stands for 1): nasm adds
+	// them up, so that `fwd2 - fwd1` of two labels not defined yet is
+	// known, and 0, in the first pass (see add).
+	UnknownCoef int64
 	// HasConst: the value has a constant part in nasm's sense (a number,
 	// or a symbol's offset), even if zero; it matters for Hint only.
 	HasConst bool
+}
+
+// unknownCoef is v's count of nasm's unknown quantity.
+func (v Value) unknownCoef() int64 {
+	switch {
+	case !v.Unknown:
+		return 0
+	case v.UnknownCoef == 0:
+		return 1
+	}
+	return v.UnknownCoef
 }
 
 // Simple reports whether v is a plain number.
@@ -477,6 +493,9 @@ func b2i(b bool) int64 {
 
 func scale(x Value, k int64) Value {
 	r := Value{Const: x.Const * k, Unknown: x.Unknown, HasConst: x.HasConst}
+	if x.Unknown {
+		r.UnknownCoef = x.unknownCoef() * k
+	}
 	for _, t := range x.Terms {
 		if t.Coef*k != 0 {
 			r.Terms = append(r.Terms, Term{t.Sym, t.Coef * k})
@@ -510,7 +529,10 @@ func noZeroCoef(v Value) bool {
 }
 
 func add(x, y Value) Value {
-	r := Value{Const: x.Const + y.Const, Unknown: x.Unknown || y.Unknown}
+	if x.Unknown || y.Unknown {
+		return addUnknown(x, y)
+	}
+	r := Value{Const: x.Const + y.Const}
 	// Like nasm's vectors: two constant parts merge, and vanish if they cancel.
 	r.HasConst = x.HasConst != y.HasConst || x.HasConst && r.Const != 0
 	// Adding a plain number (`[rbx+8]`) keeps the other side's terms: share
@@ -537,21 +559,7 @@ func add(x, y Value) Value {
 			r.Terms = append(r.Terms, t)
 		}
 	}
-	r.Regs = append(r.Regs, x.Regs...)
-	for _, t := range y.Regs {
-		found := false
-		for i := range r.Regs {
-			if r.Regs[i].Reg == t.Reg {
-				r.Regs[i].Coef += t.Coef
-				r.Regs[i].Scaled = r.Regs[i].Scaled || t.Scaled
-				found = true
-				break
-			}
-		}
-		if !found {
-			r.Regs = append(r.Regs, t)
-		}
-	}
+	r.Regs = addRegs(x.Regs, y.Regs)
 	// Drop cancelled terms (label - label in one section).
 	terms := r.Terms[:0]
 	for _, t := range r.Terms {
@@ -560,20 +568,81 @@ func add(x, y Value) Value {
 		}
 	}
 	r.Terms = terms
-	regs := r.Regs[:0]
-	for _, t := range r.Regs {
+	if len(r.Terms) == 0 {
+		r.Terms = nil
+	}
+	return r
+}
+
+// addRegs adds the register terms of two values, dropping those that
+// cancel (nil when none is left).
+func addRegs(x, y []RegTerm) []RegTerm {
+	if len(y) == 0 && len(x) > 0 && noZeroRegs(x) {
+		return x
+	}
+	if len(x) == 0 && len(y) > 0 && noZeroRegs(y) {
+		return y
+	}
+	var r []RegTerm
+	r = append(r, x...)
+	for _, t := range y {
+		found := false
+		for i := range r {
+			if r[i].Reg == t.Reg {
+				r[i].Coef += t.Coef
+				r[i].Scaled = r[i].Scaled || t.Scaled
+				found = true
+				break
+			}
+		}
+		if !found {
+			r = append(r, t)
+		}
+	}
+	regs := r[:0]
+	for _, t := range r {
 		if t.Coef != 0 {
 			regs = append(regs, t)
 		}
 	}
-	r.Regs = regs
-	if len(r.Terms) == 0 {
-		r.Terms = nil
+	if len(regs) == 0 {
+		return nil
 	}
-	if len(r.Regs) == 0 {
-		r.Regs = nil
+	return regs
+}
+
+func noZeroRegs(rs []RegTerm) bool {
+	for _, t := range rs {
+		if t.Coef == 0 {
+			return false
+		}
 	}
-	return r
+	return true
+}
+
+// addUnknown adds values of which one at least is not known yet, as
+// nasm's evaluator does in its first pass: it adds its vectors of terms
+// in their order (registers, then "unknown", then the constant and the
+// symbols) and stops at the unknown term when both sides still have
+// terms, so that the result is the registers and the unknown quantity
+// alone (which vanishes when the unknowns cancel); a side that has
+// nothing but registers keeps the other side whole.
+func addUnknown(x, y Value) Value {
+	regs := addRegs(x.Regs, y.Regs)
+	ux, uy := x.unknownCoef(), y.unknownCoef()
+	more := func(v Value) bool { return v.HasConst || v.Const != 0 || len(v.Terms) > 0 }
+	switch {
+	case ux != 0 && uy == 0 && !more(y):
+		r := x
+		r.Regs = regs
+		return r
+	case uy != 0 && ux == 0 && !more(x):
+		r := y
+		r.Regs = regs
+		return r
+	}
+	c := ux + uy
+	return Value{Regs: regs, Unknown: c != 0, UnknownCoef: c}
 }
 
 func binop(op string, x, y Value) (Value, error) {
@@ -615,11 +684,13 @@ func binop(op string, x, y Value) (Value, error) {
 }
 
 func mul(x, y Value) (Value, error) {
-	if y.Simple() {
-		return scale(x, y.Const), nil
-	}
-	if x.Simple() {
+	// A number times anything scales it, an unknown value too (nasm's
+	// unknown quantity is counted, see add).
+	if x.Simple() && !x.Unknown {
 		return scale(y, x.Const), nil
+	}
+	if y.Simple() && !y.Unknown {
+		return scale(x, y.Const), nil
 	}
 	if x.Unknown || y.Unknown {
 		return Value{Unknown: true}, nil

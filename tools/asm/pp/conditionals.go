@@ -136,7 +136,7 @@ func (p *pp) elseDirective(l Line) {
 	}
 	top := &p.conds[len(p.conds)-1]
 	if top.sawElse {
-		p.diag(Diag{Pos: l.Pos, Warning: true, Msg: "`%else' after `%else' ignored"})
+		p.diag(Diag{Pos: l.Pos, Warning: true, Class: "pp-else-else", Msg: "`%else' after `%else' ignored"})
 	}
 	top.sawElse = true
 	if top.state == condSeek {

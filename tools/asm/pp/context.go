@@ -35,8 +35,8 @@ func (p *pp) push(c call) {
 		p.lineErr(c.Line, "context stack too deep")
 		return
 	}
-	p.uniq++
 	p.ctx = append(p.ctx, context{name: name, id: p.uniq})
+	p.uniq++
 }
 
 // repl is %repl [name]: the top context is renamed.

@@ -1,6 +1,8 @@
 package pp
 
 import (
+	"strings"
+
 	"github.com/rules-tiny/rules_tiny/tools/asm/lex"
 )
 
@@ -48,7 +50,7 @@ var directives = map[string]func(*pp, call){
 	// debugging positions (srcpos.go)
 	"%line": (*pp).lineDirective,
 	// listing and debug-info bookkeeping, with no effect on output bytes
-	"%pragma": ignore, "%clear": ignore, "%debug": ignore,
+	"%pragma": (*pp).pragma, "%clear": ignore, "%debug": ignore,
 }
 
 // directive runs the directive d (lower case) on line l.
@@ -63,6 +65,26 @@ func (p *pp) directive(d string, l Line) {
 
 func ignore(*pp, call) {}
 
+// pragma is %pragma: with Options.EmitPragmas, the `[pragma ...]` line
+// nasm makes of it for the assembler, its arguments expanded, unless its
+// namespace is the preprocessor's (preproc) or it has none.
+func (p *pp) pragma(c call) {
+	if !p.opts.EmitPragmas {
+		return
+	}
+	toks, err := p.expand(c.args)
+	if err != nil || len(toks) == 0 || toks[0].Kind != lex.Ident || strings.EqualFold(toks[0].Text, "preproc") {
+		return
+	}
+	line := []lex.Token{{Kind: lex.Op, Text: "["}, {Kind: lex.Ident, Text: "pragma"}}
+	line = append(line, toks...)
+	line[2].Space = true
+	line = append(line, lex.Token{Kind: lex.Op, Text: "]"})
+	l := c.Line
+	l.Toks, l.Indented = line, false
+	p.emit(l)
+}
+
 // message is %error, %fatal and %warning: the expanded text, or the
 // string's contents when it is a single string.
 func (p *pp) message(c call) {
@@ -71,7 +93,11 @@ func (p *pp) message(c call) {
 	if len(toks) == 1 && toks[0].Kind == lex.Str {
 		msg = toks[0].Str
 	}
-	p.diag(Diag{Pos: c.Pos, Warning: c.name == "%warning", Msg: msg, Note: p.note(c.Line)})
+	d := Diag{Pos: c.Pos, Warning: c.name == "%warning", Msg: msg, Note: p.note(c.Line)}
+	if d.Warning {
+		d.Class = "user"
+	}
+	p.diag(d)
 	if c.name == "%fatal" {
 		p.fatal = true
 	}

@@ -74,7 +74,7 @@ func (p *pp) floatCall(f floatPart, name string, toks []lex.Token, i int) (int64
 		return 0, 0, err
 	}
 	if overflow {
-		p.diag(Diag{Pos: p.cur, Warning: true, Msg: "overflow in floating-point constant"})
+		p.diag(Diag{Pos: p.cur, Warning: true, Class: "float-overflow", Msg: "overflow in floating-point constant"})
 	}
 	var v uint64
 	for k := f.n - 1; k >= 0; k-- {

@@ -3,6 +3,7 @@ package pp
 import (
 	"errors"
 	"io/fs"
+	"os"
 	"strings"
 
 	"github.com/rules-tiny/rules_tiny/tools/asm/lex"
@@ -32,7 +33,27 @@ func (p *pp) include(c call) {
 		return
 	}
 	var firstErr error
-	for _, cand := range p.candidates(name) {
+	dirs := p.opts.IncludeDirs
+	if p.opts.NoSearch {
+		dirs = nil
+	}
+	cands := IncludeCandidates(name, dirs)
+	if p.opts.Depend != nil && !p.searched[name] {
+		// nasm lists a name once, when it first looks for it.
+		if p.searched == nil {
+			p.searched = map[string]bool{}
+		}
+		p.searched[name] = true
+		found := name
+		for _, cand := range cands {
+			if _, ok := p.included[cand]; ok || fileExists(cand) {
+				found = cand
+				break
+			}
+		}
+		p.opts.Depend(found)
+	}
+	for _, cand := range cands {
 		data, again := p.included[cand]
 		if !again {
 			var err error
@@ -50,17 +71,19 @@ func (p *pp) include(c call) {
 		p.top().replay = again
 		return
 	}
+	if p.opts.MissingOK && errors.Is(firstErr, fs.ErrNotExist) {
+		return // nasm -M: listed as written, not read
+	}
 	p.lineErr(c.Line, "unable to open include file `%s': %s", name, ErrorText(firstErr))
 }
 
-// candidates are the paths tried for an include: the name itself, then
-// (unless absolute) the name in each include directory.
-func (p *pp) candidates(name string) []string {
+// IncludeCandidates are the paths nasm 2.16 tries for an %include or an
+// incbin, in order: the name itself, then the name in each include
+// directory (a `/` added unless the directory ends with one; an absolute
+// name is looked for there too, as `dir//name`).
+func IncludeCandidates(name string, dirs []string) []string {
 	cands := []string{name}
-	if strings.HasPrefix(name, "/") {
-		return cands
-	}
-	for _, dir := range p.opts.IncludeDirs {
+	for _, dir := range dirs {
 		if dir == "" {
 			continue
 		}
@@ -71,6 +94,12 @@ func (p *pp) candidates(name string) []string {
 		}
 	}
 	return cands
+}
+
+// fileExists is nasm's test of a dependency's existence.
+func fileExists(name string) bool {
+	_, err := os.Stat(name)
+	return err == nil
 }
 
 // ErrorText is an I/O error as nasm words it (the C library's message).

@@ -13,6 +13,13 @@ type srcLine struct {
 	text  string
 	toks  []lex.Token
 	lexed bool
+	// indented: the line started with blanks (kept for bodies, whose
+	// text is not)
+	indented bool
+}
+
+func (l *srcLine) isIndented() bool {
+	return l.indented || l.text != "" && (l.text[0] == ' ' || l.text[0] == '\t')
 }
 
 type frameKind uint8
@@ -57,6 +64,20 @@ type frame struct {
 func (p *pp) pushFile(name string, data []byte) {
 	p.frames = append(p.frames, &frame{kind: fileFrame, name: name, src: lex.NewSplitter(string(data)), conds: len(p.conds)})
 	p.incDepth++
+}
+
+// pushBefore puts Options.Before on top of the main file's frame: a
+// block read once, whose lines have the file's name and line 0.
+func (p *pp) pushBefore(path string) {
+	if len(p.opts.Before) == 0 {
+		return
+	}
+	f := &frame{kind: repFrame, count: 1, conds: len(p.conds)}
+	for _, text := range p.opts.Before {
+		pos := Pos{path, 0}
+		f.lines = append(f.lines, srcLine{pos: pos, src: pos, text: text})
+	}
+	p.frames = append(p.frames, f)
 }
 
 func (p *pp) top() *frame { return p.frames[len(p.frames)-1] }

@@ -221,7 +221,7 @@ func (p *pp) callMacro(l Line, toks []lex.Token) bool {
 	if start > 0 {
 		label = toks[:1]
 		if !m.usesLabel {
-			p.emit(Line{Pos: l.Pos, Toks: toks[:start], Macro: l.Macro, Def: l.Def, Src: l.Src})
+			p.emit(Line{Pos: l.Pos, Toks: toks[:start], Macro: l.Macro, Def: l.Def, Src: l.Src, Indented: l.Indented, TrailingSpace: toks[start].Space})
 		}
 	}
 	if m.max >= 0 && len(args) > m.max && m.greedy {
@@ -230,9 +230,9 @@ func (p *pp) callMacro(l Line, toks []lex.Token) bool {
 	for k := len(args); k < m.min+len(m.defaults); k++ {
 		args = append(args, m.defaults[k-m.min])
 	}
-	p.uniq++
 	p.mdepth++
 	p.frames = append(p.frames, &frame{kind: macroFrame, lines: m.body, mac: m, params: args, label: label, uniq: p.uniq, call: l.Pos, callSrc: l.Src, conds: len(p.conds)})
+	p.uniq++ // numbered from 0, as nasm numbers them
 	return true
 }
 

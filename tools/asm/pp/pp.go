@@ -49,6 +49,10 @@ type Line struct {
 	// macro's definition), or, for the expansion of a .nolist macro, the
 	// position of the line that invoked it.
 	Src Pos
+	// Indented reports a source line that starts with blanks (nasm -E
+	// keeps one); TrailingSpace a label line cut before a macro call
+	// with blanks between them (nasm -E keeps one too).
+	Indented, TrailingSpace bool
 }
 
 // Diag is an error or warning.
@@ -62,14 +66,31 @@ type Diag struct {
 	// Seq orders diagnostics from different stages: the number of
 	// preprocessed lines produced before this one was found.
 	Seq int
+	// Class is a warning's nasm class (-w+CLASS): label-orphan, user...;
+	// "" is nasm's `other`.
+	Class string
 }
 
+// WarningClass is the class of a warning, nasm's `other` if it has none.
+func (d Diag) WarningClass() string {
+	if d.Class == "" {
+		return "other"
+	}
+	return d.Class
+}
+
+// String is the diagnostic as nasm prints it: `file:line: error: msg`,
+// a warning followed by its class (`[-w+label-orphan]`), then the note
+// if there is one.
 func (d Diag) String() string {
 	kind := "error"
 	if d.Warning {
 		kind = "warning"
 	}
 	s := fmt.Sprintf("%s: %s: %s", d.Pos, kind, d.Msg)
+	if d.Warning {
+		s += " [-w+" + d.WarningClass() + "]"
+	}
 	if d.Note != "" {
 		s += "\n" + d.Note
 	}
@@ -104,6 +125,31 @@ type Options struct {
 	// knows as a constant (an equ defined before), for %if, %assign,
 	// %rep and the like.
 	Symbol func(name string) (int64, bool)
+	// Before are source lines run before the file's first line, in
+	// order, after the Defines (nasm's -D, -U, -P, --pragma and --before
+	// as `%define`, `%undef`, `%include`... lines). Their position is
+	// the file's, line 0, as nasm gives it.
+	Before []string
+	// NoLine ignores %line directives (nasm --no-line).
+	NoLine bool
+	// KeepEmpty hands Emit the lines that are empty once preprocessed
+	// (blank and comment lines), as nasm -E writes them.
+	KeepEmpty bool
+	// EmitPragmas hands Emit the `[pragma ...]` line nasm makes of a
+	// %pragma (nasm -E writes them).
+	EmitPragmas bool
+	// EmitNumbered, if set, is Emit for a caller that expands lines
+	// itself (nasm -E's standard macros): it also gets the next number
+	// for %%labels and contexts, and returns how many it used.
+	EmitNumbered func(l Line, next int) int
+	// Depend, if set, receives each file nasm lists as a dependency of
+	// the preprocessed source (-M): an %include when its name is first
+	// looked for, as the path found, or as written if it is not found.
+	Depend func(name string)
+	// MissingOK makes an %include that is not found no error: it is
+	// skipped (nasm -M). With NoSearch, include directories are not
+	// searched (nasm -MG).
+	MissingOK, NoSearch bool
 }
 
 // Result is the output of Preprocess.
@@ -128,7 +174,7 @@ type pp struct {
 	mmacs    map[string][]*mmacro
 	immacs   map[string][]*mmacro
 	def      *definition // the %macro or %rep body being collected
-	uniq     int         // last number handed out for %%labels and contexts
+	uniq     int         // the next number for %%labels and contexts
 	nerrs    int
 	fatal    bool
 	budget   int64 // tokens handled for the current line (Limits.MacroTokens)
@@ -136,6 +182,7 @@ type pp struct {
 	cur      Pos // position of the line being processed (__FILE__, __LINE__)
 	ctx      []context
 	included map[string][]byte // files read so far, by path
+	searched map[string]bool   // %include names looked for (Options.Depend)
 	aliases  map[string]string // %defalias
 	ialiases map[string]string // %idefalias, by lower-case name
 }
@@ -172,6 +219,7 @@ func Preprocess(path string, opts Options) *Result {
 	p.res.Files = append(p.res.Files, path)
 	p.included[path] = data
 	p.pushFile(path, data)
+	p.pushBefore(path)
 	p.run()
 	return p.res
 }
@@ -225,7 +273,7 @@ func (p *pp) run() {
 				continue
 			}
 		}
-		p.line(Line{Pos: pos, Toks: toks, Macro: mname, Def: def, Src: srcPos(l, p.frames)}, l)
+		p.line(Line{Pos: pos, Toks: toks, Macro: mname, Def: def, Src: srcPos(l, p.frames), Indented: l.isIndented()}, l)
 	}
 	if p.def != nil && !p.fatal {
 		if p.def.rep {
@@ -278,6 +326,10 @@ func (p *pp) line(l Line, raw srcLine) {
 		return
 	}
 	if len(toks) == 0 {
+		if p.opts.KeepEmpty {
+			l.Toks = nil
+			p.emit(l)
+		}
 		return
 	}
 	if p.callMacro(l, toks) {
@@ -294,6 +346,10 @@ func (p *pp) emit(l Line) {
 		return
 	}
 	p.nout++
+	if p.opts.EmitNumbered != nil {
+		p.uniq += p.opts.EmitNumbered(l, p.uniq)
+		return
+	}
 	if p.opts.Emit != nil {
 		p.opts.Emit(l)
 		return
@@ -328,5 +384,5 @@ func (p *pp) collect(d string, l Line, raw srcLine) {
 		p.finishDef()
 		return
 	}
-	p.def.body = append(p.def.body, srcLine{pos: raw.pos, src: raw.src, toks: l.Toks, lexed: true})
+	p.def.body = append(p.def.body, srcLine{pos: raw.pos, src: raw.src, toks: l.Toks, lexed: true, indented: raw.isIndented()})
 }

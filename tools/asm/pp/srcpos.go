@@ -47,7 +47,7 @@ func srcPos(l srcLine, frames []*frame) Pos {
 func (p *pp) lineDirective(c call) {
 	args := c.args
 	f := p.top()
-	if f.kind != fileFrame || f.last.Line == 0 || len(args) == 0 || args[0].Kind != lex.Num || args[0].Val < 0 || args[0].Val > math.MaxInt32 {
+	if p.opts.NoLine || f.kind != fileFrame || f.last.Line == 0 || len(args) == 0 || args[0].Kind != lex.Num || args[0].Val < 0 || args[0].Val > math.MaxInt32 {
 		return
 	}
 	m := &lineMap{at: f.last.Line, n: args[0].Val, step: 1}

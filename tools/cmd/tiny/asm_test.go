@@ -184,7 +184,7 @@ func TestAsmLimitFlags(t *testing.T) {
 		{runAsm, []string{"--limit-rep", "-1", "r.asm"}, 2, "invalid limit value `-1'"},
 		{runAsm, []string{"--limit-rep", "5k", "r.asm"}, 2, "invalid limit value `5k'"},
 		{runAsm, []string{"--limit-bogus", "3", "r.asm"}, 2, "unknown limit `bogus'"},
-		{runAsm, []string{"r.asm", "--limit-rep"}, 2, "needs a value"},
+		{runAsm, []string{"r.asm", "--limit-rep"}, 2, "option `--limit-rep' requires an argument"},
 		{runBuild, []string{"--limit-rep", "5", "-o", "r", "r.asm"}, 1, "(--limit-rep)"},
 		{runBuild, []string{"--limit-rep=0x10", "-o", "r", "r.asm"}, 0, ""},
 		{runBuild, []string{"--limit-rep", "many", "-o", "r", "r.asm"}, 2, "invalid limit value `many'"},

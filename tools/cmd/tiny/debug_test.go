@@ -124,10 +124,10 @@ func TestAsmDebugOptions(t *testing.T) {
 		{[]string{"-F", "dwarf", "-f", "elf64"}, 0, "", true},
 		{[]string{"-f", "elf64", "-gdwarf"}, 0, "", true},
 		{[]string{"-f", "elf64", "-Fdwarf", "--debug-comp-dir", "/src"}, 0, "", true},
-		{[]string{"-f", "elf64", "-F", "stabs"}, 2, "tiny asm: debug format `stabs' is not supported (only dwarf)", false},
-		{[]string{"-f", "elf64", "-F", "foo"}, 2, "tiny asm: unrecognized debug format `foo' for output format `elf64'", false},
-		{[]string{"-f", "elf64", "-gfoo"}, 2, "tiny asm: unrecognized debug format `foo' for output format `elf64'", false},
-		{[]string{"-f", "bin", "-F", "dwarf"}, 2, "tiny asm: unrecognized debug format `dwarf' for output format `bin'", false},
+		{[]string{"-f", "elf64", "-F", "stabs"}, 2, "tiny asm: error: debug format `stabs' is not supported (only dwarf)", false},
+		{[]string{"-f", "elf64", "-F", "foo"}, 2, "tiny asm: error: unrecognized debug format `foo' for output format `elf64'", false},
+		{[]string{"-f", "elf64", "-gfoo"}, 2, "tiny asm: error: unrecognized debug format `foo' for output format `elf64'", false},
+		{[]string{"-f", "bin", "-F", "dwarf"}, 2, "tiny asm: error: unrecognized debug format `dwarf' for output format `bin'", false},
 		{[]string{"-f", "elf64", "-g", "--debug-comp-dir="}, 2, "--debug-comp-dir needs a directory", false},
 	} {
 		os.Remove("out.o")

@@ -181,12 +181,44 @@ func TestBuildPassesAssemblerFlags(t *testing.T) {
 	for _, args := range [][]string{
 		{"build", "-m", "amd64", "-I", inc, "-D", "EXTRA=2", "-o", out, main, libObj},
 		{"build", "-I" + inc, "-DEXTRA=2", "-o", out, main, libObj},
+		// nasm's other preprocessor options, in command-line order
+		{"build", "-i", inc, "-dEXTRA=5", "-UEXTRA", "-DEXTRA=2", "-O0", "-w-all", "-o", out, main, libObj},
+		{"build", "-I" + inc, "--before", "%define EXTRA 1", "-Ox", "-wx", "-o", out, main, libObj},
 	} {
 		if code, _, e := tinyRun(args...); code != 0 {
 			t.Fatalf("tiny %v: %s", args, e)
 		}
-		if _, code := linktest.Run(t, out); code != 42 {
-			t.Errorf("tiny %v: exit %d, want 42", args, code)
+		want := 42
+		if strings.Contains(strings.Join(args, " "), "EXTRA 1") {
+			want = 41
 		}
+		if _, code := linktest.Run(t, out); code != want {
+			t.Errorf("tiny %v: exit %d, want %d", args, code, want)
+		}
+	}
+	// A warning made an error fails the build; -O levels change the code.
+	warn := filepath.Join(dir, "warn.asm")
+	os.WriteFile(warn, []byte("BITS 64\nglobal _start\n_start:\nlbl\n  mov eax, 60\n  syscall\n"), 0o644)
+	if code, _, e := tinyRun("build", "-w+error=label-orphan", "-o", out+"2", warn); code != 1 || !strings.Contains(e, "[-w+error=label-orphan]") {
+		t.Errorf("-w+error=label-orphan: exit %d, %q", code, e)
+	}
+	if _, err := os.Stat(out + "2"); !os.IsNotExist(err) {
+		t.Error("an executable was written despite the error")
+	}
+	if code, _, e := tinyRun("build", "-Wno-label-orphan", "-o", out+"3", warn); code != 0 || e != "" {
+		t.Errorf("-Wno-label-orphan: exit %d, %q", code, e)
+	}
+	sizes := map[string]int{}
+	for _, o := range []string{"-O0", "-Ox"} {
+		src := filepath.Join(dir, "o.asm")
+		os.WriteFile(src, []byte("BITS 64\nglobal _start\n_start:\n  add edi, 1\n  mov eax, 60\n  syscall\n"), 0o644)
+		if code, _, e := tinyRun("build", o, "-o", out+o, src); code != 0 {
+			t.Fatalf("%s: %s", o, e)
+		}
+		fi, _ := os.Stat(out + o)
+		sizes[o] = int(fi.Size())
+	}
+	if sizes["-O0"] != sizes["-Ox"]+3 { // add edi, 1: 81 C7 imm32 against 83 C7 imm8
+		t.Errorf("sizes %v: -O0 should keep the imm32", sizes)
 	}
 }
