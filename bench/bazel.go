@@ -323,9 +323,9 @@ func (c *config) bazelScale(r *report, tg *targets) {
 		"sh_test needs more offline set-up than a user would write). `bazel build //...` with the offline Debian flags "+
 		"(`build:debian` of .bazelrc), a fresh output base per workspace, default strategies (rules_tiny's actions declare supports-workers, so Bazel runs them in persistent workers, unsandboxed by default; genrules run in linux-sandbox), 2 jobs on this machine. "+
 		"Cold = first build in a fresh output base with a running server (includes loading and analysis). "+
-		"No-op = the same build again; \"executed\" counts processes from Bazel's `INFO: N processes` line minus internal ones. "+
-		"Edit = one package's source changed (message byte), then build. "+
-		"Rule mnemonics found in rules/: %s; declaring supports-workers: %s.", orNone(mnemonics), orNone(workerMn)))
+		"No-op = the same build again (%d times, the median shown); \"executed\" counts processes from Bazel's `INFO: N processes` line minus internal ones. "+
+		"Edit = one package's source changed (message byte), then build (%d times, each with a new message). "+
+		"Rule mnemonics found in rules/: %s; declaring supports-workers: %s.", noopRounds, editRounds, orNone(mnemonics), orNone(workerMn)))
 	root := filepath.Join(c.work, "bazel-root")
 	// Next to the report, so a failure can be read after the work
 	// directory is gone.
@@ -388,9 +388,14 @@ func (c *config) bazelScale(r *report, tg *targets) {
 			rw := bazelRow{kind: kind, n: n}
 			rw.cold = s.run("build")
 			if rw.cold.err == nil {
-				rw.noop = s.run("build")
-				os.WriteFile(filepath.Join(dir, pkgName(n/2), "hello.asm"), []byte(helloSource(n/2, 'b', wsNonce(c.nonce, kind, n))), 0o644)
-				rw.edit = s.run("build")
+				// Several samples each, the median reported: a no-op or a
+				// one-file edit is seconds of Bazel's own work, which the
+				// noise of a shared machine can double.
+				rw.noop, rw.noopSpread = medianRun(noopRounds, func(int) bazelRun { return s.run("build") })
+				rw.edit, rw.editSpread = medianRun(editRounds, func(i int) bazelRun {
+					os.WriteFile(filepath.Join(dir, pkgName(n/2), "hello.asm"), []byte(helloSource(n/2, byte('p'+i), wsNonce(c.nonce, kind, n))), 0o644)
+					return s.run("build")
+				})
 				if kind == wsTiny {
 					rw.tested = s.run("test")
 					if len(workerMn) > 0 {
@@ -432,17 +437,40 @@ func (c *config) bazelScale(r *report, tg *targets) {
 	r.p(fmt.Sprintf("Full Bazel output: %s.", logPath))
 }
 
+// Samples of the no-op and one-file-edit builds per workspace.
+const (
+	noopRounds = 5
+	editRounds = 3
+)
+
+// medianRun runs f k times and returns the run of median time (or the
+// first failure) and the range of the times, "min–max".
+func medianRun(k int, f func(i int) bazelRun) (bazelRun, string) {
+	var runs []bazelRun
+	for i := 0; i < k; i++ {
+		r := f(i)
+		if r.err != nil {
+			return r, ""
+		}
+		runs = append(runs, r)
+	}
+	sort.Slice(runs, func(i, j int) bool { return runs[i].elapsed < runs[j].elapsed })
+	return runs[len(runs)/2], fmt.Sprintf("%s–%s", ms(runs[0].elapsed), ms(runs[len(runs)-1].elapsed))
+}
+
 // bazelRow is one workspace size of one kind.
 type bazelRow struct {
-	kind   wsKind
-	n      int
-	cold   bazelRun
-	noop   bazelRun
-	edit   bazelRun
-	nonW   bazelRun // all sources changed, tiny actions without workers
-	withW  bazelRun // all sources changed, tiny actions in workers
-	withWS bazelRun // same with --worker_sandboxing (rules_tiny's own .bazelrc)
-	tested bazelRun
+	kind       wsKind
+	n          int
+	cold       bazelRun
+	noop       bazelRun
+	noopSpread string // min–max of the samples
+	edit       bazelRun
+	editSpread string
+	nonW       bazelRun // all sources changed, tiny actions without workers
+	withW      bazelRun // all sources changed, tiny actions in workers
+	withWS     bazelRun // same with --worker_sandboxing (rules_tiny's own .bazelrc)
+	tested     bazelRun
 }
 
 // renderBazel writes the tables and targets for the rows measured so far.
@@ -468,9 +496,11 @@ func (c *config) renderBazel(r *report, tg *targets, rows []bazelRow, rulesReady
 	var trows [][]string
 	for _, rw := range rows {
 		trows = append(trows, []string{rw.kind.String(), fmt.Sprint(rw.n), cell(rw.cold, rw.n), procs(rw.cold),
-			msOr(rw.noop), procs(rw.noop), msOr(rw.edit), procs(rw.edit)})
+			withSpread(msOr(rw.noop), rw.noopSpread), procs(rw.noop), withSpread(msOr(rw.edit), rw.editSpread), procs(rw.edit)})
 	}
-	r.table([]string{"workspace", "N", "cold build (per target)", "cold: executed", "no-op", "no-op: executed", "one-file edit", "edit: executed"}, trows)
+	r.table([]string{"workspace", "N", "cold build (per target)", "cold: executed",
+		fmt.Sprintf("no-op (median of %d, range)", noopRounds), "no-op: executed",
+		fmt.Sprintf("one-file edit (median of %d, range)", editRounds), "edit: executed"}, trows)
 
 	// Tests and worker comparison, rules_tiny only.
 	var wrows [][]string
@@ -556,6 +586,13 @@ func (c *config) renderBazel(r *report, tg *targets, rows []bazelRow, rulesReady
 	if len(workerMn) == 0 {
 		tg.na("workers cut the cold build by ≥ 30% at N=1000", "no rule declares supports-workers yet")
 	}
+}
+
+func withSpread(v, spread string) string {
+	if spread == "" {
+		return v
+	}
+	return v + " (" + spread + ")"
 }
 
 func shortKind(k wsKind) string {
