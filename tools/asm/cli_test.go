@@ -173,17 +173,24 @@ func describeObject(t *testing.T, data []byte) string {
 		}
 		return fmt.Sprint(i)
 	}
+	var secs []string
 	for _, s := range f.Sections {
 		switch {
 		case s.Type == elf.SHT_NULL, s.Type == elf.SHT_SYMTAB, s.Type == elf.SHT_STRTAB, s.Type == elf.SHT_REL, s.Type == elf.SHT_RELA,
 			s.Name == ".comment", s.Name == ".note.GNU-stack" && s.Size == 0:
 			continue
 		}
-		fmt.Fprintf(&b, "section %s %v %v align %d entsize %d size %d\n", s.Name, s.Type, s.Flags, s.Addralign, s.Entsize, s.Size)
+		var sb strings.Builder
+		fmt.Fprintf(&sb, "section %s %v %v align %d entsize %d size %d\n", s.Name, s.Type, s.Flags, s.Addralign, s.Entsize, s.Size)
 		if s.Type != elf.SHT_NOBITS {
 			d, _ := s.Data()
-			hexLines(&b, "  ", d)
+			hexLines(&sb, "  ", d)
 		}
+		secs = append(secs, sb.String())
+	}
+	sort.Strings(secs) // section order means nothing to a linker
+	for _, s := range secs {
+		b.WriteString(s)
 	}
 	syms, _ := f.Symbols()
 	var lines []string
@@ -199,13 +206,13 @@ func describeObject(t *testing.T, data []byte) string {
 	for _, l := range lines {
 		b.WriteString(l + "\n")
 	}
+	var rows []string
 	for _, s := range f.Sections {
 		if s.Type != elf.SHT_REL && s.Type != elf.SHT_RELA {
 			continue
 		}
 		d, _ := s.Data()
 		patched := f.Sections[s.Info].Name
-		var rows []string
 		for len(d) > 0 {
 			var off, info uint64
 			var addend int64
@@ -235,10 +242,10 @@ func describeObject(t *testing.T, data []byte) string {
 			}
 			rows = append(rows, fmt.Sprintf("reloc %s %#06x %s %s %+d", patched, off, tname, target, addend))
 		}
-		sort.Strings(rows)
-		for _, r := range rows {
-			b.WriteString(r + "\n")
-		}
+	}
+	sort.Strings(rows)
+	for _, r := range rows {
+		b.WriteString(r + "\n")
 	}
 	return b.String()
 }
