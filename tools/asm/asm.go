@@ -23,8 +23,8 @@
 // file; preprocess.go runs the preprocessor alone (nasm -E and -M, whose
 // command line is package nasmcmd).
 //
-// Not supported, with a clear error: SEG and WRT (except `wrt ..plt`), %ifenv, %use packages other than altreg, ifunc
-// and fp, %stacksize/%arg/%local, __PASS__; instructions the encoder does
+// Not supported, with a clear error: SEG and WRT (except `wrt ..plt`),
+// %ifenv, %use packages other than altreg, ifunc and fp, %stacksize/%arg/%local, __PASS__; instructions the encoder does
 // not know (AVX-512...).
 package asm
 
