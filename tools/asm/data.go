@@ -28,7 +28,9 @@ func (p *parser) data(st *stmt, toks []lex.Token, i int) error {
 	st.kind, st.width = sData, width
 	i++
 	if i >= len(toks) {
-		return fmt.Errorf("no operand for data declaration")
+		// nasm warns and emits nothing (a label on the line is defined).
+		p.a.warnc(st.pos, "db-empty", "no operand for data declaration")
+		return nil
 	}
 	return commaList(toks, i, dataList, func(i int) (int, error) {
 		return p.dataItem(st, toks, i)

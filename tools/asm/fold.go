@@ -18,7 +18,7 @@ import (
 
 // foldKey identifies a line by its tokens: a %rep or macro body line read
 // again comes as the same token slice, and in the same mode, section and
-// default it folds to the same bytes. (The key keeps the tokens alive, so
+// default (and cpu level) it folds to the same bytes. (The key keeps the tokens alive, so
 // their address is not reused while it is in the cache.)
 type foldKey struct {
 	tok    *lex.Token
@@ -26,6 +26,7 @@ type foldKey struct {
 	mode   int
 	sec    int
 	defRel bool
+	cpu    x86.CPU
 }
 
 const maxFoldCache = 4096
@@ -34,7 +35,7 @@ func (p *parser) foldKey(toks []lex.Token) (foldKey, bool) {
 	if len(toks) == 0 || p.a.opts.Listing {
 		return foldKey{}, false
 	}
-	return foldKey{&toks[0], len(toks), p.mode, p.sec, p.defRel}, true
+	return foldKey{&toks[0], len(toks), p.mode, p.sec, p.defRel, p.cpuLevel}, true
 }
 
 // fold encodes st now if it can (see place); it reports whether st was
@@ -115,7 +116,7 @@ func (a *assembler) foldInst(st *stmt) ([]byte, bool) {
 	}
 	inst := &x86.Inst{Mode: st.mode, Prefixes: st.prefixes, Mnemonic: st.mnem, Ops: make([]x86.Operand, 0, len(st.ops))}
 	inst.PC = x86.Value{Sym: a.secs[st.sec].key, Known: true}
-	inst.Opt = a.opts.Optimize
+	inst.Opt, inst.CPU = a.opts.Optimize, st.cpu
 	for _, o := range st.ops {
 		xo, err := a.operand(st, o)
 		if err != nil || xo.Rel {

@@ -68,6 +68,7 @@ type instPart struct {
 	prefixes []x86.Prefix
 	mnem     string
 	ops      []operand
+	cpu      x86.CPU // the `cpu` level in effect (cpu.go)
 
 	lastInst x86.Inst // the instruction encoded in the previous pass
 	lastEnc  *x86.Encoding
@@ -81,6 +82,7 @@ type parser struct {
 	defRel   bool
 	scope    string // last non-local label, for .local labels
 	seenBits bool
+	cpuLevel x86.CPU // the last `cpu` directive's level
 	// sectAlignOff is `sectalign off`: align no longer raises the
 	// section's alignment.
 	sectAlignOff bool
@@ -403,6 +405,6 @@ func (p *parser) instruction(st *stmt, toks []lex.Token, i int) error {
 	if !isMnemonic(w) {
 		return p.afterPrefixes(st, toks, i, w)
 	}
-	st.kind, st.mnem = sInst, w
+	st.kind, st.mnem, st.cpu = sInst, w, p.cpuLevel
 	return p.operands(st, toks, i+1)
 }
