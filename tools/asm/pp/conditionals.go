@@ -208,8 +208,10 @@ func (p *pp) condMacro(l Line, args []lex.Token) (bool, error) {
 		}
 		want = *spec
 	}
-	list := append(append([]*mmacro(nil), p.mmacs[args[0].Text]...), p.immacs[strings.ToLower(args[0].Text)]...)
-	for _, m := range list {
+	for _, m := range p.mmacs[strings.ToLower(args[0].Text)] {
+		if !m.matches(args[0].Text) {
+			continue
+		}
 		if (want.max < 0 || m.min <= want.max) && (m.max < 0 || m.greedy || want.min <= m.max) {
 			return true, nil
 		}
