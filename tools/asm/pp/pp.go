@@ -172,8 +172,8 @@ type pp struct {
 	smacs    map[string][]*smacro
 	ismacs   map[string][]*smacro
 	mmacs    map[string][]*mmacro // by lower-case name, in definition order
-	def      *definition // the %macro or %rep body being collected
-	uniq     int         // the next number for %%labels and contexts
+	def      *definition          // the %macro or %rep body being collected
+	uniq     int                  // the next number for %%labels and contexts
 	nerrs    int
 	fatal    bool
 	budget   int64 // tokens handled for the current line (Limits.MacroTokens)
