@@ -156,22 +156,28 @@ func (p *pp) endifDirective(l Line) {
 
 // test evaluates a condition; an error is reported and counts as false.
 func (p *pp) test(c condSpec, l Line) bool {
+	v, err := p.testErr(c, l)
+	if err != nil {
+		p.lineErr(l, "%s", err)
+		return false
+	}
+	return v
+}
+
+// testErr evaluates the condition of l, whose first token is the
+// directive (or %is function) naming it.
+func (p *pp) testErr(c condSpec, l Line) (bool, error) {
 	t := condTests[c.test]
 	args := l.Toks[1:]
 	if t.expanded {
 		toks, err := p.expandPaste(args)
 		if err != nil {
-			p.lineErr(l, "%s", err)
-			return false
+			return false, err
 		}
 		args = toks
 	}
 	v, err := t.eval(p, l, args)
-	if err != nil {
-		p.lineErr(l, "%s", err)
-		return false
-	}
-	return v != c.neg
+	return v != c.neg, err
 }
 
 func (p *pp) condExpr(_ Line, args []lex.Token) (bool, error) {
@@ -300,22 +306,29 @@ func (e symbolEnv) SectStart() (expr.Value, error) { return expr.ConstEnv{}.Sect
 // constExpr evaluates a critical expression: numbers, and constants the
 // assembler knows already.
 func (p *pp) constExpr(toks []lex.Token) (int64, error) {
+	v, end, err := p.constPrefix(toks)
+	if err == nil && end != len(toks) {
+		err = fmt.Errorf("trailing garbage after expression: `%s'", lex.Join(toks[end:]))
+	}
+	return v, err
+}
+
+// constPrefix evaluates the critical expression toks starts with, and
+// returns where it ends.
+func (p *pp) constPrefix(toks []lex.Token) (int64, int, error) {
 	if len(toks) == 0 {
-		return 0, fmt.Errorf("expression expected")
+		return 0, 0, fmt.Errorf("expression expected")
 	}
 	n, end, err := expr.ParseLimit(toks, 0, nil, p.lim.Eval)
 	if err != nil {
-		return 0, err
-	}
-	if end != len(toks) {
-		return 0, fmt.Errorf("trailing garbage after expression: `%s'", lex.Join(toks[end:]))
+		return 0, 0, err
 	}
 	v, err := expr.Eval(n, symbolEnv{p.opts.Symbol})
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if !v.Simple() || v.Unknown {
-		return 0, fmt.Errorf("expression is not a constant")
+		return 0, 0, fmt.Errorf("expression is not a constant")
 	}
-	return v.Const, nil
+	return v.Const, end, nil
 }

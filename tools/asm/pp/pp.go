@@ -284,7 +284,7 @@ func (p *pp) run() {
 
 // directiveName is the lower-case directive a line starts with, or "".
 func directiveName(toks []lex.Token) string {
-	if len(toks) == 0 || toks[0].Kind != lex.PP {
+	if len(toks) == 0 || toks[0].Kind != lex.PP || isFunctionCall(toks) {
 		return ""
 	}
 	return strings.ToLower(toks[0].Text)
