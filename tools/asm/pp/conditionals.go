@@ -199,30 +199,58 @@ func (p *pp) condDef(l Line, args []lex.Token) (bool, error) {
 	return p.lookupSmacro(args[0].Text) != nil, nil
 }
 
-// condMacro is %ifmacro name [min[-max|-*]][+]: whether a multi-line
-// macro of that name takes a number of parameters in the range (any, if
-// none is given), as nasm decides it: the ranges overlap.
+// condMacro is %ifmacro name [min[-max|-*]][+], as nasm 2.16 decides
+// it: a multi-line macro of exactly that name (case counts, even for an
+// %imacro) whose parameter range overlaps the one asked for, where a
+// `+' on either side lifts that side's maximum. No count is any count.
+// As in nasm, `-' and `+' count only right after the number (`1 - 2'
+// asks for 1).
 func (p *pp) condMacro(l Line, args []lex.Token) (bool, error) {
 	if len(args) < 1 || args[0].Kind != lex.Ident {
 		return false, fmt.Errorf("`%s' expects a macro name", l.Toks[0].Text)
 	}
-	want := mmacro{min: 0, max: -1}
-	if len(args) > 1 {
-		spec, err := parseMacroHeader(append([]lex.Token{args[0]}, args[1:]...), false)
-		if err != nil {
-			return false, fmt.Errorf("`%s': %s", l.Toks[0].Text, err)
-		}
-		want = *spec
+	name := args[0].Text
+	rest, err := p.expandPaste(args[1:])
+	if err != nil {
+		return false, err
 	}
-	for _, m := range p.mmacs[strings.ToLower(args[0].Text)] {
-		if !m.matches(args[0].Text) {
-			continue
+	lo, hi, plus := 0, -1, false // hi < 0: no maximum
+	if len(rest) > 0 {
+		if rest[0].Kind != lex.Num {
+			return false, fmt.Errorf("`%s' expects a parameter count or nothing", l.Toks[0].Text)
 		}
-		if (want.max < 0 || m.min <= want.max) && (m.max < 0 || m.greedy || want.min <= m.max) {
+		lo, hi = paramCountValue(rest[0]), paramCountValue(rest[0])
+		i := 1
+		if i+1 < len(rest) && rest[i].Is("-") && !rest[i].Space {
+			switch t := rest[i+1]; {
+			case t.Is("*") && !t.Space:
+				hi = -1
+			case t.Kind == lex.Num && !t.Space:
+				if hi = paramCountValue(t); lo > hi {
+					return false, fmt.Errorf("minimum parameter count exceeds maximum")
+				}
+			default:
+				return false, fmt.Errorf("`%s' expects a parameter count after `-'", l.Toks[0].Text)
+			}
+			i += 2
+		}
+		plus = i < len(rest) && rest[i].Is("+") && !rest[i].Space
+	}
+	for _, m := range p.mmacs[strings.ToLower(name)] {
+		if m.name == name && (hi < 0 || m.min <= hi || plus) && (m.max < 0 || lo <= m.max || m.greedy) {
 			return true, nil
 		}
 	}
 	return false, nil
+}
+
+// paramCountValue is a parameter count as nasm reads one (a number
+// beyond int's range is treated as none).
+func paramCountValue(t lex.Token) int {
+	if t.Val < 0 || t.Val > 1<<30 {
+		return 0
+	}
+	return int(t.Val)
 }
 
 func (p *pp) condEnv(l Line, _ []lex.Token) (bool, error) {

@@ -81,6 +81,7 @@ func TestPreprocessor(t *testing.T) {
 		{"num sel cond abs count", "db %num(255, 4, 16), %num(-1), %sel(2, 10, 20), %cond(0, 5, 6), %abs(-7), %count(a, b)", "db '00ff', '18446744073709551615', 20, 6, 7, 2"},
 		{"function result joins words", "call cc_%tok('puts')\ndb %strlen('ab')h", "call cc_puts\ndb 2h"},
 		{"function at line start", "%tok('nop')\n%strlen('abc')", "nop\n3"},
+		{"ifmacro counts", "%macro d 2\n%endmacro\n%ifmacro d 1+\na\n%endif\n%ifmacro d 3-4\nb\n%endif\n%ifmacro d 0-*\nc\n%endif\n%ifmacro D\nd\n%endif", "a\nc"},
 		{"deftok", "%deftok V 'mov'\nV eax, 1", "mov eax, 1"},
 		{"line", "\n\ndd __LINE__", "dd 3"},
 		{"comment only and blank", "; hi\n\n   \nnop ; x", "nop"},
