@@ -314,6 +314,44 @@ func splitComma(toks []lex.Token) ([]lex.Token, []lex.Token, bool) {
 	return nil, nil, false
 }
 
+// charConsts truncates the character constants of an expression as nasm
+// 2.16 reads them: 8 bytes under BITS 64, else 4, a longer one keeping
+// its first characters, with nasm's warning (`%assign x 'abcdefgh'' is
+// 'abcd' in 16- and 32-bit code).
+func (p *pp) charConsts(toks []lex.Token) ([]lex.Token, error) {
+	width := 0
+	var out []lex.Token
+	for i, t := range toks {
+		if t.Kind != lex.Str || len(t.Str) <= 4 {
+			continue
+		}
+		if width == 0 {
+			width = 4
+			if p.opts.Builtin != nil {
+				b, ok, err := p.opts.Builtin("__?BITS?__")
+				if err != nil {
+					return nil, err
+				}
+				if ok && len(b) == 1 && b[0].Kind == lex.Num && b[0].Val == 64 {
+					width = 8
+				}
+			}
+		}
+		if len(t.Str) <= width {
+			continue
+		}
+		if out == nil {
+			out = append([]lex.Token(nil), toks...)
+		}
+		out[i].Str = t.Str[:width]
+		p.diag(Diag{Pos: p.cur, Warning: true, Msg: "character constant too long"})
+	}
+	if out == nil {
+		return toks, nil
+	}
+	return out, nil
+}
+
 // symbolEnv is a critical expression's environment: numbers, and the
 // assembler's constants.
 type symbolEnv struct {
@@ -346,6 +384,10 @@ func (p *pp) constExpr(toks []lex.Token) (int64, error) {
 func (p *pp) constPrefix(toks []lex.Token) (int64, int, error) {
 	if len(toks) == 0 {
 		return 0, 0, fmt.Errorf("expression expected")
+	}
+	toks, err := p.charConsts(toks)
+	if err != nil {
+		return 0, 0, err
 	}
 	n, end, err := expr.ParseLimit(toks, 0, nil, p.lim.Eval)
 	if err != nil {

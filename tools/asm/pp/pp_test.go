@@ -121,6 +121,15 @@ func TestMacroDepthLimit(t *testing.T) {
 	}
 }
 
+// Outside BITS 64 nasm 2.16 reads a character constant in an expression
+// as its first four characters, with a warning (travis baddq).
+func TestLongCharacterConstantTruncated(t *testing.T) {
+	got, diags := run(t, "%assign a 'abcdefgh'\n%assign b 'abc'\ndd a, b", Options{})
+	if got != "dd 1684234849, 6513249" || len(diags) != 1 || diags[0].String() != "t.asm:1: warning: character constant too long [-w+other]" {
+		t.Fatalf("got %q %v", got, diags)
+	}
+}
+
 func TestDefinesFromCommandLine(t *testing.T) {
 	got, diags := run(t, "db A, B\n%ifdef C\nc\n%endif", Options{Defines: []string{"A=1", "B=2+3", "C"}})
 	if len(diags) > 0 || got != "db 1, 2+3\nc" {
@@ -259,8 +268,10 @@ func TestMatchesNasmPreprocessor(t *testing.T) {
 				t.Fatalf("nasm -E: %v", err)
 			}
 			r := Preprocess(name, Options{IncludeDirs: incs, ReadFile: func(n string) ([]byte, error) { return os.ReadFile(filepath.Join(dir, n)) }})
-			if len(r.Diags) > 0 {
-				t.Fatalf("diagnostics: %v", r.Diags)
+			for _, d := range r.Diags {
+				if !d.Warning {
+					t.Fatalf("diagnostics: %v", r.Diags)
+				}
 			}
 			var ours []string
 			for _, l := range r.Lines {
