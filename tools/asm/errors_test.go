@@ -73,7 +73,8 @@ func TestErrors(t *testing.T) {
 		{name: "very long line", src: "db " + strings.Repeat("1+", 200000) + "\n", want: "t.asm:1: error: expression too long"}, // nasm 2.16's words
 		{name: "deep parens", src: "db " + strings.Repeat("(", 100000) + "1\n", want: "t.asm:1: error: expression too deeply nested"},
 		{name: "unknown %use package", src: "%use bogus\n", want: "t.asm:1: error: unknown `%use' package: `bogus'"},
-		{name: "%use smartalign", src: "%use smartalign\n", want: "t.asm:1: error: `%use' package `smartalign' is not supported"},
+		{name: "%use masm", src: "%use masm\n", want: "t.asm:1: error: `%use' package `masm' is not supported"},
+		{name: "unknown alignmode", src: "%use smartalign\nalignmode k9\n", want: "t.asm:2: error: unknown alignment mode: k9"},
 		{name: "%num is not nasm 2.16's", src: "%num x 1\n", want: "t.asm:1: error: unknown or unsupported preprocessor directive `%num'"},
 		{name: "date without a build time", src: "db __DATE__\n", want: "t.asm:1: error: `__DATE__' needs the build time: set SOURCE_DATE_EPOCH"},
 		{name: "bits before elf chooses", src: "db __BITS__\nbits 32\n", format: "elf", want: "t.asm:1: error: `__BITS__' is not known before the first BITS directive"},

@@ -316,7 +316,7 @@ func splitComma(toks []lex.Token) ([]lex.Token, []lex.Token, bool) {
 
 // charConsts truncates the character constants of an expression as nasm
 // 2.16 reads them: 8 bytes under BITS 64, else 4, a longer one keeping
-// its first characters, with nasm's warning (`%assign x 'abcdefgh'' is
+// its first characters, with nasm's warning (`%assign x 'abcdefgh” is
 // 'abcd' in 16- and 32-bit code).
 func (p *pp) charConsts(toks []lex.Token) ([]lex.Token, error) {
 	width := 0
