@@ -123,6 +123,14 @@ func (p *pp) elifDirective(c condSpec, l Line) {
 	case condActive:
 		top.state = condDone
 	case condSeek:
+		// The line was read as skipped: its %$names are resolved now
+		// that its condition is evaluated.
+		toks, err := p.contextLocals(l.Toks)
+		if err != nil {
+			p.lineErr(l, "%s", err)
+			return
+		}
+		l.Toks = toks
 		if p.test(c, l) {
 			top.state = condActive
 		}

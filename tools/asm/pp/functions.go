@@ -235,7 +235,7 @@ func (p *pp) fnSubstr(name string, args [][]lex.Token, x expander) ([]lex.Token,
 		return nil, err
 	}
 	count := int64(-1)
-	if len(args) > 2 {
+	if len(args) > 2 && len(args[2]) > 0 {
 		if count, err = p.evalArg(name, args[2], x); err != nil {
 			return nil, err
 		}
@@ -272,6 +272,9 @@ const numDigits = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXY
 func (p *pp) fnNum(name string, args [][]lex.Token, x expander) ([]lex.Token, error) {
 	parm := []int64{0, -1, 10}
 	for k, a := range args {
+		if len(a) == 0 && k > 0 {
+			continue // an empty optional argument keeps its default
+		}
 		v, err := p.evalArg(name, a, x)
 		if err != nil {
 			return nil, err

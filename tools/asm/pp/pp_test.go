@@ -82,6 +82,8 @@ func TestPreprocessor(t *testing.T) {
 		{"function result joins words", "call cc_%tok('puts')\ndb %strlen('ab')h", "call cc_puts\ndb 2h"},
 		{"function at line start", "%tok('nop')\n%strlen('abc')", "nop\n3"},
 		{"ifmacro counts", "%macro d 2\n%endmacro\n%ifmacro d 1+\na\n%endif\n%ifmacro d 3-4\nb\n%endif\n%ifmacro d 0-*\nc\n%endif\n%ifmacro D\nd\n%endif", "a\nc"},
+		{"elif sees context-local names", "%push c\n%define %$s 2\n%if %$s == 1\none\n%elif %$s == 2\ntwo\n%endif\n%pop", "two"},
+		{"num empty arguments keep defaults", "db %num(255,,16), %num(5,3,)", "db 'ff', '005'"},
 		{"deftok", "%deftok V 'mov'\nV eax, 1", "mov eax, 1"},
 		{"line", "\n\ndd __LINE__", "dd 3"},
 		{"comment only and blank", "; hi\n\n   \nnop ; x", "nop"},
