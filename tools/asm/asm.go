@@ -24,7 +24,8 @@
 // command line is package nasmcmd).
 //
 // Not supported, with a clear error: SEG and WRT (except `wrt ..plt`),
-// %ifenv, %use packages other than altreg, ifunc and fp, %stacksize/%arg/%local, __PASS__; instructions the encoder does
+// %ifenv, %use masm, %stacksize/%arg/%local, __PASS__, a recursive
+// %rmacro call; instructions the encoder does
 // not know (AVX-512...).
 package asm
 

@@ -100,7 +100,7 @@ func (p *parser) align(st *stmt, toks []lex.Token, i int) error {
 		return err
 	}
 	st.count = n
-	st.extra = &stmtExtra{alignText: lex.Join(toks[i+1 : end]), noSect: p.sectAlignOff}
+	st.extra = &stmtExtra{alignText: lex.Join(toks[i+1 : end]), noSect: p.sectAlignOff, smart: p.smart}
 	if w == "alignb" {
 		st.width = 1 // reserve, not fill
 	}
@@ -236,6 +236,15 @@ func (a *assembler) emitAlign(st *stmt, sec *section) {
 	pad := (n - sec.size%n) % n
 	if st.width == 1 || sec.flags&obj.FlagNoBits != 0 {
 		a.reserve(st, sec, pad)
+		return
+	}
+	if st.fill == nil && st.extra.smart != nil && st.width != 1 {
+		b, err := a.smartPad(st.extra.smart, pad, sec.size, n, st.mode)
+		if err != nil {
+			a.perr(st, "%s", err)
+			return
+		}
+		a.write(st, sec, b)
 		return
 	}
 	if st.fill == nil {

@@ -19,6 +19,8 @@ var directives = map[string]func(p *parser, name string, args []lex.Token){
 	"absolute":  (*parser).absolute,
 	"org":       (*parser).org,
 	"sectalign": (*parser).sectalign,
+	// %use smartalign's alignment mode (smartalign.go)
+	"__?alignmode?__": (*parser).alignmodeDirective,
 	// symbols (symbols.go)
 	"global": (*parser).symbols, "extern": (*parser).symbols, "static": (*parser).symbols, "required": (*parser).symbols,
 	"common": (*parser).common,

@@ -58,9 +58,10 @@ type stmt struct {
 
 // stmtExtra is what section directives and align statements keep.
 type stmtExtra struct {
-	attrs     []binAttr // -f bin section attributes to apply in each pass
-	alignText string    // an align statement's boundary as written (for nasm's message)
-	noSect    bool      // align after `sectalign off`: the section's alignment stays
+	attrs     []binAttr   // -f bin section attributes to apply in each pass
+	alignText string      // an align statement's boundary as written (for nasm's message)
+	noSect    bool        // align after `sectalign off`: the section's alignment stays
+	smart     *smartAlign // align under %use smartalign: its NOPs when there is no fill
 }
 
 // instPart is what an instruction statement has beyond a stmt.
@@ -87,6 +88,9 @@ type parser struct {
 	// section's alignment.
 	sectAlignOff bool
 	sect         string // the last section directive, bracketed (__SECT__)
+	// smart is the %use smartalign mode in force (smartalign.go), nil
+	// before the package is used.
+	smart *smartAlign
 
 	// the line being parsed, for messages
 	pos  pp.Pos
