@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -222,6 +223,12 @@ func GDB(t testing.TB, dir, exe string, cmds ...string) string {
 	if exe != "" {
 		args = append(args, exe)
 	}
+	if prog := gdbProgram(dir, exe, cmds); prog != "" && IsI386(prog) && I386Emulated() {
+		// gdb cannot ptrace an i386 process that qemu runs: debug it
+		// through qemu's gdb stub instead, which is the same program
+		// under the same loader as Run uses here.
+		args = remoteArgs(t, ctx, dir, prog, args)
+	}
 	var cmd *exec.Cmd
 	if os.Geteuid() == 0 {
 		if _, err := exec.LookPath("setpriv"); err == nil {
@@ -309,6 +316,83 @@ func I386Emulated() bool {
 		// ELF magic, then e_machine = EM_386 (bytes 18-19, little-endian).
 		if enabled && offset0 && strings.HasPrefix(magic, "7f454c46") && len(magic) >= 40 && magic[36:40] == "0300" {
 			return true
+		}
+	}
+	return false
+}
+
+// gdbProgram is the executable a gdb session runs: exe, or the argument of
+// its "file" command.
+func gdbProgram(dir, exe string, cmds []string) string {
+	if exe == "" {
+		for _, c := range cmds {
+			if f, ok := strings.CutPrefix(c, "file "); ok {
+				exe = f
+			}
+		}
+	}
+	if exe == "" {
+		return ""
+	}
+	if !filepath.IsAbs(exe) {
+		exe = filepath.Join(dir, exe)
+	}
+	return exe
+}
+
+// remoteArgs starts prog under qemu-i386's gdb stub (as nobody when root),
+// stopped before its first instruction, and rewrites gdb's "run" into
+// connecting to the stub and continuing.
+func remoteArgs(t testing.TB, ctx context.Context, dir, prog string, args []string) []string {
+	t.Helper()
+	Need(t, "qemu-i386-static")
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	q := exec.CommandContext(ctx, "qemu-i386-static", "-g", strconv.Itoa(port), prog)
+	q.Dir = dir
+	if os.Geteuid() == 0 {
+		q.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534, Groups: []uint32{}}}
+	}
+	if err := q.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { q.Process.Kill(); q.Wait() })
+	// A probe connection would take the stub's only connection: wait for
+	// the port to be listened on instead.
+	for deadline := time.Now().Add(10 * time.Second); !listening(port); {
+		if time.Now().After(deadline) {
+			t.Fatalf("qemu-i386-static -g %d did not listen", port)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	out := make([]string, 0, len(args)+2)
+	for _, a := range args {
+		if a == "run" {
+			out = append(out, "target remote 127.0.0.1:"+strconv.Itoa(port), "-ex", "continue")
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// listening reports whether a TCP socket listens on port, on any address.
+func listening(port int) bool {
+	want := fmt.Sprintf(":%04X", port)
+	for _, table := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
+		b, err := os.ReadFile(table)
+		if err != nil {
+			continue
+		}
+		for _, l := range strings.Split(string(b), "\n") {
+			f := strings.Fields(l)
+			if len(f) > 3 && strings.HasSuffix(f[1], want) && f[3] == "0A" {
+				return true
+			}
 		}
 	}
 	return false
