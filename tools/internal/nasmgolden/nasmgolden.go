@@ -45,7 +45,8 @@ func UpdateFlag() *bool { return update }
 // Answer is what nasm said to one command.
 type Answer struct {
 	Status int               // exit status: 0, or nasm's failure status
-	Output string            // what nasm printed, stdout and stderr as interleaved
+	Output string            // what nasm printed (Run: stdout and stderr as interleaved)
+	Stdout string            // for callers that keep the two apart: stdout, Output being stderr
 	Files  map[string][]byte // files nasm wrote, by the name the caller gave them
 }
 
@@ -74,13 +75,6 @@ const Out = "OUT"
 // without it fails, so no test depends on the installed nasm by accident.
 func Run(t testing.TB, dir string, args []string, extra ...string) Answer {
 	t.Helper()
-	if !*update {
-		t.Fatal("nasmgolden.Run called without -update: tests must read nasm's answers from their golden files")
-	}
-	nasm, err := exec.LookPath("nasm")
-	if err != nil {
-		t.Fatal("-update needs nasm (the oracle) on PATH")
-	}
 	tmp := t.TempDir()
 	// Never /dev/null: nasm running as root deletes its output on error.
 	out := filepath.Join(tmp, "out")
@@ -88,17 +82,10 @@ func Run(t testing.TB, dir string, args []string, extra ...string) Answer {
 	for i, a := range args {
 		argv[i] = strings.ReplaceAll(a, Out, out)
 	}
-	cmd := exec.Command(nasm, argv...)
-	cmd.Dir = dir
+	cmd := Command(t, dir, argv...)
 	msgs, err := cmd.CombinedOutput()
 	a := Answer{Output: strings.ReplaceAll(string(msgs), out, Out), Files: map[string][]byte{}}
-	var ee *exec.ExitError
-	switch {
-	case errors.As(err, &ee):
-		a.Status = ee.ExitCode()
-	case err != nil:
-		t.Fatalf("nasm %s: %v", strings.Join(args, " "), err)
-	}
+	a.Status = ExitStatus(t, err)
 	if b, err := os.ReadFile(out); err == nil {
 		a.Files[Out] = b
 	}
@@ -110,6 +97,40 @@ func Run(t testing.TB, dir string, args []string, extra ...string) Answer {
 		}
 	}
 	return a
+}
+
+// Command is the installed nasm with args, to run in dir, for callers
+// that need more than Run (an environment, stdout apart from stderr).
+// Like Run, it fails the test without -update.
+func Command(t testing.TB, dir string, args ...string) *exec.Cmd {
+	t.Helper()
+	if !*update {
+		t.Fatal("nasm started without -update: tests must read nasm's answers from their golden files")
+	}
+	nasm, err := exec.LookPath("nasm")
+	if err != nil {
+		t.Fatal("-update needs nasm (the oracle) on PATH")
+	}
+	cmd := exec.Command(nasm, args...)
+	cmd.Args[0] = "nasm" // nasm names itself in messages: no host path
+	cmd.Dir = dir
+	return cmd
+}
+
+// ExitStatus is the status an exec error stands for: 0 for none, the
+// exit code of an *exec.ExitError, and the test fails on any other error
+// (nasm could not be started).
+func ExitStatus(t testing.TB, err error) int {
+	t.Helper()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ee):
+		return ee.ExitCode()
+	}
+	t.Fatalf("nasm: %v", err)
+	return -1
 }
 
 // Version is the first line of `nasm -v`, recorded in every golden file.
@@ -276,10 +297,13 @@ func (s *Set) close(t testing.TB) {
 	}
 }
 
+// startDir is the test binary's starting directory: its package's.
+var startDir, _ = os.Getwd()
+
 // regenerate is the command that rewrites the running package's answers.
 func regenerate() string {
 	pkg := "."
-	if wd, err := os.Getwd(); err == nil {
+	if wd := startDir; wd != "" {
 		for d := wd; ; d = filepath.Dir(d) {
 			if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
 				if rel, err := filepath.Rel(d, wd); err == nil {
@@ -328,7 +352,8 @@ func shards(path string) []string {
 //	input HASH
 //	status N
 //	output N [noeol]     then N lines of what nasm printed
-//	file NAME SIZE       then the bytes, 16 a line: "OFFSET  xx xx ..."
+//	stdout N [noeol]     (if kept apart) then N lines of its stdout
+//	file SIZE NAME       then the bytes, 16 a line: "OFFSET  xx xx ..."
 func writeSet(path, header, version string, recs map[string]record) error {
 	keys := make([]string, 0, len(recs))
 	for k := range recs {
@@ -376,13 +401,10 @@ func writeSet(path, header, version string, recs map[string]record) error {
 func formatRecord(key string, r record) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "=== %s\ninput %s\nstatus %d\n", key, r.input, r.ans.Status)
-	out := r.ans.Output
-	noeol := ""
-	if out != "" && !strings.HasSuffix(out, "\n") {
-		out += "\n"
-		noeol = " noeol"
+	writeText(&b, "output", r.ans.Output)
+	if r.ans.Stdout != "" {
+		writeText(&b, "stdout", r.ans.Stdout)
 	}
-	fmt.Fprintf(&b, "output %d%s\n%s", strings.Count(out, "\n"), noeol, out)
 	names := make([]string, 0, len(r.ans.Files))
 	for n := range r.ans.Files {
 		names = append(names, n)
@@ -390,7 +412,7 @@ func formatRecord(key string, r record) string {
 	sort.Strings(names)
 	for _, n := range names {
 		data := r.ans.Files[n]
-		fmt.Fprintf(&b, "file %s %d\n", n, len(data))
+		fmt.Fprintf(&b, "file %d %s\n", len(data), n)
 		for off := 0; off < len(data); off += 16 {
 			end := min(off+16, len(data))
 			fmt.Fprintf(&b, "%08x ", off)
@@ -401,6 +423,16 @@ func formatRecord(key string, r record) string {
 		}
 	}
 	return b.String()
+}
+
+// writeText writes a text block: its name, its line count and the lines.
+func writeText(b *strings.Builder, name, text string) {
+	noeol := ""
+	if text != "" && !strings.HasSuffix(text, "\n") {
+		text += "\n"
+		noeol = " noeol"
+	}
+	fmt.Fprintf(b, "%s %d%s\n%s", name, strings.Count(text, "\n"), noeol, text)
 }
 
 // readSet reads a set's records from its file or shards.
@@ -468,32 +500,45 @@ func parseSet(path, text string, recs map[string]record) error {
 		if r.ans.Status, err = strconv.Atoi(st); err != nil {
 			return bad("status %q", st)
 		}
-		o, err := field("output")
-		if err != nil {
+		text := func(name string) (string, error) {
+			o, err := field(name)
+			if err != nil {
+				return "", err
+			}
+			ns, noeol := strings.CutSuffix(o, " noeol")
+			n, err := strconv.Atoi(ns)
+			if err != nil || n < 0 || i+n > len(lines) {
+				return "", bad("%s count %q", name, o)
+			}
+			s := ""
+			if n > 0 {
+				s = strings.Join(lines[i:i+n], "\n")
+				if !noeol {
+					s += "\n"
+				}
+			}
+			i += n
+			return s, nil
+		}
+		if r.ans.Output, err = text("output"); err != nil {
 			return err
 		}
-		ns, noeol := strings.CutSuffix(o, " noeol")
-		n, err := strconv.Atoi(ns)
-		if err != nil || n < 0 || i+n > len(lines) {
-			return bad("output count %q", o)
-		}
-		if n > 0 {
-			r.ans.Output = strings.Join(lines[i:i+n], "\n")
-			if !noeol {
-				r.ans.Output += "\n"
+		if i < len(lines) && strings.HasPrefix(lines[i], "stdout ") {
+			if r.ans.Stdout, err = text("stdout"); err != nil {
+				return err
 			}
 		}
-		i += n
 		r.ans.Files = map[string][]byte{}
 		for i < len(lines) && strings.HasPrefix(lines[i], "file ") {
-			f := strings.Fields(lines[i])
+			f := strings.SplitN(lines[i], " ", 3)
 			if len(f) != 3 {
-				return bad("want: file NAME SIZE")
+				return bad("want: file SIZE NAME")
 			}
-			size, err := strconv.Atoi(f[2])
+			size, err := strconv.Atoi(f[1])
 			if err != nil || size < 0 {
-				return bad("file size %q", f[2])
+				return bad("file size %q", f[1])
 			}
+			f[1] = f[2] // the name, for the messages below
 			i++
 			var data bytes.Buffer
 			for data.Len() < size {
