@@ -561,7 +561,7 @@ func parseSet(path, text string, recs map[string]record) error {
 			if data.Len() != size {
 				return bad("file %s has %d bytes, header says %d", f[1], data.Len(), size)
 			}
-			r.ans.Files[f[1]] = data.Bytes()
+			r.ans.Files[f[1]] = append([]byte{}, data.Bytes()...)
 		}
 		if _, dup := recs[key]; dup {
 			return bad("second record for %q", key)
