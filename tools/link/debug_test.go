@@ -39,7 +39,9 @@ func (in debugInput) compile(t *testing.T, dir string, debug bool) []byte {
 			flags = []string{"-g", "-F", "dwarf"}
 		}
 		// nasm's objects are checked in: testdata/nasm/<test name>.txt.
-		return linktest.NasmIn(t, dir, in.name, in.format, flags...)
+		o := linktest.NasmIn(t, dir, in.name, in.format, flags...)
+		linktest.Write(t, dir, out, o)
+		return o
 	}
 	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Dir = dir
