@@ -15,11 +15,14 @@ package nasmgolden
 
 import (
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -320,8 +323,8 @@ func regenerate() string {
 }
 
 // MaxShard is the most bytes one golden file holds; a larger set is split
-// at record boundaries into NAME-1.txt, NAME-2.txt... (the repository
-// keeps every file under 512 KiB).
+// at line ends into NAME-1.txt, NAME-2.txt... (the repository keeps every
+// file under 512 KiB).
 const MaxShard = 384 << 10
 
 // shardPath is the path of shard i (from 1) of a set kept in path.
@@ -354,30 +357,30 @@ func shards(path string) []string {
 //	output N [noeol]     then N lines of what nasm printed
 //	stdout N [noeol]     (if kept apart) then N lines of its stdout
 //	file SIZE NAME       then the bytes, 16 a line: "OFFSET  xx xx ..."
+//	gzip SIZE NAME       (files over maxHexDump) then base64 lines of the gzipped bytes
 func writeSet(path, header, version string, recs map[string]record) error {
 	keys := make([]string, 0, len(recs))
 	for k := range recs {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	head := fmt.Sprintf("# %s\n# Answers of %s; regenerate with: %s\n", header, version, regenerate())
-	var files []string
 	var b strings.Builder
+	fmt.Fprintf(&b, "# %s\n# Answers of %s; regenerate with: %s\n", header, version, regenerate())
 	for _, k := range keys {
-		rec := formatRecord(k, recs[k])
-		if b.Len() > len(head) && b.Len()+len(rec) > MaxShard {
-			files = append(files, b.String())
-			b.Reset()
-		}
-		if b.Len() == 0 {
-			b.WriteString(head)
-		}
-		b.WriteString(rec)
+		b.WriteString(formatRecord(k, recs[k]))
 	}
-	if b.Len() == 0 {
-		b.WriteString(head)
+	// Shards are cut at line ends; the reader joins them before parsing.
+	var files []string
+	text := b.String()
+	for len(text) > MaxShard {
+		cut := strings.LastIndexByte(text[:MaxShard], '\n') + 1
+		if cut == 0 {
+			return fmt.Errorf("%s: a line longer than %d bytes", path, MaxShard)
+		}
+		files = append(files, text[:cut])
+		text = text[cut:]
 	}
-	files = append(files, b.String())
+	files = append(files, text)
 	for _, p := range shards(path) {
 		if err := os.Remove(p); err != nil {
 			return err
@@ -412,6 +415,10 @@ func formatRecord(key string, r record) string {
 	sort.Strings(names)
 	for _, n := range names {
 		data := r.ans.Files[n]
+		if len(data) > maxHexDump {
+			writeCompressed(&b, n, data)
+			continue
+		}
 		fmt.Fprintf(&b, "file %d %s\n", len(data), n)
 		for off := 0; off < len(data); off += 16 {
 			end := min(off+16, len(data))
@@ -423,6 +430,53 @@ func formatRecord(key string, r record) string {
 		}
 	}
 	return b.String()
+}
+
+// maxHexDump is the largest file kept as a hex dump (3.4 bytes of text a
+// byte); a larger one (an object with 70,000 sections) is kept gzipped, in
+// base64 lines: not readable as a diff, but not megabytes of text either.
+const maxHexDump = 64 << 10
+
+// writeCompressed writes a file as "gzip SIZE NAME" and base64 lines of
+// its gzipped bytes.
+func writeCompressed(b *strings.Builder, name string, data []byte) {
+	var z bytes.Buffer
+	w, _ := gzip.NewWriterLevel(&z, gzip.BestCompression)
+	w.Write(data)
+	w.Close()
+	enc := base64.StdEncoding.EncodeToString(z.Bytes())
+	fmt.Fprintf(b, "gzip %d %s\n", len(data), name)
+	for len(enc) > 76 {
+		b.WriteString(enc[:76] + "\n")
+		enc = enc[76:]
+	}
+	b.WriteString(enc + "\n")
+}
+
+// readCompressed reads the base64 lines of a gzip block, from lines[i],
+// into the file's bytes; it returns the index after the block.
+func readCompressed(lines []string, i, size int) ([]byte, int, error) {
+	var enc strings.Builder
+	for i < len(lines) && lines[i] != "" && !strings.HasPrefix(lines[i], "=== ") && !strings.HasPrefix(lines[i], "file ") && !strings.HasPrefix(lines[i], "gzip ") {
+		enc.WriteString(lines[i])
+		i++
+	}
+	z, err := base64.StdEncoding.DecodeString(enc.String())
+	if err != nil {
+		return nil, i, err
+	}
+	r, err := gzip.NewReader(bytes.NewReader(z))
+	if err != nil {
+		return nil, i, err
+	}
+	data, err := io.ReadAll(io.LimitReader(r, int64(size)+1))
+	if err != nil {
+		return nil, i, err
+	}
+	if len(data) != size {
+		return nil, i, fmt.Errorf("%d bytes, header says %d", len(data), size)
+	}
+	return data, i, nil
 }
 
 // writeText writes a text block: its name, its line count and the lines.
@@ -441,15 +495,21 @@ func readSet(path string) (map[string]record, error) {
 	if len(files) == 0 {
 		return nil, fmt.Errorf("%s: %w", path, os.ErrNotExist)
 	}
-	recs := map[string]record{}
+	var text strings.Builder
 	for _, p := range files {
 		data, err := os.ReadFile(p)
 		if err != nil {
 			return nil, err
 		}
-		if err := parseSet(p, string(data), recs); err != nil {
-			return nil, err
-		}
+		text.Write(data)
+	}
+	name := files[0]
+	if len(files) > 1 {
+		name = fmt.Sprintf("%s (%d shards joined)", path, len(files))
+	}
+	recs := map[string]record{}
+	if err := parseSet(name, text.String(), recs); err != nil {
+		return nil, err
 	}
 	return recs, nil
 }
@@ -529,7 +589,22 @@ func parseSet(path, text string, recs map[string]record) error {
 			}
 		}
 		r.ans.Files = map[string][]byte{}
-		for i < len(lines) && strings.HasPrefix(lines[i], "file ") {
+		for i < len(lines) && (strings.HasPrefix(lines[i], "file ") || strings.HasPrefix(lines[i], "gzip ")) {
+			if strings.HasPrefix(lines[i], "gzip ") {
+				f := strings.SplitN(lines[i], " ", 3)
+				size, err := strconv.Atoi(f[1])
+				if len(f) != 3 || err != nil || size < 0 {
+					return bad("want: gzip SIZE NAME")
+				}
+				i++
+				data, next, err := readCompressed(lines, i, size)
+				if err != nil {
+					return bad("gzip %s: %v", f[2], err)
+				}
+				i = next
+				r.ans.Files[f[2]] = data
+				continue
+			}
 			f := strings.SplitN(lines[i], " ", 3)
 			if len(f) != 3 {
 				return bad("want: file SIZE NAME")

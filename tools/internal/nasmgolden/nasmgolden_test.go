@@ -1,6 +1,7 @@
 package nasmgolden
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -18,6 +19,7 @@ func TestSetRoundTrips(t *testing.T) {
 		"refused":                     {"00", Answer{Status: 1, Output: "no newline", Files: map[string][]byte{}}},
 		"empty file":                  {"11", Answer{Files: map[string][]byte{"my file.o": {}, Out: make([]byte, 33)}}},
 		"=== tricky ":                 {"22", Answer{Output: "=== not a record\nfile 3 x\n", Files: map[string][]byte{}}},
+		"big":                         {"44", Answer{Files: map[string][]byte{Out: bytes.Repeat([]byte("big object "), 10000), "small": {1}}}},
 	}
 	p := filepath.Join(t.TempDir(), "set.txt")
 	if err := writeSet(p, "header", "NASM version 0", recs); err != nil {
@@ -27,18 +29,23 @@ func TestSetRoundTrips(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if text, _ := os.ReadFile(p); !bytes.Contains(text, []byte("\ngzip 110000 OUT\n")) || !bytes.Contains(text, []byte("\nfile 1 small\n00000000  01\n")) {
+		t.Errorf("big files are not gzipped, or small ones are:\n%.2000s", text)
+	}
 	if !reflect.DeepEqual(got, recs) {
 		t.Fatalf("read back:\n%+v\nwant\n%+v", got, recs)
 	}
 }
 
-// A set larger than MaxShard is split at record boundaries into files
-// that each stay under it, and reads back whole.
+// A set larger than MaxShard is split at line ends into files that each
+// stay under it, and reads back whole, even when one record is larger than
+// a shard.
 func TestLargeSetIsSharded(t *testing.T) {
 	recs := map[string]record{}
 	for i := 0; i < 40; i++ {
 		recs[strings.Repeat("k", i+1)] = record{"33", Answer{Files: map[string][]byte{Out: make([]byte, 4000+i)}}}
 	}
+	recs["one big output"] = record{"55", Answer{Output: strings.Repeat("a line of -E output\n", 30000), Files: map[string][]byte{}}}
 	p := filepath.Join(t.TempDir(), "big.txt")
 	if err := writeSet(p, "h", "v", recs); err != nil {
 		t.Fatal(err)
