@@ -70,33 +70,41 @@ func (a Answer) OK() bool { return a.Status == 0 }
 // Out is the placeholder for nasm's output file in Run's arguments.
 const Out = "OUT"
 
-// Run runs nasm in dir (input names are relative to it, so nasm's
-// messages name no host path) with args, in which Out stands for a
-// temporary output file; its content is Files[Out]. extra lists other
-// files nasm writes relative to dir (a [map] file); they are read into
-// Files and removed. Run is for -update only: a test that gets here
+// Run runs nasm on the files of dir (input names are relative to it, so
+// nasm's messages name no host path) with args, in which Out stands for
+// the output file; its content is Files[Out]. extra lists other files nasm
+// writes relative to dir (a [map] file); they are read into Files. dir
+// itself is left as it was. Run is for -update only: a test that gets here
 // without it fails, so no test depends on the installed nasm by accident.
 func Run(t testing.TB, dir string, args []string, extra ...string) Answer {
 	t.Helper()
-	tmp := t.TempDir()
+	// nasm records its working directory (DWARF's comp_dir): it runs on a
+	// copy of dir at a path that depends on the test's name alone, so
+	// that answers do not change from one -update to the next.
+	work := filepath.Join("/tmp", fmt.Sprintf("nasmgolden-%d", os.Getuid()), fileName(t.Name()))
+	if err := os.RemoveAll(work); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.CopyFS(work, os.DirFS(dir)); err != nil {
+		t.Fatalf("copying %s to run nasm in: %v", dir, err)
+	}
+	defer os.RemoveAll(work)
 	// Never /dev/null: nasm running as root deletes its output on error.
-	out := filepath.Join(tmp, "out")
+	const out = "nasmgolden.out"
 	argv := make([]string, len(args))
 	for i, a := range args {
 		argv[i] = strings.ReplaceAll(a, Out, out)
 	}
-	cmd := Command(t, dir, argv...)
+	cmd := Command(t, work, argv...)
 	msgs, err := cmd.CombinedOutput()
 	a := Answer{Output: strings.ReplaceAll(string(msgs), out, Out), Files: map[string][]byte{}}
 	a.Status = ExitStatus(t, err)
-	if b, err := os.ReadFile(out); err == nil {
+	if b, err := os.ReadFile(filepath.Join(work, out)); err == nil {
 		a.Files[Out] = b
 	}
 	for _, name := range extra {
-		p := filepath.Join(dir, name)
-		if b, err := os.ReadFile(p); err == nil {
+		if b, err := os.ReadFile(filepath.Join(work, name)); err == nil {
 			a.Files[name] = b
-			os.Remove(p)
 		}
 	}
 	return a
