@@ -1,6 +1,7 @@
 // Package linktest holds the test helpers shared by the ELF, link and strip
-// tests: running the GNU oracles (nasm, ld, gcc, readelf) and running the
-// programs we build as an unprivileged user, as users hit the kernel.
+// tests: nasm's checked-in answers, running the GNU oracles (ld, gcc,
+// readelf) and running the programs we build as an unprivileged user, as
+// users hit the kernel.
 package linktest
 
 import (
@@ -18,6 +19,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/rules-tiny/rules_tiny/tools/internal/nasmgolden"
 )
 
 // Need skips the test when an oracle tool is not installed.
@@ -56,7 +59,10 @@ func Cmd(t testing.TB, name string, args ...string) []byte {
 	return out
 }
 
-// Nasm assembles src with nasm -f format and returns the object's bytes.
+// Nasm returns nasm -f format's object for src. nasm's answers are kept
+// in the calling test's golden file, testdata/nasm/<test name>.txt (see
+// nasmgolden): asked of the installed nasm under -update only, so the
+// tests run without nasm.
 func Nasm(t testing.TB, format, src string) []byte {
 	t.Helper()
 	return NasmFlags(t, format, src)
@@ -65,19 +71,53 @@ func Nasm(t testing.TB, format, src string) []byte {
 // NasmFlags is Nasm with more command-line flags (-g, -F dwarf...).
 func NasmFlags(t testing.TB, format, src string, flags ...string) []byte {
 	t.Helper()
-	Need(t, "nasm")
-	d := t.TempDir()
-	in := filepath.Join(d, "in.asm")
-	out := filepath.Join(d, "out.o")
-	if err := os.WriteFile(in, []byte(src), 0o644); err != nil {
-		t.Fatal(err)
+	args := append(append([]string{"-f", format, "-o", nasmgolden.Out}, flags...), "in.asm")
+	// The key names the source by its hash: one test may assemble several.
+	key := fmt.Sprintf("nasm %s (in.asm %s)", strings.Join(args, " "), nasmgolden.Hash([]byte(src)))
+	a := nasmgolden.ForTest(t).Answer(t, key, []byte(src), func() nasmgolden.Answer {
+		d := t.TempDir()
+		if err := os.WriteFile(filepath.Join(d, "in.asm"), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return nasmgolden.Run(t, d, args)
+	})
+	if !a.OK() {
+		t.Fatalf("nasm %s: status %d\n%s", strings.Join(args, " "), a.Status, a.Output)
 	}
-	Cmd(t, "nasm", append([]string{"-f", format, "-o", out}, append(flags, in)...)...)
-	b, err := os.ReadFile(out)
+	return a.File(t, nasmgolden.Out)
+}
+
+// NasmIn returns nasm -f format's object for the file name in dir,
+// assembled in dir so that the object (its debug information) names the
+// source as name alone; like Nasm, the answer is kept in the test's golden
+// file. The answer is for the sources in dir (files named *.asm, *.inc,
+// *.mac, *.bin, hashed), so editing one makes it stale.
+func NasmIn(t testing.TB, dir, name, format string, flags ...string) []byte {
+	t.Helper()
+	args := append(append([]string{"-f", format, "-o", nasmgolden.Out}, flags...), name)
+	entries, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return b
+	var input []byte
+	for _, e := range entries { // in name order
+		switch filepath.Ext(e.Name()) {
+		case ".asm", ".inc", ".mac", ".bin":
+			b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			input = append(append(append(input, e.Name()...), 0), b...)
+		}
+	}
+	key := fmt.Sprintf("nasm %s (sources %s)", strings.Join(args, " "), nasmgolden.Hash(input))
+	a := nasmgolden.ForTest(t).Answer(t, key, input, func() nasmgolden.Answer {
+		return nasmgolden.Run(t, dir, args)
+	})
+	if !a.OK() {
+		t.Fatalf("nasm %s: status %d\n%s", strings.Join(args, " "), a.Status, a.Output)
+	}
+	return a.File(t, nasmgolden.Out)
 }
 
 // GCC compiles C source to a freestanding, non-PIC object (-m32 or -m64).
