@@ -5,25 +5,24 @@ package asm_test
 // comes out (the exit status, the messages, the output file described
 // in full: bytes for -f bin; sections, symbols and relocations for ELF)
 // must be what nasm 2.16 gave for the same command line. nasm's answers
-// are checked in beside the case as NAME.golden; -update-cli writes
-// them again by running nasm (where it is installed).
+// are checked in beside the case as NAME.golden, under a hash of the case
+// (an edited case fails until its answers are asked again); -update (the
+// flag of tools/internal/nasmgolden, one for every golden file) writes
+// them again by running nasm where it is installed.
 
 import (
 	"bytes"
 	"debug/elf"
-	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/rules-tiny/rules_tiny/tools/asm/nasmcmd"
+	"github.com/rules-tiny/rules_tiny/tools/internal/nasmgolden"
 )
-
-var updateCLI = flag.Bool("update-cli", false, "rewrite testdata/cli/*.golden from nasm's answers")
 
 const casesDir = "testdata/cli"
 
@@ -55,25 +54,34 @@ func TestCommandLineCasesMatchNasm(t *testing.T) {
 		name := filepath.Base(path)
 		golden := strings.TrimSuffix(path, ".asm") + ".golden"
 		t.Run(name, func(t *testing.T) {
-			var want strings.Builder
-			if *updateCLI {
+			src, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			header := "# nasm's answers for " + name + " " + nasmgolden.Hash(src) + "\n"
+			if nasmgolden.Updating() {
+				want := header
 				for _, args := range argLines {
-					want.WriteString(nasmAnswer(t, name, args))
+					want += nasmAnswer(t, name, args)
 				}
-				if err := os.WriteFile(golden, []byte(want.String()), 0o644); err != nil {
+				if err := os.WriteFile(golden, []byte(want), 0o644); err != nil {
 					t.Fatal(err)
 				}
 			}
-			exp, err := os.ReadFile(golden)
+			data, err := os.ReadFile(golden)
 			if err != nil {
-				t.Fatalf("%v (write it with -update-cli where nasm is installed)", err)
+				t.Fatalf("%v (run go test ./tools/asm -update with nasm installed)", err)
+			}
+			exp, ok := strings.CutPrefix(string(data), header)
+			if !ok {
+				t.Fatalf("%s was written for another version of %s: run go test ./tools/asm -update with nasm installed", golden, name)
 			}
 			var got strings.Builder
 			for _, args := range argLines {
 				got.WriteString(tinyAnswer(t, name, args))
 			}
-			if got.String() != string(exp) {
-				t.Errorf("tiny asm differs from nasm (%s):\n%s", golden, lineDiff(got.String(), string(exp)))
+			if got.String() != exp {
+				t.Errorf("tiny asm differs from nasm (%s):\n%s", golden, lineDiff(got.String(), exp))
 			}
 		})
 	}
@@ -84,22 +92,11 @@ func TestCommandLineCasesMatchNasm(t *testing.T) {
 
 // nasmAnswer runs nasm on a case (in testdata/cli) and describes what it did.
 func nasmAnswer(t *testing.T, name string, args []string) string {
-	nasmPath, err := exec.LookPath("nasm")
-	if err != nil {
-		t.Fatal("-update-cli needs nasm")
-	}
 	out := filepath.Join(t.TempDir(), "out")
-	cmd := exec.Command(nasmPath, append(append(append([]string{}, args...), "-o", out), name)...)
-	cmd.Dir = casesDir
+	cmd := nasmgolden.Command(t, casesDir, append(append(append([]string{}, args...), "-o", out), name)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	err = cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
+	code := nasmgolden.ExitStatus(t, cmd.Run())
 	return describeRun(t, args, code, stderr.String(), out)
 }
 
