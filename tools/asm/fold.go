@@ -19,7 +19,9 @@ import (
 // foldKey identifies a line by its tokens: a %rep or macro body line read
 // again comes as the same token slice, and in the same mode, section and
 // default it folds to the same bytes. (The key keeps the tokens alive, so
-// their address is not reused while it is in the cache.)
+// their address is not reused while it is in the cache; lines read from
+// a file are lexed afresh every time and never cached, which would only
+// keep their tokens in memory.)
 type foldKey struct {
 	tok    *lex.Token
 	n      int
@@ -30,8 +32,8 @@ type foldKey struct {
 
 const maxFoldCache = 4096
 
-func (p *parser) foldKey(toks []lex.Token) (foldKey, bool) {
-	if len(toks) == 0 || p.a.opts.Listing {
+func (p *parser) foldKey(toks []lex.Token, body bool) (foldKey, bool) {
+	if len(toks) == 0 || !body || p.a.opts.Listing {
 		return foldKey{}, false
 	}
 	return foldKey{&toks[0], len(toks), p.mode, p.sec, p.defRel}, true

@@ -226,7 +226,7 @@ func (p *parser) line(l pp.Line) {
 	if len(toks) == 0 {
 		return
 	}
-	key, cache := p.foldKey(toks)
+	key, cache := p.foldKey(toks, l.Body)
 	if b, ok := p.folded[key]; cache && ok {
 		p.place("", b)
 		return
