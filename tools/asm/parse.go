@@ -68,9 +68,6 @@ type instPart struct {
 	prefixes []x86.Prefix
 	mnem     string
 	ops      []operand
-
-	lastInst x86.Inst // the instruction encoded in the previous pass
-	lastEnc  *x86.Encoding
 }
 
 // parser state: positional settings that nasm applies in source order.
