@@ -71,18 +71,32 @@ func (p *parser) fold(st *stmt, key foldKey, cache bool) bool {
 }
 
 // place appends folded bytes to the previous statement when that is a
-// run in the current section, else starts a run.
+// run in the current section, else starts a run. A label alone on the
+// line before becomes the start of the run instead of a statement of its
+// own: it is defined where the run starts either way.
 func (p *parser) place(label string, b []byte) {
 	a := p.a
 	if n := len(a.stmts); label == "" && n > 0 {
-		if last := a.stmts[n-1]; last.kind == sBytes && last.sec == p.sec {
+		switch last := a.stmts[n-1]; {
+		case last.sec != p.sec:
+		case last.kind == sBytes:
 			a.noteFolded(n-1, len(last.blob), len(b))
 			last.blob = append(last.blob, b...)
+			return
+		case labelOnly(last):
+			last.kind, last.blob = sBytes, append([]byte(nil), b...)
+			a.noteFolded(n-1, 0, len(b))
 			return
 		}
 	}
 	a.addStmt(&stmt{pos: p.pos, note: p.note, label: label, kind: sBytes, sec: p.sec, mode: p.mode, blob: append([]byte(nil), b...)})
 	a.noteFolded(len(a.stmts)-1, 0, len(b))
+}
+
+// labelOnly reports a statement that only defines its label.
+func labelOnly(st *stmt) bool {
+	return st.kind == sNone && st.label != "" && st.times == nil && st.instPart == nil && st.extra == nil &&
+		st.items == nil && st.count == nil && st.fill == nil && st.blob == nil
 }
 
 // fixed reports an expression whose value is the same in every pass and
