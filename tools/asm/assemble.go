@@ -130,6 +130,7 @@ func (a *assembler) addStmt(st *stmt) {
 	}
 	if st.label != "" {
 		s := a.sym(st.label)
+		st.label = s.name
 		switch {
 		case s.kind == symExtern:
 			a.errorf(st.pos, st.note, "symbol `%s' declared extern and defined here", st.label)

@@ -88,6 +88,7 @@ type parser struct {
 	note string
 
 	folded map[foldKey][]byte // lines folded to bytes (fold.go)
+	kept   map[string]string  // strings kept once (keep)
 
 	// struc/endstruc and istruc/at/iend state
 	strucName  string
@@ -180,7 +181,7 @@ func (p *parser) qualify(name string) string {
 	if strings.HasPrefix(name, ".") && !strings.HasPrefix(name, "..") {
 		return p.scope + name
 	}
-	return name
+	return strings.Clone(name)
 }
 
 // regPrefix starts the name under which an expression refers to a
@@ -190,10 +191,32 @@ const regPrefix = "\x00"
 func (p *parser) nameOf(t lex.Token) string {
 	if !t.Escaped {
 		if r, ok := x86.LookupReg(t.Text); ok {
-			return regPrefix + r.String()
+			return p.keep(regPrefix + r.String())
 		}
 	}
-	return p.qualify(t.Text)
+	if strings.HasPrefix(t.Text, ".") {
+		return p.qualify(t.Text) // a new string (or a reserved `..' name, kept below)
+	}
+	if s := p.a.syms[t.Text]; s != nil {
+		return s.name
+	}
+	return strings.Clone(t.Text)
+}
+
+// keep returns s, or the same text already kept: register names and
+// mnemonics come again and again. Strings that statements keep must not
+// be parts of a source line, which would keep the whole file in memory
+// after preprocessing (the lexer's tokens are slices of it).
+func (p *parser) keep(s string) string {
+	if k, ok := p.kept[s]; ok {
+		return k
+	}
+	if p.kept == nil {
+		p.kept = map[string]string{}
+	}
+	s = strings.Clone(s)
+	p.kept[s] = s
+	return s
 }
 
 func (p *parser) parseExpr(toks []lex.Token, i int) (expr.Node, int, error) {
@@ -296,7 +319,7 @@ func (p *parser) label(st *stmt, toks []lex.Token) (int, bool) {
 	full := p.qualify(name)
 	if !strings.HasPrefix(name, ".") {
 		if !strings.HasPrefix(name, "..@") {
-			p.scope = name
+			p.scope = full
 		}
 	} else if p.scope == "" && !strings.HasPrefix(name, "..") {
 		p.errorf("local label `%s' without a preceding non-local label", name)
@@ -400,6 +423,6 @@ func (p *parser) instruction(st *stmt, toks []lex.Token, i int) error {
 	if !isMnemonic(w) {
 		return p.afterPrefixes(st, toks, i, w)
 	}
-	st.kind, st.mnem = sInst, w
+	st.kind, st.mnem = sInst, p.keep(w)
 	return p.operands(st, toks, i+1)
 }

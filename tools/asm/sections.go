@@ -62,6 +62,7 @@ func (a *assembler) sectionIndex(name string, pos pp.Pos) int {
 			return i
 		}
 	}
+	name = strings.Clone(name) // not a part of a source line (see parser.keep)
 	s := &section{name: name, key: secKey(name), pos: pos, align: 1, start: -1, flags: obj.FlagAlloc}
 	if std, ok := standardSections[name]; ok {
 		s.flags, s.align = std.flags, std.align

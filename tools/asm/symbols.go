@@ -40,8 +40,8 @@ type symbol struct {
 func (a *assembler) sym(name string) *symbol {
 	s := a.syms[name]
 	if s == nil {
-		s = &symbol{name: name}
-		a.syms[name] = s
+		s = &symbol{name: strings.Clone(name)} // not a part of a source line (see parser.keep)
+		a.syms[s.name] = s
 		a.symOrder = append(a.symOrder, s)
 	}
 	return s
