@@ -129,7 +129,9 @@ func (a *assembler) foldInst(st *stmt) ([]byte, bool) {
 			return nil, false
 		}
 	}
-	inst := &x86.Inst{Mode: st.mode, Prefixes: st.prefixes, Mnemonic: st.mnem, Ops: make([]x86.Operand, 0, len(st.ops))}
+	// emitInst's scratch instruction: nothing of it outlives the call.
+	inst := &a.inst
+	*inst = x86.Inst{Mode: st.mode, Prefixes: st.prefixes, Mnemonic: st.mnem, Ops: a.instOps[:0]}
 	inst.PC = x86.Value{Sym: a.secs[st.sec].key, Known: true}
 	inst.Opt = a.opts.Optimize
 	for _, o := range st.ops {
@@ -139,6 +141,7 @@ func (a *assembler) foldInst(st *stmt) ([]byte, bool) {
 		}
 		inst.Ops = append(inst.Ops, xo)
 	}
+	a.instOps = inst.Ops
 	if x86.RelBranch(inst) {
 		return nil, false
 	}
