@@ -98,7 +98,8 @@ func (p *parser) align(st *stmt, toks []lex.Token, i int) error {
 		return err
 	}
 	st.count = n
-	st.extra = &stmtExtra{alignText: lex.Join(toks[i+1 : end]), noSect: p.sectAlignOff}
+	x := st.more()
+	x.alignText, x.noSect = lex.Join(toks[i+1:end]), p.sectAlignOff
 	if w == "alignb" {
 		st.width = 1 // reserve, not fill
 	}
@@ -108,14 +109,14 @@ func (p *parser) align(st *stmt, toks []lex.Token, i int) error {
 	if !toks[end].Is(",") || end+1 >= len(toks) {
 		return fmt.Errorf("trailing garbage after `%s'", w)
 	}
-	fill := &stmt{pos: st.pos, note: st.note, sec: st.sec, mode: st.mode, defRel: st.defRel}
+	fill := p.noted(&stmt{pos: st.pos, sec: st.sec, mode: st.mode, defRel: st.defRel})
 	if err := p.body(fill, toks, end+1); err != nil {
 		return err
 	}
-	if fill.times != nil || fill.kind == sAlign {
+	if fill.timesExpr() != nil || fill.kind == sAlign {
 		return fmt.Errorf("invalid fill for `%s'", w)
 	}
-	st.fill = fill
+	st.more().fill = fill
 	return nil
 }
 
@@ -236,13 +237,14 @@ func (a *assembler) emitAlign(st *stmt, sec *section) {
 		a.reserve(st, sec, pad)
 		return
 	}
-	if st.fill == nil {
+	fill := st.fillStmt()
+	if fill == nil {
 		a.write(st, sec, bytes.Repeat([]byte{0x90}, int(pad)))
 		return
 	}
-	st.fill.start = st.start // the fill's `$` is the align line's start
+	fill.start = st.start // the fill's `$` is the align line's start
 	for i := int64(0); i < pad; i++ {
-		a.emit(st.fill, sec)
+		a.emit(fill, sec)
 		if a.fatal {
 			return
 		}

@@ -43,7 +43,7 @@ func (p *parser) foldKey(toks []lex.Token, body bool) (foldKey, bool) {
 // taken care of. A line without a label that folds is remembered by key.
 func (p *parser) fold(st *stmt, key foldKey, cache bool) bool {
 	a := p.a
-	if a.opts.Listing || st.times != nil || st.mode == 0 || st.sec < 0 {
+	if a.opts.Listing || st.timesExpr() != nil || st.mode == 0 || st.sec < 0 {
 		return false
 	}
 	if sec := a.secs[st.sec]; sec.absolute || sec.flags&obj.FlagNoBits != 0 {
@@ -89,14 +89,16 @@ func (p *parser) place(label string, b []byte) {
 			return
 		}
 	}
-	a.addStmt(&stmt{pos: p.pos, note: p.note, label: label, kind: sBytes, sec: p.sec, mode: p.mode, blob: append([]byte(nil), b...)})
+	a.addStmt(p.noted(&stmt{pos: p.pos, label: label, kind: sBytes, sec: p.sec, mode: p.mode, blob: append([]byte(nil), b...)}))
 	a.noteFolded(len(a.stmts)-1, 0, len(b))
 }
 
-// labelOnly reports a statement that only defines its label.
+// labelOnly reports a statement that only defines its label (from a
+// macro or not).
 func labelOnly(st *stmt) bool {
-	return st.kind == sNone && st.label != "" && st.times == nil && st.instPart == nil && st.extra == nil &&
-		st.items == nil && st.count == nil && st.fill == nil && st.blob == nil
+	x := st.extra
+	return st.kind == sNone && st.label != "" && st.instPart == nil && st.items == nil && st.count == nil && st.blob == nil &&
+		(x == nil || x.times == nil && x.fill == nil && x.attrs == nil && x.alignText == "" && !x.noSect)
 }
 
 // fixed reports an expression whose value is the same in every pass and

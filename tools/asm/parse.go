@@ -29,19 +29,17 @@ const (
 )
 
 // stmt is one statement. Every statement of a program stays in memory
-// for all passes, so what only instructions need is apart (instPart).
+// for all passes, so what only instructions need is apart (instPart), and
+// what few statements have is in stmtExtra.
 type stmt struct {
 	pos   pp.Pos
-	note  string
 	label string // symbol defined at the start of the line ("" if none)
-	times expr.Node
-	sec   int // section index
-	mode  int // BITS
+	sec   int    // section index
+	mode  int    // BITS
 	*instPart
 
 	items []dataItem
 	count expr.Node // res count, align boundary, equ value
-	fill  *stmt     // align: the statement repeated to pad (nil: nop / zero)
 	blob  []byte    // incbin contents, folded bytes
 
 	line  int   // index of the preprocessed line it came from
@@ -56,11 +54,55 @@ type stmt struct {
 	extra *stmtExtra // what a few statements need beyond these
 }
 
-// stmtExtra is what section directives and align statements keep.
+// stmtExtra is what few statements have: section directives, align
+// statements, `times`, lines from macros.
 type stmtExtra struct {
+	note      string    // nasm's "from macro" line for messages about the statement
+	times     expr.Node // the TIMES count
+	fill      *stmt     // align: the statement repeated to pad (nil: nop / zero)
 	attrs     []binAttr // -f bin section attributes to apply in each pass
 	alignText string    // an align statement's boundary as written (for nasm's message)
 	noSect    bool      // align after `sectalign off`: the section's alignment stays
+}
+
+// more is st's stmtExtra, made when first needed.
+func (st *stmt) more() *stmtExtra {
+	if st.extra == nil {
+		st.extra = &stmtExtra{}
+	}
+	return st.extra
+}
+
+// macroNote is the "from macro" line of messages about st, "" if none.
+func (st *stmt) macroNote() string {
+	if st.extra == nil {
+		return ""
+	}
+	return st.extra.note
+}
+
+// timesExpr is st's TIMES count, nil if it has none.
+func (st *stmt) timesExpr() expr.Node {
+	if st.extra == nil {
+		return nil
+	}
+	return st.extra.times
+}
+
+// fillStmt is an align statement's fill, nil if none.
+func (st *stmt) fillStmt() *stmt {
+	if st.extra == nil {
+		return nil
+	}
+	return st.extra.fill
+}
+
+// noted gives st the note of the line being parsed.
+func (p *parser) noted(st *stmt) *stmt {
+	if p.note != "" {
+		st.more().note = p.note
+	}
+	return st
 }
 
 // instPart is what an instruction statement has beyond a stmt.
@@ -225,14 +267,14 @@ func (p *parser) parseExpr(toks []lex.Token, i int) (expr.Node, int, error) {
 
 // newStmt is an empty statement at the current position and settings.
 func (p *parser) newStmt() *stmt {
-	return &stmt{pos: p.pos, note: p.note, sec: p.sec, mode: p.mode, defRel: p.defRel}
+	return p.noted(&stmt{pos: p.pos, sec: p.sec, mode: p.mode, defRel: p.defRel})
 }
 
 // labelOnly records a label by itself (before a directive, or when the
 // rest of its line is in error, so that references to it do not cascade).
 func (p *parser) labelOnly(label string) {
 	if label != "" {
-		p.a.addStmt(&stmt{pos: p.pos, note: p.note, label: label, sec: p.sec, mode: p.mode})
+		p.a.addStmt(p.noted(&stmt{pos: p.pos, label: label, sec: p.sec, mode: p.mode}))
 	}
 }
 
@@ -370,10 +412,10 @@ func (p *parser) times(st *stmt, toks []lex.Token, i int) error {
 	if end >= len(toks) {
 		return fmt.Errorf("`times' needs an instruction or data to repeat")
 	}
-	if st.times != nil {
+	if st.timesExpr() != nil {
 		return fmt.Errorf("nested `times' is not supported")
 	}
-	st.times = n
+	st.more().times = n
 	return p.body(st, toks, end)
 }
 

@@ -198,7 +198,7 @@ func (p *parser) sectalign(_ string, args []lex.Token) {
 	if p.a.format == "bin" && p.sec >= 0 {
 		// nasm's bin format marks the alignment given, in each pass.
 		st := p.newStmt()
-		st.extra = &stmtExtra{attrs: []binAttr{{kind: attrSectAlign, val: n}}}
+		st.more().attrs = []binAttr{{kind: attrSectAlign, val: n}}
 		p.a.addStmt(st)
 	}
 }

@@ -19,11 +19,8 @@ const (
 )
 
 type symbol struct {
-	name   string
-	kind   symKind
-	pos    pp.Pos
-	global bool
-	static bool
+	name string
+	pos  pp.Pos
 
 	// label
 	sec int
@@ -31,8 +28,12 @@ type symbol struct {
 	// equ (nil until known; a pointer: most symbols are labels)
 	val *expr.Value
 
-	defPass int  // last pass that defined it
-	known   bool // has a value from this or an earlier pass
+	defPass int // last pass that defined it
+
+	kind   symKind
+	global bool
+	static bool
+	known  bool // has a value from this or an earlier pass
 }
 
 // sym returns the symbol named name, created (with no kind yet) on
