@@ -131,6 +131,8 @@ type parser struct {
 
 	folded map[foldKey][]byte // lines folded to bytes (fold.go)
 	kept   map[string]string  // strings kept once (keep)
+	// scratch is the statement of the line being parsed (see line).
+	scratch stmt
 
 	// struc/endstruc and istruc/at/iend state
 	strucName  string
@@ -302,13 +304,17 @@ func (p *parser) line(l pp.Line) {
 		}
 		toks = toks[1 : len(toks)-1]
 	}
-	st := p.newStmt()
+	// The line's statement is parsed in p.scratch and copied only if it
+	// is kept: most lines fold into the bytes of a run.
+	st := &p.scratch
+	*st = stmt{pos: p.pos, sec: p.sec, mode: p.mode, defRel: p.defRel}
+	p.noted(st)
 	i, ok := p.label(st, toks)
 	if !ok {
 		return
 	}
 	if i >= len(toks) {
-		p.a.addStmt(st)
+		p.a.addStmt(st.clone())
 		return
 	}
 	if st.label != "" && lower(toks[i]) == "equ" {
@@ -330,8 +336,14 @@ func (p *parser) line(l pp.Line) {
 		return
 	}
 	if !p.fold(st, key, cache && len(p.a.warns) == nwarn) {
-		p.a.addStmt(st)
+		p.a.addStmt(st.clone())
 	}
+}
+
+// clone is a copy of st (which is the parser's scratch statement).
+func (st *stmt) clone() *stmt {
+	c := *st
+	return &c
 }
 
 // label reads the label a line may start with into st.label and returns
@@ -385,7 +397,7 @@ func (p *parser) equ(st *stmt, toks []lex.Token, i int) {
 	}
 	st.kind = sEqu
 	st.count = n
-	p.a.addStmt(st)
+	p.a.addStmt(st.clone())
 	if s := p.a.syms[st.label]; s != nil && s.kind == symEqu && s.pos == st.pos {
 		p.noteConst(st.label, n)
 	}
