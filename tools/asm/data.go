@@ -3,6 +3,7 @@ package asm
 import (
 	"bytes"
 	"fmt"
+	"strings"
 
 	"github.com/rules-tiny/rules_tiny/tools/asm/expr"
 	"github.com/rules-tiny/rules_tiny/tools/asm/lex"
@@ -15,9 +16,9 @@ import (
 
 type dataItem struct {
 	str   string // a string operand (bytes), padded to the unit size
-	isStr bool
 	float []byte // a floating-point constant, already encoded
 	e     expr.Node
+	isStr bool
 	undef bool // `?`
 }
 
@@ -42,7 +43,7 @@ func (p *parser) dataItem(st *stmt, toks []lex.Token, i int) (int, error) {
 	alone := i+1 == len(toks) || toks[i+1].Is(",")
 	// A lone string (not part of a larger expression) is bytes.
 	if t.Kind == lex.Str && alone {
-		st.items = append(st.items, dataItem{str: t.Str, isStr: true})
+		st.items = append(st.items, dataItem{str: strings.Clone(t.Str), isStr: true}) // not a part of the line (see parser.keep)
 		return i + 1, nil
 	}
 	if f, n, ok, overflow, err := floatItem(toks[i:], st.width); ok {
