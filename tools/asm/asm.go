@@ -24,8 +24,8 @@
 // command line is package nasmcmd).
 //
 // Not supported, with a clear error: SEG and WRT (except `wrt ..plt`),
-// `common`, far pointers, %ifenv, %use packages other than altreg, ifunc
-// and fp, %stacksize/%arg/%local, __PASS__; instructions the encoder does
+// %ifenv, %use masm, %stacksize/%arg/%local, __PASS__, a recursive
+// %rmacro call; instructions the encoder does
 // not know (AVX-512...).
 package asm
 
@@ -276,13 +276,19 @@ func (a *assembler) assemble(res *Result, path string) Errors {
 		return errs
 	}
 	if a.format != "bin" {
-		res.Object = a.object(path)
+		res.Object, errs = a.object(path)
+		if len(errs) > 0 {
+			return errs
+		}
 		if a.opts.Debug {
 			if err := a.debugInfo(res.Object, path); err != nil {
 				return Errors{{Pos: pp.Pos{File: path}, Msg: err.Error()}}
 			}
 		}
 		return nil
+	}
+	if errs = a.binAttrs(); len(errs) > 0 {
+		return errs
 	}
 	a.warns = nil
 	res.Binary, errs = a.binary()

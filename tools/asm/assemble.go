@@ -132,17 +132,20 @@ func (a *assembler) addStmt(st *stmt) {
 		s := a.sym(st.label)
 		st.label = s.name
 		switch {
-		case s.kind == symExtern:
-			a.errorf(st.pos, st.macroNote(), "symbol `%s' declared extern and defined here", st.label)
-		case s.kind != 0:
+		case s.kind == symCommon:
+			a.errorf(st.pos, st.macroNote(), "label `%s' inconsistently redefined", st.label)
+		case s.kind != 0 && s.kind != symExtern:
 			a.errorf(st.pos, st.macroNote(), "symbol `%s' redefined (first defined at %s)", st.label, s.pos)
 		default:
+			// nasm: an extern defined here is a global
+			s.global = s.global || s.kind == symExtern
 			s.kind = symLabel
 			if st.kind == sEqu {
 				s.kind = symEqu
 			}
 			s.pos = st.pos
 			s.sec = st.sec
+			s.defSeq = st.line + 1
 		}
 	}
 	a.stmts = append(a.stmts, st)
@@ -179,7 +182,8 @@ func (e env) Lookup(name string) (expr.Value, error) {
 		return expr.Value{}, fmt.Errorf("symbol `%s' not defined", name)
 	}
 	switch s.kind {
-	case symExtern:
+	case symExtern, symCommon:
+		s.used = true
 		if a.format == "bin" {
 			return expr.Value{}, fmt.Errorf("binary output format does not support external references (`%s')", name)
 		}
@@ -380,6 +384,7 @@ func (a *assembler) execEqu(st *stmt) {
 		a.nchanged++
 	}
 	s.val, s.known, s.defPass = &v, !v.Unknown, a.pass
+	s.off = st.start // where `$' was (a size attribute's `$', symattrs.go)
 }
 
 // timesCount evaluates st's TIMES count; 0 on error or while unknown.

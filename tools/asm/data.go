@@ -29,7 +29,9 @@ func (p *parser) data(st *stmt, toks []lex.Token, i int) error {
 	st.kind, st.width = sData, width
 	i++
 	if i >= len(toks) {
-		return fmt.Errorf("no operand for data declaration")
+		// nasm warns and emits nothing (a label on the line is defined).
+		p.a.warnc(st.pos, "db-empty", "no operand for data declaration")
+		return nil
 	}
 	return commaList(toks, i, dataList, func(i int) (int, error) {
 		return p.dataItem(st, toks, i)
@@ -100,7 +102,7 @@ func (p *parser) align(st *stmt, toks []lex.Token, i int) error {
 	}
 	st.count = n
 	x := st.more()
-	x.alignText, x.noSect = lex.Join(toks[i+1:end]), p.sectAlignOff
+	x.alignText, x.noSect, x.smart = lex.Join(toks[i+1:end]), p.sectAlignOff, p.smart
 	if w == "alignb" {
 		st.width = 1 // reserve, not fill
 	}
@@ -239,6 +241,15 @@ func (a *assembler) emitAlign(st *stmt, sec *section) {
 		return
 	}
 	fill := st.fillStmt()
+	if fill == nil && st.extra.smart != nil && st.width != 1 {
+		b, err := a.smartPad(st.extra.smart, pad, sec.size, n, st.mode)
+		if err != nil {
+			a.perr(st, "%s", err)
+			return
+		}
+		a.write(st, sec, b)
+		return
+	}
 	if fill == nil {
 		a.write(st, sec, bytes.Repeat([]byte{0x90}, int(pad)))
 		return

@@ -19,6 +19,8 @@ var directives = map[string]func(p *parser, name string, args []lex.Token){
 	"absolute":  (*parser).absolute,
 	"org":       (*parser).org,
 	"sectalign": (*parser).sectalign,
+	// %use smartalign's alignment mode (smartalign.go)
+	"__?alignmode?__": (*parser).alignmodeDirective,
 	// symbols (symbols.go)
 	"global": (*parser).symbols, "extern": (*parser).symbols, "static": (*parser).symbols, "required": (*parser).symbols,
 	"common": (*parser).common,
@@ -26,7 +28,8 @@ var directives = map[string]func(p *parser, name string, args []lex.Token){
 	"struc": (*parser).struc, "endstruc": (*parser).endstruc,
 	"istruc": (*parser).istruc, "at": (*parser).at, "iend": (*parser).at,
 	// informational for nasm; they do not change the bytes we produce
-	"cpu": ignored, "warning": ignored, "list": ignored, "debug": ignored,
+	"cpu":     (*parser).cpu, // cpu.go
+	"warning": ignored, "list": ignored, "debug": ignored,
 	"map":    (*parser).mapDirective, // -f bin's map file (binmap.go)
 	"pragma": (*parser).pragma,       // %pragma's line (pragma.go) "float": ignored,
 }
@@ -39,7 +42,7 @@ func (p *parser) bits(_ string, args []lex.Token) {
 		p.errorf("`bits' expects 16, 32 or 64")
 		return
 	}
-	p.setBits(int(args[0].Val))
+	p.setBits(p.bitsForCPU(int(args[0].Val)))
 }
 
 // use is use16, use32 and use64.
@@ -48,7 +51,7 @@ func (p *parser) use(name string, args []lex.Token) {
 		p.errorf("`%s' takes no arguments", name)
 		return
 	}
-	p.setBits(map[string]int{"use16": 16, "use32": 32, "use64": 64}[name])
+	p.setBits(p.bitsForCPU(map[string]int{"use16": 16, "use32": 32, "use64": 64}[name]))
 }
 
 func (p *parser) setBits(n int) {

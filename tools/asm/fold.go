@@ -18,16 +18,17 @@ import (
 
 // foldKey identifies a line by its tokens: a %rep or macro body line read
 // again comes as the same token slice, and in the same mode, section and
-// default it folds to the same bytes. (The key keeps the tokens alive, so
-// their address is not reused while it is in the cache; lines read from
-// a file are lexed afresh every time and never cached, which would only
-// keep their tokens in memory.)
+// default (and cpu level) it folds to the same bytes. (The key keeps the
+// tokens alive, so their address is not reused while it is in the cache;
+// lines read from a file are lexed afresh every time and never cached,
+// which would only keep their tokens in memory.)
 type foldKey struct {
 	tok    *lex.Token
 	n      int
 	mode   int
 	sec    int
 	defRel bool
+	cpu    x86.CPU
 }
 
 const maxFoldCache = 4096
@@ -36,7 +37,7 @@ func (p *parser) foldKey(toks []lex.Token, body bool) (foldKey, bool) {
 	if len(toks) == 0 || !body || p.a.opts.Listing {
 		return foldKey{}, false
 	}
-	return foldKey{&toks[0], len(toks), p.mode, p.sec, p.defRel}, true
+	return foldKey{&toks[0], len(toks), p.mode, p.sec, p.defRel, p.cpuLevel}, true
 }
 
 // fold encodes st now if it can (see place); it reports whether st was
@@ -98,7 +99,7 @@ func (p *parser) place(label string, b []byte) {
 func labelOnly(st *stmt) bool {
 	x := st.extra
 	return st.kind == sNone && st.label != "" && st.instPart == nil && st.items == nil && st.count == nil && st.blob == nil &&
-		(x == nil || x.times == nil && x.fill == nil && x.attrs == nil && x.alignText == "" && !x.noSect)
+		(x == nil || x.times == nil && x.fill == nil && x.attrs == nil && x.alignText == "" && !x.noSect && x.smart == nil)
 }
 
 // fixed reports an expression whose value is the same in every pass and
@@ -135,7 +136,7 @@ func (a *assembler) foldInst(st *stmt) ([]byte, bool) {
 	inst := &a.inst
 	*inst = x86.Inst{Mode: st.mode, Prefixes: st.prefixes, Mnemonic: st.mnem, Ops: a.instOps[:0]}
 	inst.PC = x86.Value{Sym: a.secs[st.sec].key, Known: true}
-	inst.Opt = a.opts.Optimize
+	inst.Opt, inst.CPU = a.opts.Optimize, st.cpu
 	for _, o := range st.ops {
 		xo, err := a.operand(st, o)
 		if err != nil || xo.Rel {

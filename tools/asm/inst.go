@@ -47,6 +47,7 @@ func (a *assembler) emitInst(st *stmt, sec *section) {
 	*inst = x86.Inst{Mode: st.mode, Prefixes: st.prefixes, Mnemonic: st.mnem, Ops: a.instOps[:0]}
 	inst.PC = x86.Value{Sym: sec.key, Off: sec.size, Known: true}
 	inst.Opt = a.opts.Optimize
+	inst.CPU = st.cpu
 	for _, o := range st.ops {
 		xo, err := a.operand(st, o)
 		if err != nil {

@@ -75,6 +75,26 @@ func (p *parser) operands(st *stmt, toks []lex.Token, i int) error {
 			return end, err
 		}
 		st.ops = append(st.ops, op)
+		if end < len(toks) && toks[end].Is(":") && op.kind == x86.OpImm {
+			// A far pointer `seg:off` is two operands to the encoder,
+			// the segment first, both with the size written before it.
+			// A size may also follow the colon (`jmp 8:dword x`).
+			off := operand{kind: x86.OpImm, strict: op.strict}
+			start, err := off.modifiers(toks, end+1)
+			if err != nil {
+				return start, err
+			}
+			if off.size == 0 {
+				off.size = op.size
+			}
+			n, after, err := p.parseExpr(toks, start)
+			if err != nil {
+				return after, err
+			}
+			off.e = n
+			st.ops = append(st.ops, off)
+			end = after
+		}
 		return end, nil
 	})
 }
@@ -194,9 +214,6 @@ func (p *parser) immediate(op operand, toks []lex.Token, i int) (operand, int, e
 			return op, end + 2, nil
 		}
 		return op, end, fmt.Errorf("`wrt' is only supported as `wrt ..plt'")
-	}
-	if end < len(toks) && toks[end].Is(":") {
-		return op, end, fmt.Errorf("far pointers (`seg:offset') are not supported")
 	}
 	op.e = n
 	return op, end, nil

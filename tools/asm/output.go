@@ -3,6 +3,7 @@ package asm
 import (
 	"fmt"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/rules-tiny/rules_tiny/tools/asm/lex"
@@ -89,7 +90,8 @@ func fits(v int64, n int) bool {
 // (relocations against local labels use it, as nasm does), local labels,
 // then globals and externs in declaration order. Labels in `absolute`
 // space (struc fields) are absolute symbols.
-func (a *assembler) object(path string) *obj.File {
+func (a *assembler) object(path string) (*obj.File, Errors) {
+	var errs, late Errors
 	f := &obj.File{Name: filepath.Base(path), Arch: obj.ArchAMD64}
 	if a.format == "elf32" {
 		f.Arch = obj.ArchI386
@@ -132,28 +134,39 @@ func (a *assembler) object(path string) *obj.File {
 		}
 		return &obj.Symbol{Name: a.symbolName(s), Section: sec, Value: v, Binding: bind}
 	}
+	add := func(s *symbol, os *obj.Symbol) {
+		a.applyAttrs(s, os, &errs, &late)
+		f.Symbols = append(f.Symbols, os)
+	}
 	for _, s := range a.symOrder {
 		if s.global || s.kind != symLabel || strings.HasPrefix(s.name, "..@") {
 			continue
 		}
-		f.Symbols = append(f.Symbols, label(s, obj.BindLocal))
+		add(s, label(s, obj.BindLocal))
 	}
 	for _, s := range a.symOrder {
 		switch {
-		case s.kind == symExtern:
+		case s.kind == symExtern && (s.used || s.required):
 			index[s.name] = len(f.Symbols)
-			f.Symbols = append(f.Symbols, &obj.Symbol{Name: a.symbolName(s), Section: obj.SectionUndef, Binding: obj.BindGlobal})
+			add(s, &obj.Symbol{Name: a.symbolName(s), Section: obj.SectionUndef, Binding: obj.BindGlobal})
+		case s.kind == symCommon:
+			index[s.name] = len(f.Symbols)
+			os := &obj.Symbol{Name: a.symbolName(s), Section: obj.SectionCommon, Size: uint64(s.commonSize), Binding: obj.BindGlobal}
+			if s.attrs != nil {
+				os.Value = uint64(s.attrs.align)
+			}
+			add(s, os)
 		case !s.global:
 		case s.kind == symLabel:
-			f.Symbols = append(f.Symbols, label(s, obj.BindGlobal))
+			add(s, label(s, obj.BindGlobal))
 		case s.kind == symEqu && s.val == nil:
 		case s.kind == symEqu && s.val.Simple():
-			f.Symbols = append(f.Symbols, &obj.Symbol{Name: a.symbolName(s), Section: obj.SectionAbs, Value: uint64(s.val.Const), Binding: obj.BindGlobal})
+			add(s, &obj.Symbol{Name: a.symbolName(s), Section: obj.SectionAbs, Value: uint64(s.val.Const), Binding: obj.BindGlobal})
 		case s.kind == symEqu && len(s.val.Terms) == 1 && s.val.Terms[0].Coef == 1:
 			// A global equ of a label: a symbol in that label's section.
 			for i, sec := range a.secs {
 				if sec.key == s.val.Terms[0].Sym && !sec.absolute {
-					f.Symbols = append(f.Symbols, &obj.Symbol{Name: a.symbolName(s), Section: secIdx[i], Value: uint64(s.val.Const), Binding: obj.BindGlobal})
+					add(s, &obj.Symbol{Name: a.symbolName(s), Section: secIdx[i], Value: uint64(s.val.Const), Binding: obj.BindGlobal})
 				}
 			}
 		}
@@ -164,7 +177,11 @@ func (a *assembler) object(path string) *obj.File {
 			f.Sections[secIdx[i]].Relocs = append(f.Sections[secIdx[i]].Relocs, r)
 		}
 	}
-	return f
+	if len(errs) == 0 {
+		errs = late
+	}
+	sort.SliceStable(errs, func(i, j int) bool { return errs[i].Seq < errs[j].Seq })
+	return f, errs
 }
 
 // objectSections numbers the sections the object has: -1 for those it
@@ -216,7 +233,7 @@ func (a *assembler) unusedDefaultText(i int) bool {
 // --gprefix/--gpostfix on global, extern and static symbols,
 // --lprefix/--lpostfix on the others.
 func (a *assembler) symbolName(s *symbol) string {
-	if s.global || s.static || s.kind == symExtern {
+	if s.global || s.static || s.kind == symExtern || s.kind == symCommon {
 		return a.opts.GlobalPrefix + s.name + a.opts.GlobalSuffix
 	}
 	return a.opts.LocalPrefix + s.name + a.opts.LocalSuffix

@@ -57,12 +57,13 @@ type stmt struct {
 // stmtExtra is what few statements have: section directives, align
 // statements, `times`, lines from macros.
 type stmtExtra struct {
-	note      string    // nasm's "from macro" line for messages about the statement
-	times     expr.Node // the TIMES count
-	fill      *stmt     // align: the statement repeated to pad (nil: nop / zero)
-	attrs     []binAttr // -f bin section attributes to apply in each pass
-	alignText string    // an align statement's boundary as written (for nasm's message)
-	noSect    bool      // align after `sectalign off`: the section's alignment stays
+	note      string      // nasm's "from macro" line for messages about the statement
+	times     expr.Node   // the TIMES count
+	fill      *stmt       // align: the statement repeated to pad (nil: nop / zero)
+	attrs     []binAttr   // -f bin section attributes to apply in each pass
+	alignText string      // an align statement's boundary as written (for nasm's message)
+	noSect    bool        // align after `sectalign off`: the section's alignment stays
+	smart     *smartAlign // align under %use smartalign: its NOPs when there is no fill
 }
 
 // more is st's stmtExtra, made when first needed.
@@ -110,6 +111,7 @@ type instPart struct {
 	prefixes []x86.Prefix
 	mnem     string
 	ops      []operand
+	cpu      x86.CPU // the `cpu` level in effect (cpu.go)
 }
 
 // parser state: positional settings that nasm applies in source order.
@@ -120,10 +122,14 @@ type parser struct {
 	defRel   bool
 	scope    string // last non-local label, for .local labels
 	seenBits bool
+	cpuLevel x86.CPU // the last `cpu` directive's level
 	// sectAlignOff is `sectalign off`: align no longer raises the
 	// section's alignment.
 	sectAlignOff bool
 	sect         string // the last section directive, bracketed (__SECT__)
+	// smart is the %use smartalign mode in force (smartalign.go), nil
+	// before the package is used.
+	smart *smartAlign
 
 	// the line being parsed, for messages
 	pos  pp.Pos
@@ -477,6 +483,6 @@ func (p *parser) instruction(st *stmt, toks []lex.Token, i int) error {
 	if !isMnemonic(w) {
 		return p.afterPrefixes(st, toks, i, w)
 	}
-	st.kind, st.mnem = sInst, p.keep(w)
+	st.kind, st.mnem, st.cpu = sInst, p.keep(w), p.cpuLevel
 	return p.operands(st, toks, i+1)
 }

@@ -240,3 +240,34 @@ func TestRootCauses(t *testing.T) {
 		}
 	}
 }
+
+func TestRunProgramNeverHandsAnUnexecutableFileToTheShell(t *testing.T) {
+	// Not an executable the kernel knows (like an i386 program on a kernel
+	// without IA32 emulation): execvp-style wrappers would run it with
+	// /bin/sh, and "hi" would look like the program's output.
+	exe := filepath.Join(t.TempDir(), "notelf")
+	if err := os.WriteFile(exe, []byte("echo hi\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r := runProgram(exe)
+	if r.Status == "ok" || r.Stdout != "" {
+		t.Errorf("ran as a shell script: %v", r)
+	}
+	if !strings.Contains(r.Status, "exec format error") {
+		t.Errorf("status %q does not say why it could not run", r.Status)
+	}
+}
+
+func TestRunProgramRunsAProgram(t *testing.T) {
+	// A shell script with its #! line is something the kernel executes:
+	// the sandbox (user 65534, own network namespace when root) must let
+	// an ordinary program run and report its output and status.
+	exe := filepath.Join(t.TempDir(), "script")
+	if err := os.WriteFile(exe, []byte("#!/bin/sh\necho hi\nexit 3\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r := runProgram(exe)
+	if r.Status != "ok" || r.Exit != 3 || r.Stdout != "hi\n" {
+		t.Errorf("run: %v", r)
+	}
+}

@@ -23,7 +23,10 @@ func (p *pp) expand(toks []lex.Token) ([]lex.Token, error) {
 // mayExpand reports whether any token names a single-line macro or a
 // builtin.
 func (p *pp) mayExpand(toks []lex.Token) bool {
-	for _, t := range toks {
+	for i, t := range toks {
+		if _, _, ok := lookupFunc(toks, i); ok {
+			return true
+		}
 		if t.Kind != lex.Ident || t.Escaped {
 			continue
 		}
@@ -120,6 +123,34 @@ func (p *pp) expandWith(toks []lex.Token, active []*smacro, depth int) ([]lex.To
 	var out []lex.Token
 	for i := 0; i < len(toks); i++ {
 		t := toks[i]
+		if f, name, ok := lookupFunc(toks, i); ok {
+			// A function's arguments are expanded where it needs them;
+			// its result is scanned again.
+			x := func(a []lex.Token) ([]lex.Token, error) { return p.expandWith(a, active, depth+1) }
+			res, next, err := p.callFunc(f, name, toks, i, x)
+			if err != nil {
+				return nil, err
+			}
+			if len(res) > 0 {
+				res[0].Space = t.Space
+			}
+			if res, err = p.expandWith(res, active, depth+1); err != nil {
+				return nil, err
+			}
+			// nasm hands the assembler text: a result touching a word
+			// on either side makes one word with it (`cc_%tok(x)`).
+			if len(res) > 0 && next < len(toks) && !toks[next].Space && isWord(toks[next]) && isWord(res[len(res)-1]) {
+				res[len(res)-1] = glue(res[len(res)-1], toks[next])
+				next++
+			}
+			if len(res) > 0 && len(out) > 0 && !t.Space && isWord(out[len(out)-1]) && isWord(res[0]) {
+				out[len(out)-1] = glue(out[len(out)-1], res[0])
+				res = res[1:]
+			}
+			out = append(out, res...)
+			i = next - 1
+			continue
+		}
 		if t.Kind != lex.Ident || t.Escaped {
 			out = append(out, t)
 			continue
