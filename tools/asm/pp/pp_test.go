@@ -1,15 +1,17 @@
 package pp
 
 import (
+	"bytes"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
 
 	"github.com/rules-tiny/rules_tiny/tools/asm/lex"
+	"github.com/rules-tiny/rules_tiny/tools/internal/nasmgolden"
 )
 
 func memFS(files map[string]string) func(string) ([]byte, error) {
@@ -235,11 +237,10 @@ func normalize(t *testing.T, lines []string) []string {
 
 // Our preprocessor produces the same token stream as nasm -E on the
 // assembler's corpus.
+//
+// nasm's -E output is beside each program, testdata/diff/NAME.nasm-pp.txt
+// (its -I flags only; the nasmcmd tests keep -E with every flag apart).
 func TestMatchesNasmPreprocessor(t *testing.T) {
-	nasm, err := exec.LookPath("nasm")
-	if err != nil {
-		t.Skip("nasm not installed: this test compares with nasm -E")
-	}
 	dir := "../testdata/diff"
 	files, _ := filepath.Glob(filepath.Join(dir, "*.asm"))
 	for _, path := range files {
@@ -263,12 +264,19 @@ func TestMatchesNasmPreprocessor(t *testing.T) {
 			for _, i := range incs {
 				args = append(args, "-I"+i)
 			}
-			cmd := exec.Command(nasm, append(args, name)...)
-			cmd.Dir = dir
-			out, err := cmd.Output()
-			if err != nil {
-				t.Fatalf("nasm -E: %v", err)
+			args = append(args, name)
+			golden := nasmgolden.Open(t, filepath.Join(dir, strings.TrimSuffix(name, ".asm")+".nasm-pp.txt"), "nasm -E's output for "+name)
+			ans := golden.Answer(t, "nasm "+strings.Join(args, " "), corpusInput(t, dir, data), func() nasmgolden.Answer {
+				cmd := nasmgolden.Command(t, dir, args...)
+				var stdout, stderr bytes.Buffer
+				cmd.Stdout, cmd.Stderr = &stdout, &stderr
+				status := nasmgolden.ExitStatus(t, cmd.Run())
+				return nasmgolden.Answer{Status: status, Output: stderr.String(), Stdout: stdout.String()}
+			})
+			if !ans.OK() {
+				t.Fatalf("nasm -E: status %d\n%s", ans.Status, ans.Output)
 			}
+			out := ans.Stdout
 			r := Preprocess(name, Options{IncludeDirs: incs, ReadFile: func(n string) ([]byte, error) { return os.ReadFile(filepath.Join(dir, n)) }})
 			for _, d := range r.Diags {
 				if !d.Warning {
@@ -294,6 +302,21 @@ func TestMatchesNasmPreprocessor(t *testing.T) {
 			}
 		})
 	}
+}
+
+// corpusInput is what nasm's answer for a corpus program depends on: the
+// program and the include directory its flags may point into.
+func corpusInput(t *testing.T, dir string, data []byte) []byte {
+	incs, _ := filepath.Glob(filepath.Join(dir, "inc", "*"))
+	sort.Strings(incs)
+	for _, p := range incs {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data = append(append(data, "\x00"+filepath.Base(p)+"\x00"...), b...)
+	}
+	return data
 }
 
 func FuzzPreprocess(f *testing.F) {
