@@ -253,8 +253,8 @@ func (a *assembler) resolveELF(bits int) {
 		if st.mode == 0 {
 			st.mode = mode
 		}
-		if st.fill != nil && st.fill.mode == 0 {
-			st.fill.mode = mode
+		if f := st.fillStmt(); f != nil && f.mode == 0 {
+			f.mode = mode
 		}
 	}
 	if a.p.mode == 0 {

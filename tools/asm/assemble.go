@@ -125,16 +125,17 @@ func (a *assembler) addStmt(st *stmt) {
 		st.sec = a.sectionIndex(".text", st.pos)
 		a.p.sec = st.sec
 	}
-	if st.fill != nil {
-		st.fill.sec = st.sec
+	if f := st.fillStmt(); f != nil {
+		f.sec = st.sec
 	}
 	if st.label != "" {
 		s := a.sym(st.label)
+		st.label = s.name
 		switch {
 		case s.kind == symCommon:
-			a.errorf(st.pos, st.note, "label `%s' inconsistently redefined", st.label)
+			a.errorf(st.pos, st.macroNote(), "label `%s' inconsistently redefined", st.label)
 		case s.kind != 0 && s.kind != symExtern:
-			a.errorf(st.pos, st.note, "symbol `%s' redefined (first defined at %s)", st.label, s.pos)
+			a.errorf(st.pos, st.macroNote(), "symbol `%s' redefined (first defined at %s)", st.label, s.pos)
 		default:
 			// nasm: an extern defined here is a global
 			s.global = s.global || s.kind == symExtern
@@ -228,7 +229,7 @@ func (a *assembler) perr(st *stmt, format string, args ...any) {
 	if len(a.passErrs) >= MaxErrors {
 		return
 	}
-	a.passErrs = append(a.passErrs, pp.Diag{Pos: st.pos, Msg: fmt.Sprintf(format, args...), Note: st.note, Seq: st.line + 1})
+	a.passErrs = append(a.passErrs, pp.Diag{Pos: st.pos, Msg: fmt.Sprintf(format, args...), Note: st.macroNote(), Seq: st.line + 1})
 }
 
 func (a *assembler) pwarn(st *stmt, format string, args ...any) {
@@ -237,7 +238,7 @@ func (a *assembler) pwarn(st *stmt, format string, args ...any) {
 
 // pwarnc is pwarn for a warning of nasm's class class.
 func (a *assembler) pwarnc(st *stmt, class, format string, args ...any) {
-	d := pp.Diag{Pos: st.pos, Warning: true, Class: class, Msg: fmt.Sprintf(format, args...), Note: st.note, Seq: st.line + 1}
+	d := pp.Diag{Pos: st.pos, Warning: true, Class: class, Msg: fmt.Sprintf(format, args...), Note: st.macroNote(), Seq: st.line + 1}
 	if n := len(a.passWarn); n > 0 && a.passWarn[n-1] == d {
 		return // once per line, as nasm reports it
 	}
@@ -328,7 +329,7 @@ func (a *assembler) exec(st *stmt) {
 		return
 	}
 	n := int64(1)
-	if st.times != nil {
+	if st.timesExpr() != nil {
 		n = a.timesCount(st)
 	}
 	start := sec.size
@@ -388,7 +389,7 @@ func (a *assembler) execEqu(st *stmt) {
 
 // timesCount evaluates st's TIMES count; 0 on error or while unknown.
 func (a *assembler) timesCount(st *stmt) int64 {
-	v, err := a.eval(st, st.times)
+	v, err := a.eval(st, st.timesExpr())
 	switch {
 	case err != nil:
 		a.perr(st, "%s", err)
@@ -419,7 +420,7 @@ func (a *assembler) repeat(st *stmt, sec *section, n int64) {
 		if a.fatal {
 			return
 		}
-		if st.times == nil || len(sec.relocs) != nrel || sec.flags&obj.FlagNoBits != 0 {
+		if st.timesExpr() == nil || len(sec.relocs) != nrel || sec.flags&obj.FlagNoBits != 0 {
 			continue
 		}
 		cur := sec.data[before:sec.size]

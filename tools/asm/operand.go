@@ -11,13 +11,13 @@ import (
 )
 
 type operand struct {
-	kind                     x86.OpKind // OpImm for expressions (becomes OpReg if a register)
-	size                     int
-	strict, short, near, far bool
 	e                        expr.Node
-	seg                      x86.Reg
-	rel, abs                 bool
+	size                     int
 	dispSize                 int
+	seg                      x86.Reg
+	kind                     x86.OpKind // OpImm for expressions (becomes OpReg if a register)
+	strict, short, near, far bool
+	rel, abs                 bool
 	nosplit                  bool
 	plt                      bool // `wrt ..plt`
 }

@@ -38,7 +38,7 @@ func (a *assembler) binary() ([]byte, Errors) {
 			st := s.relStmt[k]
 			b, ok := base[s.relSym[k]]
 			if !ok {
-				errs = append(errs, Diag{Pos: st.pos, Note: st.note, Msg: fmt.Sprintf("binary output format does not support external references (`%s')", s.relSym[k])})
+				errs = append(errs, Diag{Pos: st.pos, Note: st.macroNote(), Msg: fmt.Sprintf("binary output format does not support external references (`%s')", s.relSym[k])})
 				continue
 			}
 			v := b + r.Addend
@@ -48,7 +48,7 @@ func (a *assembler) binary() ([]byte, Errors) {
 			if !fits(v, int(r.Size)) && st.kind == sInst {
 				// nasm warns and truncates an instruction's field; data
 				// directives are truncated silently.
-				a.warns = append(a.warns, Diag{Pos: st.pos, Note: st.note, Warning: true, Class: "number-overflow", Seq: st.line + 1,
+				a.warns = append(a.warns, Diag{Pos: st.pos, Note: st.macroNote(), Warning: true, Class: "number-overflow", Seq: st.line + 1,
 					Msg: fmt.Sprintf("%s data exceeds bounds", map[uint8]string{1: "byte", 2: "word", 4: "dword"}[r.Size])})
 			}
 			if s.flags&obj.FlagNoBits == 0 {

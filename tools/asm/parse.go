@@ -29,19 +29,17 @@ const (
 )
 
 // stmt is one statement. Every statement of a program stays in memory
-// for all passes, so what only instructions need is apart (instPart).
+// for all passes, so what only instructions need is apart (instPart), and
+// what few statements have is in stmtExtra.
 type stmt struct {
 	pos   pp.Pos
-	note  string
 	label string // symbol defined at the start of the line ("" if none)
-	times expr.Node
-	sec   int // section index
-	mode  int // BITS
+	sec   int    // section index
+	mode  int    // BITS
 	*instPart
 
 	items []dataItem
 	count expr.Node // res count, align boundary, equ value
-	fill  *stmt     // align: the statement repeated to pad (nil: nop / zero)
 	blob  []byte    // incbin contents, folded bytes
 
 	line  int   // index of the preprocessed line it came from
@@ -56,12 +54,56 @@ type stmt struct {
 	extra *stmtExtra // what a few statements need beyond these
 }
 
-// stmtExtra is what section directives and align statements keep.
+// stmtExtra is what few statements have: section directives, align
+// statements, `times`, lines from macros.
 type stmtExtra struct {
+	note      string      // nasm's "from macro" line for messages about the statement
+	times     expr.Node   // the TIMES count
+	fill      *stmt       // align: the statement repeated to pad (nil: nop / zero)
 	attrs     []binAttr   // -f bin section attributes to apply in each pass
 	alignText string      // an align statement's boundary as written (for nasm's message)
 	noSect    bool        // align after `sectalign off`: the section's alignment stays
 	smart     *smartAlign // align under %use smartalign: its NOPs when there is no fill
+}
+
+// more is st's stmtExtra, made when first needed.
+func (st *stmt) more() *stmtExtra {
+	if st.extra == nil {
+		st.extra = &stmtExtra{}
+	}
+	return st.extra
+}
+
+// macroNote is the "from macro" line of messages about st, "" if none.
+func (st *stmt) macroNote() string {
+	if st.extra == nil {
+		return ""
+	}
+	return st.extra.note
+}
+
+// timesExpr is st's TIMES count, nil if it has none.
+func (st *stmt) timesExpr() expr.Node {
+	if st.extra == nil {
+		return nil
+	}
+	return st.extra.times
+}
+
+// fillStmt is an align statement's fill, nil if none.
+func (st *stmt) fillStmt() *stmt {
+	if st.extra == nil {
+		return nil
+	}
+	return st.extra.fill
+}
+
+// noted gives st the note of the line being parsed.
+func (p *parser) noted(st *stmt) *stmt {
+	if p.note != "" {
+		st.more().note = p.note
+	}
+	return st
 }
 
 // instPart is what an instruction statement has beyond a stmt.
@@ -70,9 +112,6 @@ type instPart struct {
 	mnem     string
 	ops      []operand
 	cpu      x86.CPU // the `cpu` level in effect (cpu.go)
-
-	lastInst x86.Inst // the instruction encoded in the previous pass
-	lastEnc  *x86.Encoding
 }
 
 // parser state: positional settings that nasm applies in source order.
@@ -97,6 +136,9 @@ type parser struct {
 	note string
 
 	folded map[foldKey][]byte // lines folded to bytes (fold.go)
+	kept   map[string]string  // strings kept once (keep)
+	// scratch is the statement of the line being parsed (see line).
+	scratch stmt
 
 	// struc/endstruc and istruc/at/iend state
 	strucName  string
@@ -189,7 +231,7 @@ func (p *parser) qualify(name string) string {
 	if strings.HasPrefix(name, ".") && !strings.HasPrefix(name, "..") {
 		return p.scope + name
 	}
-	return name
+	return strings.Clone(name)
 }
 
 // regPrefix starts the name under which an expression refers to a
@@ -199,10 +241,32 @@ const regPrefix = "\x00"
 func (p *parser) nameOf(t lex.Token) string {
 	if !t.Escaped {
 		if r, ok := x86.LookupReg(t.Text); ok {
-			return regPrefix + r.String()
+			return p.keep(regPrefix + r.String())
 		}
 	}
-	return p.qualify(t.Text)
+	if strings.HasPrefix(t.Text, ".") {
+		return p.qualify(t.Text) // a new string (or a reserved `..' name, kept below)
+	}
+	if s := p.a.syms[t.Text]; s != nil {
+		return s.name
+	}
+	return strings.Clone(t.Text)
+}
+
+// keep returns s, or the same text already kept: register names and
+// mnemonics come again and again. Strings that statements keep must not
+// be parts of a source line, which would keep the whole file in memory
+// after preprocessing (the lexer's tokens are slices of it).
+func (p *parser) keep(s string) string {
+	if k, ok := p.kept[s]; ok {
+		return k
+	}
+	if p.kept == nil {
+		p.kept = map[string]string{}
+	}
+	s = strings.Clone(s)
+	p.kept[s] = s
+	return s
 }
 
 func (p *parser) parseExpr(toks []lex.Token, i int) (expr.Node, int, error) {
@@ -211,14 +275,14 @@ func (p *parser) parseExpr(toks []lex.Token, i int) (expr.Node, int, error) {
 
 // newStmt is an empty statement at the current position and settings.
 func (p *parser) newStmt() *stmt {
-	return &stmt{pos: p.pos, note: p.note, sec: p.sec, mode: p.mode, defRel: p.defRel}
+	return p.noted(&stmt{pos: p.pos, sec: p.sec, mode: p.mode, defRel: p.defRel})
 }
 
 // labelOnly records a label by itself (before a directive, or when the
 // rest of its line is in error, so that references to it do not cascade).
 func (p *parser) labelOnly(label string) {
 	if label != "" {
-		p.a.addStmt(&stmt{pos: p.pos, note: p.note, label: label, sec: p.sec, mode: p.mode})
+		p.a.addStmt(p.noted(&stmt{pos: p.pos, label: label, sec: p.sec, mode: p.mode}))
 	}
 }
 
@@ -232,7 +296,7 @@ func (p *parser) line(l pp.Line) {
 	if len(toks) == 0 {
 		return
 	}
-	key, cache := p.foldKey(toks)
+	key, cache := p.foldKey(toks, l.Body)
 	if b, ok := p.folded[key]; cache && ok {
 		p.place("", b)
 		return
@@ -246,13 +310,17 @@ func (p *parser) line(l pp.Line) {
 		}
 		toks = toks[1 : len(toks)-1]
 	}
-	st := p.newStmt()
+	// The line's statement is parsed in p.scratch and copied only if it
+	// is kept: most lines fold into the bytes of a run.
+	st := &p.scratch
+	*st = stmt{pos: p.pos, sec: p.sec, mode: p.mode, defRel: p.defRel}
+	p.noted(st)
 	i, ok := p.label(st, toks)
 	if !ok {
 		return
 	}
 	if i >= len(toks) {
-		p.a.addStmt(st)
+		p.a.addStmt(st.clone())
 		return
 	}
 	if st.label != "" && lower(toks[i]) == "equ" {
@@ -274,8 +342,14 @@ func (p *parser) line(l pp.Line) {
 		return
 	}
 	if !p.fold(st, key, cache && len(p.a.warns) == nwarn) {
-		p.a.addStmt(st)
+		p.a.addStmt(st.clone())
 	}
+}
+
+// clone is a copy of st (which is the parser's scratch statement).
+func (st *stmt) clone() *stmt {
+	c := *st
+	return &c
 }
 
 // label reads the label a line may start with into st.label and returns
@@ -305,7 +379,7 @@ func (p *parser) label(st *stmt, toks []lex.Token) (int, bool) {
 	full := p.qualify(name)
 	if !strings.HasPrefix(name, ".") {
 		if !strings.HasPrefix(name, "..@") {
-			p.scope = name
+			p.scope = full
 		}
 	} else if p.scope == "" && !strings.HasPrefix(name, "..") {
 		p.errorf("local label `%s' without a preceding non-local label", name)
@@ -329,7 +403,7 @@ func (p *parser) equ(st *stmt, toks []lex.Token, i int) {
 	}
 	st.kind = sEqu
 	st.count = n
-	p.a.addStmt(st)
+	p.a.addStmt(st.clone())
 	if s := p.a.syms[st.label]; s != nil && s.kind == symEqu && s.pos == st.pos {
 		p.noteConst(st.label, n)
 	}
@@ -356,10 +430,10 @@ func (p *parser) times(st *stmt, toks []lex.Token, i int) error {
 	if end >= len(toks) {
 		return fmt.Errorf("`times' needs an instruction or data to repeat")
 	}
-	if st.times != nil {
+	if st.timesExpr() != nil {
 		return fmt.Errorf("nested `times' is not supported")
 	}
-	st.times = n
+	st.more().times = n
 	return p.body(st, toks, end)
 }
 
@@ -409,6 +483,6 @@ func (p *parser) instruction(st *stmt, toks []lex.Token, i int) error {
 	if !isMnemonic(w) {
 		return p.afterPrefixes(st, toks, i, w)
 	}
-	st.kind, st.mnem, st.cpu = sInst, w, p.cpuLevel
+	st.kind, st.mnem, st.cpu = sInst, p.keep(w), p.cpuLevel
 	return p.operands(st, toks, i+1)
 }

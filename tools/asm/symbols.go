@@ -20,18 +20,11 @@ const (
 )
 
 type symbol struct {
-	name   string
-	kind   symKind
-	pos    pp.Pos
-	global bool
-	static bool
-	// required: `required name` (written even when nothing uses it);
-	// used: an expression of some pass referred to it (an extern nothing
-	// uses is left out of the object, as nasm leaves it out)
-	required, used bool
-	attrs          *symAttrs // after the colon (symattrs.go)
-	defSeq         int       // the preprocessed line that defines it, counting from 1 (messages sort by it)
-	commonSize     int64
+	name       string
+	pos        pp.Pos
+	attrs      *symAttrs // after the colon (symattrs.go)
+	defSeq     int       // the preprocessed line that defines it, counting from 1 (messages sort by it)
+	commonSize int64
 
 	// label
 	sec int
@@ -39,8 +32,16 @@ type symbol struct {
 	// equ (nil until known; a pointer: most symbols are labels)
 	val *expr.Value
 
-	defPass int  // last pass that defined it
-	known   bool // has a value from this or an earlier pass
+	defPass int // last pass that defined it
+
+	kind   symKind
+	global bool
+	static bool
+	// required: `required name` (written even when nothing uses it);
+	// used: an expression of some pass referred to it (an extern nothing
+	// uses is left out of the object, as nasm leaves it out)
+	required, used bool
+	known          bool // has a value from this or an earlier pass
 }
 
 // sym returns the symbol named name, created (with no kind yet) on
@@ -48,8 +49,8 @@ type symbol struct {
 func (a *assembler) sym(name string) *symbol {
 	s := a.syms[name]
 	if s == nil {
-		s = &symbol{name: name}
-		a.syms[name] = s
+		s = &symbol{name: strings.Clone(name)} // not a part of a source line (see parser.keep)
+		a.syms[s.name] = s
 		a.symOrder = append(a.symOrder, s)
 	}
 	return s

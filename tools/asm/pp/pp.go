@@ -53,6 +53,11 @@ type Line struct {
 	// keeps one); TrailingSpace a label line cut before a macro call
 	// with blanks between them (nasm -E keeps one too).
 	Indented, TrailingSpace bool
+	// Body reports a line of a macro or %rep body: the same token slice
+	// may come again on the next expansion, where a line read from a
+	// file is lexed afresh each time (the assembler's fold cache keys on
+	// the former only, so it holds no file lines in memory).
+	Body bool
 }
 
 // Diag is an error or warning.
@@ -271,7 +276,8 @@ func (p *pp) run() {
 				continue
 			}
 		}
-		p.line(Line{Pos: pos, Toks: toks, Macro: mname, Def: def, Src: srcPos(l, p.frames), Indented: l.isIndented()}, l)
+		body := p.top().kind != fileFrame
+		p.line(Line{Pos: pos, Toks: toks, Macro: mname, Def: def, Src: srcPos(l, p.frames), Indented: l.isIndented(), Body: body}, l)
 	}
 	if p.def != nil && !p.fatal {
 		if p.def.rep {
