@@ -155,6 +155,13 @@ func (a *assembler) object(path string) (*obj.File, Errors) {
 		}
 	}
 	for _, s := range a.symOrder {
+		if d := s.externAfter; d != nil && a.externMoves(s) {
+			note := d.Note
+			if note == "" {
+				note = fmt.Sprintf("%s: info: label `%s' originally defined here", s.pos, s.name)
+			}
+			errs = append(errs, Diag{Pos: d.Pos, Note: note, Seq: d.Seq, Msg: fmt.Sprintf("label `%s' inconsistently redefined", s.name)})
+		}
 		switch {
 		case s.kind == symExtern && (s.used || s.required):
 			index[s.name] = len(f.Symbols)
@@ -191,6 +198,21 @@ func (a *assembler) object(path string) (*obj.File, Errors) {
 	}
 	sort.SliceStable(errs, func(i, j int) bool { return errs[i].Seq < errs[j].Seq })
 	return f, errs
+}
+
+// externMoves reports whether an `extern` after s's definition gives it
+// another value in nasm: offset 0 of its section (absolute 0 for a
+// number).
+func (a *assembler) externMoves(s *symbol) bool {
+	switch {
+	case s.kind == symLabel && a.secs[s.sec].absolute:
+		return a.secs[s.sec].absBase+s.off != 0
+	case s.kind == symLabel:
+		return s.off != 0
+	case s.kind == symEqu && s.val != nil:
+		return s.val.Const != 0 || len(s.val.Terms) > 1
+	}
+	return false
 }
 
 // equSymbol is the symbol nasm writes for an equ name: in the section
