@@ -174,16 +174,19 @@ func Assemble(path string, opts Options) (*Result, error) {
 	ppr := pp.Preprocess(path, pp.Options{IncludeDirs: opts.IncludeDirs, Defines: opts.Defines, ReadFile: opts.ReadFile,
 		Limits: &lim.Limits, Source: opts.Source, Predefines: a.predefines(), Builtin: a.builtin, Symbol: a.symbolValue,
 		Before: opts.Before, NoLine: opts.NoLine, EmitPragmas: true,
-		Emit: func(l pp.Line) {
+		EmitNumbered: func(l pp.Line, next int) int {
 			// Diagnostics found before line i was produced sort before it.
 			a.lineSeq++
 			if opts.Debug {
 				a.srcs = append(a.srcs, l.Src)
 			}
+			used := StdMacroNumbers(l.Toks, a.format, !a.p.sectAlignOff)
+			a.p.nextNumber = next
 			a.p.line(l)
 			if opts.Listing {
 				lines = append(lines, l)
 			}
+			return used
 		}})
 	if a.format == "elf" {
 		a.resolveELF(64) // no BITS directive

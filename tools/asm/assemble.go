@@ -374,6 +374,10 @@ func (a *assembler) execEqu(st *stmt) {
 		a.perr(st, "`equ' of a register expression is not supported")
 		v = expr.Value{}
 	}
+	if !v.Unknown && !a.equRelocatable(v, st) {
+		a.perr(st, "invalid operand type")
+		v = expr.Value{}
+	}
 	if len(v.Terms) == 1 && v.Terms[0].Coef == -1 && v.Terms[0].Sym == a.secs[st.sec].key {
 		// nasm keeps a value that counts its own section backwards
 		// (`X equ 0x100 - $`) as its offset part alone.
@@ -385,6 +389,25 @@ func (a *assembler) execEqu(st *stmt) {
 	}
 	s.val, s.known, s.defPass = &v, !v.Unknown, a.pass
 	s.off = st.start // where `$' was (a size attribute's `$', symattrs.go)
+}
+
+// equRelocatable is nasm's test of what an equ may hold: at most one
+// section or external counted once, and at most one subtraction, of the
+// section the equ is in (other multiples count for nothing).
+func (a *assembler) equRelocatable(v expr.Value, st *stmt) bool {
+	plus, minus := 0, 0
+	for _, t := range v.Terms {
+		switch t.Coef {
+		case 1:
+			plus++
+		case -1:
+			if t.Sym != a.secs[st.sec].key {
+				return false
+			}
+			minus++
+		}
+	}
+	return plus <= 1 && minus <= 1
 }
 
 // timesCount evaluates st's TIMES count; 0 on error or while unknown.

@@ -58,6 +58,10 @@ func TestErrors(t *testing.T) {
 		{name: "circular equ", src: "x equ y\ny equ x + 1\ndd x\n", want: "t.asm:1: error: symbol `x' cannot be resolved (circular definition?)"},
 		{name: "oscillating times", src: "times x db 0\nx equ 5 - ($ - $$)\n", want: "t.asm: error: unable to find stable sizes"},
 		{name: "division by zero", src: "dd 1 / 0\n", want: "t.asm:1: error: division by zero"},
+		// nasm relocates references to the external against the global's
+		// name instead: refused rather than written differently.
+		{name: "global equ of an external", src: "extern ext\nglobal gx\ngx equ ext\ncall ext\n", format: "elf64",
+			want: "t.asm:3: error: global `gx' equated to an external symbol is not supported"},
 		{name: "float in expression", src: "dd 1.5 + 1\n", want: "t.asm:1: error: floating-point constant `1.5' is only allowed alone in data or in __floatN__()"},
 		{name: "float in instruction", src: "mov ax, 1.5\n", want: "t.asm:1: error: floating-point constant `1.5' is only allowed alone in data or in __floatN__()"},
 		{name: "float in dy", src: "dy 1.5\n", want: "t.asm:1: error: no 256-bit floating-point format supported"}, // nasm's words

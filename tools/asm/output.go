@@ -138,13 +138,30 @@ func (a *assembler) object(path string) (*obj.File, Errors) {
 		a.applyAttrs(s, os, &errs, &late)
 		f.Symbols = append(f.Symbols, os)
 	}
+	// Locals in the order the source defines them, as nasm writes them:
+	// labels (macro-local `..@` ones too) and equ names alike.
+	var locals []*symbol
 	for _, s := range a.symOrder {
-		if s.global || s.kind != symLabel || strings.HasPrefix(s.name, "..@") {
-			continue
+		if !s.global && (s.kind == symLabel || s.kind == symEqu && s.val != nil) {
+			locals = append(locals, s)
 		}
-		add(s, label(s, obj.BindLocal))
+	}
+	sort.SliceStable(locals, func(i, j int) bool { return locals[i].defSeq < locals[j].defSeq })
+	for _, s := range locals {
+		if s.kind == symLabel {
+			add(s, label(s, obj.BindLocal))
+		} else {
+			add(s, a.equSymbol(s, secIdx, obj.BindLocal))
+		}
 	}
 	for _, s := range a.symOrder {
+		if d := s.externAfter; d != nil && a.externMoves(s) {
+			note := d.Note
+			if note == "" {
+				note = fmt.Sprintf("%s: info: label `%s' originally defined here", s.pos, s.name)
+			}
+			errs = append(errs, Diag{Pos: d.Pos, Note: note, Seq: d.Seq, Msg: fmt.Sprintf("label `%s' inconsistently redefined", s.name)})
+		}
 		switch {
 		case s.kind == symExtern && (s.used || s.required):
 			index[s.name] = len(f.Symbols)
@@ -159,16 +176,15 @@ func (a *assembler) object(path string) (*obj.File, Errors) {
 		case !s.global:
 		case s.kind == symLabel:
 			add(s, label(s, obj.BindGlobal))
-		case s.kind == symEqu && s.val == nil:
-		case s.kind == symEqu && s.val.Simple():
-			add(s, &obj.Symbol{Name: a.symbolName(s), Section: obj.SectionAbs, Value: uint64(s.val.Const), Binding: obj.BindGlobal})
-		case s.kind == symEqu && len(s.val.Terms) == 1 && s.val.Terms[0].Coef == 1:
-			// A global equ of a label: a symbol in that label's section.
-			for i, sec := range a.secs {
-				if sec.key == s.val.Terms[0].Sym && !sec.absolute {
-					add(s, &obj.Symbol{Name: a.symbolName(s), Section: secIdx[i], Value: uint64(s.val.Const), Binding: obj.BindGlobal})
-				}
+		case s.kind == symEqu && s.val != nil:
+			os := a.equSymbol(s, secIdx, obj.BindGlobal)
+			if os.Section == obj.SectionUndef {
+				// nasm then relocates references to the external
+				// against this name instead.
+				errs = append(errs, Diag{Pos: s.pos, Msg: fmt.Sprintf("global `%s' equated to an external symbol is not supported", s.name), Seq: s.defSeq})
+				continue
 			}
+			add(s, os)
 		}
 	}
 	for i, s := range a.secs {
@@ -182,6 +198,43 @@ func (a *assembler) object(path string) (*obj.File, Errors) {
 	}
 	sort.SliceStable(errs, func(i, j int) bool { return errs[i].Seq < errs[j].Seq })
 	return f, errs
+}
+
+// externMoves reports whether an `extern` after s's definition gives it
+// another value in nasm: offset 0 of its section (absolute 0 for a
+// number).
+func (a *assembler) externMoves(s *symbol) bool {
+	switch {
+	case s.kind == symLabel && a.secs[s.sec].absolute:
+		return a.secs[s.sec].absBase+s.off != 0
+	case s.kind == symLabel:
+		return s.off != 0
+	case s.kind == symEqu && s.val != nil:
+		return s.val.Const != 0 || len(s.val.Terms) > 1
+	}
+	return false
+}
+
+// equSymbol is the symbol nasm writes for an equ name: in the section
+// (or external) its value counts once, at its offset part, or absolute
+// when nothing counts once (a constant, a difference, `-$`, `lbl*2`).
+// nasm writes a name equated to an external as an undefined symbol of
+// value 0, local or global as the name is.
+func (a *assembler) equSymbol(s *symbol, secIdx []int, bind obj.Binding) *obj.Symbol {
+	os := &obj.Symbol{Name: a.symbolName(s), Section: obj.SectionAbs, Value: uint64(s.val.Const), Binding: bind}
+	for _, t := range s.val.Terms {
+		if t.Coef != 1 {
+			continue
+		}
+		os.Section, os.Value = obj.SectionUndef, 0
+		for i, sec := range a.secs {
+			if sec.key == t.Sym && secIdx[i] >= 0 {
+				os.Section, os.Value = secIdx[i], uint64(s.val.Const)
+			}
+		}
+		break
+	}
+	return os
 }
 
 // objectSections numbers the sections the object has: -1 for those it

@@ -126,7 +126,10 @@ type parser struct {
 	// sectAlignOff is `sectalign off`: align no longer raises the
 	// section's alignment.
 	sectAlignOff bool
-	sect         string // the last section directive, bracketed (__SECT__)
+	// nextNumber is the number nasm's next macro call would take
+	// (stdnumbers.go): istruc's label is named with it.
+	nextNumber int
+	sect       string // the last section directive, bracketed (__SECT__)
 	// smart is the %use smartalign mode in force (smartalign.go), nil
 	// before the package is used.
 	smart *smartAlign
@@ -146,7 +149,6 @@ type parser struct {
 	inStruc    bool
 	istrucName string
 	istrucLbl  string
-	nistruc    int
 }
 
 // errorf reports an error on the line being parsed.
@@ -352,6 +354,20 @@ func (st *stmt) clone() *stmt {
 	return &c
 }
 
+// reservedWords are nasm's keywords that cannot name a label (`$rel:`
+// can): sizes, operand specials, seg and wrt, and the float and string
+// function tokens (with their `?' left out: `__?nan?__' is `__nan__').
+var reservedWords = map[string]bool{
+	"byte": true, "word": true, "dword": true, "qword": true, "tword": true, "oword": true, "yword": true, "zword": true,
+	"abs": true, "far": true, "long": true, "near": true, "nosplit": true, "rel": true, "short": true, "strict": true, "to": true,
+	"seg": true, "wrt": true,
+	"__infinity__": true, "__nan__": true, "__qnan__": true, "__snan__": true,
+	"__float8__": true, "__float16__": true, "__float32__": true, "__float64__": true, "__float80m__": true, "__float80e__": true,
+	"__float128l__": true, "__float128h__": true, "__bfloat16__": true,
+	"__utf16__": true, "__utf16le__": true, "__utf16be__": true, "__utf32__": true, "__utf32le__": true, "__utf32be__": true,
+	"__ilog2e__": true, "__ilog2w__": true, "__ilog2f__": true, "__ilog2c__": true, "__masm_ptr__": true, "__masm_flat__": true,
+}
+
 // label reads the label a line may start with into st.label and returns
 // the index after it (and its colon); ok is false if the line is in
 // error.
@@ -365,7 +381,7 @@ func (p *parser) label(st *stmt, toks []lex.Token) (int, bool) {
 		p.errorf("label `%s' uses a reserved `..' prefix", name)
 		return 0, false
 	}
-	if _, isReg := x86.LookupReg(name); isReg && !toks[0].Escaped {
+	if _, isReg := x86.LookupReg(name); (isReg || reservedWords[strings.ReplaceAll(lower(toks[0]), "?", "")]) && !toks[0].Escaped {
 		p.errorf("label or instruction expected at start of line")
 		return 0, false
 	}
@@ -377,8 +393,15 @@ func (p *parser) label(st *stmt, toks []lex.Token) (int, bool) {
 		p.a.warnc(p.pos, "label-orphan", "label alone on a line without a colon might be in error")
 	}
 	full := p.qualify(name)
+	next := 1
+	if colon {
+		next = 2
+	}
+	// An equ name is no base for the local labels after it (nasm: only
+	// labels of a place are).
+	isEqu := next < len(toks) && lower(toks[next]) == "equ"
 	if !strings.HasPrefix(name, ".") {
-		if !strings.HasPrefix(name, "..@") {
+		if !strings.HasPrefix(name, "..@") && !isEqu {
 			p.scope = full
 		}
 	} else if p.scope == "" && !strings.HasPrefix(name, "..") {

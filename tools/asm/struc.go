@@ -53,6 +53,12 @@ func (p *parser) endstruc(string, []lex.Token) {
 		count: expr.Binary{Op: "-", X: expr.Here{}, Y: expr.Ident{Name: p.strucName}}}))
 	p.inStruc = false
 	p.sec = p.strucSave
+	if p.sec < 0 {
+		// nasm's endstruc returns with __SECT__, at first `[section
+		// .text]`: that declares .text, and the object has it even empty.
+		p.sec = p.a.sectionIndex(".text", p.pos)
+		p.a.secs[p.sec].declared = true
+	}
 }
 
 // istruc is `istruc name`: an instance starts here.
@@ -61,9 +67,10 @@ func (p *parser) istruc(_ string, args []lex.Token) {
 		p.errorf("`istruc' expects a structure name")
 		return
 	}
-	p.nistruc++
 	p.istrucName = args[0].Text
-	p.istrucLbl = fmt.Sprintf("..@istruc%d", p.nistruc)
+	// nasm's istruc macro pushes a context (the number after its own)
+	// and labels the start in it.
+	p.istrucLbl = fmt.Sprintf("..@%d.strucstart", p.nextNumber+1)
 	p.a.addStmt(p.noted(&stmt{pos: p.pos, label: p.istrucLbl, sec: p.sec, mode: p.mode, defRel: p.defRel}))
 }
 

@@ -25,6 +25,10 @@ type symbol struct {
 	attrs      *symAttrs // after the colon (symattrs.go)
 	defSeq     int       // the preprocessed line that defines it, counting from 1 (messages sort by it)
 	commonSize int64
+	// externAfter is an `extern` of the name after its definition: nasm
+	// takes it as offset 0 in the symbol's section, an error unless the
+	// symbol is there (checked once values are final).
+	externAfter *pp.Diag
 
 	// label
 	sec int
@@ -73,6 +77,9 @@ func (a *assembler) declareExtern(name string, pos pp.Pos, note string) bool {
 	switch s.kind {
 	case symLabel, symEqu:
 		s.global = true // nasm: an extern defined here is a global
+		if s.externAfter == nil {
+			s.externAfter = &pp.Diag{Pos: pos, Note: note, Seq: a.lineSeq}
+		}
 		return false
 	case symCommon:
 		return false // nasm: a common ignores a later extern

@@ -170,7 +170,9 @@ func (w *objWriter) symbolTable() error {
 				}
 				continue
 			}
-			local := s.Binding == obj.BindLocal && s.Section != obj.SectionUndef
+			// A local may be undefined: nasm writes a name equated to an
+			// external that way (no relocation uses it).
+			local := s.Binding == obj.BindLocal
 			if s.Kind == obj.KindFile || local != (pass == 0) {
 				continue
 			}
