@@ -90,7 +90,11 @@ func (a *assembler) emitInst(st *stmt, sec *section) {
 			continue
 		}
 		kind := f.Kind
-		if kind == obj.RelocPCRel && pltSym(st, inst, f.Sym) {
+		if pltSym(st, inst, f.Sym) {
+			if kind != obj.RelocPCRel {
+				a.perr(st, "ELF format cannot produce non-PC-relative PLT references")
+				continue
+			}
 			kind = obj.RelocPLT
 		}
 		a.addReloc(st, sec, off, f.Size, kind, f.Sym, f.Addend)
@@ -189,7 +193,7 @@ func eaTerms(regs []expr.RegTerm, hint expr.Hint) []x86.RegTerm {
 // with `wrt ..plt`.
 func pltSym(st *stmt, inst *x86.Inst, sym string) bool {
 	for i, o := range st.ops {
-		if o.plt && i < len(inst.Ops) && inst.Ops[i].Imm.Sym == sym {
+		if o.plt && i < len(inst.Ops) && (inst.Ops[i].Imm.Sym == sym || inst.Ops[i].Disp.Sym == sym) {
 			return true
 		}
 	}

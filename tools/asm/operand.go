@@ -187,7 +187,15 @@ func (p *parser) memory(op operand, toks []lex.Token, i int) (operand, int, erro
 		return op, end, err
 	}
 	if end < len(toks) && toks[end].Kind == lex.Ident && strings.EqualFold(toks[end].Text, "wrt") {
-		return op, end, fmt.Errorf("`wrt' is not supported")
+		// `[rel sym wrt ..plt]`: an address taken through the PLT.
+		if end+1 >= len(toks) || toks[end+1].Kind != lex.Ident || !strings.EqualFold(toks[end+1].Text, "..plt") {
+			return op, end, fmt.Errorf("`wrt' is only supported as `wrt ..plt'")
+		}
+		if p.a.format == "bin" {
+			return op, end, fmt.Errorf("`wrt ..plt' needs an ELF output format")
+		}
+		op.plt = true
+		end += 2
 	}
 	if end >= len(toks) || !toks[end].Is("]") {
 		return op, end, fmt.Errorf("expecting ]")
