@@ -2,6 +2,7 @@ package asm
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/rules-tiny/rules_tiny/tools/asm/lex"
 )
@@ -29,12 +30,28 @@ var directives = map[string]func(p *parser, name string, args []lex.Token){
 	"istruc": (*parser).istruc, "at": (*parser).at, "iend": (*parser).at,
 	// informational for nasm; they do not change the bytes we produce
 	"cpu":     (*parser).cpu, // cpu.go
-	"warning": ignored, "list": ignored, "debug": ignored,
+	"warning": ignored, "list": (*parser).list, "debug": (*parser).debugDirective,
 	"map":    (*parser).mapDirective, // -f bin's map file (binmap.go)
 	"pragma": (*parser).pragma,       // %pragma's line (pragma.go) "float": ignored,
 }
 
 func ignored(*parser, string, []lex.Token) {}
+
+// list is `[list +]` or `[list -]` (listing on or off; there is no
+// listing file): nasm looks at the first character only.
+func (p *parser) list(_ string, args []lex.Token) {
+	if len(args) == 0 || !strings.HasPrefix(args[0].Text, "+") && !strings.HasPrefix(args[0].Text, "-") {
+		p.errorf("invalid parameter to [list] directive")
+	}
+}
+
+// debugDirective is `[debug name ...]`, which nasm hands to the debug
+// format; DWARF takes nothing from it.
+func (p *parser) debugDirective(_ string, args []lex.Token) {
+	if len(args) == 0 || args[0].Kind != lex.Ident {
+		p.errorf("identifier expected after DEBUG")
+	}
+}
 
 // bits is `bits 16|32|64`.
 func (p *parser) bits(_ string, args []lex.Token) {

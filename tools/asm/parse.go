@@ -213,12 +213,17 @@ func isDirective(w string) bool {
 	return ok || w == "align" || w == "alignb" || w == "incbin"
 }
 
+// bracketOnly are the directives nasm knows only in the bracketed form
+// (it has no standard macro for them): bare, the word is a label, as in
+// `list db 1, 2, 3`.
+var bracketOnly = map[string]bool{"list": true, "warning": true, "debug": true, "map": true, "pragma": true}
+
 func isStatementWord(t lex.Token) bool {
 	w := lower(t)
 	if w == "" {
 		return false
 	}
-	if statements[w] != nil || isDirective(w) || w == "equ" {
+	if statements[w] != nil || isDirective(w) && !bracketOnly[w] || w == "equ" {
 		return true
 	}
 	if _, ok := lookupPrefix(w); ok {
@@ -305,12 +310,19 @@ func (p *parser) line(l pp.Line) {
 	}
 	nwarn := len(p.a.warns) // a line that warns is not cached: it must warn again
 	// [directive ...] form.
+	bracketed := false
 	if toks[0].Is("[") && len(toks) >= 2 && isDirective(lower(toks[1])) {
 		if !toks[len(toks)-1].Is("]") {
 			p.errorf("missing `]' after directive")
 			return
 		}
 		toks = toks[1 : len(toks)-1]
+		bracketed = true
+		// A bracketed directive has no label.
+		if w := lower(toks[0]); directives[w] != nil {
+			directives[w](p, w, toks[1:])
+			return
+		}
 	}
 	// The line's statement is parsed in p.scratch and copied only if it
 	// is kept: most lines fold into the bytes of a run.
@@ -333,7 +345,7 @@ func (p *parser) line(l pp.Line) {
 		p.errorf("`equ' without a label")
 		return
 	}
-	if h, ok := directives[lower(toks[i])]; ok {
+	if h, ok := directives[lower(toks[i])]; ok && (bracketed || !bracketOnly[lower(toks[i])]) {
 		p.labelOnly(st.label)
 		h(p, lower(toks[i]), toks[i+1:])
 		return
