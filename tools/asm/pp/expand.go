@@ -343,6 +343,10 @@ func trimSpace(toks []lex.Token) []lex.Token {
 // expandPaste expands toks, pastes %+, and expands again what pasting
 // made (a pasted name may be a macro), as nasm does, until no %+ is left.
 func (p *pp) expandPaste(toks []lex.Token) ([]lex.Token, error) {
+	toks, err := p.indirect(toks)
+	if err != nil {
+		return nil, err
+	}
 	for {
 		out, err := p.expand(toks)
 		if err != nil || p.fatal || !hasPaste(out) {
@@ -350,6 +354,68 @@ func (p *pp) expandPaste(toks []lex.Token) ([]lex.Token, error) {
 		}
 		toks = p.paste(out)
 	}
+}
+
+// indirect expands each %[...] in toks in place: its contents are
+// macro-expanded (not evaluated) and the first token of the result is
+// joined with a token written right before the construct (`Foo%[__BITS__]`
+// is Foo32); a token right after it stays a token of its own, as in nasm.
+func (p *pp) indirect(toks []lex.Token) ([]lex.Token, error) {
+	if !hasIndirect(toks) {
+		return toks, nil
+	}
+	var out []lex.Token
+	for i := 0; i < len(toks); i++ {
+		t := toks[i]
+		if !isIndirect(toks, i) {
+			out = append(out, t)
+			continue
+		}
+		j, depth := i+1, 0
+		for ; j < len(toks); j++ {
+			if toks[j].Is("[") {
+				depth++
+			} else if toks[j].Is("]") {
+				if depth--; depth == 0 {
+					break
+				}
+			}
+		}
+		if j >= len(toks) {
+			return nil, fmt.Errorf("`%%[' without its `]'")
+		}
+		inner, err := p.expandPaste(toks[i+2 : j])
+		if err != nil {
+			return nil, err
+		}
+		inner = append([]lex.Token(nil), inner...)
+		if len(inner) > 0 {
+			if len(out) > 0 && !t.Space {
+				out[len(out)-1] = glue(out[len(out)-1], inner[0])
+				inner = inner[1:]
+			} else {
+				inner[0].Space = t.Space
+			}
+		}
+		out = append(out, inner...)
+		i = j
+	}
+	return out, nil
+}
+
+// isIndirect reports whether toks[i] starts a %[...] construct: a `%'
+// with `[' right after it.
+func isIndirect(toks []lex.Token, i int) bool {
+	return toks[i].Kind == lex.Op && toks[i].Text == "%" && i+1 < len(toks) && toks[i+1].Is("[") && !toks[i+1].Space
+}
+
+func hasIndirect(toks []lex.Token) bool {
+	for i := range toks {
+		if isIndirect(toks, i) {
+			return true
+		}
+	}
+	return false
 }
 
 func hasPaste(toks []lex.Token) bool {
