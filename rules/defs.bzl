@@ -8,6 +8,12 @@ same purpose, so that `size_budget = N` creates a size_test
 tarball; the rule's only default output is the layout directory, as rules_oci
 expects) and every tiny_image a runnable `<name>.load` companion. All other attributes go
 to the rule unchanged; see rules/README.md for the reference.
+
+The `.tar` and `.load` companions are tagged "manual": they are built when
+named (or depended on), not by `bazel build //...` or `:all`. The image
+action writes the tarball anyway, so wildcards lose nothing, and a large
+repository does not pay two more targets per image (their analysis, and the
+output checks and runfiles tree of `.load`) on every build.
 """
 
 load("//rules/private:asm_binary.bzl", _asm_binary = "asm_binary")
@@ -40,6 +46,15 @@ _COMMON = ["visibility", "tags", "testonly", "target_compatible_with", "compatib
 def _common(kwargs):
     return {k: kwargs[k] for k in _COMMON if k in kwargs}
 
+def _manual(kwargs):
+    """The common attributes of a companion built only when asked for: tags + "manual"."""
+    common = _common(kwargs)
+    tags = list(common.get("tags", []))
+    if "manual" not in tags:
+        tags.append("manual")
+    common["tags"] = tags
+    return common
+
 def _tarball(name, kwargs):
     # `bazel build :<name>.tar` builds bazel-bin/.../<name>.tar, the file the
     # rule declares; the label reads like the file.
@@ -47,7 +62,7 @@ def _tarball(name, kwargs):
         name = name + ".tar",
         srcs = [":" + name],
         output_group = "tarball",
-        **_common(kwargs)
+        **_manual(kwargs)
     )
 
 def _budget(name, target, size_budget, size_measure, kwargs):
@@ -79,6 +94,10 @@ def asm_binary(name, size_budget = None, size_measure = "auto", **kwargs):
 def tiny_image(name, size_budget = None, size_measure = "auto", **kwargs):
     """A FROM-scratch OCI image of one static executable (`tiny image`), plus `<name>.tar` and `<name>.load`.
 
+    `<name>.tar` and `<name>.load` are tagged "manual": built when named, not
+    by `bazel build //...` (which still writes the tarball: the image action
+    makes both files).
+
     Args:
       name: target name; also the name of the layout directory, its only
         default output. `<name>.tar` is a target for the tarball.
@@ -90,7 +109,7 @@ def tiny_image(name, size_budget = None, size_measure = "auto", **kwargs):
     """
     _tiny_image(name = name, **kwargs)
     _tarball(name, kwargs)
-    _tiny_image_load(name = name + ".load", image = ":" + name, **_common(kwargs))
+    _tiny_image_load(name = name + ".load", image = ":" + name, **_manual(kwargs))
     _budget(name, name, size_budget, size_measure, kwargs)
 
 def tiny_image_index(name, size_budget = None, size_measure = "auto", **kwargs):
@@ -98,7 +117,8 @@ def tiny_image_index(name, size_budget = None, size_measure = "auto", **kwargs):
 
     Args:
       name: target name; also the name of the layout directory, its only
-        default output. `<name>.tar` is a target for the tarball.
+        default output. `<name>.tar` is a target for the tarball, tagged
+        "manual" (the index action writes the tarball anyway).
       size_budget: if set, a `<name>_size_test` size_test with this max_bytes.
       size_measure: the size_test's measure (default: total blob bytes).
       **kwargs: images, tag, and the common attributes.

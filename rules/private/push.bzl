@@ -37,6 +37,15 @@ def _tiny_push_impl(ctx):
     layout = _layout_of(ctx.attr.image, where)
     tc = tiny_tool(ctx)
 
+    # The toolchain's tiny-full may leave push out (it does in WORKSPACE
+    # mode, to spare every build compiling the registry client): push runs
+    # from the complete tool then, built only for tiny_push targets.
+    # (getattr: a TinyToolchainInfo made by another toolchain rule may not
+    # set the field.)
+    complete = getattr(tc, "complete", None)
+    tool = complete if complete else tc.tiny
+    tool_files = tc.complete_files if complete else tc.files
+
     fixed = []
     if ctx.attr.repository:
         fixed += ["--repository", ctx.attr.repository]
@@ -47,7 +56,7 @@ def _tiny_push_impl(ctx):
     if ctx.attr.insecure:
         fixed.append("--insecure")
 
-    runfiles = [tc.tiny, layout]
+    runfiles = [tool, layout]
     tags_file = ""
     if ctx.file.remote_tags_file:
         runfiles.append(ctx.file.remote_tags_file)
@@ -61,14 +70,14 @@ def _tiny_push_impl(ctx):
         substitutions = {
             "{{LABEL}}": str(ctx.label),
             "{{LAYOUT}}": shell_quote(runfiles_path(ctx, layout)),
-            "{{TINY}}": shell_quote(runfiles_path(ctx, tc.tiny)),
+            "{{TINY}}": shell_quote(runfiles_path(ctx, tool)),
             "{{FIXED_ARGS}}": " ".join([shell_quote(a) for a in fixed]),
             "{{TAGS_FILE}}": shell_quote(tags_file),
         },
     )
     return [DefaultInfo(
         executable = script,
-        runfiles = ctx.runfiles(files = runfiles, transitive_files = tc.files),
+        runfiles = ctx.runfiles(files = runfiles, transitive_files = tool_files),
     )]
 
 tiny_push = rule(

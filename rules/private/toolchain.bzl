@@ -11,10 +11,15 @@ def _tiny_toolchain_impl(ctx):
     # A core build of tiny (-tags tiny_core) runs image, index, size and
     # push from tiny-full beside it, which comes as its runfile: every rule
     # stages `files`, so tiny-full is beside tiny wherever tiny runs.
+    complete = ctx.attr.complete
     info = TinyToolchainInfo(
         tiny = ctx.executable.tiny,
         files_to_run = ctx.attr.tiny[DefaultInfo].files_to_run,
         files = depset([ctx.executable.tiny], transitive = [ctx.attr.tiny[DefaultInfo].default_runfiles.files]),
+        # Analysing the attribute builds nothing: the complete tool is built
+        # only for the targets that stage it (tiny_push).
+        complete = ctx.executable.complete if complete else None,
+        complete_files = depset([ctx.executable.complete], transitive = [complete[DefaultInfo].default_runfiles.files]) if complete else None,
     )
     return [
         platform_common.ToolchainInfo(tinyinfo = info),
@@ -25,7 +30,7 @@ tiny_toolchain = rule(
     implementation = _tiny_toolchain_impl,
     doc = """Declares a `tiny` executable as a toolchain of type `@rules_tiny//rules:toolchain_type`.
 
-Returns `platform_common.ToolchainInfo(tinyinfo = TinyToolchainInfo(tiny, files_to_run, files))`;
+Returns `platform_common.ToolchainInfo(tinyinfo = TinyToolchainInfo(tiny, files_to_run, files, complete, complete_files))`;
 rules read the tool from `ctx.toolchains["@rules_tiny//rules:toolchain_type"].tinyinfo`.""",
     attrs = {
         "tiny": attr.label(
@@ -33,6 +38,12 @@ rules read the tool from `ctx.toolchains["@rules_tiny//rules:toolchain_type"].ti
             executable = True,
             cfg = "exec",
             doc = "The `tiny` binary (a go_binary of //tools/cmd/tiny, or host_go_binary in WORKSPACE mode).",
+        ),
+        "complete": attr.label(
+            executable = True,
+            cfg = "exec",
+            doc = "Optional: a complete build of tiny, for the subcommands `tiny` and its runfiles leave out " +
+                  "(push, when tiny-full is built with -tags tiny_nopush). Built only for the targets that need it (tiny_push).",
         ),
     },
 )

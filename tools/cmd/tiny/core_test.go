@@ -74,6 +74,29 @@ func TestCoreLinksNoImageOrNetworkPackage(t *testing.T) {
 	}
 }
 
+// The tiny-full of rules_tiny's WORKSPACE toolchain (-tags tiny_nopush)
+// runs image, index and size without compiling the registry client, whose
+// HTTP and TLS stacks are most of a first build of the tool.
+func TestNoPushBuildLinksTheImageCommandsButNoNetworkPackage(t *testing.T) {
+	cmd := exec.Command("go", "list", "-deps", "-tags", "tiny_nopush", ".")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list -deps -tags tiny_nopush: %v", err)
+	}
+	deps := "\n" + string(out)
+	for _, p := range []string{"\nnet/http\n", "\ncrypto/tls\n", "\ngithub.com/google/go-containerregistry/", "\ngithub.com/rules-tiny/rules_tiny/tools/push\n"} {
+		if strings.Contains(deps, p) {
+			t.Errorf("the tiny_nopush build links %s", strings.TrimSpace(p))
+		}
+	}
+	for _, p := range []string{"\ngithub.com/rules-tiny/rules_tiny/tools/image\n", "\ngithub.com/rules-tiny/rules_tiny/tools/size\n", "\ngithub.com/rules-tiny/rules_tiny/tools/asm\n"} {
+		if !strings.Contains(deps, p) {
+			t.Errorf("the tiny_nopush build does not link %s", strings.TrimSpace(p))
+		}
+	}
+}
+
 func TestCoreHelpListsTheCommandsOfTheCompleteTool(t *testing.T) {
 	core, full := buildPair(t)
 	a, err := exec.Command(core, "help").Output()

@@ -1,4 +1,4 @@
-//go:build !tiny_core
+//go:build !tiny_core && !tiny_nopush
 
 package main
 
