@@ -123,9 +123,13 @@ func runBinary(path string) (string, int, error) {
 		// kernel refuses to /bin/sh.
 		c.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534, Groups: []uint32{}}}
 	}
-	var out bytes.Buffer
-	c.Stdout = &out
+	var out, stderr bytes.Buffer
+	c.Stdout, c.Stderr = &out, &stderr
 	err := c.Run()
+	if err != nil && linktest.IsI386(path) && linktest.I386Emulated() &&
+		(errors.Is(err, syscall.ENOEXEC) || strings.Contains(stderr.String(), "Invalid ELF image")) {
+		return "", -1, errEmulatorRefused
+	}
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
 		if !ee.Exited() {
@@ -134,9 +138,6 @@ func runBinary(path string) (string, int, error) {
 		return out.String(), ee.ExitCode(), nil
 	}
 	if err != nil {
-		if errors.Is(err, syscall.ENOEXEC) && linktest.IsI386(path) && linktest.I386Emulated() {
-			return "", -1, errEmulatorRefused
-		}
 		return "", -1, err
 	}
 	return out.String(), 0, nil
