@@ -10,7 +10,10 @@ import (
 	"os/exec"
 	"runtime"
 	"strings"
+	"syscall"
 	"time"
+
+	"github.com/rules-tiny/rules_tiny/tools/link/linktest"
 )
 
 // machine describes where the numbers were taken, printed at the top.
@@ -112,16 +115,21 @@ func have(tool string) bool {
 // vm.mmap_min_addr, which would hide a loader rejection). It returns stdout
 // and the exit status.
 func runBinary(path string) (string, int, error) {
-	argv := []string{path}
-	if os.Geteuid() == 0 && have("setpriv") {
-		argv = []string{"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", path}
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	var out bytes.Buffer
-	c.Stdout = &out
+	c := exec.CommandContext(ctx, path)
+	if os.Geteuid() == 0 {
+		// Set at fork, then execve: setpriv's execvp would hand a file the
+		// kernel refuses to /bin/sh.
+		c.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534, Groups: []uint32{}}}
+	}
+	var out, stderr bytes.Buffer
+	c.Stdout, c.Stderr = &out, &stderr
 	err := c.Run()
+	if err != nil && linktest.IsI386(path) && linktest.I386Emulated() &&
+		(errors.Is(err, syscall.ENOEXEC) || strings.Contains(stderr.String(), "Invalid ELF image")) {
+		return "", -1, errEmulatorRefused
+	}
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
 		if !ee.Exited() {
@@ -134,6 +142,12 @@ func runBinary(path string) (string, int, error) {
 	}
 	return out.String(), 0, nil
 }
+
+// errEmulatorRefused: the kernel here runs no i386 code, qemu-i386 runs it
+// through binfmt_misc, and qemu's loader refuses this file (--compact's
+// overlapping headers, which the kernel's loader takes). Not a verdict on
+// the file.
+var errEmulatorRefused = errors.New("not run here: this kernel runs no i386 code and qemu-i386, which stands in for it, refuses overlapping headers")
 
 // loadAvg tells the reader how busy the machine was: the figures are only
 // as quiet as the machine.

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"debug/elf"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -121,6 +122,8 @@ func (c *config) sizesAndTimes(r *report, tg *targets, doSizes, doTimes bool) *s
 			stdout, exit, err := runBinary(out)
 			note := ""
 			switch {
+			case errors.Is(err, errEmulatorRefused):
+				note = err.Error()
 			case err != nil:
 				note = "does not run: " + err.Error()
 			case ref == nil:

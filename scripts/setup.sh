@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-pkgs=(nasm binutils gcc gcc-multilib skopeo umoci runc podman zstd qemu-user gdb
+pkgs=(nasm binutils gcc gcc-multilib skopeo umoci runc podman zstd qemu-user qemu-user-static gdb
       bazel-bootstrap bazel-bootstrap-source bazel-rules-java bazel-skylib bazel-platforms)
 missing=()
 for p in "${pkgs[@]}"; do
@@ -21,6 +21,27 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 export PATH="$(go env GOPATH)/bin:$PATH"
+# The seed program is a 32-bit (i386) executable. Some x86-64 kernels run
+# none (seen on this project's machines: a 6.18 kernel refuses even
+# `gcc -m32 -static` output with "Exec format error"), so docker run of the
+# image fails there. Then register Debian's static qemu-i386 with binfmt_misc,
+# flag F (the kernel keeps the interpreter open, so it works inside a
+# FROM scratch container too). A kernel that runs i386 natively is left alone.
+probe="$(mktemp -d)"
+printf 'int main(void){return 0;}\n' >"$probe/p.c"
+if gcc -m32 -static -o "$probe/p" "$probe/p.c" 2>/dev/null && ! "$probe/p" 2>/dev/null; then
+  sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  fmt=/proc/sys/fs/binfmt_misc
+  [ -e "$fmt/register" ] || $sudo mount -t binfmt_misc binfmt_misc "$fmt"
+  if [ ! -e "$fmt/tiny-qemu-i386" ]; then
+    echo "setup: this kernel does not run 32-bit executables; registering qemu-i386-static (binfmt_misc) to run them"
+    printf '%s' ':tiny-qemu-i386:M::\x7fELF\x01\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\x03\x00:\xff\xff\xff\xff\xff\xfe\xfe\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff:/usr/bin/qemu-i386-static:F' |
+      $sudo tee "$fmt/register" >/dev/null
+  fi
+  "$probe/p" || { echo "setup: 32-bit executables still do not run here" >&2; rm -rf "$probe"; exit 1; }
+fi
+rm -rf "$probe"
+
 go mod download
 if ! command -v buildifier >/dev/null; then
   echo "setup: installing buildifier"

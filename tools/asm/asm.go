@@ -24,8 +24,8 @@
 // command line is package nasmcmd).
 //
 // Not supported, with a clear error: SEG and WRT (except `wrt ..plt`),
-// `common`, far pointers, %ifenv, %use packages other than altreg, ifunc
-// and fp, %stacksize/%arg/%local, __PASS__; instructions the encoder does
+// %ifenv, %use masm, %stacksize/%arg/%local, __PASS__, a recursive
+// %rmacro call; instructions the encoder does
 // not know (AVX-512...).
 package asm
 
@@ -174,16 +174,19 @@ func Assemble(path string, opts Options) (*Result, error) {
 	ppr := pp.Preprocess(path, pp.Options{IncludeDirs: opts.IncludeDirs, Defines: opts.Defines, ReadFile: opts.ReadFile,
 		Limits: &lim.Limits, Source: opts.Source, Predefines: a.predefines(), Builtin: a.builtin, Symbol: a.symbolValue,
 		Before: opts.Before, NoLine: opts.NoLine, EmitPragmas: true,
-		Emit: func(l pp.Line) {
+		EmitNumbered: func(l pp.Line, next int) int {
 			// Diagnostics found before line i was produced sort before it.
 			a.lineSeq++
 			if opts.Debug {
 				a.srcs = append(a.srcs, l.Src)
 			}
+			used := StdMacroNumbers(l.Toks, a.format, !a.p.sectAlignOff)
+			a.p.nextNumber = next
 			a.p.line(l)
 			if opts.Listing {
 				lines = append(lines, l)
 			}
+			return used
 		}})
 	if a.format == "elf" {
 		a.resolveELF(64) // no BITS directive
@@ -253,8 +256,8 @@ func (a *assembler) resolveELF(bits int) {
 		if st.mode == 0 {
 			st.mode = mode
 		}
-		if st.fill != nil && st.fill.mode == 0 {
-			st.fill.mode = mode
+		if f := st.fillStmt(); f != nil && f.mode == 0 {
+			f.mode = mode
 		}
 	}
 	if a.p.mode == 0 {
@@ -276,13 +279,19 @@ func (a *assembler) assemble(res *Result, path string) Errors {
 		return errs
 	}
 	if a.format != "bin" {
-		res.Object = a.object(path)
+		res.Object, errs = a.object(path)
+		if len(errs) > 0 {
+			return errs
+		}
 		if a.opts.Debug {
 			if err := a.debugInfo(res.Object, path); err != nil {
 				return Errors{{Pos: pp.Pos{File: path}, Msg: err.Error()}}
 			}
 		}
 		return nil
+	}
+	if errs = a.binAttrs(); len(errs) > 0 {
+		return errs
 	}
 	a.warns = nil
 	res.Binary, errs = a.binary()

@@ -8,11 +8,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	tinyelf "github.com/rules-tiny/rules_tiny/tools/elf"
+	"github.com/rules-tiny/rules_tiny/tools/internal/nasmgolden"
 	"github.com/rules-tiny/rules_tiny/tools/obj"
 )
 
@@ -65,14 +67,47 @@ func needTool(t *testing.T, name string) string {
 	return p
 }
 
-func nasm(t *testing.T, dir string, args ...string) []byte {
-	cmd := exec.Command(needTool(t, "nasm"), args...)
-	cmd.Dir = dir
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("nasm %v: %v\n%s", args, err, out)
+// nasmSaid returns nasm's answer to `nasm ARGS` run in dir (nasmgolden.Out
+// standing for the output file), kept in the golden set s: asked of the
+// installed nasm under -update, read from the checked-in file otherwise.
+// input is what the answer depends on (the sources nasm reads), so that
+// an edited input makes the answer stale rather than wrong.
+func nasmSaid(t *testing.T, s *nasmgolden.Set, dir string, input []byte, args ...string) nasmgolden.Answer {
+	t.Helper()
+	return s.Answer(t, "nasm "+strings.Join(args, " "), input, func() nasmgolden.Answer {
+		return nasmgolden.Run(t, dir, args)
+	})
+}
+
+// nasmOK is nasmSaid for a command nasm must accept: its messages (the
+// warnings) and its output file.
+func nasmOK(t *testing.T, s *nasmgolden.Set, dir string, input []byte, args ...string) (msgs string, out []byte) {
+	t.Helper()
+	a := nasmSaid(t, s, dir, input, args...)
+	if !a.OK() {
+		t.Fatalf("nasm %v: status %d\n%s", args, a.Status, a.Output)
 	}
-	return out
+	return a.Output, a.File(t, nasmgolden.Out)
+}
+
+// corpusInput is what a corpus program's answers depend on: the program
+// and the include directory its flags may point into.
+func corpusInput(t *testing.T, path string) []byte {
+	t.Helper()
+	data := mustRead(t, path)
+	incs, _ := filepath.Glob(filepath.Join(diffDir, "inc", "*"))
+	sort.Strings(incs)
+	for _, p := range incs {
+		data = append(append(data, "\x00"+filepath.Base(p)+"\x00"...), mustRead(t, p)...)
+	}
+	return data
+}
+
+// corpusGolden is the golden set of one corpus program and one kind of
+// answer: testdata/diff/NAME.nasm-KIND.txt beside NAME.asm.
+func corpusGolden(t *testing.T, path, kind string) *nasmgolden.Set {
+	return nasmgolden.Open(t, strings.TrimSuffix(path, ".asm")+".nasm-"+kind+".txt",
+		"nasm's answers (-f "+kind+") for "+filepath.Base(path))
 }
 
 func corpus(t *testing.T) []string {
@@ -85,18 +120,12 @@ func corpus(t *testing.T) []string {
 
 // Every corpus program assembles to the same bytes as nasm -f bin.
 func TestCorpusMatchesNasmBin(t *testing.T) {
-	needTool(t, "nasm")
 	for _, path := range corpus(t) {
 		name := filepath.Base(path)
 		t.Run(name, func(t *testing.T) {
 			flags := corpusFlags(t, path)
-			tmp := t.TempDir()
-			want := filepath.Join(tmp, "nasm.bin")
-			msgs := nasm(t, diffDir, append(append([]string{"-f", "bin", "-o", want}, flags...), name)...)
-			wantBytes, err := os.ReadFile(want)
-			if err != nil {
-				t.Fatal(err)
-			}
+			msgs, wantBytes := nasmOK(t, corpusGolden(t, path, "bin"), diffDir, corpusInput(t, path),
+				append(append([]string{"-f", "bin", "-o", nasmgolden.Out}, flags...), name)...)
 			res, err := Assemble(name, optsFor("bin", flags, diffDir))
 			if err != nil {
 				t.Fatalf("Assemble: %v", err)
@@ -106,7 +135,7 @@ func TestCorpusMatchesNasmBin(t *testing.T) {
 			for _, w := range res.Warnings {
 				got = append(got, w.String())
 			}
-			for _, l := range strings.Split(strings.TrimSpace(string(msgs)), "\n") {
+			for _, l := range strings.Split(strings.TrimSpace(msgs), "\n") {
 				if l != "" {
 					exp = append(exp, l)
 				}
@@ -135,9 +164,11 @@ func firstDiff(a, b []byte) int {
 }
 
 // Objects written by us and by nasm link with GNU ld into executables that
-// load the same bytes at the same addresses.
+// load the same bytes at the same addresses. nasm's object is checked in
+// and linked by the installed ld beside ours: the comparison is of two
+// links by the same ld, so an ld upgrade cannot make it fail spuriously,
+// and nasm's bytes are exactly what it wrote.
 func TestCorpusELFLinksLikeNasm(t *testing.T) {
-	needTool(t, "nasm")
 	ld := needTool(t, "ld")
 	for _, path := range corpus(t) {
 		name := filepath.Base(path)
@@ -164,7 +195,11 @@ func TestCorpusELFLinksLikeNasm(t *testing.T) {
 				t.Fatal(err)
 			}
 			theirs := filepath.Join(tmp, "nasm.o")
-			nasm(t, diffDir, append(append([]string{"-f", res.Format, "-o", theirs}, flags...), name)...)
+			_, nasmObj := nasmOK(t, corpusGolden(t, path, "elf"), diffDir, corpusInput(t, path),
+				append(append([]string{"-f", res.Format, "-o", nasmgolden.Out}, flags...), name)...)
+			if err := os.WriteFile(theirs, nasmObj, 0o644); err != nil {
+				t.Fatal(err)
+			}
 			emu := map[string]string{"elf32": "elf_i386", "elf64": "elf_x86_64"}[res.Format]
 			link := func(obj, out string) {
 				cmd := exec.Command(ld, "-m", emu, "-e", "0", "-o", out, obj)
@@ -277,11 +312,11 @@ func BenchmarkAssemble10k(b *testing.B) {
 
 // Two objects referring to each other through extern/global (calls, data
 // pointers, `dd sym - $`) link and run the same whether we or nasm
-// assembled them.
+// assembled them (nasm's objects are checked in, testdata/link/nasm.txt).
 func TestMultiObjectLinkMatchesNasm(t *testing.T) {
-	needTool(t, "nasm")
 	ld := needTool(t, "ld")
 	dir := "testdata/link"
+	golden := nasmgolden.Open(t, filepath.Join(dir, "nasm.txt"), "nasm's objects of the programs in testdata/link")
 	for _, tc := range []struct{ format, emu, suffix string }{
 		{"elf32", "elf_i386", "32"},
 		{"elf64", "elf_x86_64", "64"},
@@ -302,7 +337,10 @@ func TestMultiObjectLinkMatchesNasm(t *testing.T) {
 				os.WriteFile(o, buf.Bytes(), 0o644)
 				ours = append(ours, o)
 				n := filepath.Join(tmp, "nasm-"+name+".o")
-				nasm(t, dir, "-f", tc.format, "-o", n, name)
+				_, nasmObj := nasmOK(t, golden, dir, mustRead(t, filepath.Join(dir, name)), "-f", tc.format, "-o", nasmgolden.Out, name)
+				if err := os.WriteFile(n, nasmObj, 0o644); err != nil {
+					t.Fatal(err)
+				}
 				theirs = append(theirs, n)
 			}
 			run := func(objs []string, exe string) (string, int) {
@@ -490,5 +528,21 @@ func TestBuildTimeMacros(t *testing.T) {
 	}
 	if !bytes.Equal(res.Binary, want.Bytes()) {
 		t.Fatalf("got %q, want %q", res.Binary, want.Bytes())
+	}
+}
+
+// Every golden answer in the corpus belongs to a corpus program: a program
+// removed or renamed takes its answers with it.
+func TestCorpusGoldenFilesHaveInputs(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(diffDir, "*.nasm-*.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		base := filepath.Base(f)
+		prog := base[:strings.Index(base, ".nasm-")] + ".asm"
+		if _, err := os.Stat(filepath.Join(diffDir, prog)); err != nil {
+			t.Errorf("%s: no %s: remove the answers of a removed program", f, prog)
+		}
 	}
 }

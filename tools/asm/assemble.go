@@ -125,23 +125,27 @@ func (a *assembler) addStmt(st *stmt) {
 		st.sec = a.sectionIndex(".text", st.pos)
 		a.p.sec = st.sec
 	}
-	if st.fill != nil {
-		st.fill.sec = st.sec
+	if f := st.fillStmt(); f != nil {
+		f.sec = st.sec
 	}
 	if st.label != "" {
 		s := a.sym(st.label)
+		st.label = s.name
 		switch {
-		case s.kind == symExtern:
-			a.errorf(st.pos, st.note, "symbol `%s' declared extern and defined here", st.label)
-		case s.kind != 0:
-			a.errorf(st.pos, st.note, "symbol `%s' redefined (first defined at %s)", st.label, s.pos)
+		case s.kind == symCommon:
+			a.errorf(st.pos, st.macroNote(), "label `%s' inconsistently redefined", st.label)
+		case s.kind != 0 && s.kind != symExtern:
+			a.errorf(st.pos, st.macroNote(), "symbol `%s' redefined (first defined at %s)", st.label, s.pos)
 		default:
+			// nasm: an extern defined here is a global
+			s.global = s.global || s.kind == symExtern
 			s.kind = symLabel
 			if st.kind == sEqu {
 				s.kind = symEqu
 			}
 			s.pos = st.pos
 			s.sec = st.sec
+			s.defSeq = st.line + 1
 		}
 	}
 	a.stmts = append(a.stmts, st)
@@ -178,7 +182,8 @@ func (e env) Lookup(name string) (expr.Value, error) {
 		return expr.Value{}, fmt.Errorf("symbol `%s' not defined", name)
 	}
 	switch s.kind {
-	case symExtern:
+	case symExtern, symCommon:
+		s.used = true
 		if a.format == "bin" {
 			return expr.Value{}, fmt.Errorf("binary output format does not support external references (`%s')", name)
 		}
@@ -224,7 +229,7 @@ func (a *assembler) perr(st *stmt, format string, args ...any) {
 	if len(a.passErrs) >= MaxErrors {
 		return
 	}
-	a.passErrs = append(a.passErrs, pp.Diag{Pos: st.pos, Msg: fmt.Sprintf(format, args...), Note: st.note, Seq: st.line + 1})
+	a.passErrs = append(a.passErrs, pp.Diag{Pos: st.pos, Msg: fmt.Sprintf(format, args...), Note: st.macroNote(), Seq: st.line + 1})
 }
 
 func (a *assembler) pwarn(st *stmt, format string, args ...any) {
@@ -233,7 +238,7 @@ func (a *assembler) pwarn(st *stmt, format string, args ...any) {
 
 // pwarnc is pwarn for a warning of nasm's class class.
 func (a *assembler) pwarnc(st *stmt, class, format string, args ...any) {
-	d := pp.Diag{Pos: st.pos, Warning: true, Class: class, Msg: fmt.Sprintf(format, args...), Note: st.note, Seq: st.line + 1}
+	d := pp.Diag{Pos: st.pos, Warning: true, Class: class, Msg: fmt.Sprintf(format, args...), Note: st.macroNote(), Seq: st.line + 1}
 	if n := len(a.passWarn); n > 0 && a.passWarn[n-1] == d {
 		return // once per line, as nasm reports it
 	}
@@ -324,7 +329,7 @@ func (a *assembler) exec(st *stmt) {
 		return
 	}
 	n := int64(1)
-	if st.times != nil {
+	if st.timesExpr() != nil {
 		n = a.timesCount(st)
 	}
 	start := sec.size
@@ -369,6 +374,10 @@ func (a *assembler) execEqu(st *stmt) {
 		a.perr(st, "`equ' of a register expression is not supported")
 		v = expr.Value{}
 	}
+	if !v.Unknown && !a.equRelocatable(v, st) {
+		a.perr(st, "invalid operand type")
+		v = expr.Value{}
+	}
 	if len(v.Terms) == 1 && v.Terms[0].Coef == -1 && v.Terms[0].Sym == a.secs[st.sec].key {
 		// nasm keeps a value that counts its own section backwards
 		// (`X equ 0x100 - $`) as its offset part alone.
@@ -379,11 +388,31 @@ func (a *assembler) execEqu(st *stmt) {
 		a.nchanged++
 	}
 	s.val, s.known, s.defPass = &v, !v.Unknown, a.pass
+	s.off = st.start // where `$' was (a size attribute's `$', symattrs.go)
+}
+
+// equRelocatable is nasm's test of what an equ may hold: at most one
+// section or external counted once, and at most one subtraction, of the
+// section the equ is in (other multiples count for nothing).
+func (a *assembler) equRelocatable(v expr.Value, st *stmt) bool {
+	plus, minus := 0, 0
+	for _, t := range v.Terms {
+		switch t.Coef {
+		case 1:
+			plus++
+		case -1:
+			if t.Sym != a.secs[st.sec].key {
+				return false
+			}
+			minus++
+		}
+	}
+	return plus <= 1 && minus <= 1
 }
 
 // timesCount evaluates st's TIMES count; 0 on error or while unknown.
 func (a *assembler) timesCount(st *stmt) int64 {
-	v, err := a.eval(st, st.times)
+	v, err := a.eval(st, st.timesExpr())
 	switch {
 	case err != nil:
 		a.perr(st, "%s", err)
@@ -414,7 +443,7 @@ func (a *assembler) repeat(st *stmt, sec *section, n int64) {
 		if a.fatal {
 			return
 		}
-		if st.times == nil || len(sec.relocs) != nrel || sec.flags&obj.FlagNoBits != 0 {
+		if st.timesExpr() == nil || len(sec.relocs) != nrel || sec.flags&obj.FlagNoBits != 0 {
 			continue
 		}
 		cur := sec.data[before:sec.size]

@@ -213,7 +213,7 @@ func (p *parser) binSectionAttrs(idx int, args []lex.Token) {
 	if len(valued) > 0 {
 		st := p.newStmt()
 		st.sec = idx
-		st.extra = &stmtExtra{attrs: valued}
+		st.more().attrs = valued
 		p.a.addStmt(st)
 	}
 }

@@ -3,10 +3,11 @@ package asm
 import (
 	"bytes"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/rules-tiny/rules_tiny/tools/internal/nasmgolden"
 )
 
 // binSectionCases exercise nasm's -f bin section model: each is a whole
@@ -226,9 +227,10 @@ entry: dd DELTA
 	"program origin moved":     "org 0x100\norg 0x200\ndb 1\n",
 }
 
-// The -f bin section model gives nasm's bytes, and nasm's refusals.
+// The -f bin section model gives nasm's bytes, and nasm's refusals
+// (nasm's answers: testdata/nasm/TestBinSectionsMatchNasm.txt).
 func TestBinSectionsMatchNasm(t *testing.T) {
-	needTool(t, "nasm")
+	golden := nasmgolden.ForTest(t)
 	dir := t.TempDir()
 	for name, src := range binSectionCases {
 		t.Run(name, func(t *testing.T) {
@@ -236,21 +238,18 @@ func TestBinSectionsMatchNasm(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(dir, file), []byte(src), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			out := filepath.Join(dir, file+".bin")
-			cmd := exec.Command("nasm", "-f", "bin", "-o", out, file)
-			cmd.Dir = dir
-			msgs, nerr := cmd.CombinedOutput()
+			ans := nasmSaid(t, golden, dir, []byte(src), "-f", "bin", "-o", nasmgolden.Out, file)
 			res, err := Assemble(file, Options{ReadFile: readIn(dir)})
-			if nerr != nil {
+			if !ans.OK() {
 				if err == nil {
-					t.Fatalf("nasm refuses it, we do not:\n%s", msgs)
+					t.Fatalf("nasm refuses it, we do not:\n%s", ans.Output)
 				}
 				return
 			}
 			if err != nil {
 				t.Fatalf("nasm accepts it, we do not: %v", err)
 			}
-			want, _ := os.ReadFile(out)
+			want := ans.File(t, nasmgolden.Out)
 			if !bytes.Equal(res.Binary, want) {
 				t.Fatalf("bytes differ from nasm at offset %d (ours %d bytes, nasm %d)\nours: %x\nnasm: %x",
 					firstDiff(res.Binary, want), len(res.Binary), len(want), res.Binary, want)
@@ -261,7 +260,7 @@ func TestBinSectionsMatchNasm(t *testing.T) {
 
 // [map ...] writes nasm's map file: origin, sections, symbols.
 func TestBinMapFileMatchesNasm(t *testing.T) {
-	needTool(t, "nasm")
+	golden := nasmgolden.ForTest(t)
 	dir := t.TempDir()
 	for _, what := range []string{"all", "brief", "sections", "symbols", "segments symbols"} {
 		src := "org 0x100\n[map " + what + " m.map]\nsection .text\nstart: nop\njmp start\n.loc: ret\n" +
@@ -270,8 +269,17 @@ func TestBinMapFileMatchesNasm(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(dir, "m.asm"), []byte(src), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		nasm(t, dir, "-f", "bin", "-o", "m.bin", "m.asm")
-		want, _ := os.ReadFile(filepath.Join(dir, "m.map"))
+		// nasm's map names its output file: m.bin, as Options.OutputName.
+		args := []string{"-f", "bin", "-o", "m.bin", "m.asm"}
+		ans := golden.Answer(t, "[map "+what+"] nasm "+strings.Join(args, " "), []byte(src), func() nasmgolden.Answer {
+			a := nasmgolden.Run(t, dir, args, "m.map", "m.bin")
+			delete(a.Files, "m.bin")
+			return a
+		})
+		if !ans.OK() {
+			t.Fatalf("nasm: status %d\n%s", ans.Status, ans.Output)
+		}
+		want := ans.File(t, "m.map")
 		res, err := Assemble("m.asm", Options{ReadFile: readIn(dir), OutputName: "m.bin"})
 		if err != nil {
 			t.Fatal(err)

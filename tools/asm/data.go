@@ -3,6 +3,7 @@ package asm
 import (
 	"bytes"
 	"fmt"
+	"strings"
 
 	"github.com/rules-tiny/rules_tiny/tools/asm/expr"
 	"github.com/rules-tiny/rules_tiny/tools/asm/lex"
@@ -15,9 +16,9 @@ import (
 
 type dataItem struct {
 	str   string // a string operand (bytes), padded to the unit size
-	isStr bool
 	float []byte // a floating-point constant, already encoded
 	e     expr.Node
+	isStr bool
 	undef bool // `?`
 }
 
@@ -28,7 +29,9 @@ func (p *parser) data(st *stmt, toks []lex.Token, i int) error {
 	st.kind, st.width = sData, width
 	i++
 	if i >= len(toks) {
-		return fmt.Errorf("no operand for data declaration")
+		// nasm warns and emits nothing (a label on the line is defined).
+		p.a.warnc(st.pos, "db-empty", "no operand for data declaration")
+		return nil
 	}
 	return commaList(toks, i, dataList, func(i int) (int, error) {
 		return p.dataItem(st, toks, i)
@@ -42,7 +45,7 @@ func (p *parser) dataItem(st *stmt, toks []lex.Token, i int) (int, error) {
 	alone := i+1 == len(toks) || toks[i+1].Is(",")
 	// A lone string (not part of a larger expression) is bytes.
 	if t.Kind == lex.Str && alone {
-		st.items = append(st.items, dataItem{str: t.Str, isStr: true})
+		st.items = append(st.items, dataItem{str: strings.Clone(t.Str), isStr: true}) // not a part of the line (see parser.keep)
 		return i + 1, nil
 	}
 	if f, n, ok, overflow, err := floatItem(toks[i:], st.width); ok {
@@ -98,7 +101,8 @@ func (p *parser) align(st *stmt, toks []lex.Token, i int) error {
 		return err
 	}
 	st.count = n
-	st.extra = &stmtExtra{alignText: lex.Join(toks[i+1 : end]), noSect: p.sectAlignOff}
+	x := st.more()
+	x.alignText, x.noSect, x.smart = lex.Join(toks[i+1:end]), p.sectAlignOff, p.smart
 	if w == "alignb" {
 		st.width = 1 // reserve, not fill
 	}
@@ -108,14 +112,14 @@ func (p *parser) align(st *stmt, toks []lex.Token, i int) error {
 	if !toks[end].Is(",") || end+1 >= len(toks) {
 		return fmt.Errorf("trailing garbage after `%s'", w)
 	}
-	fill := &stmt{pos: st.pos, note: st.note, sec: st.sec, mode: st.mode, defRel: st.defRel}
+	fill := p.noted(&stmt{pos: st.pos, sec: st.sec, mode: st.mode, defRel: st.defRel})
 	if err := p.body(fill, toks, end+1); err != nil {
 		return err
 	}
-	if fill.times != nil || fill.kind == sAlign {
+	if fill.timesExpr() != nil || fill.kind == sAlign {
 		return fmt.Errorf("invalid fill for `%s'", w)
 	}
-	st.fill = fill
+	st.more().fill = fill
 	return nil
 }
 
@@ -236,13 +240,23 @@ func (a *assembler) emitAlign(st *stmt, sec *section) {
 		a.reserve(st, sec, pad)
 		return
 	}
-	if st.fill == nil {
+	fill := st.fillStmt()
+	if fill == nil && st.extra.smart != nil && st.width != 1 {
+		b, err := a.smartPad(st.extra.smart, pad, sec.size, n, st.mode)
+		if err != nil {
+			a.perr(st, "%s", err)
+			return
+		}
+		a.write(st, sec, b)
+		return
+	}
+	if fill == nil {
 		a.write(st, sec, bytes.Repeat([]byte{0x90}, int(pad)))
 		return
 	}
-	st.fill.start = st.start // the fill's `$` is the align line's start
+	fill.start = st.start // the fill's `$` is the align line's start
 	for i := int64(0); i < pad; i++ {
-		a.emit(st.fill, sec)
+		a.emit(fill, sec)
 		if a.fatal {
 			return
 		}

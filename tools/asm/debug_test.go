@@ -8,10 +8,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 
 	"github.com/rules-tiny/rules_tiny/tools/elf"
+	"github.com/rules-tiny/rules_tiny/tools/internal/nasmgolden"
 	"github.com/rules-tiny/rules_tiny/tools/link/linktest"
 	"github.com/rules-tiny/rules_tiny/tools/obj"
 )
@@ -161,13 +163,25 @@ func marshal(t *testing.T, f *obj.File) []byte {
 
 // With -g our line tables decode, row for row (file, line, address), to
 // nasm's: in the objects, and in the executables GNU ld links from them.
+//
+// nasm's objects are checked in (testdata/nasm/TestDebugLinesMatchNasm.txt)
+// and decoded and linked by the installed readelf and ld, beside ours.
 func TestDebugLinesMatchNasm(t *testing.T) {
-	linktest.Need(t, "nasm", "ld", "readelf")
+	linktest.Need(t, "ld", "readelf")
+	golden := nasmgolden.ForTest(t)
 	for name, files := range debugPrograms {
 		for _, c := range []struct{ format, ldArch string }{{"elf32", "elf_i386"}, {"elf64", "elf_x86_64"}} {
 			t.Run(name+"/"+c.format, func(t *testing.T) {
 				dir := writeDir(t, files)
-				nasm(t, dir, "-f", c.format, "-g", "-F", "dwarf", "-o", "nasm.o", "main.asm")
+				args := []string{"-f", c.format, "-g", "-F", "dwarf", "-o", nasmgolden.Out, "main.asm"}
+				ans := golden.Answer(t, name+": nasm "+strings.Join(args, " "), filesInput(files), func() nasmgolden.Answer {
+					return nasmgolden.Run(t, dir, args)
+				})
+				if !ans.OK() {
+					t.Fatalf("nasm: status %d\n%s", ans.Status, ans.Output)
+				}
+				nasmObj := ans.File(t, nasmgolden.Out)
+				linktest.Write(t, dir, "nasm.o", nasmObj)
 				res := assembleIn(t, dir, "main.asm", Options{Format: c.format, Debug: true})
 				linktest.Write(t, dir, "ours.o", marshal(t, res.Object))
 				want := linktest.DecodedLines(t, filepath.Join(dir, "nasm.o"))
@@ -189,6 +203,22 @@ func TestDebugLinesMatchNasm(t *testing.T) {
 			})
 		}
 	}
+}
+
+// filesInput is what nasm's answer about a set of files depends on: their
+// names and contents, in name order.
+func filesInput(files map[string]string) []byte {
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var b []byte
+	for _, n := range names {
+		b = append(append(append(b, n...), 0), files[n]...)
+		b = append(b, 0)
+	}
+	return b
 }
 
 // Where nasm 2.16 loses a row our table keeps it: when the file changes

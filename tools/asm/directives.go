@@ -2,6 +2,7 @@ package asm
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/rules-tiny/rules_tiny/tools/asm/lex"
 )
@@ -19,6 +20,8 @@ var directives = map[string]func(p *parser, name string, args []lex.Token){
 	"absolute":  (*parser).absolute,
 	"org":       (*parser).org,
 	"sectalign": (*parser).sectalign,
+	// %use smartalign's alignment mode (smartalign.go)
+	"__?alignmode?__": (*parser).alignmodeDirective,
 	// symbols (symbols.go)
 	"global": (*parser).symbols, "extern": (*parser).symbols, "static": (*parser).symbols, "required": (*parser).symbols,
 	"common": (*parser).common,
@@ -26,12 +29,29 @@ var directives = map[string]func(p *parser, name string, args []lex.Token){
 	"struc": (*parser).struc, "endstruc": (*parser).endstruc,
 	"istruc": (*parser).istruc, "at": (*parser).at, "iend": (*parser).at,
 	// informational for nasm; they do not change the bytes we produce
-	"cpu": ignored, "warning": ignored, "list": ignored, "debug": ignored,
+	"cpu":     (*parser).cpu, // cpu.go
+	"warning": ignored, "list": (*parser).list, "debug": (*parser).debugDirective,
 	"map":    (*parser).mapDirective, // -f bin's map file (binmap.go)
 	"pragma": (*parser).pragma,       // %pragma's line (pragma.go) "float": ignored,
 }
 
 func ignored(*parser, string, []lex.Token) {}
+
+// list is `[list +]` or `[list -]` (listing on or off; there is no
+// listing file): nasm looks at the first character only.
+func (p *parser) list(_ string, args []lex.Token) {
+	if len(args) == 0 || !strings.HasPrefix(args[0].Text, "+") && !strings.HasPrefix(args[0].Text, "-") {
+		p.errorf("invalid parameter to [list] directive")
+	}
+}
+
+// debugDirective is `[debug name ...]`, which nasm hands to the debug
+// format; DWARF takes nothing from it.
+func (p *parser) debugDirective(_ string, args []lex.Token) {
+	if len(args) == 0 || args[0].Kind != lex.Ident {
+		p.errorf("identifier expected after DEBUG")
+	}
+}
 
 // bits is `bits 16|32|64`.
 func (p *parser) bits(_ string, args []lex.Token) {
@@ -39,7 +59,7 @@ func (p *parser) bits(_ string, args []lex.Token) {
 		p.errorf("`bits' expects 16, 32 or 64")
 		return
 	}
-	p.setBits(int(args[0].Val))
+	p.setBits(p.bitsForCPU(int(args[0].Val)))
 }
 
 // use is use16, use32 and use64.
@@ -48,7 +68,7 @@ func (p *parser) use(name string, args []lex.Token) {
 		p.errorf("`%s' takes no arguments", name)
 		return
 	}
-	p.setBits(map[string]int{"use16": 16, "use32": 32, "use64": 64}[name])
+	p.setBits(p.bitsForCPU(map[string]int{"use16": 16, "use32": 32, "use64": 64}[name]))
 }
 
 func (p *parser) setBits(n int) {

@@ -3,6 +3,7 @@ package asm
 import (
 	"bytes"
 	"debug/elf"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	tinyelf "github.com/rules-tiny/rules_tiny/tools/elf"
+	"github.com/rules-tiny/rules_tiny/tools/internal/nasmgolden"
 )
 
 // The sections of an object are nasm's: the .text a source has only by
@@ -17,7 +19,7 @@ import (
 // nothing goes into it, and kept when code, data, a reservation or a label
 // does, or a section directive names it.
 func TestObjectSectionsMatchNasm(t *testing.T) {
-	needTool(t, "nasm")
+	golden := nasmgolden.ForTest(t)
 	dir := t.TempDir()
 	for i, src := range []string{
 		"section .data\ndb 1\n",
@@ -41,9 +43,14 @@ func TestObjectSectionsMatchNasm(t *testing.T) {
 		if err := os.WriteFile(name, []byte(src), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		out := filepath.Join(dir, "s.o")
-		nasm(t, dir, "-f", "elf64", "-o", out, "s.asm")
-		want := sectionNames(t, mustRead(t, out))
+		// One answer per source: the key says which.
+		ans := golden.Answer(t, fmt.Sprintf("%d: nasm -f elf64 -o OUT s.asm", i), []byte(src), func() nasmgolden.Answer {
+			return nasmgolden.Run(t, dir, []string{"-f", "elf64", "-o", nasmgolden.Out, "s.asm"})
+		})
+		if !ans.OK() {
+			t.Fatalf("%q: nasm: status %d\n%s", src, ans.Status, ans.Output)
+		}
+		want := sectionNames(t, ans.File(t, nasmgolden.Out))
 		res, err := Assemble("s.asm", Options{Format: "elf64", ReadFile: readIn(dir)})
 		if err != nil {
 			t.Fatalf("%d: %v", i, err)

@@ -18,30 +18,33 @@ import (
 
 // foldKey identifies a line by its tokens: a %rep or macro body line read
 // again comes as the same token slice, and in the same mode, section and
-// default it folds to the same bytes. (The key keeps the tokens alive, so
-// their address is not reused while it is in the cache.)
+// default (and cpu level) it folds to the same bytes. (The key keeps the
+// tokens alive, so their address is not reused while it is in the cache;
+// lines read from a file are lexed afresh every time and never cached,
+// which would only keep their tokens in memory.)
 type foldKey struct {
 	tok    *lex.Token
 	n      int
 	mode   int
 	sec    int
 	defRel bool
+	cpu    x86.CPU
 }
 
 const maxFoldCache = 4096
 
-func (p *parser) foldKey(toks []lex.Token) (foldKey, bool) {
-	if len(toks) == 0 || p.a.opts.Listing {
+func (p *parser) foldKey(toks []lex.Token, body bool) (foldKey, bool) {
+	if len(toks) == 0 || !body || p.a.opts.Listing {
 		return foldKey{}, false
 	}
-	return foldKey{&toks[0], len(toks), p.mode, p.sec, p.defRel}, true
+	return foldKey{&toks[0], len(toks), p.mode, p.sec, p.defRel, p.cpuLevel}, true
 }
 
 // fold encodes st now if it can (see place); it reports whether st was
 // taken care of. A line without a label that folds is remembered by key.
 func (p *parser) fold(st *stmt, key foldKey, cache bool) bool {
 	a := p.a
-	if a.opts.Listing || st.times != nil || st.mode == 0 || st.sec < 0 {
+	if a.opts.Listing || st.timesExpr() != nil || st.mode == 0 || st.sec < 0 {
 		return false
 	}
 	if sec := a.secs[st.sec]; sec.absolute || sec.flags&obj.FlagNoBits != 0 {
@@ -69,18 +72,34 @@ func (p *parser) fold(st *stmt, key foldKey, cache bool) bool {
 }
 
 // place appends folded bytes to the previous statement when that is a
-// run in the current section, else starts a run.
+// run in the current section, else starts a run. A label alone on the
+// line before becomes the start of the run instead of a statement of its
+// own: it is defined where the run starts either way.
 func (p *parser) place(label string, b []byte) {
 	a := p.a
 	if n := len(a.stmts); label == "" && n > 0 {
-		if last := a.stmts[n-1]; last.kind == sBytes && last.sec == p.sec {
+		switch last := a.stmts[n-1]; {
+		case last.sec != p.sec:
+		case last.kind == sBytes:
 			a.noteFolded(n-1, len(last.blob), len(b))
 			last.blob = append(last.blob, b...)
 			return
+		case labelOnly(last):
+			last.kind, last.blob = sBytes, append([]byte(nil), b...)
+			a.noteFolded(n-1, 0, len(b))
+			return
 		}
 	}
-	a.addStmt(&stmt{pos: p.pos, note: p.note, label: label, kind: sBytes, sec: p.sec, mode: p.mode, blob: append([]byte(nil), b...)})
+	a.addStmt(p.noted(&stmt{pos: p.pos, label: label, kind: sBytes, sec: p.sec, mode: p.mode, blob: append([]byte(nil), b...)}))
 	a.noteFolded(len(a.stmts)-1, 0, len(b))
+}
+
+// labelOnly reports a statement that only defines its label (from a
+// macro or not).
+func labelOnly(st *stmt) bool {
+	x := st.extra
+	return st.kind == sNone && st.label != "" && st.instPart == nil && st.items == nil && st.count == nil && st.blob == nil &&
+		(x == nil || x.times == nil && x.fill == nil && x.attrs == nil && x.alignText == "" && !x.noSect && x.smart == nil)
 }
 
 // fixed reports an expression whose value is the same in every pass and
@@ -113,9 +132,11 @@ func (a *assembler) foldInst(st *stmt) ([]byte, bool) {
 			return nil, false
 		}
 	}
-	inst := &x86.Inst{Mode: st.mode, Prefixes: st.prefixes, Mnemonic: st.mnem, Ops: make([]x86.Operand, 0, len(st.ops))}
+	// emitInst's scratch instruction: nothing of it outlives the call.
+	inst := &a.inst
+	*inst = x86.Inst{Mode: st.mode, Prefixes: st.prefixes, Mnemonic: st.mnem, Ops: a.instOps[:0]}
 	inst.PC = x86.Value{Sym: a.secs[st.sec].key, Known: true}
-	inst.Opt = a.opts.Optimize
+	inst.Opt, inst.CPU = a.opts.Optimize, st.cpu
 	for _, o := range st.ops {
 		xo, err := a.operand(st, o)
 		if err != nil || xo.Rel {
@@ -123,6 +144,7 @@ func (a *assembler) foldInst(st *stmt) ([]byte, bool) {
 		}
 		inst.Ops = append(inst.Ops, xo)
 	}
+	a.instOps = inst.Ops
 	if x86.RelBranch(inst) {
 		return nil, false
 	}

@@ -39,12 +39,15 @@ func (a *assembler) emitInst(st *stmt, sec *section) {
 		}
 		return
 	}
-	// One instruction value serves every statement of every pass; the
-	// cache below copies what it keeps.
+	// One instruction value serves every statement of every pass. Nothing
+	// of it is kept between passes: encoding again costs no measurable
+	// time (the passes are dominated by evaluation), where a copy per
+	// statement cost a few hundred bytes each.
 	inst := &a.inst
 	*inst = x86.Inst{Mode: st.mode, Prefixes: st.prefixes, Mnemonic: st.mnem, Ops: a.instOps[:0]}
 	inst.PC = x86.Value{Sym: sec.key, Off: sec.size, Known: true}
 	inst.Opt = a.opts.Optimize
+	inst.CPU = st.cpu
 	for _, o := range st.ops {
 		xo, err := a.operand(st, o)
 		if err != nil {
@@ -54,20 +57,7 @@ func (a *assembler) emitInst(st *stmt, sec *section) {
 		inst.Ops = append(inst.Ops, xo)
 	}
 	a.instOps = inst.Ops
-	var enc *x86.Encoding
-	var err error
-	if st.times == nil && st.lastEnc != nil && sameInst(&st.lastInst, inst) {
-		// Same operands at the same address as in the previous pass: the
-		// encoder is a pure function, so its answer is the same too.
-		enc = st.lastEnc
-	} else {
-		enc, err = encode(inst)
-		if err == nil && st.times == nil {
-			ops := append(st.lastInst.Ops[:0], inst.Ops...)
-			st.lastInst, st.lastEnc = *inst, enc
-			st.lastInst.Ops = ops
-		}
-	}
+	enc, err := encode(inst)
 	if err != nil {
 		var re *x86.RangeError
 		isRange := errors.As(err, &re)
@@ -100,7 +90,11 @@ func (a *assembler) emitInst(st *stmt, sec *section) {
 			continue
 		}
 		kind := f.Kind
-		if kind == obj.RelocPCRel && pltSym(st, inst, f.Sym) {
+		if pltSym(st, inst, f.Sym) {
+			if kind != obj.RelocPCRel {
+				a.perr(st, "ELF format cannot produce non-PC-relative PLT references")
+				continue
+			}
 			kind = obj.RelocPLT
 		}
 		a.addReloc(st, sec, off, f.Size, kind, f.Sym, f.Addend)
@@ -165,41 +159,6 @@ func (a *assembler) operand(st *stmt, o operand) (x86.Operand, error) {
 	return xo, err
 }
 
-// sameInst reports whether b encodes exactly like a. The address matters
-// only when an operand lives in the instruction's own section (a branch or
-// RIP-relative reference the encoder resolves itself); otherwise the bytes
-// and fixups (relative to the instruction) do not depend on where it is.
-func sameInst(a, b *x86.Inst) bool {
-	if a.Mode != b.Mode || a.Mnemonic != b.Mnemonic || len(a.Ops) != len(b.Ops) || len(a.Prefixes) != len(b.Prefixes) {
-		return false
-	}
-	shift := false
-	if a.PC != b.PC && (refersToPC(a) || refersToPC(b)) {
-		// A branch to a known target in its own section encodes the same
-		// for the same distance (most jumps keep theirs between passes).
-		if !sameDistanceBranch(a, b) {
-			return false
-		}
-		shift = true
-	}
-	for i := range a.Ops {
-		oa, ob := a.Ops[i], b.Ops[i]
-		if shift {
-			oa.Imm.Off -= a.PC.Off
-			ob.Imm.Off -= b.PC.Off
-		}
-		if oa != ob {
-			return false
-		}
-	}
-	for i := range a.Prefixes {
-		if a.Prefixes[i] != b.Prefixes[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // eaTerms orders the register terms of an address for x86.MakeMem so that
 // it reproduces nasm's choice of base: the hinted register first (marked
 // Scaled when the hint says "not the base"); without a hint, nasm's own
@@ -234,26 +193,7 @@ func eaTerms(regs []expr.RegTerm, hint expr.Hint) []x86.RegTerm {
 // with `wrt ..plt`.
 func pltSym(st *stmt, inst *x86.Inst, sym string) bool {
 	for i, o := range st.ops {
-		if o.plt && i < len(inst.Ops) && inst.Ops[i].Imm.Sym == sym {
-			return true
-		}
-	}
-	return false
-}
-
-// sameDistanceBranch reports whether a and b are relative branches (see
-// x86.RelBranch) to known targets in their own, common section.
-func sameDistanceBranch(a, b *x86.Inst) bool {
-	if a.PC.Sym != b.PC.Sym || !a.PC.Known || !b.PC.Known || !x86.RelBranch(a) || !x86.RelBranch(b) {
-		return false
-	}
-	ta, tb := a.Ops[0].Imm, b.Ops[0].Imm
-	return ta.Known && tb.Known && ta.Sym == a.PC.Sym && tb.Sym == b.PC.Sym
-}
-
-func refersToPC(in *x86.Inst) bool {
-	for _, o := range in.Ops {
-		if o.Imm.Sym == in.PC.Sym || o.Disp.Sym == in.PC.Sym || !o.Imm.Known && o.Kind == x86.OpImm || !o.Disp.Known && o.Kind == x86.OpMem {
+		if o.plt && i < len(inst.Ops) && (inst.Ops[i].Imm.Sym == sym || inst.Ops[i].Disp.Sym == sym) {
 			return true
 		}
 	}

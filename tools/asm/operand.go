@@ -11,13 +11,13 @@ import (
 )
 
 type operand struct {
-	kind                     x86.OpKind // OpImm for expressions (becomes OpReg if a register)
-	size                     int
-	strict, short, near, far bool
 	e                        expr.Node
-	seg                      x86.Reg
-	rel, abs                 bool
+	size                     int
 	dispSize                 int
+	seg                      x86.Reg
+	kind                     x86.OpKind // OpImm for expressions (becomes OpReg if a register)
+	strict, short, near, far bool
+	rel, abs                 bool
 	nosplit                  bool
 	plt                      bool // `wrt ..plt`
 }
@@ -75,6 +75,26 @@ func (p *parser) operands(st *stmt, toks []lex.Token, i int) error {
 			return end, err
 		}
 		st.ops = append(st.ops, op)
+		if end < len(toks) && toks[end].Is(":") && op.kind == x86.OpImm {
+			// A far pointer `seg:off` is two operands to the encoder,
+			// the segment first, both with the size written before it.
+			// A size may also follow the colon (`jmp 8:dword x`).
+			off := operand{kind: x86.OpImm, strict: op.strict}
+			start, err := off.modifiers(toks, end+1)
+			if err != nil {
+				return start, err
+			}
+			if off.size == 0 {
+				off.size = op.size
+			}
+			n, after, err := p.parseExpr(toks, start)
+			if err != nil {
+				return after, err
+			}
+			off.e = n
+			st.ops = append(st.ops, off)
+			end = after
+		}
 		return end, nil
 	})
 }
@@ -167,7 +187,15 @@ func (p *parser) memory(op operand, toks []lex.Token, i int) (operand, int, erro
 		return op, end, err
 	}
 	if end < len(toks) && toks[end].Kind == lex.Ident && strings.EqualFold(toks[end].Text, "wrt") {
-		return op, end, fmt.Errorf("`wrt' is not supported")
+		// `[rel sym wrt ..plt]`: an address taken through the PLT.
+		if end+1 >= len(toks) || toks[end+1].Kind != lex.Ident || !strings.EqualFold(toks[end+1].Text, "..plt") {
+			return op, end, fmt.Errorf("`wrt' is only supported as `wrt ..plt'")
+		}
+		if p.a.format == "bin" {
+			return op, end, fmt.Errorf("`wrt ..plt' needs an ELF output format")
+		}
+		op.plt = true
+		end += 2
 	}
 	if end >= len(toks) || !toks[end].Is("]") {
 		return op, end, fmt.Errorf("expecting ]")
@@ -194,9 +222,6 @@ func (p *parser) immediate(op operand, toks []lex.Token, i int) (operand, int, e
 			return op, end + 2, nil
 		}
 		return op, end, fmt.Errorf("`wrt' is only supported as `wrt ..plt'")
-	}
-	if end < len(toks) && toks[end].Is(":") {
-		return op, end, fmt.Errorf("far pointers (`seg:offset') are not supported")
 	}
 	op.e = n
 	return op, end, nil

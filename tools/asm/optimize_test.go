@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 
+	"github.com/rules-tiny/rules_tiny/tools/internal/nasmgolden"
 	"github.com/rules-tiny/rules_tiny/tools/x86"
 )
 
@@ -126,19 +126,14 @@ one equ 1
 // operation's size and `jmp` near, -O1 also keeps conditional jumps near,
 // -Ox is the default the encoder's own tests cover.
 func TestOptimizationLevelsMatchNasm(t *testing.T) {
-	needTool(t, "nasm")
+	golden := nasmgolden.ForTest(t)
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "o.asm"), []byte(optForms), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	for _, lv := range optLevels {
 		t.Run(lv.flag, func(t *testing.T) {
-			out := filepath.Join(dir, "o"+lv.flag+".bin")
-			nasm(t, dir, lv.flag, "-f", "bin", "-o", out, "o.asm")
-			want, err := os.ReadFile(out)
-			if err != nil {
-				t.Fatal(err)
-			}
+			_, want := nasmOK(t, golden, dir, []byte(optForms), lv.flag, "-f", "bin", "-o", nasmgolden.Out, "o.asm")
 			res, err := Assemble("o.asm", Options{ReadFile: readIn(dir), Optimize: lv.opt})
 			if err != nil {
 				t.Fatal(err)
@@ -152,8 +147,10 @@ func TestOptimizationLevelsMatchNasm(t *testing.T) {
 
 // The random programs of random_test.go at -O0 and -O1: relaxation
 // still settles where nasm's does when only some jumps may shrink.
+// nasm's answers: testdata/nasm/
+// TestRandomProgramsMatchNasmAtEveryOptimizationLevel.txt.
 func TestRandomProgramsMatchNasmAtEveryOptimizationLevel(t *testing.T) {
-	needTool(t, "nasm")
+	golden := nasmgolden.ForTest(t)
 	n := 24
 	if testing.Short() {
 		n = 6
@@ -167,21 +164,18 @@ func TestRandomProgramsMatchNasmAtEveryOptimizationLevel(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, lv := range optLevels[:2] {
-			out := filepath.Join(dir, name+lv.flag+".bin")
-			cmd := exec.Command("nasm", lv.flag, "-f", "bin", "-o", out, name)
-			cmd.Dir = dir
-			msgs, nerr := cmd.CombinedOutput()
+			ans := nasmSaid(t, golden, dir, []byte(src), lv.flag, "-f", "bin", "-o", nasmgolden.Out, name)
 			res, err := Assemble(name, Options{ReadFile: readIn(dir), Optimize: lv.opt})
-			if nerr != nil {
-				if err == nil || errorLines(err.Error()) != errorLines(string(msgs)) {
-					t.Fatalf("seed %d %s: errors differ:\nours: %v\nnasm: %s\n%s", i, lv.flag, err, msgs, src)
+			if !ans.OK() {
+				if err == nil || errorLines(err.Error()) != errorLines(ans.Output) {
+					t.Fatalf("seed %d %s: errors differ:\nours: %v\nnasm: %s\n%s", i, lv.flag, err, ans.Output, src)
 				}
 				continue
 			}
 			if err != nil {
 				t.Fatalf("seed %d %s: %v\n%s", i, lv.flag, err, src)
 			}
-			want, _ := os.ReadFile(out)
+			want := ans.File(t, nasmgolden.Out)
 			if !bytes.Equal(res.Binary, want) {
 				t.Fatalf("seed %d (BITS %d) %s: bytes differ from nasm at offset %d (ours %d bytes, nasm %d)\n%s",
 					i, bits, lv.flag, firstDiff(res.Binary, want), len(res.Binary), len(want), src)

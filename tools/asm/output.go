@@ -3,6 +3,7 @@ package asm
 import (
 	"fmt"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/rules-tiny/rules_tiny/tools/asm/lex"
@@ -37,7 +38,7 @@ func (a *assembler) binary() ([]byte, Errors) {
 			st := s.relStmt[k]
 			b, ok := base[s.relSym[k]]
 			if !ok {
-				errs = append(errs, Diag{Pos: st.pos, Note: st.note, Msg: fmt.Sprintf("binary output format does not support external references (`%s')", s.relSym[k])})
+				errs = append(errs, Diag{Pos: st.pos, Note: st.macroNote(), Msg: fmt.Sprintf("binary output format does not support external references (`%s')", s.relSym[k])})
 				continue
 			}
 			v := b + r.Addend
@@ -47,7 +48,7 @@ func (a *assembler) binary() ([]byte, Errors) {
 			if !fits(v, int(r.Size)) && st.kind == sInst {
 				// nasm warns and truncates an instruction's field; data
 				// directives are truncated silently.
-				a.warns = append(a.warns, Diag{Pos: st.pos, Note: st.note, Warning: true, Class: "number-overflow", Seq: st.line + 1,
+				a.warns = append(a.warns, Diag{Pos: st.pos, Note: st.macroNote(), Warning: true, Class: "number-overflow", Seq: st.line + 1,
 					Msg: fmt.Sprintf("%s data exceeds bounds", map[uint8]string{1: "byte", 2: "word", 4: "dword"}[r.Size])})
 			}
 			if s.flags&obj.FlagNoBits == 0 {
@@ -89,7 +90,8 @@ func fits(v int64, n int) bool {
 // (relocations against local labels use it, as nasm does), local labels,
 // then globals and externs in declaration order. Labels in `absolute`
 // space (struc fields) are absolute symbols.
-func (a *assembler) object(path string) *obj.File {
+func (a *assembler) object(path string) (*obj.File, Errors) {
+	var errs, late Errors
 	f := &obj.File{Name: filepath.Base(path), Arch: obj.ArchAMD64}
 	if a.format == "elf32" {
 		f.Arch = obj.ArchI386
@@ -132,30 +134,57 @@ func (a *assembler) object(path string) *obj.File {
 		}
 		return &obj.Symbol{Name: a.symbolName(s), Section: sec, Value: v, Binding: bind}
 	}
+	add := func(s *symbol, os *obj.Symbol) {
+		a.applyAttrs(s, os, &errs, &late)
+		f.Symbols = append(f.Symbols, os)
+	}
+	// Locals in the order the source defines them, as nasm writes them:
+	// labels (macro-local `..@` ones too) and equ names alike.
+	var locals []*symbol
 	for _, s := range a.symOrder {
-		if s.global || s.kind != symLabel || strings.HasPrefix(s.name, "..@") {
-			continue
+		if !s.global && (s.kind == symLabel || s.kind == symEqu && s.val != nil) {
+			locals = append(locals, s)
 		}
-		f.Symbols = append(f.Symbols, label(s, obj.BindLocal))
+	}
+	sort.SliceStable(locals, func(i, j int) bool { return locals[i].defSeq < locals[j].defSeq })
+	for _, s := range locals {
+		if s.kind == symLabel {
+			add(s, label(s, obj.BindLocal))
+		} else {
+			add(s, a.equSymbol(s, secIdx, obj.BindLocal))
+		}
 	}
 	for _, s := range a.symOrder {
+		if d := s.externAfter; d != nil && a.externMoves(s) {
+			note := d.Note
+			if note == "" {
+				note = fmt.Sprintf("%s: info: label `%s' originally defined here", s.pos, s.name)
+			}
+			errs = append(errs, Diag{Pos: d.Pos, Note: note, Seq: d.Seq, Msg: fmt.Sprintf("label `%s' inconsistently redefined", s.name)})
+		}
 		switch {
-		case s.kind == symExtern:
+		case s.kind == symExtern && (s.used || s.required):
 			index[s.name] = len(f.Symbols)
-			f.Symbols = append(f.Symbols, &obj.Symbol{Name: a.symbolName(s), Section: obj.SectionUndef, Binding: obj.BindGlobal})
+			add(s, &obj.Symbol{Name: a.symbolName(s), Section: obj.SectionUndef, Binding: obj.BindGlobal})
+		case s.kind == symCommon:
+			index[s.name] = len(f.Symbols)
+			os := &obj.Symbol{Name: a.symbolName(s), Section: obj.SectionCommon, Size: uint64(s.commonSize), Binding: obj.BindGlobal}
+			if s.attrs != nil {
+				os.Value = uint64(s.attrs.align)
+			}
+			add(s, os)
 		case !s.global:
 		case s.kind == symLabel:
-			f.Symbols = append(f.Symbols, label(s, obj.BindGlobal))
-		case s.kind == symEqu && s.val == nil:
-		case s.kind == symEqu && s.val.Simple():
-			f.Symbols = append(f.Symbols, &obj.Symbol{Name: a.symbolName(s), Section: obj.SectionAbs, Value: uint64(s.val.Const), Binding: obj.BindGlobal})
-		case s.kind == symEqu && len(s.val.Terms) == 1 && s.val.Terms[0].Coef == 1:
-			// A global equ of a label: a symbol in that label's section.
-			for i, sec := range a.secs {
-				if sec.key == s.val.Terms[0].Sym && !sec.absolute {
-					f.Symbols = append(f.Symbols, &obj.Symbol{Name: a.symbolName(s), Section: secIdx[i], Value: uint64(s.val.Const), Binding: obj.BindGlobal})
-				}
+			add(s, label(s, obj.BindGlobal))
+		case s.kind == symEqu && s.val != nil:
+			os := a.equSymbol(s, secIdx, obj.BindGlobal)
+			if os.Section == obj.SectionUndef {
+				// nasm then relocates references to the external
+				// against this name instead.
+				errs = append(errs, Diag{Pos: s.pos, Msg: fmt.Sprintf("global `%s' equated to an external symbol is not supported", s.name), Seq: s.defSeq})
+				continue
 			}
+			add(s, os)
 		}
 	}
 	for i, s := range a.secs {
@@ -164,7 +193,48 @@ func (a *assembler) object(path string) *obj.File {
 			f.Sections[secIdx[i]].Relocs = append(f.Sections[secIdx[i]].Relocs, r)
 		}
 	}
-	return f
+	if len(errs) == 0 {
+		errs = late
+	}
+	sort.SliceStable(errs, func(i, j int) bool { return errs[i].Seq < errs[j].Seq })
+	return f, errs
+}
+
+// externMoves reports whether an `extern` after s's definition gives it
+// another value in nasm: offset 0 of its section (absolute 0 for a
+// number).
+func (a *assembler) externMoves(s *symbol) bool {
+	switch {
+	case s.kind == symLabel && a.secs[s.sec].absolute:
+		return a.secs[s.sec].absBase+s.off != 0
+	case s.kind == symLabel:
+		return s.off != 0
+	case s.kind == symEqu && s.val != nil:
+		return s.val.Const != 0 || len(s.val.Terms) > 1
+	}
+	return false
+}
+
+// equSymbol is the symbol nasm writes for an equ name: in the section
+// (or external) its value counts once, at its offset part, or absolute
+// when nothing counts once (a constant, a difference, `-$`, `lbl*2`).
+// nasm writes a name equated to an external as an undefined symbol of
+// value 0, local or global as the name is.
+func (a *assembler) equSymbol(s *symbol, secIdx []int, bind obj.Binding) *obj.Symbol {
+	os := &obj.Symbol{Name: a.symbolName(s), Section: obj.SectionAbs, Value: uint64(s.val.Const), Binding: bind}
+	for _, t := range s.val.Terms {
+		if t.Coef != 1 {
+			continue
+		}
+		os.Section, os.Value = obj.SectionUndef, 0
+		for i, sec := range a.secs {
+			if sec.key == t.Sym && secIdx[i] >= 0 {
+				os.Section, os.Value = secIdx[i], uint64(s.val.Const)
+			}
+		}
+		break
+	}
+	return os
 }
 
 // objectSections numbers the sections the object has: -1 for those it
@@ -216,7 +286,7 @@ func (a *assembler) unusedDefaultText(i int) bool {
 // --gprefix/--gpostfix on global, extern and static symbols,
 // --lprefix/--lpostfix on the others.
 func (a *assembler) symbolName(s *symbol) string {
-	if s.global || s.static || s.kind == symExtern {
+	if s.global || s.static || s.kind == symExtern || s.kind == symCommon {
 		return a.opts.GlobalPrefix + s.name + a.opts.GlobalSuffix
 	}
 	return a.opts.LocalPrefix + s.name + a.opts.LocalSuffix

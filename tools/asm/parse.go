@@ -29,19 +29,17 @@ const (
 )
 
 // stmt is one statement. Every statement of a program stays in memory
-// for all passes, so what only instructions need is apart (instPart).
+// for all passes, so what only instructions need is apart (instPart), and
+// what few statements have is in stmtExtra.
 type stmt struct {
 	pos   pp.Pos
-	note  string
 	label string // symbol defined at the start of the line ("" if none)
-	times expr.Node
-	sec   int // section index
-	mode  int // BITS
+	sec   int    // section index
+	mode  int    // BITS
 	*instPart
 
 	items []dataItem
 	count expr.Node // res count, align boundary, equ value
-	fill  *stmt     // align: the statement repeated to pad (nil: nop / zero)
 	blob  []byte    // incbin contents, folded bytes
 
 	line  int   // index of the preprocessed line it came from
@@ -56,11 +54,56 @@ type stmt struct {
 	extra *stmtExtra // what a few statements need beyond these
 }
 
-// stmtExtra is what section directives and align statements keep.
+// stmtExtra is what few statements have: section directives, align
+// statements, `times`, lines from macros.
 type stmtExtra struct {
-	attrs     []binAttr // -f bin section attributes to apply in each pass
-	alignText string    // an align statement's boundary as written (for nasm's message)
-	noSect    bool      // align after `sectalign off`: the section's alignment stays
+	note      string      // nasm's "from macro" line for messages about the statement
+	times     expr.Node   // the TIMES count
+	fill      *stmt       // align: the statement repeated to pad (nil: nop / zero)
+	attrs     []binAttr   // -f bin section attributes to apply in each pass
+	alignText string      // an align statement's boundary as written (for nasm's message)
+	noSect    bool        // align after `sectalign off`: the section's alignment stays
+	smart     *smartAlign // align under %use smartalign: its NOPs when there is no fill
+}
+
+// more is st's stmtExtra, made when first needed.
+func (st *stmt) more() *stmtExtra {
+	if st.extra == nil {
+		st.extra = &stmtExtra{}
+	}
+	return st.extra
+}
+
+// macroNote is the "from macro" line of messages about st, "" if none.
+func (st *stmt) macroNote() string {
+	if st.extra == nil {
+		return ""
+	}
+	return st.extra.note
+}
+
+// timesExpr is st's TIMES count, nil if it has none.
+func (st *stmt) timesExpr() expr.Node {
+	if st.extra == nil {
+		return nil
+	}
+	return st.extra.times
+}
+
+// fillStmt is an align statement's fill, nil if none.
+func (st *stmt) fillStmt() *stmt {
+	if st.extra == nil {
+		return nil
+	}
+	return st.extra.fill
+}
+
+// noted gives st the note of the line being parsed.
+func (p *parser) noted(st *stmt) *stmt {
+	if p.note != "" {
+		st.more().note = p.note
+	}
+	return st
 }
 
 // instPart is what an instruction statement has beyond a stmt.
@@ -68,9 +111,7 @@ type instPart struct {
 	prefixes []x86.Prefix
 	mnem     string
 	ops      []operand
-
-	lastInst x86.Inst // the instruction encoded in the previous pass
-	lastEnc  *x86.Encoding
+	cpu      x86.CPU // the `cpu` level in effect (cpu.go)
 }
 
 // parser state: positional settings that nasm applies in source order.
@@ -81,16 +122,26 @@ type parser struct {
 	defRel   bool
 	scope    string // last non-local label, for .local labels
 	seenBits bool
+	cpuLevel x86.CPU // the last `cpu` directive's level
 	// sectAlignOff is `sectalign off`: align no longer raises the
 	// section's alignment.
 	sectAlignOff bool
-	sect         string // the last section directive, bracketed (__SECT__)
+	// nextNumber is the number nasm's next macro call would take
+	// (stdnumbers.go): istruc's label is named with it.
+	nextNumber int
+	sect       string // the last section directive, bracketed (__SECT__)
+	// smart is the %use smartalign mode in force (smartalign.go), nil
+	// before the package is used.
+	smart *smartAlign
 
 	// the line being parsed, for messages
 	pos  pp.Pos
 	note string
 
 	folded map[foldKey][]byte // lines folded to bytes (fold.go)
+	kept   map[string]string  // strings kept once (keep)
+	// scratch is the statement of the line being parsed (see line).
+	scratch stmt
 
 	// struc/endstruc and istruc/at/iend state
 	strucName  string
@@ -98,7 +149,6 @@ type parser struct {
 	inStruc    bool
 	istrucName string
 	istrucLbl  string
-	nistruc    int
 }
 
 // errorf reports an error on the line being parsed.
@@ -163,12 +213,17 @@ func isDirective(w string) bool {
 	return ok || w == "align" || w == "alignb" || w == "incbin"
 }
 
+// bracketOnly are the directives nasm knows only in the bracketed form
+// (it has no standard macro for them): bare, the word is a label, as in
+// `list db 1, 2, 3`.
+var bracketOnly = map[string]bool{"list": true, "warning": true, "debug": true, "map": true, "pragma": true}
+
 func isStatementWord(t lex.Token) bool {
 	w := lower(t)
 	if w == "" {
 		return false
 	}
-	if statements[w] != nil || isDirective(w) || w == "equ" {
+	if statements[w] != nil || isDirective(w) && !bracketOnly[w] || w == "equ" {
 		return true
 	}
 	if _, ok := lookupPrefix(w); ok {
@@ -183,7 +238,7 @@ func (p *parser) qualify(name string) string {
 	if strings.HasPrefix(name, ".") && !strings.HasPrefix(name, "..") {
 		return p.scope + name
 	}
-	return name
+	return strings.Clone(name)
 }
 
 // regPrefix starts the name under which an expression refers to a
@@ -193,10 +248,32 @@ const regPrefix = "\x00"
 func (p *parser) nameOf(t lex.Token) string {
 	if !t.Escaped {
 		if r, ok := x86.LookupReg(t.Text); ok {
-			return regPrefix + r.String()
+			return p.keep(regPrefix + r.String())
 		}
 	}
-	return p.qualify(t.Text)
+	if strings.HasPrefix(t.Text, ".") {
+		return p.qualify(t.Text) // a new string (or a reserved `..' name, kept below)
+	}
+	if s := p.a.syms[t.Text]; s != nil {
+		return s.name
+	}
+	return strings.Clone(t.Text)
+}
+
+// keep returns s, or the same text already kept: register names and
+// mnemonics come again and again. Strings that statements keep must not
+// be parts of a source line, which would keep the whole file in memory
+// after preprocessing (the lexer's tokens are slices of it).
+func (p *parser) keep(s string) string {
+	if k, ok := p.kept[s]; ok {
+		return k
+	}
+	if p.kept == nil {
+		p.kept = map[string]string{}
+	}
+	s = strings.Clone(s)
+	p.kept[s] = s
+	return s
 }
 
 func (p *parser) parseExpr(toks []lex.Token, i int) (expr.Node, int, error) {
@@ -205,14 +282,14 @@ func (p *parser) parseExpr(toks []lex.Token, i int) (expr.Node, int, error) {
 
 // newStmt is an empty statement at the current position and settings.
 func (p *parser) newStmt() *stmt {
-	return &stmt{pos: p.pos, note: p.note, sec: p.sec, mode: p.mode, defRel: p.defRel}
+	return p.noted(&stmt{pos: p.pos, sec: p.sec, mode: p.mode, defRel: p.defRel})
 }
 
 // labelOnly records a label by itself (before a directive, or when the
 // rest of its line is in error, so that references to it do not cascade).
 func (p *parser) labelOnly(label string) {
 	if label != "" {
-		p.a.addStmt(&stmt{pos: p.pos, note: p.note, label: label, sec: p.sec, mode: p.mode})
+		p.a.addStmt(p.noted(&stmt{pos: p.pos, label: label, sec: p.sec, mode: p.mode}))
 	}
 }
 
@@ -226,27 +303,38 @@ func (p *parser) line(l pp.Line) {
 	if len(toks) == 0 {
 		return
 	}
-	key, cache := p.foldKey(toks)
+	key, cache := p.foldKey(toks, l.Body)
 	if b, ok := p.folded[key]; cache && ok {
 		p.place("", b)
 		return
 	}
 	nwarn := len(p.a.warns) // a line that warns is not cached: it must warn again
 	// [directive ...] form.
+	bracketed := false
 	if toks[0].Is("[") && len(toks) >= 2 && isDirective(lower(toks[1])) {
 		if !toks[len(toks)-1].Is("]") {
 			p.errorf("missing `]' after directive")
 			return
 		}
 		toks = toks[1 : len(toks)-1]
+		bracketed = true
+		// A bracketed directive has no label.
+		if w := lower(toks[0]); directives[w] != nil {
+			directives[w](p, w, toks[1:])
+			return
+		}
 	}
-	st := p.newStmt()
+	// The line's statement is parsed in p.scratch and copied only if it
+	// is kept: most lines fold into the bytes of a run.
+	st := &p.scratch
+	*st = stmt{pos: p.pos, sec: p.sec, mode: p.mode, defRel: p.defRel}
+	p.noted(st)
 	i, ok := p.label(st, toks)
 	if !ok {
 		return
 	}
 	if i >= len(toks) {
-		p.a.addStmt(st)
+		p.a.addStmt(st.clone())
 		return
 	}
 	if st.label != "" && lower(toks[i]) == "equ" {
@@ -257,7 +345,7 @@ func (p *parser) line(l pp.Line) {
 		p.errorf("`equ' without a label")
 		return
 	}
-	if h, ok := directives[lower(toks[i])]; ok {
+	if h, ok := directives[lower(toks[i])]; ok && (bracketed || !bracketOnly[lower(toks[i])]) {
 		p.labelOnly(st.label)
 		h(p, lower(toks[i]), toks[i+1:])
 		return
@@ -268,8 +356,28 @@ func (p *parser) line(l pp.Line) {
 		return
 	}
 	if !p.fold(st, key, cache && len(p.a.warns) == nwarn) {
-		p.a.addStmt(st)
+		p.a.addStmt(st.clone())
 	}
+}
+
+// clone is a copy of st (which is the parser's scratch statement).
+func (st *stmt) clone() *stmt {
+	c := *st
+	return &c
+}
+
+// reservedWords are nasm's keywords that cannot name a label (`$rel:`
+// can): sizes, operand specials, seg and wrt, and the float and string
+// function tokens (with their `?' left out: `__?nan?__' is `__nan__').
+var reservedWords = map[string]bool{
+	"byte": true, "word": true, "dword": true, "qword": true, "tword": true, "oword": true, "yword": true, "zword": true,
+	"abs": true, "far": true, "long": true, "near": true, "nosplit": true, "rel": true, "short": true, "strict": true, "to": true,
+	"seg": true, "wrt": true,
+	"__infinity__": true, "__nan__": true, "__qnan__": true, "__snan__": true,
+	"__float8__": true, "__float16__": true, "__float32__": true, "__float64__": true, "__float80m__": true, "__float80e__": true,
+	"__float128l__": true, "__float128h__": true, "__bfloat16__": true,
+	"__utf16__": true, "__utf16le__": true, "__utf16be__": true, "__utf32__": true, "__utf32le__": true, "__utf32be__": true,
+	"__ilog2e__": true, "__ilog2w__": true, "__ilog2f__": true, "__ilog2c__": true, "__masm_ptr__": true, "__masm_flat__": true,
 }
 
 // label reads the label a line may start with into st.label and returns
@@ -285,7 +393,7 @@ func (p *parser) label(st *stmt, toks []lex.Token) (int, bool) {
 		p.errorf("label `%s' uses a reserved `..' prefix", name)
 		return 0, false
 	}
-	if _, isReg := x86.LookupReg(name); isReg && !toks[0].Escaped {
+	if _, isReg := x86.LookupReg(name); (isReg || reservedWords[strings.ReplaceAll(lower(toks[0]), "?", "")]) && !toks[0].Escaped {
 		p.errorf("label or instruction expected at start of line")
 		return 0, false
 	}
@@ -297,9 +405,16 @@ func (p *parser) label(st *stmt, toks []lex.Token) (int, bool) {
 		p.a.warnc(p.pos, "label-orphan", "label alone on a line without a colon might be in error")
 	}
 	full := p.qualify(name)
+	next := 1
+	if colon {
+		next = 2
+	}
+	// An equ name is no base for the local labels after it (nasm: only
+	// labels of a place are).
+	isEqu := next < len(toks) && lower(toks[next]) == "equ"
 	if !strings.HasPrefix(name, ".") {
-		if !strings.HasPrefix(name, "..@") {
-			p.scope = name
+		if !strings.HasPrefix(name, "..@") && !isEqu {
+			p.scope = full
 		}
 	} else if p.scope == "" && !strings.HasPrefix(name, "..") {
 		p.errorf("local label `%s' without a preceding non-local label", name)
@@ -323,7 +438,7 @@ func (p *parser) equ(st *stmt, toks []lex.Token, i int) {
 	}
 	st.kind = sEqu
 	st.count = n
-	p.a.addStmt(st)
+	p.a.addStmt(st.clone())
 	if s := p.a.syms[st.label]; s != nil && s.kind == symEqu && s.pos == st.pos {
 		p.noteConst(st.label, n)
 	}
@@ -350,10 +465,10 @@ func (p *parser) times(st *stmt, toks []lex.Token, i int) error {
 	if end >= len(toks) {
 		return fmt.Errorf("`times' needs an instruction or data to repeat")
 	}
-	if st.times != nil {
+	if st.timesExpr() != nil {
 		return fmt.Errorf("nested `times' is not supported")
 	}
-	st.times = n
+	st.more().times = n
 	return p.body(st, toks, end)
 }
 
@@ -403,6 +518,6 @@ func (p *parser) instruction(st *stmt, toks []lex.Token, i int) error {
 	if !isMnemonic(w) {
 		return p.afterPrefixes(st, toks, i, w)
 	}
-	st.kind, st.mnem = sInst, w
+	st.kind, st.mnem, st.cpu = sInst, p.keep(w), p.cpuLevel
 	return p.operands(st, toks, i+1)
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	tinyelf "github.com/rules-tiny/rules_tiny/tools/elf"
+	"github.com/rules-tiny/rules_tiny/tools/internal/nasmgolden"
 )
 
 // randomProgram writes a program mixing labels, jumps over random
@@ -123,8 +124,15 @@ func randomProgram(seed int64, bits int) string {
 // Randomly generated programs assemble to nasm's bytes: this exercises
 // relaxation (jumps whose size depends on other jumps), expression
 // evaluation and literal forms far beyond the hand-written corpus.
+//
+// The programs come from fixed seeds, so nasm's answers for them are
+// checked in (testdata/nasm/TestRandomProgramsMatchNasm.txt), each with a
+// hash of its source: a change to randomProgram shows up as stale answers
+// to regenerate with -update. Deeper runs by hand
+// (TINY_RANDOM_PROGRAMS=500) need -update too, and leave a golden file not
+// to commit.
 func TestRandomProgramsMatchNasm(t *testing.T) {
-	needTool(t, "nasm")
+	golden := nasmgolden.ForTest(t)
 	n := 40
 	if testing.Short() {
 		n = 8
@@ -140,23 +148,20 @@ func TestRandomProgramsMatchNasm(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		out := filepath.Join(dir, name+".bin")
-		cmd := exec.Command("nasm", "-f", "bin", "-o", out, name)
-		cmd.Dir = dir
-		msgs, nerr := cmd.CombinedOutput()
+		ans := nasmSaid(t, golden, dir, []byte(src), "-f", "bin", "-o", nasmgolden.Out, name)
 		res, err := Assemble(name, Options{ReadFile: readIn(dir)})
-		if nerr != nil {
+		if !ans.OK() {
 			// nasm rejects it (a `loop` too far...): we must reject it on
 			// the same lines.
 			if err == nil {
-				t.Fatalf("seed %d: nasm fails but we do not:\n%s\n%s", i, msgs, src)
+				t.Fatalf("seed %d: nasm fails but we do not:\n%s\n%s", i, ans.Output, src)
 			}
-			if a, b := errorLines(err.Error()), errorLines(string(msgs)); a != b {
-				t.Fatalf("seed %d: errors differ:\nours:\n%s\nnasm:\n%s", i, err, msgs)
+			if a, b := errorLines(err.Error()), errorLines(ans.Output); a != b {
+				t.Fatalf("seed %d: errors differ:\nours:\n%s\nnasm:\n%s", i, err, ans.Output)
 			}
 			continue
 		}
-		want, _ := os.ReadFile(out)
+		want := ans.File(t, nasmgolden.Out)
 		if err != nil {
 			t.Fatalf("seed %d: %v\n%s", i, err, src)
 		}
@@ -186,9 +191,12 @@ func errorLines(s string) string {
 
 // The same random programs as ELF objects, ours and nasm's, linked by GNU
 // ld: the loaded images must be identical (relocations, section layout).
+// nasm's objects are checked in (testdata/nasm/
+// TestRandomProgramsLinkLikeNasm.txt) and linked by the installed ld
+// beside ours, so both images come from the same ld.
 func TestRandomProgramsLinkLikeNasm(t *testing.T) {
-	needTool(t, "nasm")
 	ld := needTool(t, "ld")
+	golden := nasmgolden.ForTest(t)
 	n := 16
 	if testing.Short() {
 		n = 4
@@ -204,16 +212,17 @@ func TestRandomProgramsLinkLikeNasm(t *testing.T) {
 		src := randomProgram(int64(1000+i), bits)
 		name := fmt.Sprintf("e%d.asm", i)
 		os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644)
-		theirs := filepath.Join(dir, name+".nasm.o")
-		cmd := exec.Command("nasm", "-f", format, "-o", theirs, name)
-		cmd.Dir = dir
-		msgs, nerr := cmd.CombinedOutput()
+		ans := nasmSaid(t, golden, dir, []byte(src), "-f", format, "-o", nasmgolden.Out, name)
 		res, err := Assemble(name, Options{Format: format, ReadFile: readIn(dir)})
-		if nerr != nil || err != nil {
-			if (nerr == nil) != (err == nil) || errorLines(string(msgs)) != errorLines(fmt.Sprint(err)) {
-				t.Fatalf("seed %d: errors differ:\nours: %v\nnasm: %s\n%s", i, err, msgs, src)
+		if !ans.OK() || err != nil {
+			if ans.OK() != (err == nil) || errorLines(ans.Output) != errorLines(fmt.Sprint(err)) {
+				t.Fatalf("seed %d: errors differ:\nours: %v\nnasm: %s\n%s", i, err, ans.Output, src)
 			}
 			continue
+		}
+		theirs := filepath.Join(dir, name+".nasm.o")
+		if err := os.WriteFile(theirs, ans.File(t, nasmgolden.Out), 0o644); err != nil {
+			t.Fatal(err)
 		}
 		var buf bytes.Buffer
 		if err := tinyelf.WriteObject(&buf, res.Object); err != nil {

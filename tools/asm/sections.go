@@ -62,6 +62,7 @@ func (a *assembler) sectionIndex(name string, pos pp.Pos) int {
 			return i
 		}
 	}
+	name = strings.Clone(name) // not a part of a source line (see parser.keep)
 	s := &section{name: name, key: secKey(name), pos: pos, align: 1, start: -1, flags: obj.FlagAlloc}
 	if std, ok := standardSections[name]; ok {
 		s.flags, s.align = std.flags, std.align
@@ -197,7 +198,7 @@ func (p *parser) sectalign(_ string, args []lex.Token) {
 	if p.a.format == "bin" && p.sec >= 0 {
 		// nasm's bin format marks the alignment given, in each pass.
 		st := p.newStmt()
-		st.extra = &stmtExtra{attrs: []binAttr{{kind: attrSectAlign, val: n}}}
+		st.more().attrs = []binAttr{{kind: attrSectAlign, val: n}}
 		p.a.addStmt(st)
 	}
 }

@@ -39,7 +39,7 @@ func (p *parser) struc(_ string, args []lex.Token) {
 	p.inStruc, p.strucName, p.strucSave = true, name, p.sec
 	p.sec = p.a.absoluteSection(base, p.pos)
 	p.scope = name
-	p.a.addStmt(&stmt{pos: p.pos, note: p.note, label: name, sec: p.sec, mode: p.mode})
+	p.a.addStmt(p.noted(&stmt{pos: p.pos, label: name, sec: p.sec, mode: p.mode}))
 }
 
 // endstruc defines NAME_size as `$ - NAME` and returns to the section
@@ -49,10 +49,16 @@ func (p *parser) endstruc(string, []lex.Token) {
 		p.errorf("`endstruc' without `struc'")
 		return
 	}
-	p.a.addStmt(&stmt{pos: p.pos, note: p.note, label: p.strucName + "_size", kind: sEqu, sec: p.sec, mode: p.mode,
-		count: expr.Binary{Op: "-", X: expr.Here{}, Y: expr.Ident{Name: p.strucName}}})
+	p.a.addStmt(p.noted(&stmt{pos: p.pos, label: p.strucName + "_size", kind: sEqu, sec: p.sec, mode: p.mode,
+		count: expr.Binary{Op: "-", X: expr.Here{}, Y: expr.Ident{Name: p.strucName}}}))
 	p.inStruc = false
 	p.sec = p.strucSave
+	if p.sec < 0 {
+		// nasm's endstruc returns with __SECT__, at first `[section
+		// .text]`: that declares .text, and the object has it even empty.
+		p.sec = p.a.sectionIndex(".text", p.pos)
+		p.a.secs[p.sec].declared = true
+	}
 }
 
 // istruc is `istruc name`: an instance starts here.
@@ -61,10 +67,11 @@ func (p *parser) istruc(_ string, args []lex.Token) {
 		p.errorf("`istruc' expects a structure name")
 		return
 	}
-	p.nistruc++
 	p.istrucName = args[0].Text
-	p.istrucLbl = fmt.Sprintf("..@istruc%d", p.nistruc)
-	p.a.addStmt(&stmt{pos: p.pos, note: p.note, label: p.istrucLbl, sec: p.sec, mode: p.mode, defRel: p.defRel})
+	// nasm's istruc macro pushes a context (the number after its own)
+	// and labels the start in it.
+	p.istrucLbl = fmt.Sprintf("..@%d.strucstart", p.nextNumber+1)
+	p.a.addStmt(p.noted(&stmt{pos: p.pos, label: p.istrucLbl, sec: p.sec, mode: p.mode, defRel: p.defRel}))
 }
 
 // at is `at field[, statement]` and `iend`: zeros up to the field (or
@@ -97,9 +104,8 @@ func (p *parser) at(name string, args []lex.Token) {
 			return
 		}
 	}
-	pad := &stmt{pos: p.pos, note: p.note, sec: p.sec, mode: p.mode, kind: sData, width: 1,
-		items: []dataItem{{e: expr.Num{}}},
-		times: expr.Binary{Op: "-", X: target, Y: expr.Binary{Op: "-", X: expr.Here{}, Y: expr.Ident{Name: p.istrucLbl}}}}
+	pad := p.noted(&stmt{pos: p.pos, sec: p.sec, mode: p.mode, kind: sData, width: 1, items: []dataItem{{e: expr.Num{}}}})
+	pad.more().times = expr.Binary{Op: "-", X: target, Y: expr.Binary{Op: "-", X: expr.Here{}, Y: expr.Ident{Name: p.istrucLbl}}}
 	p.a.addStmt(pad)
 	if name == "iend" {
 		p.istrucName = ""

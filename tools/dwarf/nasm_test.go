@@ -103,19 +103,16 @@ func run(t *testing.T, dir, name string, args ...string) {
 // stops on the source lines asked for. The assembler's hook is tested
 // in tools/asm; this pins the encoder and its relocations.
 func TestNasmsRowsEncodeToNasmsTable(t *testing.T) {
-	linktest.Need(t, "nasm", "ld", "readelf")
+	linktest.Need(t, "ld", "readelf")
 	for _, p := range nasmPrograms {
 		t.Run(p.name, func(t *testing.T) {
 			dir := linktest.Dir(t)
 			writeFiles(t, dir, p.files)
-			run(t, dir, "nasm", "-f", p.format, "-g", "-F", "dwarf", "-o", "nasm.o", "main.asm")
-			run(t, dir, "nasm", "-f", p.format, "-o", "plain.o", "main.asm")
+			// nasm's objects: testdata/nasm/TestNasmsRowsEncodeToNasmsTable.*.txt.
+			linktest.Write(t, dir, "nasm.o", linktest.NasmIn(t, dir, "main.asm", p.format, "-g", "-F", "dwarf"))
+			plain := linktest.NasmIn(t, dir, "main.asm", p.format)
 			want := linktest.DecodedLines(t, filepath.Join(dir, "nasm.o"))
 
-			plain, err := os.ReadFile(filepath.Join(dir, "plain.o"))
-			if err != nil {
-				t.Fatal(err)
-			}
 			f, err := tinyelf.ReadObject(plain, "plain.o")
 			if err != nil {
 				t.Fatal(err)

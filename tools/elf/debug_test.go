@@ -16,7 +16,7 @@ import (
 // the object back gives sections that readelf decodes as it decodes
 // nasm's.
 func TestReadObjectWithDebugKeepsDWARF(t *testing.T) {
-	linktest.Need(t, "nasm", "gcc")
+	linktest.Need(t, "gcc")
 	for _, c := range []struct{ format, src string }{{"elf32", "hello32.asm"}, {"elf64", "hello64.asm"}} {
 		o := linktest.NasmFlags(t, c.format, src(t, c.src), "-g", "-F", "dwarf")
 		plain, err := elf.ReadObject(o, c.src)

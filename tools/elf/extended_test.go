@@ -150,7 +150,7 @@ func TestReadsNasmExtendedNumbering(t *testing.T) {
 	if testing.Short() {
 		t.Skip("nasm takes seconds on 66,000 sections; skipped with -short")
 	}
-	linktest.Need(t, "nasm", "ld")
+	linktest.Need(t, "ld")
 	var src strings.Builder
 	src.WriteString("BITS 64\nglobal _start\nsection .text\n_start: movzx edi, byte [rel last]\n mov eax, 60\n syscall\n")
 	const n = 66000

@@ -54,7 +54,7 @@ type outSym struct {
 	value, size uint64
 	info, other uint8
 	shndx       uint32
-	abs         bool
+	abs, common bool // SHN_ABS, SHN_COMMON
 }
 
 // objWriter holds what the steps of MarshalObject share. ELF section i+1
@@ -170,7 +170,9 @@ func (w *objWriter) symbolTable() error {
 				}
 				continue
 			}
-			local := s.Binding == obj.BindLocal && s.Section != obj.SectionUndef
+			// A local may be undefined: nasm writes a name equated to an
+			// external that way (no relocation uses it).
+			local := s.Binding == obj.BindLocal
 			if s.Kind == obj.KindFile || local != (pass == 0) {
 				continue
 			}
@@ -198,6 +200,8 @@ func (w *objWriter) symbol(s *obj.Symbol, local bool) (outSym, error) {
 	case s.Section == obj.SectionUndef:
 	case s.Section == obj.SectionAbs:
 		es.abs = true
+	case s.Section == obj.SectionCommon:
+		es.common = true
 	case s.Section >= 0 && s.Section < len(w.f.Sections):
 		es.shndx = uint32(s.Section + 1)
 	default:
@@ -245,6 +249,8 @@ func (w *objWriter) encodeSymbols(syms []outSym) {
 		switch {
 		case s.abs:
 			st = uint16(elf.SHN_ABS)
+		case s.common:
+			st = uint16(elf.SHN_COMMON)
 		case s.shndx >= uint32(elf.SHN_LORESERVE):
 			st = uint16(elf.SHN_XINDEX)
 			if xindex == nil {

@@ -3,7 +3,6 @@ package tinylang_test
 import (
 	"bytes"
 	"context"
-	"flag"
 	"io/fs"
 	"log"
 	"os"
@@ -14,9 +13,13 @@ import (
 	"testing"
 
 	"github.com/rules-tiny/rules_tiny/tools/gazelle/runner"
+	"github.com/rules-tiny/rules_tiny/tools/internal/nasmgolden"
 )
 
-var update = flag.Bool("update", false, "rewrite the BUILD.out files of testdata cases from the extension's output")
+// update is the package's one -update flag (nasmgolden's, which the scanner
+// tests use for nasm's answers): it also rewrites the BUILD.out files of
+// testdata cases from the extension's output.
+var update = nasmgolden.UpdateFlag()
 
 // A golden case is a directory under testdata/ holding a source tree:
 //
@@ -36,7 +39,8 @@ func TestGolden(t *testing.T) {
 	}
 	n := 0
 	for _, c := range cases {
-		if !c.IsDir() || c.Name() == "fuzz" {
+		// fuzz holds the fuzzers' corpus, nasm the scanner tests' answers.
+		if !c.IsDir() || c.Name() == "fuzz" || c.Name() == "nasm" {
 			continue
 		}
 		n++

@@ -1,9 +1,9 @@
 package tinylang
 
 import (
+	"errors"
 	"fmt"
-	"io"
-	"os"
+	"io/fs"
 	"path"
 	"path/filepath"
 	"sort"
@@ -11,6 +11,8 @@ import (
 
 	"github.com/bazel-contrib/bazel-gazelle/v2/rule"
 	"github.com/bazel-contrib/bazel-gazelle/v2/walk"
+
+	"github.com/rules-tiny/rules_tiny/tools/internal/inputfile"
 )
 
 // The files programs need from other directories (issue 14).
@@ -37,33 +39,17 @@ import (
 // larger file is reported and skipped, like a file that is not a regular file.
 const maxSourceBytes = 16 << 20
 
-// readSource reads a source file if it is a regular file of at most
-// maxSourceBytes: a FIFO, a device or a huge file named x.asm must not
-// hang or exhaust the run.
+// readSource reads a source file through inputfile, the one owner of that
+// check: a FIFO, a device or a huge file named x.asm must not hang or
+// exhaust the run. The error names the reason without the path, which the
+// caller logs in the repository's terms.
 func readSource(name string) ([]byte, error) {
-	st, err := os.Stat(name)
-	if err != nil {
-		return nil, err
+	data, err := inputfile.ReadFile(name, true, maxSourceBytes)
+	var pe *fs.PathError
+	if errors.As(err, &pe) && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%v; skipped", pe.Err)
 	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("not a regular file (%s); skipped", st.Mode().Type())
-	}
-	if st.Size() > maxSourceBytes {
-		return nil, fmt.Errorf("%d bytes, more than the %d this extension reads; skipped", st.Size(), maxSourceBytes)
-	}
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxSourceBytes+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > maxSourceBytes {
-		return nil, fmt.Errorf("grew past %d bytes while read; skipped", maxSourceBytes)
-	}
-	return data, nil
+	return data, err
 }
 
 // neededFiles returns the files of directory rel that programs in other

@@ -134,7 +134,7 @@ func TestSourceThatIsNotARegularFileIsSkipped(t *testing.T) {
 	go func() { done <- runGazelle(t, root, []string{"-repo_root=" + root}) }()
 	select {
 	case logs := <-done:
-		if !strings.Contains(logs, "app/fifo.asm: not a regular file") {
+		if !strings.Contains(logs, "app/fifo.asm: is not a regular file (a FIFO); skipped") {
 			t.Errorf("log does not report the FIFO:\n%s", logs)
 		}
 		if got := readBuild(t, root, "app"); !strings.Contains(got, `name = "ok"`) {

@@ -1,15 +1,32 @@
 package tinylang
 
 import (
+	"bytes"
 	"debug/elf"
+	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/rules-tiny/rules_tiny/tools/internal/nasmgolden"
 )
+
+// nasmDeps is nasm's answer to `nasm ARGS` run in dir, its stdout (the
+// -M list) apart from its messages, kept in the golden set under
+// prefix + the command.
+func nasmDeps(t *testing.T, golden *nasmgolden.Set, prefix, dir string, input []byte, args ...string) nasmgolden.Answer {
+	t.Helper()
+	return golden.Answer(t, prefix+"nasm "+strings.Join(args, " "), input, func() nasmgolden.Answer {
+		cmd := nasmgolden.Command(t, dir, args...)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		status := nasmgolden.ExitStatus(t, cmd.Run())
+		return nasmgolden.Answer{Status: status, Output: stderr.String(), Stdout: stdout.String()}
+	})
+}
 
 func TestScanRecognises(t *testing.T) {
 	tests := []struct {
@@ -58,11 +75,10 @@ func TestScanRecognises(t *testing.T) {
 // A backslash ends a line only as its very last character: nasm does not
 // join `\ ` (backslash, blank) with the next line, and neither does the
 // scanner, which splits lines with the assembler's own splitter.
+//
+// nasm's answers (nasm -M) are in testdata/nasm/TestScanContinuationMatchesNasm.txt.
 func TestScanContinuationMatchesNasm(t *testing.T) {
-	nasm, err := exec.LookPath("nasm")
-	if err != nil {
-		t.Skip("nasm not installed: the dependency oracle is missing")
-	}
+	golden := nasmgolden.ForTest(t)
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "a.inc"), []byte("db 1\n"), 0o644)
 	for _, tc := range []struct {
@@ -74,10 +90,9 @@ func TestScanContinuationMatchesNasm(t *testing.T) {
 		{"%include \\ \n\"a.inc\"\n", false},
 		{"%include \\\t\n\"a.inc\"\n", false},
 	} {
-		main := filepath.Join(dir, "m.asm")
-		os.WriteFile(main, []byte(tc.src), 0o644)
-		out, err := exec.Command(nasm, "-M", "-f", "bin", "-I", dir+"/", main).Output()
-		nasmSees := err == nil && strings.Contains(string(out), "a.inc")
+		os.WriteFile(filepath.Join(dir, "m.asm"), []byte(tc.src), 0o644)
+		ans := nasmDeps(t, golden, fmt.Sprintf("%q: ", tc.src), dir, []byte(tc.src+"\x00db 1\n"), "-M", "-f", "bin", "-I", "./", "m.asm")
+		nasmSees := ans.OK() && strings.Contains(ans.Stdout, "a.inc")
 		info := Scan([]byte(tc.src))
 		weSee := len(info.Includes) == 1 && info.Includes[0] == "a.inc"
 		if nasmSees != tc.joined || weSee != tc.joined {
@@ -89,11 +104,11 @@ func TestScanContinuationMatchesNasm(t *testing.T) {
 // TestScanIncludesMatchNasm checks the scanner's dependency list against
 // nasm's own (nasm -M), on sources with every include form the scanner
 // claims to understand.
+//
+// nasm's answers (its -M list and its object) are in
+// testdata/nasm/TestScanIncludesMatchNasm.txt.
 func TestScanIncludesMatchNasm(t *testing.T) {
-	nasm, err := exec.LookPath("nasm")
-	if err != nil {
-		t.Skip("nasm not installed: the dependency oracle is missing")
-	}
+	golden := nasmgolden.ForTest(t)
 	dir := t.TempDir()
 	files := map[string]string{
 		"main.asm": "BITS 64\n%include \"a.inc\" ; comment\n%INCLUDE 'b.inc'\n%include \\\n \"c.mac\"\n" +
@@ -110,13 +125,22 @@ func TestScanIncludesMatchNasm(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	out, err := exec.Command(nasm, "-M", "-f", "elf64", "-I", dir+"/", filepath.Join(dir, "main.asm")).Output()
-	if err != nil {
-		t.Fatalf("nasm -M: %v", err)
+	var input []byte
+	names := make([]string, 0, len(files))
+	for name := range files {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		input = append(append(append(input, name...), 0), files[name]...)
+	}
+	ans := nasmDeps(t, golden, "", dir, input, "-M", "-f", "elf64", "-I", "./", "main.asm")
+	if !ans.OK() {
+		t.Fatalf("nasm -M: status %d\n%s", ans.Status, ans.Output)
 	}
 	var nasmDeps []string
 	// "target : prerequisites", with backslash-newline continuations.
-	deps := string(out)
+	deps := ans.Stdout
 	if i := strings.Index(deps, ":"); i >= 0 {
 		deps = deps[i+1:]
 	}
@@ -138,11 +162,14 @@ func TestScanIncludesMatchNasm(t *testing.T) {
 	}
 
 	// The globals the scanner saw are the global symbols nasm put in the object.
-	obj := filepath.Join(dir, "main.o")
-	if out, err := exec.Command(nasm, "-f", "elf64", "-I", dir+"/", "-o", obj, filepath.Join(dir, "main.asm")).CombinedOutput(); err != nil {
-		t.Fatalf("nasm: %v\n%s", err, out)
+	args := []string{"-f", "elf64", "-I", "./", "-o", nasmgolden.Out, "main.asm"}
+	objAns := golden.Answer(t, "nasm "+strings.Join(args, " "), input, func() nasmgolden.Answer {
+		return nasmgolden.Run(t, dir, args)
+	})
+	if !objAns.OK() {
+		t.Fatalf("nasm: status %d\n%s", objAns.Status, objAns.Output)
 	}
-	f, err := elf.Open(obj)
+	f, err := elf.NewFile(bytes.NewReader(objAns.File(t, nasmgolden.Out)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,11 +34,14 @@ func (in debugInput) compile(t *testing.T, dir string, debug bool) []byte {
 			args = append(args, "-g")
 		}
 	} else {
-		linktest.Need(t, "nasm")
-		args = []string{"nasm", "-f", in.format, "-o", out, in.name}
+		var flags []string
 		if debug {
-			args = append(args, "-g", "-F", "dwarf")
+			flags = []string{"-g", "-F", "dwarf"}
 		}
+		// nasm's objects are checked in: testdata/nasm/<test name>.txt.
+		o := linktest.NasmIn(t, dir, in.name, in.format, flags...)
+		linktest.Write(t, dir, out, o)
+		return o
 	}
 	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Dir = dir

@@ -112,6 +112,12 @@ func link(files []*obj.File, opts Options) (*linker, []byte, error) {
 	if opts.Entry == "" {
 		opts.Entry = "_start"
 	}
+	files = append([]*obj.File(nil), files...)
+	for i, f := range files {
+		if f != nil {
+			files[i] = obj.AllocateCommons(f) // `common` from the assembler
+		}
+	}
 	l := &linker{files: files, opts: opts, globals: map[string]symRef{}}
 	if err := l.check(); err != nil {
 		return nil, nil, err

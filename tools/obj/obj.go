@@ -55,8 +55,9 @@ type Section struct {
 
 // Special values of Symbol.Section.
 const (
-	SectionUndef = -1 // an external reference resolved at link time
-	SectionAbs   = -2 // an absolute value (equ constants made global)
+	SectionUndef  = -1 // an external reference resolved at link time
+	SectionAbs    = -2 // an absolute value (equ constants made global)
+	SectionCommon = -3 // a common block (ELF SHN_COMMON): Size bytes, Value the alignment (0: none asked)
 )
 
 // Binding is a symbol's visibility to other objects.
@@ -111,7 +112,7 @@ func (v Visibility) String() string {
 // (ELF st_info's type and st_size); Visibility is st_other's.
 type Symbol struct {
 	Name       string
-	Section    int    // index into File.Sections, or SectionUndef / SectionAbs
+	Section    int    // index into File.Sections, or SectionUndef / SectionAbs / SectionCommon
 	Value      uint64 // offset within the section, or the absolute value
 	Size       uint64
 	Binding    Binding

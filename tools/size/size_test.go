@@ -19,6 +19,7 @@ import (
 	"github.com/rules-tiny/rules_tiny/tools/image/blob"
 	"github.com/rules-tiny/rules_tiny/tools/image/compress"
 	"github.com/rules-tiny/rules_tiny/tools/image/layout"
+	"github.com/rules-tiny/rules_tiny/tools/internal/nasmgolden"
 )
 
 const seed = "../image/testdata/hello" // 127 bytes: 52 ELF header + 32 phdr + 43 code/data
@@ -55,10 +56,8 @@ func TestSeedELFBreakdown(t *testing.T) {
 // GNU ld output, measured against debug/elf's reading of the same file
 // (an independent parser) and readelf's header figures.
 func TestGNULinkerOutputAgreesWithDebugELF(t *testing.T) {
-	for _, tool := range []string{"nasm", "ld"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed", tool)
-		}
+	if _, err := exec.LookPath("ld"); err != nil {
+		t.Skip("ld not installed")
 	}
 	src := `BITS 32
 section .text
@@ -72,9 +71,18 @@ section .bss
 b: resb 4096
 `
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "a.asm"), []byte(src), 0o644)
-	if out, err := exec.Command("nasm", "-f", "elf32", filepath.Join(dir, "a.asm"), "-o", filepath.Join(dir, "a.o")).CombinedOutput(); err != nil {
-		t.Fatalf("nasm: %v %s", err, out)
+	// nasm's object is checked in (testdata/nasm/
+	// TestGNULinkerOutputAgreesWithDebugELF.txt); ld links it here.
+	args := []string{"-f", "elf32", "-o", nasmgolden.Out, "a.asm"}
+	ans := nasmgolden.ForTest(t).Answer(t, "nasm "+strings.Join(args, " "), []byte(src), func() nasmgolden.Answer {
+		os.WriteFile(filepath.Join(dir, "a.asm"), []byte(src), 0o644)
+		return nasmgolden.Run(t, dir, args)
+	})
+	if !ans.OK() {
+		t.Fatalf("nasm: status %d\n%s", ans.Status, ans.Output)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "a.o"), ans.File(t, nasmgolden.Out), 0o644); err != nil {
+		t.Fatal(err)
 	}
 	for _, tc := range []struct {
 		name  string

@@ -106,7 +106,7 @@ func TestStripStaticC(t *testing.T) {
 // GNU ld's own output (ld -N, section headers and symbols) strips to what
 // our linker would have written: headers plus loaded bytes.
 func TestStripLdOutput(t *testing.T) {
-	linktest.Need(t, "ld", "nasm")
+	linktest.Need(t, "ld")
 	dir := linktest.Dir(t)
 	src, _ := os.ReadFile("../link/testdata/hello32.asm")
 	o := linktest.Write(t, dir, "h.o", linktest.Nasm(t, "elf32", string(src)))

@@ -51,6 +51,10 @@ func (c CPU) allows(need CPU) bool {
 	return c == CPUDefault || c == CPUAny || need <= c
 }
 
+// Allows reports whether the level c lets a program use what needs the
+// level need (BITS 32 needs a 386, BITS 64 an x86-64).
+func (c CPU) Allows(need CPU) bool { return c.allows(need) }
+
 // cpuDirectiveNames are the names nasm's `cpu` directive takes, in the
 // order nasm tries them.
 var cpuDirectiveNames = [...]struct {

@@ -175,6 +175,39 @@ func TestCheckFailsWhenAFileGetsWorse(t *testing.T) {
 	}
 }
 
+// A program that runs differently from the nasm + ld build is the
+// assembler's difference unless tiny link makes the very same executable
+// of nasm's object: then the output depends on the linker's layout.
+func TestRunVerdictSeparatesLayoutFromAssembler(t *testing.T) {
+	g := &Golden{LinkSHA256: "nasm-linked", Run: &RunResult{Status: "ok", Stdout: "401000"}}
+	same, other := &RunResult{Status: "ok", Stdout: "401000"}, &RunResult{Status: "ok", Stdout: "400080"}
+	for _, tc := range []struct {
+		got       *RunResult
+		linked    string
+		golden    *Golden
+		want, why string
+	}{
+		{same, "anything", g, RunSame, "same output"},
+		{other, "nasm-linked", g, RunLayout, "same executable as tiny link of nasm's object"},
+		{other, "tiny-linked", g, RunDiffers, "another executable"},
+		{other, "", &Golden{Run: g.Run}, RunDiffers, "no tiny link of nasm's object to compare with"},
+	} {
+		if got, _ := runVerdict(tc.got, tc.golden, tc.linked); got != tc.want {
+			t.Errorf("%s: %s, want %s", tc.why, got, tc.want)
+		}
+	}
+	exp := map[string]Expectation{"s": {Category: Identical, Run: RunSame}, "l": {Category: Identical, Run: RunLayout}}
+	if p, _ := Check([]*Result{res("l", Identical, RunLayout)}, exp); len(p) != 0 {
+		t.Errorf("a recorded layout difference fails: %q", p)
+	}
+	if p, _ := Check([]*Result{res("s", Identical, RunLayout)}, exp); len(p) != 1 {
+		t.Errorf("a program that ran the same and now shows the layout: problems %q, want one", p)
+	}
+	if p, _ := Check([]*Result{res("l", Identical, RunDiffers)}, exp); len(p) != 1 {
+		t.Errorf("a layout difference that becomes the assembler's: problems %q, want one", p)
+	}
+}
+
 func TestExpectationsRoundTripKeepsReasons(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "EXPECTED.tsv")
 	results := []*Result{res("b", Different, ""), res("a", Identical, RunSame), res("c", Different, "")}
@@ -238,5 +271,36 @@ func TestRootCauses(t *testing.T) {
 		if _, got := rootCause(messageKey(msg)); got != want {
 			t.Errorf("%s: cause %q, want %q", msg, got, want)
 		}
+	}
+}
+
+func TestRunProgramNeverHandsAnUnexecutableFileToTheShell(t *testing.T) {
+	// Not an executable the kernel knows (like an i386 program on a kernel
+	// without IA32 emulation): execvp-style wrappers would run it with
+	// /bin/sh, and "hi" would look like the program's output.
+	exe := filepath.Join(t.TempDir(), "notelf")
+	if err := os.WriteFile(exe, []byte("echo hi\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r := runProgram(exe)
+	if r.Status == "ok" || r.Stdout != "" {
+		t.Errorf("ran as a shell script: %v", r)
+	}
+	if !strings.Contains(r.Status, "exec format error") {
+		t.Errorf("status %q does not say why it could not run", r.Status)
+	}
+}
+
+func TestRunProgramRunsAProgram(t *testing.T) {
+	// A shell script with its #! line is something the kernel executes:
+	// the sandbox (user 65534, own network namespace when root) must let
+	// an ordinary program run and report its output and status.
+	exe := filepath.Join(t.TempDir(), "script")
+	if err := os.WriteFile(exe, []byte("#!/bin/sh\necho hi\nexit 3\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r := runProgram(exe)
+	if r.Status != "ok" || r.Exit != 3 || r.Stdout != "hi\n" {
+		t.Errorf("run: %v", r)
 	}
 }

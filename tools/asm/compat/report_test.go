@@ -155,7 +155,7 @@ func Summary(results []*Result, elapsed time.Duration) string {
 			runs[r.Run]++
 		}
 	}
-	fmt.Fprintf(&b, "programs run: %d same, %d differ, %d not linked by tiny link; %v\n", runs[RunSame], runs[RunDiffers], runs[RunLinkError], elapsed.Round(time.Millisecond))
+	fmt.Fprintf(&b, "programs run: %d same, %d differ by the linker's layout, %d differ, %d not linked by tiny link; %v\n", runs[RunSame], runs[RunLayout], runs[RunDiffers], runs[RunLinkError], elapsed.Round(time.Millisecond))
 	return b.String()
 }
 
@@ -183,12 +183,12 @@ func Report(results []*Result, exp map[string]Expectation, elapsed time.Duration
 		if r.Run != "" {
 			runs[r.Run]++
 		}
-		if r.Run == RunDiffers || r.Run == RunLinkError {
+		if r.Run == RunDiffers || r.Run == RunLinkError || r.Run == RunLayout {
 			runDiff = append(runDiff, r)
 		}
 	}
-	fmt.Fprintf(&b, "Complete programs linked with `tiny link` and run (as uid 65534, no network, %v time-out), against the nasm + GNU ld build: %d ran the same, %d differently, %d were refused by `tiny link`.\n\n",
-		runTimeout, runs[RunSame], runs[RunDiffers], runs[RunLinkError])
+	fmt.Fprintf(&b, "Complete programs linked with `tiny link` and run (as uid 65534, no network, %v time-out), against the nasm + GNU ld build: %d ran the same, %d differently only because their output depends on the linker's layout (tiny link makes the same executable of nasm's object), %d differently, %d were refused by `tiny link`.\n\n",
+		runTimeout, runs[RunSame], runs[RunLayout], runs[RunDiffers], runs[RunLinkError])
 
 	verdicts := map[string]int{}
 	var vnames []string

@@ -6,10 +6,11 @@ import (
 	"fmt"
 	"math/rand"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/rules-tiny/rules_tiny/tools/internal/nasmgolden"
 )
 
 // floatEdges are literals at the edges of nasm's formats: overflow and
@@ -26,12 +27,10 @@ var floatEdges = []string{
 
 // Every format nasm has (db: 8-bit, dw: half, dd, dq, dt: x87 extended,
 // do: quad) gives nasm's bytes for random literals in every form and for
-// the edge cases.
+// the edge cases. The literals come from a fixed seed; nasm's bytes for
+// them are in testdata/nasm/TestFloatEncodingMatchesNasm.txt.
 func TestFloatEncodingMatchesNasm(t *testing.T) {
-	nasm, err := exec.LookPath("nasm")
-	if err != nil {
-		t.Skip("nasm not installed: it is the oracle")
-	}
+	golden := nasmgolden.ForTest(t)
 	r := rand.New(rand.NewSource(11))
 	lits := append([]string(nil), floatEdges...)
 	for i := 0; i < 1000; i++ {
@@ -68,12 +67,25 @@ func TestFloatEncodingMatchesNasm(t *testing.T) {
 			items = append(items, item{size, l, neg})
 		}
 	}
-	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "f.asm"), []byte(src.String()), 0o644)
-	if out, err := exec.Command(nasm, "-f", "bin", "-o", filepath.Join(dir, "f.bin"), filepath.Join(dir, "f.asm")).CombinedOutput(); err != nil {
-		t.Fatalf("nasm: %v %s", err, out)
+	args := []string{"-f", "bin", "-o", nasmgolden.Out, "f.asm"}
+	ans := golden.Answer(t, "nasm "+strings.Join(args, " "), []byte(src.String()), func() nasmgolden.Answer {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "f.asm"), []byte(src.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return nasmgolden.Run(t, dir, args)
+	})
+	if !ans.OK() {
+		t.Fatalf("nasm: status %d\n%s", ans.Status, ans.Output)
 	}
-	want, _ := os.ReadFile(filepath.Join(dir, "f.bin"))
+	want := ans.File(t, nasmgolden.Out)
+	total := 0
+	for _, it := range items {
+		total += it.size
+	}
+	if len(want) != total {
+		t.Fatalf("nasm wrote %d bytes for %d literals of %d bytes", len(want), len(items), total)
+	}
 	off := 0
 	for _, it := range items {
 		got, _, err := EncodeFloat(it.lit, it.neg, it.size)

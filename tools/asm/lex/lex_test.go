@@ -1,8 +1,15 @@
 package lex
 
 import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/rules-tiny/rules_tiny/tools/internal/nasmgolden"
 )
 
 // Every numeric form nasm documents, checked against values from nasm's
@@ -127,23 +134,31 @@ func FuzzLex(f *testing.F) {
 }
 
 // Lines join on a trailing backslash only: not when blanks follow it,
-// not on the last line; CRLF endings are dropped.
+// not on the last line; CRLF endings are dropped. Each case's table is
+// checked against nasm -E's output for the same source too (kept in
+// testdata/nasm/TestSplitterJoinsLikeNasm.txt), as far as -E shows it:
+// the number and tokens of every non-blank line.
 func TestSplitterJoinsLikeNasm(t *testing.T) {
+	golden := nasmgolden.ForTest(t)
 	for _, tc := range []struct {
 		src  string
 		want []string // "line:text"
+		// nasmDiffers, when set, says why nasm -E disagrees with want: a
+		// known difference, checked to still be one.
+		nasmDiffers string
 	}{
-		{"", nil},
-		{"\n", []string{"1:"}},
-		{"a\nb", []string{"1:a", "2:b"}},
-		{"a\nb\n", []string{"1:a", "2:b"}},
-		{"db 1, \\\n 2\nnop", []string{"1:db 1,  2", "3:nop"}},
-		{"a\\\nb\\\nc\nd", []string{"1:abc", "4:d"}},
-		{"a\\ \nb", []string{"1:a\\ ", "2:b"}},
-		{"a\\\t\nb", []string{"1:a\\\t", "2:b"}},
-		{"a\r\nb\\\r\nc\r\n", []string{"1:a", "2:bc"}},
-		{"last\\", []string{"1:last\\"}},
-		{"last\\\n", []string{"1:last\\"}},
+		{"", nil, ""},
+		{"\n", []string{"1:"}, ""},
+		{"a\nb", []string{"1:a", "2:b"}, ""},
+		{"a\nb\n", []string{"1:a", "2:b"}, ""},
+		{"db 1, \\\n 2\nnop", []string{"1:db 1,  2", "3:nop"}, ""},
+		{"a\\\nb\\\nc\nd", []string{"1:abc", "4:d"}, ""},
+		{"a\\ \nb", []string{"1:a\\ ", "2:b"}, ""},
+		{"a\\\t\nb", []string{"1:a\\\t", "2:b"}, ""},
+		{"a\r\nb\\\r\nc\r\n", []string{"1:a", "2:bc"}, ""},
+		{"last\\", []string{"1:last\\"}, ""},
+		{"last\\\n", []string{"1:last"}, ""},
+		{"a\\\nlast\\\n", []string{"1:alast"}, ""},
 	} {
 		var got []string
 		sp := NewSplitter(tc.src)
@@ -157,7 +172,66 @@ func TestSplitterJoinsLikeNasm(t *testing.T) {
 		if strings.Join(got, "|") != strings.Join(tc.want, "|") {
 			t.Errorf("%q: got %q, want %q", tc.src, got, tc.want)
 		}
+		args := []string{"-E", "t.asm"}
+		ans := golden.Answer(t, fmt.Sprintf("%q: nasm -E t.asm", tc.src), []byte(tc.src), func() nasmgolden.Answer {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "t.asm"), []byte(tc.src), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			cmd := nasmgolden.Command(t, dir, args...)
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			status := nasmgolden.ExitStatus(t, cmd.Run())
+			return nasmgolden.Answer{Status: status, Output: stderr.String(), Stdout: stdout.String()}
+		})
+		if !ans.OK() {
+			t.Fatalf("%q: nasm -E: status %d\n%s", tc.src, ans.Status, ans.Output)
+		}
+		a, b := tokenLines(tc.want), preprocessedLines(ans.Stdout)
+		switch same := strings.Join(a, "|") == strings.Join(b, "|"); {
+		case !same && tc.nasmDiffers == "":
+			t.Errorf("%q: the table says %q, nasm -E %q", tc.src, a, b)
+		case same && tc.nasmDiffers != "":
+			t.Errorf("%q: nasm -E agrees with the table now: drop the note %q", tc.src, tc.nasmDiffers)
+		}
 	}
+}
+
+// tokenLines reduces "line:text" pairs to what nasm -E shows of them:
+// blank lines dropped, blanks in a line collapsed to one space.
+func tokenLines(pairs []string) []string {
+	var out []string
+	for _, p := range pairs {
+		n, text, _ := strings.Cut(p, ":")
+		if f := strings.Fields(text); len(f) > 0 {
+			out = append(out, n+":"+strings.Join(f, " "))
+		}
+	}
+	return out
+}
+
+// preprocessedLines reads nasm -E's output as tokenLines: a `%line N+M`
+// marker says the next line is source line N and each after it M lines
+// further on.
+func preprocessedLines(out string) []string {
+	var res []string
+	line, step := 1, 1
+	for _, l := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+		if rest, ok := strings.CutPrefix(l, "%line "); ok {
+			spec, _, _ := strings.Cut(rest, " ")
+			n, m, _ := strings.Cut(spec, "+")
+			line, _ = strconv.Atoi(n)
+			if step, _ = strconv.Atoi(m); m == "" {
+				step = 1
+			}
+			continue
+		}
+		if f := strings.Fields(l); len(f) > 0 {
+			res = append(res, strconv.Itoa(line)+":"+strings.Join(f, " "))
+		}
+		line += step
+	}
+	return res
 }
 
 func itoa(i int) string {

@@ -6,7 +6,8 @@ import "strings"
 // them: physical lines end at '\n' (a '\r' before it is dropped), and a
 // line whose last character is a backslash is joined with the next one,
 // the backslash removed. A backslash followed by anything, even a blank,
-// does not continue the line; nor does one on the last line of the text.
+// does not continue the line; nor does one that ends the text without a
+// newline (a final backslash-newline joins with nothing, as in nasm).
 // The assembler, and every other reader of NASM source, splits lines
 // here.
 type Splitter struct {
@@ -30,20 +31,27 @@ func (s *Splitter) Next() (text string, line int, ok bool) {
 	start := 0
 	for {
 		l := s.src[s.off:]
+		newline := false
 		if i := strings.IndexByte(l, '\n'); i >= 0 {
 			l = l[:i]
 			s.off += i + 1
+			newline = true
 		} else {
 			s.off = len(s.src)
 		}
 		s.line++
 		l = strings.TrimSuffix(l, "\r")
-		if strings.HasSuffix(l, "\\") && s.off < len(s.src) {
+		if strings.HasSuffix(l, "\\") && newline {
 			if joined.Len() == 0 {
 				start = s.line
 			}
 			joined.WriteString(l[:len(l)-1])
-			continue
+			if s.off < len(s.src) {
+				continue
+			}
+			// The text ends right after the newline: nasm joins the line
+			// with the nothing that follows.
+			return joined.String(), start, true
 		}
 		if joined.Len() == 0 {
 			return l, s.line, true

@@ -6,12 +6,29 @@ import (
 	"fmt"
 	"math/rand"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/rules-tiny/rules_tiny/tools/internal/nasmgolden"
 )
+
+// corpusInput is what nasm's answer for a corpus program depends on: the
+// program and the include directory its flags may point into (the same
+// hash as the assembler's own corpus tests use).
+func corpusInput(t *testing.T, data []byte) []byte {
+	incs, _ := filepath.Glob(filepath.Join("inc", "*"))
+	sort.Strings(incs)
+	for _, p := range incs {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data = append(append(data, "\x00"+filepath.Base(p)+"\x00"...), b...)
+	}
+	return data
+}
 
 // The files every case starts from.
 var tree = map[string]string{
@@ -83,16 +100,43 @@ func snapshot(t *testing.T, dir string) map[string][]byte {
 	return files
 }
 
-func runNasm(t *testing.T, args []string, env string) outcome {
-	dir := t.TempDir()
-	writeTree(t, dir)
-	cmd := exec.Command("nasm", args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "NASMENV="+env)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	return outcome{ok: err == nil, stdout: stdout.String(), stderr: stderr.String(), files: snapshot(t, dir)}
+// treeInput is what nasm's answers depend on besides the arguments: the
+// files of the tree.
+func treeInput() []byte {
+	names := make([]string, 0, len(tree))
+	for n := range tree {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var b []byte
+	for _, n := range names {
+		b = append(append(append(b, n...), 0), tree[n]...)
+		b = append(b, 0)
+	}
+	return b
+}
+
+// runNasm is nasm's outcome for args on the tree, from the golden set
+// (asked of the installed nasm under -update). The files nasm wrote are
+// kept when the case compares them (cmp) or when nasm failed (a failed
+// run's files are checked by name); otherwise they would only add bytes
+// never compared, and noise (-f coff stamps the time).
+func runNasm(t *testing.T, golden *nasmgolden.Set, key string, args []string, env string, cmp int) outcome {
+	a := golden.Answer(t, key, treeInput(), func() nasmgolden.Answer {
+		dir := t.TempDir()
+		writeTree(t, dir)
+		cmd := nasmgolden.Command(t, dir, args...)
+		cmd.Env = append(os.Environ(), "NASMENV="+env)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		status := nasmgolden.ExitStatus(t, cmd.Run())
+		files := snapshot(t, dir)
+		if status == 0 && cmp&(cmpFiles|cmpSymbols) == 0 {
+			files = nil
+		}
+		return nasmgolden.Answer{Status: status, Output: stderr.String(), Stdout: stdout.String(), Files: files}
+	})
+	return outcome{ok: a.OK(), stdout: a.Stdout, stderr: a.Output, files: a.Files}
 }
 
 func runTiny(t *testing.T, args []string, env string) outcome {
@@ -116,11 +160,11 @@ const (
 )
 
 // Every option as nasm 2.16 takes it: same success or failure and, as
-// each case says, the same files, output, messages or symbols.
+// each case says, the same files, output, messages or symbols. nasm's
+// answers (status, stdout, stderr, every file it wrote) are in
+// testdata/nasm/TestOptionsBehaveAsNasm.txt.
 func TestOptionsBehaveAsNasm(t *testing.T) {
-	if _, err := exec.LookPath("nasm"); err != nil {
-		t.Skip("nasm not installed: this test compares with it")
-	}
+	golden := nasmgolden.ForTest(t)
 	for _, tc := range []struct {
 		args []string
 		env  string
@@ -232,7 +276,7 @@ func TestOptionsBehaveAsNasm(t *testing.T) {
 			name = "NASMENV=" + tc.env + " " + name
 		}
 		t.Run(name, func(t *testing.T) {
-			want := runNasm(t, tc.args, tc.env)
+			want := runNasm(t, golden, name, tc.args, tc.env, tc.cmp)
 			got := runTiny(t, tc.args, tc.env)
 			if tc.cmp&refused != 0 {
 				if !want.ok || got.ok || !strings.Contains(got.stderr, "not supported") {
@@ -302,13 +346,13 @@ func symbols(t *testing.T, obj []byte) string {
 // -E gives nasm's text byte for byte on the assembler's corpus of
 // programs (nasm's standard macros expanded, %line markers), except where
 // the preprocessor itself writes a token otherwise.
+//
+// nasm's answers are beside the programs: testdata/diff/NAME.nasm-E.txt.
 func TestPreprocessOnlyMatchesNasm(t *testing.T) {
-	if _, err := exec.LookPath("nasm"); err != nil {
-		t.Skip("nasm not installed: this test compares with it")
-	}
 	known := map[string]string{
-		"floats.asm": "nasm writes __?Infinity?__ back as the name its alias stands for",
-		"use.asm":    "nasm leaves __?ilog2e?__() and the float functions to the assembler",
+		"floats.asm":     "nasm writes __?Infinity?__ back as the name its alias stands for",
+		"use.asm":        "nasm leaves __?ilog2e?__() and the float functions to the assembler",
+		"smartalign.asm": "nasm's align and alignmode are the smartalign package's macros; tiny's align is the assembler's",
 	}
 	dir, err := filepath.Abs("../testdata/diff")
 	if err != nil {
@@ -333,28 +377,32 @@ func TestPreprocessOnlyMatchesNasm(t *testing.T) {
 				}
 			}
 			args = append(args, name)
-			cmd := exec.Command("nasm", args...)
-			var want bytes.Buffer
-			cmd.Stdout = &want
-			nerr := cmd.Run()
+			golden := nasmgolden.Open(t, filepath.Join(dir, strings.TrimSuffix(name, ".asm")+".nasm-E.txt"), "nasm -E's output for "+name)
+			ans := golden.Answer(t, "nasm "+strings.Join(args, " "), corpusInput(t, data), func() nasmgolden.Answer {
+				cmd := nasmgolden.Command(t, dir, args...)
+				var stdout, stderr bytes.Buffer
+				cmd.Stdout, cmd.Stderr = &stdout, &stderr
+				status := nasmgolden.ExitStatus(t, cmd.Run())
+				return nasmgolden.Answer{Status: status, Output: stderr.String(), Stdout: stdout.String()}
+			})
 			var got, msgs bytes.Buffer
 			code := Main(args, Env{}, &got, &msgs)
-			if (code == 0) != (nerr == nil) {
-				t.Fatalf("tiny exit %d, nasm %v\n%s", code, nerr, msgs.String())
+			if (code == 0) != ans.OK() {
+				t.Fatalf("tiny exit %d, nasm %d\n%s", code, ans.Status, msgs.String())
 			}
-			if nerr == nil && got.String() != want.String() {
-				t.Fatalf("-E output differs:\ntiny:\n%s\nnasm:\n%s", got.String(), want.String())
+			if ans.OK() && got.String() != ans.Stdout {
+				t.Fatalf("-E output differs:\ntiny:\n%s\nnasm:\n%s", got.String(), ans.Stdout)
 			}
 		})
 	}
 }
 
 // -Ov reports the passes nasm reports, on programs whose jumps, label
-// differences and equ symbols take several passes to settle.
+// differences and equ symbols take several passes to settle. The programs
+// come from fixed seeds; nasm's reports are in
+// testdata/nasm/TestVerbosePassCountMatchesNasm.txt.
 func TestVerbosePassCountMatchesNasm(t *testing.T) {
-	if _, err := exec.LookPath("nasm"); err != nil {
-		t.Skip("nasm not installed: this test compares with it")
-	}
+	golden := nasmgolden.ForTest(t)
 	dir := t.TempDir()
 	t.Chdir(dir)
 	for seed := int64(0); seed < 40; seed++ {
@@ -385,11 +433,13 @@ func TestVerbosePassCountMatchesNasm(t *testing.T) {
 		os.WriteFile("p.asm", []byte(b.String()), 0o644)
 		for _, format := range []string{"bin", "elf32"} {
 			args := []string{"-Ov", "-f", format, "-o", "p.out", "p.asm"}
-			want, _ := exec.Command("nasm", args...).CombinedOutput()
+			ans := golden.Answer(t, fmt.Sprintf("seed %d: nasm %s", seed, strings.Join(args, " ")), []byte(b.String()), func() nasmgolden.Answer {
+				return nasmgolden.Run(t, dir, args)
+			})
 			var got bytes.Buffer
 			Main(args, Env{}, &got, &got)
-			if got.String() != string(want) {
-				t.Fatalf("seed %d, %s: tiny %q, nasm %q\n%s", seed, format, got.String(), want, b.String())
+			if got.String() != ans.Output {
+				t.Fatalf("seed %d, %s: tiny %q, nasm %q\n%s", seed, format, got.String(), ans.Output, b.String())
 			}
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/rules-tiny/rules_tiny/tools/asm"
 	"github.com/rules-tiny/rules_tiny/tools/asm/lex"
 	"github.com/rules-tiny/rules_tiny/tools/asm/pp"
 )
@@ -36,18 +37,20 @@ func newStdMacros(format string, dirs []string) *stdMacros {
 }
 
 // expand returns the lines nasm's standard macro makes of l and how many
-// of the %%label and context numbers (from next on) it takes. ok is false
+// of the %%label and context numbers (from next on) it takes
+// (asm.StdMacroNumbers counts them). ok is false
 // when l does not call one; err says why a call cannot be expanded.
 func (m *stdMacros) expand(l pp.Line, next int) (lines []string, used int, ok bool, err error) {
 	toks := l.Toks
 	if len(toks) == 0 || toks[0].Kind != lex.Ident || toks[0].Escaped {
 		return nil, 0, false, nil
 	}
+	used = asm.StdMacroNumbers(toks, m.format, m.alignSects)
 	name := strings.ToLower(toks[0].Text)
 	args := toks[1:]
 	all := lex.Join(args)
 	params := splitParams(args)
-	one := func(text string) ([]string, int, bool, error) { return []string{text}, 1, true, nil }
+	one := func(text string) ([]string, int, bool, error) { return []string{text}, used, true, nil }
 	switch name {
 	case "bits":
 		return one("[bits " + all + "]")
@@ -65,7 +68,7 @@ func (m *stdMacros) expand(l pp.Line, next int) (lines []string, used int, ok bo
 		case len(args) == 0:
 		case strings.EqualFold(all, "off"), strings.EqualFold(all, "on"):
 			m.alignSects = strings.EqualFold(all, "on")
-			return nil, 1, true, nil
+			return nil, used, true, nil
 		default:
 			return one("[sectalign " + all + "]")
 		}
@@ -74,7 +77,7 @@ func (m *stdMacros) expand(l pp.Line, next int) (lines []string, used int, ok bo
 			for _, p := range params {
 				lines = append(lines, "["+name+" "+p+"]")
 			}
-			return lines, 1, true, nil
+			return lines, used, true, nil
 		}
 	case "cpu", "default":
 		if len(args) > 0 {
@@ -108,14 +111,12 @@ func (m *stdMacros) expand(l pp.Line, next int) (lines []string, used int, ok bo
 			if m.pathsFound != nil {
 				m.pathsFound(path)
 			}
-			return []string{toks[0].Text + " " + nasmQuote(path) + "," + rest}, 2, true, nil
+			return []string{toks[0].Text + " " + nasmQuote(path) + "," + rest}, used, true, nil
 		}
 	case "align", "alignb":
 		if len(params) > 0 {
-			used = 1
 			if m.alignSects {
 				lines = append(lines, "[sectalign "+params[0]+"]")
-				used++
 			}
 			pad := "(((" + params[0] + ") - (($-$$) % (" + params[0] + "))) % (" + params[0] + "))"
 			switch {
@@ -135,19 +136,19 @@ func (m *stdMacros) expand(l pp.Line, next int) (lines []string, used int, ok bo
 				off = params[1]
 			}
 			m.strucs = append(m.strucs, strucContext{name: params[0], id: next + 1})
-			return []string{"[absolute " + off + "]", params[0] + ":"}, 2, true, nil
+			return []string{"[absolute " + off + "]", params[0] + ":"}, used, true, nil
 		}
 	case "endstruc":
 		if len(args) == 0 && len(m.strucs) > 0 {
 			s := m.strucs[len(m.strucs)-1]
 			m.strucs = m.strucs[:len(m.strucs)-1]
-			return []string{s.name + "_size equ ($-" + s.name + ")", m.sect}, 1, true, nil
+			return []string{s.name + "_size equ ($-" + s.name + ")", m.sect}, used, true, nil
 		}
 	case "istruc":
 		if len(params) == 1 {
 			s := strucContext{name: params[0], id: next + 1}
 			m.strucs = append(m.strucs, s)
-			return []string{fmt.Sprintf("..@%d.strucstart:", s.id)}, 2, true, nil
+			return []string{fmt.Sprintf("..@%d.strucstart:", s.id)}, used, true, nil
 		}
 	case "at":
 		if len(params) >= 1 && len(m.strucs) > 0 {
@@ -160,13 +161,13 @@ func (m *stdMacros) expand(l pp.Line, next int) (lines []string, used int, ok bo
 			if len(params) > 1 {
 				data = paramsFrom(args, 1)
 			}
-			return []string{fmt.Sprintf("times (%s)-($-..@%d.strucstart) db 0", field, s.id), data}, 1, true, nil
+			return []string{fmt.Sprintf("times (%s)-($-..@%d.strucstart) db 0", field, s.id), data}, used, true, nil
 		}
 	case "iend":
 		if len(args) == 0 && len(m.strucs) > 0 {
 			s := m.strucs[len(m.strucs)-1]
 			m.strucs = m.strucs[:len(m.strucs)-1]
-			return []string{fmt.Sprintf("times %s_size-($-..@%d.strucstart) db 0", s.name, s.id)}, 1, true, nil
+			return []string{fmt.Sprintf("times %s_size-($-..@%d.strucstart) db 0", s.name, s.id)}, used, true, nil
 		}
 	default:
 		return nil, 0, false, nil

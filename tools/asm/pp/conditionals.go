@@ -123,6 +123,14 @@ func (p *pp) elifDirective(c condSpec, l Line) {
 	case condActive:
 		top.state = condDone
 	case condSeek:
+		// The line was read as skipped: its %$names are resolved now
+		// that its condition is evaluated.
+		toks, err := p.contextLocals(l.Toks)
+		if err != nil {
+			p.lineErr(l, "%s", err)
+			return
+		}
+		l.Toks = toks
 		if p.test(c, l) {
 			top.state = condActive
 		}
@@ -156,22 +164,28 @@ func (p *pp) endifDirective(l Line) {
 
 // test evaluates a condition; an error is reported and counts as false.
 func (p *pp) test(c condSpec, l Line) bool {
+	v, err := p.testErr(c, l)
+	if err != nil {
+		p.lineErr(l, "%s", err)
+		return false
+	}
+	return v
+}
+
+// testErr evaluates the condition of l, whose first token is the
+// directive (or %is function) naming it.
+func (p *pp) testErr(c condSpec, l Line) (bool, error) {
 	t := condTests[c.test]
 	args := l.Toks[1:]
 	if t.expanded {
 		toks, err := p.expandPaste(args)
 		if err != nil {
-			p.lineErr(l, "%s", err)
-			return false
+			return false, err
 		}
 		args = toks
 	}
 	v, err := t.eval(p, l, args)
-	if err != nil {
-		p.lineErr(l, "%s", err)
-		return false
-	}
-	return v != c.neg
+	return v != c.neg, err
 }
 
 func (p *pp) condExpr(_ Line, args []lex.Token) (bool, error) {
@@ -193,28 +207,58 @@ func (p *pp) condDef(l Line, args []lex.Token) (bool, error) {
 	return p.lookupSmacro(args[0].Text) != nil, nil
 }
 
-// condMacro is %ifmacro name [min[-max|-*]][+]: whether a multi-line
-// macro of that name takes a number of parameters in the range (any, if
-// none is given), as nasm decides it: the ranges overlap.
+// condMacro is %ifmacro name [min[-max|-*]][+], as nasm 2.16 decides
+// it: a multi-line macro of exactly that name (case counts, even for an
+// %imacro) whose parameter range overlaps the one asked for, where a
+// `+' on either side lifts that side's maximum. No count is any count.
+// As in nasm, `-' and `+' count only right after the number (`1 - 2'
+// asks for 1).
 func (p *pp) condMacro(l Line, args []lex.Token) (bool, error) {
 	if len(args) < 1 || args[0].Kind != lex.Ident {
 		return false, fmt.Errorf("`%s' expects a macro name", l.Toks[0].Text)
 	}
-	want := mmacro{min: 0, max: -1}
-	if len(args) > 1 {
-		spec, err := parseMacroHeader(append([]lex.Token{args[0]}, args[1:]...), false)
-		if err != nil {
-			return false, fmt.Errorf("`%s': %s", l.Toks[0].Text, err)
-		}
-		want = *spec
+	name := args[0].Text
+	rest, err := p.expandPaste(args[1:])
+	if err != nil {
+		return false, err
 	}
-	list := append(append([]*mmacro(nil), p.mmacs[args[0].Text]...), p.immacs[strings.ToLower(args[0].Text)]...)
-	for _, m := range list {
-		if (want.max < 0 || m.min <= want.max) && (m.max < 0 || m.greedy || want.min <= m.max) {
+	lo, hi, plus := 0, -1, false // hi < 0: no maximum
+	if len(rest) > 0 {
+		if rest[0].Kind != lex.Num {
+			return false, fmt.Errorf("`%s' expects a parameter count or nothing", l.Toks[0].Text)
+		}
+		lo, hi = paramCountValue(rest[0]), paramCountValue(rest[0])
+		i := 1
+		if i+1 < len(rest) && rest[i].Is("-") && !rest[i].Space {
+			switch t := rest[i+1]; {
+			case t.Is("*") && !t.Space:
+				hi = -1
+			case t.Kind == lex.Num && !t.Space:
+				if hi = paramCountValue(t); lo > hi {
+					return false, fmt.Errorf("minimum parameter count exceeds maximum")
+				}
+			default:
+				return false, fmt.Errorf("`%s' expects a parameter count after `-'", l.Toks[0].Text)
+			}
+			i += 2
+		}
+		plus = i < len(rest) && rest[i].Is("+") && !rest[i].Space
+	}
+	for _, m := range p.mmacs[strings.ToLower(name)] {
+		if m.name == name && (hi < 0 || m.min <= hi || plus) && (m.max < 0 || lo <= m.max || m.greedy) {
 			return true, nil
 		}
 	}
 	return false, nil
+}
+
+// paramCountValue is a parameter count as nasm reads one (a number
+// beyond int's range is treated as none).
+func paramCountValue(t lex.Token) int {
+	if t.Val < 0 || t.Val > 1<<30 {
+		return 0
+	}
+	return int(t.Val)
 }
 
 func (p *pp) condEnv(l Line, _ []lex.Token) (bool, error) {
@@ -278,6 +322,44 @@ func splitComma(toks []lex.Token) ([]lex.Token, []lex.Token, bool) {
 	return nil, nil, false
 }
 
+// charConsts truncates the character constants of an expression as nasm
+// 2.16 reads them: 8 bytes under BITS 64, else 4, a longer one keeping
+// its first characters, with nasm's warning (`%assign x 'abcdefgh” is
+// 'abcd' in 16- and 32-bit code).
+func (p *pp) charConsts(toks []lex.Token) ([]lex.Token, error) {
+	width := 0
+	var out []lex.Token
+	for i, t := range toks {
+		if t.Kind != lex.Str || len(t.Str) <= 4 {
+			continue
+		}
+		if width == 0 {
+			width = 4
+			if p.opts.Builtin != nil {
+				b, ok, err := p.opts.Builtin("__?BITS?__")
+				if err != nil {
+					return nil, err
+				}
+				if ok && len(b) == 1 && b[0].Kind == lex.Num && b[0].Val == 64 {
+					width = 8
+				}
+			}
+		}
+		if len(t.Str) <= width {
+			continue
+		}
+		if out == nil {
+			out = append([]lex.Token(nil), toks...)
+		}
+		out[i].Str = t.Str[:width]
+		p.diag(Diag{Pos: p.cur, Warning: true, Msg: "character constant too long"})
+	}
+	if out == nil {
+		return toks, nil
+	}
+	return out, nil
+}
+
 // symbolEnv is a critical expression's environment: numbers, and the
 // assembler's constants.
 type symbolEnv struct {
@@ -298,22 +380,33 @@ func (e symbolEnv) SectStart() (expr.Value, error) { return expr.ConstEnv{}.Sect
 // constExpr evaluates a critical expression: numbers, and constants the
 // assembler knows already.
 func (p *pp) constExpr(toks []lex.Token) (int64, error) {
+	v, end, err := p.constPrefix(toks)
+	if err == nil && end != len(toks) {
+		err = fmt.Errorf("trailing garbage after expression: `%s'", lex.Join(toks[end:]))
+	}
+	return v, err
+}
+
+// constPrefix evaluates the critical expression toks starts with, and
+// returns where it ends.
+func (p *pp) constPrefix(toks []lex.Token) (int64, int, error) {
 	if len(toks) == 0 {
-		return 0, fmt.Errorf("expression expected")
+		return 0, 0, fmt.Errorf("expression expected")
+	}
+	toks, err := p.charConsts(toks)
+	if err != nil {
+		return 0, 0, err
 	}
 	n, end, err := expr.ParseLimit(toks, 0, nil, p.lim.Eval)
 	if err != nil {
-		return 0, err
-	}
-	if end != len(toks) {
-		return 0, fmt.Errorf("trailing garbage after expression: `%s'", lex.Join(toks[end:]))
+		return 0, 0, err
 	}
 	v, err := expr.Eval(n, symbolEnv{p.opts.Symbol})
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if !v.Simple() || v.Unknown {
-		return 0, fmt.Errorf("expression is not a constant")
+		return 0, 0, fmt.Errorf("expression is not a constant")
 	}
-	return v.Const, nil
+	return v.Const, end, nil
 }

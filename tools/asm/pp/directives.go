@@ -27,7 +27,7 @@ var directives = map[string]func(*pp, call){
 	"%strcat": (*pp).strcat,
 	"%substr": (*pp).substr,
 	// multi-line macros (mmacro.go)
-	"%macro": (*pp).macro, "%imacro": (*pp).macro,
+	"%macro": (*pp).macro, "%imacro": (*pp).macro, "%rmacro": (*pp).macro, "%irmacro": (*pp).macro,
 	"%endmacro": (*pp).endmacro, "%endm": (*pp).endmacro,
 	"%exitmacro": (*pp).exitmacro,
 	"%rotate":    (*pp).rotate,

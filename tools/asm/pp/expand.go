@@ -23,7 +23,10 @@ func (p *pp) expand(toks []lex.Token) ([]lex.Token, error) {
 // mayExpand reports whether any token names a single-line macro or a
 // builtin.
 func (p *pp) mayExpand(toks []lex.Token) bool {
-	for _, t := range toks {
+	for i, t := range toks {
+		if _, _, ok := lookupFunc(toks, i); ok {
+			return true
+		}
 		if t.Kind != lex.Ident || t.Escaped {
 			continue
 		}
@@ -120,6 +123,34 @@ func (p *pp) expandWith(toks []lex.Token, active []*smacro, depth int) ([]lex.To
 	var out []lex.Token
 	for i := 0; i < len(toks); i++ {
 		t := toks[i]
+		if f, name, ok := lookupFunc(toks, i); ok {
+			// A function's arguments are expanded where it needs them;
+			// its result is scanned again.
+			x := func(a []lex.Token) ([]lex.Token, error) { return p.expandWith(a, active, depth+1) }
+			res, next, err := p.callFunc(f, name, toks, i, x)
+			if err != nil {
+				return nil, err
+			}
+			if len(res) > 0 {
+				res[0].Space = t.Space
+			}
+			if res, err = p.expandWith(res, active, depth+1); err != nil {
+				return nil, err
+			}
+			// nasm hands the assembler text: a result touching a word
+			// on either side makes one word with it (`cc_%tok(x)`).
+			if len(res) > 0 && next < len(toks) && !toks[next].Space && isWord(toks[next]) && isWord(res[len(res)-1]) {
+				res[len(res)-1] = glue(res[len(res)-1], toks[next])
+				next++
+			}
+			if len(res) > 0 && len(out) > 0 && !t.Space && isWord(out[len(out)-1]) && isWord(res[0]) {
+				out[len(out)-1] = glue(out[len(out)-1], res[0])
+				res = res[1:]
+			}
+			out = append(out, res...)
+			i = next - 1
+			continue
+		}
 		if t.Kind != lex.Ident || t.Escaped {
 			out = append(out, t)
 			continue
@@ -312,6 +343,10 @@ func trimSpace(toks []lex.Token) []lex.Token {
 // expandPaste expands toks, pastes %+, and expands again what pasting
 // made (a pasted name may be a macro), as nasm does, until no %+ is left.
 func (p *pp) expandPaste(toks []lex.Token) ([]lex.Token, error) {
+	toks, err := p.indirect(toks)
+	if err != nil {
+		return nil, err
+	}
 	for {
 		out, err := p.expand(toks)
 		if err != nil || p.fatal || !hasPaste(out) {
@@ -319,6 +354,68 @@ func (p *pp) expandPaste(toks []lex.Token) ([]lex.Token, error) {
 		}
 		toks = p.paste(out)
 	}
+}
+
+// indirect expands each %[...] in toks in place: its contents are
+// macro-expanded (not evaluated) and the first token of the result is
+// joined with a token written right before the construct (`Foo%[__BITS__]`
+// is Foo32); a token right after it stays a token of its own, as in nasm.
+func (p *pp) indirect(toks []lex.Token) ([]lex.Token, error) {
+	if !hasIndirect(toks) {
+		return toks, nil
+	}
+	var out []lex.Token
+	for i := 0; i < len(toks); i++ {
+		t := toks[i]
+		if !isIndirect(toks, i) {
+			out = append(out, t)
+			continue
+		}
+		j, depth := i+1, 0
+		for ; j < len(toks); j++ {
+			if toks[j].Is("[") {
+				depth++
+			} else if toks[j].Is("]") {
+				if depth--; depth == 0 {
+					break
+				}
+			}
+		}
+		if j >= len(toks) {
+			return nil, fmt.Errorf("`%%[' without its `]'")
+		}
+		inner, err := p.expandPaste(toks[i+2 : j])
+		if err != nil {
+			return nil, err
+		}
+		inner = append([]lex.Token(nil), inner...)
+		if len(inner) > 0 {
+			if len(out) > 0 && !t.Space {
+				out[len(out)-1] = glue(out[len(out)-1], inner[0])
+				inner = inner[1:]
+			} else {
+				inner[0].Space = t.Space
+			}
+		}
+		out = append(out, inner...)
+		i = j
+	}
+	return out, nil
+}
+
+// isIndirect reports whether toks[i] starts a %[...] construct: a `%'
+// with `[' right after it.
+func isIndirect(toks []lex.Token, i int) bool {
+	return toks[i].Kind == lex.Op && toks[i].Text == "%" && i+1 < len(toks) && toks[i+1].Is("[") && !toks[i+1].Space
+}
+
+func hasIndirect(toks []lex.Token) bool {
+	for i := range toks {
+		if isIndirect(toks, i) {
+			return true
+		}
+	}
+	return false
 }
 
 func hasPaste(toks []lex.Token) bool {

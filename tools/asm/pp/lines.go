@@ -156,6 +156,7 @@ func (p *pp) leave(f *frame) {
 		p.incDepth--
 	}
 	if f.kind == macroFrame {
+		f.mac.inProgress = 0 // as nasm 2.16 does, even for a %rmacro
 		if p.mdepth--; p.mdepth == 0 {
 			p.mcalls = 0 // back at the top level
 		}

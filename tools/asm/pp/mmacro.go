@@ -22,6 +22,12 @@ type mmacro struct {
 	// usesLabel: the body has %00, the label of the call, which is then
 	// not defined before the expansion (nasm 2.16).
 	usesLabel bool
+	// recursive: defined by %rmacro, so a call inside its own expansion
+	// is a call (a %macro's is not: the line passes through as written).
+	recursive bool
+	// inProgress counts the expansions of this macro under way, as
+	// nasm's in_progress does.
+	inProgress int
 }
 
 // definition is a %macro or %rep body being collected.
@@ -34,15 +40,17 @@ type definition struct {
 	body  []srcLine
 }
 
-// macro is %macro and %imacro: it starts collecting the body. A bad
-// header is reported and the body still swallowed, under no name.
+// macro is %macro, %imacro, %rmacro and %irmacro: it starts collecting
+// the body. A bad header is reported and the body still swallowed, under
+// no name.
 func (p *pp) macro(c call) {
-	m, err := parseMacroHeader(c.args, c.name == "%imacro")
+	m, err := parseMacroHeader(c.args, c.name == "%imacro" || c.name == "%irmacro")
 	if err != nil {
 		p.lineErr(c.Line, "%s", err)
 		m = &mmacro{max: -1}
 	}
 	m.def = c.Pos
+	m.recursive = c.name == "%rmacro" || c.name == "%irmacro"
 	p.def = &definition{mac: m, start: c.Pos}
 }
 
@@ -112,12 +120,21 @@ func (p *pp) finishDef() {
 			m.usesLabel = m.usesLabel || t.Kind == lex.PP && t.Text == "%00"
 		}
 	}
+	k := strings.ToLower(m.name)
+	p.mmacs[k] = append(p.mmacs[k], m)
+}
+
+// matches reports whether a call of name calls m, by its case rule.
+func (m *mmacro) matches(name string) bool {
 	if m.icase {
-		k := strings.ToLower(m.name)
-		p.immacs[k] = append(p.immacs[k], m)
-	} else {
-		p.mmacs[m.name] = append(p.mmacs[m.name], m)
+		return strings.EqualFold(m.name, name)
 	}
+	return m.name == name
+}
+
+// takes reports whether m accepts n parameters.
+func (m *mmacro) takes(n int) bool {
+	return n >= m.min && (m.max < 0 || n <= m.max || m.greedy)
 }
 
 // splitArgs splits multi-line macro arguments at top-level commas; braces
@@ -150,61 +167,102 @@ func splitArgs(toks []lex.Token) [][]lex.Token {
 	return append(args, trimSpace(cur))
 }
 
-// findMmacro returns the newest overload of name taking n parameters;
-// exists reports whether any overload of the name exists.
-func (p *pp) findMmacro(name string, n int) (m *mmacro, exists bool) {
-	list := p.mmacs[name]
-	if l := p.immacs[strings.ToLower(name)]; len(l) > 0 {
-		list = append(append([]*mmacro(nil), list...), l...)
-	}
-	if len(list) == 0 {
-		return nil, false
-	}
+// lookup is what a name with a parameter count finds among the
+// multi-line macros.
+type lookup uint8
+
+const (
+	notMacro   lookup = iota // no macro of that name can be called here
+	found                    // a macro to expand
+	wrongCount               // macros of that name exist, none taking that many parameters
+)
+
+// findMmacro decides, as nasm 2.16's is_mmacro does, which overload of
+// name a call with n parameters expands. Overloads are tried newest
+// first, %macro and %imacro ones alike. A %macro whose expansion is
+// under way does not count: the search starts at the newest overload of
+// the name that is not in progress, and if the first overload from there
+// taking n parameters is in progress itself, nothing is called either
+// (this is what lets `%macro syscall 0` use the instruction syscall in
+// its body).
+func (p *pp) findMmacro(name string, n int) (*mmacro, lookup) {
+	list := p.mmacs[strings.ToLower(name)]
+	start := -1
 	for i := len(list) - 1; i >= 0; i-- {
-		m := list[i]
-		if n >= m.min && (m.max < 0 || n <= m.max || m.greedy) {
-			return m, true
+		if m := list[i]; m.matches(name) && (m.inProgress != 1 || m.recursive) {
+			start = i
+			break
 		}
 	}
-	return nil, true
+	if start < 0 {
+		return nil, notMacro
+	}
+	for i := start; i >= 0; i-- {
+		m := list[i]
+		if !m.matches(name) || !m.takes(n) {
+			continue
+		}
+		if m.inProgress > 0 && !m.recursive {
+			return nil, notMacro
+		}
+		return m, found
+	}
+	return nil, wrongCount
 }
 
-// macroStart returns where a multi-line macro call starts in toks: 0,
-// after a label (`label: macro args`, `label macro args`), or -1 if the
-// line calls none.
-func (p *pp) macroStart(toks []lex.Token) int {
-	if toks[0].Kind != lex.Ident || toks[0].Escaped {
-		return -1
+// macroCall finds the multi-line macro call in toks, if it is one: at
+// the start, or after a label (`label: macro args`, `label macro args`)
+// when the first word calls nothing. It returns the call's position in
+// toks, the macro and its arguments. A name with overloads none of
+// which takes that many arguments is nasm's warning, and no call.
+func (p *pp) macroCall(l Line, toks []lex.Token) (int, *mmacro, [][]lex.Token) {
+	try := func(i int) (*mmacro, [][]lex.Token) {
+		if i >= len(toks) || toks[i].Kind != lex.Ident || toks[i].Escaped {
+			return nil, nil
+		}
+		var args [][]lex.Token
+		if i+1 < len(toks) {
+			args = splitArgs(toks[i+1:])
+		}
+		m, res := p.findMmacro(toks[i].Text, len(args))
+		if res == wrongCount {
+			s := "s"
+			if len(args) == 1 {
+				s = ""
+			}
+			p.diag(Diag{Pos: l.Pos, Warning: true, Class: "pp-macro-params-multi", Note: p.note(l),
+				Msg: fmt.Sprintf("multi-line macro `%s' exists, but not taking %d parameter%s", toks[i].Text, len(args), s)})
+		}
+		return m, args
 	}
-	if _, exists := p.findMmacro(toks[0].Text, 0); exists {
-		return 0
+	if m, args := try(0); m != nil {
+		return 0, m, args
+	}
+	if toks[0].Kind != lex.Ident {
+		return -1, nil, nil
 	}
 	j := 1
 	if j < len(toks) && toks[j].Is(":") {
 		j++
 	}
-	if j < len(toks) && toks[j].Kind == lex.Ident && !toks[j].Escaped {
-		if _, ok := p.findMmacro(toks[j].Text, 0); ok {
-			return j
-		}
+	if m, args := try(j); m != nil {
+		return j, m, args
 	}
-	return -1
+	return -1, nil, nil
 }
 
 // callMacro expands a multi-line macro invocation, if toks is one.
 func (p *pp) callMacro(l Line, toks []lex.Token) bool {
-	start := p.macroStart(toks)
-	if start < 0 {
+	start, m, args := p.macroCall(l, toks)
+	if m == nil {
 		return false
 	}
 	name := toks[start].Text
-	var args [][]lex.Token
-	if start+1 < len(toks) {
-		args = splitArgs(toks[start+1:])
-	}
-	m, _ := p.findMmacro(name, len(args))
-	if m == nil {
-		p.lineErr(l, "macro `%s' exists, but not taking %d parameter(s)", name, len(args))
+	if m.inProgress > 0 {
+		// nasm 2.16 keeps one set of parameters per macro and, when the
+		// inner call ends, marks the macro finished: it then drops every
+		// line up to the end of the file. Refused rather than imitated.
+		p.lineErr(l, "recursive call of `%%rmacro' `%s': nasm 2.16 drops the rest of the file after one, so it is not supported", name)
 		return true
 	}
 	if int64(len(p.frames)) >= p.lim.MacroLevels {
@@ -221,7 +279,13 @@ func (p *pp) callMacro(l Line, toks []lex.Token) bool {
 	if start > 0 {
 		label = toks[:1]
 		if !m.usesLabel {
-			p.emit(Line{Pos: l.Pos, Toks: toks[:start], Macro: l.Macro, Def: l.Def, Src: l.Src, Indented: l.Indented, TrailingSpace: toks[start].Space})
+			// nasm gives a label without a colon one (so it is no
+			// orphan), after the blanks that preceded the macro name.
+			lt, trailing := toks[:start:start], toks[start].Space
+			if start == 1 {
+				lt, trailing = append(lt, lex.Token{Kind: lex.Op, Text: ":", Space: trailing}), false
+			}
+			p.emit(Line{Pos: l.Pos, Toks: lt, Macro: l.Macro, Def: l.Def, Src: l.Src, Indented: l.Indented, TrailingSpace: trailing})
 		}
 	}
 	if m.max >= 0 && len(args) > m.max && m.greedy {
@@ -231,6 +295,7 @@ func (p *pp) callMacro(l Line, toks []lex.Token) bool {
 		args = append(args, m.defaults[k-m.min])
 	}
 	p.mdepth++
+	m.inProgress++
 	p.frames = append(p.frames, &frame{kind: macroFrame, lines: m.body, mac: m, params: args, label: label, uniq: p.uniq, call: l.Pos, callSrc: l.Src, conds: len(p.conds)})
 	p.uniq++ // numbered from 0, as nasm numbers them
 	return true

@@ -21,6 +21,7 @@ var packages = map[string]func() string{
 			"%idefine ilog2f(x) (__?ilog2f?__(x))\n%idefine ilog2c(x) (__?ilog2c?__(x))\n" +
 			"%idefine ilog2cw(x) (__?ilog2w?__(x) * 0 + __?ilog2c?__(x))\n"
 	},
+	"smartalign": smartalignPackage,
 	"fp": func() string {
 		var b strings.Builder
 		b.WriteString("%define Inf __?Infinity?__\n%define NaN __?QNaN?__\n%define QNaN __?QNaN?__\n%define SNaN __?SNaN?__\n")
@@ -33,7 +34,38 @@ var packages = map[string]func() string{
 }
 
 // unsupportedPackages are nasm's other packages: refused by name.
-var unsupportedPackages = map[string]bool{"smartalign": true, "masm": true}
+var unsupportedPackages = map[string]bool{"masm": true}
+
+// smartalignThresholds is each smartalign mode's default jump
+// threshold: padding longer than this is jumped over.
+var smartalignThresholds = []struct {
+	mode      string
+	threshold int
+}{{"nop", 16}, {"generic", 8}, {"k8", 16}, {"k7", 16}, {"p6", 16}}
+
+// smartalignPackage defines alignmode MODE[, THRESHOLD|nojmp], which
+// sets __?ALIGNMODE?__ and hands the mode to the assembler's
+// __?alignmode?__ directive (tools/asm/smartalign.go: the NOP sequences
+// and the padding), then selects the generic mode, as nasm's package
+// does.
+func smartalignPackage() string {
+	var b strings.Builder
+	b.WriteString("%imacro alignmode 1-2.nolist\n")
+	for i, m := range smartalignThresholds {
+		kw := "%elifidni"
+		if i == 0 {
+			kw = "%ifidni"
+		}
+		fmt.Fprintf(&b, "%s %%1, %s\n%%define __?ALIGN_JMP_THRESHOLD?__ %d\n", kw, m.mode, m.threshold)
+	}
+	b.WriteString("%else\n%error unknown alignment mode: %1\n%exitmacro\n%endif\n" +
+		"%ifnempty %2\n%ifidni %2, nojmp\n%xdefine __?ALIGN_JMP_THRESHOLD?__ -1\n" +
+		"%else\n%xdefine __?ALIGN_JMP_THRESHOLD?__ %2\n%endif\n%endif\n" +
+		"%xdefine __?ALIGNMODE?__ %1,__?ALIGN_JMP_THRESHOLD?__\n" +
+		"__?alignmode?__ %1, __?ALIGN_JMP_THRESHOLD?__\n%endmacro\n" +
+		"%defalias __ALIGNMODE__ __?ALIGNMODE?__\nalignmode generic\n")
+	return b.String()
+}
 
 // altregPackage names the general registers by number, as r0..r15 with
 // the d, w, b (also l) and, for the first four, h suffixes.

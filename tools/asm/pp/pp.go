@@ -53,6 +53,11 @@ type Line struct {
 	// keeps one); TrailingSpace a label line cut before a macro call
 	// with blanks between them (nasm -E keeps one too).
 	Indented, TrailingSpace bool
+	// Body reports a line of a macro or %rep body: the same token slice
+	// may come again on the next expansion, where a line read from a
+	// file is lexed afresh each time (the assembler's fold cache keys on
+	// the former only, so it holds no file lines in memory).
+	Body bool
 }
 
 // Diag is an error or warning.
@@ -171,10 +176,9 @@ type pp struct {
 	conds    []cond
 	smacs    map[string][]*smacro
 	ismacs   map[string][]*smacro
-	mmacs    map[string][]*mmacro
-	immacs   map[string][]*mmacro
-	def      *definition // the %macro or %rep body being collected
-	uniq     int         // the next number for %%labels and contexts
+	mmacs    map[string][]*mmacro // by lower-case name, in definition order
+	def      *definition          // the %macro or %rep body being collected
+	uniq     int                  // the next number for %%labels and contexts
 	nerrs    int
 	fatal    bool
 	budget   int64 // tokens handled for the current line (Limits.MacroTokens)
@@ -199,7 +203,6 @@ func Preprocess(path string, opts Options) *Result {
 		smacs:    map[string][]*smacro{},
 		ismacs:   map[string][]*smacro{},
 		mmacs:    map[string][]*mmacro{},
-		immacs:   map[string][]*mmacro{},
 		included: map[string][]byte{},
 		aliases:  map[string]string{},
 		ialiases: map[string]string{},
@@ -273,7 +276,8 @@ func (p *pp) run() {
 				continue
 			}
 		}
-		p.line(Line{Pos: pos, Toks: toks, Macro: mname, Def: def, Src: srcPos(l, p.frames), Indented: l.isIndented()}, l)
+		body := p.top().kind != fileFrame
+		p.line(Line{Pos: pos, Toks: toks, Macro: mname, Def: def, Src: srcPos(l, p.frames), Indented: l.isIndented(), Body: body}, l)
 	}
 	if p.def != nil && !p.fatal {
 		if p.def.rep {
@@ -286,7 +290,7 @@ func (p *pp) run() {
 
 // directiveName is the lower-case directive a line starts with, or "".
 func directiveName(toks []lex.Token) string {
-	if len(toks) == 0 || toks[0].Kind != lex.PP {
+	if len(toks) == 0 || toks[0].Kind != lex.PP || isFunctionCall(toks) {
 		return ""
 	}
 	return strings.ToLower(toks[0].Text)
@@ -367,7 +371,7 @@ func (p *pp) overLimit(pos Pos, format string, args ...any) {
 // the definition at its matching %endmacro/%endrep.
 func (p *pp) collect(d string, l Line, raw srcLine) {
 	switch d {
-	case "%macro", "%imacro", "%rep":
+	case "%macro", "%imacro", "%rmacro", "%irmacro", "%rep":
 		p.def.nest++
 	case "%endmacro", "%endm", "%endrep":
 		if p.def.nest > 0 {

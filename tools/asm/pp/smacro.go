@@ -247,44 +247,44 @@ func (p *pp) strcat(c call) {
 	p.setValue(c.args[0].Text, []lex.Token{strToken(b.String())}, false)
 }
 
-// substr is %substr NAME 'string', start[, length]: 1-based start; a
-// negative length counts back from the end.
+// substr is %substr NAME 'string' [,] start [[,] count], parsed as nasm
+// 2.16 does: the string (a macro may give it), an optional comma, the
+// start expression, then whatever token ended it is dropped and the rest
+// is the count (1 if there is none; negative counts from the end). So
+// `2,-1` and `2 3` (a count of 1: the 3 ends the start) both parse.
 func (p *pp) substr(c call) {
-	if len(c.args) < 2 || c.args[0].Kind != lex.Ident {
-		p.lineErr(c.Line, "`%%substr' expects a macro name, a string and a position")
+	if len(c.args) < 1 || c.args[0].Kind != lex.Ident {
+		p.lineErr(c.Line, "`%%substr' expects a macro identifier")
 		return
 	}
 	toks, ok := p.expandArgs(c)
 	if !ok {
 		return
 	}
-	parts := splitArgs(toks)
-	if len(parts) < 2 || len(parts) > 3 || len(parts[0]) != 1 || parts[0][0].Kind != lex.Str {
-		p.lineErr(c.Line, "`%%substr' expects a string, a start and an optional length")
+	if len(toks) == 0 || toks[0].Kind != lex.Str {
+		p.lineErr(c.Line, "`%%substr' requires a string as parameter")
 		return
 	}
-	str := parts[0][0].Str
-	start, err := p.constExpr(parts[1])
-	length := int64(1)
-	if err == nil && len(parts) == 3 {
-		length, err = p.constExpr(parts[2])
+	str, rest := toks[0].Str, toks[1:]
+	if len(rest) > 0 && rest[0].Is(",") {
+		rest = rest[1:]
+	}
+	if len(rest) == 0 {
+		p.lineErr(c.Line, "`%%substr' requires a starting index")
+		return
+	}
+	start, end, err := p.constPrefix(rest)
+	count := int64(1)
+	if err == nil && end+1 < len(rest) {
+		count, _, err = p.constPrefix(rest[end+1:])
 	}
 	if err != nil {
 		p.lineErr(c.Line, "%s", err)
 		return
 	}
-	from := start - 1
-	if from < 0 || from > int64(len(str)) {
-		from = int64(len(str))
-	}
-	to := from + length
-	if length < 0 {
-		to = int64(len(str)) + length + 1
-	}
-	to = min(to, int64(len(str)))
-	to = max(to, from)
-	p.chargeBytes(int(to - from))
-	p.setValue(c.args[0].Text, []lex.Token{strToken(str[from:to])}, false)
+	sub := substring(str, start, count)
+	p.chargeBytes(len(sub))
+	p.setValue(c.args[0].Text, []lex.Token{strToken(sub)}, false)
 }
 
 // deftok is %deftok and %ideftok: NAME 'string', the string's contents

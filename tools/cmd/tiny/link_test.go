@@ -69,12 +69,15 @@ func TestBuildSeedProgramWithinBudgets(t *testing.T) {
 
 // tiny build gives the same bytes as nasm + tiny link.
 func TestBuildMatchesNasmPlusLink(t *testing.T) {
-	linktest.Need(t, "nasm")
 	dir := t.TempDir()
 	for _, arch := range []string{"32", "64"} {
 		src := seedPath(t, "hello"+arch+".asm")
-		o := filepath.Join(dir, "n"+arch+".o")
-		linktest.Cmd(t, "nasm", "-f", "elf"+arch, "-o", o, src)
+		text, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// nasm's objects: testdata/nasm/TestBuildMatchesNasmPlusLink.txt.
+		o := linktest.Write(t, dir, "n"+arch+".o", linktest.Nasm(t, "elf"+arch, string(text)))
 		for _, flag := range []string{"--entry=_start", "--wx", "--compact"} {
 			a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
 			if code, _, e := tinyRun("link", flag, "-o", a, o); code != 0 {
@@ -93,12 +96,10 @@ func TestBuildMatchesNasmPlusLink(t *testing.T) {
 }
 
 func TestLinkErrorsLeaveNoOutput(t *testing.T) {
-	linktest.Need(t, "nasm")
 	dir := t.TempDir()
-	src := filepath.Join(dir, "u.asm")
-	os.WriteFile(src, []byte("BITS 64\nextern nowhere\nglobal _start\n_start: call nowhere\n"), 0o644)
-	obj := filepath.Join(dir, "u.o")
-	linktest.Cmd(t, "nasm", "-f", "elf64", "-o", obj, src)
+	text := "BITS 64\nextern nowhere\nglobal _start\n_start: call nowhere\n"
+	src := linktest.Write(t, dir, "u.asm", []byte(text))
+	obj := linktest.Write(t, dir, "u.o", linktest.Nasm(t, "elf64", text))
 	junk := filepath.Join(dir, "junk.o")
 	os.WriteFile(junk, []byte("\x7fELF\x02\x01\x01garbage"), 0o644)
 	out := filepath.Join(dir, "out")
@@ -165,17 +166,13 @@ func TestStripCommand(t *testing.T) {
 
 // -I, -D (joined or not) and -m reach the assembler; objects mix with sources.
 func TestBuildPassesAssemblerFlags(t *testing.T) {
-	linktest.Need(t, "nasm")
 	dir := linktest.Dir(t)
 	inc := filepath.Join(dir, "inc")
 	os.MkdirAll(inc, 0o755)
 	os.WriteFile(filepath.Join(inc, "sys.inc"), []byte("%define SYS_EXIT 60\n"), 0o644)
 	main := filepath.Join(dir, "main.asm")
 	os.WriteFile(main, []byte("%include \"sys.inc\"\nextern code\nglobal _start\nsection .text\n_start:\n  mov edi, [rel code]\n  add edi, EXTRA\n  mov eax, SYS_EXIT\n  syscall\n"), 0o644)
-	lib := filepath.Join(dir, "lib.asm")
-	os.WriteFile(lib, []byte("BITS 64\nglobal code\nsection .data\ncode: dd 40\n"), 0o644)
-	libObj := filepath.Join(dir, "lib.o")
-	linktest.Cmd(t, "nasm", "-f", "elf64", "-o", libObj, lib)
+	libObj := linktest.Write(t, dir, "lib.o", linktest.Nasm(t, "elf64", "BITS 64\nglobal code\nsection .data\ncode: dd 40\n"))
 	out := filepath.Join(dir, "prog")
 	// No BITS in main.asm: -m amd64 (also the default) selects elf64.
 	for _, args := range [][]string{

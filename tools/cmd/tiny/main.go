@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"sort"
 	"strings"
 )
@@ -50,7 +51,18 @@ func usage(w io.Writer) {
 	}
 }
 
+// gcPercent is the heap growth allowed between collections (Go's GOGC,
+// 100 by default). What the assembler keeps lives until the output is
+// written, so at the default the heap peaks near twice that; at 50 it
+// peaks near 1.5 times, which takes about 2 MB off the peak RSS of a
+// 20k-line program for no measurable CPU time (bench section d). GOGC in
+// the environment still decides.
+const gcPercent = 50
+
 func main() {
+	if _, set := os.LookupEnv("GOGC"); !set {
+		debug.SetGCPercent(gcPercent)
+	}
 	// Persistent-worker hook (tools/cmd/tiny/worker.go): Bazel worker mode
 	// when --persistent_worker is present, else @flagfile expansion then run.
 	os.Exit(cliMain(os.Args[1:]))
