@@ -65,23 +65,7 @@ func stdMacroCall(toks []lex.Token, format string, sectAlign bool) int {
 
 // macroParams counts a macro call's parameters as nasm splits them: at
 // the commas outside braces.
-func macroParams(args []lex.Token) int {
-	if len(args) == 0 {
-		return 0
-	}
-	n, depth := 1, 0
-	for _, t := range args {
-		switch {
-		case t.Is("{"):
-			depth++
-		case t.Is("}"):
-			depth--
-		case t.Is(",") && depth == 0:
-			n++
-		}
-	}
-	return n
-}
+func macroParams(args []lex.Token) int { return len(lex.SplitParams(args)) }
 
 func count(ok bool, n int) int {
 	if ok {

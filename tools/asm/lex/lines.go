@@ -60,3 +60,26 @@ func (s *Splitter) Next() (text string, line int, ok bool) {
 		return joined.String(), start, true
 	}
 }
+
+// SplitParams splits a macro call's arguments at the commas outside
+// braces, as nasm counts them, each part as written (braces kept); no
+// arguments give no parts.
+func SplitParams(args []Token) [][]Token {
+	if len(args) == 0 {
+		return nil
+	}
+	var parts [][]Token
+	depth, start := 0, 0
+	for i, t := range args {
+		switch {
+		case t.Is("{"):
+			depth++
+		case t.Is("}"):
+			depth--
+		case t.Is(",") && depth == 0:
+			parts = append(parts, args[start:i])
+			start = i + 1
+		}
+	}
+	return append(parts, args[start:])
+}

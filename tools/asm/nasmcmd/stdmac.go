@@ -179,20 +179,8 @@ func (m *stdMacros) expand(l pp.Line, next int) (lines []string, used int, ok bo
 // braces, as nasm does, each one as nasm writes it back.
 func splitParams(args []lex.Token) []string {
 	var params []string
-	depth, start := 0, 0
-	for i, t := range args {
-		switch {
-		case t.Is("{"):
-			depth++
-		case t.Is("}"):
-			depth--
-		case t.Is(",") && depth == 0:
-			params = append(params, lex.Join(args[start:i]))
-			start = i + 1
-		}
-	}
-	if len(args) > 0 {
-		params = append(params, lex.Join(args[start:]))
+	for _, p := range lex.SplitParams(args) {
+		params = append(params, lex.Join(p))
 	}
 	return params
 }
