@@ -70,8 +70,8 @@ func TestErrors(t *testing.T) {
 		{name: "org in elf", src: "org 0x100\n", format: "elf32", want: "t.asm:1: error: `org' is only valid with -f bin"},
 		{name: "short jump out of range", src: "bits 32\njmp short x\ntimes 200 nop\nx: ret\n", want: "t.asm:2: error: short jump is out of range"},
 		{name: "non-constant times", src: "extern f\ntimes f db 0\n", format: "elf32", want: "t.asm:2: error: non-constant argument supplied to TIMES"},
-		{name: "wrt", src: "extern f\ncall f wrt ..got\n", format: "elf64", want: "t.asm:2: error: `wrt' is only supported as `wrt ..plt'"},
-		{name: "wrt plt in bin", src: "call f wrt ..plt\n", want: "t.asm:1: error: `wrt ..plt' needs an ELF output format"},
+		{name: "wrt", src: "extern f\ncall f wrt ..gotoff\n", format: "elf64", want: "t.asm:2: error: ELF64 requires ..gotoff references to be qword absolute"},
+		{name: "wrt plt in bin", src: "f:\ncall f wrt ..plt\n", want: "t.asm:2: error: symbol `..plt' not defined"},
 		{name: "in include", src: "%include \"a.inc\"\n", files: map[string]string{"a.inc": "\n\nbogus thing\n"}, want: "a.inc:3: error: parser: instruction expected"},
 		{name: "macro parameter count", src: "%macro m 2\nnop\n%endmacro\nm 1\n", want: "t.asm:4: error: parser: instruction expected"},
 		{name: "very long line", src: "db " + strings.Repeat("1+", 200000) + "\n", want: "t.asm:1: error: expression too long"}, // nasm 2.16's words

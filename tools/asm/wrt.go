@@ -1,0 +1,218 @@
+package asm
+
+import (
+	"fmt"
+
+	"github.com/rules-tiny/rules_tiny/tools/obj"
+)
+
+// WRT: `x wrt ..got` and its kin ask the ELF formats for a relocation
+// other than the plain one. What nasm 2.16 writes depends on the format,
+// on whether the field is PC-relative (a branch, a RIP-relative address,
+// `x - $`) or absolute, and on its size; wrtReloc is that table. Some
+// forms refer to a global symbol rather than to the section holding the
+// label (nasm's "gsym" relocations): those are resolved when the object
+// is built (resolveGsyms), once every symbol's binding is known.
+
+// gsymRef marks a relocation that nasm makes against a global symbol of
+// the target's section: the one at exactly target (exact), or the
+// nearest one at or before it.
+type gsymRef struct {
+	exact  bool
+	target int64 // the referenced offset in the section (label + constant)
+}
+
+// reloc records the relocation of a field of size bytes at off in sec:
+// kind as the encoder or the data directive sees it (absolute, signed
+// absolute or PC-relative), against sym with addend, changed as wrt asks.
+// target is the referenced address's offset from sym (without the
+// PC-relative adjustment).
+func (a *assembler) reloc(st *stmt, sec *section, off int64, size int, kind obj.RelocKind, sym string, addend, target int64, wrt string) {
+	if wrt == "" {
+		a.addReloc(st, sec, off, size, kind, sym, addend)
+		return
+	}
+	pc := kind == obj.RelocPCRel
+	if sym == "" {
+		if !pc {
+			// A plain number: nasm writes it as it is.
+			putLE(sec.data[off:off+int64(size)], addend, size)
+			return
+		}
+		a.perr(st, "ELF format does not support this use of WRT")
+		return
+	}
+	if pc && sym == sec.key {
+		// nasm 2.16 stops with an internal error ("intra-segment
+		// OUT_REL4ADR") here.
+		a.perr(st, "`wrt' cannot make a PC-relative reference to a label in the same section")
+		return
+	}
+	unsupported := func() { a.perr(st, "Unsupported %d-bit ELF relocation", size*8) }
+	gsym := 0 // 1: the exact global symbol; 2: the nearest one at or before
+	var rk obj.RelocKind
+	if a.format == "elf32" {
+		switch {
+		case pc && size != 4:
+			unsupported()
+			return
+		case pc && wrt == "plt":
+			rk = obj.RelocPLT
+		case pc && (wrt == "gotpc" || wrt == "gotoff" || wrt == "got"):
+			a.perr(st, "ELF format cannot produce PC-relative GOT references")
+			return
+		case pc:
+			a.perr(st, "ELF format does not support this use of WRT")
+			return
+		case wrt == "sym":
+			if size == 8 {
+				unsupported()
+				return
+			}
+			rk, gsym = obj.RelocAbs, 2
+		case wrt == "plt":
+			a.perr(st, "ELF format cannot produce non-PC-relative PLT references")
+			return
+		case wrt == "gottpoff":
+			a.perr(st, "ELF format does not support this use of WRT")
+			return
+		case size != 4:
+			unsupported()
+			return
+		case wrt == "gotpc":
+			// The value is written relative to `$$'; the relocation
+			// counts from the field.
+			rk, addend = obj.RelocGOTPC, addend+off
+		case wrt == "gotoff":
+			rk = obj.RelocGOTOFF
+		case wrt == "tlsie":
+			rk, gsym = obj.RelocTLSIE, 1
+		case wrt == "got":
+			rk, gsym = obj.RelocGOTSlot, 1
+		}
+	} else {
+		switch {
+		case pc && size < 4:
+			unsupported()
+			return
+		case pc && wrt == "plt" && size == 4:
+			rk, gsym = obj.RelocPLT, 1
+		case pc && (wrt == "gotpc" || wrt == "got"):
+			rk, gsym = obj.RelocGOTPCRel, 1
+		case pc && wrt == "gotoff" && size == 4:
+			a.perr(st, "ELF64 requires ..gotoff references to be qword absolute")
+			return
+		case pc && wrt == "gotoff":
+			a.perr(st, "ELF64 requires ..gotoff references to be absolute")
+			return
+		case pc && wrt == "gottpoff" && size == 4:
+			rk, gsym = obj.RelocGOTTPOFF, 1
+		case pc && wrt == "gottpoff":
+			a.perr(st, "ELF64 requires ..gottpoff references to be dword")
+			return
+		case pc:
+			a.perr(st, "ELF64 format does not support this use of WRT")
+			return
+		case wrt == "gotpc":
+			if size < 4 {
+				// nasm writes an R_X86_64_GOTPC32 over a byte or a word.
+				a.perr(st, "tiny cannot write a %d-bit field `wrt ..gotpc' (nasm writes a 32-bit relocation over it)", size*8)
+				return
+			}
+			rk, addend = obj.RelocGOTPC, addend+off
+		case wrt == "gotoff" && size != 8:
+			a.perr(st, "ELF64 requires ..gotoff references to be qword")
+			return
+		case wrt == "gotoff":
+			rk = obj.RelocGOTOFF
+		case wrt == "got" && size != 4 && size != 8:
+			a.perr(st, "invalid ..got reference")
+			return
+		case wrt == "got":
+			rk, gsym = obj.RelocGOTSlot, 1
+		case wrt == "sym":
+			rk, gsym = kind, 2
+		case wrt == "plt":
+			a.perr(st, "ELF format cannot produce non-PC-relative PLT references")
+			return
+		default:
+			a.perr(st, "ELF format does not support this use of WRT")
+			return
+		}
+	}
+	if gsym != 0 && !a.isSectionKey(sym) {
+		// An external symbol: the relocation is the plain one against it.
+		if gsym == 1 && target != 0 {
+			a.perr(st, "invalid access to an external symbol")
+			return
+		}
+		if a.format == "elf32" {
+			addend = 0 // nasm writes 0 in the field, whatever the offset
+		}
+		gsym = 0
+	}
+	n := len(sec.relocs)
+	a.addReloc(st, sec, off, size, rk, sym, addend)
+	if gsym != 0 && len(sec.relocs) > n {
+		if sec.gsym == nil {
+			sec.gsym = map[int]gsymRef{}
+		}
+		sec.gsym[n] = gsymRef{exact: gsym == 1, target: target}
+	}
+}
+
+// isSectionKey reports whether a relocation target names a section of
+// this source (a label's address) rather than an external symbol.
+func (a *assembler) isSectionKey(key string) bool {
+	for _, s := range a.secs {
+		if s.key == key {
+			return true
+		}
+	}
+	return false
+}
+
+// resolveGsyms points the gsym relocations of f at the global symbol of
+// their section that nasm chooses, the addend becoming the offset from
+// it. nasm finds it in a search tree keyed by offset; when several
+// globals share the chosen offset its choice depends on the tree's
+// shape, which tiny does not reproduce: that is an error.
+func (a *assembler) resolveGsyms(f *obj.File, secIdx []int, index map[string]int) Errors {
+	var errs Errors
+	for i, s := range a.secs {
+		for k, g := range s.gsym {
+			r := &f.Sections[secIdx[i]].Relocs[k]
+			st := s.relStmt[k]
+			secSym := f.Symbols[index[s.relSym[k]]]
+			best := -1
+			ambiguous := false
+			for j, sym := range f.Symbols {
+				if sym.Binding == obj.BindLocal || sym.Section != secSym.Section || sym.Kind == obj.KindSection {
+					continue
+				}
+				v := int64(sym.Value)
+				if v > g.target || g.exact && v != g.target {
+					continue
+				}
+				switch {
+				case best < 0 || v > int64(f.Symbols[best].Value):
+					best, ambiguous = j, false
+				case v == int64(f.Symbols[best].Value):
+					ambiguous = true
+				}
+			}
+			switch {
+			case best < 0:
+				errs = append(errs, Diag{Pos: st.pos, Note: st.macroNote(), Seq: st.line + 1, Msg: "unable to find a suitable global symbol for this reference"})
+				continue
+			case ambiguous:
+				errs = append(errs, Diag{Pos: st.pos, Note: st.macroNote(), Seq: st.line + 1,
+					Msg: fmt.Sprintf("more than one global symbol at `%s' for this reference: nasm's choice among them is not reproduced", f.Symbols[best].Name)})
+				continue
+			}
+			r.Symbol = best
+			r.Addend -= int64(f.Symbols[best].Value)
+		}
+	}
+	return errs
+}
