@@ -229,5 +229,5 @@ func (p *parser) wrt(toks []lex.Token, i int) (string, int, error) {
 	case strings.HasPrefix(name, "..") || p.a.format == "bin":
 		return "", i, fmt.Errorf("symbol `%s' not defined", name)
 	}
-	return "", i, fmt.Errorf("ELF format does not support this use of WRT")
+	return "", i, fmt.Errorf("invalid right-hand operand to WRT")
 }
