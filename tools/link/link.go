@@ -434,14 +434,18 @@ func (l *linker) apply(buf []byte, p *piece, f *obj.File, r obj.Reloc) error {
 	kind := r.Kind
 	switch {
 	case kind == obj.RelocAbs || kind == obj.RelocPCRel || kind == obj.RelocAbsSigned || kind == obj.RelocPLT:
-	case kind == obj.RelocGOTPCRel || kind == obj.RelocGOT: // relaxed below, or refused
+	case kind == obj.RelocGOTPCRel && r.Size == 4 || kind == obj.RelocGOT: // relaxed below, or refused
 	case (kind == obj.RelocGOTPC || kind == obj.RelocGOTOFF) && l.arch == obj.ArchI386:
 	default:
 		// A GOT slot's offset, a TLS slot, or a GOT-relative form on
 		// amd64: the program needs a GOT (or thread-local storage) that
 		// a static link without one cannot give it. Any value written
 		// here would be wrong.
-		return fmt.Errorf("%s: %s relocation against `%s' is not supported by tiny link (it needs a GOT or thread-local storage)", where(), tinyelf.KindName(l.arch, r.Kind, r.Size), sym.Name)
+		target := "`" + sym.Name + "'"
+		if sym.Kind == obj.KindSection {
+			target = "section " + sym.Name
+		}
+		return fmt.Errorf("%s: %s relocation against %s is not supported by tiny link (it needs a GOT or thread-local storage)", where(), tinyelf.KindName(l.arch, r.Kind, r.Size), target)
 	}
 	if kind == obj.RelocGOTPCRel {
 		// A static link has no GOT: rewrite the instruction to use the
