@@ -36,7 +36,7 @@ func TestErrors(t *testing.T) {
 		{name: "undefined symbol", src: "bits 32\nmov eax, nowhere\n", want: "t.asm:2: error: symbol `nowhere' not defined"},
 		{name: "duplicate label", src: "a: nop\na: nop\n", want: "t.asm:2: error: symbol `a' redefined"},
 		{name: "duplicate equ", src: "x equ 1\nx equ 2\n", want: "t.asm:2: error: symbol `x' redefined"},
-		{name: "dq relocation in elf32", src: "l: dq l\n", format: "elf32", want: "t.asm:1: error: ELF32 has no 64-bit relocations (`.text')"},
+		{name: "dq relocation in elf32", src: "extern e\ndq e - $\n", format: "elf32", want: "t.asm:2: error: 64-bit signed relocation unsupported by output format elf32"},
 		{name: "incbin bad args", src: "incbin \"t.asm\", 1, 2, 3\n", want: "t.asm:1: error: `incbin' expects a file name, then optional skip and length"},
 		{name: "register as label", src: "eax: nop\n", want: "t.asm:1: error: label or instruction expected at start of line"},
 		{name: "local without scope", src: ".x: nop\n", want: "t.asm:1: error: local label `.x' without a preceding non-local label"},

@@ -28,6 +28,17 @@ type gsymRef struct {
 // target is the referenced address's offset from sym (without the
 // PC-relative adjustment).
 func (a *assembler) reloc(st *stmt, sec *section, off int64, size int, kind obj.RelocKind, sym string, addend, target int64, wrt string) {
+	if a.format == "elf32" && size == 8 && sym != "" {
+		// ELF32 relocates at most 32 bits: nasm relocates the low half
+		// of an unsigned qword (its high half stays zero) and refuses a
+		// signed or PC-relative one.
+		if kind != obj.RelocAbs {
+			a.perr(st, "64-bit signed relocation unsupported by output format elf32")
+			return
+		}
+		a.pwarnc(st, "zext-reloc", "64-bit unsigned relocation zero-extended from 32 bits")
+		size = 4
+	}
 	if wrt == "" {
 		a.addReloc(st, sec, off, size, kind, sym, addend)
 		return
