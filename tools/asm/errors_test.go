@@ -72,6 +72,9 @@ func TestErrors(t *testing.T) {
 		{name: "non-constant times", src: "extern f\ntimes f db 0\n", format: "elf32", want: "t.asm:2: error: non-constant argument supplied to TIMES"},
 		{name: "wrt", src: "extern f\ncall f wrt ..gotoff\n", format: "elf64", want: "t.asm:2: error: ELF64 requires ..gotoff references to be qword absolute"},
 		{name: "wrt plt in bin", src: "f:\ncall f wrt ..plt\n", want: "t.asm:2: error: symbol `..plt' not defined"},
+		// nasm 2.16 panics ("intra-segment OUT_REL4ADR").
+		{name: "wrt pc-relative same section", src: "global g\ng: nop\nmov rax, [rel g wrt ..got]\n", format: "elf64", want: "t.asm:3: error: `wrt' cannot make a PC-relative reference to a label in the same section"},
+		{name: "wrt plt same section", src: "global g\ng: call g wrt ..plt\n", format: "elf32", want: "t.asm:2: error: `wrt' cannot make a PC-relative reference to a label in the same section"},
 		{name: "in include", src: "%include \"a.inc\"\n", files: map[string]string{"a.inc": "\n\nbogus thing\n"}, want: "a.inc:3: error: parser: instruction expected"},
 		{name: "macro parameter count", src: "%macro m 2\nnop\n%endmacro\nm 1\n", want: "t.asm:4: error: parser: instruction expected"},
 		{name: "very long line", src: "db " + strings.Repeat("1+", 200000) + "\n", want: "t.asm:1: error: expression too long"}, // nasm 2.16's words

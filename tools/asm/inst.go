@@ -62,7 +62,9 @@ func (a *assembler) emitInst(st *stmt, sec *section) {
 	}
 	a.instOps = inst.Ops
 	for i, o := range st.ops {
-		if xo := inst.Ops[i]; o.wrt != "" && xo.Kind == x86.OpImm && xo.Imm.Sym == sec.key && x86.RelBranch(inst) {
+		xo := inst.Ops[i]
+		if o.wrt != "" && (xo.Kind == x86.OpImm && xo.Imm.Sym == sec.key && x86.RelBranch(inst) ||
+			xo.Kind == x86.OpMem && xo.Rel && xo.Disp.Sym == sec.key) {
 			// The encoder resolves it without a relocation; nasm 2.16
 			// stops with an internal error ("intra-segment OUT_REL4ADR").
 			a.perr(st, "`wrt' cannot make a PC-relative reference to a label in the same section")
