@@ -162,6 +162,12 @@ func (a *assembler) reloc(st *stmt, sec *section, off int64, size int, kind obj.
 		}
 		gsym = 0
 	}
+	if gsym != 0 && !a.globalAt(sym, target, gsym == 1) {
+		// Said here, not when the object is built, so that it comes
+		// among the pass's other errors as in nasm.
+		a.perr(st, "unable to find a suitable global symbol for this reference")
+		return
+	}
 	n := len(sec.relocs)
 	a.addReloc(st, sec, off, size, rk, sym, addend)
 	if gsym != 0 && len(sec.relocs) > n {
@@ -177,6 +183,33 @@ func (a *assembler) reloc(st *stmt, sec *section, off int64, size int, kind obj.
 func (a *assembler) isSectionKey(key string) bool {
 	for _, s := range a.secs {
 		if s.key == key {
+			return true
+		}
+	}
+	return false
+}
+
+// globalAt reports whether section key has a global symbol at target
+// (exact) or at or before it: what resolveGsyms will find.
+func (a *assembler) globalAt(key string, target int64, exact bool) bool {
+	for _, s := range a.symOrder {
+		if !s.global {
+			continue
+		}
+		var k string
+		var off int64
+		switch {
+		case s.kind == symLabel && !a.secs[s.sec].absolute:
+			k, off = a.secs[s.sec].key, s.off
+		case s.kind == symEqu && s.val != nil:
+			for _, t := range s.val.Terms {
+				if t.Coef == 1 {
+					k, off = t.Sym, s.val.Const
+					break
+				}
+			}
+		}
+		if k == key && (off == target || !exact && off < target) {
 			return true
 		}
 	}

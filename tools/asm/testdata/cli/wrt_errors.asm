@@ -25,6 +25,7 @@ here:	dd here wrt ..got
 g1:	nop
 loc:	nop
 	dd loc wrt ..got
+	dw ext wrt ..got
 	dd g1+1 wrt ..got
 	dd $$ wrt ..sym
 	section .data
