@@ -11,7 +11,7 @@ import (
 )
 
 // The relocations of nasm's WRT forms that need a GOT slot or
-// thread-local storage, and the GOT-relative ones on amd64, are refused
+// thread-local storage are refused
 // with the relocation named: a static link without a GOT has no right
 // value to write there.
 func TestGOTAndTLSFormsAreRefused(t *testing.T) {
@@ -23,8 +23,6 @@ func TestGOTAndTLSFormsAreRefused(t *testing.T) {
 		{"elf32", "mov eax, [g wrt ..tlsie]", "R_386_TLS_IE"},
 		{"elf64", "mov eax, [rbx+g wrt ..got]", "R_X86_64_GOT32"},
 		{"elf64", "mov rax, [qword g wrt ..got]", "R_X86_64_GOT64"},
-		{"elf64", "mov rax, g wrt ..gotoff", "R_X86_64_GOTOFF64"},
-		{"elf64", "mov rax, g wrt ..gotpc", "R_X86_64_GOTPC32"},
 		{"elf64", "mov rax, [rel g wrt ..gottpoff]", "R_X86_64_GOTTPOFF"},
 		{"elf64", "dq g - $ wrt ..got", "R_X86_64_GOTPCREL64"},
 	}
@@ -44,6 +42,16 @@ func TestGOTAndTLSFormsAreRefused(t *testing.T) {
 					t.Errorf("error %q does not mention %q", err, w)
 				}
 			}
+		})
+	}
+}
+
+// R_X86_64_GOTPC32 / R_X86_64_GOTOFF64 (nasm's elf64 wrt ..gotpc and
+// ..gotoff) link without a GOT, as the i386 pairs do.
+func TestAMD64GOTPCAndGOTOFF(t *testing.T) {
+	for _, l := range layouts {
+		t.Run(l.name, func(t *testing.T) {
+			runChecked(t, []*obj.File{nasmObj(t, "elf64", "pic64.asm")}, l.opts, "pic\n", 0)
 		})
 	}
 }
