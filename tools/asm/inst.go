@@ -187,11 +187,20 @@ func (a *assembler) operand(st *stmt, o operand) (x86.Operand, error) {
 			o.seg.String() != "fs" && o.seg.String() != "gs" {
 			xo.Rel = true
 		}
+		if a.selfRel && base == x86.RegNone && index == x86.RegNone && (o.dispSize == 1 || o.dispSize == 8) {
+			// nasm ignores the size (with a warning it gives once per
+			// template it tries) and writes a disp32; not reproduced.
+			return xo, fmt.Errorf("a byte or qword displacement on a self-relative address is not supported")
+		}
 		if xo.Rel && st.mode == 64 && base == x86.RegNone && index == x86.RegNone && o.wrt == "" && (a.selfRel || disp.Sym == "" && disp.Known) {
 			// nasm 2.16 encodes a number, or a self-relative value, as
-			// an absolute address instead.
+			// an absolute address instead. (The encoder already makes
+			// a number absolute; for `[qword 5]' it then refuses where
+			// nasm takes the disp32 form.)
 			a.pwarnc(st, "ea-absolute", "absolute address can not be RIP-relative")
-			xo.Rel = false
+			if a.selfRel {
+				xo.Rel = false
+			}
 		}
 		return xo, nil
 	}
