@@ -1,8 +1,9 @@
 package asm
 
 import (
-	"fmt"
+	"sort"
 
+	"github.com/rules-tiny/rules_tiny/tools/asm/expr"
 	"github.com/rules-tiny/rules_tiny/tools/obj"
 )
 
@@ -218,45 +219,186 @@ func (a *assembler) globalAt(key string, target int64, exact bool) bool {
 
 // resolveGsyms points the gsym relocations of f at the global symbol of
 // their section that nasm chooses, the addend becoming the offset from
-// it. nasm finds it in a search tree keyed by offset; when several
-// globals share the chosen offset its choice depends on the tree's
-// shape, which tiny does not reproduce: that is an error.
+// it. nasm looks the offset up in a tree of the section's global symbols
+// (gsymTree): the one at the greatest offset not above the target, and
+// among several there, whichever the tree's shape puts first.
 func (a *assembler) resolveGsyms(f *obj.File, secIdx []int, index map[string]int) Errors {
 	var errs Errors
+	trees := map[int]*rbNode{}
 	for i, s := range a.secs {
 		for k, g := range s.gsym {
 			r := &f.Sections[secIdx[i]].Relocs[k]
 			st := s.relStmt[k]
-			secSym := f.Symbols[index[s.relSym[k]]]
-			best := -1
-			ambiguous := false
-			for j, sym := range f.Symbols {
-				if sym.Binding == obj.BindLocal || sym.Section != secSym.Section || sym.Kind == obj.KindSection {
-					continue
-				}
-				v := int64(sym.Value)
-				if v > g.target || g.exact && v != g.target {
-					continue
-				}
-				switch {
-				case best < 0 || v > int64(f.Symbols[best].Value):
-					best, ambiguous = j, false
-				case v == int64(f.Symbols[best].Value):
-					ambiguous = true
-				}
+			key := s.relSym[k]
+			tree, ok := trees[index[key]]
+			if !ok {
+				tree = a.gsymTree(f, key)
+				trees[index[key]] = tree
 			}
-			switch {
-			case best < 0:
+			n := tree.search(g.target)
+			if n == nil || g.exact && n.key != g.target {
 				errs = append(errs, Diag{Pos: st.pos, Note: st.macroNote(), Seq: st.line + 1, Msg: "unable to find a suitable global symbol for this reference"})
 				continue
-			case ambiguous:
-				errs = append(errs, Diag{Pos: st.pos, Note: st.macroNote(), Seq: st.line + 1,
-					Msg: fmt.Sprintf("more than one global symbol at `%s' for this reference: nasm's choice among them is not reproduced", f.Symbols[best].Name)})
-				continue
 			}
-			r.Symbol = best
-			r.Addend -= int64(f.Symbols[best].Value)
+			r.Symbol = n.sym
+			r.Addend -= n.key
 		}
 	}
 	return errs
+}
+
+// gsymTree builds nasm's tree of the global symbols of the section whose
+// relocation key is key, inserted in the order nasm defines them (the
+// order of their definitions in the source).
+func (a *assembler) gsymTree(f *obj.File, key string) *rbNode {
+	byName := map[string]int{}
+	for j, sym := range f.Symbols {
+		if sym.Binding != obj.BindLocal && sym.Section >= 0 {
+			byName[sym.Name] = j
+		}
+	}
+	var syms []*symbol
+	for _, s := range a.symOrder {
+		if !s.global {
+			continue
+		}
+		switch {
+		case s.kind == symLabel && !a.secs[s.sec].absolute && a.secs[s.sec].key == key:
+		case s.kind == symEqu && s.val != nil && equSection(s.val) == key:
+		default:
+			continue
+		}
+		if _, ok := byName[a.symbolName(s)]; ok {
+			syms = append(syms, s)
+		}
+	}
+	sort.SliceStable(syms, func(i, j int) bool { return syms[i].defSeq < syms[j].defSeq })
+	var root *rbNode
+	for _, s := range syms {
+		j := byName[a.symbolName(s)]
+		root = root.insert(&rbNode{key: int64(f.Symbols[j].Value), sym: j})
+	}
+	return root
+}
+
+// equSection is the relocation key of the section an equ's value counts
+// once (see equSymbol), or "".
+func equSection(v *expr.Value) string {
+	for _, t := range v.Terms {
+		if t.Coef == 1 {
+			return t.Sym
+		}
+	}
+	return ""
+}
+
+// rbNode is a node of the threaded left-leaning red-black tree nasm keeps
+// its symbols in. With several symbols at one offset, which one a search
+// finds depends on the tree's shape, so this is the same algorithm, with
+// the same rotations and colour flips: a missing child is a thread to the
+// in-order neighbour, marked by rbPred/rbSucc.
+type rbNode struct {
+	key         int64
+	sym         int // index in the object's symbols
+	left, right *rbNode
+	flags       uint8
+}
+
+const (
+	rbPred  = 1 << iota // left is a thread, not a child
+	rbSucc              // right is a thread, not a child
+	rbBlack             // black (a node without it is red)
+)
+
+func (t *rbNode) insert(n *rbNode) *rbNode {
+	n.left, n.right, n.flags = nil, nil, rbPred|rbSucc
+	if t == nil {
+		return n
+	}
+	return t.add(n)
+}
+
+func (t *rbNode) add(n *rbNode) *rbNode {
+	if t.flags&(rbPred|rbSucc) == 0 && t.left.flags&t.right.flags&rbBlack == 0 {
+		t.flags ^= rbBlack
+		t.left.flags ^= rbBlack
+		t.right.flags ^= rbBlack
+	}
+	if n.key < t.key {
+		n.right = t
+		if t.flags&rbPred != 0 {
+			n.left = t.left
+			t.flags &^= rbPred
+			t.left = n
+		} else {
+			t.left = t.left.add(n)
+		}
+	} else {
+		n.left = t
+		if t.flags&rbSucc != 0 {
+			n.right = t.right
+			t.flags &^= rbSucc
+			t.right = n
+		} else {
+			t.right = t.right.add(n)
+		}
+	}
+	if t.flags&rbSucc == 0 && t.right.flags&rbBlack == 0 {
+		t = t.rotateLeft()
+	}
+	if t.flags&rbPred == 0 && t.left.flags&(rbBlack|rbPred) == 0 && t.left.left.flags&rbBlack == 0 {
+		t = t.rotateRight()
+	}
+	return t
+}
+
+func (h *rbNode) rotateLeft() *rbNode {
+	x := h.right
+	hf, xf := h.flags, x.flags
+	if xf&rbPred != 0 {
+		h.right = x
+		h.flags = hf&rbPred | rbSucc
+	} else {
+		h.right = x.left
+		h.flags = hf & rbPred
+	}
+	x.flags = hf&rbBlack | xf&rbSucc
+	x.left = h
+	return x
+}
+
+func (h *rbNode) rotateRight() *rbNode {
+	x := h.left
+	hf, xf := h.flags, x.flags
+	if xf&rbSucc != 0 {
+		h.left = x
+		h.flags = hf&rbSucc | rbPred
+	} else {
+		h.left = x.right
+		h.flags = hf & rbSucc
+	}
+	x.flags = hf&rbBlack | xf&rbPred
+	x.right = h
+	return x
+}
+
+// search finds the node with the greatest key not above key, as nasm's
+// search does (the first such node on the path from the root).
+func (t *rbNode) search(key int64) *rbNode {
+	var best *rbNode
+	for t != nil {
+		if t.key > key {
+			if t.flags&rbPred != 0 {
+				break
+			}
+			t = t.left
+			continue
+		}
+		best = t
+		if t.key == key || t.flags&rbSucc != 0 {
+			break
+		}
+		t = t.right
+	}
+	return best
 }
