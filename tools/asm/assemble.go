@@ -62,6 +62,8 @@ type assembler struct {
 	inst     x86.Inst              // emitInst's scratch instruction
 	instOps  []x86.Operand         // and its operands' storage
 	selfRel  bool                  // the last operand value was self-relative (inst.go)
+	gsymOffs map[string][]int64    // offsets of each section's global symbols, gathered in pass gsymPass (wrt.go)
+	gsymPass int
 }
 
 // readInclude reads n bytes (all if n < 0) from offset off of an incbin

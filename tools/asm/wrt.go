@@ -191,30 +191,33 @@ func (a *assembler) isSectionKey(key string) bool {
 }
 
 // globalAt reports whether section key has a global symbol at target
-// (exact) or at or before it: what resolveGsyms will find.
+// (exact) or at or before it: whether resolveGsyms will find one. The
+// offsets are gathered once a pass (they are final in the last one,
+// whose errors are the ones that count).
 func (a *assembler) globalAt(key string, target int64, exact bool) bool {
-	for _, s := range a.symOrder {
-		if !s.global {
-			continue
-		}
-		var k string
-		var off int64
-		switch {
-		case s.kind == symLabel && !a.secs[s.sec].absolute:
-			k, off = a.secs[s.sec].key, s.off
-		case s.kind == symEqu && s.val != nil:
-			for _, t := range s.val.Terms {
-				if t.Coef == 1 {
-					k, off = t.Sym, s.val.Const
-					break
-				}
+	if a.gsymPass != a.pass || a.gsymOffs == nil {
+		a.gsymPass, a.gsymOffs = a.pass, map[string][]int64{}
+		for _, s := range a.symOrder {
+			switch {
+			case !s.global || !s.known:
+			case s.kind == symLabel && !a.secs[s.sec].absolute:
+				k := a.secs[s.sec].key
+				a.gsymOffs[k] = append(a.gsymOffs[k], s.off)
+			case s.kind == symEqu && s.val != nil && equSection(s.val) != "":
+				k := equSection(s.val)
+				a.gsymOffs[k] = append(a.gsymOffs[k], s.val.Const)
 			}
 		}
-		if k == key && (off == target || !exact && off < target) {
-			return true
+		for _, offs := range a.gsymOffs {
+			sort.Slice(offs, func(i, j int) bool { return offs[i] < offs[j] })
 		}
 	}
-	return false
+	offs := a.gsymOffs[key]
+	i := sort.Search(len(offs), func(i int) bool { return offs[i] >= target })
+	if exact {
+		return i < len(offs) && offs[i] == target
+	}
+	return len(offs) > 0 && offs[0] <= target
 }
 
 // resolveGsyms points the gsym relocations of f at the global symbol of
