@@ -23,7 +23,8 @@
 // file; preprocess.go runs the preprocessor alone (nasm -E and -M, whose
 // command line is package nasmcmd).
 //
-// Not supported, with a clear error: SEG and WRT (except `wrt ..plt`),
+// Not supported, with a clear error: SEG, WRT other than the ELF
+// formats' `..got' family (wrt.go),
 // %ifenv, %use masm, %stacksize/%arg/%local, __PASS__, a recursive
 // %rmacro call; instructions the encoder does
 // not know (AVX-512...).

@@ -19,7 +19,8 @@ type dataItem struct {
 	float []byte // a floating-point constant, already encoded
 	e     expr.Node
 	isStr bool
-	undef bool // `?`
+	undef bool   // `?`
+	wrt   string // `wrt ..NAME` after the expression (see operand.wrt)
 }
 
 // data is `db item, ...` (and dw, dd, dq).
@@ -70,7 +71,11 @@ func (p *parser) dataItem(st *stmt, toks []lex.Token, i int) (int, error) {
 	if err != nil {
 		return end, err
 	}
-	st.items = append(st.items, dataItem{e: n})
+	wrt, end, err := p.wrt(toks, end)
+	if err != nil {
+		return end, err
+	}
+	st.items = append(st.items, dataItem{e: n, wrt: wrt})
 	return end, nil
 }
 
@@ -299,7 +304,7 @@ func (a *assembler) emitData(st *stmt, sec *section) {
 			}
 			off := sec.size
 			if !v.Unknown && len(v.Terms) > 0 {
-				if err := a.dataReloc(st, sec, v, off, w); err != nil {
+				if err := a.dataReloc(st, sec, v, off, w, it.wrt); err != nil {
 					a.perr(st, "%s", err)
 				}
 			} else {
@@ -318,14 +323,14 @@ func (a *assembler) emitData(st *stmt, sec *section) {
 }
 
 // dataReloc records the relocation for a data field holding v: sym+c, or
-// sym+c-$ (PC-relative) as nasm accepts.
-func (a *assembler) dataReloc(st *stmt, sec *section, v expr.Value, off int64, w int) error {
+// sym+c-$ (PC-relative) as nasm accepts, as wrt asks (wrt.go).
+func (a *assembler) dataReloc(st *stmt, sec *section, v expr.Value, off int64, w int, wrt string) error {
 	if sec.flags&obj.FlagNoBits != 0 {
 		return nil
 	}
 	switch {
 	case len(v.Terms) == 1 && v.Terms[0].Coef == 1:
-		a.addReloc(st, sec, off, w, obj.RelocAbs, v.Terms[0].Sym, v.Const)
+		a.reloc(st, sec, off, w, obj.RelocAbs, v.Terms[0].Sym, v.Const, v.Const, wrt)
 		return nil
 	case len(v.Terms) == 2:
 		t0, t1 := v.Terms[0], v.Terms[1]
@@ -333,7 +338,7 @@ func (a *assembler) dataReloc(st *stmt, sec *section, v expr.Value, off int64, w
 			t0, t1 = t1, t0
 		}
 		if t0.Coef == 1 && t1.Coef == -1 && t1.Sym == sec.key {
-			a.addReloc(st, sec, off, w, obj.RelocPCRel, t0.Sym, v.Const+off)
+			a.reloc(st, sec, off, w, obj.RelocPCRel, t0.Sym, v.Const+off, v.Const, wrt)
 			return nil
 		}
 	}
