@@ -140,15 +140,13 @@ func (p *parser) section(name string, args []lex.Token) {
 		return
 	}
 	// The name is everything up to the first blank (.note.GNU-stack
-	// lexes as several tokens).
+	// lexes as several tokens). Quotes stay part of it, as in nasm 2.16:
+	// `section ".text"` is another section than .text.
 	n := 1
 	for n < len(args) && !args[n].Space {
 		n++
 	}
 	secName := lex.Join(args[:n])
-	if args[0].Kind == lex.Str {
-		secName = args[0].Str
-	}
 	idx := p.a.sectionIndex(secName, p.pos)
 	p.a.secs[idx].declared = true
 	if p.a.format == "bin" {

@@ -2,6 +2,7 @@
 ; nasm's struc is a context push, so the inner one starts afresh at its own
 ; base, and its endstruc returns to the section before the outer struc.
 ; bin-only
+; nasm -E differs: struc and endstruc are standard macros in nasm, directives in tiny.
 BITS 32
 struc OUTER
 .a resd 1
