@@ -48,12 +48,12 @@ func (p *parser) dataItem(st *stmt, toks []lex.Token, i int) (int, error) {
 		st.items = append(st.items, dataItem{str: strings.Clone(t.Str), isStr: true}) // not a part of the line (see parser.keep)
 		return i + 1, nil
 	}
-	if f, n, ok, overflow, err := floatItem(toks[i:], st.width); ok {
+	if f, n, ok, warns, err := floatItem(toks[i:], st.width); ok {
 		if err != nil {
 			return i, err
 		}
-		if overflow {
-			p.a.warnc(st.pos, "float-overflow", "overflow in floating-point constant")
+		for _, w := range warns {
+			p.a.warnc(st.pos, w.Class, w.Msg)
 		}
 		st.items = append(st.items, dataItem{float: f})
 		return i + n, nil

@@ -72,12 +72,12 @@ func (p *pp) floatCall(f floatPart, name string, toks []lex.Token, i int) (int64
 	if i+1 >= len(toks) || !toks[i+1].Is(")") || !(toks[i].Kind == lex.Float || toks[i].Kind == lex.Ident && lex.FloatSpecial(toks[i].Text) != "") {
 		return 0, 0, fmt.Errorf("`%s': expecting floating-point number", name)
 	}
-	b, overflow, err := lex.EncodeFloat(toks[i].Text, neg, f.size)
+	b, warns, err := lex.EncodeFloat(toks[i].Text, neg, f.size)
 	if err != nil {
 		return 0, 0, err
 	}
-	if overflow {
-		p.diag(Diag{Pos: p.cur, Warning: true, Class: "float-overflow", Msg: "overflow in floating-point constant"})
+	for _, w := range warns {
+		p.diag(Diag{Pos: p.cur, Warning: true, Class: w.Class, Msg: w.Msg})
 	}
 	var v uint64
 	for k := f.n - 1; k >= 0; k-- {
