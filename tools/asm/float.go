@@ -1,7 +1,7 @@
 package asm
 
 import (
-	"fmt"
+	"errors"
 
 	"github.com/rules-tiny/rules_tiny/tools/asm/lex"
 )
@@ -26,8 +26,9 @@ func floatItem(toks []lex.Token, width int) (b []byte, n int, ok bool, warns []l
 	if len(toks) <= n || !isFloat(toks[n]) {
 		return nil, 0, false, nil, nil
 	}
-	if len(toks) > n+1 && !toks[n+1].Is(",") {
-		return nil, 0, true, nil, fmt.Errorf("floating-point constant `%s' is only allowed alone in data or in __floatN__()", toks[n].Text)
+	if len(toks) > n+1 && !toks[n+1].Is(",") && !toks[n+1].Is(")") {
+		// nasm takes the token after a float as the comma.
+		return nil, 0, true, nil, errors.New(dataList.noComma)
 	}
 	b, warns, err = lex.EncodeFloat(toks[n].Text, neg, width)
 	return b, n + 1, true, warns, err
