@@ -83,8 +83,9 @@ func (p *parser) dataOperands(st *stmt, toks []lex.Token, i int) error {
 func (p *parser) dataItem(st *stmt, toks []lex.Token, i int) (int, error) {
 	t := toks[i]
 	alone := i+1 == len(toks) || toks[i+1].Is(",") || toks[i+1].Is(")")
-	// A lone string (not part of a larger expression) is bytes.
-	if t.Kind == lex.Str && alone {
+	// A lone string (not part of a larger expression) is bytes; so is a
+	// string function's result, always.
+	if t.Kind == lex.Str && (alone || pp.IsStringFunc(t)) {
 		st.items = append(st.items, dataItem{str: strings.Clone(t.Str), isStr: true}) // not a part of the line (see parser.keep)
 		return i + 1, nil
 	}

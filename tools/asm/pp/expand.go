@@ -173,6 +173,22 @@ func (p *pp) expandWith(toks []lex.Token, active []*smacro, depth int) ([]lex.To
 			i = next - 1
 			continue
 		}
+		if f, canon, ok := lookupUTF(t.Text); ok {
+			// Its string may come from a macro later on the line: expand
+			// the rest first (it is then done).
+			rest, err := p.expandWith(toks[i+1:], active, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			line := append([]lex.Token{t}, rest...)
+			r, next, err := utfCall(f, canon, line, 0)
+			if err != nil {
+				return nil, err
+			}
+			r.Space = t.Space
+			out = append(out, r)
+			return append(out, line[next:]...), nil
+		}
 		if b, ok, err := p.builtin(t); ok || err != nil {
 			if err != nil {
 				return nil, err
