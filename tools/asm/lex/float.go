@@ -238,25 +238,28 @@ func EncodeFloatMode(text string, neg bool, size int, mode FloatMode) (b []byte,
 }
 
 // roundField rounds field (mantBits wide) to its top bits bits, in the
-// rounding mode, as nasm does: the dropped bits are cleared.
+// rounding mode, as nasm does: the bits below the first dropped one are
+// cleared, and rounding up adds one at that bit's place. So the dropped
+// bit itself can stay set (it is not output, but a denormal that rounds
+// to zero with it set is "denormal", not "underflow", as in nasm), and
+// rounding away from zero only moves the value when that bit is set
+// (nasm's way in `float up` and `float down`).
 func roundField(field *big.Int, bits int, neg bool, mode int) {
-	drop := uint(mantBits - bits)
-	rest := new(big.Int).And(field, new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), drop), big.NewInt(1)))
-	field.Rsh(field, drop)
+	pos := mantBits - 1 - bits // the first dropped bit
+	below := new(big.Int).And(field, new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), uint(pos)), big.NewInt(1)))
+	rb := field.Bit(pos)
 	up := false
 	switch {
 	case mode == RoundNear:
-		half := new(big.Int).Lsh(big.NewInt(1), drop-1)
-		c := rest.Cmp(half)
-		up = c > 0 || c == 0 && field.Bit(0) == 1
+		up = rb == 1 && (below.Sign() != 0 || field.Bit(pos+1) == 1)
 	case mode == RoundZero, mode == RoundUp && neg, mode == RoundDown && !neg:
 	default:
-		up = rest.Sign() != 0
+		up = rb == 1 || below.Sign() != 0
 	}
+	field.Sub(field, below)
 	if up {
-		field.Add(field, big.NewInt(1))
+		field.Add(field, new(big.Int).Lsh(big.NewInt(1), uint(pos)))
 	}
-	field.Lsh(field, drop)
 	// A carry out of the top bit is lost, as in nasm's fixed-size limbs.
 	field.SetBit(field, mantBits, 0)
 }
