@@ -425,15 +425,24 @@ func mulMant(to, from *big.Int) int {
 func convertRadix2(s string, bits int) (*big.Int, int, error) {
 	d := new(big.Int)
 	fracDigits, e := 0, 0
+	dropped := 0 // integer digits past the bits kept (they only scale)
 	seenDot := false
 	radix := 1 << bits
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if v := hexVal(c); v >= 0 && v < radix {
-			d.Lsh(d, uint(bits))
-			d.Or(d, big.NewInt(int64(v)))
-			if seenDot {
-				fracDigits++
+			switch {
+			case d.BitLen() > mantBits+8:
+				// Truncated away; a long literal stays linear.
+				if !seenDot {
+					dropped++
+				}
+			default:
+				d.Lsh(d, uint(bits))
+				d.Or(d, big.NewInt(int64(v)))
+				if seenDot {
+					fracDigits++
+				}
 			}
 			continue
 		}
@@ -464,7 +473,7 @@ func convertRadix2(s string, bits int) (*big.Int, int, error) {
 	} else {
 		mant.Rsh(d, uint(l-mantBits)) // nasm keeps the first bits only
 	}
-	return mant, l - bits*fracDigits + e, nil
+	return mant, l + bits*(dropped-fracDigits) + e, nil
 }
 
 // packedBCD encodes the digits of s (right to left, '_' ignored) as x87

@@ -208,3 +208,16 @@ func TestFloatRadixMatchesNasm(t *testing.T) {
 		}
 	}
 }
+
+// Any text and size: an encoding of the size or an error, never a panic.
+func FuzzEncodeFloat(f *testing.F) {
+	for _, s := range []string{"1.5", "0x1.8p-3", "0q7.7p+9", "0b1.1", "0d1e5", "$1.8", "123p", "0p1_2", "1e-5000", "0x1p20000", "__QNaN__", "1..2", "0x", "e"} {
+		f.Add(s, 4, false)
+	}
+	f.Fuzz(func(t *testing.T, s string, size int, neg bool) {
+		b, _, err := EncodeFloat(s, neg, size)
+		if err == nil && len(b) != size && !(size == BFloat16 && len(b) == 2) {
+			t.Fatalf("EncodeFloat(%q, %d) = %d bytes", s, size, len(b))
+		}
+	})
+}
