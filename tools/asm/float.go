@@ -17,7 +17,7 @@ func isFloat(t lex.Token) bool {
 // (db: 8-bit, dw: half, dd: single, dq: double, dt: x87 extended, do:
 // quad precision). It returns the bytes, the tokens used, whether the
 // operand is one, and nasm's warnings about the value.
-func floatItem(toks []lex.Token, width int) (b []byte, n int, ok bool, warns []lex.FloatWarning, err error) {
+func floatItem(toks []lex.Token, width int, mode lex.FloatMode) (b []byte, n int, ok bool, warns []lex.FloatWarning, err error) {
 	neg := false
 	if len(toks) > 1 && (toks[0].Is("-") || toks[0].Is("+")) && isFloat(toks[1]) {
 		neg = toks[0].Is("-")
@@ -30,6 +30,6 @@ func floatItem(toks []lex.Token, width int) (b []byte, n int, ok bool, warns []l
 		// nasm takes the token after a float as the comma.
 		return nil, 0, true, nil, errors.New(dataList.noComma)
 	}
-	b, warns, err = lex.EncodeFloat(toks[n].Text, neg, width)
+	b, warns, err = lex.EncodeFloatMode(toks[n].Text, neg, width, mode)
 	return b, n + 1, true, warns, err
 }

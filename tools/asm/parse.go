@@ -133,6 +133,8 @@ type parser struct {
 	// smart is the %use smartalign mode in force (smartalign.go), nil
 	// before the package is used.
 	smart *smartAlign
+	// float is the `float' directive's state (floatmode.go).
+	float floatState
 
 	// the line being parsed, for messages
 	pos  pp.Pos

@@ -72,7 +72,11 @@ func (p *pp) floatCall(f floatPart, name string, toks []lex.Token, i int) (int64
 	if i+1 >= len(toks) || !toks[i+1].Is(")") || !(toks[i].Kind == lex.Float || toks[i].Kind == lex.Ident && lex.FloatSpecial(toks[i].Text) != "") {
 		return 0, 0, fmt.Errorf("`%s': expecting floating-point number", name)
 	}
-	b, warns, err := lex.EncodeFloat(toks[i].Text, neg, f.size)
+	var mode lex.FloatMode
+	if p.opts.FloatMode != nil {
+		mode = p.opts.FloatMode()
+	}
+	b, warns, err := lex.EncodeFloatMode(toks[i].Text, neg, f.size, mode)
 	if err != nil {
 		return 0, 0, err
 	}
