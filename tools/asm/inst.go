@@ -151,6 +151,10 @@ func (a *assembler) operand(st *stmt, o operand) (x86.Operand, error) {
 	if len(v.Regs) > 0 {
 		if len(v.Regs) == 1 && v.Regs[0].Coef == 1 && v.Const == 0 && len(v.Terms) == 0 && !v.Unknown {
 			xo.Kind, xo.Reg = x86.OpReg, x86.Reg(v.Regs[0].Reg)
+			if xo.Reg.Class() == x86.ClassFPU && xo.Size != 0 {
+				// nasm's x87 registers match no size (`fadd dword st1`).
+				return xo, fmt.Errorf("mismatch in operand sizes")
+			}
 			return xo, nil
 		}
 		return xo, fmt.Errorf("invalid use of a register in an expression")

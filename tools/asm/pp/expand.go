@@ -177,7 +177,8 @@ func (p *pp) expandWith(toks []lex.Token, active []*smacro, depth int) ([]lex.To
 			i = next - 1
 			continue
 		}
-		if f, canon, ok := lookupUTF(t.Text); ok {
+		if f, canon, ok := lookupUTF(t.Text); ok && !(i+1 < len(toks) && toks[i+1].Is(":")) {
+			// (Before a colon it is a label, which the parser refuses.)
 			// Its string may come from a macro later on the line: expand
 			// the rest first (it is then done).
 			rest, err := p.expandWith(toks[i+1:], active, depth+1)
