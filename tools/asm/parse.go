@@ -279,7 +279,30 @@ func (p *parser) keep(s string) string {
 }
 
 func (p *parser) parseExpr(toks []lex.Token, i int) (expr.Node, int, error) {
-	return expr.ParseLimit(toks, i, p.nameOf, p.a.lim.Eval)
+	// A string of more than 8 bytes in an expression is its first 8
+	// bytes, with nasm's warning (`mov rax, __utf16__('abcde')').
+	var long []int
+	for k := i; k < len(toks); k++ {
+		if toks[k].Kind == lex.Str && len(toks[k].Str) > 8 {
+			long = append(long, k)
+		}
+	}
+	if long == nil {
+		return expr.ParseLimit(toks, i, p.nameOf, p.a.lim.Eval)
+	}
+	short := append([]lex.Token(nil), toks...)
+	for _, k := range long {
+		short[k].Str = short[k].Str[:8]
+	}
+	n, end, err := expr.ParseLimit(short, i, p.nameOf, p.a.lim.Eval)
+	if err == nil {
+		for _, k := range long {
+			if k < end {
+				p.a.warnc(p.pos, "", "character constant too long")
+			}
+		}
+	}
+	return n, end, err
 }
 
 // newStmt is an empty statement at the current position and settings.
