@@ -70,7 +70,7 @@ func (p *pp) floatCall(f floatPart, name string, toks []lex.Token, i int) (int64
 		i++
 	}
 	if i+1 >= len(toks) || !toks[i+1].Is(")") || !(toks[i].Kind == lex.Float || toks[i].Kind == lex.Ident && lex.FloatSpecial(toks[i].Text) != "") {
-		return 0, 0, fmt.Errorf("`%s': expecting floating-point number", name)
+		return 0, 0, fmt.Errorf("expecting floating-point number")
 	}
 	var mode lex.FloatMode
 	if p.opts.FloatMode != nil {
