@@ -173,7 +173,7 @@ func Assemble(path string, opts Options) (*Result, error) {
 	// reads the lines again).
 	var lines []pp.Line
 	ppr := pp.Preprocess(path, pp.Options{IncludeDirs: opts.IncludeDirs, Defines: opts.Defines, ReadFile: opts.ReadFile,
-		Limits: &lim.Limits, Source: opts.Source, Predefines: a.predefines(), Builtin: a.builtin, Symbol: a.symbolValue,
+		Limits: &lim.Limits, Source: opts.Source, Predefines: a.predefines(), Builtin: a.builtin, Symbol: a.symbolValue, FloatMode: a.p.floatMode,
 		Before: opts.Before, NoLine: opts.NoLine, EmitPragmas: true,
 		EmitNumbered: func(l pp.Line, next int) int {
 			// Diagnostics found before line i was produced sort before it.
@@ -189,6 +189,7 @@ func Assemble(path string, opts Options) (*Result, error) {
 			}
 			return used
 		}})
+	a.p.floatModeEnd()
 	if a.format == "elf" {
 		a.resolveELF(64) // no BITS directive
 	}

@@ -2,6 +2,7 @@ package asm
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -34,27 +35,67 @@ func (p *parser) data(st *stmt, toks []lex.Token, i int) error {
 		p.a.warnc(st.pos, "db-empty", "no operand for data declaration")
 		return nil
 	}
-	return commaList(toks, i, dataList, func(i int) (int, error) {
-		return p.dataItem(st, toks, i)
-	})
+	return p.dataOperands(st, toks, i)
+}
+
+// dataOperands parses db's operands from toks[i] as nasm 2.16 does, which
+// is laxer than a comma list: after an expression one more token is
+// skipped before the comma (`db 1 2` is `db 1`), and a `)` ends the list
+// with the rest of the line ignored (`db 1 ) 2`, `db 1, )`).
+func (p *parser) dataOperands(st *stmt, toks []lex.Token, i int) error {
+	endOfList := func(k int) bool { return k >= len(toks) || toks[k].Is(")") }
+	for !endOfList(i) {
+		n := len(st.items)
+		end, err := p.dataItem(st, toks, i)
+		if err != nil {
+			return err
+		}
+		if len(st.items) > n && st.items[n].e != nil {
+			// An expression: nasm stands on the token after it.
+			if endOfList(end) {
+				return nil
+			}
+			if toks[end].Is(",") {
+				i = end + 1
+				continue
+			}
+		} else {
+			// A string, float or `?': nasm stands on its last token.
+			end--
+		}
+		// nasm takes the next token as the comma (or the end).
+		end++
+		if endOfList(end) {
+			return nil
+		}
+		if !toks[end].Is(",") {
+			return errors.New(dataList.noComma)
+		}
+		i = end + 1
+	}
+	if len(st.items) == 0 {
+		p.a.warnc(st.pos, "db-empty", "no operand for data declaration")
+	}
+	return nil
 }
 
 // dataItem parses one data operand: a string, a float, `?`, or an
 // expression.
 func (p *parser) dataItem(st *stmt, toks []lex.Token, i int) (int, error) {
 	t := toks[i]
-	alone := i+1 == len(toks) || toks[i+1].Is(",")
-	// A lone string (not part of a larger expression) is bytes.
-	if t.Kind == lex.Str && alone {
+	alone := i+1 == len(toks) || toks[i+1].Is(",") || toks[i+1].Is(")")
+	// A lone string (not part of a larger expression) is bytes; so is a
+	// string function's result, always.
+	if t.Kind == lex.Str && (alone || pp.IsStringFunc(t)) {
 		st.items = append(st.items, dataItem{str: strings.Clone(t.Str), isStr: true}) // not a part of the line (see parser.keep)
 		return i + 1, nil
 	}
-	if f, n, ok, overflow, err := floatItem(toks[i:], st.width); ok {
+	if f, n, ok, warns, err := floatItem(toks[i:], st.width, p.floatMode()); ok {
 		if err != nil {
 			return i, err
 		}
-		if overflow {
-			p.a.warnc(st.pos, "float-overflow", "overflow in floating-point constant")
+		for _, w := range warns {
+			p.a.warnc(st.pos, w.Class, "%s", w.Msg)
 		}
 		st.items = append(st.items, dataItem{float: f})
 		return i + n, nil

@@ -28,6 +28,8 @@ var directives = map[string]func(p *parser, name string, args []lex.Token){
 	// structures (struc.go)
 	"struc": (*parser).struc, "endstruc": (*parser).endstruc,
 	"istruc": (*parser).istruc, "at": (*parser).at, "iend": (*parser).at,
+	// floating-point constants' rounding and denormals (floatmode.go)
+	"float": (*parser).floatDirective,
 	// informational for nasm; they do not change the bytes we produce
 	"cpu":     (*parser).cpu, // cpu.go
 	"warning": ignored, "list": (*parser).list, "debug": (*parser).debugDirective,

@@ -62,7 +62,7 @@ func TestErrors(t *testing.T) {
 		// name instead: refused rather than written differently.
 		{name: "global equ of an external", src: "extern ext\nglobal gx\ngx equ ext\ncall ext\n", format: "elf64",
 			want: "t.asm:3: error: global `gx' equated to an external symbol is not supported"},
-		{name: "float in expression", src: "dd 1.5 + 1\n", want: "t.asm:1: error: floating-point constant `1.5' is only allowed alone in data or in __floatN__()"},
+		{name: "float in expression", src: "dd 1.5 + 1\n", want: "t.asm:1: error: comma expected after operand"},
 		{name: "float in instruction", src: "mov ax, 1.5\n", want: "t.asm:1: error: floating-point constant `1.5' is only allowed alone in data or in __floatN__()"},
 		{name: "float in dy", src: "dy 1.5\n", want: "t.asm:1: error: no 256-bit floating-point format supported"}, // nasm's words
 		{name: "integer in dt", src: "dt 1\n", want: "t.asm:1: error: integer supplied as 80-bit data"},            // nasm's words

@@ -1,7 +1,7 @@
 package asm
 
 import (
-	"fmt"
+	"errors"
 
 	"github.com/rules-tiny/rules_tiny/tools/asm/lex"
 )
@@ -16,19 +16,20 @@ func isFloat(t lex.Token) bool {
 // optionally signed, and encodes it in nasm's format for the unit size
 // (db: 8-bit, dw: half, dd: single, dq: double, dt: x87 extended, do:
 // quad precision). It returns the bytes, the tokens used, whether the
-// operand is one, and whether the value overflowed to infinity.
-func floatItem(toks []lex.Token, width int) (b []byte, n int, ok, overflow bool, err error) {
+// operand is one, and nasm's warnings about the value.
+func floatItem(toks []lex.Token, width int, mode lex.FloatMode) (b []byte, n int, ok bool, warns []lex.FloatWarning, err error) {
 	neg := false
 	if len(toks) > 1 && (toks[0].Is("-") || toks[0].Is("+")) && isFloat(toks[1]) {
 		neg = toks[0].Is("-")
 		n = 1
 	}
 	if len(toks) <= n || !isFloat(toks[n]) {
-		return nil, 0, false, false, nil
+		return nil, 0, false, nil, nil
 	}
-	if len(toks) > n+1 && !toks[n+1].Is(",") {
-		return nil, 0, true, false, fmt.Errorf("floating-point constant `%s' is only allowed alone in data or in __floatN__()", toks[n].Text)
+	if len(toks) > n+1 && !toks[n+1].Is(",") && !toks[n+1].Is(")") {
+		// nasm takes the token after a float as the comma.
+		return nil, 0, true, nil, errors.New(dataList.noComma)
 	}
-	b, overflow, err = lex.EncodeFloat(toks[n].Text, neg, width)
-	return b, n + 1, true, overflow, err
+	b, warns, err = lex.EncodeFloatMode(toks[n].Text, neg, width, mode)
+	return b, n + 1, true, warns, err
 }

@@ -34,7 +34,7 @@ type foldKey struct {
 const maxFoldCache = 4096
 
 func (p *parser) foldKey(toks []lex.Token, body bool) (foldKey, bool) {
-	if len(toks) == 0 || !body || p.a.opts.Listing {
+	if len(toks) == 0 || !body || p.a.opts.Listing || p.float.mode != (lex.FloatMode{}) {
 		return foldKey{}, false
 	}
 	return foldKey{&toks[0], len(toks), p.mode, p.sec, p.defRel, p.cpuLevel}, true

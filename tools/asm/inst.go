@@ -159,7 +159,7 @@ func (a *assembler) value(v expr.Value, cur string) (x86.Value, error) {
 
 func (a *assembler) operand(st *stmt, o operand) (x86.Operand, error) {
 	a.selfRel = false
-	xo := x86.Operand{Kind: o.kind, Size: o.size, Strict: o.strict, Short: o.short, Near: o.near, Far: o.far}
+	xo := x86.Operand{Kind: o.kind, Size: o.size, Strict: o.strict, Short: o.short, Near: o.near, Far: o.far, To: o.to}
 	v, hint, err := expr.EvalHint(o.e, env{a: a, sec: st.sec, here: st.start})
 	if err != nil {
 		return xo, err
@@ -207,6 +207,10 @@ func (a *assembler) operand(st *stmt, o operand) (x86.Operand, error) {
 	if len(v.Regs) > 0 {
 		if len(v.Regs) == 1 && v.Regs[0].Coef == 1 && v.Const == 0 && len(v.Terms) == 0 && !v.Unknown {
 			xo.Kind, xo.Reg = x86.OpReg, x86.Reg(v.Regs[0].Reg)
+			if xo.Reg.Class() == x86.ClassFPU && xo.Size != 0 {
+				// nasm's x87 registers match no size (`fadd dword st1`).
+				return xo, fmt.Errorf("mismatch in operand sizes")
+			}
 			return xo, nil
 		}
 		return xo, fmt.Errorf("invalid use of a register in an expression")

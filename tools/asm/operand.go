@@ -17,6 +17,7 @@ type operand struct {
 	seg                      x86.Reg
 	kind                     x86.OpKind // OpImm for expressions (becomes OpReg if a register)
 	strict, short, near, far bool
+	to                       bool // `fadd to st1`: the result goes to the register
 	rel, abs                 bool
 	nosplit                  bool
 	wrt                      string // `wrt ..NAME`: NAME ("plt", "got", ...), see wrtNames
@@ -100,7 +101,7 @@ func (p *parser) operands(st *stmt, toks []lex.Token, i int) error {
 }
 
 // operand parses one operand: modifiers (size, strict, short, near,
-// far), then a memory reference or an expression.
+// far, to), then a memory reference or an expression.
 func (p *parser) operand(toks []lex.Token, i int) (operand, int, error) {
 	op := operand{kind: x86.OpImm}
 	i, err := op.modifiers(toks, i)
@@ -143,6 +144,8 @@ func (op *operand) modifiers(toks []lex.Token, i int) (int, error) {
 			op.near = true
 		case "far":
 			op.far = true
+		case "to":
+			op.to = true
 		default:
 			return i, nil
 		}

@@ -133,6 +133,8 @@ type parser struct {
 	// smart is the %use smartalign mode in force (smartalign.go), nil
 	// before the package is used.
 	smart *smartAlign
+	// float is the `float' directive's state (floatmode.go).
+	float floatState
 
 	// the line being parsed, for messages
 	pos  pp.Pos
@@ -276,7 +278,30 @@ func (p *parser) keep(s string) string {
 }
 
 func (p *parser) parseExpr(toks []lex.Token, i int) (expr.Node, int, error) {
-	return expr.ParseLimit(toks, i, p.nameOf, p.a.lim.Eval)
+	// A string of more than 8 bytes in an expression is its first 8
+	// bytes, with nasm's warning (`mov rax, __utf16__('abcde')').
+	var long []int
+	for k := i; k < len(toks); k++ {
+		if toks[k].Kind == lex.Str && len(toks[k].Str) > 8 {
+			long = append(long, k)
+		}
+	}
+	if long == nil {
+		return expr.ParseLimit(toks, i, p.nameOf, p.a.lim.Eval)
+	}
+	short := append([]lex.Token(nil), toks...)
+	for _, k := range long {
+		short[k].Str = short[k].Str[:8]
+	}
+	n, end, err := expr.ParseLimit(short, i, p.nameOf, p.a.lim.Eval)
+	if err == nil {
+		for _, k := range long {
+			if k < end {
+				p.a.warnc(p.pos, "", "character constant too long")
+			}
+		}
+	}
+	return n, end, err
 }
 
 // newStmt is an empty statement at the current position and settings.

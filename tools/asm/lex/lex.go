@@ -207,12 +207,12 @@ func (sc *scanner) str(toks []Token, space bool) ([]Token, error) {
 	return toks, nil
 }
 
-// number lexes an integer, or a floating-point literal (a sign after a
-// decimal exponent belongs to it).
+// number lexes an integer, or a floating-point literal (a sign after its
+// exponent marker belongs to it).
 func (sc *scanner) number(toks []Token, space bool) ([]Token, error) {
 	s, i := sc.s, sc.i
 	j := i + 1
-	for j < len(s) && (IsIdentChar(s[j]) || (s[j] == '+' || s[j] == '-') && isExponent(s[i:j])) {
+	for j < len(s) && (IsIdentChar(s[j]) || (s[j] == '+' || s[j] == '-') && signFollows(s[i:j])) {
 		j++
 	}
 	if k := j - len(".nolist"); k > i && strings.EqualFold(s[k:j], ".nolist") {
@@ -223,13 +223,19 @@ func (sc *scanner) number(toks []Token, space bool) ([]Token, error) {
 		}
 	}
 	text := s[i:j]
-	v, err := Number(text)
-	if err != nil {
-		if _, ferr := ParseFloat(text, 64); ferr != nil {
+	if IsFloatText(text) {
+		// A malformed one is an error here already (as a glued word
+		// like 1.nolists has always been); the format's size and the
+		// value's warnings are for where it is encoded.
+		if _, _, err := EncodeFloat(text, false, 10); err != nil {
 			return toks, err
 		}
 		toks = append(toks, Token{Kind: Float, Text: text, Space: space})
 	} else {
+		v, err := Number(text)
+		if err != nil {
+			return toks, err
+		}
 		toks = append(toks, Token{Kind: Num, Text: text, Val: v, Space: space})
 	}
 	sc.i = j
@@ -289,51 +295,40 @@ func (sc *scanner) operator(toks []Token, space bool) ([]Token, error) {
 	return toks, errf("unexpected character %q", string(c))
 }
 
-// isExponent reports whether a number so far ends in a decimal exponent
-// marker, so that a following sign belongs to a floating-point literal.
-func isExponent(s string) bool {
-	if len(s) < 2 {
-		return false
-	}
-	last := s[len(s)-1]
-	hex := strings.HasPrefix(s, "0x") || strings.HasPrefix(s, "0X")
-	switch {
-	case (last == 'p' || last == 'P') && hex:
+// signFollows reports whether a number so far ends in an exponent marker
+// that takes a sign, as nasm reads numbers: `p` always, `e` unless the
+// number is hexadecimal so far (a `$` prefix, or an `h` or `x` seen).
+func signFollows(s string) bool {
+	switch s[len(s)-1] {
+	case 'p', 'P':
 		return true
-	case (last == 'e' || last == 'E') && !hex && s[0] != '$':
-		return strings.ContainsAny(s, ".") || isDecimal(s[:len(s)-1])
+	case 'e', 'E':
+		return !hexSoFar(s)
 	}
 	return false
 }
 
-func isDecimal(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if !isDigit(s[i]) && s[i] != '_' {
-			return false
-		}
-	}
-	return s != ""
+func hexSoFar(s string) bool {
+	return s[0] == '$' || strings.ContainsAny(s, "hHxX")
 }
 
-// ParseFloat converts a nasm floating-point literal (decimal with '.' or
-// an exponent, or hexadecimal with 'p'), correctly rounded to bitSize.
-func ParseFloat(text string, bitSize int) (float64, error) {
-	s := strings.ReplaceAll(text, "_", "")
-	low := strings.ToLower(s)
-	if !strings.ContainsAny(low, ".ep") || strings.HasPrefix(low, "$") {
-		return 0, errf("not a floating-point constant")
+// IsFloatText reports whether nasm reads the number text as a
+// floating-point literal: it has a `.`, a `p` (a binary exponent, or
+// packed BCD), or a decimal `e` exponent (not in a hexadecimal number).
+func IsFloatText(s string) bool {
+	if strings.ContainsAny(s, ".pP") {
+		return true
 	}
-	if strings.HasPrefix(low, "0x") != strings.Contains(low, "p") {
-		return 0, errf("not a floating-point constant") // 'p' exponents are for hexadecimal only, and they need one
+	for k := 0; k < len(s); k++ {
+		if (s[k] == 'e' || s[k] == 'E') && !hexSoFar(s[:k+1]) {
+			// nasm decides on e at the end of the number (1e13h is an
+			// integer), unless a sign follows it.
+			if k+1 < len(s) && (s[k+1] == '+' || s[k+1] == '-') || !hexSoFar(s) {
+				return true
+			}
+		}
 	}
-	f, err := strconv.ParseFloat(s, bitSize)
-	if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
-		return f, nil // ±Inf or 0, as the format holds it
-	}
-	if err != nil {
-		return 0, errf("invalid floating-point constant `%s'", text)
-	}
-	return f, nil
+	return false
 }
 
 // ppToken returns the length of a preprocessor token at the start of s

@@ -70,14 +70,18 @@ func (p *pp) floatCall(f floatPart, name string, toks []lex.Token, i int) (int64
 		i++
 	}
 	if i+1 >= len(toks) || !toks[i+1].Is(")") || !(toks[i].Kind == lex.Float || toks[i].Kind == lex.Ident && lex.FloatSpecial(toks[i].Text) != "") {
-		return 0, 0, fmt.Errorf("`%s': expecting floating-point number", name)
+		return 0, 0, fmt.Errorf("expecting floating-point number")
 	}
-	b, overflow, err := lex.EncodeFloat(toks[i].Text, neg, f.size)
+	var mode lex.FloatMode
+	if p.opts.FloatMode != nil {
+		mode = p.opts.FloatMode()
+	}
+	b, warns, err := lex.EncodeFloatMode(toks[i].Text, neg, f.size, mode)
 	if err != nil {
 		return 0, 0, err
 	}
-	if overflow {
-		p.diag(Diag{Pos: p.cur, Warning: true, Class: "float-overflow", Msg: "overflow in floating-point constant"})
+	for _, w := range warns {
+		p.diag(Diag{Pos: p.cur, Warning: true, Class: w.Class, Msg: w.Msg})
 	}
 	var v uint64
 	for k := f.n - 1; k >= 0; k-- {
@@ -172,6 +176,23 @@ func (p *pp) expandWith(toks []lex.Token, active []*smacro, depth int) ([]lex.To
 			out = append(out, lex.Token{Kind: lex.Num, Text: fmt.Sprintf("0x%x", uint64(v)), Val: v, Space: t.Space})
 			i = next - 1
 			continue
+		}
+		if f, canon, ok := lookupUTF(t.Text); ok && !(i+1 < len(toks) && toks[i+1].Is(":")) {
+			// (Before a colon it is a label, which the parser refuses.)
+			// Its string may come from a macro later on the line: expand
+			// the rest first (it is then done).
+			rest, err := p.expandWith(toks[i+1:], active, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			line := append([]lex.Token{t}, rest...)
+			r, next, err := utfCall(f, canon, line, 0)
+			if err != nil {
+				return nil, err
+			}
+			r.Space = t.Space
+			out = append(out, r)
+			return append(out, line[next:]...), nil
 		}
 		if b, ok, err := p.builtin(t); ok || err != nil {
 			if err != nil {

@@ -130,6 +130,9 @@ type Options struct {
 	// knows as a constant (an equ defined before), for %if, %assign,
 	// %rep and the like.
 	Symbol func(name string) (int64, bool)
+	// FloatMode, if set, is the assembler's `float' directive state that
+	// __?floatN?__() encodes under (the lines before it are parsed).
+	FloatMode func() lex.FloatMode
 	// Before are source lines run before the file's first line, in
 	// order, after the Defines (nasm's -D, -U, -P, --pragma and --before
 	// as `%define`, `%undef`, `%include`... lines). Their position is
