@@ -12,6 +12,7 @@ import (
 type cond struct {
 	state   condState
 	sawElse bool
+	dead    bool // opened inside a skipped branch: nasm says nothing about it
 }
 
 type condState uint8
@@ -100,7 +101,7 @@ func (p *pp) conditional(c condSpec, l Line) {
 
 func (p *pp) ifDirective(c condSpec, l Line) {
 	if p.skipping() {
-		p.conds = append(p.conds, cond{state: condDone})
+		p.conds = append(p.conds, cond{state: condDone, dead: true})
 		return
 	}
 	st := condSeek
@@ -117,7 +118,12 @@ func (p *pp) elifDirective(c condSpec, l Line) {
 	}
 	top := &p.conds[len(p.conds)-1]
 	if top.sawElse {
-		p.lineErr(l, "`%s' after `%%else'", l.Toks[0].Text)
+		// nasm warns and skips the branch, whatever its condition.
+		if !top.dead {
+			p.diag(Diag{Pos: l.Pos, Warning: true, Class: "pp-else-elif", Msg: fmt.Sprintf("`%s' after `%%else', ignoring content", strings.ToLower(l.Toks[0].Text)), Note: p.note(l)})
+		}
+		top.state = condDone
+		return
 	}
 	switch top.state {
 	case condActive:
@@ -143,8 +149,13 @@ func (p *pp) elseDirective(l Line) {
 		return
 	}
 	top := &p.conds[len(p.conds)-1]
+	p.trailing(top, l)
 	if top.sawElse {
-		p.diag(Diag{Pos: l.Pos, Warning: true, Class: "pp-else-else", Msg: "`%else' after `%else' ignored"})
+		if !top.dead {
+			p.diag(Diag{Pos: l.Pos, Warning: true, Class: "pp-else-else", Msg: "`%else' after `%else', ignoring content", Note: p.note(l)})
+		}
+		top.state = condDone
+		return
 	}
 	top.sawElse = true
 	if top.state == condSeek {
@@ -159,7 +170,15 @@ func (p *pp) endifDirective(l Line) {
 		p.lineErr(l, "`%%endif' without `%%if'")
 		return
 	}
+	p.trailing(&p.conds[len(p.conds)-1], l)
 	p.conds = p.conds[:len(p.conds)-1]
+}
+
+// trailing warns, as nasm does, about anything after %else or %endif.
+func (p *pp) trailing(c *cond, l Line) {
+	if len(l.Toks) > 1 && !c.dead {
+		p.diag(Diag{Pos: l.Pos, Warning: true, Class: "pp-trailing", Msg: fmt.Sprintf("trailing garbage after `%s' ignored", strings.ToLower(l.Toks[0].Text)), Note: p.note(l)})
+	}
 }
 
 // test evaluates a condition; an error is reported and counts as false.

@@ -85,7 +85,8 @@ func (p *pp) condCtx(_ Line, args []lex.Token) (bool, error) {
 func (p *pp) contextLocals(toks []lex.Token) ([]lex.Token, error) {
 	var out []lex.Token
 	for i, t := range toks {
-		if t.Kind != lex.PP || !strings.HasPrefix(t.Text, "%$") {
+		name, ok := contextLocal(t)
+		if !ok {
 			if out != nil {
 				out = append(out, t)
 			}
@@ -94,7 +95,6 @@ func (p *pp) contextLocals(toks []lex.Token) ([]lex.Token, error) {
 		if out == nil {
 			out = append([]lex.Token(nil), toks[:i]...)
 		}
-		name := t.Text[2:]
 		depth := 1
 		for strings.HasPrefix(name, "$") {
 			name = name[1:]
@@ -104,10 +104,61 @@ func (p *pp) contextLocals(toks []lex.Token) ([]lex.Token, error) {
 			return nil, fmt.Errorf("`%s': context stack is empty", t.Text)
 		}
 		c := p.ctx[len(p.ctx)-depth]
-		out = append(out, lex.Token{Kind: lex.Ident, Text: fmt.Sprintf("..@%d.%s", c.id, name), Space: t.Space})
+		nt := lex.Token{Kind: lex.Ident, Text: fmt.Sprintf("..@%d.%s", c.id, name), Space: t.Space}
+		if i > 0 && !(i == 1 && toks[0].Kind == lex.PP) && touchesWord(toks, i) {
+			// A context-local single-line macro touching a word is
+			// expanded before the two are joined (`%{$name}%1`), as
+			// nasm expands it before it pastes.
+			if body, ok, err := p.localValue(nt); err != nil {
+				return nil, err
+			} else if ok {
+				out = append(out, body...)
+				continue
+			}
+		}
+		out = append(out, nt)
 	}
 	if out == nil {
 		return toks, nil
 	}
 	return p.glueParams(out), nil
+}
+
+// contextLocal is the name after "%$" of a context-local token, %$name
+// or its braced form %{$name}.
+func contextLocal(t lex.Token) (string, bool) {
+	if t.Kind != lex.PP {
+		return "", false
+	}
+	if strings.HasPrefix(t.Text, "%{$") && strings.HasSuffix(t.Text, "}") {
+		return t.Text[3 : len(t.Text)-1], true
+	}
+	if strings.HasPrefix(t.Text, "%$") {
+		return t.Text[2:], true
+	}
+	return "", false
+}
+
+// touchesWord reports whether toks[i] is written against a word or
+// parameter token on either side.
+func touchesWord(toks []lex.Token, i int) bool {
+	return (!toks[i].Space && isWord(toks[i-1])) || (i+1 < len(toks) && !toks[i+1].Space && (isWord(toks[i+1]) || toks[i+1].Kind == lex.PP))
+}
+
+// localValue is the expansion of the parameterless single-line macro
+// named by t, if there is one.
+func (p *pp) localValue(t lex.Token) ([]lex.Token, bool, error) {
+	for _, m := range p.lookupSmacro(t.Text) {
+		if m.nparams != -1 {
+			continue
+		}
+		body, err := p.expand(append([]lex.Token(nil), m.body...))
+		if err != nil || len(body) == 0 {
+			return nil, false, err
+		}
+		body = append([]lex.Token(nil), body...)
+		body[0].Space = t.Space
+		return body, true, nil
+	}
+	return nil, false, nil
 }

@@ -1,5 +1,7 @@
 package pp
 
+import "fmt"
+
 // rep is %rep N: it starts collecting the block. A bad count is
 // reported and the block still swallowed, to run no times.
 func (p *pp) rep(c call) {
@@ -8,7 +10,8 @@ func (p *pp) rep(c call) {
 	case !ok:
 		n = 0
 	case n < 0:
-		p.lineErr(c.Line, "negative `%%rep' count: %d", n)
+		// nasm warns and runs the block no times.
+		p.diag(Diag{Pos: c.Pos, Warning: true, Class: "pp-rep-negative", Msg: fmt.Sprintf("negative `%%rep' count: %d", n), Note: p.note(c.Line)})
 		n = 0
 	case n > p.lim.Rep:
 		p.lineErr(c.Line, "`%%rep' count %d exceeds the limit of %d (--limit-rep)", n, p.lim.Rep)
