@@ -45,6 +45,8 @@ var directives = map[string]func(*pp, call){
 	"%push": (*pp).push,
 	"%repl": (*pp).repl,
 	"%pop":  (*pp).pop,
+	// TASM's stack frames (stack.go)
+	"%stacksize": (*pp).stacksize, "%arg": (*pp).arg, "%local": (*pp).local,
 	// messages
 	"%error": (*pp).message, "%fatal": (*pp).message, "%warning": (*pp).message,
 	// debugging positions (srcpos.go)

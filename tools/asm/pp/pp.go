@@ -189,6 +189,7 @@ type pp struct {
 	searched map[string]bool   // %include names looked for (Options.Depend)
 	aliases  map[string]string // %defalias
 	ialiases map[string]string // %idefalias, by lower-case name
+	stack    stackFrame        // %stacksize, %arg, %local
 }
 
 // Preprocess runs the preprocessor on the named file.
