@@ -189,15 +189,37 @@ func (p *pp) define(c call) {
 		body[0].Space = false
 	}
 	if c.name == "%xdefine" || c.name == "%ixdefine" {
+		// The parameters are not macros here: they are hidden from
+		// the expansion (but pasted, as in nasm, by their names).
+		hideParams(m, body, true)
 		var err error
 		body, err = p.expandPaste(body)
 		if err != nil {
 			p.lineErr(c.Line, "%s", err)
 			return
 		}
+		body = append([]lex.Token(nil), body...)
+		hideParams(m, body, false)
 	}
 	m.body = body
 	p.setSmacro(m)
+}
+
+// hideParams marks (hide) the identifiers in body that name one of m's
+// parameters so that no macro matches them, or (!hide) removes the mark.
+func hideParams(m *smacro, body []lex.Token, hide bool) {
+	if m.nparams <= 0 {
+		return
+	}
+	for i, t := range body {
+		switch {
+		case t.Kind != lex.Ident:
+		case hide && m.param(t.Text) >= 0:
+			body[i].Text = "\x00" + t.Text
+		case !hide && strings.Contains(t.Text, "\x00"):
+			body[i].Text = strings.ReplaceAll(t.Text, "\x00", "")
+		}
+	}
 }
 
 // undef is %undef and %iundef; both remove every overload of the name
