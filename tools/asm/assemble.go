@@ -59,8 +59,13 @@ type assembler struct {
 	passWarn []pp.Diag
 	fatal    bool
 	regVals  map[string]expr.Value // env.Lookup's value of each register name
-	inst     x86.Inst              // emitInst's scratch instruction
-	instOps  []x86.Operand         // and its operands' storage
+	// the preprocessor's view of the passes (pppass.go)
+	ppQueries []ppQuery // the values it asked for, in order
+	ppPrev    []int64   // the offsets the previous assembly found for them
+	ppMark    int       // the next query a pass records (markHere)
+
+	inst    x86.Inst      // emitInst's scratch instruction
+	instOps []x86.Operand // and its operands' storage
 }
 
 // readInclude reads n bytes (all if n < 0) from offset off of an incbin
@@ -255,12 +260,17 @@ func (a *assembler) run() {
 			s.data, s.size, s.relocs, s.relSym, s.relStmt = s.data[:0], 0, s.relocs[:0], s.relSym[:0], s.relStmt[:0]
 			s.bin.flags &^= perPass
 		}
-		for _, st := range a.stmts {
+		a.ppMark = 0
+		for i, st := range a.stmts {
+			if a.ppMark < len(a.ppQueries) {
+				a.markHere(i)
+			}
 			a.exec(st)
 			if a.fatal {
 				break
 			}
 		}
+		a.markHere(len(a.stmts))
 		if a.fatal || !a.changed && !a.unknown {
 			break
 		}

@@ -379,10 +379,12 @@ func (p *pp) charConsts(toks []lex.Token) ([]lex.Token, error) {
 	return out, nil
 }
 
-// symbolEnv is a critical expression's environment: numbers, and the
-// assembler's constants.
+// symbolEnv is a critical expression's environment: numbers, the
+// assembler's constants and, while assembling, what nasm's preprocessor
+// sees of the current pass (Options.Assembly).
 type symbolEnv struct {
-	symbol func(string) (int64, bool)
+	symbol   func(string) (int64, bool)
+	assembly expr.Env
 }
 
 func (e symbolEnv) Lookup(name string) (expr.Value, error) {
@@ -391,10 +393,25 @@ func (e symbolEnv) Lookup(name string) (expr.Value, error) {
 			return expr.Const(v), nil
 		}
 	}
+	if e.assembly != nil {
+		return e.assembly.Lookup(name)
+	}
 	return expr.ConstEnv{}.Lookup(name)
 }
-func (e symbolEnv) Here() (expr.Value, error)      { return expr.ConstEnv{}.Here() }
-func (e symbolEnv) SectStart() (expr.Value, error) { return expr.ConstEnv{}.SectStart() }
+
+func (e symbolEnv) Here() (expr.Value, error) {
+	if e.assembly != nil {
+		return e.assembly.Here()
+	}
+	return expr.ConstEnv{}.Here()
+}
+
+func (e symbolEnv) SectStart() (expr.Value, error) {
+	if e.assembly != nil {
+		return e.assembly.SectStart()
+	}
+	return expr.ConstEnv{}.SectStart()
+}
 
 // constExpr evaluates a critical expression: numbers, and constants the
 // assembler knows already.
@@ -420,7 +437,7 @@ func (p *pp) constPrefix(toks []lex.Token) (int64, int, error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	v, err := expr.Eval(n, symbolEnv{p.opts.Symbol})
+	v, err := expr.Eval(n, symbolEnv{p.opts.Symbol, p.opts.Assembly})
 	if err != nil {
 		return 0, 0, err
 	}
