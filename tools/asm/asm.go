@@ -194,7 +194,7 @@ func assembleOnce(path string, opts Options, lim Limits, format string, prev []i
 	// reads the lines again).
 	var lines []pp.Line
 	ppr := pp.Preprocess(path, pp.Options{IncludeDirs: opts.IncludeDirs, Defines: opts.Defines, ReadFile: opts.ReadFile,
-		Limits: &lim.Limits, Source: opts.Source, Predefines: a.predefines(), Builtin: a.builtin, Symbol: a.symbolValue, Assembly: ppEnv{a},
+		Limits: &lim.Limits, Source: opts.Source, Predefines: a.predefines(), Builtin: a.builtin, Symbol: a.symbolValue, Assembly: ppEnv{a}, FormatMacros: formatMacros(format),
 		Before: opts.Before, NoLine: opts.NoLine, EmitPragmas: true,
 		EmitNumbered: func(l pp.Line, next int) int {
 			// Diagnostics found before line i was produced sort before it.

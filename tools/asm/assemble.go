@@ -216,6 +216,10 @@ func (e env) Lookup(name string) (expr.Value, error) {
 // (`push label` takes the imm32 form); -f bin resolves them at the end.
 func (a *assembler) addr(sec int, off int64) expr.Value {
 	s := a.secs[sec]
+	if s.absSym != nil {
+		sec, off = a.place(sec, off)
+		s = a.secs[sec]
+	}
 	if s.absolute {
 		return expr.Value{Const: s.absBase + off}
 	}

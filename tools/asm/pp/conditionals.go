@@ -263,12 +263,45 @@ func (p *pp) condMacro(l Line, args []lex.Token) (bool, error) {
 		}
 		plus = i < len(rest) && rest[i].Is("+") && !rest[i].Space
 	}
-	for _, m := range p.mmacs[strings.ToLower(name)] {
+	ms := p.mmacs[strings.ToLower(name)]
+	if m, ok := p.directiveMacro(name); ok {
+		ms = append(ms[:len(ms):len(ms)], m)
+	}
+	for _, m := range ms {
 		if m.name == name && (hi < 0 || m.min <= hi || plus) && (m.max < 0 || lo <= m.max || m.greedy) {
 			return true, nil
 		}
 	}
 	return false, nil
+}
+
+// directiveMacros are the directives nasm 2.16 defines as multi-line
+// macros in its standard macros (so %ifmacro sees them): name, minimum
+// and maximum parameter counts (-1: any), greedy.
+var directiveMacros = map[string]mmacro{
+	"section": {min: 1, max: 1, greedy: true}, "segment": {min: 1, max: 1, greedy: true},
+	"sectalign": {min: 1, max: 1, greedy: true}, "absolute": {min: 1, max: 1, greedy: true},
+	"struc": {min: 1, max: 2}, "endstruc": {}, "istruc": {min: 1, max: 1},
+	"at": {min: 1, max: 2, greedy: true}, "iend": {},
+	"align": {min: 1, max: 2, greedy: true}, "alignb": {min: 1, max: 2, greedy: true},
+	"bits": {min: 1, max: 1, greedy: true}, "use16": {}, "use32": {}, "use64": {},
+	"extern": {min: 1, max: -1}, "static": {min: 1, max: -1}, "global": {min: 1, max: -1},
+	"required": {min: 1, max: -1}, "common": {min: 1, max: -1},
+	"cpu": {min: 1, max: 1, greedy: true}, "float": {min: 1, max: -1},
+	"default": {min: 1, max: 1, greedy: true}, "userel": {}, "useabs": {}, "usebnd": {}, "usenobnd": {},
+	"incbin": {min: 1, max: 2, greedy: true},
+}
+
+// directiveMacro is the standard macro of a directive named name (any
+// case), nasm's or the output format's (Options.FormatMacros).
+func (p *pp) directiveMacro(name string) (*mmacro, bool) {
+	lower := strings.ToLower(name)
+	m, ok := directiveMacros[lower]
+	if !ok && indexOf(p.opts.FormatMacros, lower) >= 0 {
+		m, ok = mmacro{min: 1, max: 1, greedy: true}, true
+	}
+	m.name, m.icase = name, true // any case: the name asked for
+	return &m, ok
 }
 
 // paramCountValue is a parameter count as nasm reads one (a number

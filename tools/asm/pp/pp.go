@@ -136,6 +136,10 @@ type Options struct {
 	// knows as a constant (an equ defined before), for %if, %assign,
 	// %rep and the like.
 	Symbol func(name string) (int64, bool)
+	// FormatMacros are the output format's directives that nasm defines
+	// as multi-line macros taking 1+ parameters (org for bin, osabi for
+	// ELF), for %ifmacro.
+	FormatMacros []string
 	// Assembly, if set, answers for `$', `$$' and the labels defined
 	// before the line in critical expressions (%if, %assign, %rep...):
 	// nasm runs its preprocessor again in every pass, so they have the
