@@ -63,6 +63,7 @@ type assembler struct {
 	ppQueries []ppQuery // the values it asked for, in order
 	ppPrev    []int64   // the offsets the previous assembly found for them
 	ppMark    int       // the next query a pass records (markHere)
+	ppFence   int       // the statement count at the last `$` query (fold.go)
 
 	inst    x86.Inst      // emitInst's scratch instruction
 	instOps []x86.Operand // and its operands' storage

@@ -77,7 +77,8 @@ func (p *parser) fold(st *stmt, key foldKey, cache bool) bool {
 // own: it is defined where the run starts either way.
 func (p *parser) place(label string, b []byte) {
 	a := p.a
-	if n := len(a.stmts); label == "" && n > 0 {
+	// Not across a point where the preprocessor asked for `$` (pppass.go).
+	if n := len(a.stmts); label == "" && n > 0 && !(len(a.ppQueries) > 0 && a.ppFence == n) {
 		switch last := a.stmts[n-1]; {
 		case last.sec != p.sec:
 		case last.kind == sBytes:

@@ -43,7 +43,24 @@ func (e ppEnv) Here() (expr.Value, error) {
 		sec = a.sectionIndex(".text", a.p.pos) // where the next statement goes
 		a.p.sec = sec
 	}
-	return a.addr(sec, a.ppQuery(ppQuery{k: len(a.stmts), sec: sec})), nil
+	a.ppFence = len(a.stmts) // the next line starts a statement of its own
+	return e.in(sec, a.ppQuery(ppQuery{k: len(a.stmts), sec: sec})), nil
+}
+
+// in is the value of offset off in section sec as the preprocessor sees
+// it: in an `absolute label' space, the label's value is asked for too.
+func (e ppEnv) in(sec int, off int64) expr.Value {
+	a := e.a
+	if s := a.secs[sec]; s.absSym != nil {
+		v := e.label(s.absSym)
+		v.Const += s.absAdd + off
+		return v
+	}
+	return a.addr(sec, off)
+}
+
+func (e ppEnv) label(s *symbol) expr.Value {
+	return e.in(s.sec, e.a.ppQuery(ppQuery{sec: s.sec, sym: s}))
 }
 
 func (e ppEnv) SectStart() (expr.Value, error) {
@@ -62,7 +79,7 @@ func (e ppEnv) Lookup(name string) (expr.Value, error) {
 	if s == nil || s.kind != symLabel {
 		return expr.Value{}, fmt.Errorf("symbol `%s' not defined before use", name)
 	}
-	return a.addr(s.sec, a.ppQuery(ppQuery{sec: s.sec, sym: s})), nil
+	return e.label(s), nil
 }
 
 // ppQuery records q and returns the offset to give it: the one the

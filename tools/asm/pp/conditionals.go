@@ -12,7 +12,9 @@ import (
 type cond struct {
 	state   condState
 	sawElse bool
-	dead    bool // opened inside a skipped branch: nasm says nothing about it
+	// dead: opened inside a skipped branch, or after a second %else or
+	// an %elif after %else: nasm says nothing more about the block.
+	dead bool
 }
 
 type condState uint8
@@ -122,7 +124,7 @@ func (p *pp) elifDirective(c condSpec, l Line) {
 		if !top.dead {
 			p.diag(Diag{Pos: l.Pos, Warning: true, Class: "pp-else-elif", Msg: fmt.Sprintf("`%s' after `%%else', ignoring content", strings.ToLower(l.Toks[0].Text)), Note: p.note(l)})
 		}
-		top.state = condDone
+		top.state, top.dead = condDone, true
 		return
 	}
 	switch top.state {
@@ -154,7 +156,7 @@ func (p *pp) elseDirective(l Line) {
 		if !top.dead {
 			p.diag(Diag{Pos: l.Pos, Warning: true, Class: "pp-else-else", Msg: "`%else' after `%else', ignoring content", Note: p.note(l)})
 		}
-		top.state = condDone
+		top.state, top.dead = condDone, true
 		return
 	}
 	top.sawElse = true

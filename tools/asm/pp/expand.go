@@ -482,9 +482,8 @@ func (p *pp) expandPaste(toks []lex.Token) ([]lex.Token, error) {
 // indirect expands each %[...] in toks in place: its contents are
 // macro-expanded (not evaluated) and the first token of the result is
 // joined with a token written right before the construct (`Foo%[__BITS__]`
-// is Foo32); a word right after it is joined too when the result ends in
-// an identifier (nasm pastes an identifier and the word after it), else
-// it stays a token of its own (`%[n]bar` is 22 and bar).
+// is Foo32), and so is a word right after it: nasm hands the assembler
+// text, where they make one word (`%[n]0` is 20).
 func (p *pp) indirect(toks []lex.Token) ([]lex.Token, error) {
 	if !hasIndirect(toks) {
 		return toks, nil
@@ -524,7 +523,7 @@ func (p *pp) indirect(toks []lex.Token) ([]lex.Token, error) {
 		}
 		out = append(out, inner...)
 		i = j
-		if n := len(out); n > 0 && out[n-1].Kind == lex.Ident && j+1 < len(toks) && !toks[j+1].Space && isWord(toks[j+1]) && !isIndirect(toks, j+1) {
+		if n := len(out); n > 0 && isWord(out[n-1]) && j+1 < len(toks) && !toks[j+1].Space && isWord(toks[j+1]) && !isIndirect(toks, j+1) {
 			out[n-1] = glue(out[n-1], toks[j+1])
 			i++
 		}
