@@ -104,19 +104,9 @@ func (p *pp) contextLocals(toks []lex.Token) ([]lex.Token, error) {
 			return nil, fmt.Errorf("`%s': context stack is empty", t.Text)
 		}
 		c := p.ctx[len(p.ctx)-depth]
-		nt := lex.Token{Kind: lex.Ident, Text: fmt.Sprintf("..@%d.%s", c.id, name), Space: t.Space}
-		if i > 0 && !(i == 1 && toks[0].Kind == lex.PP) && touchesWord(toks, i) {
-			// A context-local single-line macro touching a word is
-			// expanded before the two are joined (`%{$name}%1`), as
-			// nasm expands it before it pastes.
-			if body, ok, err := p.localValue(nt); err != nil {
-				return nil, err
-			} else if ok {
-				out = append(out, body...)
-				continue
-			}
-		}
-		out = append(out, nt)
+		// A context-local single-line macro touching a word is expanded
+		// before the two are joined (`%{$name}%1`): glueParams.
+		out = append(out, lex.Token{Kind: lex.Ident, Text: fmt.Sprintf("..@%d.%s", c.id, name), Space: t.Space})
 	}
 	if out == nil {
 		return toks, nil
@@ -137,12 +127,6 @@ func contextLocal(t lex.Token) (string, bool) {
 		return t.Text[2:], true
 	}
 	return "", false
-}
-
-// touchesWord reports whether toks[i] is written against a word or
-// parameter token on either side.
-func touchesWord(toks []lex.Token, i int) bool {
-	return (!toks[i].Space && isWord(toks[i-1])) || (i+1 < len(toks) && !toks[i+1].Space && (isWord(toks[i+1]) || toks[i+1].Kind == lex.PP))
 }
 
 // localValue is the expansion of the parameterless single-line macro

@@ -63,11 +63,40 @@ func floatFunc(name string) (floatPart, bool) {
 
 // floatCall evaluates `name(literal)` from toks[i] (after the
 // parenthesis); it returns the value and the index after the call.
+// touchingFloat reads the tokens from toks[i] to the next `)', written
+// without blanks between them, as one floating-point number, if they
+// make one; end is the index of the `)'.
+func touchingFloat(toks []lex.Token, i int) (lex.Token, int, bool) {
+	j := i
+	var b strings.Builder
+	for ; j < len(toks) && !toks[j].Is(")"); j++ {
+		if j > i && toks[j].Space {
+			return lex.Token{}, 0, false
+		}
+		b.WriteString(tokSource(toks[j]))
+	}
+	if j >= len(toks) || j-i < 2 {
+		return lex.Token{}, 0, false
+	}
+	nt, err := lex.Line(b.String())
+	if err != nil || len(nt) != 1 || nt[0].Kind != lex.Float {
+		return lex.Token{}, 0, false
+	}
+	return nt[0], j, true
+}
+
 func (p *pp) floatCall(f floatPart, name string, toks []lex.Token, i int) (int64, int, error) {
 	neg := false
 	if i < len(toks) && (toks[i].Is("-") || toks[i].Is("+")) {
 		neg = toks[i].Is("-")
 		i++
+	}
+	skip := 0 // tokens joined into toks[i]
+	if ft, end, ok := touchingFloat(toks, i); ok {
+		// Pieces written together (`%1e+%2` of 1, 36) are one number
+		// in the text nasm's assembler reads.
+		toks = append(append(append([]lex.Token(nil), toks[:i]...), ft), toks[end:]...)
+		skip = end - i - 1
 	}
 	if i+1 >= len(toks) || !toks[i+1].Is(")") || !(toks[i].Kind == lex.Float || toks[i].Kind == lex.Ident && lex.FloatSpecial(toks[i].Text) != "") {
 		return 0, 0, fmt.Errorf("`%s': expecting floating-point number", name)
@@ -83,7 +112,7 @@ func (p *pp) floatCall(f floatPart, name string, toks []lex.Token, i int) (int64
 	for k := f.n - 1; k >= 0; k-- {
 		v = v<<8 | uint64(b[f.from+k])
 	}
-	return int64(v), i + 2, nil
+	return int64(v), i + 2 + skip, nil
 }
 
 // builtin expands __FILE__ and __LINE__ (both spellings), and the names
