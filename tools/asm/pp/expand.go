@@ -228,7 +228,7 @@ func (p *pp) expandWith(toks []lex.Token, active []*smacro, depth int) ([]lex.To
 				return nil, err
 			}
 		}
-		exp, err := p.expandWith(substitute(m, args, t.Space), append(active, m), depth+1)
+		exp, err := p.expandWith(substitute(m, args, t), append(active, m), depth+1)
 		if err != nil {
 			return nil, err
 		}
@@ -376,7 +376,8 @@ func (p *pp) decorate(m *smacro, args [][]lex.Token) error {
 // token takes the call's spacing. A `%,' in the body is a comma unless
 // nothing but empty space follows it up to the next parameter, which
 // is empty too (so `a %, b+' loses its comma when b is left out).
-func substitute(m *smacro, args [][]lex.Token, space bool) []lex.Token {
+func substitute(m *smacro, args [][]lex.Token, call lex.Token) []lex.Token {
+	space := call.Space
 	body := make([]lex.Token, 0, len(m.body))
 	blank := false // a blank before something that vanished stays
 	for j := 0; j < len(m.body); j++ {
@@ -406,6 +407,9 @@ func substitute(m *smacro, args [][]lex.Token, space bool) []lex.Token {
 		}
 		body = append(body, b)
 	}
+	// %? and %?? (in the body or the arguments) are the macro's name as
+	// called and as defined.
+	body = macroNames(body, call.Text, m.name)
 	if len(body) > 0 {
 		body[0].Space = space
 	}

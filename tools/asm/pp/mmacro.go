@@ -296,7 +296,7 @@ func (p *pp) callMacro(l Line, toks []lex.Token) bool {
 	}
 	p.mdepth++
 	m.inProgress++
-	p.frames = append(p.frames, &frame{kind: macroFrame, lines: m.body, mac: m, params: args, label: label, uniq: p.uniq, call: l.Pos, callSrc: l.Src, conds: len(p.conds)})
+	p.frames = append(p.frames, &frame{kind: macroFrame, lines: m.body, mac: m, params: args, label: label, uniq: p.uniq, call: l.Pos, callSrc: l.Src, conds: len(p.conds), called: name})
 	p.uniq++ // numbered from 0, as nasm numbers them
 	return true
 }
@@ -330,14 +330,15 @@ func greedyArgs(m *mmacro, args [][]lex.Token, rest []lex.Token) [][]lex.Token {
 func (p *pp) substParams(toks []lex.Token, f *frame) ([]lex.Token, error) {
 	has := false
 	for _, t := range toks {
-		if t.Kind == lex.PP {
+		if t.Kind == lex.PP || t.Is("%") {
 			has = true
 			break
 		}
 	}
 	if !has {
-		return toks, nil
+		return macroNames(toks, f.called, f.mac.name), nil
 	}
+	toks = macroNames(toks, f.called, f.mac.name)
 	out := make([]lex.Token, 0, len(toks))
 	for _, t := range toks {
 		if t.Kind != lex.PP {
@@ -352,6 +353,7 @@ func (p *pp) substParams(toks []lex.Token, f *frame) ([]lex.Token, error) {
 		case text == "%0":
 			out = append(out, paramCount(f, t.Space))
 			continue
+
 		case text == "%00":
 			for k, lt := range f.label {
 				if k == 0 {
@@ -394,6 +396,39 @@ func (p *pp) substParams(toks []lex.Token, f *frame) ([]lex.Token, error) {
 		return nil, err
 	}
 	return p.glueParams(out), nil
+}
+
+// macroNames replaces %? and %?? (lexed as `%' and `?' or `??') by
+// the macro's name as called and as defined.
+func macroNames(toks []lex.Token, called, defined string) []lex.Token {
+	var out []lex.Token
+	for i := 0; i < len(toks); i++ {
+		t := toks[i]
+		if t.Is("%") && i+1 < len(toks) && !toks[i+1].Space {
+			name := ""
+			switch q := toks[i+1]; {
+			case q.Is("?"):
+				name = called
+			case q.Kind == lex.Ident && q.Text == "??":
+				name = defined
+			}
+			if name != "" {
+				if out == nil {
+					out = append([]lex.Token(nil), toks[:i]...)
+				}
+				out = append(out, lex.Token{Kind: lex.Ident, Text: name, Space: t.Space})
+				i++
+				continue
+			}
+		}
+		if out != nil {
+			out = append(out, t)
+		}
+	}
+	if out == nil {
+		return toks
+	}
+	return out
 }
 
 func paramCount(f *frame, space bool) lex.Token {
