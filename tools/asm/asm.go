@@ -24,8 +24,7 @@
 // command line is package nasmcmd).
 //
 // Not supported, with a clear error: SEG and WRT (except `wrt ..plt`),
-// %ifenv, %use masm, %stacksize/%arg/%local, __PASS__, a recursive
-// %rmacro call; instructions the encoder does
+// %ifenv, %use masm, a recursive %rmacro call; instructions the encoder does
 // not know (AVX-512...).
 package asm
 

@@ -58,6 +58,8 @@ func (a *assembler) ppOnlyBuiltin(base, name string) ([]lex.Token, bool, error) 
 	switch base {
 	case "BITS":
 		return []lex.Token{{Kind: lex.Num, Text: "0"}}, true, nil
+	case "PASS":
+		return []lex.Token{{Kind: lex.Num, Text: "3", Val: 3}}, true, nil // nasm's preprocess-only pass
 	case "SECT":
 		if a.ppSect != nil {
 			toks, err := lex.Line(a.ppSect())

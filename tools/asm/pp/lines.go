@@ -52,7 +52,7 @@ type frame struct {
 	rot    int
 	uniq   int
 	called string // the name the call was written with (%?)
-	call   Pos // invocation position reported for every line
+	call   Pos    // invocation position reported for every line
 	// callSrc is the invoking line's Src: where a .nolist macro's lines
 	// are attributed.
 	callSrc Pos
