@@ -19,7 +19,17 @@ type dataItem struct {
 	float []byte // a floating-point constant, already encoded
 	e     expr.Node
 	isStr bool
-	undef bool // `?`
+	undef bool  // `?`
+	width int   // the unit, when a size says so (dup.go); 0: the statement's
+	count int64 // `?' only: how many units (`N dup (?)'); 0 is one
+}
+
+// unit is the width of one of it's values in st.
+func (it *dataItem) unit(st *stmt) int {
+	if it.width != 0 {
+		return it.width
+	}
+	return st.width
 }
 
 // data is `db item, ...` (and dw, dd, dq).
@@ -33,9 +43,26 @@ func (p *parser) data(st *stmt, toks []lex.Token, i int) error {
 		p.a.warnc(st.pos, "db-empty", "no operand for data declaration")
 		return nil
 	}
+	if dataForms(toks[i:]) {
+		return p.dataOperands(st, toks[i:], 0, &st.items)
+	}
 	return commaList(toks, i, dataList, func(i int) (int, error) {
 		return p.dataItem(st, toks, i)
 	})
+}
+
+// dataForms reports whether toks use dup.go's forms: `dup', `%(', or
+// a size keyword.
+func dataForms(toks []lex.Token) bool {
+	for i, t := range toks {
+		switch {
+		case t.Kind == lex.Ident && !t.Escaped && (strings.EqualFold(t.Text, "dup") || sizeKeywords[strings.ToLower(t.Text)] != 0):
+			return true
+		case t.Is("%") && i+1 < len(toks) && toks[i+1].Is("("), t.Is("?"):
+			return true
+		}
+	}
+	return false
 }
 
 // dataItem parses one data operand: a string, a float, `?`, or an
@@ -268,8 +295,8 @@ func putLE(b []byte, v int64, n int) {
 	}
 }
 func (a *assembler) emitData(st *stmt, sec *section) {
-	w := st.width
 	for _, it := range st.items {
+		w := it.unit(st)
 		switch {
 		case it.isStr:
 			b := []byte(it.str)
@@ -278,11 +305,17 @@ func (a *assembler) emitData(st *stmt, sec *section) {
 			}
 			a.write(st, sec, b)
 		case it.undef:
+			n := int64(w) * max(it.count, 1)
 			if sec.flags&obj.FlagNoBits != 0 {
-				a.reserve(st, sec, int64(w)) // `?` is uninitialized: fine in .bss
+				a.reserve(st, sec, n) // `?` is uninitialized: fine in .bss
 			} else {
-				a.pwarnc(st, "zeroing", "%s", zeroingMsg(a.format, sec.name))
-				a.write(st, sec, make([]byte, w))
+				if st.timesExpr() == nil {
+					// One warning per run of `?' (dup.go merged the runs).
+					a.passWarn = append(a.passWarn, pp.Diag{Pos: st.pos, Warning: true, Class: "zeroing", Msg: zeroingMsg(a.format, sec.name), Note: st.macroNote(), Seq: st.line + 1})
+				} else {
+					a.pwarnc(st, "zeroing", "%s", zeroingMsg(a.format, sec.name))
+				}
+				a.write(st, sec, make([]byte, n))
 			}
 		case it.float != nil:
 			a.write(st, sec, it.float)

@@ -166,9 +166,9 @@ func (a *assembler) foldInst(st *stmt) ([]byte, bool) {
 // foldData encodes data whose items are strings, floats or fixed
 // numbers that fit their unit without a warning.
 func foldData(st *stmt) ([]byte, bool) {
-	w := st.width
 	var b []byte
 	for _, it := range st.items {
+		w := it.unit(st)
 		switch {
 		case it.isStr:
 			b = append(b, it.str...)
