@@ -23,8 +23,10 @@
 // file; preprocess.go runs the preprocessor alone (nasm -E and -M, whose
 // command line is package nasmcmd).
 //
-// Not supported, with a clear error: SEG and WRT (except `wrt ..plt`),
-// %ifenv, %use masm, a recursive %rmacro call; instructions the encoder does
+// Not supported, with a clear error: SEG, WRT other than the ELF
+// formats' `..got' family (wrt.go),
+// %ifenv, %use masm, a recursive
+// %rmacro call; instructions the encoder does
 // not know (AVX-512...).
 package asm
 

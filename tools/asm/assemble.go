@@ -65,8 +65,11 @@ type assembler struct {
 	ppMark    int       // the next query a pass records (markHere)
 	ppFence   int       // the statement count at the last `$` query (fold.go)
 
-	inst    x86.Inst      // emitInst's scratch instruction
-	instOps []x86.Operand // and its operands' storage
+	inst     x86.Inst           // emitInst's scratch instruction
+	instOps  []x86.Operand      // and its operands' storage
+	selfRel  bool               // the last operand value was self-relative (inst.go)
+	gsymOffs map[string][]int64 // offsets of each section's global symbols, gathered in pass gsymPass (wrt.go)
+	gsymPass int
 }
 
 // readInclude reads n bytes (all if n < 0) from offset off of an incbin
@@ -262,7 +265,7 @@ func (a *assembler) run() {
 		a.changed, a.unknown, a.nchanged, a.out = false, false, 0, 0
 		a.passErrs, a.passWarn = nil, nil
 		for _, s := range a.secs {
-			s.data, s.size, s.relocs, s.relSym, s.relStmt = s.data[:0], 0, s.relocs[:0], s.relSym[:0], s.relStmt[:0]
+			s.data, s.size, s.relocs, s.relSym, s.relStmt, s.gsym = s.data[:0], 0, s.relocs[:0], s.relSym[:0], s.relStmt[:0], nil
 			s.bin.flags &^= perPass
 		}
 		a.ppMark = 0

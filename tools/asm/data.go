@@ -19,9 +19,10 @@ type dataItem struct {
 	float []byte // a floating-point constant, already encoded
 	e     expr.Node
 	isStr bool
-	undef bool  // `?`
-	width int   // the unit, when a size says so (dup.go); 0: the statement's
-	count int64 // `?' only: how many units (`N dup (?)'); 0 is one
+	undef bool   // `?`
+	wrt   string // `wrt ..NAME` after the expression (see operand.wrt)
+	width int    // the unit, when a size says so (dup.go); 0: the statement's
+	count int64  // `?' only: how many units (`N dup (?)'); 0 is one
 }
 
 // unit is the width of one of it's values in st.
@@ -97,7 +98,11 @@ func (p *parser) dataItem(st *stmt, toks []lex.Token, i int) (int, error) {
 	if err != nil {
 		return end, err
 	}
-	st.items = append(st.items, dataItem{e: n})
+	wrt, end, err := p.wrt(toks, end)
+	if err != nil {
+		return end, err
+	}
+	st.items = append(st.items, dataItem{e: n, wrt: wrt})
 	return end, nil
 }
 
@@ -332,7 +337,7 @@ func (a *assembler) emitData(st *stmt, sec *section) {
 			}
 			off := sec.size
 			if !v.Unknown && len(v.Terms) > 0 {
-				if err := a.dataReloc(st, sec, v, off, w); err != nil {
+				if err := a.dataReloc(st, sec, v, off, w, it.wrt); err != nil {
 					a.perr(st, "%s", err)
 				}
 			} else {
@@ -351,14 +356,14 @@ func (a *assembler) emitData(st *stmt, sec *section) {
 }
 
 // dataReloc records the relocation for a data field holding v: sym+c, or
-// sym+c-$ (PC-relative) as nasm accepts.
-func (a *assembler) dataReloc(st *stmt, sec *section, v expr.Value, off int64, w int) error {
+// sym+c-$ (PC-relative) as nasm accepts, as wrt asks (wrt.go).
+func (a *assembler) dataReloc(st *stmt, sec *section, v expr.Value, off int64, w int, wrt string) error {
 	if sec.flags&obj.FlagNoBits != 0 {
 		return nil
 	}
 	switch {
 	case len(v.Terms) == 1 && v.Terms[0].Coef == 1:
-		a.addReloc(st, sec, off, w, obj.RelocAbs, v.Terms[0].Sym, v.Const)
+		a.reloc(st, sec, off, w, obj.RelocAbs, v.Terms[0].Sym, v.Const, v.Const, wrt)
 		return nil
 	case len(v.Terms) == 2:
 		t0, t1 := v.Terms[0], v.Terms[1]
@@ -366,7 +371,7 @@ func (a *assembler) dataReloc(st *stmt, sec *section, v expr.Value, off int64, w
 			t0, t1 = t1, t0
 		}
 		if t0.Coef == 1 && t1.Coef == -1 && t1.Sym == sec.key {
-			a.addReloc(st, sec, off, w, obj.RelocPCRel, t0.Sym, v.Const+off)
+			a.reloc(st, sec, off, w, obj.RelocPCRel, t0.Sym, v.Const+off, v.Const, wrt)
 			return nil
 		}
 	}

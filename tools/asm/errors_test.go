@@ -36,7 +36,7 @@ func TestErrors(t *testing.T) {
 		{name: "undefined symbol", src: "bits 32\nmov eax, nowhere\n", want: "t.asm:2: error: symbol `nowhere' not defined"},
 		{name: "duplicate label", src: "a: nop\na: nop\n", want: "t.asm:2: error: symbol `a' redefined"},
 		{name: "duplicate equ", src: "x equ 1\nx equ 2\n", want: "t.asm:2: error: symbol `x' redefined"},
-		{name: "dq relocation in elf32", src: "l: dq l\n", format: "elf32", want: "t.asm:1: error: ELF32 has no 64-bit relocations (`.text')"},
+		{name: "dq relocation in elf32", src: "extern e\ndq e - $\n", format: "elf32", want: "t.asm:2: error: 64-bit signed relocation unsupported by output format elf32"},
 		{name: "incbin bad args", src: "incbin \"t.asm\", 1, 2, 3\n", want: "t.asm:1: error: `incbin' expects a file name, then optional skip and length"},
 		{name: "register as label", src: "eax: nop\n", want: "t.asm:1: error: label or instruction expected at start of line"},
 		{name: "local without scope", src: ".x: nop\n", want: "t.asm:1: error: local label `.x' without a preceding non-local label"},
@@ -70,8 +70,11 @@ func TestErrors(t *testing.T) {
 		{name: "org in elf", src: "org 0x100\n", format: "elf32", want: "t.asm:1: error: `org' is only valid with -f bin"},
 		{name: "short jump out of range", src: "bits 32\njmp short x\ntimes 200 nop\nx: ret\n", want: "t.asm:2: error: short jump is out of range"},
 		{name: "non-constant times", src: "extern f\ntimes f db 0\n", format: "elf32", want: "t.asm:2: error: non-constant argument supplied to TIMES"},
-		{name: "wrt", src: "extern f\ncall f wrt ..got\n", format: "elf64", want: "t.asm:2: error: `wrt' is only supported as `wrt ..plt'"},
-		{name: "wrt plt in bin", src: "call f wrt ..plt\n", want: "t.asm:1: error: `wrt ..plt' needs an ELF output format"},
+		{name: "wrt", src: "extern f\ncall f wrt ..gotoff\n", format: "elf64", want: "t.asm:2: error: ELF64 requires ..gotoff references to be qword absolute"},
+		{name: "wrt plt in bin", src: "f:\ncall f wrt ..plt\n", want: "t.asm:2: error: symbol `..plt' not defined"},
+		// nasm 2.16 panics ("intra-segment OUT_REL4ADR").
+		{name: "wrt pc-relative same section", src: "global g\ng: nop\nmov rax, [rel g wrt ..got]\n", format: "elf64", want: "t.asm:3: error: `wrt' cannot make a PC-relative reference to a label in the same section"},
+		{name: "wrt plt same section", src: "global g\ng: call g wrt ..plt\n", format: "elf32", want: "t.asm:2: error: `wrt' cannot make a PC-relative reference to a label in the same section"},
 		{name: "in include", src: "%include \"a.inc\"\n", files: map[string]string{"a.inc": "\n\nbogus thing\n"}, want: "a.inc:3: error: parser: instruction expected"},
 		{name: "macro parameter count", src: "%macro m 2\nnop\n%endmacro\nm 1\n", want: "t.asm:4: error: parser: instruction expected"},
 		{name: "very long line", src: "db " + strings.Repeat("1+", 200000) + "\n", want: "t.asm:1: error: expression too long"}, // nasm 2.16's words

@@ -129,7 +129,7 @@ func (a *assembler) foldInst(st *stmt) ([]byte, bool) {
 		return nil, false
 	}
 	for _, o := range st.ops {
-		if o.plt || !fixed(o.e) {
+		if o.wrt != "" || !fixed(o.e) {
 			return nil, false
 		}
 	}
@@ -139,6 +139,9 @@ func (a *assembler) foldInst(st *stmt) ([]byte, bool) {
 	inst.PC = x86.Value{Sym: a.secs[st.sec].key, Known: true}
 	inst.Opt, inst.CPU = a.opts.Optimize, st.cpu
 	for _, o := range st.ops {
+		if o.kind == x86.OpMem && (o.rel || st.defRel) {
+			return nil, false // the pass may warn (ea-absolute)
+		}
 		xo, err := a.operand(st, o)
 		if err != nil || xo.Rel {
 			return nil, false
@@ -177,7 +180,7 @@ func foldData(st *stmt) ([]byte, bool) {
 			}
 		case it.float != nil:
 			b = append(b, it.float...)
-		case it.undef || !fixed(it.e):
+		case it.undef || it.wrt != "" || !fixed(it.e):
 			return nil, false
 		default:
 			v, err := expr.Eval(it.e, expr.ConstEnv{})

@@ -48,15 +48,29 @@ func (a *assembler) emitInst(st *stmt, sec *section) {
 	inst.PC = x86.Value{Sym: sec.key, Off: sec.size, Known: true}
 	inst.Opt = a.opts.Optimize
 	inst.CPU = st.cpu
-	for _, o := range st.ops {
+	selfRel := 0 // operands whose value is self-relative (`x - $`)
+	for i, o := range st.ops {
 		xo, err := a.operand(st, o)
 		if err != nil {
 			a.perr(st, "%s", err)
 			return
 		}
+		if a.selfRel {
+			selfRel |= 1 << i
+		}
 		inst.Ops = append(inst.Ops, xo)
 	}
 	a.instOps = inst.Ops
+	for i, o := range st.ops {
+		xo := inst.Ops[i]
+		if o.wrt != "" && (xo.Kind == x86.OpImm && xo.Imm.Sym == sec.key && x86.RelBranch(inst) ||
+			xo.Kind == x86.OpMem && xo.Rel && xo.Disp.Sym == sec.key) {
+			// The encoder resolves it without a relocation; nasm 2.16
+			// stops with an internal error ("intra-segment OUT_REL4ADR").
+			a.perr(st, "`wrt' cannot make a PC-relative reference to a label in the same section")
+			return
+		}
+	}
 	enc, err := encode(inst)
 	if err != nil {
 		var re *x86.RangeError
@@ -89,19 +103,45 @@ func (a *assembler) emitInst(st *stmt, sec *section) {
 			putLE(sec.data[off:off+int64(f.Size)], f.Addend, f.Size)
 			continue
 		}
-		kind := f.Kind
-		if pltSym(st, inst, f.Sym) {
-			if kind != obj.RelocPCRel {
-				a.perr(st, "ELF format cannot produce non-PC-relative PLT references")
-				continue
+		kind, addend, target, wrt := f.Kind, f.Addend, f.Addend, ""
+		if i := fixupOperand(inst, f.Sym); i >= 0 && i < len(st.ops) {
+			wrt = st.ops[i].wrt
+			if v := inst.Ops[i].Disp; v.Sym == f.Sym {
+				target = v.Off
+			} else {
+				target = inst.Ops[i].Imm.Off
 			}
-			kind = obj.RelocPLT
+			if selfRel&(1<<i) != 0 {
+				// `x - $`: nasm's self-relative value, a PC-relative
+				// relocation whose addend counts from the field.
+				if kind == obj.RelocPCRel {
+					a.perr(st, "invalid use of self-relative expression")
+					continue
+				}
+				kind, addend = obj.RelocPCRel, addend+off
+			}
 		}
-		a.addReloc(st, sec, off, f.Size, kind, f.Sym, f.Addend)
+		a.reloc(st, sec, off, f.Size, kind, f.Sym, addend, target, wrt)
 	}
 }
 
-func (a *assembler) value(v expr.Value) (x86.Value, error) {
+// value is v as the encoder takes it: a symbol plus a constant, or a
+// number. A symbol minus the current section's (`x - $', `x - $$', `x -
+// label') is self-relative, as nasm calls it: it is returned as the
+// symbol plus the constant, with a.selfRel set, and becomes a
+// PC-relative relocation (emitInst).
+func (a *assembler) value(v expr.Value, cur string) (x86.Value, error) {
+	a.selfRel = false
+	if len(v.Terms) == 2 && cur != "" {
+		t0, t1 := v.Terms[0], v.Terms[1]
+		if t0.Coef == -1 {
+			t0, t1 = t1, t0
+		}
+		if t0.Coef == 1 && t1.Coef == -1 && t1.Sym == cur {
+			a.selfRel = true
+			return x86.Value{Sym: t0.Sym, Off: v.Const, Known: !v.Unknown}, nil
+		}
+	}
 	if v.Unknown {
 		if len(v.Terms) == 1 && v.Terms[0].Coef == 1 {
 			return x86.Value{Sym: v.Terms[0].Sym}, nil
@@ -118,6 +158,7 @@ func (a *assembler) value(v expr.Value) (x86.Value, error) {
 }
 
 func (a *assembler) operand(st *stmt, o operand) (x86.Operand, error) {
+	a.selfRel = false
 	xo := x86.Operand{Kind: o.kind, Size: o.size, Strict: o.strict, Short: o.short, Near: o.near, Far: o.far}
 	v, hint, err := expr.EvalHint(o.e, env{a: a, sec: st.sec, here: st.start})
 	if err != nil {
@@ -127,7 +168,7 @@ func (a *assembler) operand(st *stmt, o operand) (x86.Operand, error) {
 		xo.Seg, xo.Abs, xo.DispSize = o.seg, o.abs, o.dispSize
 		terms := eaTerms(v.Regs, hint)
 		v.Regs = nil
-		disp, err := a.value(v)
+		disp, err := a.value(v, a.secs[st.sec].key)
 		if err != nil {
 			return xo, err
 		}
@@ -146,6 +187,21 @@ func (a *assembler) operand(st *stmt, o operand) (x86.Operand, error) {
 			o.seg.String() != "fs" && o.seg.String() != "gs" {
 			xo.Rel = true
 		}
+		if a.selfRel && base == x86.RegNone && index == x86.RegNone && (o.dispSize == 1 || o.dispSize == 8) {
+			// nasm ignores the size (with a warning it gives once per
+			// template it tries) and writes a disp32; not reproduced.
+			return xo, fmt.Errorf("a byte or qword displacement on a self-relative address is not supported")
+		}
+		if xo.Rel && st.mode == 64 && base == x86.RegNone && index == x86.RegNone && o.wrt == "" && (a.selfRel || disp.Sym == "" && disp.Known) {
+			// nasm 2.16 encodes a number, or a self-relative value, as
+			// an absolute address instead. (The encoder already makes
+			// a number absolute; for `[qword 5]' it then refuses where
+			// nasm takes the disp32 form.)
+			a.pwarnc(st, "ea-absolute", "absolute address can not be RIP-relative")
+			if a.selfRel {
+				xo.Rel = false
+			}
+		}
 		return xo, nil
 	}
 	if len(v.Regs) > 0 {
@@ -155,7 +211,7 @@ func (a *assembler) operand(st *stmt, o operand) (x86.Operand, error) {
 		}
 		return xo, fmt.Errorf("invalid use of a register in an expression")
 	}
-	xo.Imm, err = a.value(v)
+	xo.Imm, err = a.value(v, a.secs[st.sec].key)
 	return xo, err
 }
 
@@ -189,13 +245,13 @@ func eaTerms(regs []expr.RegTerm, hint expr.Hint) []x86.RegTerm {
 	return terms
 }
 
-// pltSym reports whether a fixup against sym comes from an operand written
-// with `wrt ..plt`.
-func pltSym(st *stmt, inst *x86.Inst, sym string) bool {
-	for i, o := range st.ops {
-		if o.plt && i < len(inst.Ops) && (inst.Ops[i].Imm.Sym == sym || inst.Ops[i].Disp.Sym == sym) {
-			return true
+// fixupOperand is the index of the operand a fixup against sym comes
+// from, or -1.
+func fixupOperand(inst *x86.Inst, sym string) int {
+	for i, o := range inst.Ops {
+		if o.Imm.Sym == sym || o.Disp.Sym == sym {
+			return i
 		}
 	}
-	return false
+	return -1
 }

@@ -19,7 +19,7 @@ type operand struct {
 	strict, short, near, far bool
 	rel, abs                 bool
 	nosplit                  bool
-	plt                      bool // `wrt ..plt`
+	wrt                      string // `wrt ..NAME`: NAME ("plt", "got", ...), see wrtNames
 }
 
 // listErrors are the messages of a comma-separated list: nasm words them
@@ -186,16 +186,8 @@ func (p *parser) memory(op operand, toks []lex.Token, i int) (operand, int, erro
 	if err != nil {
 		return op, end, err
 	}
-	if end < len(toks) && toks[end].Kind == lex.Ident && strings.EqualFold(toks[end].Text, "wrt") {
-		// `[rel sym wrt ..plt]`: an address taken through the PLT.
-		if end+1 >= len(toks) || toks[end+1].Kind != lex.Ident || !strings.EqualFold(toks[end+1].Text, "..plt") {
-			return op, end, fmt.Errorf("`wrt' is only supported as `wrt ..plt'")
-		}
-		if p.a.format == "bin" {
-			return op, end, fmt.Errorf("`wrt ..plt' needs an ELF output format")
-		}
-		op.plt = true
-		end += 2
+	if op.wrt, end, err = p.wrt(toks, end); err != nil {
+		return op, end, err
 	}
 	if end >= len(toks) || !toks[end].Is("]") {
 		return op, end, fmt.Errorf("expecting ]")
@@ -205,24 +197,37 @@ func (p *parser) memory(op operand, toks []lex.Token, i int) (operand, int, erro
 }
 
 // immediate parses an expression operand (a register, a number, a
-// symbol), with `wrt ..plt` as the only WRT form.
+// symbol), with an optional `wrt ..NAME`.
 func (p *parser) immediate(op operand, toks []lex.Token, i int) (operand, int, error) {
 	n, end, err := p.parseExpr(toks, i)
 	if err != nil {
 		return op, end, err
 	}
-	if end < len(toks) && toks[end].Kind == lex.Ident && strings.EqualFold(toks[end].Text, "wrt") {
-		// Only `wrt ..plt` (calls into shared code, linked as PLT32).
-		if end+1 < len(toks) && toks[end+1].Kind == lex.Ident && strings.EqualFold(toks[end+1].Text, "..plt") {
-			if p.a.format == "bin" {
-				return op, end, fmt.Errorf("`wrt ..plt' needs an ELF output format")
-			}
-			op.plt = true
-			op.e = n
-			return op, end + 2, nil
-		}
-		return op, end, fmt.Errorf("`wrt' is only supported as `wrt ..plt'")
-	}
 	op.e = n
-	return op, end, nil
+	op.wrt, end, err = p.wrt(toks, end)
+	return op, end, err
+}
+
+// wrtNames are the special symbols nasm's ELF output formats define for
+// `wrt`: the relocation a reference asks for (see wrtReloc).
+var wrtNames = map[string]bool{"..got": true, "..gotpc": true, "..gotoff": true, "..plt": true, "..sym": true, "..tlsie": true, "..gottpoff": true}
+
+// wrt parses an optional `wrt ..NAME` at toks[i] and returns NAME
+// without its dots ("" when there is no `wrt`). The names exist only in
+// the ELF formats (nasm defines them as symbols there, case-sensitive).
+func (p *parser) wrt(toks []lex.Token, i int) (string, int, error) {
+	if i >= len(toks) || toks[i].Kind != lex.Ident || !strings.EqualFold(toks[i].Text, "wrt") {
+		return "", i, nil
+	}
+	if i+1 >= len(toks) || toks[i+1].Kind != lex.Ident {
+		return "", i, fmt.Errorf("invalid right-hand operand to WRT")
+	}
+	name := toks[i+1].Text
+	switch {
+	case wrtNames[name] && p.a.format != "bin":
+		return name[2:], i + 2, nil
+	case strings.HasPrefix(name, "..") || p.a.format == "bin":
+		return "", i, fmt.Errorf("symbol `%s' not defined", name)
+	}
+	return "", i, fmt.Errorf("invalid right-hand operand to WRT")
 }

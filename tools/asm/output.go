@@ -194,6 +194,7 @@ func (a *assembler) object(path string) (*obj.File, Errors) {
 			f.Sections[secIdx[i]].Relocs = append(f.Sections[secIdx[i]].Relocs, r)
 		}
 	}
+	errs = append(errs, a.resolveGsyms(f, secIdx, index)...)
 	if len(errs) == 0 {
 		errs = late
 	}

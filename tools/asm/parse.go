@@ -144,9 +144,8 @@ type parser struct {
 	scratch stmt
 
 	// struc/endstruc and istruc/at/iend state
-	strucName  string
+	strucNames []string // open strucs, innermost last
 	strucSave  int
-	inStruc    bool
 	istrucName string
 	istrucLbl  string
 }

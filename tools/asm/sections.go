@@ -22,9 +22,10 @@ type section struct {
 	data    []byte
 	size    int64
 	relocs  []obj.Reloc
-	relSym  []string // symbol key of each reloc (resolved to indexes at output)
-	relStmt []*stmt  // statement of each reloc, for -f bin range errors
-	start   int64    // -f bin: load address
+	relSym  []string        // symbol key of each reloc (resolved to indexes at output)
+	relStmt []*stmt         // statement of each reloc, for -f bin range errors
+	gsym    map[int]gsymRef // relocations nasm makes against a global symbol, by index (wrt.go)
+	start   int64           // -f bin: load address
 
 	absolute bool  // an `absolute` space: labels are numbers, no bytes
 	absBase  int64 // its starting address

@@ -20,10 +20,6 @@ func (p *parser) struc(_ string, args []lex.Token) {
 		p.errorf("`struc' expects a structure name")
 		return
 	}
-	if p.inStruc {
-		p.errorf("`struc' inside `struc'")
-		return
-	}
 	base := int64(0)
 	if len(parts) == 2 {
 		n, _, err := p.parseExpr(parts[1], 0)
@@ -38,7 +34,13 @@ func (p *parser) struc(_ string, args []lex.Token) {
 		base = v.Const
 	}
 	name := parts[0][0].Text
-	p.inStruc, p.strucName, p.strucSave = true, name, p.sec
+	// nasm's struc is a macro that pushes a context, so a struc inside
+	// another (as after a misspelt endstruc) opens a new one from the
+	// new base; its endstruc returns to the section before the first.
+	if len(p.strucNames) == 0 {
+		p.strucSave = p.sec
+	}
+	p.strucNames = append(p.strucNames, name)
 	p.sec = p.a.absoluteSection(base, p.pos)
 	p.scope = name
 	p.a.addStmt(p.noted(&stmt{pos: p.pos, label: name, sec: p.sec, mode: p.mode}))
@@ -47,13 +49,14 @@ func (p *parser) struc(_ string, args []lex.Token) {
 // endstruc defines NAME_size as `$ - NAME` and returns to the section
 // before the struc.
 func (p *parser) endstruc(string, []lex.Token) {
-	if !p.inStruc {
+	if len(p.strucNames) == 0 {
 		p.errorf("`endstruc' without `struc'")
 		return
 	}
-	p.a.addStmt(p.noted(&stmt{pos: p.pos, label: p.strucName + "_size", kind: sEqu, sec: p.sec, mode: p.mode,
-		count: expr.Binary{Op: "-", X: expr.Here{}, Y: expr.Ident{Name: p.strucName}}}))
-	p.inStruc = false
+	name := p.strucNames[len(p.strucNames)-1]
+	p.strucNames = p.strucNames[:len(p.strucNames)-1]
+	p.a.addStmt(p.noted(&stmt{pos: p.pos, label: name + "_size", kind: sEqu, sec: p.sec, mode: p.mode,
+		count: expr.Binary{Op: "-", X: expr.Here{}, Y: expr.Ident{Name: name}}}))
 	p.sec = p.strucSave
 	if p.sec < 0 {
 		// nasm's endstruc returns with __SECT__, at first `[section

@@ -191,6 +191,12 @@ func (a *assembler) applyAttrs(s *symbol, os *obj.Symbol, errs, late *Errors) {
 	if err != nil && strings.HasPrefix(err.Error(), "symbol `") {
 		v, err = a.retrySize(at, e)
 		to = late
+		if err != nil && s.kind == symEqu {
+			// nasm 2.16 says nothing for an equ's name (`global
+			// foo:gnu_ifunc', a word it does not know, then `foo equ
+			// bar'): the symbol keeps no size.
+			return
+		}
 	}
 	switch {
 	case err != nil:

@@ -2,6 +2,7 @@ package elf_test
 
 import (
 	"bytes"
+	stdelf "debug/elf"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -281,7 +282,15 @@ func TestWriteObjectIsDeterministic(t *testing.T) {
 }
 
 func TestReadObjectErrors(t *testing.T) {
-	got32 := linktest.Nasm(t, "elf32", "BITS 32\nextern foo\nsection .text\nmov eax, [foo wrt ..got]\n")
+	// nasm writes no type the table lacks: make its R_386_GOT32 an
+	// R_386_TLS_GD (r_info's low byte in the one .rel.text entry).
+	tlsgd := linktest.Nasm(t, "elf32", "BITS 32\nextern foo\nsection .text\nmov eax, [foo wrt ..got]\n")
+	if ef, err := stdelf.NewFile(bytes.NewReader(tlsgd)); err != nil || ef.Section(".rel.text") == nil {
+		t.Fatalf("nasm's object: %v", err)
+	} else {
+		tlsgd = append([]byte(nil), tlsgd...)
+		tlsgd[ef.Section(".rel.text").Offset+4] = byte(stdelf.R_386_TLS_GD)
+	}
 	tls := linktest.Nasm(t, "elf64", "BITS 64\nsection .tbss nobits alloc noexec write tls\nx: resd 1\n")
 	hello := linktest.Nasm(t, "elf32", src(t, "hello32.asm"))
 	exe, err := link.Link([]*obj.File{mustRead(t, hello)}, link.Options{})
@@ -293,7 +302,7 @@ func TestReadObjectErrors(t *testing.T) {
 		data []byte
 		want string
 	}{
-		{"GOT32", got32, "unsupported relocation type R_386_GOT32"},
+		{"TLS_GD", tlsgd, "unsupported relocation type R_386_TLS_GD"},
 		{"TLS", tls, "thread-local storage is not supported"},
 		{"not ELF", []byte("#!/bin/sh\necho hi\n"), "not an ELF file"},
 		{"empty", nil, "not an ELF file"},

@@ -31,6 +31,8 @@ var Relocs = []RelocType{
 	{obj.ArchI386, uint32(elf.R_386_GOTOFF), obj.RelocGOTOFF, 4},
 	{obj.ArchI386, uint32(elf.R_386_GOTPC), obj.RelocGOTPC, 4},
 	{obj.ArchI386, uint32(elf.R_386_GOT32X), obj.RelocGOT, 4},
+	{obj.ArchI386, uint32(elf.R_386_GOT32), obj.RelocGOTSlot, 4},
+	{obj.ArchI386, uint32(elf.R_386_TLS_IE), obj.RelocTLSIE, 4},
 	{obj.ArchI386, uint32(elf.R_386_16), obj.RelocAbs, 2},
 	{obj.ArchI386, uint32(elf.R_386_PC16), obj.RelocPCRel, 2},
 	{obj.ArchI386, uint32(elf.R_386_8), obj.RelocAbs, 1},
@@ -49,6 +51,15 @@ var Relocs = []RelocType{
 	{obj.ArchAMD64, uint32(elf.R_X86_64_PC64), obj.RelocPCRel, 8},
 	{obj.ArchAMD64, uint32(elf.R_X86_64_GOTPCRELX), obj.RelocGOTPCRel, 4},
 	{obj.ArchAMD64, uint32(elf.R_X86_64_REX_GOTPCRELX), obj.RelocGOTPCRel, 4},
+	{obj.ArchAMD64, uint32(elf.R_X86_64_GOTPCREL64), obj.RelocGOTPCRel, 8},
+	{obj.ArchAMD64, uint32(elf.R_X86_64_GOTPC32), obj.RelocGOTPC, 4},
+	// nasm writes R_X86_64_GOTPC32 for a qword too (`dq x wrt ..gotpc`):
+	// the relocation patches 4 of the 8 bytes. Read back, it is the 4-byte row.
+	{obj.ArchAMD64, uint32(elf.R_X86_64_GOTPC32), obj.RelocGOTPC, 8},
+	{obj.ArchAMD64, uint32(elf.R_X86_64_GOTOFF64), obj.RelocGOTOFF, 8},
+	{obj.ArchAMD64, uint32(elf.R_X86_64_GOT32), obj.RelocGOTSlot, 4},
+	{obj.ArchAMD64, uint32(elf.R_X86_64_GOT64), obj.RelocGOTSlot, 8},
+	{obj.ArchAMD64, uint32(elf.R_X86_64_GOTTPOFF), obj.RelocGOTTPOFF, 4},
 }
 
 // LookupReloc finds the row for an ELF relocation type of arch.
@@ -92,7 +103,8 @@ func RelocName(arch obj.Arch, typ uint32) string {
 var kindNames = [...]string{
 	obj.RelocAbs: "absolute", obj.RelocPCRel: "PC-relative", obj.RelocAbsSigned: "signed absolute",
 	obj.RelocPLT: "PLT", obj.RelocGOTPCRel: "GOT-PC-relative", obj.RelocGOTPC: "GOT address PC-relative",
-	obj.RelocGOTOFF: "GOT-offset", obj.RelocGOT: "GOT-slot",
+	obj.RelocGOTOFF: "GOT-offset", obj.RelocGOT: "GOT-slot", obj.RelocGOTSlot: "GOT-slot offset",
+	obj.RelocTLSIE: "TLS initial-exec GOT-slot", obj.RelocGOTTPOFF: "TLS GOT-slot PC-relative",
 }
 
 // KindName describes an object-model relocation for messages: its ELF

@@ -384,10 +384,11 @@ func (l *linker) addr(fi, si int) (uint64, error) {
 	return l.groups[classify(p.sec)].addr + p.off + s.Value, nil
 }
 
-// gotSymbol names the GOT in i386 position-independent code. A static
-// link has no GOT entries to hold, so the GOT is only a reference point
-// for R_386_GOTPC / R_386_GOTOFF pairs, which cancel out: any fixed address
-// works, and the start of the code group is always there.
+// gotSymbol names the GOT in position-independent code. A static link
+// has no GOT entries to hold, so the GOT is only a reference point for
+// R_386_GOTPC / R_386_GOTOFF pairs (R_X86_64_GOTPC32 / GOTOFF64, and
+// PC-relative references to the symbol itself), which cancel out: any
+// fixed address works, and the start of the code group is always there.
 const gotSymbol = "_GLOBAL_OFFSET_TABLE_"
 
 func (l *linker) got() uint64 { return l.groups[gCode].addr }
@@ -432,6 +433,25 @@ func (l *linker) apply(buf []byte, p *piece, f *obj.File, r obj.Reloc) error {
 	field := p.off + r.Offset
 	P := l.pieceAddr(p) + r.Offset
 	kind := r.Kind
+	switch {
+	case kind == obj.RelocAbs || kind == obj.RelocPCRel || kind == obj.RelocAbsSigned || kind == obj.RelocPLT:
+	case kind == obj.RelocGOTPCRel && r.Size == 4 || kind == obj.RelocGOT: // relaxed below, or refused
+	case (kind == obj.RelocGOTPC || kind == obj.RelocGOTOFF) && l.arch == obj.ArchI386,
+		// amd64's R_X86_64_GOTPC32 and R_X86_64_GOTOFF64: the same pairs
+		// around a notional GOT (GNU ld patches GOTPC32's 4 bytes even
+		// under nasm's `dq x wrt ..gotpc'; so does this, read back).
+		kind == obj.RelocGOTPC && r.Size == 4, kind == obj.RelocGOTOFF && r.Size == 8:
+	default:
+		// A GOT slot's offset, a TLS slot, or a 64-bit PC-relative GOT
+		// slot: the program needs a GOT (or thread-local storage) that
+		// a static link without one cannot give it. Any value written
+		// here would be wrong.
+		target := "`" + sym.Name + "'"
+		if sym.Kind == obj.KindSection {
+			target = "section " + sym.Name
+		}
+		return fmt.Errorf("%s: %s relocation against %s is not supported by tiny link (it needs a GOT or thread-local storage)", where(), tinyelf.KindName(l.arch, r.Kind, r.Size), target)
+	}
 	if kind == obj.RelocGOTPCRel {
 		// A static link has no GOT: rewrite the instruction to use the
 		// address directly, as ld does for GOTPCRELX.

@@ -129,10 +129,13 @@ const (
 	RelocPCRel                      // S + A - P
 	RelocAbsSigned                  // S + A, checked as a signed value (R_X86_64_32S)
 	RelocPLT                        // PC-relative call/jmp through PLT; static link: as RelocPCRel
-	RelocGOTPCRel                   // PC-relative GOT slot; static link may relax or build a GOT
-	RelocGOTPC                      // GOT + A - P (i386 R_386_GOTPC, against _GLOBAL_OFFSET_TABLE_)
-	RelocGOTOFF                     // S + A - GOT (i386 R_386_GOTOFF)
+	RelocGOTPCRel                   // PC-relative GOT slot (R_X86_64_GOTPCREL, GOTPCREL64 when 8 bytes); static link may relax
+	RelocGOTPC                      // GOT + A - P (R_386_GOTPC, R_X86_64_GOTPC32, against _GLOBAL_OFFSET_TABLE_)
+	RelocGOTOFF                     // S + A - GOT (R_386_GOTOFF, R_X86_64_GOTOFF64)
 	RelocGOT                        // GOT slot - GOT + A on a load (i386 R_386_GOT32X); static link relaxes to the address
+	RelocGOTSlot                    // GOT slot - GOT + A, not relaxable (R_386_GOT32, R_X86_64_GOT32/GOT64)
+	RelocTLSIE                      // address of the GOT slot of a TLS offset (R_386_TLS_IE)
+	RelocGOTTPOFF                   // PC-relative GOT slot of a TLS offset (R_X86_64_GOTTPOFF)
 )
 
 // Reloc patches Size bytes at Offset in its section once symbol addresses are known.

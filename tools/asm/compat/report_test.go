@@ -190,20 +190,9 @@ func Report(results []*Result, exp map[string]Expectation, elapsed time.Duration
 	fmt.Fprintf(&b, "Complete programs linked with `tiny link` and run (as uid 65534, no network, %v time-out), against the nasm + GNU ld build: %d ran the same, %d differently only because their output depends on the linker's layout (tiny link makes the same executable of nasm's object), %d differently, %d were refused by `tiny link`.\n\n",
 		runTimeout, runs[RunSame], runs[RunLayout], runs[RunDiffers], runs[RunLinkError])
 
-	verdicts := map[string]int{}
-	var vnames []string
-	for _, r := range travis {
-		if verdicts[r.Verdict] == 0 {
-			vnames = append(vnames, r.Verdict)
-		}
-		verdicts[r.Verdict]++
-	}
-	sort.Strings(vnames)
-	b.WriteString("nasm 2.16 (the oracle) against the expected outputs the travis tests carry (written by newer nasm):")
-	for _, v := range vnames {
-		fmt.Fprintf(&b, " %s: %d;", v, verdicts[v])
-	}
-	b.WriteString(" a travis test that nasm 2.16 rejects counts as both-reject when tiny rejects it too.\n\n")
+	b.WriteString(verdictLine("nasm 2.16 (the oracle) against the expected outputs the travis tests carry (written by newer nasm):",
+		" a travis test that nasm 2.16 rejects counts as both-reject when tiny rejects it too.", travis, func(r *Result) string { return r.Verdict }))
+	b.WriteString(verdictLine("tiny against the same expected outputs (a second oracle: it also judges the tests that nasm 2.16 fails):", "", travis, func(r *Result) string { return r.TinyVerdict }))
 
 	b.WriteString("## By kind of code\n\n")
 	kinds := map[string]*tally{}
@@ -334,4 +323,25 @@ func writeCauses(b *strings.Builder, title string, rs []*Result) {
 		fmt.Fprintf(b, "| %s | %s | %d | %s | %s |\n", g.group, g.name, len(g.files), strings.Join(top, "; "), strings.Join(ex, ", "))
 	}
 	b.WriteString("\n")
+}
+
+// verdictLine counts the travis results by a verdict, in name order.
+func verdictLine(head, tail string, rs []*Result, verdict func(*Result) string) string {
+	n := map[string]int{}
+	var names []string
+	for _, r := range rs {
+		v := verdict(r)
+		if n[v] == 0 {
+			names = append(names, v)
+		}
+		n[v]++
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	b.WriteString(head)
+	for _, v := range names {
+		fmt.Fprintf(&b, " %s: %d;", v, n[v])
+	}
+	b.WriteString(tail + "\n\n")
+	return b.String()
 }
