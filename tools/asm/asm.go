@@ -25,7 +25,7 @@
 //
 // Not supported, with a clear error: SEG, WRT other than the ELF
 // formats' `..got' family (wrt.go),
-// %ifenv, %use masm, %stacksize/%arg/%local, __PASS__, a recursive
+// %ifenv, %use masm, a recursive
 // %rmacro call; instructions the encoder does
 // not know (AVX-512...).
 package asm
@@ -163,7 +163,29 @@ func Assemble(path string, opts Options) (*Result, error) {
 	default:
 		return &Result{}, Errors{{Pos: pp.Pos{File: "command line"}, Msg: fmt.Sprintf("unrecognised output format `%s'", format)}}
 	}
-	a := &assembler{opts: opts, lim: lim, format: format, syms: map[string]*symbol{}, autoFormat: format == "elf" && opts.FormatName == ""}
+	// See pppass.go: most sources are assembled once.
+	var prev []int64
+	for round := 1; ; round++ {
+		res, a, err := assembleOnce(path, opts, lim, format, prev)
+		if len(a.ppQueries) == 0 {
+			return res, err
+		}
+		offs, settled := a.ppSettled()
+		if settled {
+			return res, err
+		}
+		if round >= maxPPRounds {
+			res.Binary, res.Object = nil, nil
+			return res, Errors{ppUnsettled(path)}
+		}
+		prev = offs
+	}
+}
+
+// assembleOnce preprocesses and assembles the file once; the
+// preprocessor is given prev for `$' and labels (pppass.go).
+func assembleOnce(path string, opts Options, lim Limits, format string, prev []int64) (*Result, *assembler, error) {
+	a := &assembler{opts: opts, lim: lim, format: format, syms: map[string]*symbol{}, autoFormat: format == "elf" && opts.FormatName == "", ppPrev: prev}
 	for k := range a.mangleSet {
 		a.mangleSet[k] = *a.mangle(k) != "" // the command line's come first
 	}
@@ -173,7 +195,7 @@ func Assemble(path string, opts Options) (*Result, error) {
 	// reads the lines again).
 	var lines []pp.Line
 	ppr := pp.Preprocess(path, pp.Options{IncludeDirs: opts.IncludeDirs, Defines: opts.Defines, ReadFile: opts.ReadFile,
-		Limits: &lim.Limits, Source: opts.Source, Predefines: a.predefines(), Builtin: a.builtin, Symbol: a.symbolValue, FloatMode: a.p.floatMode,
+		Limits: &lim.Limits, Source: opts.Source, Predefines: a.predefines(), Builtin: a.builtin, Symbol: a.symbolValue, FloatMode: a.p.floatMode, Assembly: ppEnv{a}, FormatMacros: formatMacros(format),
 		Before: opts.Before, NoLine: opts.NoLine, EmitPragmas: true,
 		EmitNumbered: func(l pp.Line, next int) int {
 			// Diagnostics found before line i was produced sort before it.
@@ -219,6 +241,8 @@ func Assemble(path string, opts Options) (*Result, error) {
 	ran := len(errs) == 0
 	if ran {
 		errs = a.assemble(res, path)
+	} else if len(a.ppQueries) > 0 {
+		a.run() // for the layout the preprocessor's values come from
 	}
 	if ran && opts.Listing {
 		// Like nasm, a listing is written even when the final pass has
@@ -230,9 +254,9 @@ func Assemble(path string, opts Options) (*Result, error) {
 		if len(errs) > MaxErrors {
 			errs = errs[:MaxErrors]
 		}
-		return res, errs
+		return res, a, errs
 	}
-	return res, nil
+	return res, a, nil
 }
 
 // initialBits is the BITS a source starts in: as asked, else nasm's

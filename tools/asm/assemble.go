@@ -59,10 +59,16 @@ type assembler struct {
 	passWarn []pp.Diag
 	fatal    bool
 	regVals  map[string]expr.Value // env.Lookup's value of each register name
-	inst     x86.Inst              // emitInst's scratch instruction
-	instOps  []x86.Operand         // and its operands' storage
-	selfRel  bool                  // the last operand value was self-relative (inst.go)
-	gsymOffs map[string][]int64    // offsets of each section's global symbols, gathered in pass gsymPass (wrt.go)
+	// the preprocessor's view of the passes (pppass.go)
+	ppQueries []ppQuery // the values it asked for, in order
+	ppPrev    []int64   // the offsets the previous assembly found for them
+	ppMark    int       // the next query a pass records (markHere)
+	ppFence   int       // the statement count at the last `$` query (fold.go)
+
+	inst     x86.Inst           // emitInst's scratch instruction
+	instOps  []x86.Operand      // and its operands' storage
+	selfRel  bool               // the last operand value was self-relative (inst.go)
+	gsymOffs map[string][]int64 // offsets of each section's global symbols, gathered in pass gsymPass (wrt.go)
 	gsymPass int
 }
 
@@ -214,6 +220,10 @@ func (e env) Lookup(name string) (expr.Value, error) {
 // (`push label` takes the imm32 form); -f bin resolves them at the end.
 func (a *assembler) addr(sec int, off int64) expr.Value {
 	s := a.secs[sec]
+	if s.absSym != nil {
+		sec, off = a.place(sec, off)
+		s = a.secs[sec]
+	}
 	if s.absolute {
 		return expr.Value{Const: s.absBase + off}
 	}
@@ -258,12 +268,17 @@ func (a *assembler) run() {
 			s.data, s.size, s.relocs, s.relSym, s.relStmt, s.gsym = s.data[:0], 0, s.relocs[:0], s.relSym[:0], s.relStmt[:0], nil
 			s.bin.flags &^= perPass
 		}
-		for _, st := range a.stmts {
+		a.ppMark = 0
+		for i, st := range a.stmts {
+			if a.ppMark < len(a.ppQueries) {
+				a.markHere(i)
+			}
 			a.exec(st)
 			if a.fatal {
 				break
 			}
 		}
+		a.markHere(len(a.stmts))
 		if a.fatal || !a.changed && !a.unknown {
 			break
 		}

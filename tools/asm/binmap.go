@@ -137,10 +137,13 @@ func (a *assembler) mapSymbols(b *strings.Builder, secs []*section) {
 			continue
 		}
 		switch {
-		case s.kind == symLabel && a.secs[s.sec].absolute:
-			plain = append(plain, entry{s.name, a.secs[s.sec].absBase + s.off})
 		case s.kind == symLabel:
-			bySec[a.secs[s.sec]] = append(bySec[a.secs[s.sec]], entry{s.name, s.off})
+			rs, off := a.place(s.sec, s.off)
+			if a.secs[rs].absolute {
+				plain = append(plain, entry{s.name, a.secs[rs].absBase + off})
+			} else {
+				bySec[a.secs[rs]] = append(bySec[a.secs[rs]], entry{s.name, off})
+			}
 		case s.kind == symEqu && s.val != nil && s.val.Simple():
 			plain = append(plain, entry{s.name, s.val.Const})
 		case s.kind == symEqu && s.val != nil && len(s.val.Terms) == 1 && s.val.Terms[0].Coef == 1:

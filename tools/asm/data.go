@@ -22,6 +22,16 @@ type dataItem struct {
 	isStr bool
 	undef bool   // `?`
 	wrt   string // `wrt ..NAME` after the expression (see operand.wrt)
+	width int    // the unit, when a size says so (dup.go); 0: the statement's
+	count int64  // `?' only: how many units (`N dup (?)'); 0 is one
+}
+
+// unit is the width of one of it's values in st.
+func (it *dataItem) unit(st *stmt) int {
+	if it.width != 0 {
+		return it.width
+	}
+	return st.width
 }
 
 // data is `db item, ...` (and dw, dd, dq).
@@ -35,14 +45,17 @@ func (p *parser) data(st *stmt, toks []lex.Token, i int) error {
 		p.a.warnc(st.pos, "db-empty", "no operand for data declaration")
 		return nil
 	}
-	return p.dataOperands(st, toks, i)
+	if dataForms(toks[i:]) {
+		return p.dataOperands(st, toks[i:], 0, &st.items)
+	}
+	return p.laxDataList(st, toks, i)
 }
 
-// dataOperands parses db's operands from toks[i] as nasm 2.16 does, which
+// laxDataList parses db's operands from toks[i] as nasm 2.16 does, which
 // is laxer than a comma list: after an expression one more token is
 // skipped before the comma (`db 1 2` is `db 1`), and a `)` ends the list
 // with the rest of the line ignored (`db 1 ) 2`, `db 1, )`).
-func (p *parser) dataOperands(st *stmt, toks []lex.Token, i int) error {
+func (p *parser) laxDataList(st *stmt, toks []lex.Token, i int) error {
 	endOfList := func(k int) bool { return k >= len(toks) || toks[k].Is(")") }
 	for !endOfList(i) {
 		n := len(st.items)
@@ -77,6 +90,20 @@ func (p *parser) dataOperands(st *stmt, toks []lex.Token, i int) error {
 		p.a.warnc(st.pos, "db-empty", "no operand for data declaration")
 	}
 	return nil
+}
+
+// dataForms reports whether toks use dup.go's forms: `dup', `%(', or
+// a size keyword.
+func dataForms(toks []lex.Token) bool {
+	for i, t := range toks {
+		switch {
+		case t.Kind == lex.Ident && !t.Escaped && (strings.EqualFold(t.Text, "dup") || sizeKeywords[strings.ToLower(t.Text)] != 0):
+			return true
+		case t.Is("%") && i+1 < len(toks) && toks[i+1].Is("("), t.Is("?"):
+			return true
+		}
+	}
+	return false
 }
 
 // dataItem parses one data operand: a string, a float, `?`, or an
@@ -314,8 +341,8 @@ func putLE(b []byte, v int64, n int) {
 	}
 }
 func (a *assembler) emitData(st *stmt, sec *section) {
-	w := st.width
 	for _, it := range st.items {
+		w := it.unit(st)
 		switch {
 		case it.isStr:
 			b := []byte(it.str)
@@ -324,11 +351,17 @@ func (a *assembler) emitData(st *stmt, sec *section) {
 			}
 			a.write(st, sec, b)
 		case it.undef:
+			n := int64(w) * max(it.count, 1)
 			if sec.flags&obj.FlagNoBits != 0 {
-				a.reserve(st, sec, int64(w)) // `?` is uninitialized: fine in .bss
+				a.reserve(st, sec, n) // `?` is uninitialized: fine in .bss
 			} else {
-				a.pwarnc(st, "zeroing", "%s", zeroingMsg(a.format, sec.name))
-				a.write(st, sec, make([]byte, w))
+				if st.timesExpr() == nil {
+					// One warning per run of `?' (dup.go merged the runs).
+					a.passWarn = append(a.passWarn, pp.Diag{Pos: st.pos, Warning: true, Class: "zeroing", Msg: zeroingMsg(a.format, sec.name), Note: st.macroNote(), Seq: st.line + 1})
+				} else {
+					a.pwarnc(st, "zeroing", "%s", zeroingMsg(a.format, sec.name))
+				}
+				a.write(st, sec, make([]byte, n))
 			}
 		case it.float != nil:
 			a.write(st, sec, it.float)

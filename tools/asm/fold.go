@@ -77,7 +77,8 @@ func (p *parser) fold(st *stmt, key foldKey, cache bool) bool {
 // own: it is defined where the run starts either way.
 func (p *parser) place(label string, b []byte) {
 	a := p.a
-	if n := len(a.stmts); label == "" && n > 0 {
+	// Not across a point where the preprocessor asked for `$` (pppass.go).
+	if n := len(a.stmts); label == "" && n > 0 && !(len(a.ppQueries) > 0 && a.ppFence == n) {
 		switch last := a.stmts[n-1]; {
 		case last.sec != p.sec:
 		case last.kind == sBytes:
@@ -168,9 +169,9 @@ func (a *assembler) foldInst(st *stmt) ([]byte, bool) {
 // foldData encodes data whose items are strings, floats or fixed
 // numbers that fit their unit without a warning.
 func foldData(st *stmt) ([]byte, bool) {
-	w := st.width
 	var b []byte
 	for _, it := range st.items {
+		w := it.unit(st)
 		switch {
 		case it.isStr:
 			b = append(b, it.str...)

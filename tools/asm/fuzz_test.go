@@ -23,6 +23,9 @@ func FuzzAssemble(f *testing.F) {
 		"%macro m 1+\n%%x: db %1\n%endmacro\nm 1, 'a'",
 		"times 5 align 4",
 		"x equ y\ny equ x",
+		"a: jmp b\n%if $-a > 2\nnop\n%endif\n%assign n $-$$\ntimes n db 0\nb:",
+		"s: db 1\nabsolute s+1\nf: resb 2\n%if f-s != 1\n%error x\n%endif",
+		"db 3 dup (1, 2 dup (?)), %(4,5), ?, ?\ndw byte 3, 2 dup dword ('ab')",
 	} {
 		f.Add(s)
 	}

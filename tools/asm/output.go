@@ -127,10 +127,11 @@ func (a *assembler) object(path string) (*obj.File, Errors) {
 		}
 	}
 	label := func(s *symbol, bind obj.Binding) *obj.Symbol {
-		sec := secIdx[s.sec]
-		v := uint64(s.off)
+		rs, off := a.place(s.sec, s.off)
+		sec := secIdx[rs]
+		v := uint64(off)
 		if sec == obj.SectionAbs {
-			v = uint64(a.secs[s.sec].absBase + s.off)
+			v = uint64(a.secs[rs].absBase + off)
 		}
 		return &obj.Symbol{Name: a.symbolName(s), Section: sec, Value: v, Binding: bind}
 	}
@@ -206,10 +207,12 @@ func (a *assembler) object(path string) (*obj.File, Errors) {
 // number).
 func (a *assembler) externMoves(s *symbol) bool {
 	switch {
-	case s.kind == symLabel && a.secs[s.sec].absolute:
-		return a.secs[s.sec].absBase+s.off != 0
 	case s.kind == symLabel:
-		return s.off != 0
+		rs, off := a.place(s.sec, s.off)
+		if a.secs[rs].absolute {
+			return a.secs[rs].absBase+off != 0
+		}
+		return off != 0
 	case s.kind == symEqu && s.val != nil:
 		return s.val.Const != 0 || len(s.val.Terms) > 1
 	}

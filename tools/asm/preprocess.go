@@ -41,7 +41,7 @@ func Preprocess(path string, opts Options, po PreprocessOptions) ([]string, []Di
 	a := &assembler{opts: opts, lim: lim, format: format, syms: map[string]*symbol{}, ppOnly: true, ppSect: po.Sect}
 	a.p = &parser{a: a, sec: -1}
 	ppr := pp.Preprocess(path, pp.Options{IncludeDirs: opts.IncludeDirs, Defines: opts.Defines, ReadFile: opts.ReadFile,
-		Limits: &lim.Limits, Source: opts.Source, Predefines: a.predefines(), Builtin: a.builtin,
+		Limits: &lim.Limits, Source: opts.Source, Predefines: a.predefines(), Builtin: a.builtin, FormatMacros: formatMacros(format),
 		Before: opts.Before, NoLine: opts.NoLine, EmitNumbered: po.Emit, KeepEmpty: po.KeepEmpty, EmitPragmas: po.Pragmas,
 		Depend: po.Depend, MissingOK: po.MissingOK, NoSearch: po.NoSearch})
 	diags := append([]Diag(nil), ppr.Diags...)
@@ -58,6 +58,8 @@ func (a *assembler) ppOnlyBuiltin(base, name string) ([]lex.Token, bool, error) 
 	switch base {
 	case "BITS":
 		return []lex.Token{{Kind: lex.Num, Text: "0"}}, true, nil
+	case "PASS":
+		return []lex.Token{{Kind: lex.Num, Text: "3", Val: 3}}, true, nil // nasm's preprocess-only pass
 	case "SECT":
 		if a.ppSect != nil {
 			toks, err := lex.Line(a.ppSect())
@@ -66,4 +68,13 @@ func (a *assembler) ppOnlyBuiltin(base, name string) ([]lex.Token, bool, error) 
 		return nil, true, fmt.Errorf("`%s' has no value when the source is only preprocessed", name)
 	}
 	return nil, false, nil
+}
+
+// formatMacros are the output format's directives that nasm defines as
+// macros (pp.Options.FormatMacros).
+func formatMacros(format string) []string {
+	if format == "bin" {
+		return []string{"org"}
+	}
+	return []string{"osabi"}
 }

@@ -29,6 +29,10 @@ type section struct {
 
 	absolute bool  // an `absolute` space: labels are numbers, no bytes
 	absBase  int64 // its starting address
+	// absSym, for `absolute label+absAdd` (label defined before): the
+	// space starts there, in the label's section (see place).
+	absSym *symbol
+	absAdd int64
 
 	bin binSection // -f bin: addresses and attributes (binsections.go)
 
@@ -207,9 +211,57 @@ func (p *parser) sectalign(_ string, args []lex.Token) {
 func (p *parser) absolute(_ string, args []lex.Token) {
 	v, err := p.constant(args, "trailing garbage after `absolute'")
 	if err != nil {
+		if sym, add, ok := p.labelBase(args); ok {
+			p.sec = p.a.absoluteSection(0, p.pos)
+			p.a.secs[p.sec].absSym, p.a.secs[p.sec].absAdd = sym, add
+			p.sect = "[absolute " + lex.Join(args) + "]"
+			return
+		}
 		p.errorf("`absolute' needs a constant address: %s", err)
 		return
 	}
 	p.sec = p.a.absoluteSection(v, p.pos)
 	p.sect = "[absolute " + lex.Join(args) + "]"
+}
+
+// labelBase recognizes `absolute label+n`, a label defined before plus
+// a constant: nasm then places the space's labels in the label's
+// section, at addresses that move with it.
+func (p *parser) labelBase(args []lex.Token) (*symbol, int64, bool) {
+	n, end, err := p.parseExpr(args, 0)
+	if err != nil || end != len(args) {
+		return nil, 0, false
+	}
+	v, err := expr.Eval(n, labelEnv{p})
+	if err != nil || len(v.Terms) != 1 || v.Terms[0].Coef != 1 || len(v.Regs) > 0 || v.Unknown {
+		return nil, 0, false
+	}
+	return p.a.syms[v.Terms[0].Sym], v.Const, true
+}
+
+// labelEnv evaluates labels defined so far as themselves, for
+// labelBase.
+type labelEnv struct{ p *parser }
+
+func (e labelEnv) Lookup(name string) (expr.Value, error) {
+	if s := e.p.a.syms[e.p.qualify(name)]; s != nil && s.kind == symLabel {
+		return expr.Value{Terms: []expr.Term{{Sym: s.name, Coef: 1}}}, nil
+	}
+	return constEnv{e.p.a}.Lookup(name)
+}
+func (e labelEnv) Here() (expr.Value, error)      { return expr.ConstEnv{}.Here() }
+func (e labelEnv) SectStart() (expr.Value, error) { return expr.ConstEnv{}.SectStart() }
+
+// place is where offset off of section sec is: through `absolute
+// label` spaces, the section the label is in and the offset there.
+func (a *assembler) place(sec int, off int64) (int, int64) {
+	for range a.secs { // each step goes to an earlier space: no loop
+		s := a.secs[sec]
+		if s.absSym == nil {
+			break
+		}
+		off += s.absSym.off + s.absAdd
+		sec = s.absSym.sec
+	}
+	return sec, off
 }

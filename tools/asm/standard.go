@@ -87,6 +87,9 @@ func (a *assembler) builtin(name string) ([]lex.Token, bool, error) {
 	case base == "SECT":
 		toks, err := lex.Line(a.p.sect)
 		return toks, true, err
+	case base == "PASS":
+		// What nasm's final pass, the one whose output is written, sees.
+		return []lex.Token{{Kind: lex.Num, Text: "2", Val: 2}}, true, nil
 	case base == "OUTPUT_FORMAT" && a.autoFormat:
 		if a.format == "elf" {
 			return nil, true, fmt.Errorf("`%s' is not known before the first BITS directive when BITS chooses the format (give -m or -f)", name)

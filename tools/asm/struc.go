@@ -1,6 +1,8 @@
 package asm
 
 import (
+	"strings"
+
 	"fmt"
 
 	"github.com/rules-tiny/rules_tiny/tools/asm/expr"
@@ -91,7 +93,11 @@ func (p *parser) at(name string, args []lex.Token) {
 			p.errorf("`at' expects a structure field")
 			return
 		}
-		target = expr.Binary{Op: "-", X: expr.Ident{Name: p.qualify(args[0].Text)}, Y: expr.Ident{Name: p.istrucName}}
+		field := p.qualify(args[0].Text)
+		if f := args[0].Text; strings.HasPrefix(f, ".") && !strings.HasPrefix(f, "..") {
+			field = p.istrucName + f // nasm's `at .x' is a field of the structure, whatever label came last
+		}
+		target = expr.Binary{Op: "-", X: expr.Ident{Name: field}, Y: expr.Ident{Name: p.istrucName}}
 		rest = args[1:]
 		if len(rest) > 0 {
 			if !rest[0].Is(",") {

@@ -61,7 +61,13 @@ func (m *messages) print(d pp.Diag, severity, suffix string) {
 	}
 }
 
-func (m *messages) error(d pp.Diag) { m.print(d, "error", "") }
+func (m *messages) error(d pp.Diag) {
+	if d.Fatal {
+		m.print(d, "fatal", "")
+		return
+	}
+	m.print(d, "error", "")
+}
 
 // warn prints a warning if its class is enabled, as an error if it is
 // one (and then the run fails).

@@ -102,7 +102,7 @@ var warnAliases = map[string]string{
 
 // DetectedWarnings are the classes of the warnings this assembler
 // reports; nasm has more (see README.md).
-var DetectedWarnings = []string{"db-empty", "float-denorm", "float-overflow", "float-toolong", "float-underflow", "label-orphan", "number-overflow", "other", "pp-else-else", "pp-macro-params-multi", "pp-rep-negative", "user", "zeroing"}
+var DetectedWarnings = []string{"db-empty", "float-denorm", "float-overflow", "float-toolong", "float-underflow", "label-orphan", "number-overflow", "other", "pp-else-elif", "pp-else-else", "pp-macro-params-multi", "pp-rep-negative", "pp-trailing", "user", "zeroing"}
 
 // aliasNames is every name -w matches against, sorted as nasm sorts
 // them: the classes' names and their aliases.

@@ -12,6 +12,9 @@ import (
 type cond struct {
 	state   condState
 	sawElse bool
+	// dead: opened inside a skipped branch, or after a second %else or
+	// an %elif after %else: nasm says nothing more about the block.
+	dead bool
 }
 
 type condState uint8
@@ -100,7 +103,7 @@ func (p *pp) conditional(c condSpec, l Line) {
 
 func (p *pp) ifDirective(c condSpec, l Line) {
 	if p.skipping() {
-		p.conds = append(p.conds, cond{state: condDone})
+		p.conds = append(p.conds, cond{state: condDone, dead: true})
 		return
 	}
 	st := condSeek
@@ -117,7 +120,12 @@ func (p *pp) elifDirective(c condSpec, l Line) {
 	}
 	top := &p.conds[len(p.conds)-1]
 	if top.sawElse {
-		p.lineErr(l, "`%s' after `%%else'", l.Toks[0].Text)
+		// nasm warns and skips the branch, whatever its condition.
+		if !top.dead {
+			p.diag(Diag{Pos: l.Pos, Warning: true, Class: "pp-else-elif", Msg: fmt.Sprintf("`%s' after `%%else', ignoring content", strings.ToLower(l.Toks[0].Text)), Note: p.note(l)})
+		}
+		top.state, top.dead = condDone, true
+		return
 	}
 	switch top.state {
 	case condActive:
@@ -143,8 +151,13 @@ func (p *pp) elseDirective(l Line) {
 		return
 	}
 	top := &p.conds[len(p.conds)-1]
+	p.trailing(top, l)
 	if top.sawElse {
-		p.diag(Diag{Pos: l.Pos, Warning: true, Class: "pp-else-else", Msg: "`%else' after `%else' ignored"})
+		if !top.dead {
+			p.diag(Diag{Pos: l.Pos, Warning: true, Class: "pp-else-else", Msg: "`%else' after `%else', ignoring content", Note: p.note(l)})
+		}
+		top.state, top.dead = condDone, true
+		return
 	}
 	top.sawElse = true
 	if top.state == condSeek {
@@ -159,7 +172,15 @@ func (p *pp) endifDirective(l Line) {
 		p.lineErr(l, "`%%endif' without `%%if'")
 		return
 	}
+	p.trailing(&p.conds[len(p.conds)-1], l)
 	p.conds = p.conds[:len(p.conds)-1]
+}
+
+// trailing warns, as nasm does, about anything after %else or %endif.
+func (p *pp) trailing(c *cond, l Line) {
+	if len(l.Toks) > 1 && !c.dead {
+		p.diag(Diag{Pos: l.Pos, Warning: true, Class: "pp-trailing", Msg: fmt.Sprintf("trailing garbage after `%s' ignored", strings.ToLower(l.Toks[0].Text)), Note: p.note(l)})
+	}
 }
 
 // test evaluates a condition; an error is reported and counts as false.
@@ -244,12 +265,45 @@ func (p *pp) condMacro(l Line, args []lex.Token) (bool, error) {
 		}
 		plus = i < len(rest) && rest[i].Is("+") && !rest[i].Space
 	}
-	for _, m := range p.mmacs[strings.ToLower(name)] {
+	ms := p.mmacs[strings.ToLower(name)]
+	if m, ok := p.directiveMacro(name); ok {
+		ms = append(ms[:len(ms):len(ms)], m)
+	}
+	for _, m := range ms {
 		if m.name == name && (hi < 0 || m.min <= hi || plus) && (m.max < 0 || lo <= m.max || m.greedy) {
 			return true, nil
 		}
 	}
 	return false, nil
+}
+
+// directiveMacros are the directives nasm 2.16 defines as multi-line
+// macros in its standard macros (so %ifmacro sees them): name, minimum
+// and maximum parameter counts (-1: any), greedy.
+var directiveMacros = map[string]mmacro{
+	"section": {min: 1, max: 1, greedy: true}, "segment": {min: 1, max: 1, greedy: true},
+	"sectalign": {min: 1, max: 1, greedy: true}, "absolute": {min: 1, max: 1, greedy: true},
+	"struc": {min: 1, max: 2}, "endstruc": {}, "istruc": {min: 1, max: 1},
+	"at": {min: 1, max: 2, greedy: true}, "iend": {},
+	"align": {min: 1, max: 2, greedy: true}, "alignb": {min: 1, max: 2, greedy: true},
+	"bits": {min: 1, max: 1, greedy: true}, "use16": {}, "use32": {}, "use64": {},
+	"extern": {min: 1, max: -1}, "static": {min: 1, max: -1}, "global": {min: 1, max: -1},
+	"required": {min: 1, max: -1}, "common": {min: 1, max: -1},
+	"cpu": {min: 1, max: 1, greedy: true}, "float": {min: 1, max: -1},
+	"default": {min: 1, max: 1, greedy: true}, "userel": {}, "useabs": {}, "usebnd": {}, "usenobnd": {},
+	"incbin": {min: 1, max: 2, greedy: true},
+}
+
+// directiveMacro is the standard macro of a directive named name (any
+// case), nasm's or the output format's (Options.FormatMacros).
+func (p *pp) directiveMacro(name string) (*mmacro, bool) {
+	lower := strings.ToLower(name)
+	m, ok := directiveMacros[lower]
+	if !ok && indexOf(p.opts.FormatMacros, lower) >= 0 {
+		m, ok = mmacro{min: 1, max: 1, greedy: true}, true
+	}
+	m.name, m.icase = name, true // any case: the name asked for
+	return &m, ok
 }
 
 // paramCountValue is a parameter count as nasm reads one (a number
@@ -360,10 +414,12 @@ func (p *pp) charConsts(toks []lex.Token) ([]lex.Token, error) {
 	return out, nil
 }
 
-// symbolEnv is a critical expression's environment: numbers, and the
-// assembler's constants.
+// symbolEnv is a critical expression's environment: numbers, the
+// assembler's constants and, while assembling, what nasm's preprocessor
+// sees of the current pass (Options.Assembly).
 type symbolEnv struct {
-	symbol func(string) (int64, bool)
+	symbol   func(string) (int64, bool)
+	assembly expr.Env
 }
 
 func (e symbolEnv) Lookup(name string) (expr.Value, error) {
@@ -372,10 +428,25 @@ func (e symbolEnv) Lookup(name string) (expr.Value, error) {
 			return expr.Const(v), nil
 		}
 	}
+	if e.assembly != nil {
+		return e.assembly.Lookup(name)
+	}
 	return expr.ConstEnv{}.Lookup(name)
 }
-func (e symbolEnv) Here() (expr.Value, error)      { return expr.ConstEnv{}.Here() }
-func (e symbolEnv) SectStart() (expr.Value, error) { return expr.ConstEnv{}.SectStart() }
+
+func (e symbolEnv) Here() (expr.Value, error) {
+	if e.assembly != nil {
+		return e.assembly.Here()
+	}
+	return expr.ConstEnv{}.Here()
+}
+
+func (e symbolEnv) SectStart() (expr.Value, error) {
+	if e.assembly != nil {
+		return e.assembly.SectStart()
+	}
+	return expr.ConstEnv{}.SectStart()
+}
 
 // constExpr evaluates a critical expression: numbers, and constants the
 // assembler knows already.
@@ -401,7 +472,7 @@ func (p *pp) constPrefix(toks []lex.Token) (int64, int, error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	v, err := expr.Eval(n, symbolEnv{p.opts.Symbol})
+	v, err := expr.Eval(n, symbolEnv{p.opts.Symbol, p.opts.Assembly})
 	if err != nil {
 		return 0, 0, err
 	}

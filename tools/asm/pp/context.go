@@ -85,7 +85,8 @@ func (p *pp) condCtx(_ Line, args []lex.Token) (bool, error) {
 func (p *pp) contextLocals(toks []lex.Token) ([]lex.Token, error) {
 	var out []lex.Token
 	for i, t := range toks {
-		if t.Kind != lex.PP || !strings.HasPrefix(t.Text, "%$") {
+		name, ok := contextLocal(t)
+		if !ok {
 			if out != nil {
 				out = append(out, t)
 			}
@@ -94,7 +95,6 @@ func (p *pp) contextLocals(toks []lex.Token) ([]lex.Token, error) {
 		if out == nil {
 			out = append([]lex.Token(nil), toks[:i]...)
 		}
-		name := t.Text[2:]
 		depth := 1
 		for strings.HasPrefix(name, "$") {
 			name = name[1:]
@@ -104,10 +104,45 @@ func (p *pp) contextLocals(toks []lex.Token) ([]lex.Token, error) {
 			return nil, fmt.Errorf("`%s': context stack is empty", t.Text)
 		}
 		c := p.ctx[len(p.ctx)-depth]
+		// A context-local single-line macro touching a word is expanded
+		// before the two are joined (`%{$name}%1`): glueParams.
 		out = append(out, lex.Token{Kind: lex.Ident, Text: fmt.Sprintf("..@%d.%s", c.id, name), Space: t.Space})
 	}
 	if out == nil {
 		return toks, nil
 	}
 	return p.glueParams(out), nil
+}
+
+// contextLocal is the name after "%$" of a context-local token, %$name
+// or its braced form %{$name}.
+func contextLocal(t lex.Token) (string, bool) {
+	if t.Kind != lex.PP {
+		return "", false
+	}
+	if strings.HasPrefix(t.Text, "%{$") && strings.HasSuffix(t.Text, "}") {
+		return t.Text[3 : len(t.Text)-1], true
+	}
+	if strings.HasPrefix(t.Text, "%$") {
+		return t.Text[2:], true
+	}
+	return "", false
+}
+
+// localValue is the expansion of the parameterless single-line macro
+// named by t, if there is one.
+func (p *pp) localValue(t lex.Token) ([]lex.Token, bool, error) {
+	for _, m := range p.lookupSmacro(t.Text) {
+		if m.nparams != -1 {
+			continue
+		}
+		body, err := p.expand(append([]lex.Token(nil), m.body...))
+		if err != nil || len(body) == 0 {
+			return nil, false, err
+		}
+		body = append([]lex.Token(nil), body...)
+		body[0].Space = t.Space
+		return body, true, nil
+	}
+	return nil, false, nil
 }

@@ -45,6 +45,8 @@ var directives = map[string]func(*pp, call){
 	"%push": (*pp).push,
 	"%repl": (*pp).repl,
 	"%pop":  (*pp).pop,
+	// TASM's stack frames (stack.go)
+	"%stacksize": (*pp).stacksize, "%arg": (*pp).arg, "%local": (*pp).local,
 	// messages
 	"%error": (*pp).message, "%fatal": (*pp).message, "%warning": (*pp).message,
 	// debugging positions (srcpos.go)
@@ -93,7 +95,7 @@ func (p *pp) message(c call) {
 	if len(toks) == 1 && toks[0].Kind == lex.Str {
 		msg = toks[0].Str
 	}
-	d := Diag{Pos: c.Pos, Warning: c.name == "%warning", Msg: msg, Note: p.note(c.Line)}
+	d := Diag{Pos: c.Pos, Warning: c.name == "%warning", Fatal: c.name == "%fatal", Msg: msg, Note: p.note(c.Line)}
 	if d.Warning {
 		d.Class = "user"
 	}

@@ -63,11 +63,40 @@ func floatFunc(name string) (floatPart, bool) {
 
 // floatCall evaluates `name(literal)` from toks[i] (after the
 // parenthesis); it returns the value and the index after the call.
+// touchingFloat reads the tokens from toks[i] to the next `)', written
+// without blanks between them, as one floating-point number, if they
+// make one; end is the index of the `)'.
+func touchingFloat(toks []lex.Token, i int) (lex.Token, int, bool) {
+	j := i
+	var b strings.Builder
+	for ; j < len(toks) && !toks[j].Is(")"); j++ {
+		if j > i && toks[j].Space {
+			return lex.Token{}, 0, false
+		}
+		b.WriteString(tokSource(toks[j]))
+	}
+	if j >= len(toks) || j-i < 2 {
+		return lex.Token{}, 0, false
+	}
+	nt, err := lex.Line(b.String())
+	if err != nil || len(nt) != 1 || nt[0].Kind != lex.Float {
+		return lex.Token{}, 0, false
+	}
+	return nt[0], j, true
+}
+
 func (p *pp) floatCall(f floatPart, name string, toks []lex.Token, i int) (int64, int, error) {
 	neg := false
 	if i < len(toks) && (toks[i].Is("-") || toks[i].Is("+")) {
 		neg = toks[i].Is("-")
 		i++
+	}
+	skip := 0 // tokens joined into toks[i]
+	if ft, end, ok := touchingFloat(toks, i); ok {
+		// Pieces written together (`%1e+%2` of 1, 36) are one number
+		// in the text nasm's assembler reads.
+		toks = append(append(append([]lex.Token(nil), toks[:i]...), ft), toks[end:]...)
+		skip = end - i - 1
 	}
 	if i+1 >= len(toks) || !toks[i+1].Is(")") || !(toks[i].Kind == lex.Float || toks[i].Kind == lex.Ident && lex.FloatSpecial(toks[i].Text) != "") {
 		return 0, 0, fmt.Errorf("expecting floating-point number")
@@ -87,7 +116,7 @@ func (p *pp) floatCall(f floatPart, name string, toks []lex.Token, i int) (int64
 	for k := f.n - 1; k >= 0; k-- {
 		v = v<<8 | uint64(b[f.from+k])
 	}
-	return int64(v), i + 2, nil
+	return int64(v), i + 2 + skip, nil
 }
 
 // builtin expands __FILE__ and __LINE__ (both spellings), and the names
@@ -215,7 +244,12 @@ func (p *pp) expandWith(toks []lex.Token, active []*smacro, depth int) ([]lex.To
 			}
 			args[k] = ea
 		}
-		exp, err := p.expandWith(substitute(m, args, t.Space), append(active, m), depth+1)
+		if m.flags != nil {
+			if err := p.decorate(m, args); err != nil {
+				return nil, err
+			}
+		}
+		exp, err := p.expandWith(substitute(m, args, t), append(active, m), depth+1)
 		if err != nil {
 			return nil, err
 		}
@@ -251,9 +285,12 @@ func (p *pp) pickSmacro(toks []lex.Token, i int, active []*smacro) (*smacro, [][
 	if i+1 < len(toks) && toks[i+1].Is("(") {
 		if a, end, ok := smacroArgs(toks, i+1); ok {
 			for _, c := range list {
-				if c.nparams == len(a) || c.nparams == 0 && len(a) == 1 && len(a[0]) == 0 {
+				if c.takes(len(a)) || c.nparams == 0 && len(a) == 1 && len(a[0]) == 0 {
 					if isActive(active, c) {
 						return nil, nil, 0
+					}
+					if c.flags != nil {
+						a = c.rawArgs(toks[i+2:end-1], a)
 					}
 					return c, a, end
 				}
@@ -271,11 +308,112 @@ func (p *pp) pickSmacro(toks []lex.Token, i int, active []*smacro) (*smacro, [][
 	return nil, nil, 0
 }
 
+// rawArgs redoes the split of a call's arguments (inner, between the
+// parentheses) for a macro with decorated parameters: a greedy last
+// parameter takes the rest of the line from its start, with its commas
+// and only its first brace group unwrapped, and a !parameter keeps its
+// braces. Missing optional (greedy) arguments are empty.
+func (m *smacro) rawArgs(inner []lex.Token, split [][]lex.Token) [][]lex.Token {
+	var raw [][]lex.Token
+	var cur []lex.Token
+	depth, brace := 0, 0
+	for _, t := range inner {
+		switch {
+		case t.Is("(") || t.Is("["):
+			depth++
+		case t.Is(")") || t.Is("]"):
+			depth--
+		case t.Is("{"):
+			brace++
+		case t.Is("}"):
+			brace--
+		case t.Is(",") && depth == 0 && brace == 0 && len(raw) < m.nparams-1:
+			raw = append(raw, trimSpace(cur))
+			cur = nil
+			continue
+		}
+		cur = append(cur, t)
+	}
+	raw = append(raw, trimSpace(cur))
+	out := make([][]lex.Token, m.nparams)
+	for k := range out {
+		switch {
+		case k >= len(raw):
+		case m.flags[k]&paramNoStrip != 0:
+			out[k] = raw[k]
+		case m.flags[k]&paramGreedy != 0:
+			out[k] = unbrace(raw[k])
+		case k < len(split):
+			out[k] = split[k]
+		}
+	}
+	return out
+}
+
+// unbrace drops the braces of a leading {...} group.
+func unbrace(toks []lex.Token) []lex.Token {
+	if len(toks) == 0 || !toks[0].Is("{") {
+		return toks
+	}
+	depth := 0
+	for i, t := range toks {
+		if t.Is("{") {
+			depth++
+		} else if t.Is("}") {
+			if depth--; depth == 0 {
+				out := append(append([]lex.Token(nil), toks[1:i]...), toks[i+1:]...)
+				return trimSpace(out)
+			}
+		}
+	}
+	return toks
+}
+
+// decorate applies the parameters' decorations to their (expanded)
+// arguments.
+func (p *pp) decorate(m *smacro, args [][]lex.Token) error {
+	for k, fl := range m.flags {
+		if k >= len(args) {
+			break
+		}
+		switch {
+		case fl&paramEval != 0:
+			v, err := p.constExpr(args[k])
+			if err != nil {
+				return err
+			}
+			args[k] = numToken(v)
+		case fl&paramStr != 0:
+			if fl&paramCondQuote != 0 && len(args[k]) == 1 && args[k][0].Kind == lex.Str {
+				break
+			}
+			args[k] = []lex.Token{strToken(lex.Join(trimSpace(args[k])))}
+		}
+	}
+	return nil
+}
+
 // substitute is m's body with its parameters replaced by args; the first
-// token takes the call's spacing.
-func substitute(m *smacro, args [][]lex.Token, space bool) []lex.Token {
+// token takes the call's spacing. A `%,' in the body is a comma unless
+// nothing but empty space follows it up to the next parameter, which
+// is empty too (so `a %, b+' loses its comma when b is left out).
+func substitute(m *smacro, args [][]lex.Token, call lex.Token) []lex.Token {
+	space := call.Space
 	body := make([]lex.Token, 0, len(m.body))
-	for _, b := range m.body {
+	blank := false // a blank before something that vanished stays
+	for j := 0; j < len(m.body); j++ {
+		b := m.body[j]
+		b.Space = b.Space || blank
+		blank = false
+		if b.Is("%") && j+1 < len(m.body) && m.body[j+1].Is(",") && !m.body[j+1].Space && m.nparams > 0 {
+			if condComma(m, args, j+2) {
+				body = append(body, lex.Token{Kind: lex.Op, Text: ",", Space: b.Space})
+			} else {
+				blank = b.Space
+			}
+			j++
+			continue
+		}
 		if b.Kind == lex.Ident && m.nparams > 0 {
 			if k := m.param(b.Text); k >= 0 {
 				for j, a := range args[k] {
@@ -284,15 +422,33 @@ func substitute(m *smacro, args [][]lex.Token, space bool) []lex.Token {
 					}
 					body = append(body, a)
 				}
+				blank = len(args[k]) == 0 && b.Space
 				continue
 			}
 		}
 		body = append(body, b)
 	}
+	// %? and %?? (in the body or the arguments) are the macro's name as
+	// called and as defined.
+	body = macroNames(body, call.Text, m.name)
 	if len(body) > 0 {
 		body[0].Space = space
 	}
 	return body
+}
+
+// condComma reports whether anything follows body[from:] up to and
+// including the next parameter's argument.
+func condComma(m *smacro, args [][]lex.Token, from int) bool {
+	for _, b := range m.body[from:] {
+		if b.Kind == lex.Ident {
+			if k := m.param(b.Text); k >= 0 {
+				return len(args[k]) > 0
+			}
+		}
+		return true
+	}
+	return false
 }
 
 func isActive(active []*smacro, m *smacro) bool {
@@ -380,7 +536,8 @@ func (p *pp) expandPaste(toks []lex.Token) ([]lex.Token, error) {
 // indirect expands each %[...] in toks in place: its contents are
 // macro-expanded (not evaluated) and the first token of the result is
 // joined with a token written right before the construct (`Foo%[__BITS__]`
-// is Foo32); a token right after it stays a token of its own, as in nasm.
+// is Foo32), and so is a word right after it: nasm hands the assembler
+// text, where they make one word (`%[n]0` is 20).
 func (p *pp) indirect(toks []lex.Token) ([]lex.Token, error) {
 	if !hasIndirect(toks) {
 		return toks, nil
@@ -420,6 +577,10 @@ func (p *pp) indirect(toks []lex.Token) ([]lex.Token, error) {
 		}
 		out = append(out, inner...)
 		i = j
+		if n := len(out); n > 0 && isWord(out[n-1]) && j+1 < len(toks) && !toks[j+1].Space && isWord(toks[j+1]) && !isIndirect(toks, j+1) {
+			out[n-1] = glue(out[n-1], toks[j+1])
+			i++
+		}
 	}
 	return out, nil
 }

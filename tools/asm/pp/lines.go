@@ -51,7 +51,8 @@ type frame struct {
 	label  []lex.Token // the call's label (%00), if any
 	rot    int
 	uniq   int
-	call   Pos // invocation position reported for every line
+	called string // the name the call was written with (%?)
+	call   Pos    // invocation position reported for every line
 	// callSrc is the invoking line's Src: where a .nolist macro's lines
 	// are attributed.
 	callSrc Pos

@@ -296,7 +296,7 @@ func (p *pp) callMacro(l Line, toks []lex.Token) bool {
 	}
 	p.mdepth++
 	m.inProgress++
-	p.frames = append(p.frames, &frame{kind: macroFrame, lines: m.body, mac: m, params: args, label: label, uniq: p.uniq, call: l.Pos, callSrc: l.Src, conds: len(p.conds)})
+	p.frames = append(p.frames, &frame{kind: macroFrame, lines: m.body, mac: m, params: args, label: label, uniq: p.uniq, call: l.Pos, callSrc: l.Src, conds: len(p.conds), called: name})
 	p.uniq++ // numbered from 0, as nasm numbers them
 	return true
 }
@@ -330,14 +330,15 @@ func greedyArgs(m *mmacro, args [][]lex.Token, rest []lex.Token) [][]lex.Token {
 func (p *pp) substParams(toks []lex.Token, f *frame) ([]lex.Token, error) {
 	has := false
 	for _, t := range toks {
-		if t.Kind == lex.PP {
+		if t.Kind == lex.PP || t.Is("%") {
 			has = true
 			break
 		}
 	}
 	if !has {
-		return toks, nil
+		return macroNames(toks, f.called, f.mac.name), nil
 	}
+	toks = macroNames(toks, f.called, f.mac.name)
 	out := make([]lex.Token, 0, len(toks))
 	for _, t := range toks {
 		if t.Kind != lex.PP {
@@ -352,6 +353,7 @@ func (p *pp) substParams(toks []lex.Token, f *frame) ([]lex.Token, error) {
 		case text == "%0":
 			out = append(out, paramCount(f, t.Space))
 			continue
+
 		case text == "%00":
 			for k, lt := range f.label {
 				if k == 0 {
@@ -394,6 +396,39 @@ func (p *pp) substParams(toks []lex.Token, f *frame) ([]lex.Token, error) {
 		return nil, err
 	}
 	return p.glueParams(out), nil
+}
+
+// macroNames replaces %? and %?? (lexed as `%' and `?' or `??') by
+// the macro's name as called and as defined.
+func macroNames(toks []lex.Token, called, defined string) []lex.Token {
+	var out []lex.Token
+	for i := 0; i < len(toks); i++ {
+		t := toks[i]
+		if t.Is("%") && i+1 < len(toks) && !toks[i+1].Space {
+			name := ""
+			switch q := toks[i+1]; {
+			case q.Is("?"):
+				name = called
+			case q.Kind == lex.Ident && q.Text == "??":
+				name = defined
+			}
+			if name != "" {
+				if out == nil {
+					out = append([]lex.Token(nil), toks[:i]...)
+				}
+				out = append(out, lex.Token{Kind: lex.Ident, Text: name, Space: t.Space})
+				i++
+				continue
+			}
+		}
+		if out != nil {
+			out = append(out, t)
+		}
+	}
+	if out == nil {
+		return toks
+	}
+	return out
 }
 
 func paramCount(f *frame, space bool) lex.Token {
@@ -480,15 +515,31 @@ func (p *pp) param(f *frame, k int) []lex.Token {
 
 // glueParams joins identifier and number fragments that touch without
 // whitespace (`%1_end`, `..@3.%1`), which nasm does after substitution.
+// As in nasm, a single-line macro among them is expanded first (`%1%2`
+// of foo, bar joins foo's value and bar's), and the joined text is read
+// again as tokens (it may be several: xyzzy1e+10).
 func (p *pp) glueParams(toks []lex.Token) []lex.Token {
+	toks = p.expandTouching(toks)
 	out := toks[:0:0]
-	for _, t := range toks {
+	for i := 0; i < len(toks); i++ {
+		t := toks[i]
 		if len(out) > 0 && !t.Space {
 			prev := out[len(out)-1]
-			if isWord(prev) && isWord(t) {
-				g := glue(prev, t)
-				out[len(out)-1] = g
-				if p.chargeBytes(len(g.Text)); p.fatal {
+			if textWord(prev) && textWord(t) {
+				g := glueWords(prev, t)
+				if len(g) == 0 {
+					// Not a token yet: the text may go on into one
+					// (`%1e+%2` of 1, 36 is 1e+36).
+					var end int
+					g, end = readOn(prev, toks, i)
+					i = end - 1
+				}
+				out = append(out[:len(out)-1], g...)
+				n := 0
+				for _, x := range g {
+					n += len(x.Text)
+				}
+				if p.chargeBytes(n); p.fatal {
 					return out
 				}
 				continue
@@ -499,7 +550,71 @@ func (p *pp) glueParams(toks []lex.Token) []lex.Token {
 	return out
 }
 
+// expandTouching replaces each parameterless single-line macro name
+// written against a word by its expansion.
+func (p *pp) expandTouching(toks []lex.Token) []lex.Token {
+	var out []lex.Token
+	for i, t := range toks {
+		touching := t.Kind == lex.Ident && !t.Escaped &&
+			(i > 0 && !t.Space && textWord(toks[i-1]) || i+1 < len(toks) && !toks[i+1].Space && textWord(toks[i+1]))
+		var body []lex.Token
+		ok := false
+		if touching {
+			var err error
+			if body, ok, err = p.localValue(t); err != nil {
+				ok = false
+			}
+		}
+		if !ok {
+			if out != nil {
+				out = append(out, t)
+			}
+			continue
+		}
+		if out == nil {
+			out = append([]lex.Token(nil), toks[:i]...)
+		}
+		out = append(out, body...)
+	}
+	if out == nil {
+		return toks
+	}
+	return out
+}
+
+// glueWords joins two words' text and reads it again as tokens: one if
+// it is one, else what nasm's rescan makes of it; nil if it does not
+// read.
+func glueWords(a, b lex.Token) []lex.Token {
+	nt, err := lex.Line(tokSource(a) + tokSource(b))
+	if err != nil || len(nt) == 0 {
+		return nil
+	}
+	nt[0].Space = a.Space
+	return nt
+}
+
+// readOn joins a's text with toks[i] and the tokens written against it
+// after, until the text reads as one token; else it is an identifier
+// spelled as a and toks[i] (nasm's assembler will reject it). It returns
+// the tokens and the index after those it took.
+func readOn(a lex.Token, toks []lex.Token, i int) ([]lex.Token, int) {
+	text := tokSource(a)
+	for j := i; j < len(toks) && j < i+8 && (j == i || !toks[j].Space); j++ {
+		text += tokSource(toks[j])
+		if nt, err := lex.Line(text); err == nil && len(nt) == 1 {
+			nt[0].Space = a.Space
+			return nt, j + 1
+		}
+	}
+	return []lex.Token{{Kind: lex.Ident, Text: tokSource(a) + tokSource(toks[i]), Space: a.Space}}, i + 1
+}
+
 func isWord(t lex.Token) bool { return t.Kind == lex.Ident || t.Kind == lex.Num }
+
+// textWord is a word or a floating-point number: what makes one token
+// with a word it touches when nasm's assembler reads the line's text.
+func textWord(t lex.Token) bool { return isWord(t) || t.Kind == lex.Float }
 
 // exitmacro is %exitmacro: the innermost macro call, and everything
 // opened inside it, ends now.

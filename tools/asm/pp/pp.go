@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/rules-tiny/rules_tiny/tools/asm/expr"
 	"github.com/rules-tiny/rules_tiny/tools/asm/lex"
 )
 
@@ -71,6 +72,8 @@ type Diag struct {
 	// Seq orders diagnostics from different stages: the number of
 	// preprocessed lines produced before this one was found.
 	Seq int
+	// Fatal marks the error of %fatal (nasm's "fatal:").
+	Fatal bool
 	// Class is a warning's nasm class (-w+CLASS): label-orphan, user...;
 	// "" is nasm's `other`.
 	Class string
@@ -89,8 +92,11 @@ func (d Diag) WarningClass() string {
 // if there is one.
 func (d Diag) String() string {
 	kind := "error"
-	if d.Warning {
+	switch {
+	case d.Warning:
 		kind = "warning"
+	case d.Fatal:
+		kind = "fatal"
 	}
 	s := fmt.Sprintf("%s: %s: %s", d.Pos, kind, d.Msg)
 	if d.Warning {
@@ -133,6 +139,15 @@ type Options struct {
 	// FloatMode, if set, is the assembler's `float' directive state that
 	// __?floatN?__() encodes under (the lines before it are parsed).
 	FloatMode func() lex.FloatMode
+	// FormatMacros are the output format's directives that nasm defines
+	// as multi-line macros taking 1+ parameters (org for bin, osabi for
+	// ELF), for %ifmacro.
+	FormatMacros []string
+	// Assembly, if set, answers for `$', `$$' and the labels defined
+	// before the line in critical expressions (%if, %assign, %rep...):
+	// nasm runs its preprocessor again in every pass, so they have the
+	// current pass's values there. Without it they are errors.
+	Assembly expr.Env
 	// Before are source lines run before the file's first line, in
 	// order, after the Defines (nasm's -D, -U, -P, --pragma and --before
 	// as `%define`, `%undef`, `%include`... lines). Their position is
@@ -192,6 +207,7 @@ type pp struct {
 	searched map[string]bool   // %include names looked for (Options.Depend)
 	aliases  map[string]string // %defalias
 	ialiases map[string]string // %idefalias, by lower-case name
+	stack    stackFrame        // %stacksize, %arg, %local
 }
 
 // Preprocess runs the preprocessor on the named file.
@@ -305,6 +321,11 @@ func (p *pp) line(l Line, raw srcLine) {
 	d := directiveName(l.Toks)
 	if p.def == nil && !p.skipping() {
 		toks, err := p.contextLocals(l.Toks)
+		if err == nil && hasIndirect(toks) {
+			// nasm resolves %[...] before it looks at the line, so
+			// directives see it done (`%define x .end_%[y]`).
+			toks, err = p.indirect(toks)
+		}
 		if err != nil {
 			p.lineErr(l, "%s", err)
 			return

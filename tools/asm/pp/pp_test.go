@@ -329,6 +329,10 @@ func FuzzPreprocess(f *testing.F) {
 		"%include \"t.asm\"",
 		"%define a b\n%define b a\na",
 		"db 1, \\\n2",
+		"%define g(a,=b,&c,&&d,!e+) a %, b %, c %, d %, e\ndb g(1,2,3,4,{5,6})",
+		"%push c\n%assign %$localsize 0\n%stacksize flat64\n%arg a:qword\n%local l:dword\n%{$x}%[%$localsize]\n%pop",
+		"%if 0\n%else x\n%elif 1\n%else\n%endif x\n%rep -1\n%endrep",
+		"%xdefine f(a,b) a %+ b %[a]\n%ifmacro section 1+\n%endif",
 	} {
 		f.Add(s)
 	}

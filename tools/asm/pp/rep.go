@@ -10,8 +10,8 @@ func (p *pp) rep(c call) {
 	case !ok:
 		n = 0
 	case n < 0:
-		// A warning in nasm (pp-rep-negative): the block runs no times.
-		p.diag(Diag{Pos: c.Line.Pos, Warning: true, Class: "pp-rep-negative", Msg: fmt.Sprintf("negative `%%rep' count: %d", n), Note: p.note(c.Line)})
+		// nasm warns and runs the block no times.
+		p.diag(Diag{Pos: c.Pos, Warning: true, Class: "pp-rep-negative", Msg: fmt.Sprintf("negative `%%rep' count: %d", n), Note: p.note(c.Line)})
 		n = 0
 	case n > p.lim.Rep:
 		p.lineErr(c.Line, "`%%rep' count %d exceeds the limit of %d (--limit-rep)", n, p.lim.Rep)

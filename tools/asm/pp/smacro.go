@@ -18,6 +18,34 @@ type smacro struct {
 	index   map[string]int // params' positions, for long lists
 	body    []lex.Token
 	icase   bool
+	flags   []paramFlags // each parameter's, nil if none has any
+}
+
+// paramFlags are what a %define parameter's decorations ask of its
+// argument: =a evaluates it, &a makes it a string, &&a too unless it is
+// one, !a keeps its braces; a+ (the last) takes the rest of the
+// arguments, commas and all, and may be left out.
+type paramFlags uint8
+
+const (
+	paramEval paramFlags = 1 << iota
+	paramStr
+	paramCondQuote
+	paramNoStrip
+	paramGreedy
+)
+
+// greedy reports whether m's last parameter takes the rest.
+func (m *smacro) greedy() bool {
+	return len(m.flags) > 0 && m.flags[len(m.flags)-1]&paramGreedy != 0
+}
+
+// takes reports whether m accepts a call with n arguments.
+func (m *smacro) takes(n int) bool {
+	if m.greedy() {
+		return n >= m.nparams-1
+	}
+	return n == m.nparams
 }
 
 // param returns the position of parameter name, or -1.
@@ -103,19 +131,44 @@ func (p *pp) define(c call) {
 	if len(rest) > 0 && rest[0].Is("(") && !rest[0].Space {
 		m.nparams = 0
 		i := 1
+		var fl paramFlags
 		for ; i < len(rest); i++ {
 			t := rest[i]
 			if t.Is(")") {
 				break
 			}
-			if t.Is(",") {
+			switch {
+			case t.Is(","):
+				continue
+			case t.Is("="):
+				fl |= paramEval
+				continue
+			case t.Is("&"):
+				fl |= paramStr
+				continue
+			case t.Is("&&"):
+				fl |= paramStr | paramCondQuote
+				continue
+			case t.Is("!"):
+				fl |= paramNoStrip
 				continue
 			}
-			if t.Kind != lex.Ident {
+			if t.Kind != lex.Ident || m.greedy() {
 				p.lineErr(c.Line, "parameter identifier expected in `%s'", c.Toks[0].Text)
 				return
 			}
+			if i+1 < len(rest) && rest[i+1].Is("+") {
+				fl |= paramGreedy
+				i++
+			}
 			m.params = append(m.params, t.Text)
+			if fl != 0 && m.flags == nil {
+				m.flags = make([]paramFlags, m.nparams, m.nparams+1)
+			}
+			if m.flags != nil {
+				m.flags = append(m.flags, fl)
+			}
+			fl = 0
 			m.nparams++
 		}
 		if i >= len(rest) {
@@ -136,15 +189,37 @@ func (p *pp) define(c call) {
 		body[0].Space = false
 	}
 	if c.name == "%xdefine" || c.name == "%ixdefine" {
+		// The parameters are not macros here: they are hidden from
+		// the expansion (but pasted, as in nasm, by their names).
+		hideParams(m, body, true)
 		var err error
 		body, err = p.expandPaste(body)
 		if err != nil {
 			p.lineErr(c.Line, "%s", err)
 			return
 		}
+		body = append([]lex.Token(nil), body...)
+		hideParams(m, body, false)
 	}
 	m.body = body
 	p.setSmacro(m)
+}
+
+// hideParams marks (hide) the identifiers in body that name one of m's
+// parameters so that no macro matches them, or (!hide) removes the mark.
+func hideParams(m *smacro, body []lex.Token, hide bool) {
+	if m.nparams <= 0 {
+		return
+	}
+	for i, t := range body {
+		switch {
+		case t.Kind != lex.Ident:
+		case hide && m.param(t.Text) >= 0:
+			body[i].Text = "\x00" + t.Text
+		case !hide && strings.Contains(t.Text, "\x00"):
+			body[i].Text = strings.ReplaceAll(t.Text, "\x00", "")
+		}
+	}
 }
 
 // undef is %undef and %iundef; both remove every overload of the name
