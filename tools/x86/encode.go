@@ -162,6 +162,16 @@ type prefixState struct {
 	wait   bool // `wait`
 }
 
+// hasRep reports whether the source gives a rep or repne prefix.
+func (p *prefixState) hasRep() bool {
+	for _, b := range p.group1 {
+		if b == 0xF3 || b == 0xF2 {
+			return true
+		}
+	}
+	return false
+}
+
 // segPrefix is the override prefix of each segment register, by number.
 var segPrefix = [8]byte{0x26, 0x2E, 0x36, 0x3E, 0x64, 0x65}
 
@@ -404,6 +414,8 @@ var (
 	errEA          = &rankedError{msgBadEA, 5}
 	errNon64       = &rankedError{msgNon64, 6}
 	errHighREX     = &rankedError{msgHighREX, 6}
+	errHighNo      = &rankedError{"instruction cannot use high registers", 6}
+	errHighAVX     = &rankedError{"cannot use high register in AVX instruction", 6}
 	errShortRange  = &RangeError{Msg: msgShortRange}
 )
 
@@ -447,6 +459,17 @@ func (e *encoder) sizedMemMismatch(f *form, given []Operand) bool {
 func (e *encoder) hasExplicitSize() bool {
 	for _, o := range e.ops {
 		if o.Kind != OpReg && o.Size != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// byteAnyMode reports whether a form of the mnemonic takes spl..dil
+// without REX in any mode (pinsrb): those registers are then left to the forms.
+func (e *encoder) byteAnyMode() bool {
+	for _, f := range e.mnem.forms() {
+		if f.has(fByteAnyMode) {
 			return true
 		}
 	}
@@ -524,7 +547,8 @@ func (e *encoder) checkOperands() error {
 				}
 			}
 		}
-		if o.Kind == OpReg && o.Reg.NeedsREX() && !(o.Reg.Class() == ClassGPR && o.Reg.Size() == 8) && o.Reg.Class() != ClassCR {
+		if o.Kind == OpReg && o.Reg.NeedsREX() && !(o.Reg.Class() == ClassGPR && o.Reg.Size() == 8) && o.Reg.Class() != ClassCR &&
+			!(o.Reg.Class() == ClassGPR && o.Reg.Num() < 8 && e.byteAnyMode()) {
 			return errNon64 // cr8-cr15 have a lock-prefixed encoding there
 		}
 	}

@@ -130,14 +130,19 @@ func checkDecodedLength(t *testing.T, inst *Inst, enc *Encoding) {
 	}
 	if m := lookupMnemonic(inst.Mnemonic); m == nil || m.name[0] == 'v' || m.name == "andn" || m.name == "bextr" ||
 		strings.HasPrefix(m.name, "bls") || m.name == "bzhi" || m.name == "mulx" || m.name == "pdep" || m.name == "pext" ||
-		m.name == "rorx" || m.name == "sarx" || m.name == "shlx" || m.name == "shrx" {
-		return // x86asm has no VEX
+		m.name == "rorx" || m.name == "sarx" || m.name == "shlx" || m.name == "shrx" || hasVEXForm(m) {
+		return // x86asm has no VEX (nor AMD's XOP)
 	}
 	switch inst.Mnemonic {
 	case "ud0", "ud1", "ud2b", "feni", "fneni", "fdisi", "fndisi", "fsetpm", "adcx", "adox", "movdiri", "movdir64b",
 		"wrssd", "wrssq", "wrussd", "wrussq", "rstorssp", "rdseed", "rdpid", "umwait", "tpause", "umonitor", "rdsspd",
 		"rdsspq", "incsspd", "incsspq", "cldemote", "clac", "stac", "setssbsy", "clrssbsy", "serialize", "saveprevssp",
-		"salc", "getsec", "endbr32", "endbr64", "rdpkru", "wrpkru":
+		"salc", "getsec", "endbr32", "endbr64", "rdpkru", "wrpkru",
+		// AMD SVM and SEV, Intel VMX, VIA PadLock, clzero, pcommit
+		"clgi", "stgi", "vmrun", "vmload", "vmsave", "vmmcall", "vmcall", "vmlaunch", "vmresume", "vmxoff", "vmfunc",
+		"pvalidate", "rmpadjust", "vmgexit", "skinit", "invlpga", "clzero", "vmclear", "vmptrld", "vmptrst", "vmxon",
+		"invept", "invvpid", "xstore", "xcryptecb", "xcryptcbc", "xcryptctr", "xcryptcfb", "xcryptofb", "montmul",
+		"xsha1", "xsha256", "pcommit":
 		return // nor these
 	}
 	for _, p := range inst.Prefixes {
@@ -160,6 +165,16 @@ func checkDecodedLength(t *testing.T, inst *Inst, enc *Encoding) {
 	if in.Len != len(b) {
 		t.Errorf("%s: x86asm decodes % X as %d bytes (%v)", inst.Mnemonic, enc.Bytes, in.Len, in)
 	}
+}
+
+// hasVEXForm reports whether some form of the mnemonic is VEX- or XOP-encoded.
+func hasVEXForm(m *mnemonic) bool {
+	for _, f := range m.forms() {
+		if f.has(fVEX) {
+			return true
+		}
+	}
+	return false
 }
 
 // TestDecoderAgreesOnGeneratedForms runs every generated form through the

@@ -54,9 +54,9 @@ var forms0 = [...]form{
 	{[4]argType{aR64, aRM64}, 2, [4]byte{0x13}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64},
 	// adc x86.csv:76
 	{[4]argType{aR8, aRM8}, 2, [4]byte{0x12}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 1, 0x00, fM32 | fM64},
-	// adcx nasm_extra.csv:359
+	// adcx nasm_extra.csv:361
 	{[4]argType{aR32, aRM32}, 2, [4]byte{0x0F, 0x38, 0xF6}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUFuture, CPUFuture, 4, 0x00, fM32 | fM64 | fMemSized},
-	// adcx nasm_extra.csv:360
+	// adcx nasm_extra.csv:362
 	{[4]argType{aR64, aRM64}, 2, [4]byte{0x0F, 0x38, 0xF6}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x66, 0, CPUFuture, CPUFuture, 8, 0x00, fM64 | fMemSized},
 	// add x86.csv:78
 	{[4]argType{aAL, aImm8}, 2, [4]byte{0x04}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
@@ -108,9 +108,9 @@ var forms0 = [...]form{
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0xD0}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUPrescott, CPUPrescott, 16, 0x00, fM32 | fM64 | fMemSized | fDefSize},
 	// addsubps x86.csv:105
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0xD0}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF2, 0, CPUPrescott, CPUPrescott, 16, 0x00, fM32 | fM64 | fMemSized | fDefSize},
-	// adox nasm_extra.csv:361
+	// adox nasm_extra.csv:363
 	{[4]argType{aR32, aRM32}, 2, [4]byte{0x0F, 0x38, 0xF6}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUFuture, CPUFuture, 4, 0x00, fM32 | fM64 | fMemSized},
-	// adox nasm_extra.csv:362
+	// adox nasm_extra.csv:364
 	{[4]argType{aR64, aRM64}, 2, [4]byte{0x0F, 0x38, 0xF6}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0xF3, 0, CPUFuture, CPUFuture, 8, 0x00, fM64 | fMemSized},
 	// aesdec x86.csv:106
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x38, 0xDE}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWestmere, CPUWestmere, 16, 0x00, fM32 | fM64 | fMemSized},
@@ -176,26 +176,58 @@ var forms0 = [...]form{
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x54}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUKatmai, CPUKatmai, 16, 0x00, fM32 | fM64 | fMemSized},
 	// arpl x86.csv:140
 	{[4]argType{aRM16, aR16}, 2, [4]byte{0x63}, 1, 8, 1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU286, CPU286, 2, 0x00, fM32},
+	// bextr nasm_extra.csv:554
+	{[4]argType{aR32, aRM32, aImm32}, 3, [4]byte{0x10}, 1, 8, 0, 1, -1, -1, [2]immKind{imm_id}, 1, 0, 0, 0x00, 10, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
+	// bextr nasm_extra.csv:555
+	{[4]argType{aR64, aRM64, aImm32}, 3, [4]byte{0x10}, 1, 8, 0, 1, -1, -1, [2]immKind{imm_id}, 1, 0, 0, 0x00, 10, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized},
 	// bextr x86.csv:141
 	{[4]argType{aR32, aRM32, aR32}, 3, [4]byte{0xF7}, 1, 8, 0, 1, 2, -1, [2]immKind{}, 0, 0, 0, 0x00, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
 	// bextr x86.csv:142
 	{[4]argType{aR64, aRM64, aR64}, 3, [4]byte{0xF7}, 1, 8, 0, 1, 2, -1, [2]immKind{}, 0, 0, 0, 0x00, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized},
+	// blcfill nasm_extra.csv:556
+	{[4]argType{aR32, aRM32}, 2, [4]byte{0x01}, 1, 1, -1, 1, 0, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
+	// blcfill nasm_extra.csv:557
+	{[4]argType{aR64, aRM64}, 2, [4]byte{0x01}, 1, 1, -1, 1, 0, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized},
+	// blci nasm_extra.csv:572
+	{[4]argType{aR32, aRM32}, 2, [4]byte{0x02}, 1, 6, -1, 1, 0, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
+	// blci nasm_extra.csv:573
+	{[4]argType{aR64, aRM64}, 2, [4]byte{0x02}, 1, 6, -1, 1, 0, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized},
+	// blcic nasm_extra.csv:564
+	{[4]argType{aR32, aRM32}, 2, [4]byte{0x01}, 1, 5, -1, 1, 0, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
+	// blcic nasm_extra.csv:565
+	{[4]argType{aR64, aRM64}, 2, [4]byte{0x01}, 1, 5, -1, 1, 0, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized},
+	// blcmsk nasm_extra.csv:570
+	{[4]argType{aR32, aRM32}, 2, [4]byte{0x02}, 1, 1, -1, 1, 0, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
+	// blcmsk nasm_extra.csv:571
+	{[4]argType{aR64, aRM64}, 2, [4]byte{0x02}, 1, 1, -1, 1, 0, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized},
+	// blcs nasm_extra.csv:560
+	{[4]argType{aR32, aRM32}, 2, [4]byte{0x01}, 1, 3, -1, 1, 0, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
+	// blcs nasm_extra.csv:561
+	{[4]argType{aR64, aRM64}, 2, [4]byte{0x01}, 1, 3, -1, 1, 0, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized},
 	// blendpd x86.csv:143
 	{[4]argType{aXMM, aXMMM128, aImm8}, 3, [4]byte{0x0F, 0x3A, 0x0D}, 3, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 0, CPU8086, CPU8086, 16, 0x00, fM32 | fM64 | fMemSized},
 	// blendps x86.csv:144
 	{[4]argType{aXMM, aXMMM128, aImm8}, 3, [4]byte{0x0F, 0x3A, 0x0C}, 3, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 0, CPU8086, CPU8086, 16, 0x00, fM32 | fM64 | fMemSized},
-	// blendvpd nasm_extra.csv:313
+	// blendvpd nasm_extra.csv:315
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x38, 0x15}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPU8086, CPU8086, 16, 0x00, fM32 | fM64 | fMemSized},
 	// blendvpd x86.csv:145
 	{[4]argType{aXMM, aXMMM128, aXMM0}, 3, [4]byte{0x0F, 0x38, 0x15}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPU8086, CPU8086, 16, 0x00, fM32 | fM64 | fMemSized},
-	// blendvps nasm_extra.csv:314
+	// blendvps nasm_extra.csv:316
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x38, 0x14}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPU8086, CPU8086, 16, 0x00, fM32 | fM64 | fMemSized},
 	// blendvps x86.csv:146
 	{[4]argType{aXMM, aXMMM128, aXMM0}, 3, [4]byte{0x0F, 0x38, 0x14}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPU8086, CPU8086, 16, 0x00, fM32 | fM64 | fMemSized},
+	// blsfill nasm_extra.csv:558
+	{[4]argType{aR32, aRM32}, 2, [4]byte{0x01}, 1, 2, -1, 1, 0, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
+	// blsfill nasm_extra.csv:559
+	{[4]argType{aR64, aRM64}, 2, [4]byte{0x01}, 1, 2, -1, 1, 0, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized},
 	// blsi x86.csv:147
 	{[4]argType{aR32, aRM32}, 2, [4]byte{0xF3}, 1, 3, -1, 1, 0, -1, [2]immKind{}, 0, 0, 0, 0x00, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
 	// blsi x86.csv:148
 	{[4]argType{aR64, aRM64}, 2, [4]byte{0xF3}, 1, 3, -1, 1, 0, -1, [2]immKind{}, 0, 0, 0, 0x00, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized},
+	// blsic nasm_extra.csv:566
+	{[4]argType{aR32, aRM32}, 2, [4]byte{0x01}, 1, 6, -1, 1, 0, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
+	// blsic nasm_extra.csv:567
+	{[4]argType{aR64, aRM64}, 2, [4]byte{0x01}, 1, 6, -1, 1, 0, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized},
 	// blsmsk x86.csv:149
 	{[4]argType{aR32, aRM32}, 2, [4]byte{0xF3}, 1, 2, -1, 1, 0, -1, [2]immKind{}, 0, 0, 0, 0x00, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
 	// blsmsk x86.csv:150
@@ -276,7 +308,7 @@ var forms0 = [...]form{
 	{[4]argType{aR32, aRM32, aR32}, 3, [4]byte{0xF5}, 1, 8, 0, 1, 2, -1, [2]immKind{}, 0, 0, 0, 0x00, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
 	// bzhi x86.csv:189
 	{[4]argType{aR64, aRM64, aR64}, 3, [4]byte{0xF5}, 1, 8, 0, 1, 2, -1, [2]immKind{}, 0, 0, 0, 0x00, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized},
-	// call nasm_extra.csv:428
+	// call nasm_extra.csv:430
 	{[4]argType{aFarDef}, 1, [4]byte{0xFF}, 1, 3, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fFar},
 	// call x86.csv:190
 	{[4]argType{aRM16}, 1, [4]byte{0xFF}, 1, 2, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 2, 0x00, fM32},
@@ -306,26 +338,36 @@ var forms0 = [...]form{
 	{[4]argType{}, 0, [4]byte{0x99}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
 	// cdqe x86.csv:198
 	{[4]argType{}, 0, [4]byte{0x98}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
-	// clac nasm_extra.csv:363
+	// clac nasm_extra.csv:365
 	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xCA}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
 	// clc x86.csv:199
 	{[4]argType{}, 0, [4]byte{0xF8}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// cld x86.csv:200
 	{[4]argType{}, 0, [4]byte{0xFC}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// cldemote nasm_extra.csv:367
+	// cldemote nasm_extra.csv:369
 	{[4]argType{aM8}, 1, [4]byte{0x0F, 0x1C}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
 	// clflush x86.csv:201
 	{[4]argType{aM8}, 1, [4]byte{0x0F, 0xAE}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUWillamette, CPUWillamette, 0, 0x00, fM32 | fM64},
-	// clflushopt nasm_extra.csv:365
+	// clflushopt nasm_extra.csv:367
 	{[4]argType{aM8}, 1, [4]byte{0x0F, 0xAE}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
+	// clgi nasm_extra.csv:438
+	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xDD}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// cli x86.csv:202
 	{[4]argType{}, 0, [4]byte{0xFA}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// clrssbsy nasm_extra.csv:421
+	// clrssbsy nasm_extra.csv:423
 	{[4]argType{aM64}, 1, [4]byte{0x0F, 0xAE}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUFuture, CPUFuture, 8, 0x00, fM32 | fM64 | fMemSized},
 	// clts x86.csv:203
 	{[4]argType{}, 0, [4]byte{0x0F, 0x06}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU286, CPU286, 0, 0x00, fM32 | fM64},
-	// clwb nasm_extra.csv:366
+	// clwb nasm_extra.csv:368
 	{[4]argType{aM8}, 1, [4]byte{0x0F, 0xAE}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
+	// clzero nasm_extra.csv:459
+	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xFC}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
+	// clzero nasm_extra.csv:460
+	{[4]argType{aAX}, 1, [4]byte{0x0F, 0x01, 0xFC}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 16, 0x00, 0, CPUFuture, CPUFuture, 0, 0x00, fM32},
+	// clzero nasm_extra.csv:461
+	{[4]argType{aEAX}, 1, [4]byte{0x0F, 0x01, 0xFC}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 32, 0x00, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
+	// clzero nasm_extra.csv:462
+	{[4]argType{aRAX}, 1, [4]byte{0x0F, 0x01, 0xFC}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 64, 0x00, 0, CPUFuture, CPUFuture, 0, 0x00, fM64},
 	// cmc x86.csv:204
 	{[4]argType{}, 0, [4]byte{0xF5}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// cmova x86.csv:205
@@ -754,13 +796,13 @@ var forms0 = [...]form{
 	{[4]argType{aXMM, aXMMM128, aImm8}, 3, [4]byte{0x0F, 0x3A, 0x40}, 3, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 0, CPU8086, CPU8086, 16, 0x00, fM32 | fM64 | fMemSized},
 	// emms x86.csv:396
 	{[4]argType{}, 0, [4]byte{0x0F, 0x77}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 0, 0x00, fM32 | fM64},
-	// endbr32 nasm_extra.csv:369
+	// endbr32 nasm_extra.csv:371
 	{[4]argType{}, 0, [4]byte{0x0F, 0x1E, 0xFB}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
-	// endbr64 nasm_extra.csv:368
+	// endbr64 nasm_extra.csv:370
 	{[4]argType{}, 0, [4]byte{0x0F, 0x1E, 0xFA}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
 	// enter x86.csv:399
 	{[4]argType{aImm16, aImm8}, 2, [4]byte{0xC8}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_iw, imm_ib}, 2, 0, 0, 0x00, 0, CPU186, CPU186, 0, 0x00, fM32 | fM64},
-	// extractps nasm_extra.csv:309
+	// extractps nasm_extra.csv:311
 	{[4]argType{aRMF64, aXMM, aImm8}, 3, [4]byte{0x0F, 0x3A, 0x17}, 3, 8, 1, 0, -1, -1, [2]immKind{imm_ib}, 1, 64, 0, 0x66, 0, CPUX64, CPUX64, 0, 0x00, fM64},
 	// extractps x86.csv:400
 	{[4]argType{aRM32, aXMM, aImm8}, 3, [4]byte{0x0F, 0x3A, 0x17}, 3, 8, 1, 0, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 0, CPU8086, CPU8086, 4, 0x00, fM32 | fM64 | fMemSized},
@@ -768,25 +810,25 @@ var forms0 = [...]form{
 	{[4]argType{}, 0, [4]byte{0xD9, 0xF0}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// fabs x86.csv:402
 	{[4]argType{}, 0, [4]byte{0xD9, 0xE1}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fadd nasm_extra.csv:149
+	// fadd nasm_extra.csv:151
 	{[4]argType{}, 0, [4]byte{0xDE, 0xC1}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fadd nasm_extra.csv:145
+	// fadd nasm_extra.csv:147
 	{[4]argType{aSTTo}, 1, [4]byte{0xDC, 0xC0}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fadd nasm_extra.csv:146
+	// fadd nasm_extra.csv:148
 	{[4]argType{aSTi}, 1, [4]byte{0xD8, 0xC0}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// fadd x86.csv:405
 	{[4]argType{aM32}, 1, [4]byte{0xD8}, 1, 0, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 4, 0x00, fM32 | fM64 | fMemSized},
 	// fadd x86.csv:406
 	{[4]argType{aM64}, 1, [4]byte{0xDC}, 1, 0, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 8, 0x00, fM32 | fM64 | fMemSized},
-	// fadd nasm_extra.csv:147
+	// fadd nasm_extra.csv:149
 	{[4]argType{aSTi, aST0}, 2, [4]byte{0xDC, 0xC0}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fadd nasm_extra.csv:148
+	// fadd nasm_extra.csv:150
 	{[4]argType{aST0, aSTi}, 2, [4]byte{0xD8, 0xC0}, 2, -1, -1, -1, -1, 1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// faddp nasm_extra.csv:152
+	// faddp nasm_extra.csv:154
 	{[4]argType{}, 0, [4]byte{0xDE, 0xC1}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// faddp nasm_extra.csv:150
+	// faddp nasm_extra.csv:152
 	{[4]argType{aSTi}, 1, [4]byte{0xDE, 0xC0}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// faddp nasm_extra.csv:151
+	// faddp nasm_extra.csv:153
 	{[4]argType{aSTi, aST0}, 2, [4]byte{0xDE, 0xC0}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// fbld x86.csv:409
 	{[4]argType{aM80}, 1, [4]byte{0xDF}, 1, 4, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 10, 0x00, fM32 | fM64},
@@ -796,85 +838,85 @@ var forms0 = [...]form{
 	{[4]argType{}, 0, [4]byte{0xD9, 0xE0}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// fclex x86.csv:412
 	{[4]argType{}, 0, [4]byte{0xDB, 0xE2}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fWait | fM32 | fM64},
-	// fcmovb nasm_extra.csv:195
+	// fcmovb nasm_extra.csv:197
 	{[4]argType{}, 0, [4]byte{0xDA, 0xC1}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcmovb nasm_extra.csv:193
+	// fcmovb nasm_extra.csv:195
 	{[4]argType{aSTi}, 1, [4]byte{0xDA, 0xC0}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcmovb nasm_extra.csv:194
+	// fcmovb nasm_extra.csv:196
 	{[4]argType{aST0, aSTi}, 2, [4]byte{0xDA, 0xC0}, 2, -1, -1, -1, -1, 1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcmovbe nasm_extra.csv:201
+	// fcmovbe nasm_extra.csv:203
 	{[4]argType{}, 0, [4]byte{0xDA, 0xD1}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcmovbe nasm_extra.csv:199
+	// fcmovbe nasm_extra.csv:201
 	{[4]argType{aSTi}, 1, [4]byte{0xDA, 0xD0}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcmovbe nasm_extra.csv:200
+	// fcmovbe nasm_extra.csv:202
 	{[4]argType{aST0, aSTi}, 2, [4]byte{0xDA, 0xD0}, 2, -1, -1, -1, -1, 1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcmove nasm_extra.csv:198
+	// fcmove nasm_extra.csv:200
 	{[4]argType{}, 0, [4]byte{0xDA, 0xC9}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcmove nasm_extra.csv:196
+	// fcmove nasm_extra.csv:198
 	{[4]argType{aSTi}, 1, [4]byte{0xDA, 0xC8}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcmove nasm_extra.csv:197
+	// fcmove nasm_extra.csv:199
 	{[4]argType{aST0, aSTi}, 2, [4]byte{0xDA, 0xC8}, 2, -1, -1, -1, -1, 1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcmovnb nasm_extra.csv:207
+	// fcmovnb nasm_extra.csv:209
 	{[4]argType{}, 0, [4]byte{0xDB, 0xC1}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcmovnb nasm_extra.csv:205
+	// fcmovnb nasm_extra.csv:207
 	{[4]argType{aSTi}, 1, [4]byte{0xDB, 0xC0}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcmovnb nasm_extra.csv:206
+	// fcmovnb nasm_extra.csv:208
 	{[4]argType{aST0, aSTi}, 2, [4]byte{0xDB, 0xC0}, 2, -1, -1, -1, -1, 1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcmovnbe nasm_extra.csv:213
+	// fcmovnbe nasm_extra.csv:215
 	{[4]argType{}, 0, [4]byte{0xDB, 0xD1}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcmovnbe nasm_extra.csv:211
+	// fcmovnbe nasm_extra.csv:213
 	{[4]argType{aSTi}, 1, [4]byte{0xDB, 0xD0}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcmovnbe nasm_extra.csv:212
+	// fcmovnbe nasm_extra.csv:214
 	{[4]argType{aST0, aSTi}, 2, [4]byte{0xDB, 0xD0}, 2, -1, -1, -1, -1, 1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcmovne nasm_extra.csv:210
+	// fcmovne nasm_extra.csv:212
 	{[4]argType{}, 0, [4]byte{0xDB, 0xC9}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcmovne nasm_extra.csv:208
+	// fcmovne nasm_extra.csv:210
 	{[4]argType{aSTi}, 1, [4]byte{0xDB, 0xC8}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcmovne nasm_extra.csv:209
+	// fcmovne nasm_extra.csv:211
 	{[4]argType{aST0, aSTi}, 2, [4]byte{0xDB, 0xC8}, 2, -1, -1, -1, -1, 1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcmovnu nasm_extra.csv:216
+	// fcmovnu nasm_extra.csv:218
 	{[4]argType{}, 0, [4]byte{0xDB, 0xD9}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcmovnu nasm_extra.csv:214
+	// fcmovnu nasm_extra.csv:216
 	{[4]argType{aSTi}, 1, [4]byte{0xDB, 0xD8}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcmovnu nasm_extra.csv:215
+	// fcmovnu nasm_extra.csv:217
 	{[4]argType{aST0, aSTi}, 2, [4]byte{0xDB, 0xD8}, 2, -1, -1, -1, -1, 1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcmovu nasm_extra.csv:204
+	// fcmovu nasm_extra.csv:206
 	{[4]argType{}, 0, [4]byte{0xDA, 0xD9}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcmovu nasm_extra.csv:202
+	// fcmovu nasm_extra.csv:204
 	{[4]argType{aSTi}, 1, [4]byte{0xDA, 0xD8}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcmovu nasm_extra.csv:203
+	// fcmovu nasm_extra.csv:205
 	{[4]argType{aST0, aSTi}, 2, [4]byte{0xDA, 0xD8}, 2, -1, -1, -1, -1, 1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcom nasm_extra.csv:219
+	// fcom nasm_extra.csv:221
 	{[4]argType{}, 0, [4]byte{0xD8, 0xD1}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fcom nasm_extra.csv:217
+	// fcom nasm_extra.csv:219
 	{[4]argType{aSTi}, 1, [4]byte{0xD8, 0xD0}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// fcom x86.csv:422
 	{[4]argType{aM32}, 1, [4]byte{0xD8}, 1, 2, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 4, 0x00, fM32 | fM64 | fMemSized},
 	// fcom x86.csv:423
 	{[4]argType{aM64}, 1, [4]byte{0xDC}, 1, 2, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 8, 0x00, fM32 | fM64 | fMemSized},
-	// fcom nasm_extra.csv:218
+	// fcom nasm_extra.csv:220
 	{[4]argType{aST0, aSTi}, 2, [4]byte{0xD8, 0xD0}, 2, -1, -1, -1, -1, 1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fcomi nasm_extra.csv:225
+	// fcomi nasm_extra.csv:227
 	{[4]argType{}, 0, [4]byte{0xDB, 0xF1}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcomi nasm_extra.csv:223
+	// fcomi nasm_extra.csv:225
 	{[4]argType{aSTi}, 1, [4]byte{0xDB, 0xF0}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcomi nasm_extra.csv:224
+	// fcomi nasm_extra.csv:226
 	{[4]argType{aST0, aSTi}, 2, [4]byte{0xDB, 0xF0}, 2, -1, -1, -1, -1, 1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcomip nasm_extra.csv:228
+	// fcomip nasm_extra.csv:230
 	{[4]argType{}, 0, [4]byte{0xDF, 0xF1}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcomip nasm_extra.csv:226
+	// fcomip nasm_extra.csv:228
 	{[4]argType{aSTi}, 1, [4]byte{0xDF, 0xF0}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcomip nasm_extra.csv:227
+	// fcomip nasm_extra.csv:229
 	{[4]argType{aST0, aSTi}, 2, [4]byte{0xDF, 0xF0}, 2, -1, -1, -1, -1, 1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcomp nasm_extra.csv:222
+	// fcomp nasm_extra.csv:224
 	{[4]argType{}, 0, [4]byte{0xD8, 0xD9}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fcomp nasm_extra.csv:220
+	// fcomp nasm_extra.csv:222
 	{[4]argType{aSTi}, 1, [4]byte{0xD8, 0xD8}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// fcomp x86.csv:428
 	{[4]argType{aM32}, 1, [4]byte{0xD8}, 1, 3, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 4, 0x00, fM32 | fM64 | fMemSized},
 	// fcomp x86.csv:429
 	{[4]argType{aM64}, 1, [4]byte{0xDC}, 1, 3, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 8, 0x00, fM32 | fM64 | fMemSized},
-	// fcomp nasm_extra.csv:221
+	// fcomp nasm_extra.csv:223
 	{[4]argType{aST0, aSTi}, 2, [4]byte{0xD8, 0xD8}, 2, -1, -1, -1, -1, 1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// fcompp x86.csv:431
 	{[4]argType{}, 0, [4]byte{0xDE, 0xD9}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
@@ -882,57 +924,57 @@ var forms0 = [...]form{
 	{[4]argType{}, 0, [4]byte{0xD9, 0xFF}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
 	// fdecstp x86.csv:433
 	{[4]argType{}, 0, [4]byte{0xD9, 0xF6}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fdisi nasm_extra.csv:257
+	// fdisi nasm_extra.csv:259
 	{[4]argType{}, 0, [4]byte{0xDB, 0xE1}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fWait | fM32 | fM64},
-	// fdiv nasm_extra.csv:181
+	// fdiv nasm_extra.csv:183
 	{[4]argType{}, 0, [4]byte{0xDE, 0xF9}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fdiv nasm_extra.csv:177
+	// fdiv nasm_extra.csv:179
 	{[4]argType{aSTTo}, 1, [4]byte{0xDC, 0xF8}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fdiv nasm_extra.csv:178
+	// fdiv nasm_extra.csv:180
 	{[4]argType{aSTi}, 1, [4]byte{0xD8, 0xF0}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// fdiv x86.csv:436
 	{[4]argType{aM32}, 1, [4]byte{0xD8}, 1, 6, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 4, 0x00, fM32 | fM64 | fMemSized},
 	// fdiv x86.csv:437
 	{[4]argType{aM64}, 1, [4]byte{0xDC}, 1, 6, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 8, 0x00, fM32 | fM64 | fMemSized},
-	// fdiv nasm_extra.csv:179
+	// fdiv nasm_extra.csv:181
 	{[4]argType{aSTi, aST0}, 2, [4]byte{0xDC, 0xF8}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fdiv nasm_extra.csv:180
+	// fdiv nasm_extra.csv:182
 	{[4]argType{aST0, aSTi}, 2, [4]byte{0xD8, 0xF0}, 2, -1, -1, -1, -1, 1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fdivp nasm_extra.csv:184
+	// fdivp nasm_extra.csv:186
 	{[4]argType{}, 0, [4]byte{0xDE, 0xF9}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fdivp nasm_extra.csv:182
+	// fdivp nasm_extra.csv:184
 	{[4]argType{aSTi}, 1, [4]byte{0xDE, 0xF8}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fdivp nasm_extra.csv:183
+	// fdivp nasm_extra.csv:185
 	{[4]argType{aSTi, aST0}, 2, [4]byte{0xDE, 0xF8}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fdivr nasm_extra.csv:189
+	// fdivr nasm_extra.csv:191
 	{[4]argType{}, 0, [4]byte{0xDE, 0xF1}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fdivr nasm_extra.csv:185
+	// fdivr nasm_extra.csv:187
 	{[4]argType{aSTTo}, 1, [4]byte{0xDC, 0xF0}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fdivr nasm_extra.csv:186
+	// fdivr nasm_extra.csv:188
 	{[4]argType{aSTi}, 1, [4]byte{0xD8, 0xF8}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// fdivr x86.csv:442
 	{[4]argType{aM32}, 1, [4]byte{0xD8}, 1, 7, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 4, 0x00, fM32 | fM64 | fMemSized},
 	// fdivr x86.csv:443
 	{[4]argType{aM64}, 1, [4]byte{0xDC}, 1, 7, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 8, 0x00, fM32 | fM64 | fMemSized},
-	// fdivr nasm_extra.csv:187
+	// fdivr nasm_extra.csv:189
 	{[4]argType{aSTi, aST0}, 2, [4]byte{0xDC, 0xF0}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fdivr nasm_extra.csv:188
+	// fdivr nasm_extra.csv:190
 	{[4]argType{aST0, aSTi}, 2, [4]byte{0xD8, 0xF8}, 2, -1, -1, -1, -1, 1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fdivrp nasm_extra.csv:192
+	// fdivrp nasm_extra.csv:194
 	{[4]argType{}, 0, [4]byte{0xDE, 0xF1}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fdivrp nasm_extra.csv:190
+	// fdivrp nasm_extra.csv:192
 	{[4]argType{aSTi}, 1, [4]byte{0xDE, 0xF0}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fdivrp nasm_extra.csv:191
+	// fdivrp nasm_extra.csv:193
 	{[4]argType{aSTi, aST0}, 2, [4]byte{0xDE, 0xF0}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// feni nasm_extra.csv:255
+	// feni nasm_extra.csv:257
 	{[4]argType{}, 0, [4]byte{0xDB, 0xE0}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fWait | fM32 | fM64},
-	// ffree nasm_extra.csv:246
+	// ffree nasm_extra.csv:248
 	{[4]argType{}, 0, [4]byte{0xDD, 0xC1}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// ffree nasm_extra.csv:245
+	// ffree nasm_extra.csv:247
 	{[4]argType{aSTi}, 1, [4]byte{0xDD, 0xC0}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// ffreep nasm_extra.csv:248
+	// ffreep nasm_extra.csv:250
 	{[4]argType{}, 0, [4]byte{0xDF, 0xC1}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU286, CPU286, 0, 0x00, fM32 | fM64},
-	// ffreep nasm_extra.csv:247
+	// ffreep nasm_extra.csv:249
 	{[4]argType{aSTi}, 1, [4]byte{0xDF, 0xC0}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU286, CPU286, 0, 0x00, fM32 | fM64},
 	// fiadd x86.csv:448
 	{[4]argType{aM16}, 1, [4]byte{0xDE}, 1, 0, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 2, 0x00, fM32 | fM64 | fMemSized},
@@ -992,9 +1034,9 @@ var forms0 = [...]form{
 	{[4]argType{aM16}, 1, [4]byte{0xDE}, 1, 5, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 2, 0x00, fM32 | fM64 | fMemSized},
 	// fisubr x86.csv:476
 	{[4]argType{aM32}, 1, [4]byte{0xDA}, 1, 5, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 4, 0x00, fM32 | fM64 | fMemSized},
-	// fld nasm_extra.csv:250
+	// fld nasm_extra.csv:252
 	{[4]argType{}, 0, [4]byte{0xD9, 0xC1}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fld nasm_extra.csv:249
+	// fld nasm_extra.csv:251
 	{[4]argType{aSTi}, 1, [4]byte{0xD9, 0xC0}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// fld x86.csv:478
 	{[4]argType{aM32}, 1, [4]byte{0xD9}, 1, 0, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 4, 0x00, fM32 | fM64 | fMemSized},
@@ -1020,31 +1062,31 @@ var forms0 = [...]form{
 	{[4]argType{}, 0, [4]byte{0xD9, 0xEB}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// fldz x86.csv:489
 	{[4]argType{}, 0, [4]byte{0xD9, 0xEE}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fmul nasm_extra.csv:157
+	// fmul nasm_extra.csv:159
 	{[4]argType{}, 0, [4]byte{0xDE, 0xC9}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fmul nasm_extra.csv:153
+	// fmul nasm_extra.csv:155
 	{[4]argType{aSTTo}, 1, [4]byte{0xDC, 0xC8}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fmul nasm_extra.csv:154
+	// fmul nasm_extra.csv:156
 	{[4]argType{aSTi}, 1, [4]byte{0xD8, 0xC8}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// fmul x86.csv:492
 	{[4]argType{aM32}, 1, [4]byte{0xD8}, 1, 1, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 4, 0x00, fM32 | fM64 | fMemSized},
 	// fmul x86.csv:493
 	{[4]argType{aM64}, 1, [4]byte{0xDC}, 1, 1, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 8, 0x00, fM32 | fM64 | fMemSized},
-	// fmul nasm_extra.csv:155
+	// fmul nasm_extra.csv:157
 	{[4]argType{aSTi, aST0}, 2, [4]byte{0xDC, 0xC8}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fmul nasm_extra.csv:156
+	// fmul nasm_extra.csv:158
 	{[4]argType{aST0, aSTi}, 2, [4]byte{0xD8, 0xC8}, 2, -1, -1, -1, -1, 1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fmulp nasm_extra.csv:160
+	// fmulp nasm_extra.csv:162
 	{[4]argType{}, 0, [4]byte{0xDE, 0xC9}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fmulp nasm_extra.csv:158
+	// fmulp nasm_extra.csv:160
 	{[4]argType{aSTi}, 1, [4]byte{0xDE, 0xC8}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fmulp nasm_extra.csv:159
+	// fmulp nasm_extra.csv:161
 	{[4]argType{aSTi, aST0}, 2, [4]byte{0xDE, 0xC8}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// fnclex x86.csv:496
 	{[4]argType{}, 0, [4]byte{0xDB, 0xE2}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fndisi nasm_extra.csv:258
+	// fndisi nasm_extra.csv:260
 	{[4]argType{}, 0, [4]byte{0xDB, 0xE1}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fneni nasm_extra.csv:256
+	// fneni nasm_extra.csv:258
 	{[4]argType{}, 0, [4]byte{0xDB, 0xE0}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// fninit x86.csv:497
 	{[4]argType{}, 0, [4]byte{0xDB, 0xE3}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
@@ -1072,11 +1114,11 @@ var forms0 = [...]form{
 	{[4]argType{}, 0, [4]byte{0xD9, 0xFC}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// frstor x86.csv:509
 	{[4]argType{aM}, 1, [4]byte{0xDD}, 1, 4, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fsave nasm_extra.csv:271
+	// fsave nasm_extra.csv:273
 	{[4]argType{aM}, 1, [4]byte{0xDD}, 1, 6, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fWait | fM32 | fM64},
 	// fscale x86.csv:511
 	{[4]argType{}, 0, [4]byte{0xD9, 0xFD}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fsetpm nasm_extra.csv:259
+	// fsetpm nasm_extra.csv:261
 	{[4]argType{}, 0, [4]byte{0xDB, 0xE4}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU286, CPU286, 0, 0x00, fM32 | fM64},
 	// fsin x86.csv:512
 	{[4]argType{}, 0, [4]byte{0xD9, 0xFE}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
@@ -1084,21 +1126,21 @@ var forms0 = [...]form{
 	{[4]argType{}, 0, [4]byte{0xD9, 0xFB}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
 	// fsqrt x86.csv:514
 	{[4]argType{}, 0, [4]byte{0xD9, 0xFA}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fst nasm_extra.csv:252
+	// fst nasm_extra.csv:254
 	{[4]argType{}, 0, [4]byte{0xDD, 0xD1}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fst nasm_extra.csv:251
+	// fst nasm_extra.csv:253
 	{[4]argType{aSTi}, 1, [4]byte{0xDD, 0xD0}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// fst x86.csv:516
 	{[4]argType{aM32}, 1, [4]byte{0xD9}, 1, 2, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 4, 0x00, fM32 | fM64 | fMemSized},
 	// fst x86.csv:517
 	{[4]argType{aM64}, 1, [4]byte{0xDD}, 1, 2, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 8, 0x00, fM32 | fM64 | fMemSized},
-	// fstcw nasm_extra.csv:269
+	// fstcw nasm_extra.csv:271
 	{[4]argType{aM16}, 1, [4]byte{0xD9}, 1, 7, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 2, 0x00, fWait | fM32 | fM64 | fDefSize},
-	// fstenv nasm_extra.csv:270
+	// fstenv nasm_extra.csv:272
 	{[4]argType{aM}, 1, [4]byte{0xD9}, 1, 6, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fWait | fM32 | fM64},
-	// fstp nasm_extra.csv:254
+	// fstp nasm_extra.csv:256
 	{[4]argType{}, 0, [4]byte{0xDD, 0xD9}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fstp nasm_extra.csv:253
+	// fstp nasm_extra.csv:255
 	{[4]argType{aSTi}, 1, [4]byte{0xDD, 0xD8}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// fstp x86.csv:521
 	{[4]argType{aM32}, 1, [4]byte{0xD9}, 1, 3, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 4, 0x00, fM32 | fM64 | fMemSized},
@@ -1106,75 +1148,75 @@ var forms0 = [...]form{
 	{[4]argType{aM64}, 1, [4]byte{0xDD}, 1, 3, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 8, 0x00, fM32 | fM64 | fMemSized},
 	// fstp x86.csv:523
 	{[4]argType{aM80}, 1, [4]byte{0xDB}, 1, 7, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 10, 0x00, fM32 | fM64 | fMemSized},
-	// fstsw nasm_extra.csv:268
+	// fstsw nasm_extra.csv:270
 	{[4]argType{aM16}, 1, [4]byte{0xDD}, 1, 7, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 2, 0x00, fWait | fM32 | fM64 | fDefSize},
 	// fstsw x86.csv:524
 	{[4]argType{aAX}, 1, [4]byte{0xDF, 0xE0}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU286, CPU286, 0, 0x00, fWait | fM32 | fM64},
-	// fsub nasm_extra.csv:165
+	// fsub nasm_extra.csv:167
 	{[4]argType{}, 0, [4]byte{0xDE, 0xE9}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fsub nasm_extra.csv:161
+	// fsub nasm_extra.csv:163
 	{[4]argType{aSTTo}, 1, [4]byte{0xDC, 0xE8}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fsub nasm_extra.csv:162
+	// fsub nasm_extra.csv:164
 	{[4]argType{aSTi}, 1, [4]byte{0xD8, 0xE0}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// fsub x86.csv:528
 	{[4]argType{aM32}, 1, [4]byte{0xD8}, 1, 4, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 4, 0x00, fM32 | fM64 | fMemSized},
 	// fsub x86.csv:529
 	{[4]argType{aM64}, 1, [4]byte{0xDC}, 1, 4, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 8, 0x00, fM32 | fM64 | fMemSized},
-	// fsub nasm_extra.csv:163
+	// fsub nasm_extra.csv:165
 	{[4]argType{aSTi, aST0}, 2, [4]byte{0xDC, 0xE8}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fsub nasm_extra.csv:164
+	// fsub nasm_extra.csv:166
 	{[4]argType{aST0, aSTi}, 2, [4]byte{0xD8, 0xE0}, 2, -1, -1, -1, -1, 1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fsubp nasm_extra.csv:168
+	// fsubp nasm_extra.csv:170
 	{[4]argType{}, 0, [4]byte{0xDE, 0xE9}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fsubp nasm_extra.csv:166
+	// fsubp nasm_extra.csv:168
 	{[4]argType{aSTi}, 1, [4]byte{0xDE, 0xE8}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fsubp nasm_extra.csv:167
+	// fsubp nasm_extra.csv:169
 	{[4]argType{aSTi, aST0}, 2, [4]byte{0xDE, 0xE8}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fsubr nasm_extra.csv:173
+	// fsubr nasm_extra.csv:175
 	{[4]argType{}, 0, [4]byte{0xDE, 0xE1}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fsubr nasm_extra.csv:169
+	// fsubr nasm_extra.csv:171
 	{[4]argType{aSTTo}, 1, [4]byte{0xDC, 0xE0}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fsubr nasm_extra.csv:170
+	// fsubr nasm_extra.csv:172
 	{[4]argType{aSTi}, 1, [4]byte{0xD8, 0xE8}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// fsubr x86.csv:534
 	{[4]argType{aM32}, 1, [4]byte{0xD8}, 1, 5, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 4, 0x00, fM32 | fM64 | fMemSized},
 	// fsubr x86.csv:535
 	{[4]argType{aM64}, 1, [4]byte{0xDC}, 1, 5, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 8, 0x00, fM32 | fM64 | fMemSized},
-	// fsubr nasm_extra.csv:171
+	// fsubr nasm_extra.csv:173
 	{[4]argType{aSTi, aST0}, 2, [4]byte{0xDC, 0xE0}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fsubr nasm_extra.csv:172
+	// fsubr nasm_extra.csv:174
 	{[4]argType{aST0, aSTi}, 2, [4]byte{0xD8, 0xE8}, 2, -1, -1, -1, -1, 1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fsubrp nasm_extra.csv:176
+	// fsubrp nasm_extra.csv:178
 	{[4]argType{}, 0, [4]byte{0xDE, 0xE1}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fsubrp nasm_extra.csv:174
+	// fsubrp nasm_extra.csv:176
 	{[4]argType{aSTi}, 1, [4]byte{0xDE, 0xE0}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fsubrp nasm_extra.csv:175
+	// fsubrp nasm_extra.csv:177
 	{[4]argType{aSTi, aST0}, 2, [4]byte{0xDE, 0xE0}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// ftst x86.csv:538
 	{[4]argType{}, 0, [4]byte{0xD9, 0xE4}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fucom nasm_extra.csv:231
+	// fucom nasm_extra.csv:233
 	{[4]argType{}, 0, [4]byte{0xDD, 0xE1}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
-	// fucom nasm_extra.csv:229
+	// fucom nasm_extra.csv:231
 	{[4]argType{aSTi}, 1, [4]byte{0xDD, 0xE0}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
-	// fucom nasm_extra.csv:230
+	// fucom nasm_extra.csv:232
 	{[4]argType{aST0, aSTi}, 2, [4]byte{0xDD, 0xE0}, 2, -1, -1, -1, -1, 1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
-	// fucomi nasm_extra.csv:237
+	// fucomi nasm_extra.csv:239
 	{[4]argType{}, 0, [4]byte{0xDB, 0xE9}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fucomi nasm_extra.csv:235
+	// fucomi nasm_extra.csv:237
 	{[4]argType{aSTi}, 1, [4]byte{0xDB, 0xE8}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fucomi nasm_extra.csv:236
+	// fucomi nasm_extra.csv:238
 	{[4]argType{aST0, aSTi}, 2, [4]byte{0xDB, 0xE8}, 2, -1, -1, -1, -1, 1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fucomip nasm_extra.csv:240
+	// fucomip nasm_extra.csv:242
 	{[4]argType{}, 0, [4]byte{0xDF, 0xE9}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fucomip nasm_extra.csv:238
+	// fucomip nasm_extra.csv:240
 	{[4]argType{aSTi}, 1, [4]byte{0xDF, 0xE8}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fucomip nasm_extra.csv:239
+	// fucomip nasm_extra.csv:241
 	{[4]argType{aST0, aSTi}, 2, [4]byte{0xDF, 0xE8}, 2, -1, -1, -1, -1, 1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fucomp nasm_extra.csv:234
+	// fucomp nasm_extra.csv:236
 	{[4]argType{}, 0, [4]byte{0xDD, 0xE9}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
-	// fucomp nasm_extra.csv:232
+	// fucomp nasm_extra.csv:234
 	{[4]argType{aSTi}, 1, [4]byte{0xDD, 0xE8}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
-	// fucomp nasm_extra.csv:233
+	// fucomp nasm_extra.csv:235
 	{[4]argType{aST0, aSTi}, 2, [4]byte{0xDD, 0xE8}, 2, -1, -1, -1, -1, 1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
 	// fucompp x86.csv:545
 	{[4]argType{}, 0, [4]byte{0xDA, 0xE9}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
@@ -1182,13 +1224,13 @@ var forms0 = [...]form{
 	{[4]argType{}, 0, [4]byte{0x9B}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// fxam x86.csv:547
 	{[4]argType{}, 0, [4]byte{0xD9, 0xE5}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fxch nasm_extra.csv:244
+	// fxch nasm_extra.csv:246
 	{[4]argType{}, 0, [4]byte{0xD9, 0xC9}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fxch nasm_extra.csv:241
-	{[4]argType{aSTi}, 1, [4]byte{0xD9, 0xC8}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fxch nasm_extra.csv:242
-	{[4]argType{aSTi, aST0}, 2, [4]byte{0xD9, 0xC8}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// fxch nasm_extra.csv:243
+	{[4]argType{aSTi}, 1, [4]byte{0xD9, 0xC8}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
+	// fxch nasm_extra.csv:244
+	{[4]argType{aSTi, aST0}, 2, [4]byte{0xD9, 0xC8}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
+	// fxch nasm_extra.csv:245
 	{[4]argType{aST0, aSTi}, 2, [4]byte{0xD9, 0xC8}, 2, -1, -1, -1, -1, 1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// fxrstor x86.csv:550
 	{[4]argType{aM}, 1, [4]byte{0x0F, 0xAE}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
@@ -1204,7 +1246,7 @@ var forms0 = [...]form{
 	{[4]argType{}, 0, [4]byte{0xD9, 0xF1}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// fyl2xp1 x86.csv:556
 	{[4]argType{}, 0, [4]byte{0xD9, 0xF9}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// getsec nasm_extra.csv:413
+	// getsec nasm_extra.csv:415
 	{[4]argType{}, 0, [4]byte{0x0F, 0x37}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUKatmai, CPUKatmai, 0, 0x00, fM32 | fM64},
 	// haddpd x86.csv:557
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x7C}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUPrescott, CPUPrescott, 16, 0x00, fM32 | fM64 | fMemSized | fDefSize},
@@ -1216,7 +1258,7 @@ var forms0 = [...]form{
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x7D}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUPrescott, CPUPrescott, 16, 0x00, fM32 | fM64 | fMemSized | fDefSize},
 	// hsubps x86.csv:561
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x7D}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF2, 0, CPUPrescott, CPUPrescott, 16, 0x00, fM32 | fM64 | fMemSized | fDefSize},
-	// icebp nasm_extra.csv:25
+	// icebp nasm_extra.csv:27
 	{[4]argType{}, 0, [4]byte{0xF1}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
 	// idiv x86.csv:563
 	{[4]argType{aRM16}, 1, [4]byte{0xF7}, 1, 7, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 2, 0x00, fM32 | fM64},
@@ -1276,9 +1318,9 @@ var forms0 = [...]form{
 	{[4]argType{aR16op}, 1, [4]byte{0x40}, 1, -1, -1, -1, -1, 0, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32},
 	// inc x86.csv:593
 	{[4]argType{aR32op}, 1, [4]byte{0x40}, 1, -1, -1, -1, -1, 0, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32},
-	// incsspd nasm_extra.csv:414
+	// incsspd nasm_extra.csv:416
 	{[4]argType{aRMF32}, 1, [4]byte{0x0F, 0xAE}, 2, 5, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0xF3, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
-	// incsspq nasm_extra.csv:415
+	// incsspq nasm_extra.csv:417
 	{[4]argType{aRMF64}, 1, [4]byte{0x0F, 0xAE}, 2, 5, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0xF3, 0, CPUFuture, CPUFuture, 0, 0x00, fM64},
 	// insb x86.csv:597
 	{[4]argType{}, 0, [4]byte{0x6C}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU186, CPU186, 0, 0x00, fM32 | fM64},
@@ -1290,25 +1332,41 @@ var forms0 = [...]form{
 	{[4]argType{}, 0, [4]byte{0x6D}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU186, CPU186, 0, 0x00, fM32 | fM64},
 	// int x86.csv:602
 	{[4]argType{aImm8}, 1, [4]byte{0xCD}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// int01 nasm_extra.csv:370
+	// int01 nasm_extra.csv:372
 	{[4]argType{}, 0, [4]byte{0xF1}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
-	// int03 nasm_extra.csv:371
+	// int03 nasm_extra.csv:373
 	{[4]argType{}, 0, [4]byte{0xCC}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// int1 nasm_extra.csv:24
+	// int1 nasm_extra.csv:26
 	{[4]argType{}, 0, [4]byte{0xF1}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
-	// int3 nasm_extra.csv:23
+	// int3 nasm_extra.csv:25
 	{[4]argType{}, 0, [4]byte{0xCC}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// into x86.csv:603
 	{[4]argType{}, 0, [4]byte{0xCE}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32},
 	// invd x86.csv:604
 	{[4]argType{}, 0, [4]byte{0x0F, 0x08}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU486, CPU486, 0, 0x00, fM32 | fM64},
+	// invept nasm_extra.csv:471
+	{[4]argType{aR32, aM128}, 2, [4]byte{0x0F, 0x38, 0x80}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPU8086, CPU8086, 16, 0x00, fM32 | fDefSize},
+	// invept nasm_extra.csv:472
+	{[4]argType{aR64, aM128}, 2, [4]byte{0x0F, 0x38, 0x80}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPU8086, CPU8086, 16, 0x00, fM64 | fDefSize},
 	// invlpg x86.csv:605
 	{[4]argType{aM}, 1, [4]byte{0x0F, 0x01}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU486, CPU486, 0, 0x00, fM32 | fM64},
+	// invlpga nasm_extra.csv:454
+	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xDF}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM32 | fM64},
+	// invlpga nasm_extra.csv:456
+	{[4]argType{aAX, aECX}, 2, [4]byte{0x0F, 0x01, 0xDF}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 16, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM32},
+	// invlpga nasm_extra.csv:457
+	{[4]argType{aEAX, aECX}, 2, [4]byte{0x0F, 0x01, 0xDF}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 32, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM32 | fM64},
+	// invlpga nasm_extra.csv:458
+	{[4]argType{aRAX, aECX}, 2, [4]byte{0x0F, 0x01, 0xDF}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 64, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
 	// invpcid x86.csv:606
 	{[4]argType{aR32, aM128}, 2, [4]byte{0x0F, 0x38, 0x82}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUFuture, CPUFuture, 16, 0x00, fM32 | fMemSized},
 	// invpcid x86.csv:607
 	{[4]argType{aR64, aM128}, 2, [4]byte{0x0F, 0x38, 0x82}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x66, 0, CPUFuture, CPUFuture, 16, 0x00, fM64 | fMemSized},
-	// iret nasm_extra.csv:49
+	// invvpid nasm_extra.csv:473
+	{[4]argType{aR32, aM128}, 2, [4]byte{0x0F, 0x38, 0x81}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPU8086, CPU8086, 16, 0x00, fM32 | fDefSize},
+	// invvpid nasm_extra.csv:474
+	{[4]argType{aR64, aM128}, 2, [4]byte{0x0F, 0x38, 0x81}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPU8086, CPU8086, 16, 0x00, fM64 | fDefSize},
+	// iret nasm_extra.csv:51
 	{[4]argType{}, 0, [4]byte{0xCF}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// iret x86.csv:608
 	{[4]argType{}, 0, [4]byte{0xCF}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
@@ -1316,7 +1374,7 @@ var forms0 = [...]form{
 	{[4]argType{}, 0, [4]byte{0xCF}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
 	// iretq x86.csv:610
 	{[4]argType{}, 0, [4]byte{0xCF}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
-	// iretw nasm_extra.csv:372
+	// iretw nasm_extra.csv:374
 	{[4]argType{}, 0, [4]byte{0xCF}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// ja x86.csv:611
 	{[4]argType{aRel16}, 1, [4]byte{0x0F, 0x87}, 2, -1, -1, -1, -1, -1, [2]immKind{imm_cw}, 1, 16, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32},
@@ -1400,7 +1458,7 @@ var forms0 = [...]form{
 	{[4]argType{aRel8}, 1, [4]byte{0x7E}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_cb}, 1, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// jle x86.csv:719
 	{[4]argType{aRel32}, 1, [4]byte{0x0F, 0x8E}, 2, -1, -1, -1, -1, -1, [2]immKind{imm_cd}, 1, 32, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fD64 | fM64},
-	// jmp nasm_extra.csv:429
+	// jmp nasm_extra.csv:431
 	{[4]argType{aFarDef}, 1, [4]byte{0xFF}, 1, 5, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fFar},
 	// jmp x86.csv:643
 	{[4]argType{aRM16}, 1, [4]byte{0xFF}, 1, 4, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 2, 0x00, fM32},
@@ -1564,29 +1622,29 @@ var forms0 = [...]form{
 	{[4]argType{aRel8}, 1, [4]byte{0x74}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_cb}, 1, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// lahf x86.csv:727
 	{[4]argType{}, 0, [4]byte{0x9F}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// lar nasm_extra.csv:100
-	{[4]argType{aR16, aM16}, 2, [4]byte{0x0F, 0x02}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU286, CPU286, 2, 0x00, fM32 | fM64 | fDefSize},
-	// lar nasm_extra.csv:101
-	{[4]argType{aR16, aRMF16}, 2, [4]byte{0x0F, 0x02}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU286, CPU286, 0, 0x00, fM32 | fM64},
 	// lar nasm_extra.csv:102
-	{[4]argType{aR16, aRMF32}, 2, [4]byte{0x0F, 0x02}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
+	{[4]argType{aR16, aM16}, 2, [4]byte{0x0F, 0x02}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU286, CPU286, 2, 0x00, fM32 | fM64 | fDefSize},
 	// lar nasm_extra.csv:103
-	{[4]argType{aR16, aRMF64}, 2, [4]byte{0x0F, 0x02}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
+	{[4]argType{aR16, aRMF16}, 2, [4]byte{0x0F, 0x02}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU286, CPU286, 0, 0x00, fM32 | fM64},
 	// lar nasm_extra.csv:104
-	{[4]argType{aR32, aM16}, 2, [4]byte{0x0F, 0x02}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 2, 0x00, fM32 | fM64 | fDefSize},
+	{[4]argType{aR16, aRMF32}, 2, [4]byte{0x0F, 0x02}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
 	// lar nasm_extra.csv:105
-	{[4]argType{aR32, aRMF16}, 2, [4]byte{0x0F, 0x02}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
+	{[4]argType{aR16, aRMF64}, 2, [4]byte{0x0F, 0x02}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
 	// lar nasm_extra.csv:106
-	{[4]argType{aR32, aRMF32}, 2, [4]byte{0x0F, 0x02}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
+	{[4]argType{aR32, aM16}, 2, [4]byte{0x0F, 0x02}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 2, 0x00, fM32 | fM64 | fDefSize},
 	// lar nasm_extra.csv:107
-	{[4]argType{aR32, aRMF64}, 2, [4]byte{0x0F, 0x02}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
+	{[4]argType{aR32, aRMF16}, 2, [4]byte{0x0F, 0x02}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
 	// lar nasm_extra.csv:108
-	{[4]argType{aR64, aM16}, 2, [4]byte{0x0F, 0x02}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 2, 0x00, fM64 | fDefSize},
+	{[4]argType{aR32, aRMF32}, 2, [4]byte{0x0F, 0x02}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
 	// lar nasm_extra.csv:109
-	{[4]argType{aR64, aRMF16}, 2, [4]byte{0x0F, 0x02}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
+	{[4]argType{aR32, aRMF64}, 2, [4]byte{0x0F, 0x02}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
 	// lar nasm_extra.csv:110
-	{[4]argType{aR64, aRMF32}, 2, [4]byte{0x0F, 0x02}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
+	{[4]argType{aR64, aM16}, 2, [4]byte{0x0F, 0x02}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 2, 0x00, fM64 | fDefSize},
 	// lar nasm_extra.csv:111
+	{[4]argType{aR64, aRMF16}, 2, [4]byte{0x0F, 0x02}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
+	// lar nasm_extra.csv:112
+	{[4]argType{aR64, aRMF32}, 2, [4]byte{0x0F, 0x02}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
+	// lar nasm_extra.csv:113
 	{[4]argType{aR64, aRMF64}, 2, [4]byte{0x0F, 0x02}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
 	// lddqu x86.csv:736
 	{[4]argType{aXMM, aM128}, 2, [4]byte{0x0F, 0xF0}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF2, 0, CPUPrescott, CPUPrescott, 16, 0x00, fM32 | fM64 | fMemSized | fDefSize},
@@ -1596,6 +1654,8 @@ var forms0 = [...]form{
 	{[4]argType{aR16, aM}, 2, [4]byte{0xC5}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32},
 	// lds x86.csv:739
 	{[4]argType{aR32, aM}, 2, [4]byte{0xC5}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32},
+	// ldtilecfg nasm_extra.csv:583
+	{[4]argType{aM}, 1, [4]byte{0x49}, 1, 0, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 2, CPUFuture, CPUFuture, 64, 0x00, fVEX | fM64 | fMemSized | fDefSize},
 	// lea x86.csv:740
 	{[4]argType{aR16, aM}, 2, [4]byte{0x8D}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64 | fAnySize},
 	// lea x86.csv:741
@@ -1636,6 +1696,10 @@ var forms0 = [...]form{
 	{[4]argType{aM}, 1, [4]byte{0x0F, 0x01}, 2, 3, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU286, CPU286, 0, 0x00, fM64},
 	// lldt x86.csv:764
 	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x00}, 2, 2, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU286, CPU286, 2, 0x00, fM32 | fM64},
+	// llwpcb nasm_extra.csv:574
+	{[4]argType{aR32}, 1, [4]byte{0x12}, 1, 0, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPU386, CPU386, 0, 0x00, fVEX | fM32 | fM64},
+	// llwpcb nasm_extra.csv:575
+	{[4]argType{aR64}, 1, [4]byte{0x12}, 1, 0, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPUX64, CPUX64, 0, 0x00, fVEX | fVEXW | fM64},
 	// lmsw x86.csv:765
 	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x01}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU286, CPU286, 2, 0x00, fM32 | fM64},
 	// lodsb x86.csv:771
@@ -1648,67 +1712,67 @@ var forms0 = [...]form{
 	{[4]argType{}, 0, [4]byte{0xAD}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// loop x86.csv:775
 	{[4]argType{aRel8}, 1, [4]byte{0xE2}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_cb}, 1, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// loop nasm_extra.csv:273
-	{[4]argType{aRel8, aCX}, 2, [4]byte{0xE2}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_cb}, 1, 0, 16, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32},
-	// loop nasm_extra.csv:274
-	{[4]argType{aRel8, aECX}, 2, [4]byte{0xE2}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_cb}, 1, 0, 32, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
 	// loop nasm_extra.csv:275
+	{[4]argType{aRel8, aCX}, 2, [4]byte{0xE2}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_cb}, 1, 0, 16, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32},
+	// loop nasm_extra.csv:276
+	{[4]argType{aRel8, aECX}, 2, [4]byte{0xE2}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_cb}, 1, 0, 32, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
+	// loop nasm_extra.csv:277
 	{[4]argType{aRel8, aRCX}, 2, [4]byte{0xE2}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_cb}, 1, 0, 64, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
 	// loope x86.csv:776
 	{[4]argType{aRel8}, 1, [4]byte{0xE1}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_cb}, 1, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// loope nasm_extra.csv:276
-	{[4]argType{aRel8, aCX}, 2, [4]byte{0xE1}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_cb}, 1, 0, 16, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32},
-	// loope nasm_extra.csv:277
-	{[4]argType{aRel8, aECX}, 2, [4]byte{0xE1}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_cb}, 1, 0, 32, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
 	// loope nasm_extra.csv:278
+	{[4]argType{aRel8, aCX}, 2, [4]byte{0xE1}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_cb}, 1, 0, 16, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32},
+	// loope nasm_extra.csv:279
+	{[4]argType{aRel8, aECX}, 2, [4]byte{0xE1}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_cb}, 1, 0, 32, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
+	// loope nasm_extra.csv:280
 	{[4]argType{aRel8, aRCX}, 2, [4]byte{0xE1}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_cb}, 1, 0, 64, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
 	// loopne x86.csv:777
 	{[4]argType{aRel8}, 1, [4]byte{0xE0}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_cb}, 1, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// loopne nasm_extra.csv:282
-	{[4]argType{aRel8, aCX}, 2, [4]byte{0xE0}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_cb}, 1, 0, 16, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32},
-	// loopne nasm_extra.csv:283
-	{[4]argType{aRel8, aECX}, 2, [4]byte{0xE0}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_cb}, 1, 0, 32, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
 	// loopne nasm_extra.csv:284
-	{[4]argType{aRel8, aRCX}, 2, [4]byte{0xE0}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_cb}, 1, 0, 64, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
-	// loopnz nasm_extra.csv:29
-	{[4]argType{aRel8}, 1, [4]byte{0xE0}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_cb}, 1, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// loopnz nasm_extra.csv:285
 	{[4]argType{aRel8, aCX}, 2, [4]byte{0xE0}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_cb}, 1, 0, 16, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32},
-	// loopnz nasm_extra.csv:286
+	// loopne nasm_extra.csv:285
 	{[4]argType{aRel8, aECX}, 2, [4]byte{0xE0}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_cb}, 1, 0, 32, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
-	// loopnz nasm_extra.csv:287
+	// loopne nasm_extra.csv:286
 	{[4]argType{aRel8, aRCX}, 2, [4]byte{0xE0}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_cb}, 1, 0, 64, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
-	// loopz nasm_extra.csv:28
+	// loopnz nasm_extra.csv:31
+	{[4]argType{aRel8}, 1, [4]byte{0xE0}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_cb}, 1, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
+	// loopnz nasm_extra.csv:287
+	{[4]argType{aRel8, aCX}, 2, [4]byte{0xE0}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_cb}, 1, 0, 16, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32},
+	// loopnz nasm_extra.csv:288
+	{[4]argType{aRel8, aECX}, 2, [4]byte{0xE0}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_cb}, 1, 0, 32, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
+	// loopnz nasm_extra.csv:289
+	{[4]argType{aRel8, aRCX}, 2, [4]byte{0xE0}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_cb}, 1, 0, 64, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
+	// loopz nasm_extra.csv:30
 	{[4]argType{aRel8}, 1, [4]byte{0xE1}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_cb}, 1, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// loopz nasm_extra.csv:279
-	{[4]argType{aRel8, aCX}, 2, [4]byte{0xE1}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_cb}, 1, 0, 16, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32},
-	// loopz nasm_extra.csv:280
-	{[4]argType{aRel8, aECX}, 2, [4]byte{0xE1}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_cb}, 1, 0, 32, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
 	// loopz nasm_extra.csv:281
+	{[4]argType{aRel8, aCX}, 2, [4]byte{0xE1}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_cb}, 1, 0, 16, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32},
+	// loopz nasm_extra.csv:282
+	{[4]argType{aRel8, aECX}, 2, [4]byte{0xE1}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_cb}, 1, 0, 32, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
+	// loopz nasm_extra.csv:283
 	{[4]argType{aRel8, aRCX}, 2, [4]byte{0xE1}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_cb}, 1, 0, 64, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
-	// lsl nasm_extra.csv:115
-	{[4]argType{aR16, aM16}, 2, [4]byte{0x0F, 0x03}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU286, CPU286, 2, 0x00, fM32 | fM64 | fDefSize},
-	// lsl nasm_extra.csv:116
-	{[4]argType{aR16, aRMF16}, 2, [4]byte{0x0F, 0x03}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU286, CPU286, 0, 0x00, fM32 | fM64},
 	// lsl nasm_extra.csv:117
-	{[4]argType{aR16, aRMF32}, 2, [4]byte{0x0F, 0x03}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
+	{[4]argType{aR16, aM16}, 2, [4]byte{0x0F, 0x03}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU286, CPU286, 2, 0x00, fM32 | fM64 | fDefSize},
 	// lsl nasm_extra.csv:118
-	{[4]argType{aR16, aRMF64}, 2, [4]byte{0x0F, 0x03}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
+	{[4]argType{aR16, aRMF16}, 2, [4]byte{0x0F, 0x03}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU286, CPU286, 0, 0x00, fM32 | fM64},
 	// lsl nasm_extra.csv:119
-	{[4]argType{aR32, aM16}, 2, [4]byte{0x0F, 0x03}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 2, 0x00, fM32 | fM64 | fDefSize},
+	{[4]argType{aR16, aRMF32}, 2, [4]byte{0x0F, 0x03}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
 	// lsl nasm_extra.csv:120
-	{[4]argType{aR32, aRMF16}, 2, [4]byte{0x0F, 0x03}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
+	{[4]argType{aR16, aRMF64}, 2, [4]byte{0x0F, 0x03}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
 	// lsl nasm_extra.csv:121
-	{[4]argType{aR32, aRMF32}, 2, [4]byte{0x0F, 0x03}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
+	{[4]argType{aR32, aM16}, 2, [4]byte{0x0F, 0x03}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 2, 0x00, fM32 | fM64 | fDefSize},
 	// lsl nasm_extra.csv:122
-	{[4]argType{aR32, aRMF64}, 2, [4]byte{0x0F, 0x03}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
+	{[4]argType{aR32, aRMF16}, 2, [4]byte{0x0F, 0x03}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
 	// lsl nasm_extra.csv:123
-	{[4]argType{aR64, aM16}, 2, [4]byte{0x0F, 0x03}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 2, 0x00, fM64 | fDefSize},
+	{[4]argType{aR32, aRMF32}, 2, [4]byte{0x0F, 0x03}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
 	// lsl nasm_extra.csv:124
-	{[4]argType{aR64, aRMF16}, 2, [4]byte{0x0F, 0x03}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
+	{[4]argType{aR32, aRMF64}, 2, [4]byte{0x0F, 0x03}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
 	// lsl nasm_extra.csv:125
-	{[4]argType{aR64, aRMF32}, 2, [4]byte{0x0F, 0x03}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
+	{[4]argType{aR64, aM16}, 2, [4]byte{0x0F, 0x03}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 2, 0x00, fM64 | fDefSize},
 	// lsl nasm_extra.csv:126
+	{[4]argType{aR64, aRMF16}, 2, [4]byte{0x0F, 0x03}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
+	// lsl nasm_extra.csv:127
+	{[4]argType{aR64, aRMF32}, 2, [4]byte{0x0F, 0x03}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
+	// lsl nasm_extra.csv:128
 	{[4]argType{aR64, aRMF64}, 2, [4]byte{0x0F, 0x03}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
 	// lss x86.csv:783
 	{[4]argType{aR16, aM}, 2, [4]byte{0x0F, 0xB2}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
@@ -1718,6 +1782,14 @@ var forms0 = [...]form{
 	{[4]argType{aR64, aM}, 2, [4]byte{0x0F, 0xB2}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
 	// ltr x86.csv:786
 	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x00}, 2, 3, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU286, CPU286, 2, 0x00, fM32 | fM64},
+	// lwpins nasm_extra.csv:578
+	{[4]argType{aR32, aRM32, aImm32}, 3, [4]byte{0x12}, 1, 0, -1, 1, 0, -1, [2]immKind{imm_id}, 1, 0, 0, 0x00, 10, CPU386, CPU386, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
+	// lwpins nasm_extra.csv:579
+	{[4]argType{aR64, aRM32, aImm32}, 3, [4]byte{0x12}, 1, 0, -1, 1, 0, -1, [2]immKind{imm_id}, 1, 0, 0, 0x00, 10, CPUX64, CPUX64, 4, 0x00, fVEX | fVEXW | fM64 | fMemSized},
+	// lwpval nasm_extra.csv:580
+	{[4]argType{aR32, aRM32, aImm32}, 3, [4]byte{0x12}, 1, 1, -1, 1, 0, -1, [2]immKind{imm_id}, 1, 0, 0, 0x00, 10, CPU386, CPU386, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
+	// lwpval nasm_extra.csv:581
+	{[4]argType{aR64, aRM32, aImm32}, 3, [4]byte{0x12}, 1, 1, -1, 1, 0, -1, [2]immKind{imm_id}, 1, 0, 0, 0x00, 10, CPUX64, CPUX64, 4, 0x00, fVEX | fVEXW | fM64 | fMemSized},
 	// lzcnt x86.csv:787
 	{[4]argType{aR16, aRM16}, 2, [4]byte{0x0F, 0xBD}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 16, 0, 0xF3, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
 	// lzcnt x86.csv:788
@@ -1748,15 +1820,17 @@ var forms0 = [...]form{
 	{[4]argType{aXMM, aXMMM32}, 2, [4]byte{0x0F, 0x5D}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUKatmai, CPUKatmai, 4, 0x00, fM32 | fM64 | fMemSized},
 	// monitor x86.csv:801
 	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xC8}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPrescott, CPUPrescott, 0, 0x00, fM32 | fM64},
-	// monitor nasm_extra.csv:288
+	// monitor nasm_extra.csv:290
 	{[4]argType{aEAX, aECX, aEDX}, 3, [4]byte{0x0F, 0x01, 0xC8}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPrescott, CPUPrescott, 0, 0x00, fM32},
-	// monitor nasm_extra.csv:289
+	// monitor nasm_extra.csv:291
 	{[4]argType{aRAX, aECX, aEDX}, 3, [4]byte{0x0F, 0x01, 0xC8}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
-	// mov nasm_extra.csv:48
+	// montmul nasm_extra.csv:483
+	{[4]argType{}, 0, [4]byte{0x0F, 0xA6, 0xC0}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUPentium, CPUPentium, 0, 0x00, fM32 | fM64 | fRepPfx},
+	// mov nasm_extra.csv:50
 	{[4]argType{aR64M16, aSreg}, 2, [4]byte{0x8C}, 1, 8, 1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUX64, CPUX64, 2, 0x00, fM64},
-	// mov nasm_extra.csv:431
+	// mov nasm_extra.csv:433
 	{[4]argType{aM16, aSreg}, 2, [4]byte{0x8C}, 1, 8, 1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 2, 0x00, fM32 | fM64},
-	// mov nasm_extra.csv:432
+	// mov nasm_extra.csv:434
 	{[4]argType{aRMF16, aSreg}, 2, [4]byte{0x8C}, 1, 8, 1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// mov x86.csv:802
 	{[4]argType{aAL, aMoffs8}, 2, [4]byte{0xA0}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_cm}, 1, 0, 0, 0x00, 0, CPU8086, CPU8086, 1, 0x00, fM32 | fM64},
@@ -1838,9 +1912,9 @@ var forms0 = [...]form{
 	{[4]argType{aRMF64, aCR}, 2, [4]byte{0x0F, 0x20}, 2, 8, 1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
 	// mov x86.csv:848
 	{[4]argType{aRMF64, aDR}, 2, [4]byte{0x0F, 0x21}, 2, 8, 1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
-	// mov nasm_extra.csv:291
+	// mov nasm_extra.csv:293
 	{[4]argType{aSreg, aM64}, 2, [4]byte{0x8E}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64},
-	// mov nasm_extra.csv:292
+	// mov nasm_extra.csv:294
 	{[4]argType{aM64, aSreg}, 2, [4]byte{0x8C}, 1, 8, 1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64},
 	// movapd x86.csv:850
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x28}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 16, 0x00, fM32 | fM64 | fMemSized},
@@ -1862,9 +1936,9 @@ var forms0 = [...]form{
 	{[4]argType{aR32, aM32}, 2, [4]byte{0x0F, 0x38, 0xF0}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUNehalem, CPUNehalem, 4, 0x00, fM32 | fM64 | fMemSized},
 	// movbe x86.csv:859
 	{[4]argType{aR64, aM64}, 2, [4]byte{0x0F, 0x38, 0xF0}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUNehalem, CPUNehalem, 8, 0x00, fM64 | fMemSized},
-	// movd nasm_extra.csv:293
+	// movd nasm_extra.csv:295
 	{[4]argType{aMM, aRM64}, 2, [4]byte{0x0F, 0x6E}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
-	// movd nasm_extra.csv:294
+	// movd nasm_extra.csv:296
 	{[4]argType{aRM64, aMM}, 2, [4]byte{0x0F, 0x7E}, 2, 8, 1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized | fAlt},
 	// movd x86.csv:860
 	{[4]argType{aMM, aRM32}, 2, [4]byte{0x0F, 0x6E}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 4, 0x00, fM32 | fM64 | fMemSized | fDefSize},
@@ -1876,15 +1950,15 @@ var forms0 = [...]form{
 	{[4]argType{aXMM, aRM32}, 2, [4]byte{0x0F, 0x6E}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 4, 0x00, fM32 | fM64 | fDefSize},
 	// movddup x86.csv:864
 	{[4]argType{aXMM, aXMMM64}, 2, [4]byte{0x0F, 0x12}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF2, 0, CPUPrescott, CPUPrescott, 8, 0x00, fM32 | fM64 | fMemSized | fDefSize},
-	// movdir64b nasm_extra.csv:401
-	{[4]argType{aR16, aM}, 2, [4]byte{0x0F, 0x38, 0xF8}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 16, 0x66, 0, CPUFuture, CPUFuture, 64, 0x00, fM32 | fMemSized},
-	// movdir64b nasm_extra.csv:402
-	{[4]argType{aR32, aM}, 2, [4]byte{0x0F, 0x38, 0xF8}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 32, 0x66, 0, CPUFuture, CPUFuture, 64, 0x00, fM32 | fM64 | fMemSized},
 	// movdir64b nasm_extra.csv:403
+	{[4]argType{aR16, aM}, 2, [4]byte{0x0F, 0x38, 0xF8}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 16, 0x66, 0, CPUFuture, CPUFuture, 64, 0x00, fM32 | fMemSized},
+	// movdir64b nasm_extra.csv:404
+	{[4]argType{aR32, aM}, 2, [4]byte{0x0F, 0x38, 0xF8}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 32, 0x66, 0, CPUFuture, CPUFuture, 64, 0x00, fM32 | fM64 | fMemSized},
+	// movdir64b nasm_extra.csv:405
 	{[4]argType{aR64, aM}, 2, [4]byte{0x0F, 0x38, 0xF8}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 64, 0x66, 0, CPUFuture, CPUFuture, 64, 0x00, fM64 | fMemSized},
-	// movdiri nasm_extra.csv:399
+	// movdiri nasm_extra.csv:401
 	{[4]argType{aM32, aR32}, 2, [4]byte{0x0F, 0x38, 0xF9}, 3, 8, 1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUFuture, CPUFuture, 4, 0x00, fM32 | fM64 | fMemSized | fDefSize},
-	// movdiri nasm_extra.csv:400
+	// movdiri nasm_extra.csv:402
 	{[4]argType{aM64, aR64}, 2, [4]byte{0x0F, 0x38, 0xF9}, 3, 8, 1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUFuture, CPUFuture, 8, 0x00, fM64 | fMemSized | fDefSize},
 	// movdq2q x86.csv:865
 	{[4]argType{aMM, aXMM}, 2, [4]byte{0x0F, 0xD6}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF2, 0, CPUWillamette, CPUWillamette, 0, 0x00, fM32 | fM64},
@@ -1898,9 +1972,9 @@ var forms0 = [...]form{
 	{[4]argType{aXMMM128, aXMM}, 2, [4]byte{0x0F, 0x7F}, 2, 8, 1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUWillamette, CPUWillamette, 16, 0x00, fM32 | fM64 | fMemSized | fDefSize | fAlt},
 	// movhlps x86.csv:870
 	{[4]argType{aXMM, aXMM}, 2, [4]byte{0x0F, 0x12}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUKatmai, CPUKatmai, 0, 0x00, fM32 | fM64},
-	// movhpd nasm_extra.csv:137
+	// movhpd nasm_extra.csv:139
 	{[4]argType{aXMM, aM64}, 2, [4]byte{0x0F, 0x16}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 8, 0x00, fM32 | fM64 | fMemSized},
-	// movhpd nasm_extra.csv:138
+	// movhpd nasm_extra.csv:140
 	{[4]argType{aM64, aXMM}, 2, [4]byte{0x0F, 0x17}, 2, 8, 1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 8, 0x00, fM32 | fM64 | fMemSized | fAlt},
 	// movhps x86.csv:873
 	{[4]argType{aM64, aXMM}, 2, [4]byte{0x0F, 0x17}, 2, 8, 1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUKatmai, CPUKatmai, 8, 0x00, fM32 | fM64 | fMemSized | fAlt},
@@ -1908,19 +1982,19 @@ var forms0 = [...]form{
 	{[4]argType{aXMM, aM64}, 2, [4]byte{0x0F, 0x16}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUKatmai, CPUKatmai, 8, 0x00, fM32 | fM64 | fMemSized},
 	// movlhps x86.csv:875
 	{[4]argType{aXMM, aXMM}, 2, [4]byte{0x0F, 0x16}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUKatmai, CPUKatmai, 0, 0x00, fM32 | fM64},
-	// movlpd nasm_extra.csv:139
+	// movlpd nasm_extra.csv:141
 	{[4]argType{aXMM, aM64}, 2, [4]byte{0x0F, 0x12}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 8, 0x00, fM32 | fM64 | fMemSized},
-	// movlpd nasm_extra.csv:140
+	// movlpd nasm_extra.csv:142
 	{[4]argType{aM64, aXMM}, 2, [4]byte{0x0F, 0x13}, 2, 8, 1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 8, 0x00, fM32 | fM64 | fMemSized | fAlt},
 	// movlps x86.csv:878
 	{[4]argType{aM64, aXMM}, 2, [4]byte{0x0F, 0x13}, 2, 8, 1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUKatmai, CPUKatmai, 8, 0x00, fM32 | fM64 | fMemSized | fAlt},
 	// movlps x86.csv:879
 	{[4]argType{aXMM, aM64}, 2, [4]byte{0x0F, 0x12}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUKatmai, CPUKatmai, 8, 0x00, fM32 | fM64 | fMemSized},
-	// movmskpd nasm_extra.csv:305
+	// movmskpd nasm_extra.csv:307
 	{[4]argType{aR64, aXMM}, 2, [4]byte{0x0F, 0x50}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x66, 0, CPUX64, CPUX64, 0, 0x00, fM64},
 	// movmskpd x86.csv:880
 	{[4]argType{aR32, aXMM}, 2, [4]byte{0x0F, 0x50}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 0, 0x00, fM32 | fM64},
-	// movmskps nasm_extra.csv:304
+	// movmskps nasm_extra.csv:306
 	{[4]argType{aR64, aXMM}, 2, [4]byte{0x0F, 0x50}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
 	// movmskps x86.csv:881
 	{[4]argType{aR32, aXMM}, 2, [4]byte{0x0F, 0x50}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUKatmai, CPUKatmai, 0, 0x00, fM32 | fM64},
@@ -1942,9 +2016,9 @@ var forms0 = [...]form{
 	{[4]argType{aM64, aXMM}, 2, [4]byte{0x0F, 0x2B}, 2, 8, 1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0xF2, 0, CPU8086, CPU8086, 8, 0x00, fM32 | fM64 | fMemSized | fDefSize | fAlt},
 	// movntss x86.csv:890
 	{[4]argType{aM32, aXMM}, 2, [4]byte{0x0F, 0x2B}, 2, 8, 1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPU8086, CPU8086, 4, 0x00, fM32 | fM64 | fMemSized | fDefSize | fAlt},
-	// movq nasm_extra.csv:142
+	// movq nasm_extra.csv:144
 	{[4]argType{aXMMM64, aXMM}, 2, [4]byte{0x0F, 0xD6}, 2, 8, 1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 8, 0x00, fM32 | fM64 | fDefSize | fAlt},
-	// movq nasm_extra.csv:260
+	// movq nasm_extra.csv:262
 	{[4]argType{aXMM, aXMMM64}, 2, [4]byte{0x0F, 0x7E}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUWillamette, CPUWillamette, 8, 0x00, fM32 | fM64 | fDefSize},
 	// movq x86.csv:891
 	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0x6F}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x00, fM32 | fM64 | fDefSize},
@@ -1990,7 +2064,7 @@ var forms0 = [...]form{
 	{[4]argType{aR64, aRM16}, 2, [4]byte{0x0F, 0xBF}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 2, 0x00, fM64},
 	// movsx x86.csv:919
 	{[4]argType{aR64, aRM8}, 2, [4]byte{0x0F, 0xBE}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 1, 0x00, fM64},
-	// movsx nasm_extra.csv:50
+	// movsx nasm_extra.csv:52
 	{[4]argType{aR64, aRM32}, 2, [4]byte{0x63}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 4, 0x00, fM64},
 	// movsxd x86.csv:922
 	{[4]argType{aR64, aRM32}, 2, [4]byte{0x63}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 4, 0x00, fM64},
@@ -2036,7 +2110,7 @@ var forms0 = [...]form{
 	{[4]argType{aR64, aR64, aRM64}, 3, [4]byte{0xF6}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0xF2, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized},
 	// mwait x86.csv:945
 	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xC9}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPrescott, CPUPrescott, 0, 0x00, fM32 | fM64},
-	// mwait nasm_extra.csv:290
+	// mwait nasm_extra.csv:292
 	{[4]argType{aEAX, aECX}, 2, [4]byte{0x0F, 0x01, 0xC9}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPrescott, CPUPrescott, 0, 0x00, fM32 | fM64},
 	// neg x86.csv:946
 	{[4]argType{aRM16}, 1, [4]byte{0xF7}, 1, 3, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 2, 0x00, fM32 | fM64},
@@ -2048,7 +2122,7 @@ var forms0 = [...]form{
 	{[4]argType{aRM8}, 1, [4]byte{0xF6}, 1, 3, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 1, 0x00, fM32 | fM64},
 	// nop x86.csv:953
 	{[4]argType{}, 0, [4]byte{0x90}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// nop nasm_extra.csv:30
+	// nop nasm_extra.csv:32
 	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1F}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64},
 	// nop x86.csv:951
 	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1F}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64},
@@ -2202,7 +2276,7 @@ var forms0 = [...]form{
 	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0xE3}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUKatmai, CPUKatmai, 8, 0x00, fM32 | fM64 | fDefSize},
 	// pavgw x86.csv:1034
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0xE3}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 16, 0x00, fM32 | fM64 | fDefSize},
-	// pblendvb nasm_extra.csv:315
+	// pblendvb nasm_extra.csv:317
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x38, 0x10}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPU8086, CPU8086, 16, 0x00, fM32 | fM64 | fMemSized},
 	// pblendvb x86.csv:1035
 	{[4]argType{aXMM, aXMMM128, aXMM0}, 3, [4]byte{0x0F, 0x38, 0x10}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
@@ -2254,6 +2328,8 @@ var forms0 = [...]form{
 	{[4]argType{aXMM, aXMMM128, aImm8}, 3, [4]byte{0x0F, 0x3A, 0x63}, 3, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 0, CPU8086, CPU8086, 16, 0x00, fM32 | fM64 | fMemSized},
 	// pcmpistrm x86.csv:1055
 	{[4]argType{aXMM, aXMMM128, aImm8}, 3, [4]byte{0x0F, 0x3A, 0x62}, 3, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 0, CPU8086, CPU8086, 16, 0x00, fM32 | fM64 | fMemSized},
+	// pcommit nasm_extra.csv:486
+	{[4]argType{}, 0, [4]byte{0x0F, 0xAE, 0xF8}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
 	// pdep x86.csv:1056
 	{[4]argType{aR32, aR32, aRM32}, 3, [4]byte{0xF5}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0xF2, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
 	// pdep x86.csv:1057
@@ -2262,7 +2338,7 @@ var forms0 = [...]form{
 	{[4]argType{aR32, aR32, aRM32}, 3, [4]byte{0xF5}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
 	// pext x86.csv:1059
 	{[4]argType{aR64, aR64, aRM64}, 3, [4]byte{0xF5}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized},
-	// pextrb nasm_extra.csv:308
+	// pextrb nasm_extra.csv:310
 	{[4]argType{aRMF64, aXMM, aImm8}, 3, [4]byte{0x0F, 0x3A, 0x14}, 3, 8, 1, 0, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 0, CPUX64, CPUX64, 0, 0x00, fM64},
 	// pextrb x86.csv:1060
 	{[4]argType{aR32M8, aXMM, aImm8}, 3, [4]byte{0x0F, 0x3A, 0x14}, 3, 8, 1, 0, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 0, CPU8086, CPU8086, 1, 0x00, fM32 | fM64 | fMemSized},
@@ -2270,9 +2346,9 @@ var forms0 = [...]form{
 	{[4]argType{aRM32, aXMM, aImm8}, 3, [4]byte{0x0F, 0x3A, 0x16}, 3, 8, 1, 0, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 0, CPU8086, CPU8086, 4, 0x00, fM32 | fM64 | fMemSized},
 	// pextrq x86.csv:1062
 	{[4]argType{aRM64, aXMM, aImm8}, 3, [4]byte{0x0F, 0x3A, 0x16}, 3, 8, 1, 0, -1, -1, [2]immKind{imm_ib}, 1, 64, 0, 0x66, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
-	// pextrw nasm_extra.csv:306
+	// pextrw nasm_extra.csv:308
 	{[4]argType{aR64, aXMM, aImm8}, 3, [4]byte{0x0F, 0xC5}, 2, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 64, 0, 0x66, 0, CPUX64, CPUX64, 0, 0x00, fM64},
-	// pextrw nasm_extra.csv:307
+	// pextrw nasm_extra.csv:309
 	{[4]argType{aRMF64, aXMM, aImm8}, 3, [4]byte{0x0F, 0x3A, 0x15}, 3, 8, 1, 0, -1, -1, [2]immKind{imm_ib}, 1, 64, 0, 0x66, 0, CPUX64, CPUX64, 0, 0x00, fM64},
 	// pextrw x86.csv:1063
 	{[4]argType{aR32, aMM, aImm8}, 3, [4]byte{0x0F, 0xC5}, 2, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x00, 0, CPUKatmai, CPUKatmai, 0, 0x00, fM32 | fM64},
@@ -2308,15 +2384,17 @@ var forms0 = [...]form{
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x38, 0x05}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPU8086, CPU8086, 16, 0x00, fM32 | fM64 | fMemSized},
 	// pinsrb x86.csv:1079
 	{[4]argType{aXMM, aR32M8, aImm8}, 3, [4]byte{0x0F, 0x3A, 0x20}, 3, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 0, CPU8086, CPU8086, 1, 0x00, fM32 | fM64},
+	// pinsrb nasm_extra.csv:586
+	{[4]argType{aXMM, aRM8, aImm8}, 3, [4]byte{0x0F, 0x3A, 0x20}, 3, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 0, CPU8086, CPU8086, 1, 0x00, fM32 | fM64 | fByteAnyMode},
 	// pinsrd x86.csv:1080
 	{[4]argType{aXMM, aRM32, aImm8}, 3, [4]byte{0x0F, 0x3A, 0x22}, 3, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 0, CPU8086, CPU8086, 4, 0x00, fM32 | fM64 | fMemSized},
 	// pinsrq x86.csv:1081
 	{[4]argType{aXMM, aRM64, aImm8}, 3, [4]byte{0x0F, 0x3A, 0x22}, 3, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 64, 0, 0x66, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
-	// pinsrw nasm_extra.csv:310
-	{[4]argType{aMM, aR16, aImm8}, 3, [4]byte{0x0F, 0xC4}, 2, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x00, 0, CPUKatmai, CPUKatmai, 0, 0x00, fM32 | fM64},
-	// pinsrw nasm_extra.csv:311
-	{[4]argType{aXMM, aR16, aImm8}, 3, [4]byte{0x0F, 0xC4}, 2, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 0, 0x00, fM32 | fM64},
 	// pinsrw nasm_extra.csv:312
+	{[4]argType{aMM, aR16, aImm8}, 3, [4]byte{0x0F, 0xC4}, 2, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x00, 0, CPUKatmai, CPUKatmai, 0, 0x00, fM32 | fM64},
+	// pinsrw nasm_extra.csv:313
+	{[4]argType{aXMM, aR16, aImm8}, 3, [4]byte{0x0F, 0xC4}, 2, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 0, 0x00, fM32 | fM64},
+	// pinsrw nasm_extra.csv:314
 	{[4]argType{aXMM, aR64, aImm8}, 3, [4]byte{0x0F, 0xC4}, 2, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 64, 0, 0x66, 0, CPUX64, CPUX64, 0, 0x00, fM64},
 	// pinsrw x86.csv:1082
 	{[4]argType{aMM, aR32M16, aImm8}, 3, [4]byte{0x0F, 0xC4}, 2, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x00, 0, CPUKatmai, CPUKatmai, 2, 0x00, fM32 | fM64},
@@ -2414,7 +2492,7 @@ var forms0 = [...]form{
 	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0xF4}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUWillamette, CPUWillamette, 16, 0x00, fM32 | fM64 | fDefSize},
 	// pmuludq x86.csv:1129
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0xF4}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 16, 0x00, fM32 | fM64 | fDefSize},
-	// pop nasm_extra.csv:295
+	// pop nasm_extra.csv:297
 	{[4]argType{aCS}, 1, [4]byte{0x0F}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// pop x86.csv:1130
 	{[4]argType{aDS}, 1, [4]byte{0x1F}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32},
@@ -2446,13 +2524,13 @@ var forms0 = [...]form{
 	{[4]argType{aR32op}, 1, [4]byte{0x58}, 1, -1, -1, -1, -1, 0, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32},
 	// pop x86.csv:1144
 	{[4]argType{aR64op}, 1, [4]byte{0x58}, 1, -1, -1, -1, -1, 0, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fD64 | fM64},
-	// popa nasm_extra.csv:47
+	// popa nasm_extra.csv:49
 	{[4]argType{}, 0, [4]byte{0x61}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU186, CPU186, 0, 0x00, fM32},
 	// popa x86.csv:1145
 	{[4]argType{}, 0, [4]byte{0x61}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU186, CPU186, 0, 0x00, fM32},
 	// popad x86.csv:1146
 	{[4]argType{}, 0, [4]byte{0x61}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32},
-	// popaw nasm_extra.csv:39
+	// popaw nasm_extra.csv:41
 	{[4]argType{}, 0, [4]byte{0x61}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU186, CPU186, 0, 0x00, fM32},
 	// popcnt x86.csv:1147
 	{[4]argType{aR16, aRM16}, 2, [4]byte{0x0F, 0xB8}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 16, 0, 0xF3, 0, CPUNehalem, CPUNehalem, 2, 0x00, fM32 | fM64 | fMemSized | fDefSize},
@@ -2460,7 +2538,7 @@ var forms0 = [...]form{
 	{[4]argType{aR32, aRM32}, 2, [4]byte{0x0F, 0xB8}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 32, 0, 0xF3, 0, CPUNehalem, CPUNehalem, 4, 0x00, fM32 | fM64 | fMemSized | fDefSize},
 	// popcnt x86.csv:1149
 	{[4]argType{aR64, aRM64}, 2, [4]byte{0x0F, 0xB8}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0xF3, 0, CPUNehalem, CPUNehalem, 8, 0x00, fM64 | fMemSized | fDefSize},
-	// popf nasm_extra.csv:45
+	// popf nasm_extra.csv:47
 	{[4]argType{}, 0, [4]byte{0x9D}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// popf x86.csv:1150
 	{[4]argType{}, 0, [4]byte{0x9D}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
@@ -2468,7 +2546,7 @@ var forms0 = [...]form{
 	{[4]argType{}, 0, [4]byte{0x9D}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32},
 	// popfq x86.csv:1152
 	{[4]argType{}, 0, [4]byte{0x9D}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fD64 | fM64},
-	// popfw nasm_extra.csv:41
+	// popfw nasm_extra.csv:43
 	{[4]argType{}, 0, [4]byte{0x9D}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// por x86.csv:1153
 	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0xEB}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x00, fM32 | fM64 | fDefSize},
@@ -2642,11 +2720,11 @@ var forms0 = [...]form{
 	{[4]argType{aMM, aMMM32}, 2, [4]byte{0x0F, 0x61}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x00, fM32 | fM64 | fDefSize},
 	// punpcklwd x86.csv:1238
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x61}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 16, 0x00, fM32 | fM64 | fDefSize},
-	// push nasm_extra.csv:42
+	// push nasm_extra.csv:44
 	{[4]argType{aImm8s}, 1, [4]byte{0x6A}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_ib}, 1, 16, 0, 0x00, 0, CPU186, CPU186, 0, 0x00, fM32 | fM64},
-	// push nasm_extra.csv:43
+	// push nasm_extra.csv:45
 	{[4]argType{aImm8s}, 1, [4]byte{0x6A}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_ib}, 1, 32, 0, 0x00, 0, CPU186, CPU186, 0, 0x00, fD64 | fM32 | fM64},
-	// push nasm_extra.csv:434
+	// push nasm_extra.csv:436
 	{[4]argType{aImm8}, 1, [4]byte{0x6A}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x00, 0, CPU186, CPU186, 0, 0x00, fM32 | fM64 | fAlt},
 	// push x86.csv:1239
 	{[4]argType{aCS}, 1, [4]byte{0x0E}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32},
@@ -2678,15 +2756,15 @@ var forms0 = [...]form{
 	{[4]argType{aR32op}, 1, [4]byte{0x50}, 1, -1, -1, -1, -1, 0, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32},
 	// push x86.csv:1253
 	{[4]argType{aR64op}, 1, [4]byte{0x50}, 1, -1, -1, -1, -1, 0, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fD64 | fM64},
-	// pusha nasm_extra.csv:46
+	// pusha nasm_extra.csv:48
 	{[4]argType{}, 0, [4]byte{0x60}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU186, CPU186, 0, 0x00, fM32},
 	// pusha x86.csv:1254
 	{[4]argType{}, 0, [4]byte{0x60}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU186, CPU186, 0, 0x00, fM32},
 	// pushad x86.csv:1255
 	{[4]argType{}, 0, [4]byte{0x60}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32},
-	// pushaw nasm_extra.csv:38
+	// pushaw nasm_extra.csv:40
 	{[4]argType{}, 0, [4]byte{0x60}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU186, CPU186, 0, 0x00, fM32},
-	// pushf nasm_extra.csv:44
+	// pushf nasm_extra.csv:46
 	{[4]argType{}, 0, [4]byte{0x9C}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// pushf x86.csv:1256
 	{[4]argType{}, 0, [4]byte{0x9C}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
@@ -2694,8 +2772,10 @@ var forms0 = [...]form{
 	{[4]argType{}, 0, [4]byte{0x9C}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32},
 	// pushfq x86.csv:1258
 	{[4]argType{}, 0, [4]byte{0x9C}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fD64 | fM64},
-	// pushfw nasm_extra.csv:40
+	// pushfw nasm_extra.csv:42
 	{[4]argType{}, 0, [4]byte{0x9C}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
+	// pvalidate nasm_extra.csv:449
+	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xFF}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF2, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// pxor x86.csv:1259
 	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0xEF}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x00, fM32 | fM64 | fDefSize},
 	// pxor x86.csv:1260
@@ -2752,4 +2832,144 @@ var forms0 = [...]form{
 	{[4]argType{aRM8, aCL}, 2, [4]byte{0xD2}, 1, 3, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 1, 0x00, fM32 | fM64},
 	// rcr x86.csv:1291
 	{[4]argType{aRM8, aImm8}, 2, [4]byte{0xC0}, 1, 3, -1, 0, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x00, 0, CPU186, CPU186, 1, 0x00, fM32 | fM64},
+	// rdfsbase x86.csv:1293
+	{[4]argType{aRMF32}, 1, [4]byte{0x0F, 0xAE}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0xF3, 0, CPUFuture, CPUFuture, 0, 0x00, fM64},
+	// rdfsbase x86.csv:1294
+	{[4]argType{aRMF64}, 1, [4]byte{0x0F, 0xAE}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0xF3, 0, CPUFuture, CPUFuture, 0, 0x00, fM64},
+	// rdgsbase x86.csv:1295
+	{[4]argType{aRMF32}, 1, [4]byte{0x0F, 0xAE}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0xF3, 0, CPUFuture, CPUFuture, 0, 0x00, fM64},
+	// rdgsbase x86.csv:1296
+	{[4]argType{aRMF64}, 1, [4]byte{0x0F, 0xAE}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0xF3, 0, CPUFuture, CPUFuture, 0, 0x00, fM64},
+	// rdmsr x86.csv:1297
+	{[4]argType{}, 0, [4]byte{0x0F, 0x32}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 0, 0x00, fM32 | fM64},
+	// rdpid nasm_extra.csv:359
+	{[4]argType{aRMF32}, 1, [4]byte{0x0F, 0xC7}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
+	// rdpid nasm_extra.csv:360
+	{[4]argType{aRMF64}, 1, [4]byte{0x0F, 0xC7}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUFuture, CPUFuture, 0, 0x00, fM64},
+	// rdpkru nasm_extra.csv:399
+	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xEE}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUFuture, CPUFuture, 0, 0x00, fM64},
+	// rdpmc x86.csv:1298
+	{[4]argType{}, 0, [4]byte{0x0F, 0x33}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
+	// rdrand x86.csv:1299
+	{[4]argType{aR64}, 1, [4]byte{0x0F, 0xC7}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUFuture, CPUFuture, 0, 0x00, fM64},
+	// rdrand x86.csv:1300
+	{[4]argType{aRMF16}, 1, [4]byte{0x0F, 0xC7}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
+	// rdrand x86.csv:1301
+	{[4]argType{aRMF32}, 1, [4]byte{0x0F, 0xC7}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
+	// rdseed nasm_extra.csv:356
+	{[4]argType{aRMF16}, 1, [4]byte{0x0F, 0xC7}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
+	// rdseed nasm_extra.csv:357
+	{[4]argType{aRMF32}, 1, [4]byte{0x0F, 0xC7}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
+	// rdseed nasm_extra.csv:358
+	{[4]argType{aRMF64}, 1, [4]byte{0x0F, 0xC7}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUFuture, CPUFuture, 0, 0x00, fM64},
+	// rdsspd nasm_extra.csv:418
+	{[4]argType{aRMF32}, 1, [4]byte{0x0F, 0x1E}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0xF3, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
+	// rdsspq nasm_extra.csv:419
+	{[4]argType{aRMF64}, 1, [4]byte{0x0F, 0x1E}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0xF3, 0, CPUFuture, CPUFuture, 0, 0x00, fM64},
+	// rdtsc x86.csv:1302
+	{[4]argType{}, 0, [4]byte{0x0F, 0x31}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 0, 0x00, fM32 | fM64},
+	// rdtscp x86.csv:1303
+	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xF9}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM32 | fM64},
+	// ret x86.csv:1339
+	{[4]argType{}, 0, [4]byte{0xC3}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
+	// ret x86.csv:1338
+	{[4]argType{aImm16}, 1, [4]byte{0xC2}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_iw}, 1, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
+	// retd nasm_extra.csv:383
+	{[4]argType{}, 0, [4]byte{0xC3}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32},
+	// retd nasm_extra.csv:384
+	{[4]argType{aImm16}, 1, [4]byte{0xC2}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_iw}, 1, 32, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fOwnSize},
+	// retf x86.csv:779
+	{[4]argType{}, 0, [4]byte{0xCB}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
+	// retf x86.csv:778
+	{[4]argType{aImm16}, 1, [4]byte{0xCA}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_iw}, 1, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
+	// retfd nasm_extra.csv:391
+	{[4]argType{}, 0, [4]byte{0xCB}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
+	// retfd nasm_extra.csv:392
+	{[4]argType{aImm16}, 1, [4]byte{0xCA}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_iw}, 1, 32, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64 | fOwnSize},
+	// retfq nasm_extra.csv:387
+	{[4]argType{}, 0, [4]byte{0xCB}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
+	// retfq nasm_extra.csv:388
+	{[4]argType{aImm16}, 1, [4]byte{0xCA}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_iw}, 1, 64, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64 | fOwnSize},
+	// retfw nasm_extra.csv:389
+	{[4]argType{}, 0, [4]byte{0xCB}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
+	// retfw nasm_extra.csv:390
+	{[4]argType{aImm16}, 1, [4]byte{0xCA}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_iw}, 1, 16, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64 | fOwnSize},
+	// retn nasm_extra.csv:28
+	{[4]argType{}, 0, [4]byte{0xC3}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
+	// retn nasm_extra.csv:29
+	{[4]argType{aImm16}, 1, [4]byte{0xC2}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_iw}, 1, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
+	// retnd nasm_extra.csv:385
+	{[4]argType{}, 0, [4]byte{0xC3}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32},
+	// retnd nasm_extra.csv:386
+	{[4]argType{aImm16}, 1, [4]byte{0xC2}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_iw}, 1, 32, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fOwnSize},
+	// retnq nasm_extra.csv:377
+	{[4]argType{}, 0, [4]byte{0xC3}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
+	// retnq nasm_extra.csv:378
+	{[4]argType{aImm16}, 1, [4]byte{0xC2}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_iw}, 1, 0, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
+	// retnw nasm_extra.csv:381
+	{[4]argType{}, 0, [4]byte{0xC3}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
+	// retnw nasm_extra.csv:382
+	{[4]argType{aImm16}, 1, [4]byte{0xC2}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_iw}, 1, 16, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64 | fOwnSize},
+	// retq nasm_extra.csv:375
+	{[4]argType{}, 0, [4]byte{0xC3}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
+	// retq nasm_extra.csv:376
+	{[4]argType{aImm16}, 1, [4]byte{0xC2}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_iw}, 1, 0, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
+	// retw nasm_extra.csv:379
+	{[4]argType{}, 0, [4]byte{0xC3}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
+	// retw nasm_extra.csv:380
+	{[4]argType{aImm16}, 1, [4]byte{0xC2}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_iw}, 1, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
+	// rmpadjust nasm_extra.csv:450
+	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xFE}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
+	// rol x86.csv:1340
+	{[4]argType{aRM16, aOne}, 2, [4]byte{0xD1}, 1, 0, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 2, 0x00, fM32 | fM64},
+	// rol x86.csv:1341
+	{[4]argType{aRM16, aCL}, 2, [4]byte{0xD3}, 1, 0, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 2, 0x00, fM32 | fM64},
+	// rol x86.csv:1342
+	{[4]argType{aRM16, aImm8}, 2, [4]byte{0xC1}, 1, 0, -1, 0, -1, -1, [2]immKind{imm_ib}, 1, 16, 0, 0x00, 0, CPU186, CPU186, 2, 0x00, fM32 | fM64},
+	// rol x86.csv:1343
+	{[4]argType{aRM32, aOne}, 2, [4]byte{0xD1}, 1, 0, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 4, 0x00, fM32 | fM64},
+	// rol x86.csv:1344
+	{[4]argType{aRM32, aCL}, 2, [4]byte{0xD3}, 1, 0, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 4, 0x00, fM32 | fM64},
+	// rol x86.csv:1345
+	{[4]argType{aRM32, aImm8}, 2, [4]byte{0xC1}, 1, 0, -1, 0, -1, -1, [2]immKind{imm_ib}, 1, 32, 0, 0x00, 0, CPU386, CPU386, 4, 0x00, fM32 | fM64},
+	// rol x86.csv:1346
+	{[4]argType{aRM64, aOne}, 2, [4]byte{0xD1}, 1, 0, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64},
+	// rol x86.csv:1347
+	{[4]argType{aRM64, aCL}, 2, [4]byte{0xD3}, 1, 0, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64},
+	// rol x86.csv:1348
+	{[4]argType{aRM64, aImm8}, 2, [4]byte{0xC1}, 1, 0, -1, 0, -1, -1, [2]immKind{imm_ib}, 1, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64},
+	// rol x86.csv:1349
+	{[4]argType{aRM8, aOne}, 2, [4]byte{0xD0}, 1, 0, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 1, 0x00, fM32 | fM64},
+	// rol x86.csv:1351
+	{[4]argType{aRM8, aCL}, 2, [4]byte{0xD2}, 1, 0, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 1, 0x00, fM32 | fM64},
+	// rol x86.csv:1353
+	{[4]argType{aRM8, aImm8}, 2, [4]byte{0xC0}, 1, 0, -1, 0, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x00, 0, CPU186, CPU186, 1, 0x00, fM32 | fM64},
+	// ror x86.csv:1355
+	{[4]argType{aRM16, aOne}, 2, [4]byte{0xD1}, 1, 1, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 2, 0x00, fM32 | fM64},
+	// ror x86.csv:1356
+	{[4]argType{aRM16, aCL}, 2, [4]byte{0xD3}, 1, 1, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 2, 0x00, fM32 | fM64},
+	// ror x86.csv:1357
+	{[4]argType{aRM16, aImm8}, 2, [4]byte{0xC1}, 1, 1, -1, 0, -1, -1, [2]immKind{imm_ib}, 1, 16, 0, 0x00, 0, CPU186, CPU186, 2, 0x00, fM32 | fM64},
+	// ror x86.csv:1358
+	{[4]argType{aRM32, aOne}, 2, [4]byte{0xD1}, 1, 1, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 4, 0x00, fM32 | fM64},
+	// ror x86.csv:1359
+	{[4]argType{aRM32, aCL}, 2, [4]byte{0xD3}, 1, 1, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 4, 0x00, fM32 | fM64},
+	// ror x86.csv:1360
+	{[4]argType{aRM32, aImm8}, 2, [4]byte{0xC1}, 1, 1, -1, 0, -1, -1, [2]immKind{imm_ib}, 1, 32, 0, 0x00, 0, CPU386, CPU386, 4, 0x00, fM32 | fM64},
+	// ror x86.csv:1361
+	{[4]argType{aRM64, aOne}, 2, [4]byte{0xD1}, 1, 1, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64},
+	// ror x86.csv:1362
+	{[4]argType{aRM64, aCL}, 2, [4]byte{0xD3}, 1, 1, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64},
+	// ror x86.csv:1363
+	{[4]argType{aRM64, aImm8}, 2, [4]byte{0xC1}, 1, 1, -1, 0, -1, -1, [2]immKind{imm_ib}, 1, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64},
+	// ror x86.csv:1364
+	{[4]argType{aRM8, aOne}, 2, [4]byte{0xD0}, 1, 1, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 1, 0x00, fM32 | fM64},
+	// ror x86.csv:1366
+	{[4]argType{aRM8, aCL}, 2, [4]byte{0xD2}, 1, 1, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 1, 0x00, fM32 | fM64},
+	// ror x86.csv:1368
+	{[4]argType{aRM8, aImm8}, 2, [4]byte{0xC0}, 1, 1, -1, 0, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x00, 0, CPU186, CPU186, 1, 0x00, fM32 | fM64},
+	// rorx x86.csv:1370
+	{[4]argType{aR32, aRM32, aImm8}, 3, [4]byte{0xF0}, 1, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0xF2, 3, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
+	// rorx x86.csv:1371
+	{[4]argType{aR64, aRM64, aImm8}, 3, [4]byte{0xF0}, 1, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0xF2, 3, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized},
 }
