@@ -216,7 +216,7 @@ func (e *encoder) encode() (*Encoding, error) {
 			return nil, errMismatch // nasm's answer to `loop short x`
 		}
 	}
-	if e.mn == "call" && len(e.ops) == 1 && e.ops[0].Short {
+	if (e.mn == "call" || e.mn == "xbegin") && len(e.ops) == 1 && e.ops[0].Short {
 		return nil, errMismatch
 	}
 	var firstErr error
@@ -531,6 +531,12 @@ func (e *encoder) checkOperands() error {
 			return errInvalid
 		}
 		if e.mode == 64 {
+			// nasm rejects a 16-bit address in 64-bit mode outright,
+			// whatever forms the mnemonic has (enqcmd ax, [bx]).
+			if o.Kind == OpMem && (o.Base.Valid() && o.Base.Class() == ClassGPR && o.Base.Size() == 2 ||
+				o.Index.Valid() && o.Index.Class() == ClassGPR && o.Index.Size() == 2) {
+				return errAddrSizes
+			}
 			continue
 		}
 		// Outside 64-bit mode nasm rejects a 64-bit address outright, and

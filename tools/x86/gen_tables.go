@@ -37,7 +37,7 @@ var features = map[string]bool{
 	"INVPCID": true,
 	// Groups of nasm 2.16 the csv lacks (rows in nasm_extra.csv): AMD's FMA4,
 	// TBM and LWP (the last two XOP-encoded) and the AMX tile configuration.
-	"FMA4": true, "TBM": true, "LWP": true, "AMX": true,
+	"FMA4": true, "TBM": true, "LWP": true, "AMX": true, "GFNI": true, "3DNOW": true, "RTM": true, "HLE or RTM": true,
 }
 
 // simd tells the vector groups, whose forms have no operand-size prefix
@@ -45,7 +45,7 @@ var features = map[string]bool{
 var simd = map[string]bool{
 	"MMX": true, "SSE": true, "SSE2": true, "SSE3": true, "SSSE3": true, "SSE4_1": true, "SSE4_2": true,
 	"AES": true, "CLMUL": true, "SHA": true, "AVX": true, "AVX2": true, "FMA": true, "F16C": true,
-	"Both AES and AVX flags": true, "Both CLMUL and AVX flags": true, "FMA4": true,
+	"Both AES and AVX flags": true, "Both CLMUL and AVX flags": true, "FMA4": true, "GFNI": true, "3DNOW": true,
 }
 
 type suffixAlias struct {
@@ -1266,6 +1266,14 @@ func convert(name string, args []string, r row, cpus cpuTable) (*genForm, error)
 			f.flags = append(f.flags, "fFar")
 			break
 		}
+	}
+	if v := r.tagValue("sfx"); v != "" {
+		b, err := strconv.ParseUint(v, 16, 8)
+		if err != nil {
+			return nil, fmt.Errorf("sfx=%s", v)
+		}
+		f.sfx = int(b)
+		f.flags = append(f.flags, "fSuffix")
 	}
 	if r.hasTag("anybyte") {
 		f.flags = append(f.flags, "fByteAnyMode")

@@ -6,7 +6,8 @@ import (
 )
 
 // sysInsnLines are cases of the groups nasm_extra.csv adds beyond the
-// manual's tables (SVM, VMX, PadLock, FMA4, TBM, LWP, AMX configuration)
+// manual's tables (SVM, VMX, PadLock, FMA4, TBM, LWP, AMX configuration,
+// enqcmd, 3DNow!, CMPccXADD, RAO-INT, GFNI...)
 // that the generated samples do not reach: prefixes a form folds in (rep
 // xsha1), the register an address size follows (clzero eax), FMA4's two
 // memory positions, nasm's byte-register quirk of pinsrb. The same lines
@@ -86,6 +87,36 @@ pinsrb xmm1, r8b, 0
 vpinsrb xmm1, xmm2, dil, 0
 vpinsrb xmm1, bl, 0
 vpinsrb xmm1, xmm2, bh, 0
+xbegin $+0x100
+o16 xbegin $+0x100
+xbegin short $+4
+xabort 5
+monitorx ax, ecx, edx
+monitorx rax, ecx, edx
+mwaitx eax, ecx
+enqcmd eax, [eax]
+enqcmd ax, [si]
+enqcmd eax, [bx]
+enqcmd rax, [rax]
+enqcmds eax, zword [esi]
+pfadd mm0, [0]
+pswapd mm1, qword [0]
+pfrcpv mm2, mm3
+pmvzb mm0, [0]
+prefetch [0]
+prefetch qword [0]
+hreset 1, eax
+ptwrite dword [0]
+ptwrite [0]
+ptwrite rax
+cmpbexadd [rax], eax, ebx
+cmpaxadd qword [rax], rcx, r9
+cmpnlexadd [r8+4], r10d, eax
+aadd [0], eax
+axor qword [rax], rbx
+vgf2p8affineqb ymm0, ymm1, [0], 5
+gf2p8mulb xmm0, [0]
+senduipi rax
 `
 
 func TestSysInsnMatchNasm(t *testing.T) {
