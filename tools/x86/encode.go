@@ -485,7 +485,14 @@ func (e *encoder) checkOperands() error {
 		}
 	}
 	if high && rex {
-		return errHighREX
+		// nasm's CPU level comes first: below the level of every form
+		// it is "no instruction for this cpu level" (umov dil, ah at 8086).
+		for _, f := range e.mnem.forms() {
+			if e.mode == 64 && e.inst.CPU.allows(f.cpu64) || e.mode != 64 && e.inst.CPU.allows(f.cpu) {
+				return errHighREX
+			}
+		}
+		return errBadCPU
 	}
 	for _, o := range e.ops {
 		switch o.Kind {

@@ -128,7 +128,7 @@ func checkDecodedLength(t *testing.T, inst *Inst, enc *Encoding) {
 		inst.Mnemonic == "syscall" && inst.Mode == 32 || inst.Mnemonic == "nop" && len(inst.Ops) > 0 {
 		return // x86asm lacks 16-bit mode, REX.W nop and some system forms
 	}
-	if m := lookupMnemonic(inst.Mnemonic); m == nil || m.name[0] == 'v' || m.name == "andn" || m.name == "bextr" ||
+	if m := lookupMnemonic(inst.Mnemonic); m == nil || strings.HasPrefix(m.name, "hint_nop") || m.name[0] == 'v' || m.name == "andn" || m.name == "bextr" ||
 		strings.HasPrefix(m.name, "bls") || m.name == "bzhi" || m.name == "mulx" || m.name == "pdep" || m.name == "pext" ||
 		m.name == "rorx" || m.name == "sarx" || m.name == "shlx" || m.name == "shrx" || hasVEXForm(m) {
 		return // x86asm has no VEX (nor AMD's XOP)
@@ -150,7 +150,11 @@ func checkDecodedLength(t *testing.T, inst *Inst, enc *Encoding) {
 		"femms", "paveb", "pavgusb", "pf2id", "pf2iw", "pfacc", "pfadd", "pfcmpeq", "pfcmpge", "pfcmpgt", "pfmax",
 		"pfmin", "pfmul", "pfnacc", "pfpnacc", "pfrcp", "pfrcpit1", "pfrcpit2", "pfrcpv", "pfrsqit1", "pfrsqrt",
 		"pfrsqrtv", "pfsub", "pfsubr", "pi2fd", "pi2fw", "pmulhrwa", "pswapd", "paddsiw", "pmagw", "pmulhriw",
-		"pmulhrwc", "psubsiw", "pdistib", "pmachriw", "pmvgezb", "pmvlzb", "pmvnzb", "pmvzb":
+		"pmulhrwc", "psubsiw", "pdistib", "pmachriw", "pmvgezb", "pmvlzb", "pmvnzb", "pmvzb",
+		// SSE4a, old, undocumented and Cyrix instructions
+		"extrq", "insertq", "movntsd", "movntss", "cmpxchg486", "ibts", "xbts", "umov", "loadall", "loadall286", "smi",
+		"rdm", "smint", "smintold", "dmint", "bb0_reset", "bb1_reset", "cpu_read", "cpu_write", "rdshr", "wrshr",
+		"rsdc", "svdc", "rsldt", "svldt", "rsts", "svts":
 		return // nor these
 	}
 	for _, p := range inst.Prefixes {

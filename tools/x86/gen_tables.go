@@ -38,6 +38,7 @@ var features = map[string]bool{
 	// Groups of nasm 2.16 the csv lacks (rows in nasm_extra.csv): AMD's FMA4,
 	// TBM and LWP (the last two XOP-encoded) and the AMX tile configuration.
 	"FMA4": true, "TBM": true, "LWP": true, "AMX": true, "GFNI": true, "3DNOW": true, "RTM": true, "HLE or RTM": true,
+	"SSE4A": true,
 }
 
 // simd tells the vector groups, whose forms have no operand-size prefix
@@ -46,6 +47,7 @@ var simd = map[string]bool{
 	"MMX": true, "SSE": true, "SSE2": true, "SSE3": true, "SSSE3": true, "SSE4_1": true, "SSE4_2": true,
 	"AES": true, "CLMUL": true, "SHA": true, "AVX": true, "AVX2": true, "FMA": true, "F16C": true,
 	"Both AES and AVX flags": true, "Both CLMUL and AVX flags": true, "FMA4": true, "GFNI": true, "3DNOW": true,
+	"SSE4A": true,
 }
 
 type suffixAlias struct {

@@ -188,6 +188,10 @@ var forms0 = [...]form{
 	{[4]argType{aM32, aR32}, 2, [4]byte{0x0F, 0x38, 0xFC}, 3, 8, 1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUFuture, CPUFuture, 4, 0x00, fM32 | fM64 | fMemSized | fDefSize},
 	// axor nasm_extra.csv:636
 	{[4]argType{aM64, aR64}, 2, [4]byte{0x0F, 0x38, 0xFC}, 3, 8, 1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0xF3, 0, CPUFuture, CPUFuture, 8, 0x00, fM64 | fMemSized | fDefSize},
+	// bb0_reset nasm_extra.csv:967
+	{[4]argType{}, 0, [4]byte{0x0F, 0x3A}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 0, 0x00, fM32 | fM64},
+	// bb1_reset nasm_extra.csv:968
+	{[4]argType{}, 0, [4]byte{0x0F, 0x3B}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 0, 0x00, fM32 | fM64},
 	// bextr nasm_extra.csv:555
 	{[4]argType{aR32, aRM32, aImm32}, 3, [4]byte{0x10}, 1, 8, 0, 1, -1, -1, [2]immKind{imm_id}, 1, 0, 0, 0x00, 10, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
 	// bextr nasm_extra.csv:556
@@ -808,6 +812,12 @@ var forms0 = [...]form{
 	{[4]argType{aRM8, aR8}, 2, [4]byte{0x0F, 0xB0}, 2, 8, 1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 1, 0x00, fM32 | fM64},
 	// cmpxchg16b x86.csv:334
 	{[4]argType{aM128}, 1, [4]byte{0x0F, 0xC7}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 16, 0x00, fM64 | fMemSized},
+	// cmpxchg486 nasm_extra.csv:947
+	{[4]argType{aRM8, aR8}, 2, [4]byte{0x0F, 0xA6}, 2, 8, 1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU486, CPU486, 1, 0x00, fM32 | fM64},
+	// cmpxchg486 nasm_extra.csv:948
+	{[4]argType{aRM16, aR16}, 2, [4]byte{0x0F, 0xA7}, 2, 8, 1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU486, CPU486, 2, 0x00, fM32 | fM64},
+	// cmpxchg486 nasm_extra.csv:949
+	{[4]argType{aRM32, aR32}, 2, [4]byte{0x0F, 0xA7}, 2, 8, 1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU486, CPU486, 4, 0x00, fM32 | fM64},
 	// cmpxchg8b x86.csv:335
 	{[4]argType{aM64}, 1, [4]byte{0x0F, 0xC7}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x00, fM32 | fM64 | fMemSized},
 	// cmpzxadd nasm_extra.csv:653
@@ -818,6 +828,10 @@ var forms0 = [...]form{
 	{[4]argType{aXMM, aXMMM64}, 2, [4]byte{0x0F, 0x2F}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 8, 0x00, fM32 | fM64 | fMemSized},
 	// comiss x86.csv:337
 	{[4]argType{aXMM, aXMMM32}, 2, [4]byte{0x0F, 0x2F}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUKatmai, CPUKatmai, 4, 0x00, fM32 | fM64 | fMemSized},
+	// cpu_read nasm_extra.csv:969
+	{[4]argType{}, 0, [4]byte{0x0F, 0x3D}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 0, 0x00, fM32 | fM64},
+	// cpu_write nasm_extra.csv:970
+	{[4]argType{}, 0, [4]byte{0x0F, 0x3C}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 0, 0x00, fM32 | fM64},
 	// cpuid x86.csv:338
 	{[4]argType{}, 0, [4]byte{0x0F, 0xA2}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 0, 0x00, fM32 | fM64},
 	// cqo x86.csv:339
@@ -924,6 +938,8 @@ var forms0 = [...]form{
 	{[4]argType{aXMM, aXMMM64}, 2, [4]byte{0x0F, 0x5E}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF2, 0, CPUWillamette, CPUWillamette, 8, 0x00, fM32 | fM64 | fDefSize},
 	// divss x86.csv:393
 	{[4]argType{aXMM, aXMMM32}, 2, [4]byte{0x0F, 0x5E}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUKatmai, CPUKatmai, 4, 0x00, fM32 | fM64 | fMemSized},
+	// dmint nasm_extra.csv:966
+	{[4]argType{}, 0, [4]byte{0x0F, 0x39}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
 	// dppd x86.csv:394
 	{[4]argType{aXMM, aXMMM128, aImm8}, 3, [4]byte{0x0F, 0x3A, 0x41}, 3, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 0, CPU8086, CPU8086, 16, 0x00, fM32 | fM64 | fMemSized},
 	// dpps x86.csv:395
@@ -962,6 +978,10 @@ var forms0 = [...]form{
 	{[4]argType{aRMF64, aXMM, aImm8}, 3, [4]byte{0x0F, 0x3A, 0x17}, 3, 8, 1, 0, -1, -1, [2]immKind{imm_ib}, 1, 64, 0, 0x66, 0, CPUX64, CPUX64, 0, 0x00, fM64},
 	// extractps x86.csv:400
 	{[4]argType{aRM32, aXMM, aImm8}, 3, [4]byte{0x0F, 0x3A, 0x17}, 3, 8, 1, 0, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 0, CPU8086, CPU8086, 4, 0x00, fM32 | fM64 | fMemSized},
+	// extrq nasm_extra.csv:748
+	{[4]argType{aXMM, aXMM}, 2, [4]byte{0x0F, 0x79}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
+	// extrq nasm_extra.csv:747
+	{[4]argType{aXMM, aImm8, aImm8}, 3, [4]byte{0x0F, 0x78}, 2, 0, -1, 0, -1, -1, [2]immKind{imm_ib, imm_ib}, 2, 0, 0, 0x66, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// f2xm1 x86.csv:401
 	{[4]argType{}, 0, [4]byte{0xD9, 0xF0}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// fabs x86.csv:402
@@ -1416,6 +1436,390 @@ var forms0 = [...]form{
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x7C}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUPrescott, CPUPrescott, 16, 0x00, fM32 | fM64 | fMemSized | fDefSize},
 	// haddps x86.csv:558
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x7C}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF2, 0, CPUPrescott, CPUPrescott, 16, 0x00, fM32 | fM64 | fMemSized | fDefSize},
+	// hint_nop0 nasm_extra.csv:755
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x18}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop0 nasm_extra.csv:756
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x18}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop0 nasm_extra.csv:757
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x18}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop1 nasm_extra.csv:758
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x18}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop1 nasm_extra.csv:759
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x18}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop1 nasm_extra.csv:760
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x18}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop10 nasm_extra.csv:785
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x19}, 2, 2, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop10 nasm_extra.csv:786
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x19}, 2, 2, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop10 nasm_extra.csv:787
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x19}, 2, 2, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop11 nasm_extra.csv:788
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x19}, 2, 3, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop11 nasm_extra.csv:789
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x19}, 2, 3, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop11 nasm_extra.csv:790
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x19}, 2, 3, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop12 nasm_extra.csv:791
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x19}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop12 nasm_extra.csv:792
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x19}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop12 nasm_extra.csv:793
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x19}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop13 nasm_extra.csv:794
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x19}, 2, 5, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop13 nasm_extra.csv:795
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x19}, 2, 5, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop13 nasm_extra.csv:796
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x19}, 2, 5, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop14 nasm_extra.csv:797
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x19}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop14 nasm_extra.csv:798
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x19}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop14 nasm_extra.csv:799
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x19}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop15 nasm_extra.csv:800
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x19}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop15 nasm_extra.csv:801
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x19}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop15 nasm_extra.csv:802
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x19}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop16 nasm_extra.csv:803
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1A}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop16 nasm_extra.csv:804
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1A}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop16 nasm_extra.csv:805
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1A}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop17 nasm_extra.csv:806
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1A}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop17 nasm_extra.csv:807
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1A}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop17 nasm_extra.csv:808
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1A}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop18 nasm_extra.csv:809
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1A}, 2, 2, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop18 nasm_extra.csv:810
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1A}, 2, 2, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop18 nasm_extra.csv:811
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1A}, 2, 2, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop19 nasm_extra.csv:812
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1A}, 2, 3, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop19 nasm_extra.csv:813
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1A}, 2, 3, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop19 nasm_extra.csv:814
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1A}, 2, 3, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop2 nasm_extra.csv:761
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x18}, 2, 2, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop2 nasm_extra.csv:762
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x18}, 2, 2, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop2 nasm_extra.csv:763
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x18}, 2, 2, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop20 nasm_extra.csv:815
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1A}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop20 nasm_extra.csv:816
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1A}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop20 nasm_extra.csv:817
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1A}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop21 nasm_extra.csv:818
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1A}, 2, 5, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop21 nasm_extra.csv:819
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1A}, 2, 5, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop21 nasm_extra.csv:820
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1A}, 2, 5, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop22 nasm_extra.csv:821
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1A}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop22 nasm_extra.csv:822
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1A}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop22 nasm_extra.csv:823
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1A}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop23 nasm_extra.csv:824
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1A}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop23 nasm_extra.csv:825
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1A}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop23 nasm_extra.csv:826
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1A}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop24 nasm_extra.csv:827
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1B}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop24 nasm_extra.csv:828
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1B}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop24 nasm_extra.csv:829
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1B}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop25 nasm_extra.csv:830
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1B}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop25 nasm_extra.csv:831
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1B}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop25 nasm_extra.csv:832
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1B}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop26 nasm_extra.csv:833
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1B}, 2, 2, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop26 nasm_extra.csv:834
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1B}, 2, 2, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop26 nasm_extra.csv:835
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1B}, 2, 2, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop27 nasm_extra.csv:836
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1B}, 2, 3, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop27 nasm_extra.csv:837
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1B}, 2, 3, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop27 nasm_extra.csv:838
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1B}, 2, 3, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop28 nasm_extra.csv:839
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1B}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop28 nasm_extra.csv:840
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1B}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop28 nasm_extra.csv:841
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1B}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop29 nasm_extra.csv:842
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1B}, 2, 5, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop29 nasm_extra.csv:843
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1B}, 2, 5, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop29 nasm_extra.csv:844
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1B}, 2, 5, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop3 nasm_extra.csv:764
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x18}, 2, 3, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop3 nasm_extra.csv:765
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x18}, 2, 3, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop3 nasm_extra.csv:766
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x18}, 2, 3, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop30 nasm_extra.csv:845
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1B}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop30 nasm_extra.csv:846
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1B}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop30 nasm_extra.csv:847
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1B}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop31 nasm_extra.csv:848
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1B}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop31 nasm_extra.csv:849
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1B}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop31 nasm_extra.csv:850
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1B}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop32 nasm_extra.csv:851
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1C}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop32 nasm_extra.csv:852
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1C}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop32 nasm_extra.csv:853
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1C}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop33 nasm_extra.csv:854
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1C}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop33 nasm_extra.csv:855
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1C}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop33 nasm_extra.csv:856
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1C}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop34 nasm_extra.csv:857
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1C}, 2, 2, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop34 nasm_extra.csv:858
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1C}, 2, 2, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop34 nasm_extra.csv:859
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1C}, 2, 2, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop35 nasm_extra.csv:860
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1C}, 2, 3, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop35 nasm_extra.csv:861
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1C}, 2, 3, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop35 nasm_extra.csv:862
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1C}, 2, 3, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop36 nasm_extra.csv:863
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1C}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop36 nasm_extra.csv:864
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1C}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop36 nasm_extra.csv:865
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1C}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop37 nasm_extra.csv:866
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1C}, 2, 5, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop37 nasm_extra.csv:867
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1C}, 2, 5, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop37 nasm_extra.csv:868
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1C}, 2, 5, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop38 nasm_extra.csv:869
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1C}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop38 nasm_extra.csv:870
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1C}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop38 nasm_extra.csv:871
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1C}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop39 nasm_extra.csv:872
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1C}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop39 nasm_extra.csv:873
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1C}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop39 nasm_extra.csv:874
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1C}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop4 nasm_extra.csv:767
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x18}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop4 nasm_extra.csv:768
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x18}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop4 nasm_extra.csv:769
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x18}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop40 nasm_extra.csv:875
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1D}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop40 nasm_extra.csv:876
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1D}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop40 nasm_extra.csv:877
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1D}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop41 nasm_extra.csv:878
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1D}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop41 nasm_extra.csv:879
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1D}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop41 nasm_extra.csv:880
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1D}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop42 nasm_extra.csv:881
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1D}, 2, 2, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop42 nasm_extra.csv:882
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1D}, 2, 2, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop42 nasm_extra.csv:883
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1D}, 2, 2, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop43 nasm_extra.csv:884
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1D}, 2, 3, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop43 nasm_extra.csv:885
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1D}, 2, 3, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop43 nasm_extra.csv:886
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1D}, 2, 3, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop44 nasm_extra.csv:887
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1D}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop44 nasm_extra.csv:888
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1D}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop44 nasm_extra.csv:889
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1D}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop45 nasm_extra.csv:890
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1D}, 2, 5, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop45 nasm_extra.csv:891
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1D}, 2, 5, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop45 nasm_extra.csv:892
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1D}, 2, 5, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop46 nasm_extra.csv:893
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1D}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop46 nasm_extra.csv:894
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1D}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop46 nasm_extra.csv:895
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1D}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop47 nasm_extra.csv:896
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1D}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop47 nasm_extra.csv:897
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1D}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop47 nasm_extra.csv:898
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1D}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop48 nasm_extra.csv:899
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1E}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop48 nasm_extra.csv:900
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1E}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop48 nasm_extra.csv:901
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1E}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop49 nasm_extra.csv:902
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1E}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop49 nasm_extra.csv:903
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1E}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop49 nasm_extra.csv:904
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1E}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop5 nasm_extra.csv:770
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x18}, 2, 5, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop5 nasm_extra.csv:771
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x18}, 2, 5, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop5 nasm_extra.csv:772
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x18}, 2, 5, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop50 nasm_extra.csv:905
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1E}, 2, 2, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop50 nasm_extra.csv:906
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1E}, 2, 2, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop50 nasm_extra.csv:907
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1E}, 2, 2, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop51 nasm_extra.csv:908
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1E}, 2, 3, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop51 nasm_extra.csv:909
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1E}, 2, 3, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop51 nasm_extra.csv:910
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1E}, 2, 3, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop52 nasm_extra.csv:911
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1E}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop52 nasm_extra.csv:912
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1E}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop52 nasm_extra.csv:913
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1E}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop53 nasm_extra.csv:914
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1E}, 2, 5, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop53 nasm_extra.csv:915
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1E}, 2, 5, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop53 nasm_extra.csv:916
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1E}, 2, 5, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop54 nasm_extra.csv:917
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1E}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop54 nasm_extra.csv:918
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1E}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop54 nasm_extra.csv:919
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1E}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop55 nasm_extra.csv:920
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1E}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop55 nasm_extra.csv:921
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1E}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop55 nasm_extra.csv:922
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1E}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop56 nasm_extra.csv:923
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1F}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop56 nasm_extra.csv:924
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1F}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop56 nasm_extra.csv:925
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1F}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop57 nasm_extra.csv:926
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1F}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop57 nasm_extra.csv:927
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1F}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop57 nasm_extra.csv:928
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1F}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop58 nasm_extra.csv:929
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1F}, 2, 2, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop58 nasm_extra.csv:930
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1F}, 2, 2, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop58 nasm_extra.csv:931
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1F}, 2, 2, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop59 nasm_extra.csv:932
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1F}, 2, 3, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop59 nasm_extra.csv:933
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1F}, 2, 3, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop59 nasm_extra.csv:934
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1F}, 2, 3, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop6 nasm_extra.csv:773
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x18}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop6 nasm_extra.csv:774
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x18}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop6 nasm_extra.csv:775
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x18}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop60 nasm_extra.csv:935
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1F}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop60 nasm_extra.csv:936
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1F}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop60 nasm_extra.csv:937
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1F}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop61 nasm_extra.csv:938
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1F}, 2, 5, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop61 nasm_extra.csv:939
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1F}, 2, 5, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop61 nasm_extra.csv:940
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1F}, 2, 5, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop62 nasm_extra.csv:941
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1F}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop62 nasm_extra.csv:942
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1F}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop62 nasm_extra.csv:943
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1F}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop63 nasm_extra.csv:944
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1F}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop63 nasm_extra.csv:945
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1F}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop63 nasm_extra.csv:946
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1F}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop7 nasm_extra.csv:776
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x18}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop7 nasm_extra.csv:777
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x18}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop7 nasm_extra.csv:778
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x18}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop8 nasm_extra.csv:779
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x19}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop8 nasm_extra.csv:780
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x19}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop8 nasm_extra.csv:781
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x19}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop9 nasm_extra.csv:782
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x19}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop9 nasm_extra.csv:783
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x19}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop9 nasm_extra.csv:784
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x19}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
 	// hlt x86.csv:559
 	{[4]argType{}, 0, [4]byte{0xF4}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// hreset nasm_extra.csv:613
@@ -1426,6 +1830,10 @@ var forms0 = [...]form{
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x7D}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUPrescott, CPUPrescott, 16, 0x00, fM32 | fM64 | fMemSized | fDefSize},
 	// hsubps x86.csv:561
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x7D}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF2, 0, CPUPrescott, CPUPrescott, 16, 0x00, fM32 | fM64 | fMemSized | fDefSize},
+	// ibts nasm_extra.csv:950
+	{[4]argType{aRM16, aR16}, 2, [4]byte{0x0F, 0xA7}, 2, 8, 1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU386, CPU386, 2, 0x00, fM32 | fM64 | fDefSize},
+	// ibts nasm_extra.csv:951
+	{[4]argType{aRM32, aR32}, 2, [4]byte{0x0F, 0xA7}, 2, 8, 1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 4, 0x00, fM32 | fM64 | fDefSize},
 	// icebp nasm_extra.csv:28
 	{[4]argType{}, 0, [4]byte{0xF1}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
 	// idiv x86.csv:563
@@ -1496,6 +1904,10 @@ var forms0 = [...]form{
 	{[4]argType{}, 0, [4]byte{0x6D}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fD64 | fM32 | fM64},
 	// insertps x86.csv:599
 	{[4]argType{aXMM, aXMMM32, aImm8}, 3, [4]byte{0x0F, 0x3A, 0x21}, 3, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 0, CPU8086, CPU8086, 4, 0x00, fM32 | fM64 | fMemSized},
+	// insertq nasm_extra.csv:750
+	{[4]argType{aXMM, aXMM}, 2, [4]byte{0x0F, 0x79}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF2, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
+	// insertq nasm_extra.csv:749
+	{[4]argType{aXMM, aXMM, aImm8, aImm8}, 4, [4]byte{0x0F, 0x78}, 2, 8, 0, 1, -1, -1, [2]immKind{imm_ib, imm_ib}, 2, 0, 0, 0xF2, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// insw x86.csv:600
 	{[4]argType{}, 0, [4]byte{0x6D}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU186, CPU186, 0, 0x00, fM32 | fM64},
 	// int x86.csv:602
@@ -1870,6 +2282,10 @@ var forms0 = [...]form{
 	{[4]argType{aR64}, 1, [4]byte{0x12}, 1, 0, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPUX64, CPUX64, 0, 0x00, fVEX | fVEXW | fM64},
 	// lmsw x86.csv:765
 	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x01}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU286, CPU286, 2, 0x00, fM32 | fM64},
+	// loadall nasm_extra.csv:960
+	{[4]argType{}, 0, [4]byte{0x0F, 0x07}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
+	// loadall286 nasm_extra.csv:961
+	{[4]argType{}, 0, [4]byte{0x0F, 0x05}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU286, CPU286, 0, 0x00, fM32 | fM64},
 	// lodsb x86.csv:771
 	{[4]argType{}, 0, [4]byte{0xAC}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// lodsd x86.csv:772
@@ -2188,9 +2604,9 @@ var forms0 = [...]form{
 	{[4]argType{aM128, aXMM}, 2, [4]byte{0x0F, 0x2B}, 2, 8, 1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUKatmai, CPUKatmai, 16, 0x00, fM32 | fM64 | fMemSized | fAlt},
 	// movntq x86.csv:888
 	{[4]argType{aM64, aMM}, 2, [4]byte{0x0F, 0xE7}, 2, 8, 1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUKatmai, CPUKatmai, 8, 0x00, fM32 | fM64 | fDefSize},
-	// movntsd x86.csv:889
+	// movntsd nasm_extra.csv:751
 	{[4]argType{aM64, aXMM}, 2, [4]byte{0x0F, 0x2B}, 2, 8, 1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0xF2, 0, CPU8086, CPU8086, 8, 0x00, fM32 | fM64 | fMemSized | fDefSize | fAlt},
-	// movntss x86.csv:890
+	// movntss nasm_extra.csv:752
 	{[4]argType{aM32, aXMM}, 2, [4]byte{0x0F, 0x2B}, 2, 8, 1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPU8086, CPU8086, 4, 0x00, fM32 | fM64 | fMemSized | fDefSize | fAlt},
 	// movq nasm_extra.csv:145
 	{[4]argType{aXMMM64, aXMM}, 2, [4]byte{0x0F, 0xD6}, 2, 8, 1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 8, 0x00, fM32 | fM64 | fDefSize | fAlt},
@@ -2938,194 +3354,4 @@ var forms0 = [...]form{
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0xE8}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 16, 0x00, fM32 | fM64 | fDefSize},
 	// psubsiw nasm_extra.csv:739
 	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0x55}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x00, fM32 | fM64 | fDefSize},
-	// psubsw x86.csv:1216
-	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0xE9}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x00, fM32 | fM64 | fDefSize},
-	// psubsw x86.csv:1217
-	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0xE9}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 16, 0x00, fM32 | fM64 | fDefSize},
-	// psubusb x86.csv:1218
-	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0xD8}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x00, fM32 | fM64 | fDefSize},
-	// psubusb x86.csv:1219
-	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0xD8}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 16, 0x00, fM32 | fM64 | fDefSize},
-	// psubusw x86.csv:1220
-	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0xD9}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x00, fM32 | fM64 | fDefSize},
-	// psubusw x86.csv:1221
-	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0xD9}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 16, 0x00, fM32 | fM64 | fDefSize},
-	// psubw x86.csv:1222
-	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0xF9}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x00, fM32 | fM64 | fDefSize},
-	// psubw x86.csv:1223
-	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0xF9}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 16, 0x00, fM32 | fM64 | fDefSize},
-	// pswapd nasm_extra.csv:733
-	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0x0F}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0xBB, fM32 | fM64 | fSuffix | fDefSize},
-	// ptest x86.csv:1224
-	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x38, 0x17}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPU8086, CPU8086, 16, 0x00, fM32 | fM64 | fMemSized},
-	// ptwrite nasm_extra.csv:615
-	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0xAE}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUFuture, CPUFuture, 4, 0x00, fM32 | fM64 | fMemSized},
-	// ptwrite nasm_extra.csv:616
-	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0xAE}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUFuture, CPUFuture, 8, 0x00, fM64 | fMemSized},
-	// punpckhbw x86.csv:1225
-	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0x68}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x00, fM32 | fM64 | fDefSize},
-	// punpckhbw x86.csv:1226
-	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x68}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 16, 0x00, fM32 | fM64 | fDefSize},
-	// punpckhdq x86.csv:1227
-	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0x6A}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x00, fM32 | fM64 | fDefSize},
-	// punpckhdq x86.csv:1228
-	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x6A}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 16, 0x00, fM32 | fM64 | fDefSize},
-	// punpckhqdq x86.csv:1229
-	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x6D}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 16, 0x00, fM32 | fM64 | fDefSize},
-	// punpckhwd x86.csv:1230
-	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0x69}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x00, fM32 | fM64 | fDefSize},
-	// punpckhwd x86.csv:1231
-	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x69}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 16, 0x00, fM32 | fM64 | fDefSize},
-	// punpcklbw x86.csv:1232
-	{[4]argType{aMM, aMMM32}, 2, [4]byte{0x0F, 0x60}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x00, fM32 | fM64 | fDefSize},
-	// punpcklbw x86.csv:1233
-	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x60}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 16, 0x00, fM32 | fM64 | fDefSize},
-	// punpckldq x86.csv:1234
-	{[4]argType{aMM, aMMM32}, 2, [4]byte{0x0F, 0x62}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x00, fM32 | fM64 | fDefSize},
-	// punpckldq x86.csv:1235
-	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x62}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 16, 0x00, fM32 | fM64 | fDefSize},
-	// punpcklqdq x86.csv:1236
-	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x6C}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 16, 0x00, fM32 | fM64 | fDefSize},
-	// punpcklwd x86.csv:1237
-	{[4]argType{aMM, aMMM32}, 2, [4]byte{0x0F, 0x61}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x00, fM32 | fM64 | fDefSize},
-	// punpcklwd x86.csv:1238
-	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x61}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 16, 0x00, fM32 | fM64 | fDefSize},
-	// push nasm_extra.csv:45
-	{[4]argType{aImm8s}, 1, [4]byte{0x6A}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_ib}, 1, 16, 0, 0x00, 0, CPU186, CPU186, 0, 0x00, fM32 | fM64},
-	// push nasm_extra.csv:46
-	{[4]argType{aImm8s}, 1, [4]byte{0x6A}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_ib}, 1, 32, 0, 0x00, 0, CPU186, CPU186, 0, 0x00, fD64 | fM32 | fM64},
-	// push nasm_extra.csv:437
-	{[4]argType{aImm8}, 1, [4]byte{0x6A}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x00, 0, CPU186, CPU186, 0, 0x00, fM32 | fM64 | fAlt},
-	// push x86.csv:1239
-	{[4]argType{aCS}, 1, [4]byte{0x0E}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32},
-	// push x86.csv:1240
-	{[4]argType{aDS}, 1, [4]byte{0x1E}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32},
-	// push x86.csv:1241
-	{[4]argType{aES}, 1, [4]byte{0x06}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32},
-	// push x86.csv:1242
-	{[4]argType{aFS}, 1, [4]byte{0x0F, 0xA0}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
-	// push x86.csv:1243
-	{[4]argType{aGS}, 1, [4]byte{0x0F, 0xA8}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
-	// push x86.csv:1244
-	{[4]argType{aSS}, 1, [4]byte{0x16}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32},
-	// push x86.csv:1245
-	{[4]argType{aImm16}, 1, [4]byte{0x68}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_iw}, 1, 16, 0, 0x00, 0, CPU186, CPU186, 0, 0x00, fM32 | fM64},
-	// push x86.csv:1246
-	{[4]argType{aImm32}, 1, [4]byte{0x68}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_id}, 1, 32, 0, 0x00, 0, CPU386, CPUX64, 0, 0x00, fD64 | fM32 | fM64},
-	// push x86.csv:1247
-	{[4]argType{aImm8s}, 1, [4]byte{0x6A}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x00, 0, CPU186, CPU186, 0, 0x00, fM32 | fM64},
-	// push x86.csv:1248
-	{[4]argType{aRM16}, 1, [4]byte{0xFF}, 1, 6, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 2, 0x00, fM32 | fM64},
-	// push x86.csv:1249
-	{[4]argType{aRM32}, 1, [4]byte{0xFF}, 1, 6, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 4, 0x00, fM32},
-	// push x86.csv:1250
-	{[4]argType{aRM64}, 1, [4]byte{0xFF}, 1, 6, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fD64 | fM64},
-	// push x86.csv:1251
-	{[4]argType{aR16op}, 1, [4]byte{0x50}, 1, -1, -1, -1, -1, 0, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// push x86.csv:1252
-	{[4]argType{aR32op}, 1, [4]byte{0x50}, 1, -1, -1, -1, -1, 0, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32},
-	// push x86.csv:1253
-	{[4]argType{aR64op}, 1, [4]byte{0x50}, 1, -1, -1, -1, -1, 0, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fD64 | fM64},
-	// pusha nasm_extra.csv:49
-	{[4]argType{}, 0, [4]byte{0x60}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU186, CPU186, 0, 0x00, fM32},
-	// pusha x86.csv:1254
-	{[4]argType{}, 0, [4]byte{0x60}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU186, CPU186, 0, 0x00, fM32},
-	// pushad x86.csv:1255
-	{[4]argType{}, 0, [4]byte{0x60}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32},
-	// pushaw nasm_extra.csv:41
-	{[4]argType{}, 0, [4]byte{0x60}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU186, CPU186, 0, 0x00, fM32},
-	// pushf nasm_extra.csv:47
-	{[4]argType{}, 0, [4]byte{0x9C}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// pushf x86.csv:1256
-	{[4]argType{}, 0, [4]byte{0x9C}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// pushfd x86.csv:1257
-	{[4]argType{}, 0, [4]byte{0x9C}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32},
-	// pushfq x86.csv:1258
-	{[4]argType{}, 0, [4]byte{0x9C}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fD64 | fM64},
-	// pushfw nasm_extra.csv:43
-	{[4]argType{}, 0, [4]byte{0x9C}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// pvalidate nasm_extra.csv:450
-	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xFF}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF2, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// pxor x86.csv:1259
-	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0xEF}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x00, fM32 | fM64 | fDefSize},
-	// pxor x86.csv:1260
-	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0xEF}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 16, 0x00, fM32 | fM64 | fDefSize},
-	// rcl x86.csv:1261
-	{[4]argType{aRM16, aOne}, 2, [4]byte{0xD1}, 1, 2, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 2, 0x00, fM32 | fM64},
-	// rcl x86.csv:1262
-	{[4]argType{aRM16, aCL}, 2, [4]byte{0xD3}, 1, 2, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 2, 0x00, fM32 | fM64},
-	// rcl x86.csv:1263
-	{[4]argType{aRM16, aImm8}, 2, [4]byte{0xC1}, 1, 2, -1, 0, -1, -1, [2]immKind{imm_ib}, 1, 16, 0, 0x00, 0, CPU186, CPU186, 2, 0x00, fM32 | fM64},
-	// rcl x86.csv:1264
-	{[4]argType{aRM32, aOne}, 2, [4]byte{0xD1}, 1, 2, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 4, 0x00, fM32 | fM64},
-	// rcl x86.csv:1265
-	{[4]argType{aRM32, aCL}, 2, [4]byte{0xD3}, 1, 2, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 4, 0x00, fM32 | fM64},
-	// rcl x86.csv:1266
-	{[4]argType{aRM32, aImm8}, 2, [4]byte{0xC1}, 1, 2, -1, 0, -1, -1, [2]immKind{imm_ib}, 1, 32, 0, 0x00, 0, CPU386, CPU386, 4, 0x00, fM32 | fM64},
-	// rcl x86.csv:1267
-	{[4]argType{aRM64, aOne}, 2, [4]byte{0xD1}, 1, 2, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64},
-	// rcl x86.csv:1268
-	{[4]argType{aRM64, aCL}, 2, [4]byte{0xD3}, 1, 2, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64},
-	// rcl x86.csv:1269
-	{[4]argType{aRM64, aImm8}, 2, [4]byte{0xC1}, 1, 2, -1, 0, -1, -1, [2]immKind{imm_ib}, 1, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64},
-	// rcl x86.csv:1270
-	{[4]argType{aRM8, aOne}, 2, [4]byte{0xD0}, 1, 2, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 1, 0x00, fM32 | fM64},
-	// rcl x86.csv:1272
-	{[4]argType{aRM8, aCL}, 2, [4]byte{0xD2}, 1, 2, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 1, 0x00, fM32 | fM64},
-	// rcl x86.csv:1274
-	{[4]argType{aRM8, aImm8}, 2, [4]byte{0xC0}, 1, 2, -1, 0, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x00, 0, CPU186, CPU186, 1, 0x00, fM32 | fM64},
-	// rcpps x86.csv:1276
-	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x53}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUKatmai, CPUKatmai, 16, 0x00, fM32 | fM64 | fMemSized},
-	// rcpss x86.csv:1277
-	{[4]argType{aXMM, aXMMM32}, 2, [4]byte{0x0F, 0x53}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUKatmai, CPUKatmai, 4, 0x00, fM32 | fM64 | fMemSized},
-	// rcr x86.csv:1278
-	{[4]argType{aRM16, aOne}, 2, [4]byte{0xD1}, 1, 3, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 2, 0x00, fM32 | fM64},
-	// rcr x86.csv:1279
-	{[4]argType{aRM16, aCL}, 2, [4]byte{0xD3}, 1, 3, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 2, 0x00, fM32 | fM64},
-	// rcr x86.csv:1280
-	{[4]argType{aRM16, aImm8}, 2, [4]byte{0xC1}, 1, 3, -1, 0, -1, -1, [2]immKind{imm_ib}, 1, 16, 0, 0x00, 0, CPU186, CPU186, 2, 0x00, fM32 | fM64},
-	// rcr x86.csv:1281
-	{[4]argType{aRM32, aOne}, 2, [4]byte{0xD1}, 1, 3, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 4, 0x00, fM32 | fM64},
-	// rcr x86.csv:1282
-	{[4]argType{aRM32, aCL}, 2, [4]byte{0xD3}, 1, 3, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 4, 0x00, fM32 | fM64},
-	// rcr x86.csv:1283
-	{[4]argType{aRM32, aImm8}, 2, [4]byte{0xC1}, 1, 3, -1, 0, -1, -1, [2]immKind{imm_ib}, 1, 32, 0, 0x00, 0, CPU386, CPU386, 4, 0x00, fM32 | fM64},
-	// rcr x86.csv:1284
-	{[4]argType{aRM64, aOne}, 2, [4]byte{0xD1}, 1, 3, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64},
-	// rcr x86.csv:1285
-	{[4]argType{aRM64, aCL}, 2, [4]byte{0xD3}, 1, 3, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64},
-	// rcr x86.csv:1286
-	{[4]argType{aRM64, aImm8}, 2, [4]byte{0xC1}, 1, 3, -1, 0, -1, -1, [2]immKind{imm_ib}, 1, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64},
-	// rcr x86.csv:1287
-	{[4]argType{aRM8, aOne}, 2, [4]byte{0xD0}, 1, 3, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 1, 0x00, fM32 | fM64},
-	// rcr x86.csv:1289
-	{[4]argType{aRM8, aCL}, 2, [4]byte{0xD2}, 1, 3, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 1, 0x00, fM32 | fM64},
-	// rcr x86.csv:1291
-	{[4]argType{aRM8, aImm8}, 2, [4]byte{0xC0}, 1, 3, -1, 0, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x00, 0, CPU186, CPU186, 1, 0x00, fM32 | fM64},
-	// rdfsbase x86.csv:1293
-	{[4]argType{aRMF32}, 1, [4]byte{0x0F, 0xAE}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0xF3, 0, CPUFuture, CPUFuture, 0, 0x00, fM64},
-	// rdfsbase x86.csv:1294
-	{[4]argType{aRMF64}, 1, [4]byte{0x0F, 0xAE}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0xF3, 0, CPUFuture, CPUFuture, 0, 0x00, fM64},
-	// rdgsbase x86.csv:1295
-	{[4]argType{aRMF32}, 1, [4]byte{0x0F, 0xAE}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0xF3, 0, CPUFuture, CPUFuture, 0, 0x00, fM64},
-	// rdgsbase x86.csv:1296
-	{[4]argType{aRMF64}, 1, [4]byte{0x0F, 0xAE}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0xF3, 0, CPUFuture, CPUFuture, 0, 0x00, fM64},
-	// rdmsr x86.csv:1297
-	{[4]argType{}, 0, [4]byte{0x0F, 0x32}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 0, 0x00, fM32 | fM64},
-	// rdmsrlist nasm_extra.csv:610
-	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xC6}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF2, 0, CPUFuture, CPUFuture, 0, 0x00, fM64},
-	// rdpid nasm_extra.csv:360
-	{[4]argType{aRMF32}, 1, [4]byte{0x0F, 0xC7}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
-	// rdpid nasm_extra.csv:361
-	{[4]argType{aRMF64}, 1, [4]byte{0x0F, 0xC7}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUFuture, CPUFuture, 0, 0x00, fM64},
-	// rdpkru nasm_extra.csv:400
-	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xEE}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUFuture, CPUFuture, 0, 0x00, fM64},
-	// rdpmc x86.csv:1298
-	{[4]argType{}, 0, [4]byte{0x0F, 0x33}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// rdrand x86.csv:1299
-	{[4]argType{aR64}, 1, [4]byte{0x0F, 0xC7}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUFuture, CPUFuture, 0, 0x00, fM64},
-	// rdrand x86.csv:1300
-	{[4]argType{aRMF16}, 1, [4]byte{0x0F, 0xC7}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
-	// rdrand x86.csv:1301
-	{[4]argType{aRMF32}, 1, [4]byte{0x0F, 0xC7}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
 }

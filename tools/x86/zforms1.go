@@ -4,12 +4,206 @@
 package x86
 
 var forms1 = [...]form{
+	// psubsw x86.csv:1216
+	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0xE9}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x00, fM32 | fM64 | fDefSize},
+	// psubsw x86.csv:1217
+	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0xE9}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 16, 0x00, fM32 | fM64 | fDefSize},
+	// psubusb x86.csv:1218
+	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0xD8}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x00, fM32 | fM64 | fDefSize},
+	// psubusb x86.csv:1219
+	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0xD8}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 16, 0x00, fM32 | fM64 | fDefSize},
+	// psubusw x86.csv:1220
+	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0xD9}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x00, fM32 | fM64 | fDefSize},
+	// psubusw x86.csv:1221
+	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0xD9}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 16, 0x00, fM32 | fM64 | fDefSize},
+	// psubw x86.csv:1222
+	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0xF9}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x00, fM32 | fM64 | fDefSize},
+	// psubw x86.csv:1223
+	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0xF9}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 16, 0x00, fM32 | fM64 | fDefSize},
+	// pswapd nasm_extra.csv:733
+	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0x0F}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0xBB, fM32 | fM64 | fSuffix | fDefSize},
+	// ptest x86.csv:1224
+	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x38, 0x17}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPU8086, CPU8086, 16, 0x00, fM32 | fM64 | fMemSized},
+	// ptwrite nasm_extra.csv:615
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0xAE}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUFuture, CPUFuture, 4, 0x00, fM32 | fM64 | fMemSized},
+	// ptwrite nasm_extra.csv:616
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0xAE}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUFuture, CPUFuture, 8, 0x00, fM64 | fMemSized},
+	// punpckhbw x86.csv:1225
+	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0x68}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x00, fM32 | fM64 | fDefSize},
+	// punpckhbw x86.csv:1226
+	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x68}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 16, 0x00, fM32 | fM64 | fDefSize},
+	// punpckhdq x86.csv:1227
+	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0x6A}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x00, fM32 | fM64 | fDefSize},
+	// punpckhdq x86.csv:1228
+	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x6A}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 16, 0x00, fM32 | fM64 | fDefSize},
+	// punpckhqdq x86.csv:1229
+	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x6D}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 16, 0x00, fM32 | fM64 | fDefSize},
+	// punpckhwd x86.csv:1230
+	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0x69}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x00, fM32 | fM64 | fDefSize},
+	// punpckhwd x86.csv:1231
+	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x69}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 16, 0x00, fM32 | fM64 | fDefSize},
+	// punpcklbw x86.csv:1232
+	{[4]argType{aMM, aMMM32}, 2, [4]byte{0x0F, 0x60}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x00, fM32 | fM64 | fDefSize},
+	// punpcklbw x86.csv:1233
+	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x60}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 16, 0x00, fM32 | fM64 | fDefSize},
+	// punpckldq x86.csv:1234
+	{[4]argType{aMM, aMMM32}, 2, [4]byte{0x0F, 0x62}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x00, fM32 | fM64 | fDefSize},
+	// punpckldq x86.csv:1235
+	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x62}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 16, 0x00, fM32 | fM64 | fDefSize},
+	// punpcklqdq x86.csv:1236
+	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x6C}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 16, 0x00, fM32 | fM64 | fDefSize},
+	// punpcklwd x86.csv:1237
+	{[4]argType{aMM, aMMM32}, 2, [4]byte{0x0F, 0x61}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x00, fM32 | fM64 | fDefSize},
+	// punpcklwd x86.csv:1238
+	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x61}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 16, 0x00, fM32 | fM64 | fDefSize},
+	// push nasm_extra.csv:45
+	{[4]argType{aImm8s}, 1, [4]byte{0x6A}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_ib}, 1, 16, 0, 0x00, 0, CPU186, CPU186, 0, 0x00, fM32 | fM64},
+	// push nasm_extra.csv:46
+	{[4]argType{aImm8s}, 1, [4]byte{0x6A}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_ib}, 1, 32, 0, 0x00, 0, CPU186, CPU186, 0, 0x00, fD64 | fM32 | fM64},
+	// push nasm_extra.csv:437
+	{[4]argType{aImm8}, 1, [4]byte{0x6A}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x00, 0, CPU186, CPU186, 0, 0x00, fM32 | fM64 | fAlt},
+	// push x86.csv:1239
+	{[4]argType{aCS}, 1, [4]byte{0x0E}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32},
+	// push x86.csv:1240
+	{[4]argType{aDS}, 1, [4]byte{0x1E}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32},
+	// push x86.csv:1241
+	{[4]argType{aES}, 1, [4]byte{0x06}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32},
+	// push x86.csv:1242
+	{[4]argType{aFS}, 1, [4]byte{0x0F, 0xA0}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
+	// push x86.csv:1243
+	{[4]argType{aGS}, 1, [4]byte{0x0F, 0xA8}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
+	// push x86.csv:1244
+	{[4]argType{aSS}, 1, [4]byte{0x16}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32},
+	// push x86.csv:1245
+	{[4]argType{aImm16}, 1, [4]byte{0x68}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_iw}, 1, 16, 0, 0x00, 0, CPU186, CPU186, 0, 0x00, fM32 | fM64},
+	// push x86.csv:1246
+	{[4]argType{aImm32}, 1, [4]byte{0x68}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_id}, 1, 32, 0, 0x00, 0, CPU386, CPUX64, 0, 0x00, fD64 | fM32 | fM64},
+	// push x86.csv:1247
+	{[4]argType{aImm8s}, 1, [4]byte{0x6A}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x00, 0, CPU186, CPU186, 0, 0x00, fM32 | fM64},
+	// push x86.csv:1248
+	{[4]argType{aRM16}, 1, [4]byte{0xFF}, 1, 6, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 2, 0x00, fM32 | fM64},
+	// push x86.csv:1249
+	{[4]argType{aRM32}, 1, [4]byte{0xFF}, 1, 6, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 4, 0x00, fM32},
+	// push x86.csv:1250
+	{[4]argType{aRM64}, 1, [4]byte{0xFF}, 1, 6, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fD64 | fM64},
+	// push x86.csv:1251
+	{[4]argType{aR16op}, 1, [4]byte{0x50}, 1, -1, -1, -1, -1, 0, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
+	// push x86.csv:1252
+	{[4]argType{aR32op}, 1, [4]byte{0x50}, 1, -1, -1, -1, -1, 0, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32},
+	// push x86.csv:1253
+	{[4]argType{aR64op}, 1, [4]byte{0x50}, 1, -1, -1, -1, -1, 0, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fD64 | fM64},
+	// pusha nasm_extra.csv:49
+	{[4]argType{}, 0, [4]byte{0x60}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU186, CPU186, 0, 0x00, fM32},
+	// pusha x86.csv:1254
+	{[4]argType{}, 0, [4]byte{0x60}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU186, CPU186, 0, 0x00, fM32},
+	// pushad x86.csv:1255
+	{[4]argType{}, 0, [4]byte{0x60}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32},
+	// pushaw nasm_extra.csv:41
+	{[4]argType{}, 0, [4]byte{0x60}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU186, CPU186, 0, 0x00, fM32},
+	// pushf nasm_extra.csv:47
+	{[4]argType{}, 0, [4]byte{0x9C}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
+	// pushf x86.csv:1256
+	{[4]argType{}, 0, [4]byte{0x9C}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
+	// pushfd x86.csv:1257
+	{[4]argType{}, 0, [4]byte{0x9C}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32},
+	// pushfq x86.csv:1258
+	{[4]argType{}, 0, [4]byte{0x9C}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fD64 | fM64},
+	// pushfw nasm_extra.csv:43
+	{[4]argType{}, 0, [4]byte{0x9C}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
+	// pvalidate nasm_extra.csv:450
+	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xFF}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF2, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
+	// pxor x86.csv:1259
+	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0xEF}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x00, fM32 | fM64 | fDefSize},
+	// pxor x86.csv:1260
+	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0xEF}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 16, 0x00, fM32 | fM64 | fDefSize},
+	// rcl x86.csv:1261
+	{[4]argType{aRM16, aOne}, 2, [4]byte{0xD1}, 1, 2, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 2, 0x00, fM32 | fM64},
+	// rcl x86.csv:1262
+	{[4]argType{aRM16, aCL}, 2, [4]byte{0xD3}, 1, 2, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 2, 0x00, fM32 | fM64},
+	// rcl x86.csv:1263
+	{[4]argType{aRM16, aImm8}, 2, [4]byte{0xC1}, 1, 2, -1, 0, -1, -1, [2]immKind{imm_ib}, 1, 16, 0, 0x00, 0, CPU186, CPU186, 2, 0x00, fM32 | fM64},
+	// rcl x86.csv:1264
+	{[4]argType{aRM32, aOne}, 2, [4]byte{0xD1}, 1, 2, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 4, 0x00, fM32 | fM64},
+	// rcl x86.csv:1265
+	{[4]argType{aRM32, aCL}, 2, [4]byte{0xD3}, 1, 2, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 4, 0x00, fM32 | fM64},
+	// rcl x86.csv:1266
+	{[4]argType{aRM32, aImm8}, 2, [4]byte{0xC1}, 1, 2, -1, 0, -1, -1, [2]immKind{imm_ib}, 1, 32, 0, 0x00, 0, CPU386, CPU386, 4, 0x00, fM32 | fM64},
+	// rcl x86.csv:1267
+	{[4]argType{aRM64, aOne}, 2, [4]byte{0xD1}, 1, 2, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64},
+	// rcl x86.csv:1268
+	{[4]argType{aRM64, aCL}, 2, [4]byte{0xD3}, 1, 2, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64},
+	// rcl x86.csv:1269
+	{[4]argType{aRM64, aImm8}, 2, [4]byte{0xC1}, 1, 2, -1, 0, -1, -1, [2]immKind{imm_ib}, 1, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64},
+	// rcl x86.csv:1270
+	{[4]argType{aRM8, aOne}, 2, [4]byte{0xD0}, 1, 2, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 1, 0x00, fM32 | fM64},
+	// rcl x86.csv:1272
+	{[4]argType{aRM8, aCL}, 2, [4]byte{0xD2}, 1, 2, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 1, 0x00, fM32 | fM64},
+	// rcl x86.csv:1274
+	{[4]argType{aRM8, aImm8}, 2, [4]byte{0xC0}, 1, 2, -1, 0, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x00, 0, CPU186, CPU186, 1, 0x00, fM32 | fM64},
+	// rcpps x86.csv:1276
+	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x53}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUKatmai, CPUKatmai, 16, 0x00, fM32 | fM64 | fMemSized},
+	// rcpss x86.csv:1277
+	{[4]argType{aXMM, aXMMM32}, 2, [4]byte{0x0F, 0x53}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUKatmai, CPUKatmai, 4, 0x00, fM32 | fM64 | fMemSized},
+	// rcr x86.csv:1278
+	{[4]argType{aRM16, aOne}, 2, [4]byte{0xD1}, 1, 3, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 2, 0x00, fM32 | fM64},
+	// rcr x86.csv:1279
+	{[4]argType{aRM16, aCL}, 2, [4]byte{0xD3}, 1, 3, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 2, 0x00, fM32 | fM64},
+	// rcr x86.csv:1280
+	{[4]argType{aRM16, aImm8}, 2, [4]byte{0xC1}, 1, 3, -1, 0, -1, -1, [2]immKind{imm_ib}, 1, 16, 0, 0x00, 0, CPU186, CPU186, 2, 0x00, fM32 | fM64},
+	// rcr x86.csv:1281
+	{[4]argType{aRM32, aOne}, 2, [4]byte{0xD1}, 1, 3, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 4, 0x00, fM32 | fM64},
+	// rcr x86.csv:1282
+	{[4]argType{aRM32, aCL}, 2, [4]byte{0xD3}, 1, 3, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 4, 0x00, fM32 | fM64},
+	// rcr x86.csv:1283
+	{[4]argType{aRM32, aImm8}, 2, [4]byte{0xC1}, 1, 3, -1, 0, -1, -1, [2]immKind{imm_ib}, 1, 32, 0, 0x00, 0, CPU386, CPU386, 4, 0x00, fM32 | fM64},
+	// rcr x86.csv:1284
+	{[4]argType{aRM64, aOne}, 2, [4]byte{0xD1}, 1, 3, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64},
+	// rcr x86.csv:1285
+	{[4]argType{aRM64, aCL}, 2, [4]byte{0xD3}, 1, 3, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64},
+	// rcr x86.csv:1286
+	{[4]argType{aRM64, aImm8}, 2, [4]byte{0xC1}, 1, 3, -1, 0, -1, -1, [2]immKind{imm_ib}, 1, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64},
+	// rcr x86.csv:1287
+	{[4]argType{aRM8, aOne}, 2, [4]byte{0xD0}, 1, 3, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 1, 0x00, fM32 | fM64},
+	// rcr x86.csv:1289
+	{[4]argType{aRM8, aCL}, 2, [4]byte{0xD2}, 1, 3, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 1, 0x00, fM32 | fM64},
+	// rcr x86.csv:1291
+	{[4]argType{aRM8, aImm8}, 2, [4]byte{0xC0}, 1, 3, -1, 0, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x00, 0, CPU186, CPU186, 1, 0x00, fM32 | fM64},
+	// rdfsbase x86.csv:1293
+	{[4]argType{aRMF32}, 1, [4]byte{0x0F, 0xAE}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0xF3, 0, CPUFuture, CPUFuture, 0, 0x00, fM64},
+	// rdfsbase x86.csv:1294
+	{[4]argType{aRMF64}, 1, [4]byte{0x0F, 0xAE}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0xF3, 0, CPUFuture, CPUFuture, 0, 0x00, fM64},
+	// rdgsbase x86.csv:1295
+	{[4]argType{aRMF32}, 1, [4]byte{0x0F, 0xAE}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0xF3, 0, CPUFuture, CPUFuture, 0, 0x00, fM64},
+	// rdgsbase x86.csv:1296
+	{[4]argType{aRMF64}, 1, [4]byte{0x0F, 0xAE}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0xF3, 0, CPUFuture, CPUFuture, 0, 0x00, fM64},
+	// rdm nasm_extra.csv:963
+	{[4]argType{}, 0, [4]byte{0x0F, 0x3A}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
+	// rdmsr x86.csv:1297
+	{[4]argType{}, 0, [4]byte{0x0F, 0x32}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 0, 0x00, fM32 | fM64},
+	// rdmsrlist nasm_extra.csv:610
+	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xC6}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF2, 0, CPUFuture, CPUFuture, 0, 0x00, fM64},
+	// rdpid nasm_extra.csv:360
+	{[4]argType{aRMF32}, 1, [4]byte{0x0F, 0xC7}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
+	// rdpid nasm_extra.csv:361
+	{[4]argType{aRMF64}, 1, [4]byte{0x0F, 0xC7}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUFuture, CPUFuture, 0, 0x00, fM64},
+	// rdpkru nasm_extra.csv:400
+	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xEE}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUFuture, CPUFuture, 0, 0x00, fM64},
+	// rdpmc x86.csv:1298
+	{[4]argType{}, 0, [4]byte{0x0F, 0x33}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
+	// rdrand x86.csv:1299
+	{[4]argType{aR64}, 1, [4]byte{0x0F, 0xC7}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUFuture, CPUFuture, 0, 0x00, fM64},
+	// rdrand x86.csv:1300
+	{[4]argType{aRMF16}, 1, [4]byte{0x0F, 0xC7}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
+	// rdrand x86.csv:1301
+	{[4]argType{aRMF32}, 1, [4]byte{0x0F, 0xC7}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
 	// rdseed nasm_extra.csv:357
 	{[4]argType{aRMF16}, 1, [4]byte{0x0F, 0xC7}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
 	// rdseed nasm_extra.csv:358
 	{[4]argType{aRMF32}, 1, [4]byte{0x0F, 0xC7}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
 	// rdseed nasm_extra.csv:359
 	{[4]argType{aRMF64}, 1, [4]byte{0x0F, 0xC7}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUFuture, CPUFuture, 0, 0x00, fM64},
+	// rdshr nasm_extra.csv:971
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x36}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
 	// rdsspd nasm_extra.csv:419
 	{[4]argType{aRMF32}, 1, [4]byte{0x0F, 0x1E}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0xF3, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
 	// rdsspq nasm_extra.csv:420
@@ -128,6 +322,10 @@ var forms1 = [...]form{
 	{[4]argType{aXMM, aXMMM64, aImm8}, 3, [4]byte{0x0F, 0x3A, 0x0B}, 3, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 0, CPU8086, CPU8086, 8, 0x00, fM32 | fM64 | fMemSized},
 	// roundss x86.csv:1375
 	{[4]argType{aXMM, aXMMM32, aImm8}, 3, [4]byte{0x0F, 0x3A, 0x0A}, 3, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 0, CPU8086, CPU8086, 4, 0x00, fM32 | fM64 | fMemSized},
+	// rsdc nasm_extra.csv:973
+	{[4]argType{aSreg, aM80}, 2, [4]byte{0x0F, 0x79}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU486, CPU486, 10, 0x00, fM32 | fM64 | fMemSized},
+	// rsldt nasm_extra.csv:975
+	{[4]argType{aM80}, 1, [4]byte{0x0F, 0x7B}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU486, CPU486, 10, 0x00, fM32 | fM64 | fMemSized},
 	// rsm x86.csv:1376
 	{[4]argType{}, 0, [4]byte{0x0F, 0xAA}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 0, 0x00, fM32 | fM64},
 	// rsqrtps x86.csv:1377
@@ -136,6 +334,8 @@ var forms1 = [...]form{
 	{[4]argType{aXMM, aXMMM32}, 2, [4]byte{0x0F, 0x52}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUKatmai, CPUKatmai, 4, 0x00, fM32 | fM64 | fMemSized},
 	// rstorssp nasm_extra.csv:422
 	{[4]argType{aM64}, 1, [4]byte{0x0F, 0x01}, 2, 5, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUFuture, CPUFuture, 8, 0x00, fM32 | fM64 | fMemSized},
+	// rsts nasm_extra.csv:977
+	{[4]argType{aM80}, 1, [4]byte{0x0F, 0x7D}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU486, CPU486, 10, 0x00, fM32 | fM64 | fMemSized},
 	// sahf x86.csv:1379
 	{[4]argType{}, 0, [4]byte{0x9E}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// sal x86.csv:1380
@@ -460,6 +660,12 @@ var forms1 = [...]form{
 	{[4]argType{aR32}, 1, [4]byte{0x12}, 1, 1, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPU386, CPU386, 0, 0x00, fVEX | fM32 | fM64},
 	// slwpcb nasm_extra.csv:578
 	{[4]argType{aR64}, 1, [4]byte{0x12}, 1, 1, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPUX64, CPUX64, 0, 0x00, fVEX | fVEXW | fM64},
+	// smi nasm_extra.csv:962
+	{[4]argType{}, 0, [4]byte{0xF1}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
+	// smint nasm_extra.csv:964
+	{[4]argType{}, 0, [4]byte{0x0F, 0x38}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
+	// smintold nasm_extra.csv:965
+	{[4]argType{}, 0, [4]byte{0x0F, 0x7E}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU486, CPU486, 0, 0x00, fM32 | fM64},
 	// smsw nasm_extra.csv:95
 	{[4]argType{aM16}, 1, [4]byte{0x0F, 0x01}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU286, CPU286, 2, 0x00, fM32 | fM64},
 	// smsw nasm_extra.csv:96
@@ -554,6 +760,12 @@ var forms1 = [...]form{
 	{[4]argType{aXMM, aXMMM64}, 2, [4]byte{0x0F, 0x5C}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF2, 0, CPUWillamette, CPUWillamette, 8, 0x00, fM32 | fM64 | fMemSized},
 	// subss x86.csv:1610
 	{[4]argType{aXMM, aXMMM32}, 2, [4]byte{0x0F, 0x5C}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUKatmai, CPUKatmai, 4, 0x00, fM32 | fM64 | fMemSized},
+	// svdc nasm_extra.csv:974
+	{[4]argType{aM80, aSreg}, 2, [4]byte{0x0F, 0x78}, 2, 8, 1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU486, CPU486, 10, 0x00, fM32 | fM64 | fMemSized},
+	// svldt nasm_extra.csv:976
+	{[4]argType{aM80}, 1, [4]byte{0x0F, 0x7A}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU486, CPU486, 10, 0x00, fM32 | fM64 | fMemSized},
+	// svts nasm_extra.csv:978
+	{[4]argType{aM80}, 1, [4]byte{0x0F, 0x7C}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU486, CPU486, 10, 0x00, fM32 | fM64 | fMemSized},
 	// swapgs x86.csv:1611
 	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xF8}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
 	// syscall nasm_extra.csv:39
@@ -664,6 +876,18 @@ var forms1 = [...]form{
 	{[4]argType{aRMF32}, 1, [4]byte{0x0F, 0xAE}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 0, 32, 0xF3, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
 	// umonitor nasm_extra.csv:413
 	{[4]argType{aRMF64}, 1, [4]byte{0x0F, 0xAE}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 0, 64, 0xF3, 0, CPUFuture, CPUFuture, 0, 0x00, fM64},
+	// umov nasm_extra.csv:954
+	{[4]argType{aRM8, aR8}, 2, [4]byte{0x0F, 0x10}, 2, 8, 1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU386, CPU386, 1, 0x00, fM32 | fM64},
+	// umov nasm_extra.csv:955
+	{[4]argType{aRM16, aR16}, 2, [4]byte{0x0F, 0x11}, 2, 8, 1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU386, CPU386, 2, 0x00, fM32 | fM64},
+	// umov nasm_extra.csv:956
+	{[4]argType{aRM32, aR32}, 2, [4]byte{0x0F, 0x11}, 2, 8, 1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 4, 0x00, fM32 | fM64},
+	// umov nasm_extra.csv:957
+	{[4]argType{aR8, aRM8}, 2, [4]byte{0x0F, 0x12}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU386, CPU386, 1, 0x00, fM32 | fM64},
+	// umov nasm_extra.csv:958
+	{[4]argType{aR16, aRM16}, 2, [4]byte{0x0F, 0x13}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU386, CPU386, 2, 0x00, fM32 | fM64},
+	// umov nasm_extra.csv:959
+	{[4]argType{aR32, aRM32}, 2, [4]byte{0x0F, 0x13}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 4, 0x00, fM32 | fM64},
 	// umwait nasm_extra.csv:409
 	{[4]argType{aRMF32}, 1, [4]byte{0x0F, 0xAE}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0xF2, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
 	// umwait nasm_extra.csv:410
@@ -2972,6 +3196,8 @@ var forms1 = [...]form{
 	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xC6}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUFuture, CPUFuture, 0, 0x00, fM64},
 	// wrpkru nasm_extra.csv:401
 	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xEF}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUFuture, CPUFuture, 0, 0x00, fM64},
+	// wrshr nasm_extra.csv:972
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x37}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
 	// wrssd nasm_extra.csv:425
 	{[4]argType{aM32, aR32}, 2, [4]byte{0x0F, 0x38, 0xF6}, 3, 8, 1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUFuture, CPUFuture, 4, 0x00, fM32 | fM64 | fMemSized},
 	// wrssq nasm_extra.csv:426
@@ -2994,6 +3220,10 @@ var forms1 = [...]form{
 	{[4]argType{aRel16}, 1, [4]byte{0xC7, 0xF8}, 2, -1, -1, -1, -1, -1, [2]immKind{imm_cw}, 1, 16, 0, 0x00, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
 	// xbegin x86.csv:2305
 	{[4]argType{aRel32}, 1, [4]byte{0xC7, 0xF8}, 2, -1, -1, -1, -1, -1, [2]immKind{imm_cd}, 1, 32, 0, 0x00, 0, CPUFuture, CPUFuture, 0, 0x00, fD64 | fM32 | fM64},
+	// xbts nasm_extra.csv:952
+	{[4]argType{aR16, aRM16}, 2, [4]byte{0x0F, 0xA6}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU386, CPU386, 2, 0x00, fM32 | fM64 | fDefSize},
+	// xbts nasm_extra.csv:953
+	{[4]argType{aR32, aRM32}, 2, [4]byte{0x0F, 0xA6}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 4, 0x00, fM32 | fM64 | fDefSize},
 	// xchg nasm_extra.csv:19
 	{[4]argType{aR8, aRM8}, 2, [4]byte{0x86}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 1, 0x00, fM32 | fM64},
 	// xchg nasm_extra.csv:20
