@@ -38,7 +38,7 @@ var features = map[string]bool{
 	// Groups of nasm 2.16 the csv lacks (rows in nasm_extra.csv): AMD's FMA4,
 	// TBM and LWP (the last two XOP-encoded) and the AMX tile configuration.
 	"FMA4": true, "TBM": true, "LWP": true, "AMX": true, "GFNI": true, "3DNOW": true, "RTM": true, "HLE or RTM": true,
-	"SSE4A": true,
+	"SSE4A": true, "XOP": true,
 }
 
 // simd tells the vector groups, whose forms have no operand-size prefix
@@ -47,7 +47,7 @@ var simd = map[string]bool{
 	"MMX": true, "SSE": true, "SSE2": true, "SSE3": true, "SSSE3": true, "SSE4_1": true, "SSE4_2": true,
 	"AES": true, "CLMUL": true, "SHA": true, "AVX": true, "AVX2": true, "FMA": true, "F16C": true,
 	"Both AES and AVX flags": true, "Both CLMUL and AVX flags": true, "FMA4": true, "GFNI": true, "3DNOW": true,
-	"SSE4A": true,
+	"SSE4A": true, "XOP": true,
 }
 
 type suffixAlias struct {
@@ -1158,6 +1158,9 @@ func convert(name string, args []string, r row, cpus cpuTable) (*genForm, error)
 			f.vvvv = i
 		}
 	}
+	if v := r.tagValue("vvvv"); v != "" {
+		f.vvvv, _ = strconv.Atoi(v) // XOP's shifts: the count in VEX.vvvv after the r/m source
+	}
 	if vexVVVV != "" && f.vvvv < 0 {
 		switch {
 		case vexVVVV == "NDD" && f.ext >= 0 && f.ext <= 7:
@@ -1315,7 +1318,7 @@ func convert(name string, args []string, r row, cpus cpuTable) (*genForm, error)
 	}
 	// AVX forms whose first source may be left out when it is the
 	// destination (nasm's xmmreg* operands).
-	if vex && (vexVVVV == "NDS" && f.vvvv == 1 || vexVVVV == "NDD" && f.vvvv == 0 && f.rm == 1) && !noShort[name] && len(f.args) >= 2 &&
+	if vex && (vexVVVV == "NDS" && f.vvvv == 1 || vexVVVV == "NDD" && f.vvvv == 0 && f.rm == 1 || r.hasTag("short")) && !noShort[name] && len(f.args) >= 2 &&
 		(f.args[0] == "aXMM" || f.args[0] == "aYMM") {
 		f.flags = append(f.flags, "fShort")
 	}

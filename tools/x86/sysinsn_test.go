@@ -7,7 +7,7 @@ import (
 
 // sysInsnLines are cases of the groups nasm_extra.csv adds beyond the
 // manual's tables (SVM, VMX, PadLock, FMA4, TBM, LWP, AMX configuration,
-// enqcmd, 3DNow!, CMPccXADD, RAO-INT, GFNI...)
+// enqcmd, 3DNow!, CMPccXADD, RAO-INT, GFNI, XOP...)
 // that the generated samples do not reach: prefixes a form folds in (rep
 // xsha1), the register an address size follows (clzero eax), FMA4's two
 // memory positions, nasm's byte-register quirk of pinsrb. The same lines
@@ -117,6 +117,22 @@ axor qword [rax], rbx
 vgf2p8affineqb ymm0, ymm1, [0], 5
 gf2p8mulb xmm0, [0]
 senduipi rax
+vfrczpd xmm0
+vfrczps ymm1, [0]
+vphaddbw xmm2
+vprotb xmm0, xmm1
+vprotb xmm0, xmm1, xmm2
+vprotb xmm0, [0], xmm2
+vprotb xmm0, xmm1, [0]
+vprotd xmm0, 5
+vprotq xmm0, [0], 5
+vpshad xmm3, xmm4, xmm5
+vpcmov ymm0, ymm1, ymm2, [0]
+vpcmov xmm0, xmm1, xmm2
+vpperm xmm0, xmm1, xmm2, xmm3
+vpperm xmm0, xmm1, [0], xmm3
+vpcomub xmm0, xmm1, xmm2, 3
+vpmacsdd xmm0, xmm1, [0], xmm3
 `
 
 func TestSysInsnMatchNasm(t *testing.T) {
