@@ -78,7 +78,13 @@ func (e *encoder) assemble(f *form, osz int, c *candidate) error {
 	}
 	nimm := int(f.nimm)
 	if nimm > 0 && f.imm[nimm-1] == imm_is4 {
-		immArgs = append(immArgs, int(f.nargs)-1)
+		// The register in imm[7:4] is the last operand, or the one before
+		// it when the last is the r/m operand (FMA4's W1 forms).
+		is4 := int(f.nargs) - 1
+		if int(f.rm) == is4 {
+			is4--
+		}
+		immArgs = append(immArgs, is4)
 	}
 	if len(immArgs) != nimm {
 		return errInvalid
@@ -143,13 +149,19 @@ func (e *encoder) assemble(f *form, osz int, c *candidate) error {
 	high := false
 	for _, o := range e.ops {
 		if o.Kind == OpReg && o.Reg.Class() == ClassGPR && o.Reg.Size() == 1 {
-			if o.Reg.NeedsREX() {
+			if o.Reg.NeedsREX() && !(f.has(fByteAnyMode) && o.Reg.Num() < 8) {
 				needRex = true
 			}
 			if o.Reg.IsHighByte() {
 				high = true
 			}
 		}
+	}
+	if high && f.has(fByteAnyMode) {
+		if f.has(fVEX) {
+			return errHighAVX
+		}
+		return errHighNo
 	}
 	if rexW {
 		rex |= 8
@@ -224,7 +236,13 @@ func (e *encoder) assemble(f *form, osz int, c *candidate) error {
 	if e.pfx.wait || f.has(fWait) {
 		b = append(b, 0x9B)
 	}
-	// nasm writes a rep/repne prefix before lock, whatever the source order.
+	// nasm writes a rep/repne prefix before lock, whatever the source order;
+	// a form's own rep prefix (xsha1) goes there too, unless the source
+	// gives one.
+	repPfx := f.has(fRepPfx) && f.pfx != 0
+	if repPfx && !e.pfx.hasRep() {
+		b = append(b, f.pfx)
+	}
 	for _, p := range e.pfx.group1 {
 		if p != 0xF0 {
 			b = append(b, p)
@@ -275,10 +293,14 @@ func (e *encoder) assemble(f *form, osz int, c *candidate) error {
 			if w {
 				wb = 0x80
 			}
-			b = append(b, 0xC4, (^rex&7)<<5|f.vmap, wb|last)
+			esc := byte(0xC4)
+			if f.vmap >= 8 {
+				esc = 0x8F // AMD's XOP: opcode maps 8 to 10
+			}
+			b = append(b, esc, (^rex&7)<<5|f.vmap, wb|last)
 		}
 	} else {
-		if f.pfx != 0 {
+		if f.pfx != 0 && !repPfx {
 			b = append(b, f.pfx)
 		}
 		if rex != 0 {

@@ -162,6 +162,16 @@ type prefixState struct {
 	wait   bool // `wait`
 }
 
+// hasRep reports whether the source gives a rep or repne prefix.
+func (p *prefixState) hasRep() bool {
+	for _, b := range p.group1 {
+		if b == 0xF3 || b == 0xF2 {
+			return true
+		}
+	}
+	return false
+}
+
 // segPrefix is the override prefix of each segment register, by number.
 var segPrefix = [8]byte{0x26, 0x2E, 0x36, 0x3E, 0x64, 0x65}
 
@@ -206,7 +216,7 @@ func (e *encoder) encode() (*Encoding, error) {
 			return nil, errMismatch // nasm's answer to `loop short x`
 		}
 	}
-	if e.mn == "call" && len(e.ops) == 1 && e.ops[0].Short {
+	if (e.mn == "call" || e.mn == "xbegin") && len(e.ops) == 1 && e.ops[0].Short {
 		return nil, errMismatch
 	}
 	var firstErr error
@@ -404,6 +414,8 @@ var (
 	errEA          = &rankedError{msgBadEA, 5}
 	errNon64       = &rankedError{msgNon64, 6}
 	errHighREX     = &rankedError{msgHighREX, 6}
+	errHighNo      = &rankedError{"instruction cannot use high registers", 6}
+	errHighAVX     = &rankedError{"cannot use high register in AVX instruction", 6}
 	errShortRange  = &RangeError{Msg: msgShortRange}
 )
 
@@ -453,6 +465,17 @@ func (e *encoder) hasExplicitSize() bool {
 	return false
 }
 
+// byteAnyMode reports whether a form of the mnemonic takes spl..dil
+// without REX in any mode (pinsrb): those registers are then left to the forms.
+func (e *encoder) byteAnyMode() bool {
+	for _, f := range e.mnem.forms() {
+		if f.has(fByteAnyMode) {
+			return true
+		}
+	}
+	return false
+}
+
 func (e *encoder) checkOperands() error {
 	high, rex := false, false
 	for _, o := range e.ops {
@@ -462,7 +485,14 @@ func (e *encoder) checkOperands() error {
 		}
 	}
 	if high && rex {
-		return errHighREX
+		// nasm's CPU level comes first: below the level of every form
+		// it is "no instruction for this cpu level" (umov dil, ah at 8086).
+		for _, f := range e.mnem.forms() {
+			if e.mode == 64 && e.inst.CPU.allows(f.cpu64) || e.mode != 64 && e.inst.CPU.allows(f.cpu) {
+				return errHighREX
+			}
+		}
+		return errBadCPU
 	}
 	for _, o := range e.ops {
 		switch o.Kind {
@@ -508,6 +538,12 @@ func (e *encoder) checkOperands() error {
 			return errInvalid
 		}
 		if e.mode == 64 {
+			// nasm rejects a 16-bit address in 64-bit mode outright,
+			// whatever forms the mnemonic has (enqcmd ax, [bx]).
+			if o.Kind == OpMem && (o.Base.Valid() && o.Base.Class() == ClassGPR && o.Base.Size() == 2 ||
+				o.Index.Valid() && o.Index.Class() == ClassGPR && o.Index.Size() == 2) {
+				return errAddrSizes
+			}
 			continue
 		}
 		// Outside 64-bit mode nasm rejects a 64-bit address outright, and
@@ -524,7 +560,8 @@ func (e *encoder) checkOperands() error {
 				}
 			}
 		}
-		if o.Kind == OpReg && o.Reg.NeedsREX() && !(o.Reg.Class() == ClassGPR && o.Reg.Size() == 8) && o.Reg.Class() != ClassCR {
+		if o.Kind == OpReg && o.Reg.NeedsREX() && !(o.Reg.Class() == ClassGPR && o.Reg.Size() == 8) && o.Reg.Class() != ClassCR &&
+			!(o.Reg.Class() == ClassGPR && o.Reg.Num() < 8 && e.byteAnyMode()) {
 			return errNon64 // cr8-cr15 have a lock-prefixed encoding there
 		}
 	}

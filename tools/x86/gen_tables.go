@@ -35,6 +35,10 @@ var features = map[string]bool{
 	"Both AES and AVX flags": true, "CLMUL": true, "Both CLMUL and AVX flags": true, "SHA": true,
 	"RDRAND": true, "LZCNT": true, "F16C": true, "FSGSBASE": true, "XSAVEOPT": true, "PRFCHW": true,
 	"INVPCID": true,
+	// Groups of nasm 2.16 the csv lacks (rows in nasm_extra.csv): AMD's FMA4,
+	// TBM and LWP (the last two XOP-encoded) and the AMX tile configuration.
+	"FMA4": true, "TBM": true, "LWP": true, "AMX": true, "GFNI": true, "3DNOW": true, "RTM": true, "HLE or RTM": true,
+	"SSE4A": true, "XOP": true,
 }
 
 // simd tells the vector groups, whose forms have no operand-size prefix
@@ -42,7 +46,8 @@ var features = map[string]bool{
 var simd = map[string]bool{
 	"MMX": true, "SSE": true, "SSE2": true, "SSE3": true, "SSSE3": true, "SSE4_1": true, "SSE4_2": true,
 	"AES": true, "CLMUL": true, "SHA": true, "AVX": true, "AVX2": true, "FMA": true, "F16C": true,
-	"Both AES and AVX flags": true, "Both CLMUL and AVX flags": true,
+	"Both AES and AVX flags": true, "Both CLMUL and AVX flags": true, "FMA4": true, "GFNI": true, "3DNOW": true,
+	"SSE4A": true, "XOP": true,
 }
 
 type suffixAlias struct {
@@ -81,6 +86,24 @@ func suffixAliases() []suffixAlias {
 		out = append(out, suffixAlias{"vpclmul" + h.name + "dq", "vpclmulqdq", h.value, true})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	return out
+}
+
+// fmaAliases pairs nasm's alias names of the FMA3 instructions with the
+// names the manual uses: 312 is 132, 123 is 213 and 321 is 231.
+func fmaAliases() [][2]string {
+	var out [][2]string
+	for _, op := range []string{"vfmadd", "vfmsub", "vfnmadd", "vfnmsub", "vfmaddsub", "vfmsubadd"} {
+		types := []string{"ps", "pd", "ss", "sd"}
+		if op == "vfmaddsub" || op == "vfmsubadd" {
+			types = types[:2] // packed only
+		}
+		for _, t := range types {
+			for _, d := range [][2]string{{"312", "132"}, {"123", "213"}, {"321", "231"}} {
+				out = append(out, [2]string{op + d[0] + t, op + d[1] + t})
+			}
+		}
+	}
 	return out
 }
 
@@ -474,6 +497,19 @@ func main() {
 		}
 		if n == 0 {
 			log.Fatalf("alias %s: no form of %s", a.name, a.target)
+		}
+	}
+
+	// nasm's second names of the FMA3 forms, the order of the operands
+	// multiplied and added written the other way round.
+	for _, a := range fmaAliases() {
+		if !nasmMns[a[0]] || len(byMn[a[1]]) == 0 {
+			log.Fatalf("alias %s of %s: not a nasm mnemonic, or no forms", a[0], a[1])
+		}
+		for _, f := range byMn[a[1]] {
+			g := *f
+			g.mn, g.src = a[0], f.src+" as "+a[0]
+			byMn[a[0]] = append(byMn[a[0]], &g)
 		}
 	}
 
@@ -987,11 +1023,20 @@ func convert(name string, args []string, r row, cpus cpuTable) (*genForm, error)
 	toks := strings.Fields(r.enc)
 	for k, t := range toks {
 		switch {
-		case strings.HasPrefix(t, "VEX."):
+		case strings.HasPrefix(t, "VEX."), strings.HasPrefix(t, "XOP."):
+			// AMD's XOP prefix (8F) is VEX's three-byte form with opcode
+			// maps 8 to 10, which tell it from a pop (8F /0).
 			vex = true
+			xop := strings.HasPrefix(t, "XOP.")
 			f.flags = append(f.flags, "fVEX")
 			for _, p := range strings.Split(t, ".")[1:] {
 				switch p {
+				case "08", "09", "0A":
+					if !xop {
+						return nil, fmt.Errorf("VEX map %q", p)
+					}
+					v, _ := strconv.ParseUint(p, 16, 8)
+					f.vmap = int(v)
 				case "NDS", "NDD", "DDS":
 					vexVVVV = p
 				case "128", "LIG", "LZ", "L0":
@@ -1113,6 +1158,9 @@ func convert(name string, args []string, r row, cpus cpuTable) (*genForm, error)
 			f.vvvv = i
 		}
 	}
+	if v := r.tagValue("vvvv"); v != "" {
+		f.vvvv, _ = strconv.Atoi(v) // XOP's shifts: the count in VEX.vvvv after the r/m source
+	}
 	if vexVVVV != "" && f.vvvv < 0 {
 		switch {
 		case vexVVVV == "NDD" && f.ext >= 0 && f.ext <= 7:
@@ -1224,6 +1272,20 @@ func convert(name string, args []string, r row, cpus cpuTable) (*genForm, error)
 			break
 		}
 	}
+	if v := r.tagValue("sfx"); v != "" {
+		b, err := strconv.ParseUint(v, 16, 8)
+		if err != nil {
+			return nil, fmt.Errorf("sfx=%s", v)
+		}
+		f.sfx = int(b)
+		f.flags = append(f.flags, "fSuffix")
+	}
+	if r.hasTag("anybyte") {
+		f.flags = append(f.flags, "fByteAnyMode")
+	}
+	if r.hasTag("rep") {
+		f.flags = append(f.flags, "fRepPfx")
+	}
 	if r.hasTag("ownsize") {
 		f.flags = append(f.flags, "fOwnSize")
 	}
@@ -1256,7 +1318,7 @@ func convert(name string, args []string, r row, cpus cpuTable) (*genForm, error)
 	}
 	// AVX forms whose first source may be left out when it is the
 	// destination (nasm's xmmreg* operands).
-	if vex && (vexVVVV == "NDS" && f.vvvv == 1 || vexVVVV == "NDD" && f.vvvv == 0 && f.rm == 1) && !noShort[name] && len(f.args) >= 2 &&
+	if vex && (vexVVVV == "NDS" && f.vvvv == 1 || vexVVVV == "NDD" && f.vvvv == 0 && f.rm == 1 || r.hasTag("short")) && !noShort[name] && len(f.args) >= 2 &&
 		(f.args[0] == "aXMM" || f.args[0] == "aYMM") {
 		f.flags = append(f.flags, "fShort")
 	}

@@ -123,25 +123,27 @@ const (
 )
 
 // formFlag holds a form's yes/no properties.
-type formFlag uint16
+type formFlag uint32
 
 const (
-	fD64      formFlag = 1 << iota // 64-bit by default in long mode: no REX.W there
-	fM32                           // valid in 16- and 32-bit modes
-	fM64                           // valid in 64-bit mode
-	fFar                           // far branch (memory m16:xx or seg:off)
-	fVEX                           // VEX-encoded
-	fVEXL                          // VEX.L = 1 (256-bit)
-	fVEXW                          // VEX.W = 1
-	fWait                          // starts with the wait byte 9B, written before every prefix
-	fDefSize                       // a memory operand without size takes this form's size (nasm's SD/SQ)
-	fShort                         // the source may leave out operand 1 when it repeats operand 0 (vaddps xmm0, xmm1)
-	fAlt                           // an alternative encoding, used only when no other form fits (SIMD stores)
-	fAnySize                       // the memory operand takes any size keyword (lea)
-	fNoSM                          // a register operand does not give the memory operand its size (crc32)
-	fMemSized                      // nasm's template sizes the memory operand: another size is "invalid combination", not "mismatch"
-	fSuffix                        // a fixed byte (sfx) follows the operands: nasm's predicate aliases (cmpeqps)
-	fOwnSize                       // the mnemonic fixes the operand size, whatever the immediate (retd 4)
+	fD64         formFlag = 1 << iota // 64-bit by default in long mode: no REX.W there
+	fM32                              // valid in 16- and 32-bit modes
+	fM64                              // valid in 64-bit mode
+	fFar                              // far branch (memory m16:xx or seg:off)
+	fVEX                              // VEX-encoded
+	fVEXL                             // VEX.L = 1 (256-bit)
+	fVEXW                             // VEX.W = 1
+	fWait                             // starts with the wait byte 9B, written before every prefix
+	fDefSize                          // a memory operand without size takes this form's size (nasm's SD/SQ)
+	fShort                            // the source may leave out operand 1 when it repeats operand 0 (vaddps xmm0, xmm1)
+	fAlt                              // an alternative encoding, used only when no other form fits (SIMD stores)
+	fAnySize                          // the memory operand takes any size keyword (lea)
+	fNoSM                             // a register operand does not give the memory operand its size (crc32)
+	fMemSized                         // nasm's template sizes the memory operand: another size is "invalid combination", not "mismatch"
+	fSuffix                           // a fixed byte (sfx) follows the operands: nasm's predicate aliases (cmpeqps)
+	fOwnSize                          // the mnemonic fixes the operand size, whatever the immediate (retd 4)
+	fByteAnyMode                      // spl, bpl, sil, dil need no REX, in any mode (nasm's pinsrb xmm1, sil in 32-bit mode is 66 0F 3A 20 CE)
+	fRepPfx                           // the mandatory F3 is a rep prefix: one the source gives replaces it (repne xsha1 is F2 0F A6 C8)
 )
 
 // form is one encoding of one mnemonic. Operand roles are indexes into
@@ -162,7 +164,7 @@ type form struct {
 	osz   uint8 // operand size the form encodes: 0 (none), 16, 32, 64 (REX.W)
 	asz   uint8 // address size the form needs (jcxz/jecxz/jrcxz), 0 any
 	pfx   uint8 // mandatory prefix 66, F2 or F3 (0: none)
-	vmap  uint8 // VEX opcode map: 1 (0F), 2 (0F38), 3 (0F3A)
+	vmap  uint8 // VEX opcode map: 1 (0F), 2 (0F38), 3 (0F3A); XOP maps 8 to 10
 	cpu   CPU   // lowest CPU level with this form (nasm's)
 	cpu64 CPU   // the same in 64-bit mode (an operand64 form is a 64-bit one there)
 	msize uint8 // the size keyword its memory operand takes (0: none, unless fAnySize)

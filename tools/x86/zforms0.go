@@ -10,10 +10,18 @@ var forms0 = [...]form{
 	{[4]argType{}, 0, [4]byte{0xD5, 0x0A}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32},
 	// aad x86.csv:51
 	{[4]argType{aImm8}, 1, [4]byte{0xD5}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32},
+	// aadd nasm_extra.csv:631
+	{[4]argType{aM32, aR32}, 2, [4]byte{0x0F, 0x38, 0xFC}, 3, 8, 1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUFuture, CPUFuture, 4, 0x00, fM32 | fM64 | fMemSized | fDefSize},
+	// aadd nasm_extra.csv:632
+	{[4]argType{aM64, aR64}, 2, [4]byte{0x0F, 0x38, 0xFC}, 3, 8, 1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUFuture, CPUFuture, 8, 0x00, fM64 | fMemSized | fDefSize},
 	// aam x86.csv:54
 	{[4]argType{}, 0, [4]byte{0xD4, 0x0A}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32},
 	// aam x86.csv:53
 	{[4]argType{aImm8}, 1, [4]byte{0xD4}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32},
+	// aand nasm_extra.csv:633
+	{[4]argType{aM32, aR32}, 2, [4]byte{0x0F, 0x38, 0xFC}, 3, 8, 1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUFuture, CPUFuture, 4, 0x00, fM32 | fM64 | fMemSized | fDefSize},
+	// aand nasm_extra.csv:634
+	{[4]argType{aM64, aR64}, 2, [4]byte{0x0F, 0x38, 0xFC}, 3, 8, 1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x66, 0, CPUFuture, CPUFuture, 8, 0x00, fM64 | fMemSized | fDefSize},
 	// aas x86.csv:55
 	{[4]argType{}, 0, [4]byte{0x3F}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32},
 	// adc x86.csv:56
@@ -54,9 +62,9 @@ var forms0 = [...]form{
 	{[4]argType{aR64, aRM64}, 2, [4]byte{0x13}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64},
 	// adc x86.csv:76
 	{[4]argType{aR8, aRM8}, 2, [4]byte{0x12}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 1, 0x00, fM32 | fM64},
-	// adcx nasm_extra.csv:359
+	// adcx nasm_extra.csv:364
 	{[4]argType{aR32, aRM32}, 2, [4]byte{0x0F, 0x38, 0xF6}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUFuture, CPUFuture, 4, 0x00, fM32 | fM64 | fMemSized},
-	// adcx nasm_extra.csv:360
+	// adcx nasm_extra.csv:365
 	{[4]argType{aR64, aRM64}, 2, [4]byte{0x0F, 0x38, 0xF6}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x66, 0, CPUFuture, CPUFuture, 8, 0x00, fM64 | fMemSized},
 	// add x86.csv:78
 	{[4]argType{aAL, aImm8}, 2, [4]byte{0x04}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
@@ -108,9 +116,9 @@ var forms0 = [...]form{
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0xD0}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUPrescott, CPUPrescott, 16, 0x00, fM32 | fM64 | fMemSized | fDefSize},
 	// addsubps x86.csv:105
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0xD0}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF2, 0, CPUPrescott, CPUPrescott, 16, 0x00, fM32 | fM64 | fMemSized | fDefSize},
-	// adox nasm_extra.csv:361
+	// adox nasm_extra.csv:366
 	{[4]argType{aR32, aRM32}, 2, [4]byte{0x0F, 0x38, 0xF6}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUFuture, CPUFuture, 4, 0x00, fM32 | fM64 | fMemSized},
-	// adox nasm_extra.csv:362
+	// adox nasm_extra.csv:367
 	{[4]argType{aR64, aRM64}, 2, [4]byte{0x0F, 0x38, 0xF6}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0xF3, 0, CPUFuture, CPUFuture, 8, 0x00, fM64 | fMemSized},
 	// aesdec x86.csv:106
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x38, 0xDE}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWestmere, CPUWestmere, 16, 0x00, fM32 | fM64 | fMemSized},
@@ -176,26 +184,66 @@ var forms0 = [...]form{
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x54}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUKatmai, CPUKatmai, 16, 0x00, fM32 | fM64 | fMemSized},
 	// arpl x86.csv:140
 	{[4]argType{aRM16, aR16}, 2, [4]byte{0x63}, 1, 8, 1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU286, CPU286, 2, 0x00, fM32},
+	// axor nasm_extra.csv:637
+	{[4]argType{aM32, aR32}, 2, [4]byte{0x0F, 0x38, 0xFC}, 3, 8, 1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUFuture, CPUFuture, 4, 0x00, fM32 | fM64 | fMemSized | fDefSize},
+	// axor nasm_extra.csv:638
+	{[4]argType{aM64, aR64}, 2, [4]byte{0x0F, 0x38, 0xFC}, 3, 8, 1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0xF3, 0, CPUFuture, CPUFuture, 8, 0x00, fM64 | fMemSized | fDefSize},
+	// bb0_reset nasm_extra.csv:969
+	{[4]argType{}, 0, [4]byte{0x0F, 0x3A}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 0, 0x00, fM32 | fM64},
+	// bb1_reset nasm_extra.csv:970
+	{[4]argType{}, 0, [4]byte{0x0F, 0x3B}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 0, 0x00, fM32 | fM64},
+	// bextr nasm_extra.csv:557
+	{[4]argType{aR32, aRM32, aImm32}, 3, [4]byte{0x10}, 1, 8, 0, 1, -1, -1, [2]immKind{imm_id}, 1, 0, 0, 0x00, 10, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
+	// bextr nasm_extra.csv:558
+	{[4]argType{aR64, aRM64, aImm32}, 3, [4]byte{0x10}, 1, 8, 0, 1, -1, -1, [2]immKind{imm_id}, 1, 0, 0, 0x00, 10, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized},
 	// bextr x86.csv:141
 	{[4]argType{aR32, aRM32, aR32}, 3, [4]byte{0xF7}, 1, 8, 0, 1, 2, -1, [2]immKind{}, 0, 0, 0, 0x00, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
 	// bextr x86.csv:142
 	{[4]argType{aR64, aRM64, aR64}, 3, [4]byte{0xF7}, 1, 8, 0, 1, 2, -1, [2]immKind{}, 0, 0, 0, 0x00, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized},
+	// blcfill nasm_extra.csv:559
+	{[4]argType{aR32, aRM32}, 2, [4]byte{0x01}, 1, 1, -1, 1, 0, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
+	// blcfill nasm_extra.csv:560
+	{[4]argType{aR64, aRM64}, 2, [4]byte{0x01}, 1, 1, -1, 1, 0, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized},
+	// blci nasm_extra.csv:575
+	{[4]argType{aR32, aRM32}, 2, [4]byte{0x02}, 1, 6, -1, 1, 0, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
+	// blci nasm_extra.csv:576
+	{[4]argType{aR64, aRM64}, 2, [4]byte{0x02}, 1, 6, -1, 1, 0, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized},
+	// blcic nasm_extra.csv:567
+	{[4]argType{aR32, aRM32}, 2, [4]byte{0x01}, 1, 5, -1, 1, 0, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
+	// blcic nasm_extra.csv:568
+	{[4]argType{aR64, aRM64}, 2, [4]byte{0x01}, 1, 5, -1, 1, 0, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized},
+	// blcmsk nasm_extra.csv:573
+	{[4]argType{aR32, aRM32}, 2, [4]byte{0x02}, 1, 1, -1, 1, 0, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
+	// blcmsk nasm_extra.csv:574
+	{[4]argType{aR64, aRM64}, 2, [4]byte{0x02}, 1, 1, -1, 1, 0, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized},
+	// blcs nasm_extra.csv:563
+	{[4]argType{aR32, aRM32}, 2, [4]byte{0x01}, 1, 3, -1, 1, 0, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
+	// blcs nasm_extra.csv:564
+	{[4]argType{aR64, aRM64}, 2, [4]byte{0x01}, 1, 3, -1, 1, 0, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized},
 	// blendpd x86.csv:143
 	{[4]argType{aXMM, aXMMM128, aImm8}, 3, [4]byte{0x0F, 0x3A, 0x0D}, 3, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 0, CPU8086, CPU8086, 16, 0x00, fM32 | fM64 | fMemSized},
 	// blendps x86.csv:144
 	{[4]argType{aXMM, aXMMM128, aImm8}, 3, [4]byte{0x0F, 0x3A, 0x0C}, 3, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 0, CPU8086, CPU8086, 16, 0x00, fM32 | fM64 | fMemSized},
-	// blendvpd nasm_extra.csv:313
+	// blendvpd nasm_extra.csv:318
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x38, 0x15}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPU8086, CPU8086, 16, 0x00, fM32 | fM64 | fMemSized},
 	// blendvpd x86.csv:145
 	{[4]argType{aXMM, aXMMM128, aXMM0}, 3, [4]byte{0x0F, 0x38, 0x15}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPU8086, CPU8086, 16, 0x00, fM32 | fM64 | fMemSized},
-	// blendvps nasm_extra.csv:314
+	// blendvps nasm_extra.csv:319
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x38, 0x14}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPU8086, CPU8086, 16, 0x00, fM32 | fM64 | fMemSized},
 	// blendvps x86.csv:146
 	{[4]argType{aXMM, aXMMM128, aXMM0}, 3, [4]byte{0x0F, 0x38, 0x14}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPU8086, CPU8086, 16, 0x00, fM32 | fM64 | fMemSized},
+	// blsfill nasm_extra.csv:561
+	{[4]argType{aR32, aRM32}, 2, [4]byte{0x01}, 1, 2, -1, 1, 0, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
+	// blsfill nasm_extra.csv:562
+	{[4]argType{aR64, aRM64}, 2, [4]byte{0x01}, 1, 2, -1, 1, 0, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized},
 	// blsi x86.csv:147
 	{[4]argType{aR32, aRM32}, 2, [4]byte{0xF3}, 1, 3, -1, 1, 0, -1, [2]immKind{}, 0, 0, 0, 0x00, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
 	// blsi x86.csv:148
 	{[4]argType{aR64, aRM64}, 2, [4]byte{0xF3}, 1, 3, -1, 1, 0, -1, [2]immKind{}, 0, 0, 0, 0x00, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized},
+	// blsic nasm_extra.csv:569
+	{[4]argType{aR32, aRM32}, 2, [4]byte{0x01}, 1, 6, -1, 1, 0, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
+	// blsic nasm_extra.csv:570
+	{[4]argType{aR64, aRM64}, 2, [4]byte{0x01}, 1, 6, -1, 1, 0, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized},
 	// blsmsk x86.csv:149
 	{[4]argType{aR32, aRM32}, 2, [4]byte{0xF3}, 1, 2, -1, 1, 0, -1, [2]immKind{}, 0, 0, 0, 0x00, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
 	// blsmsk x86.csv:150
@@ -276,7 +324,7 @@ var forms0 = [...]form{
 	{[4]argType{aR32, aRM32, aR32}, 3, [4]byte{0xF5}, 1, 8, 0, 1, 2, -1, [2]immKind{}, 0, 0, 0, 0x00, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
 	// bzhi x86.csv:189
 	{[4]argType{aR64, aRM64, aR64}, 3, [4]byte{0xF5}, 1, 8, 0, 1, 2, -1, [2]immKind{}, 0, 0, 0, 0x00, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized},
-	// call nasm_extra.csv:428
+	// call nasm_extra.csv:433
 	{[4]argType{aFarDef}, 1, [4]byte{0xFF}, 1, 3, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fFar},
 	// call x86.csv:190
 	{[4]argType{aRM16}, 1, [4]byte{0xFF}, 1, 2, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 2, 0x00, fM32},
@@ -306,26 +354,38 @@ var forms0 = [...]form{
 	{[4]argType{}, 0, [4]byte{0x99}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
 	// cdqe x86.csv:198
 	{[4]argType{}, 0, [4]byte{0x98}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
-	// clac nasm_extra.csv:363
+	// clac nasm_extra.csv:368
 	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xCA}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
 	// clc x86.csv:199
 	{[4]argType{}, 0, [4]byte{0xF8}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// cld x86.csv:200
 	{[4]argType{}, 0, [4]byte{0xFC}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// cldemote nasm_extra.csv:367
+	// cldemote nasm_extra.csv:372
 	{[4]argType{aM8}, 1, [4]byte{0x0F, 0x1C}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
 	// clflush x86.csv:201
 	{[4]argType{aM8}, 1, [4]byte{0x0F, 0xAE}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUWillamette, CPUWillamette, 0, 0x00, fM32 | fM64},
-	// clflushopt nasm_extra.csv:365
+	// clflushopt nasm_extra.csv:370
 	{[4]argType{aM8}, 1, [4]byte{0x0F, 0xAE}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
+	// clgi nasm_extra.csv:441
+	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xDD}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// cli x86.csv:202
 	{[4]argType{}, 0, [4]byte{0xFA}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// clrssbsy nasm_extra.csv:421
+	// clrssbsy nasm_extra.csv:426
 	{[4]argType{aM64}, 1, [4]byte{0x0F, 0xAE}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUFuture, CPUFuture, 8, 0x00, fM32 | fM64 | fMemSized},
 	// clts x86.csv:203
 	{[4]argType{}, 0, [4]byte{0x0F, 0x06}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU286, CPU286, 0, 0x00, fM32 | fM64},
-	// clwb nasm_extra.csv:366
+	// clui nasm_extra.csv:607
+	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xEE}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUFuture, CPUFuture, 0, 0x00, fM64},
+	// clwb nasm_extra.csv:371
 	{[4]argType{aM8}, 1, [4]byte{0x0F, 0xAE}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
+	// clzero nasm_extra.csv:462
+	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xFC}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
+	// clzero nasm_extra.csv:463
+	{[4]argType{aAX}, 1, [4]byte{0x0F, 0x01, 0xFC}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 16, 0x00, 0, CPUFuture, CPUFuture, 0, 0x00, fM32},
+	// clzero nasm_extra.csv:464
+	{[4]argType{aEAX}, 1, [4]byte{0x0F, 0x01, 0xFC}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 32, 0x00, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
+	// clzero nasm_extra.csv:465
+	{[4]argType{aRAX}, 1, [4]byte{0x0F, 0x01, 0xFC}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 64, 0x00, 0, CPUFuture, CPUFuture, 0, 0x00, fM64},
 	// cmc x86.csv:204
 	{[4]argType{}, 0, [4]byte{0xF5}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// cmova x86.csv:205
@@ -546,6 +606,26 @@ var forms0 = [...]form{
 	{[4]argType{aR64, aRM64}, 2, [4]byte{0x3B}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64},
 	// cmp x86.csv:315
 	{[4]argType{aR8, aRM8}, 2, [4]byte{0x3A}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 1, 0x00, fM32 | fM64},
+	// cmpaexadd nasm_extra.csv:653
+	{[4]argType{aM32, aR32, aR32}, 3, [4]byte{0xE3}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM64 | fMemSized | fDefSize},
+	// cmpaexadd nasm_extra.csv:654
+	{[4]argType{aM64, aR64, aR64}, 3, [4]byte{0xE3}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized | fDefSize},
+	// cmpaxadd nasm_extra.csv:669
+	{[4]argType{aM32, aR32, aR32}, 3, [4]byte{0xE7}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM64 | fMemSized | fDefSize},
+	// cmpaxadd nasm_extra.csv:670
+	{[4]argType{aM64, aR64, aR64}, 3, [4]byte{0xE7}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized | fDefSize},
+	// cmpbexadd nasm_extra.csv:663
+	{[4]argType{aM32, aR32, aR32}, 3, [4]byte{0xE6}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM64 | fMemSized | fDefSize},
+	// cmpbexadd nasm_extra.csv:664
+	{[4]argType{aM64, aR64, aR64}, 3, [4]byte{0xE6}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized | fDefSize},
+	// cmpbxadd nasm_extra.csv:643
+	{[4]argType{aM32, aR32, aR32}, 3, [4]byte{0xE2}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM64 | fMemSized | fDefSize},
+	// cmpbxadd nasm_extra.csv:644
+	{[4]argType{aM64, aR64, aR64}, 3, [4]byte{0xE2}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized | fDefSize},
+	// cmpcxadd nasm_extra.csv:645
+	{[4]argType{aM32, aR32, aR32}, 3, [4]byte{0xE2}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM64 | fMemSized | fDefSize},
+	// cmpcxadd nasm_extra.csv:646
+	{[4]argType{aM64, aR64, aR64}, 3, [4]byte{0xE2}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized | fDefSize},
 	// cmpeqpd x86.csv:317 as cmpeqpd
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0xC2}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 16, 0x00, fSuffix | fM32 | fM64 | fDefSize},
 	// cmpeqps x86.csv:318 as cmpeqps
@@ -554,6 +634,18 @@ var forms0 = [...]form{
 	{[4]argType{aXMM, aXMMM64}, 2, [4]byte{0x0F, 0xC2}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF2, 0, CPUWillamette, CPUWillamette, 8, 0x00, fSuffix | fM32 | fM64 | fDefSize},
 	// cmpeqss x86.csv:327 as cmpeqss
 	{[4]argType{aXMM, aXMMM32}, 2, [4]byte{0x0F, 0xC2}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUKatmai, CPUKatmai, 4, 0x00, fSuffix | fM32 | fM64 | fMemSized},
+	// cmpexadd nasm_extra.csv:657
+	{[4]argType{aM32, aR32, aR32}, 3, [4]byte{0xE4}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM64 | fMemSized | fDefSize},
+	// cmpexadd nasm_extra.csv:658
+	{[4]argType{aM64, aR64, aR64}, 3, [4]byte{0xE4}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized | fDefSize},
+	// cmpgexadd nasm_extra.csv:689
+	{[4]argType{aM32, aR32, aR32}, 3, [4]byte{0xED}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM64 | fMemSized | fDefSize},
+	// cmpgexadd nasm_extra.csv:690
+	{[4]argType{aM64, aR64, aR64}, 3, [4]byte{0xED}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized | fDefSize},
+	// cmpgxadd nasm_extra.csv:697
+	{[4]argType{aM32, aR32, aR32}, 3, [4]byte{0xEF}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM64 | fMemSized | fDefSize},
+	// cmpgxadd nasm_extra.csv:698
+	{[4]argType{aM64, aR64, aR64}, 3, [4]byte{0xEF}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized | fDefSize},
 	// cmplepd x86.csv:317 as cmplepd
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0xC2}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 16, 0x02, fSuffix | fM32 | fM64 | fDefSize},
 	// cmpleps x86.csv:318 as cmpleps
@@ -562,6 +654,10 @@ var forms0 = [...]form{
 	{[4]argType{aXMM, aXMMM64}, 2, [4]byte{0x0F, 0xC2}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF2, 0, CPUWillamette, CPUWillamette, 8, 0x02, fSuffix | fM32 | fM64 | fDefSize},
 	// cmpless x86.csv:327 as cmpless
 	{[4]argType{aXMM, aXMMM32}, 2, [4]byte{0x0F, 0xC2}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUKatmai, CPUKatmai, 4, 0x02, fSuffix | fM32 | fM64 | fMemSized},
+	// cmplexadd nasm_extra.csv:691
+	{[4]argType{aM32, aR32, aR32}, 3, [4]byte{0xEE}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM64 | fMemSized | fDefSize},
+	// cmplexadd nasm_extra.csv:692
+	{[4]argType{aM64, aR64, aR64}, 3, [4]byte{0xEE}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized | fDefSize},
 	// cmpltpd x86.csv:317 as cmpltpd
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0xC2}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 16, 0x01, fSuffix | fM32 | fM64 | fDefSize},
 	// cmpltps x86.csv:318 as cmpltps
@@ -570,6 +666,30 @@ var forms0 = [...]form{
 	{[4]argType{aXMM, aXMMM64}, 2, [4]byte{0x0F, 0xC2}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF2, 0, CPUWillamette, CPUWillamette, 8, 0x01, fSuffix | fM32 | fM64 | fDefSize},
 	// cmpltss x86.csv:327 as cmpltss
 	{[4]argType{aXMM, aXMMM32}, 2, [4]byte{0x0F, 0xC2}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUKatmai, CPUKatmai, 4, 0x01, fSuffix | fM32 | fM64 | fMemSized},
+	// cmplxadd nasm_extra.csv:683
+	{[4]argType{aM32, aR32, aR32}, 3, [4]byte{0xEC}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM64 | fMemSized | fDefSize},
+	// cmplxadd nasm_extra.csv:684
+	{[4]argType{aM64, aR64, aR64}, 3, [4]byte{0xEC}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized | fDefSize},
+	// cmpnaexadd nasm_extra.csv:647
+	{[4]argType{aM32, aR32, aR32}, 3, [4]byte{0xE2}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM64 | fMemSized | fDefSize},
+	// cmpnaexadd nasm_extra.csv:648
+	{[4]argType{aM64, aR64, aR64}, 3, [4]byte{0xE2}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized | fDefSize},
+	// cmpnaxadd nasm_extra.csv:665
+	{[4]argType{aM32, aR32, aR32}, 3, [4]byte{0xE6}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM64 | fMemSized | fDefSize},
+	// cmpnaxadd nasm_extra.csv:666
+	{[4]argType{aM64, aR64, aR64}, 3, [4]byte{0xE6}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized | fDefSize},
+	// cmpnbexadd nasm_extra.csv:667
+	{[4]argType{aM32, aR32, aR32}, 3, [4]byte{0xE7}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM64 | fMemSized | fDefSize},
+	// cmpnbexadd nasm_extra.csv:668
+	{[4]argType{aM64, aR64, aR64}, 3, [4]byte{0xE7}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized | fDefSize},
+	// cmpnbxadd nasm_extra.csv:649
+	{[4]argType{aM32, aR32, aR32}, 3, [4]byte{0xE3}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM64 | fMemSized | fDefSize},
+	// cmpnbxadd nasm_extra.csv:650
+	{[4]argType{aM64, aR64, aR64}, 3, [4]byte{0xE3}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized | fDefSize},
+	// cmpncxadd nasm_extra.csv:651
+	{[4]argType{aM32, aR32, aR32}, 3, [4]byte{0xE3}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM64 | fMemSized | fDefSize},
+	// cmpncxadd nasm_extra.csv:652
+	{[4]argType{aM64, aR64, aR64}, 3, [4]byte{0xE3}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized | fDefSize},
 	// cmpneqpd x86.csv:317 as cmpneqpd
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0xC2}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 16, 0x04, fSuffix | fM32 | fM64 | fDefSize},
 	// cmpneqps x86.csv:318 as cmpneqps
@@ -578,6 +698,18 @@ var forms0 = [...]form{
 	{[4]argType{aXMM, aXMMM64}, 2, [4]byte{0x0F, 0xC2}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF2, 0, CPUWillamette, CPUWillamette, 8, 0x04, fSuffix | fM32 | fM64 | fDefSize},
 	// cmpneqss x86.csv:327 as cmpneqss
 	{[4]argType{aXMM, aXMMM32}, 2, [4]byte{0x0F, 0xC2}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUKatmai, CPUKatmai, 4, 0x04, fSuffix | fM32 | fM64 | fMemSized},
+	// cmpnexadd nasm_extra.csv:661
+	{[4]argType{aM32, aR32, aR32}, 3, [4]byte{0xE5}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM64 | fMemSized | fDefSize},
+	// cmpnexadd nasm_extra.csv:662
+	{[4]argType{aM64, aR64, aR64}, 3, [4]byte{0xE5}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized | fDefSize},
+	// cmpngexadd nasm_extra.csv:685
+	{[4]argType{aM32, aR32, aR32}, 3, [4]byte{0xEC}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM64 | fMemSized | fDefSize},
+	// cmpngexadd nasm_extra.csv:686
+	{[4]argType{aM64, aR64, aR64}, 3, [4]byte{0xEC}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized | fDefSize},
+	// cmpngxadd nasm_extra.csv:693
+	{[4]argType{aM32, aR32, aR32}, 3, [4]byte{0xEE}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM64 | fMemSized | fDefSize},
+	// cmpngxadd nasm_extra.csv:694
+	{[4]argType{aM64, aR64, aR64}, 3, [4]byte{0xEE}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized | fDefSize},
 	// cmpnlepd x86.csv:317 as cmpnlepd
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0xC2}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 16, 0x06, fSuffix | fM32 | fM64 | fDefSize},
 	// cmpnleps x86.csv:318 as cmpnleps
@@ -586,6 +718,10 @@ var forms0 = [...]form{
 	{[4]argType{aXMM, aXMMM64}, 2, [4]byte{0x0F, 0xC2}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF2, 0, CPUWillamette, CPUWillamette, 8, 0x06, fSuffix | fM32 | fM64 | fDefSize},
 	// cmpnless x86.csv:327 as cmpnless
 	{[4]argType{aXMM, aXMMM32}, 2, [4]byte{0x0F, 0xC2}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUKatmai, CPUKatmai, 4, 0x06, fSuffix | fM32 | fM64 | fMemSized},
+	// cmpnlexadd nasm_extra.csv:695
+	{[4]argType{aM32, aR32, aR32}, 3, [4]byte{0xEF}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM64 | fMemSized | fDefSize},
+	// cmpnlexadd nasm_extra.csv:696
+	{[4]argType{aM64, aR64, aR64}, 3, [4]byte{0xEF}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized | fDefSize},
 	// cmpnltpd x86.csv:317 as cmpnltpd
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0xC2}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 16, 0x05, fSuffix | fM32 | fM64 | fDefSize},
 	// cmpnltps x86.csv:318 as cmpnltps
@@ -594,6 +730,26 @@ var forms0 = [...]form{
 	{[4]argType{aXMM, aXMMM64}, 2, [4]byte{0x0F, 0xC2}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF2, 0, CPUWillamette, CPUWillamette, 8, 0x05, fSuffix | fM32 | fM64 | fDefSize},
 	// cmpnltss x86.csv:327 as cmpnltss
 	{[4]argType{aXMM, aXMMM32}, 2, [4]byte{0x0F, 0xC2}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUKatmai, CPUKatmai, 4, 0x05, fSuffix | fM32 | fM64 | fMemSized},
+	// cmpnlxadd nasm_extra.csv:687
+	{[4]argType{aM32, aR32, aR32}, 3, [4]byte{0xED}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM64 | fMemSized | fDefSize},
+	// cmpnlxadd nasm_extra.csv:688
+	{[4]argType{aM64, aR64, aR64}, 3, [4]byte{0xED}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized | fDefSize},
+	// cmpnoxadd nasm_extra.csv:641
+	{[4]argType{aM32, aR32, aR32}, 3, [4]byte{0xE1}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM64 | fMemSized | fDefSize},
+	// cmpnoxadd nasm_extra.csv:642
+	{[4]argType{aM64, aR64, aR64}, 3, [4]byte{0xE1}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized | fDefSize},
+	// cmpnpxadd nasm_extra.csv:679
+	{[4]argType{aM32, aR32, aR32}, 3, [4]byte{0xEB}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM64 | fMemSized | fDefSize},
+	// cmpnpxadd nasm_extra.csv:680
+	{[4]argType{aM64, aR64, aR64}, 3, [4]byte{0xEB}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized | fDefSize},
+	// cmpnsxadd nasm_extra.csv:673
+	{[4]argType{aM32, aR32, aR32}, 3, [4]byte{0xE9}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM64 | fMemSized | fDefSize},
+	// cmpnsxadd nasm_extra.csv:674
+	{[4]argType{aM64, aR64, aR64}, 3, [4]byte{0xE9}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized | fDefSize},
+	// cmpnzxadd nasm_extra.csv:659
+	{[4]argType{aM32, aR32, aR32}, 3, [4]byte{0xE5}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM64 | fMemSized | fDefSize},
+	// cmpnzxadd nasm_extra.csv:660
+	{[4]argType{aM64, aR64, aR64}, 3, [4]byte{0xE5}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized | fDefSize},
 	// cmpordpd x86.csv:317 as cmpordpd
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0xC2}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 16, 0x07, fSuffix | fM32 | fM64 | fDefSize},
 	// cmpordps x86.csv:318 as cmpordps
@@ -602,10 +758,26 @@ var forms0 = [...]form{
 	{[4]argType{aXMM, aXMMM64}, 2, [4]byte{0x0F, 0xC2}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF2, 0, CPUWillamette, CPUWillamette, 8, 0x07, fSuffix | fM32 | fM64 | fDefSize},
 	// cmpordss x86.csv:327 as cmpordss
 	{[4]argType{aXMM, aXMMM32}, 2, [4]byte{0x0F, 0xC2}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUKatmai, CPUKatmai, 4, 0x07, fSuffix | fM32 | fM64 | fMemSized},
+	// cmpoxadd nasm_extra.csv:639
+	{[4]argType{aM32, aR32, aR32}, 3, [4]byte{0xE0}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM64 | fMemSized | fDefSize},
+	// cmpoxadd nasm_extra.csv:640
+	{[4]argType{aM64, aR64, aR64}, 3, [4]byte{0xE0}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized | fDefSize},
 	// cmppd x86.csv:317
 	{[4]argType{aXMM, aXMMM128, aImm8}, 3, [4]byte{0x0F, 0xC2}, 2, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 16, 0x00, fM32 | fM64 | fMemSized},
+	// cmppexadd nasm_extra.csv:677
+	{[4]argType{aM32, aR32, aR32}, 3, [4]byte{0xEA}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM64 | fMemSized | fDefSize},
+	// cmppexadd nasm_extra.csv:678
+	{[4]argType{aM64, aR64, aR64}, 3, [4]byte{0xEA}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized | fDefSize},
+	// cmppoxadd nasm_extra.csv:681
+	{[4]argType{aM32, aR32, aR32}, 3, [4]byte{0xEB}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM64 | fMemSized | fDefSize},
+	// cmppoxadd nasm_extra.csv:682
+	{[4]argType{aM64, aR64, aR64}, 3, [4]byte{0xEB}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized | fDefSize},
 	// cmpps x86.csv:318
 	{[4]argType{aXMM, aXMMM128, aImm8}, 3, [4]byte{0x0F, 0xC2}, 2, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x00, 0, CPUKatmai, CPUKatmai, 16, 0x00, fM32 | fM64 | fMemSized},
+	// cmppxadd nasm_extra.csv:675
+	{[4]argType{aM32, aR32, aR32}, 3, [4]byte{0xEA}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM64 | fMemSized | fDefSize},
+	// cmppxadd nasm_extra.csv:676
+	{[4]argType{aM64, aR64, aR64}, 3, [4]byte{0xEA}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized | fDefSize},
 	// cmpsb x86.csv:323
 	{[4]argType{}, 0, [4]byte{0xA6}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// cmpsd x86.csv:324
@@ -618,6 +790,10 @@ var forms0 = [...]form{
 	{[4]argType{aXMM, aXMMM32, aImm8}, 3, [4]byte{0x0F, 0xC2}, 2, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0xF3, 0, CPUKatmai, CPUKatmai, 4, 0x00, fM32 | fM64 | fMemSized},
 	// cmpsw x86.csv:328
 	{[4]argType{}, 0, [4]byte{0xA7}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
+	// cmpsxadd nasm_extra.csv:671
+	{[4]argType{aM32, aR32, aR32}, 3, [4]byte{0xE8}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM64 | fMemSized | fDefSize},
+	// cmpsxadd nasm_extra.csv:672
+	{[4]argType{aM64, aR64, aR64}, 3, [4]byte{0xE8}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized | fDefSize},
 	// cmpunordpd x86.csv:317 as cmpunordpd
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0xC2}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 16, 0x03, fSuffix | fM32 | fM64 | fDefSize},
 	// cmpunordps x86.csv:318 as cmpunordps
@@ -636,12 +812,26 @@ var forms0 = [...]form{
 	{[4]argType{aRM8, aR8}, 2, [4]byte{0x0F, 0xB0}, 2, 8, 1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 1, 0x00, fM32 | fM64},
 	// cmpxchg16b x86.csv:334
 	{[4]argType{aM128}, 1, [4]byte{0x0F, 0xC7}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 16, 0x00, fM64 | fMemSized},
+	// cmpxchg486 nasm_extra.csv:949
+	{[4]argType{aRM8, aR8}, 2, [4]byte{0x0F, 0xA6}, 2, 8, 1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU486, CPU486, 1, 0x00, fM32 | fM64},
+	// cmpxchg486 nasm_extra.csv:950
+	{[4]argType{aRM16, aR16}, 2, [4]byte{0x0F, 0xA7}, 2, 8, 1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU486, CPU486, 2, 0x00, fM32 | fM64},
+	// cmpxchg486 nasm_extra.csv:951
+	{[4]argType{aRM32, aR32}, 2, [4]byte{0x0F, 0xA7}, 2, 8, 1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU486, CPU486, 4, 0x00, fM32 | fM64},
 	// cmpxchg8b x86.csv:335
 	{[4]argType{aM64}, 1, [4]byte{0x0F, 0xC7}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x00, fM32 | fM64 | fMemSized},
+	// cmpzxadd nasm_extra.csv:655
+	{[4]argType{aM32, aR32, aR32}, 3, [4]byte{0xE4}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM64 | fMemSized | fDefSize},
+	// cmpzxadd nasm_extra.csv:656
+	{[4]argType{aM64, aR64, aR64}, 3, [4]byte{0xE4}, 1, 8, 1, 0, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized | fDefSize},
 	// comisd x86.csv:336
 	{[4]argType{aXMM, aXMMM64}, 2, [4]byte{0x0F, 0x2F}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 8, 0x00, fM32 | fM64 | fMemSized},
 	// comiss x86.csv:337
 	{[4]argType{aXMM, aXMMM32}, 2, [4]byte{0x0F, 0x2F}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUKatmai, CPUKatmai, 4, 0x00, fM32 | fM64 | fMemSized},
+	// cpu_read nasm_extra.csv:971
+	{[4]argType{}, 0, [4]byte{0x0F, 0x3D}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 0, 0x00, fM32 | fM64},
+	// cpu_write nasm_extra.csv:972
+	{[4]argType{}, 0, [4]byte{0x0F, 0x3C}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 0, 0x00, fM32 | fM64},
 	// cpuid x86.csv:338
 	{[4]argType{}, 0, [4]byte{0x0F, 0xA2}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 0, 0x00, fM32 | fM64},
 	// cqo x86.csv:339
@@ -748,45 +938,73 @@ var forms0 = [...]form{
 	{[4]argType{aXMM, aXMMM64}, 2, [4]byte{0x0F, 0x5E}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF2, 0, CPUWillamette, CPUWillamette, 8, 0x00, fM32 | fM64 | fDefSize},
 	// divss x86.csv:393
 	{[4]argType{aXMM, aXMMM32}, 2, [4]byte{0x0F, 0x5E}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUKatmai, CPUKatmai, 4, 0x00, fM32 | fM64 | fMemSized},
+	// dmint nasm_extra.csv:968
+	{[4]argType{}, 0, [4]byte{0x0F, 0x39}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
 	// dppd x86.csv:394
 	{[4]argType{aXMM, aXMMM128, aImm8}, 3, [4]byte{0x0F, 0x3A, 0x41}, 3, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 0, CPU8086, CPU8086, 16, 0x00, fM32 | fM64 | fMemSized},
 	// dpps x86.csv:395
 	{[4]argType{aXMM, aXMMM128, aImm8}, 3, [4]byte{0x0F, 0x3A, 0x40}, 3, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 0, CPU8086, CPU8086, 16, 0x00, fM32 | fM64 | fMemSized},
 	// emms x86.csv:396
 	{[4]argType{}, 0, [4]byte{0x0F, 0x77}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 0, 0x00, fM32 | fM64},
-	// endbr32 nasm_extra.csv:369
+	// encls nasm_extra.csv:600
+	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xCF}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
+	// enclu nasm_extra.csv:601
+	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xD7}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
+	// enclv nasm_extra.csv:602
+	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xC0}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
+	// endbr32 nasm_extra.csv:374
 	{[4]argType{}, 0, [4]byte{0x0F, 0x1E, 0xFB}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
-	// endbr64 nasm_extra.csv:368
+	// endbr64 nasm_extra.csv:373
 	{[4]argType{}, 0, [4]byte{0x0F, 0x1E, 0xFA}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
+	// enqcmd nasm_extra.csv:623
+	{[4]argType{aR16, aM}, 2, [4]byte{0x0F, 0x38, 0xF8}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 16, 0xF2, 0, CPUFuture, CPUFuture, 64, 0x00, fM32 | fMemSized | fDefSize},
+	// enqcmd nasm_extra.csv:624
+	{[4]argType{aR32, aM}, 2, [4]byte{0x0F, 0x38, 0xF8}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 16, 0xF2, 0, CPUFuture, CPUFuture, 64, 0x00, fM32 | fMemSized | fDefSize},
+	// enqcmd nasm_extra.csv:625
+	{[4]argType{aR32, aM}, 2, [4]byte{0x0F, 0x38, 0xF8}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 32, 0xF2, 0, CPUFuture, CPUFuture, 64, 0x00, fM64 | fMemSized | fDefSize},
+	// enqcmd nasm_extra.csv:626
+	{[4]argType{aR64, aM}, 2, [4]byte{0x0F, 0x38, 0xF8}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 64, 0xF2, 0, CPUFuture, CPUFuture, 64, 0x00, fM64 | fMemSized | fDefSize},
+	// enqcmds nasm_extra.csv:627
+	{[4]argType{aR16, aM}, 2, [4]byte{0x0F, 0x38, 0xF8}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 16, 0xF3, 0, CPUFuture, CPUFuture, 64, 0x00, fM32 | fMemSized | fDefSize},
+	// enqcmds nasm_extra.csv:628
+	{[4]argType{aR32, aM}, 2, [4]byte{0x0F, 0x38, 0xF8}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 16, 0xF3, 0, CPUFuture, CPUFuture, 64, 0x00, fM32 | fMemSized | fDefSize},
+	// enqcmds nasm_extra.csv:629
+	{[4]argType{aR32, aM}, 2, [4]byte{0x0F, 0x38, 0xF8}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 32, 0xF3, 0, CPUFuture, CPUFuture, 64, 0x00, fM64 | fMemSized | fDefSize},
+	// enqcmds nasm_extra.csv:630
+	{[4]argType{aR64, aM}, 2, [4]byte{0x0F, 0x38, 0xF8}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 64, 0xF3, 0, CPUFuture, CPUFuture, 64, 0x00, fM64 | fMemSized | fDefSize},
 	// enter x86.csv:399
 	{[4]argType{aImm16, aImm8}, 2, [4]byte{0xC8}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_iw, imm_ib}, 2, 0, 0, 0x00, 0, CPU186, CPU186, 0, 0x00, fM32 | fM64},
-	// extractps nasm_extra.csv:309
+	// extractps nasm_extra.csv:314
 	{[4]argType{aRMF64, aXMM, aImm8}, 3, [4]byte{0x0F, 0x3A, 0x17}, 3, 8, 1, 0, -1, -1, [2]immKind{imm_ib}, 1, 64, 0, 0x66, 0, CPUX64, CPUX64, 0, 0x00, fM64},
 	// extractps x86.csv:400
 	{[4]argType{aRM32, aXMM, aImm8}, 3, [4]byte{0x0F, 0x3A, 0x17}, 3, 8, 1, 0, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 0, CPU8086, CPU8086, 4, 0x00, fM32 | fM64 | fMemSized},
+	// extrq nasm_extra.csv:750
+	{[4]argType{aXMM, aXMM}, 2, [4]byte{0x0F, 0x79}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
+	// extrq nasm_extra.csv:749
+	{[4]argType{aXMM, aImm8, aImm8}, 3, [4]byte{0x0F, 0x78}, 2, 0, -1, 0, -1, -1, [2]immKind{imm_ib, imm_ib}, 2, 0, 0, 0x66, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// f2xm1 x86.csv:401
 	{[4]argType{}, 0, [4]byte{0xD9, 0xF0}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// fabs x86.csv:402
 	{[4]argType{}, 0, [4]byte{0xD9, 0xE1}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fadd nasm_extra.csv:149
+	// fadd nasm_extra.csv:154
 	{[4]argType{}, 0, [4]byte{0xDE, 0xC1}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fadd nasm_extra.csv:145
+	// fadd nasm_extra.csv:150
 	{[4]argType{aSTTo}, 1, [4]byte{0xDC, 0xC0}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fadd nasm_extra.csv:146
+	// fadd nasm_extra.csv:151
 	{[4]argType{aSTi}, 1, [4]byte{0xD8, 0xC0}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// fadd x86.csv:405
 	{[4]argType{aM32}, 1, [4]byte{0xD8}, 1, 0, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 4, 0x00, fM32 | fM64 | fMemSized},
 	// fadd x86.csv:406
 	{[4]argType{aM64}, 1, [4]byte{0xDC}, 1, 0, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 8, 0x00, fM32 | fM64 | fMemSized},
-	// fadd nasm_extra.csv:147
+	// fadd nasm_extra.csv:152
 	{[4]argType{aSTi, aST0}, 2, [4]byte{0xDC, 0xC0}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fadd nasm_extra.csv:148
+	// fadd nasm_extra.csv:153
 	{[4]argType{aST0, aSTi}, 2, [4]byte{0xD8, 0xC0}, 2, -1, -1, -1, -1, 1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// faddp nasm_extra.csv:152
+	// faddp nasm_extra.csv:157
 	{[4]argType{}, 0, [4]byte{0xDE, 0xC1}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// faddp nasm_extra.csv:150
+	// faddp nasm_extra.csv:155
 	{[4]argType{aSTi}, 1, [4]byte{0xDE, 0xC0}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// faddp nasm_extra.csv:151
+	// faddp nasm_extra.csv:156
 	{[4]argType{aSTi, aST0}, 2, [4]byte{0xDE, 0xC0}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// fbld x86.csv:409
 	{[4]argType{aM80}, 1, [4]byte{0xDF}, 1, 4, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 10, 0x00, fM32 | fM64},
@@ -796,85 +1014,85 @@ var forms0 = [...]form{
 	{[4]argType{}, 0, [4]byte{0xD9, 0xE0}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// fclex x86.csv:412
 	{[4]argType{}, 0, [4]byte{0xDB, 0xE2}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fWait | fM32 | fM64},
-	// fcmovb nasm_extra.csv:195
+	// fcmovb nasm_extra.csv:200
 	{[4]argType{}, 0, [4]byte{0xDA, 0xC1}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcmovb nasm_extra.csv:193
+	// fcmovb nasm_extra.csv:198
 	{[4]argType{aSTi}, 1, [4]byte{0xDA, 0xC0}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcmovb nasm_extra.csv:194
+	// fcmovb nasm_extra.csv:199
 	{[4]argType{aST0, aSTi}, 2, [4]byte{0xDA, 0xC0}, 2, -1, -1, -1, -1, 1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcmovbe nasm_extra.csv:201
+	// fcmovbe nasm_extra.csv:206
 	{[4]argType{}, 0, [4]byte{0xDA, 0xD1}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcmovbe nasm_extra.csv:199
+	// fcmovbe nasm_extra.csv:204
 	{[4]argType{aSTi}, 1, [4]byte{0xDA, 0xD0}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcmovbe nasm_extra.csv:200
+	// fcmovbe nasm_extra.csv:205
 	{[4]argType{aST0, aSTi}, 2, [4]byte{0xDA, 0xD0}, 2, -1, -1, -1, -1, 1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcmove nasm_extra.csv:198
+	// fcmove nasm_extra.csv:203
 	{[4]argType{}, 0, [4]byte{0xDA, 0xC9}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcmove nasm_extra.csv:196
+	// fcmove nasm_extra.csv:201
 	{[4]argType{aSTi}, 1, [4]byte{0xDA, 0xC8}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcmove nasm_extra.csv:197
+	// fcmove nasm_extra.csv:202
 	{[4]argType{aST0, aSTi}, 2, [4]byte{0xDA, 0xC8}, 2, -1, -1, -1, -1, 1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcmovnb nasm_extra.csv:207
+	// fcmovnb nasm_extra.csv:212
 	{[4]argType{}, 0, [4]byte{0xDB, 0xC1}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcmovnb nasm_extra.csv:205
+	// fcmovnb nasm_extra.csv:210
 	{[4]argType{aSTi}, 1, [4]byte{0xDB, 0xC0}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcmovnb nasm_extra.csv:206
+	// fcmovnb nasm_extra.csv:211
 	{[4]argType{aST0, aSTi}, 2, [4]byte{0xDB, 0xC0}, 2, -1, -1, -1, -1, 1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcmovnbe nasm_extra.csv:213
+	// fcmovnbe nasm_extra.csv:218
 	{[4]argType{}, 0, [4]byte{0xDB, 0xD1}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcmovnbe nasm_extra.csv:211
+	// fcmovnbe nasm_extra.csv:216
 	{[4]argType{aSTi}, 1, [4]byte{0xDB, 0xD0}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcmovnbe nasm_extra.csv:212
+	// fcmovnbe nasm_extra.csv:217
 	{[4]argType{aST0, aSTi}, 2, [4]byte{0xDB, 0xD0}, 2, -1, -1, -1, -1, 1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcmovne nasm_extra.csv:210
+	// fcmovne nasm_extra.csv:215
 	{[4]argType{}, 0, [4]byte{0xDB, 0xC9}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcmovne nasm_extra.csv:208
+	// fcmovne nasm_extra.csv:213
 	{[4]argType{aSTi}, 1, [4]byte{0xDB, 0xC8}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcmovne nasm_extra.csv:209
+	// fcmovne nasm_extra.csv:214
 	{[4]argType{aST0, aSTi}, 2, [4]byte{0xDB, 0xC8}, 2, -1, -1, -1, -1, 1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcmovnu nasm_extra.csv:216
+	// fcmovnu nasm_extra.csv:221
 	{[4]argType{}, 0, [4]byte{0xDB, 0xD9}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcmovnu nasm_extra.csv:214
+	// fcmovnu nasm_extra.csv:219
 	{[4]argType{aSTi}, 1, [4]byte{0xDB, 0xD8}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcmovnu nasm_extra.csv:215
+	// fcmovnu nasm_extra.csv:220
 	{[4]argType{aST0, aSTi}, 2, [4]byte{0xDB, 0xD8}, 2, -1, -1, -1, -1, 1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcmovu nasm_extra.csv:204
+	// fcmovu nasm_extra.csv:209
 	{[4]argType{}, 0, [4]byte{0xDA, 0xD9}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcmovu nasm_extra.csv:202
+	// fcmovu nasm_extra.csv:207
 	{[4]argType{aSTi}, 1, [4]byte{0xDA, 0xD8}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcmovu nasm_extra.csv:203
+	// fcmovu nasm_extra.csv:208
 	{[4]argType{aST0, aSTi}, 2, [4]byte{0xDA, 0xD8}, 2, -1, -1, -1, -1, 1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcom nasm_extra.csv:219
+	// fcom nasm_extra.csv:224
 	{[4]argType{}, 0, [4]byte{0xD8, 0xD1}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fcom nasm_extra.csv:217
+	// fcom nasm_extra.csv:222
 	{[4]argType{aSTi}, 1, [4]byte{0xD8, 0xD0}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// fcom x86.csv:422
 	{[4]argType{aM32}, 1, [4]byte{0xD8}, 1, 2, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 4, 0x00, fM32 | fM64 | fMemSized},
 	// fcom x86.csv:423
 	{[4]argType{aM64}, 1, [4]byte{0xDC}, 1, 2, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 8, 0x00, fM32 | fM64 | fMemSized},
-	// fcom nasm_extra.csv:218
+	// fcom nasm_extra.csv:223
 	{[4]argType{aST0, aSTi}, 2, [4]byte{0xD8, 0xD0}, 2, -1, -1, -1, -1, 1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fcomi nasm_extra.csv:225
+	// fcomi nasm_extra.csv:230
 	{[4]argType{}, 0, [4]byte{0xDB, 0xF1}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcomi nasm_extra.csv:223
+	// fcomi nasm_extra.csv:228
 	{[4]argType{aSTi}, 1, [4]byte{0xDB, 0xF0}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcomi nasm_extra.csv:224
+	// fcomi nasm_extra.csv:229
 	{[4]argType{aST0, aSTi}, 2, [4]byte{0xDB, 0xF0}, 2, -1, -1, -1, -1, 1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcomip nasm_extra.csv:228
+	// fcomip nasm_extra.csv:233
 	{[4]argType{}, 0, [4]byte{0xDF, 0xF1}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcomip nasm_extra.csv:226
+	// fcomip nasm_extra.csv:231
 	{[4]argType{aSTi}, 1, [4]byte{0xDF, 0xF0}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcomip nasm_extra.csv:227
+	// fcomip nasm_extra.csv:232
 	{[4]argType{aST0, aSTi}, 2, [4]byte{0xDF, 0xF0}, 2, -1, -1, -1, -1, 1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fcomp nasm_extra.csv:222
+	// fcomp nasm_extra.csv:227
 	{[4]argType{}, 0, [4]byte{0xD8, 0xD9}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fcomp nasm_extra.csv:220
+	// fcomp nasm_extra.csv:225
 	{[4]argType{aSTi}, 1, [4]byte{0xD8, 0xD8}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// fcomp x86.csv:428
 	{[4]argType{aM32}, 1, [4]byte{0xD8}, 1, 3, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 4, 0x00, fM32 | fM64 | fMemSized},
 	// fcomp x86.csv:429
 	{[4]argType{aM64}, 1, [4]byte{0xDC}, 1, 3, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 8, 0x00, fM32 | fM64 | fMemSized},
-	// fcomp nasm_extra.csv:221
+	// fcomp nasm_extra.csv:226
 	{[4]argType{aST0, aSTi}, 2, [4]byte{0xD8, 0xD8}, 2, -1, -1, -1, -1, 1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// fcompp x86.csv:431
 	{[4]argType{}, 0, [4]byte{0xDE, 0xD9}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
@@ -882,57 +1100,59 @@ var forms0 = [...]form{
 	{[4]argType{}, 0, [4]byte{0xD9, 0xFF}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
 	// fdecstp x86.csv:433
 	{[4]argType{}, 0, [4]byte{0xD9, 0xF6}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fdisi nasm_extra.csv:257
+	// fdisi nasm_extra.csv:262
 	{[4]argType{}, 0, [4]byte{0xDB, 0xE1}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fWait | fM32 | fM64},
-	// fdiv nasm_extra.csv:181
+	// fdiv nasm_extra.csv:186
 	{[4]argType{}, 0, [4]byte{0xDE, 0xF9}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fdiv nasm_extra.csv:177
+	// fdiv nasm_extra.csv:182
 	{[4]argType{aSTTo}, 1, [4]byte{0xDC, 0xF8}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fdiv nasm_extra.csv:178
+	// fdiv nasm_extra.csv:183
 	{[4]argType{aSTi}, 1, [4]byte{0xD8, 0xF0}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// fdiv x86.csv:436
 	{[4]argType{aM32}, 1, [4]byte{0xD8}, 1, 6, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 4, 0x00, fM32 | fM64 | fMemSized},
 	// fdiv x86.csv:437
 	{[4]argType{aM64}, 1, [4]byte{0xDC}, 1, 6, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 8, 0x00, fM32 | fM64 | fMemSized},
-	// fdiv nasm_extra.csv:179
+	// fdiv nasm_extra.csv:184
 	{[4]argType{aSTi, aST0}, 2, [4]byte{0xDC, 0xF8}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fdiv nasm_extra.csv:180
+	// fdiv nasm_extra.csv:185
 	{[4]argType{aST0, aSTi}, 2, [4]byte{0xD8, 0xF0}, 2, -1, -1, -1, -1, 1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fdivp nasm_extra.csv:184
+	// fdivp nasm_extra.csv:189
 	{[4]argType{}, 0, [4]byte{0xDE, 0xF9}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fdivp nasm_extra.csv:182
+	// fdivp nasm_extra.csv:187
 	{[4]argType{aSTi}, 1, [4]byte{0xDE, 0xF8}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fdivp nasm_extra.csv:183
+	// fdivp nasm_extra.csv:188
 	{[4]argType{aSTi, aST0}, 2, [4]byte{0xDE, 0xF8}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fdivr nasm_extra.csv:189
+	// fdivr nasm_extra.csv:194
 	{[4]argType{}, 0, [4]byte{0xDE, 0xF1}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fdivr nasm_extra.csv:185
+	// fdivr nasm_extra.csv:190
 	{[4]argType{aSTTo}, 1, [4]byte{0xDC, 0xF0}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fdivr nasm_extra.csv:186
+	// fdivr nasm_extra.csv:191
 	{[4]argType{aSTi}, 1, [4]byte{0xD8, 0xF8}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// fdivr x86.csv:442
 	{[4]argType{aM32}, 1, [4]byte{0xD8}, 1, 7, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 4, 0x00, fM32 | fM64 | fMemSized},
 	// fdivr x86.csv:443
 	{[4]argType{aM64}, 1, [4]byte{0xDC}, 1, 7, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 8, 0x00, fM32 | fM64 | fMemSized},
-	// fdivr nasm_extra.csv:187
+	// fdivr nasm_extra.csv:192
 	{[4]argType{aSTi, aST0}, 2, [4]byte{0xDC, 0xF0}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fdivr nasm_extra.csv:188
+	// fdivr nasm_extra.csv:193
 	{[4]argType{aST0, aSTi}, 2, [4]byte{0xD8, 0xF8}, 2, -1, -1, -1, -1, 1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fdivrp nasm_extra.csv:192
+	// fdivrp nasm_extra.csv:197
 	{[4]argType{}, 0, [4]byte{0xDE, 0xF1}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fdivrp nasm_extra.csv:190
+	// fdivrp nasm_extra.csv:195
 	{[4]argType{aSTi}, 1, [4]byte{0xDE, 0xF0}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fdivrp nasm_extra.csv:191
+	// fdivrp nasm_extra.csv:196
 	{[4]argType{aSTi, aST0}, 2, [4]byte{0xDE, 0xF0}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// feni nasm_extra.csv:255
+	// femms nasm_extra.csv:606
+	{[4]argType{}, 0, [4]byte{0x0F, 0x0E}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 0, 0x00, fM32 | fM64},
+	// feni nasm_extra.csv:260
 	{[4]argType{}, 0, [4]byte{0xDB, 0xE0}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fWait | fM32 | fM64},
-	// ffree nasm_extra.csv:246
+	// ffree nasm_extra.csv:251
 	{[4]argType{}, 0, [4]byte{0xDD, 0xC1}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// ffree nasm_extra.csv:245
+	// ffree nasm_extra.csv:250
 	{[4]argType{aSTi}, 1, [4]byte{0xDD, 0xC0}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// ffreep nasm_extra.csv:248
+	// ffreep nasm_extra.csv:253
 	{[4]argType{}, 0, [4]byte{0xDF, 0xC1}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU286, CPU286, 0, 0x00, fM32 | fM64},
-	// ffreep nasm_extra.csv:247
+	// ffreep nasm_extra.csv:252
 	{[4]argType{aSTi}, 1, [4]byte{0xDF, 0xC0}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU286, CPU286, 0, 0x00, fM32 | fM64},
 	// fiadd x86.csv:448
 	{[4]argType{aM16}, 1, [4]byte{0xDE}, 1, 0, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 2, 0x00, fM32 | fM64 | fMemSized},
@@ -992,9 +1212,9 @@ var forms0 = [...]form{
 	{[4]argType{aM16}, 1, [4]byte{0xDE}, 1, 5, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 2, 0x00, fM32 | fM64 | fMemSized},
 	// fisubr x86.csv:476
 	{[4]argType{aM32}, 1, [4]byte{0xDA}, 1, 5, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 4, 0x00, fM32 | fM64 | fMemSized},
-	// fld nasm_extra.csv:250
+	// fld nasm_extra.csv:255
 	{[4]argType{}, 0, [4]byte{0xD9, 0xC1}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fld nasm_extra.csv:249
+	// fld nasm_extra.csv:254
 	{[4]argType{aSTi}, 1, [4]byte{0xD9, 0xC0}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// fld x86.csv:478
 	{[4]argType{aM32}, 1, [4]byte{0xD9}, 1, 0, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 4, 0x00, fM32 | fM64 | fMemSized},
@@ -1020,31 +1240,31 @@ var forms0 = [...]form{
 	{[4]argType{}, 0, [4]byte{0xD9, 0xEB}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// fldz x86.csv:489
 	{[4]argType{}, 0, [4]byte{0xD9, 0xEE}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fmul nasm_extra.csv:157
+	// fmul nasm_extra.csv:162
 	{[4]argType{}, 0, [4]byte{0xDE, 0xC9}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fmul nasm_extra.csv:153
+	// fmul nasm_extra.csv:158
 	{[4]argType{aSTTo}, 1, [4]byte{0xDC, 0xC8}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fmul nasm_extra.csv:154
+	// fmul nasm_extra.csv:159
 	{[4]argType{aSTi}, 1, [4]byte{0xD8, 0xC8}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// fmul x86.csv:492
 	{[4]argType{aM32}, 1, [4]byte{0xD8}, 1, 1, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 4, 0x00, fM32 | fM64 | fMemSized},
 	// fmul x86.csv:493
 	{[4]argType{aM64}, 1, [4]byte{0xDC}, 1, 1, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 8, 0x00, fM32 | fM64 | fMemSized},
-	// fmul nasm_extra.csv:155
+	// fmul nasm_extra.csv:160
 	{[4]argType{aSTi, aST0}, 2, [4]byte{0xDC, 0xC8}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fmul nasm_extra.csv:156
+	// fmul nasm_extra.csv:161
 	{[4]argType{aST0, aSTi}, 2, [4]byte{0xD8, 0xC8}, 2, -1, -1, -1, -1, 1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fmulp nasm_extra.csv:160
+	// fmulp nasm_extra.csv:165
 	{[4]argType{}, 0, [4]byte{0xDE, 0xC9}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fmulp nasm_extra.csv:158
+	// fmulp nasm_extra.csv:163
 	{[4]argType{aSTi}, 1, [4]byte{0xDE, 0xC8}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fmulp nasm_extra.csv:159
+	// fmulp nasm_extra.csv:164
 	{[4]argType{aSTi, aST0}, 2, [4]byte{0xDE, 0xC8}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// fnclex x86.csv:496
 	{[4]argType{}, 0, [4]byte{0xDB, 0xE2}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fndisi nasm_extra.csv:258
+	// fndisi nasm_extra.csv:263
 	{[4]argType{}, 0, [4]byte{0xDB, 0xE1}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fneni nasm_extra.csv:256
+	// fneni nasm_extra.csv:261
 	{[4]argType{}, 0, [4]byte{0xDB, 0xE0}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// fninit x86.csv:497
 	{[4]argType{}, 0, [4]byte{0xDB, 0xE3}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
@@ -1072,11 +1292,11 @@ var forms0 = [...]form{
 	{[4]argType{}, 0, [4]byte{0xD9, 0xFC}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// frstor x86.csv:509
 	{[4]argType{aM}, 1, [4]byte{0xDD}, 1, 4, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fsave nasm_extra.csv:271
+	// fsave nasm_extra.csv:276
 	{[4]argType{aM}, 1, [4]byte{0xDD}, 1, 6, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fWait | fM32 | fM64},
 	// fscale x86.csv:511
 	{[4]argType{}, 0, [4]byte{0xD9, 0xFD}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fsetpm nasm_extra.csv:259
+	// fsetpm nasm_extra.csv:264
 	{[4]argType{}, 0, [4]byte{0xDB, 0xE4}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU286, CPU286, 0, 0x00, fM32 | fM64},
 	// fsin x86.csv:512
 	{[4]argType{}, 0, [4]byte{0xD9, 0xFE}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
@@ -1084,21 +1304,21 @@ var forms0 = [...]form{
 	{[4]argType{}, 0, [4]byte{0xD9, 0xFB}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
 	// fsqrt x86.csv:514
 	{[4]argType{}, 0, [4]byte{0xD9, 0xFA}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fst nasm_extra.csv:252
+	// fst nasm_extra.csv:257
 	{[4]argType{}, 0, [4]byte{0xDD, 0xD1}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fst nasm_extra.csv:251
+	// fst nasm_extra.csv:256
 	{[4]argType{aSTi}, 1, [4]byte{0xDD, 0xD0}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// fst x86.csv:516
 	{[4]argType{aM32}, 1, [4]byte{0xD9}, 1, 2, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 4, 0x00, fM32 | fM64 | fMemSized},
 	// fst x86.csv:517
 	{[4]argType{aM64}, 1, [4]byte{0xDD}, 1, 2, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 8, 0x00, fM32 | fM64 | fMemSized},
-	// fstcw nasm_extra.csv:269
+	// fstcw nasm_extra.csv:274
 	{[4]argType{aM16}, 1, [4]byte{0xD9}, 1, 7, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 2, 0x00, fWait | fM32 | fM64 | fDefSize},
-	// fstenv nasm_extra.csv:270
+	// fstenv nasm_extra.csv:275
 	{[4]argType{aM}, 1, [4]byte{0xD9}, 1, 6, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fWait | fM32 | fM64},
-	// fstp nasm_extra.csv:254
+	// fstp nasm_extra.csv:259
 	{[4]argType{}, 0, [4]byte{0xDD, 0xD9}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fstp nasm_extra.csv:253
+	// fstp nasm_extra.csv:258
 	{[4]argType{aSTi}, 1, [4]byte{0xDD, 0xD8}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// fstp x86.csv:521
 	{[4]argType{aM32}, 1, [4]byte{0xD9}, 1, 3, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 4, 0x00, fM32 | fM64 | fMemSized},
@@ -1106,75 +1326,75 @@ var forms0 = [...]form{
 	{[4]argType{aM64}, 1, [4]byte{0xDD}, 1, 3, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 8, 0x00, fM32 | fM64 | fMemSized},
 	// fstp x86.csv:523
 	{[4]argType{aM80}, 1, [4]byte{0xDB}, 1, 7, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 10, 0x00, fM32 | fM64 | fMemSized},
-	// fstsw nasm_extra.csv:268
+	// fstsw nasm_extra.csv:273
 	{[4]argType{aM16}, 1, [4]byte{0xDD}, 1, 7, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 2, 0x00, fWait | fM32 | fM64 | fDefSize},
 	// fstsw x86.csv:524
 	{[4]argType{aAX}, 1, [4]byte{0xDF, 0xE0}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU286, CPU286, 0, 0x00, fWait | fM32 | fM64},
-	// fsub nasm_extra.csv:165
+	// fsub nasm_extra.csv:170
 	{[4]argType{}, 0, [4]byte{0xDE, 0xE9}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fsub nasm_extra.csv:161
+	// fsub nasm_extra.csv:166
 	{[4]argType{aSTTo}, 1, [4]byte{0xDC, 0xE8}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fsub nasm_extra.csv:162
+	// fsub nasm_extra.csv:167
 	{[4]argType{aSTi}, 1, [4]byte{0xD8, 0xE0}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// fsub x86.csv:528
 	{[4]argType{aM32}, 1, [4]byte{0xD8}, 1, 4, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 4, 0x00, fM32 | fM64 | fMemSized},
 	// fsub x86.csv:529
 	{[4]argType{aM64}, 1, [4]byte{0xDC}, 1, 4, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 8, 0x00, fM32 | fM64 | fMemSized},
-	// fsub nasm_extra.csv:163
+	// fsub nasm_extra.csv:168
 	{[4]argType{aSTi, aST0}, 2, [4]byte{0xDC, 0xE8}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fsub nasm_extra.csv:164
+	// fsub nasm_extra.csv:169
 	{[4]argType{aST0, aSTi}, 2, [4]byte{0xD8, 0xE0}, 2, -1, -1, -1, -1, 1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fsubp nasm_extra.csv:168
+	// fsubp nasm_extra.csv:173
 	{[4]argType{}, 0, [4]byte{0xDE, 0xE9}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fsubp nasm_extra.csv:166
+	// fsubp nasm_extra.csv:171
 	{[4]argType{aSTi}, 1, [4]byte{0xDE, 0xE8}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fsubp nasm_extra.csv:167
+	// fsubp nasm_extra.csv:172
 	{[4]argType{aSTi, aST0}, 2, [4]byte{0xDE, 0xE8}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fsubr nasm_extra.csv:173
+	// fsubr nasm_extra.csv:178
 	{[4]argType{}, 0, [4]byte{0xDE, 0xE1}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fsubr nasm_extra.csv:169
+	// fsubr nasm_extra.csv:174
 	{[4]argType{aSTTo}, 1, [4]byte{0xDC, 0xE0}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fsubr nasm_extra.csv:170
+	// fsubr nasm_extra.csv:175
 	{[4]argType{aSTi}, 1, [4]byte{0xD8, 0xE8}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// fsubr x86.csv:534
 	{[4]argType{aM32}, 1, [4]byte{0xD8}, 1, 5, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 4, 0x00, fM32 | fM64 | fMemSized},
 	// fsubr x86.csv:535
 	{[4]argType{aM64}, 1, [4]byte{0xDC}, 1, 5, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 8, 0x00, fM32 | fM64 | fMemSized},
-	// fsubr nasm_extra.csv:171
+	// fsubr nasm_extra.csv:176
 	{[4]argType{aSTi, aST0}, 2, [4]byte{0xDC, 0xE0}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fsubr nasm_extra.csv:172
+	// fsubr nasm_extra.csv:177
 	{[4]argType{aST0, aSTi}, 2, [4]byte{0xD8, 0xE8}, 2, -1, -1, -1, -1, 1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fsubrp nasm_extra.csv:176
+	// fsubrp nasm_extra.csv:181
 	{[4]argType{}, 0, [4]byte{0xDE, 0xE1}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fsubrp nasm_extra.csv:174
+	// fsubrp nasm_extra.csv:179
 	{[4]argType{aSTi}, 1, [4]byte{0xDE, 0xE0}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fsubrp nasm_extra.csv:175
+	// fsubrp nasm_extra.csv:180
 	{[4]argType{aSTi, aST0}, 2, [4]byte{0xDE, 0xE0}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// ftst x86.csv:538
 	{[4]argType{}, 0, [4]byte{0xD9, 0xE4}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fucom nasm_extra.csv:231
+	// fucom nasm_extra.csv:236
 	{[4]argType{}, 0, [4]byte{0xDD, 0xE1}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
-	// fucom nasm_extra.csv:229
+	// fucom nasm_extra.csv:234
 	{[4]argType{aSTi}, 1, [4]byte{0xDD, 0xE0}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
-	// fucom nasm_extra.csv:230
+	// fucom nasm_extra.csv:235
 	{[4]argType{aST0, aSTi}, 2, [4]byte{0xDD, 0xE0}, 2, -1, -1, -1, -1, 1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
-	// fucomi nasm_extra.csv:237
+	// fucomi nasm_extra.csv:242
 	{[4]argType{}, 0, [4]byte{0xDB, 0xE9}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fucomi nasm_extra.csv:235
+	// fucomi nasm_extra.csv:240
 	{[4]argType{aSTi}, 1, [4]byte{0xDB, 0xE8}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fucomi nasm_extra.csv:236
+	// fucomi nasm_extra.csv:241
 	{[4]argType{aST0, aSTi}, 2, [4]byte{0xDB, 0xE8}, 2, -1, -1, -1, -1, 1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fucomip nasm_extra.csv:240
+	// fucomip nasm_extra.csv:245
 	{[4]argType{}, 0, [4]byte{0xDF, 0xE9}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fucomip nasm_extra.csv:238
+	// fucomip nasm_extra.csv:243
 	{[4]argType{aSTi}, 1, [4]byte{0xDF, 0xE8}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fucomip nasm_extra.csv:239
+	// fucomip nasm_extra.csv:244
 	{[4]argType{aST0, aSTi}, 2, [4]byte{0xDF, 0xE8}, 2, -1, -1, -1, -1, 1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
-	// fucomp nasm_extra.csv:234
+	// fucomp nasm_extra.csv:239
 	{[4]argType{}, 0, [4]byte{0xDD, 0xE9}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
-	// fucomp nasm_extra.csv:232
+	// fucomp nasm_extra.csv:237
 	{[4]argType{aSTi}, 1, [4]byte{0xDD, 0xE8}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
-	// fucomp nasm_extra.csv:233
+	// fucomp nasm_extra.csv:238
 	{[4]argType{aST0, aSTi}, 2, [4]byte{0xDD, 0xE8}, 2, -1, -1, -1, -1, 1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
 	// fucompp x86.csv:545
 	{[4]argType{}, 0, [4]byte{0xDA, 0xE9}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
@@ -1182,13 +1402,13 @@ var forms0 = [...]form{
 	{[4]argType{}, 0, [4]byte{0x9B}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// fxam x86.csv:547
 	{[4]argType{}, 0, [4]byte{0xD9, 0xE5}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fxch nasm_extra.csv:244
+	// fxch nasm_extra.csv:249
 	{[4]argType{}, 0, [4]byte{0xD9, 0xC9}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fxch nasm_extra.csv:241
+	// fxch nasm_extra.csv:246
 	{[4]argType{aSTi}, 1, [4]byte{0xD9, 0xC8}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fxch nasm_extra.csv:242
+	// fxch nasm_extra.csv:247
 	{[4]argType{aSTi, aST0}, 2, [4]byte{0xD9, 0xC8}, 2, -1, -1, -1, -1, 0, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// fxch nasm_extra.csv:243
+	// fxch nasm_extra.csv:248
 	{[4]argType{aST0, aSTi}, 2, [4]byte{0xD9, 0xC8}, 2, -1, -1, -1, -1, 1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// fxrstor x86.csv:550
 	{[4]argType{aM}, 1, [4]byte{0x0F, 0xAE}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
@@ -1204,19 +1424,417 @@ var forms0 = [...]form{
 	{[4]argType{}, 0, [4]byte{0xD9, 0xF1}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// fyl2xp1 x86.csv:556
 	{[4]argType{}, 0, [4]byte{0xD9, 0xF9}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// getsec nasm_extra.csv:413
+	// getsec nasm_extra.csv:418
 	{[4]argType{}, 0, [4]byte{0x0F, 0x37}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUKatmai, CPUKatmai, 0, 0x00, fM32 | fM64},
+	// gf2p8affineinvqb nasm_extra.csv:701
+	{[4]argType{aXMM, aXMMM128, aImm8}, 3, [4]byte{0x0F, 0x3A, 0xCF}, 3, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 0, CPUFuture, CPUFuture, 16, 0x00, fM32 | fM64 | fMemSized},
+	// gf2p8affineqb nasm_extra.csv:700
+	{[4]argType{aXMM, aXMMM128, aImm8}, 3, [4]byte{0x0F, 0x3A, 0xCE}, 3, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 0, CPUFuture, CPUFuture, 16, 0x00, fM32 | fM64 | fMemSized},
+	// gf2p8mulb nasm_extra.csv:702
+	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x38, 0xCF}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUFuture, CPUFuture, 16, 0x00, fM32 | fM64 | fMemSized},
 	// haddpd x86.csv:557
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x7C}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUPrescott, CPUPrescott, 16, 0x00, fM32 | fM64 | fMemSized | fDefSize},
 	// haddps x86.csv:558
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x7C}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF2, 0, CPUPrescott, CPUPrescott, 16, 0x00, fM32 | fM64 | fMemSized | fDefSize},
+	// hint_nop0 nasm_extra.csv:757
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x18}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop0 nasm_extra.csv:758
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x18}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop0 nasm_extra.csv:759
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x18}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop1 nasm_extra.csv:760
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x18}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop1 nasm_extra.csv:761
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x18}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop1 nasm_extra.csv:762
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x18}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop10 nasm_extra.csv:787
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x19}, 2, 2, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop10 nasm_extra.csv:788
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x19}, 2, 2, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop10 nasm_extra.csv:789
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x19}, 2, 2, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop11 nasm_extra.csv:790
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x19}, 2, 3, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop11 nasm_extra.csv:791
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x19}, 2, 3, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop11 nasm_extra.csv:792
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x19}, 2, 3, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop12 nasm_extra.csv:793
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x19}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop12 nasm_extra.csv:794
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x19}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop12 nasm_extra.csv:795
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x19}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop13 nasm_extra.csv:796
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x19}, 2, 5, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop13 nasm_extra.csv:797
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x19}, 2, 5, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop13 nasm_extra.csv:798
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x19}, 2, 5, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop14 nasm_extra.csv:799
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x19}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop14 nasm_extra.csv:800
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x19}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop14 nasm_extra.csv:801
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x19}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop15 nasm_extra.csv:802
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x19}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop15 nasm_extra.csv:803
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x19}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop15 nasm_extra.csv:804
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x19}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop16 nasm_extra.csv:805
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1A}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop16 nasm_extra.csv:806
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1A}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop16 nasm_extra.csv:807
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1A}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop17 nasm_extra.csv:808
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1A}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop17 nasm_extra.csv:809
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1A}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop17 nasm_extra.csv:810
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1A}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop18 nasm_extra.csv:811
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1A}, 2, 2, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop18 nasm_extra.csv:812
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1A}, 2, 2, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop18 nasm_extra.csv:813
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1A}, 2, 2, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop19 nasm_extra.csv:814
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1A}, 2, 3, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop19 nasm_extra.csv:815
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1A}, 2, 3, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop19 nasm_extra.csv:816
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1A}, 2, 3, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop2 nasm_extra.csv:763
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x18}, 2, 2, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop2 nasm_extra.csv:764
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x18}, 2, 2, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop2 nasm_extra.csv:765
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x18}, 2, 2, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop20 nasm_extra.csv:817
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1A}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop20 nasm_extra.csv:818
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1A}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop20 nasm_extra.csv:819
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1A}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop21 nasm_extra.csv:820
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1A}, 2, 5, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop21 nasm_extra.csv:821
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1A}, 2, 5, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop21 nasm_extra.csv:822
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1A}, 2, 5, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop22 nasm_extra.csv:823
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1A}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop22 nasm_extra.csv:824
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1A}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop22 nasm_extra.csv:825
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1A}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop23 nasm_extra.csv:826
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1A}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop23 nasm_extra.csv:827
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1A}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop23 nasm_extra.csv:828
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1A}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop24 nasm_extra.csv:829
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1B}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop24 nasm_extra.csv:830
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1B}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop24 nasm_extra.csv:831
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1B}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop25 nasm_extra.csv:832
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1B}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop25 nasm_extra.csv:833
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1B}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop25 nasm_extra.csv:834
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1B}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop26 nasm_extra.csv:835
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1B}, 2, 2, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop26 nasm_extra.csv:836
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1B}, 2, 2, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop26 nasm_extra.csv:837
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1B}, 2, 2, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop27 nasm_extra.csv:838
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1B}, 2, 3, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop27 nasm_extra.csv:839
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1B}, 2, 3, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop27 nasm_extra.csv:840
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1B}, 2, 3, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop28 nasm_extra.csv:841
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1B}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop28 nasm_extra.csv:842
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1B}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop28 nasm_extra.csv:843
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1B}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop29 nasm_extra.csv:844
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1B}, 2, 5, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop29 nasm_extra.csv:845
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1B}, 2, 5, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop29 nasm_extra.csv:846
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1B}, 2, 5, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop3 nasm_extra.csv:766
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x18}, 2, 3, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop3 nasm_extra.csv:767
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x18}, 2, 3, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop3 nasm_extra.csv:768
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x18}, 2, 3, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop30 nasm_extra.csv:847
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1B}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop30 nasm_extra.csv:848
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1B}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop30 nasm_extra.csv:849
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1B}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop31 nasm_extra.csv:850
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1B}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop31 nasm_extra.csv:851
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1B}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop31 nasm_extra.csv:852
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1B}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop32 nasm_extra.csv:853
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1C}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop32 nasm_extra.csv:854
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1C}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop32 nasm_extra.csv:855
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1C}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop33 nasm_extra.csv:856
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1C}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop33 nasm_extra.csv:857
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1C}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop33 nasm_extra.csv:858
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1C}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop34 nasm_extra.csv:859
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1C}, 2, 2, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop34 nasm_extra.csv:860
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1C}, 2, 2, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop34 nasm_extra.csv:861
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1C}, 2, 2, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop35 nasm_extra.csv:862
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1C}, 2, 3, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop35 nasm_extra.csv:863
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1C}, 2, 3, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop35 nasm_extra.csv:864
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1C}, 2, 3, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop36 nasm_extra.csv:865
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1C}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop36 nasm_extra.csv:866
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1C}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop36 nasm_extra.csv:867
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1C}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop37 nasm_extra.csv:868
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1C}, 2, 5, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop37 nasm_extra.csv:869
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1C}, 2, 5, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop37 nasm_extra.csv:870
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1C}, 2, 5, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop38 nasm_extra.csv:871
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1C}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop38 nasm_extra.csv:872
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1C}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop38 nasm_extra.csv:873
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1C}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop39 nasm_extra.csv:874
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1C}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop39 nasm_extra.csv:875
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1C}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop39 nasm_extra.csv:876
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1C}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop4 nasm_extra.csv:769
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x18}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop4 nasm_extra.csv:770
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x18}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop4 nasm_extra.csv:771
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x18}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop40 nasm_extra.csv:877
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1D}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop40 nasm_extra.csv:878
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1D}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop40 nasm_extra.csv:879
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1D}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop41 nasm_extra.csv:880
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1D}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop41 nasm_extra.csv:881
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1D}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop41 nasm_extra.csv:882
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1D}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop42 nasm_extra.csv:883
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1D}, 2, 2, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop42 nasm_extra.csv:884
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1D}, 2, 2, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop42 nasm_extra.csv:885
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1D}, 2, 2, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop43 nasm_extra.csv:886
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1D}, 2, 3, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop43 nasm_extra.csv:887
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1D}, 2, 3, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop43 nasm_extra.csv:888
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1D}, 2, 3, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop44 nasm_extra.csv:889
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1D}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop44 nasm_extra.csv:890
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1D}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop44 nasm_extra.csv:891
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1D}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop45 nasm_extra.csv:892
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1D}, 2, 5, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop45 nasm_extra.csv:893
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1D}, 2, 5, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop45 nasm_extra.csv:894
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1D}, 2, 5, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop46 nasm_extra.csv:895
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1D}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop46 nasm_extra.csv:896
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1D}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop46 nasm_extra.csv:897
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1D}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop47 nasm_extra.csv:898
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1D}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop47 nasm_extra.csv:899
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1D}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop47 nasm_extra.csv:900
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1D}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop48 nasm_extra.csv:901
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1E}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop48 nasm_extra.csv:902
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1E}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop48 nasm_extra.csv:903
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1E}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop49 nasm_extra.csv:904
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1E}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop49 nasm_extra.csv:905
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1E}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop49 nasm_extra.csv:906
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1E}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop5 nasm_extra.csv:772
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x18}, 2, 5, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop5 nasm_extra.csv:773
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x18}, 2, 5, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop5 nasm_extra.csv:774
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x18}, 2, 5, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop50 nasm_extra.csv:907
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1E}, 2, 2, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop50 nasm_extra.csv:908
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1E}, 2, 2, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop50 nasm_extra.csv:909
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1E}, 2, 2, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop51 nasm_extra.csv:910
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1E}, 2, 3, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop51 nasm_extra.csv:911
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1E}, 2, 3, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop51 nasm_extra.csv:912
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1E}, 2, 3, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop52 nasm_extra.csv:913
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1E}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop52 nasm_extra.csv:914
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1E}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop52 nasm_extra.csv:915
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1E}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop53 nasm_extra.csv:916
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1E}, 2, 5, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop53 nasm_extra.csv:917
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1E}, 2, 5, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop53 nasm_extra.csv:918
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1E}, 2, 5, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop54 nasm_extra.csv:919
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1E}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop54 nasm_extra.csv:920
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1E}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop54 nasm_extra.csv:921
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1E}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop55 nasm_extra.csv:922
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1E}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop55 nasm_extra.csv:923
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1E}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop55 nasm_extra.csv:924
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1E}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop56 nasm_extra.csv:925
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1F}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop56 nasm_extra.csv:926
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1F}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop56 nasm_extra.csv:927
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1F}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop57 nasm_extra.csv:928
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1F}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop57 nasm_extra.csv:929
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1F}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop57 nasm_extra.csv:930
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1F}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop58 nasm_extra.csv:931
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1F}, 2, 2, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop58 nasm_extra.csv:932
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1F}, 2, 2, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop58 nasm_extra.csv:933
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1F}, 2, 2, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop59 nasm_extra.csv:934
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1F}, 2, 3, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop59 nasm_extra.csv:935
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1F}, 2, 3, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop59 nasm_extra.csv:936
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1F}, 2, 3, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop6 nasm_extra.csv:775
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x18}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop6 nasm_extra.csv:776
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x18}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop6 nasm_extra.csv:777
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x18}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop60 nasm_extra.csv:937
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1F}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop60 nasm_extra.csv:938
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1F}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop60 nasm_extra.csv:939
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1F}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop61 nasm_extra.csv:940
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1F}, 2, 5, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop61 nasm_extra.csv:941
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1F}, 2, 5, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop61 nasm_extra.csv:942
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1F}, 2, 5, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop62 nasm_extra.csv:943
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1F}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop62 nasm_extra.csv:944
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1F}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop62 nasm_extra.csv:945
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1F}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop63 nasm_extra.csv:946
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1F}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop63 nasm_extra.csv:947
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x1F}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop63 nasm_extra.csv:948
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1F}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop7 nasm_extra.csv:778
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x18}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop7 nasm_extra.csv:779
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x18}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop7 nasm_extra.csv:780
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x18}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop8 nasm_extra.csv:781
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x19}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop8 nasm_extra.csv:782
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x19}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop8 nasm_extra.csv:783
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x19}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
+	// hint_nop9 nasm_extra.csv:784
+	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x19}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop9 nasm_extra.csv:785
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x19}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// hint_nop9 nasm_extra.csv:786
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x19}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
 	// hlt x86.csv:559
 	{[4]argType{}, 0, [4]byte{0xF4}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
+	// hreset nasm_extra.csv:615
+	{[4]argType{aImm8}, 1, [4]byte{0x0F, 0x3A, 0xF0, 0xC0}, 4, -1, -1, -1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0xF3, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
+	// hreset nasm_extra.csv:616
+	{[4]argType{aImm8, aEAX}, 2, [4]byte{0x0F, 0x3A, 0xF0, 0xC0}, 4, -1, -1, -1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0xF3, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
 	// hsubpd x86.csv:560
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x7D}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUPrescott, CPUPrescott, 16, 0x00, fM32 | fM64 | fMemSized | fDefSize},
 	// hsubps x86.csv:561
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x7D}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF2, 0, CPUPrescott, CPUPrescott, 16, 0x00, fM32 | fM64 | fMemSized | fDefSize},
-	// icebp nasm_extra.csv:25
+	// ibts nasm_extra.csv:952
+	{[4]argType{aRM16, aR16}, 2, [4]byte{0x0F, 0xA7}, 2, 8, 1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU386, CPU386, 2, 0x00, fM32 | fM64 | fDefSize},
+	// ibts nasm_extra.csv:953
+	{[4]argType{aRM32, aR32}, 2, [4]byte{0x0F, 0xA7}, 2, 8, 1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 4, 0x00, fM32 | fM64 | fDefSize},
+	// icebp nasm_extra.csv:30
 	{[4]argType{}, 0, [4]byte{0xF1}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
 	// idiv x86.csv:563
 	{[4]argType{aRM16}, 1, [4]byte{0xF7}, 1, 7, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 2, 0x00, fM32 | fM64},
@@ -1276,9 +1894,9 @@ var forms0 = [...]form{
 	{[4]argType{aR16op}, 1, [4]byte{0x40}, 1, -1, -1, -1, -1, 0, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32},
 	// inc x86.csv:593
 	{[4]argType{aR32op}, 1, [4]byte{0x40}, 1, -1, -1, -1, -1, 0, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32},
-	// incsspd nasm_extra.csv:414
+	// incsspd nasm_extra.csv:419
 	{[4]argType{aRMF32}, 1, [4]byte{0x0F, 0xAE}, 2, 5, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0xF3, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
-	// incsspq nasm_extra.csv:415
+	// incsspq nasm_extra.csv:420
 	{[4]argType{aRMF64}, 1, [4]byte{0x0F, 0xAE}, 2, 5, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0xF3, 0, CPUFuture, CPUFuture, 0, 0x00, fM64},
 	// insb x86.csv:597
 	{[4]argType{}, 0, [4]byte{0x6C}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU186, CPU186, 0, 0x00, fM32 | fM64},
@@ -1286,29 +1904,49 @@ var forms0 = [...]form{
 	{[4]argType{}, 0, [4]byte{0x6D}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fD64 | fM32 | fM64},
 	// insertps x86.csv:599
 	{[4]argType{aXMM, aXMMM32, aImm8}, 3, [4]byte{0x0F, 0x3A, 0x21}, 3, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 0, CPU8086, CPU8086, 4, 0x00, fM32 | fM64 | fMemSized},
+	// insertq nasm_extra.csv:752
+	{[4]argType{aXMM, aXMM}, 2, [4]byte{0x0F, 0x79}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF2, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
+	// insertq nasm_extra.csv:751
+	{[4]argType{aXMM, aXMM, aImm8, aImm8}, 4, [4]byte{0x0F, 0x78}, 2, 8, 0, 1, -1, -1, [2]immKind{imm_ib, imm_ib}, 2, 0, 0, 0xF2, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// insw x86.csv:600
 	{[4]argType{}, 0, [4]byte{0x6D}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU186, CPU186, 0, 0x00, fM32 | fM64},
 	// int x86.csv:602
 	{[4]argType{aImm8}, 1, [4]byte{0xCD}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// int01 nasm_extra.csv:370
+	// int01 nasm_extra.csv:375
 	{[4]argType{}, 0, [4]byte{0xF1}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
-	// int03 nasm_extra.csv:371
+	// int03 nasm_extra.csv:376
 	{[4]argType{}, 0, [4]byte{0xCC}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// int1 nasm_extra.csv:24
+	// int1 nasm_extra.csv:29
 	{[4]argType{}, 0, [4]byte{0xF1}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
-	// int3 nasm_extra.csv:23
+	// int3 nasm_extra.csv:28
 	{[4]argType{}, 0, [4]byte{0xCC}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// into x86.csv:603
 	{[4]argType{}, 0, [4]byte{0xCE}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32},
 	// invd x86.csv:604
 	{[4]argType{}, 0, [4]byte{0x0F, 0x08}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU486, CPU486, 0, 0x00, fM32 | fM64},
+	// invept nasm_extra.csv:474
+	{[4]argType{aR32, aM128}, 2, [4]byte{0x0F, 0x38, 0x80}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPU8086, CPU8086, 16, 0x00, fM32 | fDefSize},
+	// invept nasm_extra.csv:475
+	{[4]argType{aR64, aM128}, 2, [4]byte{0x0F, 0x38, 0x80}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPU8086, CPU8086, 16, 0x00, fM64 | fDefSize},
 	// invlpg x86.csv:605
 	{[4]argType{aM}, 1, [4]byte{0x0F, 0x01}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU486, CPU486, 0, 0x00, fM32 | fM64},
+	// invlpga nasm_extra.csv:457
+	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xDF}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM32 | fM64},
+	// invlpga nasm_extra.csv:459
+	{[4]argType{aAX, aECX}, 2, [4]byte{0x0F, 0x01, 0xDF}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 16, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM32},
+	// invlpga nasm_extra.csv:460
+	{[4]argType{aEAX, aECX}, 2, [4]byte{0x0F, 0x01, 0xDF}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 32, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM32 | fM64},
+	// invlpga nasm_extra.csv:461
+	{[4]argType{aRAX, aECX}, 2, [4]byte{0x0F, 0x01, 0xDF}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 64, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
 	// invpcid x86.csv:606
 	{[4]argType{aR32, aM128}, 2, [4]byte{0x0F, 0x38, 0x82}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUFuture, CPUFuture, 16, 0x00, fM32 | fMemSized},
 	// invpcid x86.csv:607
 	{[4]argType{aR64, aM128}, 2, [4]byte{0x0F, 0x38, 0x82}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x66, 0, CPUFuture, CPUFuture, 16, 0x00, fM64 | fMemSized},
-	// iret nasm_extra.csv:49
+	// invvpid nasm_extra.csv:476
+	{[4]argType{aR32, aM128}, 2, [4]byte{0x0F, 0x38, 0x81}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPU8086, CPU8086, 16, 0x00, fM32 | fDefSize},
+	// invvpid nasm_extra.csv:477
+	{[4]argType{aR64, aM128}, 2, [4]byte{0x0F, 0x38, 0x81}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPU8086, CPU8086, 16, 0x00, fM64 | fDefSize},
+	// iret nasm_extra.csv:54
 	{[4]argType{}, 0, [4]byte{0xCF}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// iret x86.csv:608
 	{[4]argType{}, 0, [4]byte{0xCF}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
@@ -1316,7 +1954,7 @@ var forms0 = [...]form{
 	{[4]argType{}, 0, [4]byte{0xCF}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
 	// iretq x86.csv:610
 	{[4]argType{}, 0, [4]byte{0xCF}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
-	// iretw nasm_extra.csv:372
+	// iretw nasm_extra.csv:377
 	{[4]argType{}, 0, [4]byte{0xCF}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// ja x86.csv:611
 	{[4]argType{aRel16}, 1, [4]byte{0x0F, 0x87}, 2, -1, -1, -1, -1, -1, [2]immKind{imm_cw}, 1, 16, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32},
@@ -1400,7 +2038,7 @@ var forms0 = [...]form{
 	{[4]argType{aRel8}, 1, [4]byte{0x7E}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_cb}, 1, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// jle x86.csv:719
 	{[4]argType{aRel32}, 1, [4]byte{0x0F, 0x8E}, 2, -1, -1, -1, -1, -1, [2]immKind{imm_cd}, 1, 32, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fD64 | fM64},
-	// jmp nasm_extra.csv:429
+	// jmp nasm_extra.csv:434
 	{[4]argType{aFarDef}, 1, [4]byte{0xFF}, 1, 5, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fFar},
 	// jmp x86.csv:643
 	{[4]argType{aRM16}, 1, [4]byte{0xFF}, 1, 4, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 2, 0x00, fM32},
@@ -1564,29 +2202,29 @@ var forms0 = [...]form{
 	{[4]argType{aRel8}, 1, [4]byte{0x74}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_cb}, 1, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// lahf x86.csv:727
 	{[4]argType{}, 0, [4]byte{0x9F}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// lar nasm_extra.csv:100
-	{[4]argType{aR16, aM16}, 2, [4]byte{0x0F, 0x02}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU286, CPU286, 2, 0x00, fM32 | fM64 | fDefSize},
-	// lar nasm_extra.csv:101
-	{[4]argType{aR16, aRMF16}, 2, [4]byte{0x0F, 0x02}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU286, CPU286, 0, 0x00, fM32 | fM64},
-	// lar nasm_extra.csv:102
-	{[4]argType{aR16, aRMF32}, 2, [4]byte{0x0F, 0x02}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
-	// lar nasm_extra.csv:103
-	{[4]argType{aR16, aRMF64}, 2, [4]byte{0x0F, 0x02}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
-	// lar nasm_extra.csv:104
-	{[4]argType{aR32, aM16}, 2, [4]byte{0x0F, 0x02}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 2, 0x00, fM32 | fM64 | fDefSize},
 	// lar nasm_extra.csv:105
-	{[4]argType{aR32, aRMF16}, 2, [4]byte{0x0F, 0x02}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
+	{[4]argType{aR16, aM16}, 2, [4]byte{0x0F, 0x02}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU286, CPU286, 2, 0x00, fM32 | fM64 | fDefSize},
 	// lar nasm_extra.csv:106
-	{[4]argType{aR32, aRMF32}, 2, [4]byte{0x0F, 0x02}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
+	{[4]argType{aR16, aRMF16}, 2, [4]byte{0x0F, 0x02}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU286, CPU286, 0, 0x00, fM32 | fM64},
 	// lar nasm_extra.csv:107
-	{[4]argType{aR32, aRMF64}, 2, [4]byte{0x0F, 0x02}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
+	{[4]argType{aR16, aRMF32}, 2, [4]byte{0x0F, 0x02}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
 	// lar nasm_extra.csv:108
-	{[4]argType{aR64, aM16}, 2, [4]byte{0x0F, 0x02}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 2, 0x00, fM64 | fDefSize},
+	{[4]argType{aR16, aRMF64}, 2, [4]byte{0x0F, 0x02}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
 	// lar nasm_extra.csv:109
-	{[4]argType{aR64, aRMF16}, 2, [4]byte{0x0F, 0x02}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
+	{[4]argType{aR32, aM16}, 2, [4]byte{0x0F, 0x02}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 2, 0x00, fM32 | fM64 | fDefSize},
 	// lar nasm_extra.csv:110
-	{[4]argType{aR64, aRMF32}, 2, [4]byte{0x0F, 0x02}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
+	{[4]argType{aR32, aRMF16}, 2, [4]byte{0x0F, 0x02}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
 	// lar nasm_extra.csv:111
+	{[4]argType{aR32, aRMF32}, 2, [4]byte{0x0F, 0x02}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
+	// lar nasm_extra.csv:112
+	{[4]argType{aR32, aRMF64}, 2, [4]byte{0x0F, 0x02}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
+	// lar nasm_extra.csv:113
+	{[4]argType{aR64, aM16}, 2, [4]byte{0x0F, 0x02}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 2, 0x00, fM64 | fDefSize},
+	// lar nasm_extra.csv:114
+	{[4]argType{aR64, aRMF16}, 2, [4]byte{0x0F, 0x02}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
+	// lar nasm_extra.csv:115
+	{[4]argType{aR64, aRMF32}, 2, [4]byte{0x0F, 0x02}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
+	// lar nasm_extra.csv:116
 	{[4]argType{aR64, aRMF64}, 2, [4]byte{0x0F, 0x02}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
 	// lddqu x86.csv:736
 	{[4]argType{aXMM, aM128}, 2, [4]byte{0x0F, 0xF0}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF2, 0, CPUPrescott, CPUPrescott, 16, 0x00, fM32 | fM64 | fMemSized | fDefSize},
@@ -1596,6 +2234,8 @@ var forms0 = [...]form{
 	{[4]argType{aR16, aM}, 2, [4]byte{0xC5}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32},
 	// lds x86.csv:739
 	{[4]argType{aR32, aM}, 2, [4]byte{0xC5}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32},
+	// ldtilecfg nasm_extra.csv:586
+	{[4]argType{aM}, 1, [4]byte{0x49}, 1, 0, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 2, CPUFuture, CPUFuture, 64, 0x00, fVEX | fM64 | fMemSized | fDefSize},
 	// lea x86.csv:740
 	{[4]argType{aR16, aM}, 2, [4]byte{0x8D}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64 | fAnySize},
 	// lea x86.csv:741
@@ -1636,8 +2276,16 @@ var forms0 = [...]form{
 	{[4]argType{aM}, 1, [4]byte{0x0F, 0x01}, 2, 3, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU286, CPU286, 0, 0x00, fM64},
 	// lldt x86.csv:764
 	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x00}, 2, 2, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU286, CPU286, 2, 0x00, fM32 | fM64},
+	// llwpcb nasm_extra.csv:577
+	{[4]argType{aR32}, 1, [4]byte{0x12}, 1, 0, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPU386, CPU386, 0, 0x00, fVEX | fM32 | fM64},
+	// llwpcb nasm_extra.csv:578
+	{[4]argType{aR64}, 1, [4]byte{0x12}, 1, 0, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPUX64, CPUX64, 0, 0x00, fVEX | fVEXW | fM64},
 	// lmsw x86.csv:765
 	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x01}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU286, CPU286, 2, 0x00, fM32 | fM64},
+	// loadall nasm_extra.csv:962
+	{[4]argType{}, 0, [4]byte{0x0F, 0x07}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
+	// loadall286 nasm_extra.csv:963
+	{[4]argType{}, 0, [4]byte{0x0F, 0x05}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU286, CPU286, 0, 0x00, fM32 | fM64},
 	// lodsb x86.csv:771
 	{[4]argType{}, 0, [4]byte{0xAC}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// lodsd x86.csv:772
@@ -1648,67 +2296,67 @@ var forms0 = [...]form{
 	{[4]argType{}, 0, [4]byte{0xAD}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// loop x86.csv:775
 	{[4]argType{aRel8}, 1, [4]byte{0xE2}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_cb}, 1, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// loop nasm_extra.csv:273
+	// loop nasm_extra.csv:278
 	{[4]argType{aRel8, aCX}, 2, [4]byte{0xE2}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_cb}, 1, 0, 16, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32},
-	// loop nasm_extra.csv:274
+	// loop nasm_extra.csv:279
 	{[4]argType{aRel8, aECX}, 2, [4]byte{0xE2}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_cb}, 1, 0, 32, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
-	// loop nasm_extra.csv:275
+	// loop nasm_extra.csv:280
 	{[4]argType{aRel8, aRCX}, 2, [4]byte{0xE2}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_cb}, 1, 0, 64, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
 	// loope x86.csv:776
 	{[4]argType{aRel8}, 1, [4]byte{0xE1}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_cb}, 1, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// loope nasm_extra.csv:276
+	// loope nasm_extra.csv:281
 	{[4]argType{aRel8, aCX}, 2, [4]byte{0xE1}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_cb}, 1, 0, 16, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32},
-	// loope nasm_extra.csv:277
+	// loope nasm_extra.csv:282
 	{[4]argType{aRel8, aECX}, 2, [4]byte{0xE1}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_cb}, 1, 0, 32, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
-	// loope nasm_extra.csv:278
+	// loope nasm_extra.csv:283
 	{[4]argType{aRel8, aRCX}, 2, [4]byte{0xE1}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_cb}, 1, 0, 64, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
 	// loopne x86.csv:777
 	{[4]argType{aRel8}, 1, [4]byte{0xE0}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_cb}, 1, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// loopne nasm_extra.csv:282
+	// loopne nasm_extra.csv:287
 	{[4]argType{aRel8, aCX}, 2, [4]byte{0xE0}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_cb}, 1, 0, 16, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32},
-	// loopne nasm_extra.csv:283
+	// loopne nasm_extra.csv:288
 	{[4]argType{aRel8, aECX}, 2, [4]byte{0xE0}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_cb}, 1, 0, 32, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
-	// loopne nasm_extra.csv:284
+	// loopne nasm_extra.csv:289
 	{[4]argType{aRel8, aRCX}, 2, [4]byte{0xE0}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_cb}, 1, 0, 64, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
-	// loopnz nasm_extra.csv:29
+	// loopnz nasm_extra.csv:34
 	{[4]argType{aRel8}, 1, [4]byte{0xE0}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_cb}, 1, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// loopnz nasm_extra.csv:285
+	// loopnz nasm_extra.csv:290
 	{[4]argType{aRel8, aCX}, 2, [4]byte{0xE0}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_cb}, 1, 0, 16, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32},
-	// loopnz nasm_extra.csv:286
+	// loopnz nasm_extra.csv:291
 	{[4]argType{aRel8, aECX}, 2, [4]byte{0xE0}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_cb}, 1, 0, 32, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
-	// loopnz nasm_extra.csv:287
+	// loopnz nasm_extra.csv:292
 	{[4]argType{aRel8, aRCX}, 2, [4]byte{0xE0}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_cb}, 1, 0, 64, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
-	// loopz nasm_extra.csv:28
+	// loopz nasm_extra.csv:33
 	{[4]argType{aRel8}, 1, [4]byte{0xE1}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_cb}, 1, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// loopz nasm_extra.csv:279
+	// loopz nasm_extra.csv:284
 	{[4]argType{aRel8, aCX}, 2, [4]byte{0xE1}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_cb}, 1, 0, 16, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32},
-	// loopz nasm_extra.csv:280
+	// loopz nasm_extra.csv:285
 	{[4]argType{aRel8, aECX}, 2, [4]byte{0xE1}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_cb}, 1, 0, 32, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
-	// loopz nasm_extra.csv:281
+	// loopz nasm_extra.csv:286
 	{[4]argType{aRel8, aRCX}, 2, [4]byte{0xE1}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_cb}, 1, 0, 64, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
-	// lsl nasm_extra.csv:115
-	{[4]argType{aR16, aM16}, 2, [4]byte{0x0F, 0x03}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU286, CPU286, 2, 0x00, fM32 | fM64 | fDefSize},
-	// lsl nasm_extra.csv:116
-	{[4]argType{aR16, aRMF16}, 2, [4]byte{0x0F, 0x03}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU286, CPU286, 0, 0x00, fM32 | fM64},
-	// lsl nasm_extra.csv:117
-	{[4]argType{aR16, aRMF32}, 2, [4]byte{0x0F, 0x03}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
-	// lsl nasm_extra.csv:118
-	{[4]argType{aR16, aRMF64}, 2, [4]byte{0x0F, 0x03}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
-	// lsl nasm_extra.csv:119
-	{[4]argType{aR32, aM16}, 2, [4]byte{0x0F, 0x03}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 2, 0x00, fM32 | fM64 | fDefSize},
 	// lsl nasm_extra.csv:120
-	{[4]argType{aR32, aRMF16}, 2, [4]byte{0x0F, 0x03}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
+	{[4]argType{aR16, aM16}, 2, [4]byte{0x0F, 0x03}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU286, CPU286, 2, 0x00, fM32 | fM64 | fDefSize},
 	// lsl nasm_extra.csv:121
-	{[4]argType{aR32, aRMF32}, 2, [4]byte{0x0F, 0x03}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
+	{[4]argType{aR16, aRMF16}, 2, [4]byte{0x0F, 0x03}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU286, CPU286, 0, 0x00, fM32 | fM64},
 	// lsl nasm_extra.csv:122
-	{[4]argType{aR32, aRMF64}, 2, [4]byte{0x0F, 0x03}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
+	{[4]argType{aR16, aRMF32}, 2, [4]byte{0x0F, 0x03}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
 	// lsl nasm_extra.csv:123
-	{[4]argType{aR64, aM16}, 2, [4]byte{0x0F, 0x03}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 2, 0x00, fM64 | fDefSize},
+	{[4]argType{aR16, aRMF64}, 2, [4]byte{0x0F, 0x03}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
 	// lsl nasm_extra.csv:124
-	{[4]argType{aR64, aRMF16}, 2, [4]byte{0x0F, 0x03}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
+	{[4]argType{aR32, aM16}, 2, [4]byte{0x0F, 0x03}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 2, 0x00, fM32 | fM64 | fDefSize},
 	// lsl nasm_extra.csv:125
-	{[4]argType{aR64, aRMF32}, 2, [4]byte{0x0F, 0x03}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
+	{[4]argType{aR32, aRMF16}, 2, [4]byte{0x0F, 0x03}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
 	// lsl nasm_extra.csv:126
+	{[4]argType{aR32, aRMF32}, 2, [4]byte{0x0F, 0x03}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
+	// lsl nasm_extra.csv:127
+	{[4]argType{aR32, aRMF64}, 2, [4]byte{0x0F, 0x03}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
+	// lsl nasm_extra.csv:128
+	{[4]argType{aR64, aM16}, 2, [4]byte{0x0F, 0x03}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 2, 0x00, fM64 | fDefSize},
+	// lsl nasm_extra.csv:129
+	{[4]argType{aR64, aRMF16}, 2, [4]byte{0x0F, 0x03}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
+	// lsl nasm_extra.csv:130
+	{[4]argType{aR64, aRMF32}, 2, [4]byte{0x0F, 0x03}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
+	// lsl nasm_extra.csv:131
 	{[4]argType{aR64, aRMF64}, 2, [4]byte{0x0F, 0x03}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
 	// lss x86.csv:783
 	{[4]argType{aR16, aM}, 2, [4]byte{0x0F, 0xB2}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
@@ -1718,6 +2366,14 @@ var forms0 = [...]form{
 	{[4]argType{aR64, aM}, 2, [4]byte{0x0F, 0xB2}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
 	// ltr x86.csv:786
 	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x00}, 2, 3, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU286, CPU286, 2, 0x00, fM32 | fM64},
+	// lwpins nasm_extra.csv:581
+	{[4]argType{aR32, aRM32, aImm32}, 3, [4]byte{0x12}, 1, 0, -1, 1, 0, -1, [2]immKind{imm_id}, 1, 0, 0, 0x00, 10, CPU386, CPU386, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
+	// lwpins nasm_extra.csv:582
+	{[4]argType{aR64, aRM32, aImm32}, 3, [4]byte{0x12}, 1, 0, -1, 1, 0, -1, [2]immKind{imm_id}, 1, 0, 0, 0x00, 10, CPUX64, CPUX64, 4, 0x00, fVEX | fVEXW | fM64 | fMemSized},
+	// lwpval nasm_extra.csv:583
+	{[4]argType{aR32, aRM32, aImm32}, 3, [4]byte{0x12}, 1, 1, -1, 1, 0, -1, [2]immKind{imm_id}, 1, 0, 0, 0x00, 10, CPU386, CPU386, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
+	// lwpval nasm_extra.csv:584
+	{[4]argType{aR64, aRM32, aImm32}, 3, [4]byte{0x12}, 1, 1, -1, 1, 0, -1, [2]immKind{imm_id}, 1, 0, 0, 0x00, 10, CPUX64, CPUX64, 4, 0x00, fVEX | fVEXW | fM64 | fMemSized},
 	// lzcnt x86.csv:787
 	{[4]argType{aR16, aRM16}, 2, [4]byte{0x0F, 0xBD}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 16, 0, 0xF3, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64 | fMemSized},
 	// lzcnt x86.csv:788
@@ -1748,15 +2404,25 @@ var forms0 = [...]form{
 	{[4]argType{aXMM, aXMMM32}, 2, [4]byte{0x0F, 0x5D}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUKatmai, CPUKatmai, 4, 0x00, fM32 | fM64 | fMemSized},
 	// monitor x86.csv:801
 	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xC8}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPrescott, CPUPrescott, 0, 0x00, fM32 | fM64},
-	// monitor nasm_extra.csv:288
+	// monitor nasm_extra.csv:293
 	{[4]argType{aEAX, aECX, aEDX}, 3, [4]byte{0x0F, 0x01, 0xC8}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPrescott, CPUPrescott, 0, 0x00, fM32},
-	// monitor nasm_extra.csv:289
+	// monitor nasm_extra.csv:294
 	{[4]argType{aRAX, aECX, aEDX}, 3, [4]byte{0x0F, 0x01, 0xC8}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
-	// mov nasm_extra.csv:48
+	// monitorx nasm_extra.csv:594
+	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xFA}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
+	// monitorx nasm_extra.csv:595
+	{[4]argType{aAX, aECX, aEDX}, 3, [4]byte{0x0F, 0x01, 0xFA}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
+	// monitorx nasm_extra.csv:596
+	{[4]argType{aEAX, aECX, aEDX}, 3, [4]byte{0x0F, 0x01, 0xFA}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
+	// monitorx nasm_extra.csv:597
+	{[4]argType{aRAX, aECX, aEDX}, 3, [4]byte{0x0F, 0x01, 0xFA}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
+	// montmul nasm_extra.csv:486
+	{[4]argType{}, 0, [4]byte{0x0F, 0xA6, 0xC0}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUPentium, CPUPentium, 0, 0x00, fM32 | fM64 | fRepPfx},
+	// mov nasm_extra.csv:53
 	{[4]argType{aR64M16, aSreg}, 2, [4]byte{0x8C}, 1, 8, 1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUX64, CPUX64, 2, 0x00, fM64},
-	// mov nasm_extra.csv:431
+	// mov nasm_extra.csv:436
 	{[4]argType{aM16, aSreg}, 2, [4]byte{0x8C}, 1, 8, 1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 2, 0x00, fM32 | fM64},
-	// mov nasm_extra.csv:432
+	// mov nasm_extra.csv:437
 	{[4]argType{aRMF16, aSreg}, 2, [4]byte{0x8C}, 1, 8, 1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// mov x86.csv:802
 	{[4]argType{aAL, aMoffs8}, 2, [4]byte{0xA0}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_cm}, 1, 0, 0, 0x00, 0, CPU8086, CPU8086, 1, 0x00, fM32 | fM64},
@@ -1838,9 +2504,9 @@ var forms0 = [...]form{
 	{[4]argType{aRMF64, aCR}, 2, [4]byte{0x0F, 0x20}, 2, 8, 1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
 	// mov x86.csv:848
 	{[4]argType{aRMF64, aDR}, 2, [4]byte{0x0F, 0x21}, 2, 8, 1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
-	// mov nasm_extra.csv:291
+	// mov nasm_extra.csv:296
 	{[4]argType{aSreg, aM64}, 2, [4]byte{0x8E}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64},
-	// mov nasm_extra.csv:292
+	// mov nasm_extra.csv:297
 	{[4]argType{aM64, aSreg}, 2, [4]byte{0x8C}, 1, 8, 1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64},
 	// movapd x86.csv:850
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x28}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 16, 0x00, fM32 | fM64 | fMemSized},
@@ -1862,9 +2528,9 @@ var forms0 = [...]form{
 	{[4]argType{aR32, aM32}, 2, [4]byte{0x0F, 0x38, 0xF0}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUNehalem, CPUNehalem, 4, 0x00, fM32 | fM64 | fMemSized},
 	// movbe x86.csv:859
 	{[4]argType{aR64, aM64}, 2, [4]byte{0x0F, 0x38, 0xF0}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUNehalem, CPUNehalem, 8, 0x00, fM64 | fMemSized},
-	// movd nasm_extra.csv:293
+	// movd nasm_extra.csv:298
 	{[4]argType{aMM, aRM64}, 2, [4]byte{0x0F, 0x6E}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
-	// movd nasm_extra.csv:294
+	// movd nasm_extra.csv:299
 	{[4]argType{aRM64, aMM}, 2, [4]byte{0x0F, 0x7E}, 2, 8, 1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized | fAlt},
 	// movd x86.csv:860
 	{[4]argType{aMM, aRM32}, 2, [4]byte{0x0F, 0x6E}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 4, 0x00, fM32 | fM64 | fMemSized | fDefSize},
@@ -1876,15 +2542,15 @@ var forms0 = [...]form{
 	{[4]argType{aXMM, aRM32}, 2, [4]byte{0x0F, 0x6E}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 4, 0x00, fM32 | fM64 | fDefSize},
 	// movddup x86.csv:864
 	{[4]argType{aXMM, aXMMM64}, 2, [4]byte{0x0F, 0x12}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF2, 0, CPUPrescott, CPUPrescott, 8, 0x00, fM32 | fM64 | fMemSized | fDefSize},
-	// movdir64b nasm_extra.csv:401
+	// movdir64b nasm_extra.csv:406
 	{[4]argType{aR16, aM}, 2, [4]byte{0x0F, 0x38, 0xF8}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 16, 0x66, 0, CPUFuture, CPUFuture, 64, 0x00, fM32 | fMemSized},
-	// movdir64b nasm_extra.csv:402
+	// movdir64b nasm_extra.csv:407
 	{[4]argType{aR32, aM}, 2, [4]byte{0x0F, 0x38, 0xF8}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 32, 0x66, 0, CPUFuture, CPUFuture, 64, 0x00, fM32 | fM64 | fMemSized},
-	// movdir64b nasm_extra.csv:403
+	// movdir64b nasm_extra.csv:408
 	{[4]argType{aR64, aM}, 2, [4]byte{0x0F, 0x38, 0xF8}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 64, 0x66, 0, CPUFuture, CPUFuture, 64, 0x00, fM64 | fMemSized},
-	// movdiri nasm_extra.csv:399
+	// movdiri nasm_extra.csv:404
 	{[4]argType{aM32, aR32}, 2, [4]byte{0x0F, 0x38, 0xF9}, 3, 8, 1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUFuture, CPUFuture, 4, 0x00, fM32 | fM64 | fMemSized | fDefSize},
-	// movdiri nasm_extra.csv:400
+	// movdiri nasm_extra.csv:405
 	{[4]argType{aM64, aR64}, 2, [4]byte{0x0F, 0x38, 0xF9}, 3, 8, 1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUFuture, CPUFuture, 8, 0x00, fM64 | fMemSized | fDefSize},
 	// movdq2q x86.csv:865
 	{[4]argType{aMM, aXMM}, 2, [4]byte{0x0F, 0xD6}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF2, 0, CPUWillamette, CPUWillamette, 0, 0x00, fM32 | fM64},
@@ -1898,9 +2564,9 @@ var forms0 = [...]form{
 	{[4]argType{aXMMM128, aXMM}, 2, [4]byte{0x0F, 0x7F}, 2, 8, 1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUWillamette, CPUWillamette, 16, 0x00, fM32 | fM64 | fMemSized | fDefSize | fAlt},
 	// movhlps x86.csv:870
 	{[4]argType{aXMM, aXMM}, 2, [4]byte{0x0F, 0x12}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUKatmai, CPUKatmai, 0, 0x00, fM32 | fM64},
-	// movhpd nasm_extra.csv:137
+	// movhpd nasm_extra.csv:142
 	{[4]argType{aXMM, aM64}, 2, [4]byte{0x0F, 0x16}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 8, 0x00, fM32 | fM64 | fMemSized},
-	// movhpd nasm_extra.csv:138
+	// movhpd nasm_extra.csv:143
 	{[4]argType{aM64, aXMM}, 2, [4]byte{0x0F, 0x17}, 2, 8, 1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 8, 0x00, fM32 | fM64 | fMemSized | fAlt},
 	// movhps x86.csv:873
 	{[4]argType{aM64, aXMM}, 2, [4]byte{0x0F, 0x17}, 2, 8, 1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUKatmai, CPUKatmai, 8, 0x00, fM32 | fM64 | fMemSized | fAlt},
@@ -1908,19 +2574,19 @@ var forms0 = [...]form{
 	{[4]argType{aXMM, aM64}, 2, [4]byte{0x0F, 0x16}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUKatmai, CPUKatmai, 8, 0x00, fM32 | fM64 | fMemSized},
 	// movlhps x86.csv:875
 	{[4]argType{aXMM, aXMM}, 2, [4]byte{0x0F, 0x16}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUKatmai, CPUKatmai, 0, 0x00, fM32 | fM64},
-	// movlpd nasm_extra.csv:139
+	// movlpd nasm_extra.csv:144
 	{[4]argType{aXMM, aM64}, 2, [4]byte{0x0F, 0x12}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 8, 0x00, fM32 | fM64 | fMemSized},
-	// movlpd nasm_extra.csv:140
+	// movlpd nasm_extra.csv:145
 	{[4]argType{aM64, aXMM}, 2, [4]byte{0x0F, 0x13}, 2, 8, 1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 8, 0x00, fM32 | fM64 | fMemSized | fAlt},
 	// movlps x86.csv:878
 	{[4]argType{aM64, aXMM}, 2, [4]byte{0x0F, 0x13}, 2, 8, 1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUKatmai, CPUKatmai, 8, 0x00, fM32 | fM64 | fMemSized | fAlt},
 	// movlps x86.csv:879
 	{[4]argType{aXMM, aM64}, 2, [4]byte{0x0F, 0x12}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUKatmai, CPUKatmai, 8, 0x00, fM32 | fM64 | fMemSized},
-	// movmskpd nasm_extra.csv:305
+	// movmskpd nasm_extra.csv:310
 	{[4]argType{aR64, aXMM}, 2, [4]byte{0x0F, 0x50}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x66, 0, CPUX64, CPUX64, 0, 0x00, fM64},
 	// movmskpd x86.csv:880
 	{[4]argType{aR32, aXMM}, 2, [4]byte{0x0F, 0x50}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 0, 0x00, fM32 | fM64},
-	// movmskps nasm_extra.csv:304
+	// movmskps nasm_extra.csv:309
 	{[4]argType{aR64, aXMM}, 2, [4]byte{0x0F, 0x50}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
 	// movmskps x86.csv:881
 	{[4]argType{aR32, aXMM}, 2, [4]byte{0x0F, 0x50}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUKatmai, CPUKatmai, 0, 0x00, fM32 | fM64},
@@ -1938,13 +2604,13 @@ var forms0 = [...]form{
 	{[4]argType{aM128, aXMM}, 2, [4]byte{0x0F, 0x2B}, 2, 8, 1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUKatmai, CPUKatmai, 16, 0x00, fM32 | fM64 | fMemSized | fAlt},
 	// movntq x86.csv:888
 	{[4]argType{aM64, aMM}, 2, [4]byte{0x0F, 0xE7}, 2, 8, 1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUKatmai, CPUKatmai, 8, 0x00, fM32 | fM64 | fDefSize},
-	// movntsd x86.csv:889
+	// movntsd nasm_extra.csv:753
 	{[4]argType{aM64, aXMM}, 2, [4]byte{0x0F, 0x2B}, 2, 8, 1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0xF2, 0, CPU8086, CPU8086, 8, 0x00, fM32 | fM64 | fMemSized | fDefSize | fAlt},
-	// movntss x86.csv:890
+	// movntss nasm_extra.csv:754
 	{[4]argType{aM32, aXMM}, 2, [4]byte{0x0F, 0x2B}, 2, 8, 1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPU8086, CPU8086, 4, 0x00, fM32 | fM64 | fMemSized | fDefSize | fAlt},
-	// movq nasm_extra.csv:142
+	// movq nasm_extra.csv:147
 	{[4]argType{aXMMM64, aXMM}, 2, [4]byte{0x0F, 0xD6}, 2, 8, 1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 8, 0x00, fM32 | fM64 | fDefSize | fAlt},
-	// movq nasm_extra.csv:260
+	// movq nasm_extra.csv:265
 	{[4]argType{aXMM, aXMMM64}, 2, [4]byte{0x0F, 0x7E}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUWillamette, CPUWillamette, 8, 0x00, fM32 | fM64 | fDefSize},
 	// movq x86.csv:891
 	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0x6F}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x00, fM32 | fM64 | fDefSize},
@@ -1990,7 +2656,7 @@ var forms0 = [...]form{
 	{[4]argType{aR64, aRM16}, 2, [4]byte{0x0F, 0xBF}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 2, 0x00, fM64},
 	// movsx x86.csv:919
 	{[4]argType{aR64, aRM8}, 2, [4]byte{0x0F, 0xBE}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 1, 0x00, fM64},
-	// movsx nasm_extra.csv:50
+	// movsx nasm_extra.csv:55
 	{[4]argType{aR64, aRM32}, 2, [4]byte{0x63}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 4, 0x00, fM64},
 	// movsxd x86.csv:922
 	{[4]argType{aR64, aRM32}, 2, [4]byte{0x63}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 4, 0x00, fM64},
@@ -2036,8 +2702,12 @@ var forms0 = [...]form{
 	{[4]argType{aR64, aR64, aRM64}, 3, [4]byte{0xF6}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0xF2, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized},
 	// mwait x86.csv:945
 	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xC9}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPrescott, CPUPrescott, 0, 0x00, fM32 | fM64},
-	// mwait nasm_extra.csv:290
+	// mwait nasm_extra.csv:295
 	{[4]argType{aEAX, aECX}, 2, [4]byte{0x0F, 0x01, 0xC9}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPrescott, CPUPrescott, 0, 0x00, fM32 | fM64},
+	// mwaitx nasm_extra.csv:598
+	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xFB}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
+	// mwaitx nasm_extra.csv:599
+	{[4]argType{aEAX, aECX}, 2, [4]byte{0x0F, 0x01, 0xFB}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// neg x86.csv:946
 	{[4]argType{aRM16}, 1, [4]byte{0xF7}, 1, 3, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 2, 0x00, fM32 | fM64},
 	// neg x86.csv:947
@@ -2048,7 +2718,7 @@ var forms0 = [...]form{
 	{[4]argType{aRM8}, 1, [4]byte{0xF6}, 1, 3, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 1, 0x00, fM32 | fM64},
 	// nop x86.csv:953
 	{[4]argType{}, 0, [4]byte{0x90}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// nop nasm_extra.csv:30
+	// nop nasm_extra.csv:35
 	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0x1F}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64},
 	// nop x86.csv:951
 	{[4]argType{aRM16}, 1, [4]byte{0x0F, 0x1F}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUP6, CPUP6, 2, 0x00, fM32 | fM64},
@@ -2164,6 +2834,8 @@ var forms0 = [...]form{
 	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0xEC}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x00, fM32 | fM64 | fDefSize},
 	// paddsb x86.csv:1015
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0xEC}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 16, 0x00, fM32 | fM64 | fDefSize},
+	// paddsiw nasm_extra.csv:736
+	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0x51}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x00, fM32 | fM64 | fDefSize},
 	// paddsw x86.csv:1016
 	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0xED}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x00, fM32 | fM64 | fDefSize},
 	// paddsw x86.csv:1017
@@ -2194,15 +2866,19 @@ var forms0 = [...]form{
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0xDF}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 16, 0x00, fM32 | fM64 | fDefSize},
 	// pause x86.csv:1030
 	{[4]argType{}, 0, [4]byte{0x90}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
+	// paveb nasm_extra.csv:737
+	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0x50}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x00, fM32 | fM64 | fDefSize},
 	// pavgb x86.csv:1031
 	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0xE0}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUKatmai, CPUKatmai, 8, 0x00, fM32 | fM64 | fDefSize},
 	// pavgb x86.csv:1032
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0xE0}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 16, 0x00, fM32 | fM64 | fDefSize},
+	// pavgusb nasm_extra.csv:710
+	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0x0F}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0xBF, fM32 | fM64 | fSuffix | fDefSize},
 	// pavgw x86.csv:1033
 	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0xE3}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUKatmai, CPUKatmai, 8, 0x00, fM32 | fM64 | fDefSize},
 	// pavgw x86.csv:1034
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0xE3}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 16, 0x00, fM32 | fM64 | fDefSize},
-	// pblendvb nasm_extra.csv:315
+	// pblendvb nasm_extra.csv:320
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x38, 0x10}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPU8086, CPU8086, 16, 0x00, fM32 | fM64 | fMemSized},
 	// pblendvb x86.csv:1035
 	{[4]argType{aXMM, aXMMM128, aXMM0}, 3, [4]byte{0x0F, 0x38, 0x10}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
@@ -2254,15 +2930,21 @@ var forms0 = [...]form{
 	{[4]argType{aXMM, aXMMM128, aImm8}, 3, [4]byte{0x0F, 0x3A, 0x63}, 3, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 0, CPU8086, CPU8086, 16, 0x00, fM32 | fM64 | fMemSized},
 	// pcmpistrm x86.csv:1055
 	{[4]argType{aXMM, aXMMM128, aImm8}, 3, [4]byte{0x0F, 0x3A, 0x62}, 3, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 0, CPU8086, CPU8086, 16, 0x00, fM32 | fM64 | fMemSized},
+	// pcommit nasm_extra.csv:489
+	{[4]argType{}, 0, [4]byte{0x0F, 0xAE, 0xF8}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
+	// pconfig nasm_extra.csv:603
+	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xC5}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
 	// pdep x86.csv:1056
 	{[4]argType{aR32, aR32, aRM32}, 3, [4]byte{0xF5}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0xF2, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
 	// pdep x86.csv:1057
 	{[4]argType{aR64, aR64, aRM64}, 3, [4]byte{0xF5}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0xF2, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized},
+	// pdistib nasm_extra.csv:742
+	{[4]argType{aMM, aM64}, 2, [4]byte{0x0F, 0x54}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 0, 0x00, fM32 | fM64},
 	// pext x86.csv:1058
 	{[4]argType{aR32, aR32, aRM32}, 3, [4]byte{0xF5}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
 	// pext x86.csv:1059
 	{[4]argType{aR64, aR64, aRM64}, 3, [4]byte{0xF5}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized},
-	// pextrb nasm_extra.csv:308
+	// pextrb nasm_extra.csv:313
 	{[4]argType{aRMF64, aXMM, aImm8}, 3, [4]byte{0x0F, 0x3A, 0x14}, 3, 8, 1, 0, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 0, CPUX64, CPUX64, 0, 0x00, fM64},
 	// pextrb x86.csv:1060
 	{[4]argType{aR32M8, aXMM, aImm8}, 3, [4]byte{0x0F, 0x3A, 0x14}, 3, 8, 1, 0, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 0, CPU8086, CPU8086, 1, 0x00, fM32 | fM64 | fMemSized},
@@ -2270,9 +2952,9 @@ var forms0 = [...]form{
 	{[4]argType{aRM32, aXMM, aImm8}, 3, [4]byte{0x0F, 0x3A, 0x16}, 3, 8, 1, 0, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 0, CPU8086, CPU8086, 4, 0x00, fM32 | fM64 | fMemSized},
 	// pextrq x86.csv:1062
 	{[4]argType{aRM64, aXMM, aImm8}, 3, [4]byte{0x0F, 0x3A, 0x16}, 3, 8, 1, 0, -1, -1, [2]immKind{imm_ib}, 1, 64, 0, 0x66, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
-	// pextrw nasm_extra.csv:306
+	// pextrw nasm_extra.csv:311
 	{[4]argType{aR64, aXMM, aImm8}, 3, [4]byte{0x0F, 0xC5}, 2, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 64, 0, 0x66, 0, CPUX64, CPUX64, 0, 0x00, fM64},
-	// pextrw nasm_extra.csv:307
+	// pextrw nasm_extra.csv:312
 	{[4]argType{aRMF64, aXMM, aImm8}, 3, [4]byte{0x0F, 0x3A, 0x15}, 3, 8, 1, 0, -1, -1, [2]immKind{imm_ib}, 1, 64, 0, 0x66, 0, CPUX64, CPUX64, 0, 0x00, fM64},
 	// pextrw x86.csv:1063
 	{[4]argType{aR32, aMM, aImm8}, 3, [4]byte{0x0F, 0xC5}, 2, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x00, 0, CPUKatmai, CPUKatmai, 0, 0x00, fM32 | fM64},
@@ -2280,6 +2962,48 @@ var forms0 = [...]form{
 	{[4]argType{aR32, aXMM, aImm8}, 3, [4]byte{0x0F, 0xC5}, 2, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 0, 0x00, fM32 | fM64},
 	// pextrw x86.csv:1065
 	{[4]argType{aR32M16, aXMM, aImm8}, 3, [4]byte{0x0F, 0x3A, 0x15}, 3, 8, 1, 0, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 0, CPU8086, CPU8086, 2, 0x00, fM32 | fM64 | fMemSized},
+	// pf2id nasm_extra.csv:711
+	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0x0F}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x1D, fM32 | fM64 | fSuffix | fDefSize},
+	// pf2iw nasm_extra.csv:712
+	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0x0F}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x1C, fM32 | fM64 | fSuffix | fDefSize},
+	// pfacc nasm_extra.csv:713
+	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0x0F}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0xAE, fM32 | fM64 | fSuffix | fDefSize},
+	// pfadd nasm_extra.csv:714
+	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0x0F}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x9E, fM32 | fM64 | fSuffix | fDefSize},
+	// pfcmpeq nasm_extra.csv:715
+	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0x0F}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0xB0, fM32 | fM64 | fSuffix | fDefSize},
+	// pfcmpge nasm_extra.csv:716
+	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0x0F}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x90, fM32 | fM64 | fSuffix | fDefSize},
+	// pfcmpgt nasm_extra.csv:717
+	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0x0F}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0xA0, fM32 | fM64 | fSuffix | fDefSize},
+	// pfmax nasm_extra.csv:718
+	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0x0F}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0xA4, fM32 | fM64 | fSuffix | fDefSize},
+	// pfmin nasm_extra.csv:719
+	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0x0F}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x94, fM32 | fM64 | fSuffix | fDefSize},
+	// pfmul nasm_extra.csv:720
+	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0x0F}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0xB4, fM32 | fM64 | fSuffix | fDefSize},
+	// pfnacc nasm_extra.csv:721
+	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0x0F}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x8A, fM32 | fM64 | fSuffix | fDefSize},
+	// pfpnacc nasm_extra.csv:722
+	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0x0F}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x8E, fM32 | fM64 | fSuffix | fDefSize},
+	// pfrcp nasm_extra.csv:723
+	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0x0F}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x96, fM32 | fM64 | fSuffix | fDefSize},
+	// pfrcpit1 nasm_extra.csv:724
+	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0x0F}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0xA6, fM32 | fM64 | fSuffix | fDefSize},
+	// pfrcpit2 nasm_extra.csv:725
+	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0x0F}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0xB6, fM32 | fM64 | fSuffix | fDefSize},
+	// pfrcpv nasm_extra.csv:726
+	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0x0F}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x86, fM32 | fM64 | fSuffix | fDefSize},
+	// pfrsqit1 nasm_extra.csv:727
+	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0x0F}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0xA7, fM32 | fM64 | fSuffix | fDefSize},
+	// pfrsqrt nasm_extra.csv:728
+	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0x0F}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x97, fM32 | fM64 | fSuffix | fDefSize},
+	// pfrsqrtv nasm_extra.csv:729
+	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0x0F}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x87, fM32 | fM64 | fSuffix | fDefSize},
+	// pfsub nasm_extra.csv:730
+	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0x0F}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x9A, fM32 | fM64 | fSuffix | fDefSize},
+	// pfsubr nasm_extra.csv:731
+	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0x0F}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0xAA, fM32 | fM64 | fSuffix | fDefSize},
 	// phaddd x86.csv:1066
 	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0x38, 0x02}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 8, 0x00, fM32 | fM64 | fDefSize},
 	// phaddd x86.csv:1067
@@ -2306,22 +3030,30 @@ var forms0 = [...]form{
 	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0x38, 0x05}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 8, 0x00, fM32 | fM64 | fDefSize},
 	// phsubw x86.csv:1078
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x38, 0x05}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPU8086, CPU8086, 16, 0x00, fM32 | fM64 | fMemSized},
+	// pi2fd nasm_extra.csv:732
+	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0x0F}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x0D, fM32 | fM64 | fSuffix | fDefSize},
+	// pi2fw nasm_extra.csv:733
+	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0x0F}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x0C, fM32 | fM64 | fSuffix | fDefSize},
 	// pinsrb x86.csv:1079
 	{[4]argType{aXMM, aR32M8, aImm8}, 3, [4]byte{0x0F, 0x3A, 0x20}, 3, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 0, CPU8086, CPU8086, 1, 0x00, fM32 | fM64},
+	// pinsrb nasm_extra.csv:589
+	{[4]argType{aXMM, aRM8, aImm8}, 3, [4]byte{0x0F, 0x3A, 0x20}, 3, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 0, CPU8086, CPU8086, 1, 0x00, fM32 | fM64 | fByteAnyMode},
 	// pinsrd x86.csv:1080
 	{[4]argType{aXMM, aRM32, aImm8}, 3, [4]byte{0x0F, 0x3A, 0x22}, 3, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 0, CPU8086, CPU8086, 4, 0x00, fM32 | fM64 | fMemSized},
 	// pinsrq x86.csv:1081
 	{[4]argType{aXMM, aRM64, aImm8}, 3, [4]byte{0x0F, 0x3A, 0x22}, 3, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 64, 0, 0x66, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized},
-	// pinsrw nasm_extra.csv:310
+	// pinsrw nasm_extra.csv:315
 	{[4]argType{aMM, aR16, aImm8}, 3, [4]byte{0x0F, 0xC4}, 2, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x00, 0, CPUKatmai, CPUKatmai, 0, 0x00, fM32 | fM64},
-	// pinsrw nasm_extra.csv:311
+	// pinsrw nasm_extra.csv:316
 	{[4]argType{aXMM, aR16, aImm8}, 3, [4]byte{0x0F, 0xC4}, 2, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 0, 0x00, fM32 | fM64},
-	// pinsrw nasm_extra.csv:312
+	// pinsrw nasm_extra.csv:317
 	{[4]argType{aXMM, aR64, aImm8}, 3, [4]byte{0x0F, 0xC4}, 2, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 64, 0, 0x66, 0, CPUX64, CPUX64, 0, 0x00, fM64},
 	// pinsrw x86.csv:1082
 	{[4]argType{aMM, aR32M16, aImm8}, 3, [4]byte{0x0F, 0xC4}, 2, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x00, 0, CPUKatmai, CPUKatmai, 2, 0x00, fM32 | fM64},
 	// pinsrw x86.csv:1083
 	{[4]argType{aXMM, aR32M16, aImm8}, 3, [4]byte{0x0F, 0xC4}, 2, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 2, 0x00, fM32 | fM64},
+	// pmachriw nasm_extra.csv:743
+	{[4]argType{aMM, aM64}, 2, [4]byte{0x0F, 0x5E}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 0, 0x00, fM32 | fM64},
 	// pmaddubsw x86.csv:1084
 	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0x38, 0x04}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 8, 0x00, fM32 | fM64 | fDefSize},
 	// pmaddubsw x86.csv:1085
@@ -2330,6 +3062,8 @@ var forms0 = [...]form{
 	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0xF5}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x00, fM32 | fM64 | fDefSize},
 	// pmaddwd x86.csv:1087
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0xF5}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 16, 0x00, fM32 | fM64 | fDefSize},
+	// pmagw nasm_extra.csv:738
+	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0x52}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x00, fM32 | fM64 | fDefSize},
 	// pmaxsb x86.csv:1088
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x38, 0x3C}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPU8086, CPU8086, 16, 0x00, fM32 | fM64 | fMemSized},
 	// pmaxsd x86.csv:1089
@@ -2392,10 +3126,16 @@ var forms0 = [...]form{
 	{[4]argType{aXMM, aXMMM32}, 2, [4]byte{0x0F, 0x38, 0x34}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPU8086, CPU8086, 4, 0x00, fM32 | fM64 | fMemSized | fDefSize},
 	// pmuldq x86.csv:1118
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x38, 0x28}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPU8086, CPU8086, 16, 0x00, fM32 | fM64 | fMemSized},
+	// pmulhriw nasm_extra.csv:739
+	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0x5D}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x00, fM32 | fM64 | fDefSize},
 	// pmulhrsw x86.csv:1119
 	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0x38, 0x0B}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 8, 0x00, fM32 | fM64 | fDefSize},
 	// pmulhrsw x86.csv:1120
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x38, 0x0B}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPU8086, CPU8086, 16, 0x00, fM32 | fM64 | fMemSized},
+	// pmulhrwa nasm_extra.csv:734
+	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0x0F}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0xB7, fM32 | fM64 | fSuffix | fDefSize},
+	// pmulhrwc nasm_extra.csv:740
+	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0x59}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x00, fM32 | fM64 | fDefSize},
 	// pmulhuw x86.csv:1121
 	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0xE4}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUKatmai, CPUKatmai, 8, 0x00, fM32 | fM64 | fDefSize},
 	// pmulhuw x86.csv:1122
@@ -2414,7 +3154,15 @@ var forms0 = [...]form{
 	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0xF4}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUWillamette, CPUWillamette, 16, 0x00, fM32 | fM64 | fDefSize},
 	// pmuludq x86.csv:1129
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0xF4}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 16, 0x00, fM32 | fM64 | fDefSize},
-	// pop nasm_extra.csv:295
+	// pmvgezb nasm_extra.csv:744
+	{[4]argType{aMM, aM64}, 2, [4]byte{0x0F, 0x5C}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x00, fM32 | fM64 | fDefSize},
+	// pmvlzb nasm_extra.csv:745
+	{[4]argType{aMM, aM64}, 2, [4]byte{0x0F, 0x5B}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x00, fM32 | fM64 | fDefSize},
+	// pmvnzb nasm_extra.csv:746
+	{[4]argType{aMM, aM64}, 2, [4]byte{0x0F, 0x5A}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x00, fM32 | fM64 | fDefSize},
+	// pmvzb nasm_extra.csv:747
+	{[4]argType{aMM, aM64}, 2, [4]byte{0x0F, 0x58}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x00, fM32 | fM64 | fDefSize},
+	// pop nasm_extra.csv:300
 	{[4]argType{aCS}, 1, [4]byte{0x0F}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// pop x86.csv:1130
 	{[4]argType{aDS}, 1, [4]byte{0x1F}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32},
@@ -2446,13 +3194,13 @@ var forms0 = [...]form{
 	{[4]argType{aR32op}, 1, [4]byte{0x58}, 1, -1, -1, -1, -1, 0, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32},
 	// pop x86.csv:1144
 	{[4]argType{aR64op}, 1, [4]byte{0x58}, 1, -1, -1, -1, -1, 0, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fD64 | fM64},
-	// popa nasm_extra.csv:47
+	// popa nasm_extra.csv:52
 	{[4]argType{}, 0, [4]byte{0x61}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU186, CPU186, 0, 0x00, fM32},
 	// popa x86.csv:1145
 	{[4]argType{}, 0, [4]byte{0x61}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU186, CPU186, 0, 0x00, fM32},
 	// popad x86.csv:1146
 	{[4]argType{}, 0, [4]byte{0x61}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32},
-	// popaw nasm_extra.csv:39
+	// popaw nasm_extra.csv:44
 	{[4]argType{}, 0, [4]byte{0x61}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU186, CPU186, 0, 0x00, fM32},
 	// popcnt x86.csv:1147
 	{[4]argType{aR16, aRM16}, 2, [4]byte{0x0F, 0xB8}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 16, 0, 0xF3, 0, CPUNehalem, CPUNehalem, 2, 0x00, fM32 | fM64 | fMemSized | fDefSize},
@@ -2460,7 +3208,7 @@ var forms0 = [...]form{
 	{[4]argType{aR32, aRM32}, 2, [4]byte{0x0F, 0xB8}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 32, 0, 0xF3, 0, CPUNehalem, CPUNehalem, 4, 0x00, fM32 | fM64 | fMemSized | fDefSize},
 	// popcnt x86.csv:1149
 	{[4]argType{aR64, aRM64}, 2, [4]byte{0x0F, 0xB8}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0xF3, 0, CPUNehalem, CPUNehalem, 8, 0x00, fM64 | fMemSized | fDefSize},
-	// popf nasm_extra.csv:45
+	// popf nasm_extra.csv:50
 	{[4]argType{}, 0, [4]byte{0x9D}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// popf x86.csv:1150
 	{[4]argType{}, 0, [4]byte{0x9D}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
@@ -2468,12 +3216,18 @@ var forms0 = [...]form{
 	{[4]argType{}, 0, [4]byte{0x9D}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32},
 	// popfq x86.csv:1152
 	{[4]argType{}, 0, [4]byte{0x9D}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fD64 | fM64},
-	// popfw nasm_extra.csv:41
+	// popfw nasm_extra.csv:46
 	{[4]argType{}, 0, [4]byte{0x9D}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// por x86.csv:1153
 	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0xEB}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x00, fM32 | fM64 | fDefSize},
 	// por x86.csv:1154
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0xEB}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 16, 0x00, fM32 | fM64 | fDefSize},
+	// prefetch nasm_extra.csv:619
+	{[4]argType{aM}, 1, [4]byte{0x0F, 0x0D}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x00, fM32 | fM64 | fDefSize},
+	// prefetchit0 nasm_extra.csv:621
+	{[4]argType{aM8}, 1, [4]byte{0x0F, 0x18}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUFuture, CPUFuture, 1, 0x00, fM32 | fM64 | fMemSized | fDefSize},
+	// prefetchit1 nasm_extra.csv:622
+	{[4]argType{aM8}, 1, [4]byte{0x0F, 0x18}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUFuture, CPUFuture, 1, 0x00, fM32 | fM64 | fMemSized | fDefSize},
 	// prefetchnta x86.csv:1155
 	{[4]argType{aM8}, 1, [4]byte{0x0F, 0x18}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUKatmai, CPUKatmai, 1, 0x00, fM32 | fM64 | fMemSized | fDefSize},
 	// prefetcht0 x86.csv:1156
@@ -2484,6 +3238,8 @@ var forms0 = [...]form{
 	{[4]argType{aM8}, 1, [4]byte{0x0F, 0x18}, 2, 3, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUKatmai, CPUKatmai, 1, 0x00, fM32 | fM64 | fMemSized | fDefSize},
 	// prefetchw x86.csv:1159
 	{[4]argType{aM8}, 1, [4]byte{0x0F, 0x0D}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x00, fM32 | fM64 | fDefSize},
+	// prefetchwt1 nasm_extra.csv:620
+	{[4]argType{aM8}, 1, [4]byte{0x0F, 0x0D}, 2, 2, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUFuture, CPUFuture, 1, 0x00, fM32 | fM64 | fMemSized},
 	// psadbw x86.csv:1160
 	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0xF6}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUKatmai, CPUKatmai, 8, 0x00, fM32 | fM64 | fDefSize},
 	// psadbw x86.csv:1161
@@ -2596,6 +3352,8 @@ var forms0 = [...]form{
 	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0xE8}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x00, fM32 | fM64 | fDefSize},
 	// psubsb x86.csv:1215
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0xE8}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 16, 0x00, fM32 | fM64 | fDefSize},
+	// psubsiw nasm_extra.csv:741
+	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0x55}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x00, fM32 | fM64 | fDefSize},
 	// psubsw x86.csv:1216
 	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0xE9}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x00, fM32 | fM64 | fDefSize},
 	// psubsw x86.csv:1217
@@ -2612,8 +3370,14 @@ var forms0 = [...]form{
 	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0xF9}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x00, fM32 | fM64 | fDefSize},
 	// psubw x86.csv:1223
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0xF9}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 16, 0x00, fM32 | fM64 | fDefSize},
+	// pswapd nasm_extra.csv:735
+	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0x0F}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0xBB, fM32 | fM64 | fSuffix | fDefSize},
 	// ptest x86.csv:1224
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x38, 0x17}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPU8086, CPU8086, 16, 0x00, fM32 | fM64 | fMemSized},
+	// ptwrite nasm_extra.csv:617
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0xAE}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUFuture, CPUFuture, 4, 0x00, fM32 | fM64 | fMemSized},
+	// ptwrite nasm_extra.csv:618
+	{[4]argType{aRM64}, 1, [4]byte{0x0F, 0xAE}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUFuture, CPUFuture, 8, 0x00, fM64 | fMemSized},
 	// punpckhbw x86.csv:1225
 	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0x68}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x00, fM32 | fM64 | fDefSize},
 	// punpckhbw x86.csv:1226
@@ -2642,11 +3406,11 @@ var forms0 = [...]form{
 	{[4]argType{aMM, aMMM32}, 2, [4]byte{0x0F, 0x61}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x00, fM32 | fM64 | fDefSize},
 	// punpcklwd x86.csv:1238
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x61}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 16, 0x00, fM32 | fM64 | fDefSize},
-	// push nasm_extra.csv:42
+	// push nasm_extra.csv:47
 	{[4]argType{aImm8s}, 1, [4]byte{0x6A}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_ib}, 1, 16, 0, 0x00, 0, CPU186, CPU186, 0, 0x00, fM32 | fM64},
-	// push nasm_extra.csv:43
+	// push nasm_extra.csv:48
 	{[4]argType{aImm8s}, 1, [4]byte{0x6A}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_ib}, 1, 32, 0, 0x00, 0, CPU186, CPU186, 0, 0x00, fD64 | fM32 | fM64},
-	// push nasm_extra.csv:434
+	// push nasm_extra.csv:439
 	{[4]argType{aImm8}, 1, [4]byte{0x6A}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x00, 0, CPU186, CPU186, 0, 0x00, fM32 | fM64 | fAlt},
 	// push x86.csv:1239
 	{[4]argType{aCS}, 1, [4]byte{0x0E}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32},
@@ -2678,78 +3442,4 @@ var forms0 = [...]form{
 	{[4]argType{aR32op}, 1, [4]byte{0x50}, 1, -1, -1, -1, -1, 0, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32},
 	// push x86.csv:1253
 	{[4]argType{aR64op}, 1, [4]byte{0x50}, 1, -1, -1, -1, -1, 0, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fD64 | fM64},
-	// pusha nasm_extra.csv:46
-	{[4]argType{}, 0, [4]byte{0x60}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU186, CPU186, 0, 0x00, fM32},
-	// pusha x86.csv:1254
-	{[4]argType{}, 0, [4]byte{0x60}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU186, CPU186, 0, 0x00, fM32},
-	// pushad x86.csv:1255
-	{[4]argType{}, 0, [4]byte{0x60}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32},
-	// pushaw nasm_extra.csv:38
-	{[4]argType{}, 0, [4]byte{0x60}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU186, CPU186, 0, 0x00, fM32},
-	// pushf nasm_extra.csv:44
-	{[4]argType{}, 0, [4]byte{0x9C}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// pushf x86.csv:1256
-	{[4]argType{}, 0, [4]byte{0x9C}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// pushfd x86.csv:1257
-	{[4]argType{}, 0, [4]byte{0x9C}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32},
-	// pushfq x86.csv:1258
-	{[4]argType{}, 0, [4]byte{0x9C}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fD64 | fM64},
-	// pushfw nasm_extra.csv:40
-	{[4]argType{}, 0, [4]byte{0x9C}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// pxor x86.csv:1259
-	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0xEF}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x00, fM32 | fM64 | fDefSize},
-	// pxor x86.csv:1260
-	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0xEF}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 16, 0x00, fM32 | fM64 | fDefSize},
-	// rcl x86.csv:1261
-	{[4]argType{aRM16, aOne}, 2, [4]byte{0xD1}, 1, 2, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 2, 0x00, fM32 | fM64},
-	// rcl x86.csv:1262
-	{[4]argType{aRM16, aCL}, 2, [4]byte{0xD3}, 1, 2, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 2, 0x00, fM32 | fM64},
-	// rcl x86.csv:1263
-	{[4]argType{aRM16, aImm8}, 2, [4]byte{0xC1}, 1, 2, -1, 0, -1, -1, [2]immKind{imm_ib}, 1, 16, 0, 0x00, 0, CPU186, CPU186, 2, 0x00, fM32 | fM64},
-	// rcl x86.csv:1264
-	{[4]argType{aRM32, aOne}, 2, [4]byte{0xD1}, 1, 2, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 4, 0x00, fM32 | fM64},
-	// rcl x86.csv:1265
-	{[4]argType{aRM32, aCL}, 2, [4]byte{0xD3}, 1, 2, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 4, 0x00, fM32 | fM64},
-	// rcl x86.csv:1266
-	{[4]argType{aRM32, aImm8}, 2, [4]byte{0xC1}, 1, 2, -1, 0, -1, -1, [2]immKind{imm_ib}, 1, 32, 0, 0x00, 0, CPU386, CPU386, 4, 0x00, fM32 | fM64},
-	// rcl x86.csv:1267
-	{[4]argType{aRM64, aOne}, 2, [4]byte{0xD1}, 1, 2, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64},
-	// rcl x86.csv:1268
-	{[4]argType{aRM64, aCL}, 2, [4]byte{0xD3}, 1, 2, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64},
-	// rcl x86.csv:1269
-	{[4]argType{aRM64, aImm8}, 2, [4]byte{0xC1}, 1, 2, -1, 0, -1, -1, [2]immKind{imm_ib}, 1, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64},
-	// rcl x86.csv:1270
-	{[4]argType{aRM8, aOne}, 2, [4]byte{0xD0}, 1, 2, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 1, 0x00, fM32 | fM64},
-	// rcl x86.csv:1272
-	{[4]argType{aRM8, aCL}, 2, [4]byte{0xD2}, 1, 2, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 1, 0x00, fM32 | fM64},
-	// rcl x86.csv:1274
-	{[4]argType{aRM8, aImm8}, 2, [4]byte{0xC0}, 1, 2, -1, 0, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x00, 0, CPU186, CPU186, 1, 0x00, fM32 | fM64},
-	// rcpps x86.csv:1276
-	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x53}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUKatmai, CPUKatmai, 16, 0x00, fM32 | fM64 | fMemSized},
-	// rcpss x86.csv:1277
-	{[4]argType{aXMM, aXMMM32}, 2, [4]byte{0x0F, 0x53}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUKatmai, CPUKatmai, 4, 0x00, fM32 | fM64 | fMemSized},
-	// rcr x86.csv:1278
-	{[4]argType{aRM16, aOne}, 2, [4]byte{0xD1}, 1, 3, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 2, 0x00, fM32 | fM64},
-	// rcr x86.csv:1279
-	{[4]argType{aRM16, aCL}, 2, [4]byte{0xD3}, 1, 3, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 2, 0x00, fM32 | fM64},
-	// rcr x86.csv:1280
-	{[4]argType{aRM16, aImm8}, 2, [4]byte{0xC1}, 1, 3, -1, 0, -1, -1, [2]immKind{imm_ib}, 1, 16, 0, 0x00, 0, CPU186, CPU186, 2, 0x00, fM32 | fM64},
-	// rcr x86.csv:1281
-	{[4]argType{aRM32, aOne}, 2, [4]byte{0xD1}, 1, 3, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 4, 0x00, fM32 | fM64},
-	// rcr x86.csv:1282
-	{[4]argType{aRM32, aCL}, 2, [4]byte{0xD3}, 1, 3, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 4, 0x00, fM32 | fM64},
-	// rcr x86.csv:1283
-	{[4]argType{aRM32, aImm8}, 2, [4]byte{0xC1}, 1, 3, -1, 0, -1, -1, [2]immKind{imm_ib}, 1, 32, 0, 0x00, 0, CPU386, CPU386, 4, 0x00, fM32 | fM64},
-	// rcr x86.csv:1284
-	{[4]argType{aRM64, aOne}, 2, [4]byte{0xD1}, 1, 3, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64},
-	// rcr x86.csv:1285
-	{[4]argType{aRM64, aCL}, 2, [4]byte{0xD3}, 1, 3, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64},
-	// rcr x86.csv:1286
-	{[4]argType{aRM64, aImm8}, 2, [4]byte{0xC1}, 1, 3, -1, 0, -1, -1, [2]immKind{imm_ib}, 1, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64},
-	// rcr x86.csv:1287
-	{[4]argType{aRM8, aOne}, 2, [4]byte{0xD0}, 1, 3, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 1, 0x00, fM32 | fM64},
-	// rcr x86.csv:1289
-	{[4]argType{aRM8, aCL}, 2, [4]byte{0xD2}, 1, 3, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 1, 0x00, fM32 | fM64},
-	// rcr x86.csv:1291
-	{[4]argType{aRM8, aImm8}, 2, [4]byte{0xC0}, 1, 3, -1, 0, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x00, 0, CPU186, CPU186, 1, 0x00, fM32 | fM64},
 }

@@ -4,6 +4,82 @@
 package x86
 
 var forms1 = [...]form{
+	// pusha nasm_extra.csv:51
+	{[4]argType{}, 0, [4]byte{0x60}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU186, CPU186, 0, 0x00, fM32},
+	// pusha x86.csv:1254
+	{[4]argType{}, 0, [4]byte{0x60}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU186, CPU186, 0, 0x00, fM32},
+	// pushad x86.csv:1255
+	{[4]argType{}, 0, [4]byte{0x60}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32},
+	// pushaw nasm_extra.csv:43
+	{[4]argType{}, 0, [4]byte{0x60}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU186, CPU186, 0, 0x00, fM32},
+	// pushf nasm_extra.csv:49
+	{[4]argType{}, 0, [4]byte{0x9C}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
+	// pushf x86.csv:1256
+	{[4]argType{}, 0, [4]byte{0x9C}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
+	// pushfd x86.csv:1257
+	{[4]argType{}, 0, [4]byte{0x9C}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32},
+	// pushfq x86.csv:1258
+	{[4]argType{}, 0, [4]byte{0x9C}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fD64 | fM64},
+	// pushfw nasm_extra.csv:45
+	{[4]argType{}, 0, [4]byte{0x9C}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
+	// pvalidate nasm_extra.csv:452
+	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xFF}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF2, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
+	// pxor x86.csv:1259
+	{[4]argType{aMM, aMMM64}, 2, [4]byte{0x0F, 0xEF}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 8, 0x00, fM32 | fM64 | fDefSize},
+	// pxor x86.csv:1260
+	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0xEF}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 16, 0x00, fM32 | fM64 | fDefSize},
+	// rcl x86.csv:1261
+	{[4]argType{aRM16, aOne}, 2, [4]byte{0xD1}, 1, 2, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 2, 0x00, fM32 | fM64},
+	// rcl x86.csv:1262
+	{[4]argType{aRM16, aCL}, 2, [4]byte{0xD3}, 1, 2, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 2, 0x00, fM32 | fM64},
+	// rcl x86.csv:1263
+	{[4]argType{aRM16, aImm8}, 2, [4]byte{0xC1}, 1, 2, -1, 0, -1, -1, [2]immKind{imm_ib}, 1, 16, 0, 0x00, 0, CPU186, CPU186, 2, 0x00, fM32 | fM64},
+	// rcl x86.csv:1264
+	{[4]argType{aRM32, aOne}, 2, [4]byte{0xD1}, 1, 2, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 4, 0x00, fM32 | fM64},
+	// rcl x86.csv:1265
+	{[4]argType{aRM32, aCL}, 2, [4]byte{0xD3}, 1, 2, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 4, 0x00, fM32 | fM64},
+	// rcl x86.csv:1266
+	{[4]argType{aRM32, aImm8}, 2, [4]byte{0xC1}, 1, 2, -1, 0, -1, -1, [2]immKind{imm_ib}, 1, 32, 0, 0x00, 0, CPU386, CPU386, 4, 0x00, fM32 | fM64},
+	// rcl x86.csv:1267
+	{[4]argType{aRM64, aOne}, 2, [4]byte{0xD1}, 1, 2, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64},
+	// rcl x86.csv:1268
+	{[4]argType{aRM64, aCL}, 2, [4]byte{0xD3}, 1, 2, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64},
+	// rcl x86.csv:1269
+	{[4]argType{aRM64, aImm8}, 2, [4]byte{0xC1}, 1, 2, -1, 0, -1, -1, [2]immKind{imm_ib}, 1, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64},
+	// rcl x86.csv:1270
+	{[4]argType{aRM8, aOne}, 2, [4]byte{0xD0}, 1, 2, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 1, 0x00, fM32 | fM64},
+	// rcl x86.csv:1272
+	{[4]argType{aRM8, aCL}, 2, [4]byte{0xD2}, 1, 2, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 1, 0x00, fM32 | fM64},
+	// rcl x86.csv:1274
+	{[4]argType{aRM8, aImm8}, 2, [4]byte{0xC0}, 1, 2, -1, 0, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x00, 0, CPU186, CPU186, 1, 0x00, fM32 | fM64},
+	// rcpps x86.csv:1276
+	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x53}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUKatmai, CPUKatmai, 16, 0x00, fM32 | fM64 | fMemSized},
+	// rcpss x86.csv:1277
+	{[4]argType{aXMM, aXMMM32}, 2, [4]byte{0x0F, 0x53}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUKatmai, CPUKatmai, 4, 0x00, fM32 | fM64 | fMemSized},
+	// rcr x86.csv:1278
+	{[4]argType{aRM16, aOne}, 2, [4]byte{0xD1}, 1, 3, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 2, 0x00, fM32 | fM64},
+	// rcr x86.csv:1279
+	{[4]argType{aRM16, aCL}, 2, [4]byte{0xD3}, 1, 3, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 2, 0x00, fM32 | fM64},
+	// rcr x86.csv:1280
+	{[4]argType{aRM16, aImm8}, 2, [4]byte{0xC1}, 1, 3, -1, 0, -1, -1, [2]immKind{imm_ib}, 1, 16, 0, 0x00, 0, CPU186, CPU186, 2, 0x00, fM32 | fM64},
+	// rcr x86.csv:1281
+	{[4]argType{aRM32, aOne}, 2, [4]byte{0xD1}, 1, 3, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 4, 0x00, fM32 | fM64},
+	// rcr x86.csv:1282
+	{[4]argType{aRM32, aCL}, 2, [4]byte{0xD3}, 1, 3, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 4, 0x00, fM32 | fM64},
+	// rcr x86.csv:1283
+	{[4]argType{aRM32, aImm8}, 2, [4]byte{0xC1}, 1, 3, -1, 0, -1, -1, [2]immKind{imm_ib}, 1, 32, 0, 0x00, 0, CPU386, CPU386, 4, 0x00, fM32 | fM64},
+	// rcr x86.csv:1284
+	{[4]argType{aRM64, aOne}, 2, [4]byte{0xD1}, 1, 3, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64},
+	// rcr x86.csv:1285
+	{[4]argType{aRM64, aCL}, 2, [4]byte{0xD3}, 1, 3, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64},
+	// rcr x86.csv:1286
+	{[4]argType{aRM64, aImm8}, 2, [4]byte{0xC1}, 1, 3, -1, 0, -1, -1, [2]immKind{imm_ib}, 1, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64},
+	// rcr x86.csv:1287
+	{[4]argType{aRM8, aOne}, 2, [4]byte{0xD0}, 1, 3, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 1, 0x00, fM32 | fM64},
+	// rcr x86.csv:1289
+	{[4]argType{aRM8, aCL}, 2, [4]byte{0xD2}, 1, 3, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 1, 0x00, fM32 | fM64},
+	// rcr x86.csv:1291
+	{[4]argType{aRM8, aImm8}, 2, [4]byte{0xC0}, 1, 3, -1, 0, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x00, 0, CPU186, CPU186, 1, 0x00, fM32 | fM64},
 	// rdfsbase x86.csv:1293
 	{[4]argType{aRMF32}, 1, [4]byte{0x0F, 0xAE}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0xF3, 0, CPUFuture, CPUFuture, 0, 0x00, fM64},
 	// rdfsbase x86.csv:1294
@@ -12,13 +88,17 @@ var forms1 = [...]form{
 	{[4]argType{aRMF32}, 1, [4]byte{0x0F, 0xAE}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0xF3, 0, CPUFuture, CPUFuture, 0, 0x00, fM64},
 	// rdgsbase x86.csv:1296
 	{[4]argType{aRMF64}, 1, [4]byte{0x0F, 0xAE}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0xF3, 0, CPUFuture, CPUFuture, 0, 0x00, fM64},
+	// rdm nasm_extra.csv:965
+	{[4]argType{}, 0, [4]byte{0x0F, 0x3A}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
 	// rdmsr x86.csv:1297
 	{[4]argType{}, 0, [4]byte{0x0F, 0x32}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 0, 0x00, fM32 | fM64},
-	// rdpid nasm_extra.csv:357
+	// rdmsrlist nasm_extra.csv:612
+	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xC6}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF2, 0, CPUFuture, CPUFuture, 0, 0x00, fM64},
+	// rdpid nasm_extra.csv:362
 	{[4]argType{aRMF32}, 1, [4]byte{0x0F, 0xC7}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
-	// rdpid nasm_extra.csv:358
+	// rdpid nasm_extra.csv:363
 	{[4]argType{aRMF64}, 1, [4]byte{0x0F, 0xC7}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUFuture, CPUFuture, 0, 0x00, fM64},
-	// rdpkru nasm_extra.csv:397
+	// rdpkru nasm_extra.csv:402
 	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xEE}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUFuture, CPUFuture, 0, 0x00, fM64},
 	// rdpmc x86.csv:1298
 	{[4]argType{}, 0, [4]byte{0x0F, 0x33}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
@@ -28,15 +108,17 @@ var forms1 = [...]form{
 	{[4]argType{aRMF16}, 1, [4]byte{0x0F, 0xC7}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
 	// rdrand x86.csv:1301
 	{[4]argType{aRMF32}, 1, [4]byte{0x0F, 0xC7}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
-	// rdseed nasm_extra.csv:354
+	// rdseed nasm_extra.csv:359
 	{[4]argType{aRMF16}, 1, [4]byte{0x0F, 0xC7}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
-	// rdseed nasm_extra.csv:355
+	// rdseed nasm_extra.csv:360
 	{[4]argType{aRMF32}, 1, [4]byte{0x0F, 0xC7}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
-	// rdseed nasm_extra.csv:356
+	// rdseed nasm_extra.csv:361
 	{[4]argType{aRMF64}, 1, [4]byte{0x0F, 0xC7}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUFuture, CPUFuture, 0, 0x00, fM64},
-	// rdsspd nasm_extra.csv:416
+	// rdshr nasm_extra.csv:973
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x36}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// rdsspd nasm_extra.csv:421
 	{[4]argType{aRMF32}, 1, [4]byte{0x0F, 0x1E}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0xF3, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
-	// rdsspq nasm_extra.csv:417
+	// rdsspq nasm_extra.csv:422
 	{[4]argType{aRMF64}, 1, [4]byte{0x0F, 0x1E}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0xF3, 0, CPUFuture, CPUFuture, 0, 0x00, fM64},
 	// rdtsc x86.csv:1302
 	{[4]argType{}, 0, [4]byte{0x0F, 0x31}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 0, 0x00, fM32 | fM64},
@@ -46,50 +128,52 @@ var forms1 = [...]form{
 	{[4]argType{}, 0, [4]byte{0xC3}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// ret x86.csv:1338
 	{[4]argType{aImm16}, 1, [4]byte{0xC2}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_iw}, 1, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// retd nasm_extra.csv:381
+	// retd nasm_extra.csv:386
 	{[4]argType{}, 0, [4]byte{0xC3}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32},
-	// retd nasm_extra.csv:382
+	// retd nasm_extra.csv:387
 	{[4]argType{aImm16}, 1, [4]byte{0xC2}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_iw}, 1, 32, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fOwnSize},
 	// retf x86.csv:779
 	{[4]argType{}, 0, [4]byte{0xCB}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// retf x86.csv:778
 	{[4]argType{aImm16}, 1, [4]byte{0xCA}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_iw}, 1, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// retfd nasm_extra.csv:389
+	// retfd nasm_extra.csv:394
 	{[4]argType{}, 0, [4]byte{0xCB}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// retfd nasm_extra.csv:390
+	// retfd nasm_extra.csv:395
 	{[4]argType{aImm16}, 1, [4]byte{0xCA}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_iw}, 1, 32, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64 | fOwnSize},
-	// retfq nasm_extra.csv:385
+	// retfq nasm_extra.csv:390
 	{[4]argType{}, 0, [4]byte{0xCB}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
-	// retfq nasm_extra.csv:386
+	// retfq nasm_extra.csv:391
 	{[4]argType{aImm16}, 1, [4]byte{0xCA}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_iw}, 1, 64, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64 | fOwnSize},
-	// retfw nasm_extra.csv:387
+	// retfw nasm_extra.csv:392
 	{[4]argType{}, 0, [4]byte{0xCB}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// retfw nasm_extra.csv:388
+	// retfw nasm_extra.csv:393
 	{[4]argType{aImm16}, 1, [4]byte{0xCA}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_iw}, 1, 16, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64 | fOwnSize},
-	// retn nasm_extra.csv:26
+	// retn nasm_extra.csv:31
 	{[4]argType{}, 0, [4]byte{0xC3}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// retn nasm_extra.csv:27
+	// retn nasm_extra.csv:32
 	{[4]argType{aImm16}, 1, [4]byte{0xC2}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_iw}, 1, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// retnd nasm_extra.csv:383
+	// retnd nasm_extra.csv:388
 	{[4]argType{}, 0, [4]byte{0xC3}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32},
-	// retnd nasm_extra.csv:384
+	// retnd nasm_extra.csv:389
 	{[4]argType{aImm16}, 1, [4]byte{0xC2}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_iw}, 1, 32, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fOwnSize},
-	// retnq nasm_extra.csv:375
+	// retnq nasm_extra.csv:380
 	{[4]argType{}, 0, [4]byte{0xC3}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
-	// retnq nasm_extra.csv:376
+	// retnq nasm_extra.csv:381
 	{[4]argType{aImm16}, 1, [4]byte{0xC2}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_iw}, 1, 0, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
-	// retnw nasm_extra.csv:379
+	// retnw nasm_extra.csv:384
 	{[4]argType{}, 0, [4]byte{0xC3}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// retnw nasm_extra.csv:380
+	// retnw nasm_extra.csv:385
 	{[4]argType{aImm16}, 1, [4]byte{0xC2}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_iw}, 1, 16, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64 | fOwnSize},
-	// retq nasm_extra.csv:373
+	// retq nasm_extra.csv:378
 	{[4]argType{}, 0, [4]byte{0xC3}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
-	// retq nasm_extra.csv:374
+	// retq nasm_extra.csv:379
 	{[4]argType{aImm16}, 1, [4]byte{0xC2}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_iw}, 1, 0, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
-	// retw nasm_extra.csv:377
+	// retw nasm_extra.csv:382
 	{[4]argType{}, 0, [4]byte{0xC3}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// retw nasm_extra.csv:378
+	// retw nasm_extra.csv:383
 	{[4]argType{aImm16}, 1, [4]byte{0xC2}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_iw}, 1, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
+	// rmpadjust nasm_extra.csv:453
+	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xFE}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// rol x86.csv:1340
 	{[4]argType{aRM16, aOne}, 2, [4]byte{0xD1}, 1, 0, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 2, 0x00, fM32 | fM64},
 	// rol x86.csv:1341
@@ -150,14 +234,20 @@ var forms1 = [...]form{
 	{[4]argType{aXMM, aXMMM64, aImm8}, 3, [4]byte{0x0F, 0x3A, 0x0B}, 3, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 0, CPU8086, CPU8086, 8, 0x00, fM32 | fM64 | fMemSized},
 	// roundss x86.csv:1375
 	{[4]argType{aXMM, aXMMM32, aImm8}, 3, [4]byte{0x0F, 0x3A, 0x0A}, 3, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 0, CPU8086, CPU8086, 4, 0x00, fM32 | fM64 | fMemSized},
+	// rsdc nasm_extra.csv:975
+	{[4]argType{aSreg, aM80}, 2, [4]byte{0x0F, 0x79}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU486, CPU486, 10, 0x00, fM32 | fM64 | fMemSized},
+	// rsldt nasm_extra.csv:977
+	{[4]argType{aM80}, 1, [4]byte{0x0F, 0x7B}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU486, CPU486, 10, 0x00, fM32 | fM64 | fMemSized},
 	// rsm x86.csv:1376
 	{[4]argType{}, 0, [4]byte{0x0F, 0xAA}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 0, 0x00, fM32 | fM64},
 	// rsqrtps x86.csv:1377
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x52}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUKatmai, CPUKatmai, 16, 0x00, fM32 | fM64 | fMemSized},
 	// rsqrtss x86.csv:1378
 	{[4]argType{aXMM, aXMMM32}, 2, [4]byte{0x0F, 0x52}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUKatmai, CPUKatmai, 4, 0x00, fM32 | fM64 | fMemSized},
-	// rstorssp nasm_extra.csv:419
+	// rstorssp nasm_extra.csv:424
 	{[4]argType{aM64}, 1, [4]byte{0x0F, 0x01}, 2, 5, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUFuture, CPUFuture, 8, 0x00, fM32 | fM64 | fMemSized},
+	// rsts nasm_extra.csv:979
+	{[4]argType{aM80}, 1, [4]byte{0x0F, 0x7D}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU486, CPU486, 10, 0x00, fM32 | fM64 | fMemSized},
 	// sahf x86.csv:1379
 	{[4]argType{}, 0, [4]byte{0x9E}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// sal x86.csv:1380
@@ -190,7 +280,7 @@ var forms1 = [...]form{
 	{[4]argType{aRM8, aImm8}, 2, [4]byte{0xC0}, 1, 4, -1, 0, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x00, 0, CPU186, CPU186, 1, 0x00, fM32 | fM64},
 	// sal x86.csv:1394
 	{[4]argType{aRM8, aImm8}, 2, [4]byte{0xC0}, 1, 4, -1, 0, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x00, 0, CPU186, CPU186, 1, 0x00, fM64},
-	// salc nasm_extra.csv:396
+	// salc nasm_extra.csv:401
 	{[4]argType{}, 0, [4]byte{0xD6}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// sar x86.csv:1395
 	{[4]argType{aRM16, aOne}, 2, [4]byte{0xD1}, 1, 7, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 2, 0x00, fM32 | fM64},
@@ -220,7 +310,7 @@ var forms1 = [...]form{
 	{[4]argType{aR32, aRM32, aR32}, 3, [4]byte{0xF7}, 1, 8, 0, 1, 2, -1, [2]immKind{}, 0, 0, 0, 0xF3, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
 	// sarx x86.csv:1411
 	{[4]argType{aR64, aRM64, aR64}, 3, [4]byte{0xF7}, 1, 8, 0, 1, 2, -1, [2]immKind{}, 0, 0, 0, 0xF3, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized},
-	// saveprevssp nasm_extra.csv:418
+	// saveprevssp nasm_extra.csv:423
 	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xEA}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
 	// sbb x86.csv:1412
 	{[4]argType{aAL, aImm8}, 2, [4]byte{0x1C}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
@@ -268,7 +358,9 @@ var forms1 = [...]form{
 	{[4]argType{}, 0, [4]byte{0xAF}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
 	// scasw x86.csv:1441
 	{[4]argType{}, 0, [4]byte{0xAF}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// serialize nasm_extra.csv:411
+	// senduipi nasm_extra.csv:614
+	{[4]argType{aR64}, 1, [4]byte{0x0F, 0xC7}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUFuture, CPUFuture, 0, 0x00, fM64},
+	// serialize nasm_extra.csv:416
 	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xE8}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
 	// seta x86.csv:1442
 	{[4]argType{aRM8}, 1, [4]byte{0x0F, 0x97}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU386, CPU386, 1, 0x00, fM32 | fM64 | fDefSize},
@@ -354,7 +446,7 @@ var forms1 = [...]form{
 	{[4]argType{aRM8}, 1, [4]byte{0x0F, 0x9B}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU386, CPU386, 1, 0x00, fM64 | fDefSize},
 	// sets x86.csv:1498
 	{[4]argType{aRM8}, 1, [4]byte{0x0F, 0x98}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU386, CPU386, 1, 0x00, fM32 | fM64 | fDefSize},
-	// setssbsy nasm_extra.csv:420
+	// setssbsy nasm_extra.csv:425
 	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xE8}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
 	// setz x86.csv:1500
 	{[4]argType{aRM8}, 1, [4]byte{0x0F, 0x94}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU386, CPU386, 1, 0x00, fM32 | fM64 | fDefSize},
@@ -376,7 +468,7 @@ var forms1 = [...]form{
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x38, 0xCC}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUFuture, CPUFuture, 16, 0x00, fM32 | fM64 | fMemSized},
 	// sha256msg2 x86.csv:1508
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x38, 0xCD}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUFuture, CPUFuture, 16, 0x00, fM32 | fM64 | fMemSized},
-	// sha256rnds2 nasm_extra.csv:316
+	// sha256rnds2 nasm_extra.csv:321
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x38, 0xCB}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUFuture, CPUFuture, 16, 0x00, fM32 | fM64 | fMemSized},
 	// sha256rnds2 x86.csv:1509
 	{[4]argType{aXMM, aXMMM128, aXMM0}, 3, [4]byte{0x0F, 0x38, 0xCB}, 3, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUFuture, CPUFuture, 16, 0x00, fM32 | fM64 | fMemSized},
@@ -466,21 +558,33 @@ var forms1 = [...]form{
 	{[4]argType{aXMM, aXMMM128, aImm8}, 3, [4]byte{0x0F, 0xC6}, 2, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x00, 0, CPUKatmai, CPUKatmai, 16, 0x00, fM32 | fM64 | fMemSized},
 	// sidt x86.csv:1559
 	{[4]argType{aM}, 1, [4]byte{0x0F, 0x01}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU286, CPU286, 0, 0x00, fM32 | fM64},
-	// sldt nasm_extra.csv:78
+	// skinit nasm_extra.csv:456
+	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xDE}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
+	// sldt nasm_extra.csv:83
 	{[4]argType{aM16}, 1, [4]byte{0x0F, 0x00}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU286, CPU286, 2, 0x00, fM32 | fM64},
-	// sldt nasm_extra.csv:79
+	// sldt nasm_extra.csv:84
 	{[4]argType{aRMF16}, 1, [4]byte{0x0F, 0x00}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU286, CPU286, 0, 0x00, fM32 | fM64},
-	// sldt nasm_extra.csv:80
+	// sldt nasm_extra.csv:85
 	{[4]argType{aRMF32}, 1, [4]byte{0x0F, 0x00}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
-	// sldt nasm_extra.csv:81
+	// sldt nasm_extra.csv:86
 	{[4]argType{aRMF64}, 1, [4]byte{0x0F, 0x00}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
-	// smsw nasm_extra.csv:92
+	// slwpcb nasm_extra.csv:579
+	{[4]argType{aR32}, 1, [4]byte{0x12}, 1, 1, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPU386, CPU386, 0, 0x00, fVEX | fM32 | fM64},
+	// slwpcb nasm_extra.csv:580
+	{[4]argType{aR64}, 1, [4]byte{0x12}, 1, 1, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPUX64, CPUX64, 0, 0x00, fVEX | fVEXW | fM64},
+	// smi nasm_extra.csv:964
+	{[4]argType{}, 0, [4]byte{0xF1}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
+	// smint nasm_extra.csv:966
+	{[4]argType{}, 0, [4]byte{0x0F, 0x38}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
+	// smintold nasm_extra.csv:967
+	{[4]argType{}, 0, [4]byte{0x0F, 0x7E}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU486, CPU486, 0, 0x00, fM32 | fM64},
+	// smsw nasm_extra.csv:97
 	{[4]argType{aM16}, 1, [4]byte{0x0F, 0x01}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU286, CPU286, 2, 0x00, fM32 | fM64},
-	// smsw nasm_extra.csv:93
+	// smsw nasm_extra.csv:98
 	{[4]argType{aRMF16}, 1, [4]byte{0x0F, 0x01}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU286, CPU286, 0, 0x00, fM32 | fM64},
-	// smsw nasm_extra.csv:94
+	// smsw nasm_extra.csv:99
 	{[4]argType{aRMF32}, 1, [4]byte{0x0F, 0x01}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
-	// smsw nasm_extra.csv:95
+	// smsw nasm_extra.csv:100
 	{[4]argType{aRMF64}, 1, [4]byte{0x0F, 0x01}, 2, 4, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
 	// sqrtpd x86.csv:1566
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x51}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 16, 0x00, fM32 | fM64 | fMemSized | fDefSize},
@@ -490,12 +594,14 @@ var forms1 = [...]form{
 	{[4]argType{aXMM, aXMMM64}, 2, [4]byte{0x0F, 0x51}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF2, 0, CPUWillamette, CPUWillamette, 8, 0x00, fM32 | fM64 | fMemSized},
 	// sqrtss x86.csv:1569
 	{[4]argType{aXMM, aXMMM32}, 2, [4]byte{0x0F, 0x51}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUKatmai, CPUKatmai, 4, 0x00, fM32 | fM64 | fMemSized},
-	// stac nasm_extra.csv:364
+	// stac nasm_extra.csv:369
 	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xCB}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
 	// stc x86.csv:1570
 	{[4]argType{}, 0, [4]byte{0xF9}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// std x86.csv:1571
 	{[4]argType{}, 0, [4]byte{0xFD}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
+	// stgi nasm_extra.csv:442
+	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xDC}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// sti x86.csv:1572
 	{[4]argType{}, 0, [4]byte{0xFB}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// stmxcsr x86.csv:1573
@@ -508,14 +614,18 @@ var forms1 = [...]form{
 	{[4]argType{}, 0, [4]byte{0xAB}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
 	// stosw x86.csv:1581
 	{[4]argType{}, 0, [4]byte{0xAB}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
-	// str nasm_extra.csv:85
+	// str nasm_extra.csv:90
 	{[4]argType{aM16}, 1, [4]byte{0x0F, 0x00}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU286, CPU286, 2, 0x00, fM32 | fM64},
-	// str nasm_extra.csv:86
+	// str nasm_extra.csv:91
 	{[4]argType{aRMF16}, 1, [4]byte{0x0F, 0x00}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU286, CPU286, 0, 0x00, fM32 | fM64},
-	// str nasm_extra.csv:87
+	// str nasm_extra.csv:92
 	{[4]argType{aRMF32}, 1, [4]byte{0x0F, 0x00}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
-	// str nasm_extra.csv:88
+	// str nasm_extra.csv:93
 	{[4]argType{aRMF64}, 1, [4]byte{0x0F, 0x00}, 2, 1, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
+	// sttilecfg nasm_extra.csv:587
+	{[4]argType{aM}, 1, [4]byte{0x49}, 1, 0, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 64, 0x00, fVEX | fM64 | fMemSized | fDefSize},
+	// stui nasm_extra.csv:608
+	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xEF}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUFuture, CPUFuture, 0, 0x00, fM64},
 	// sub x86.csv:1585
 	{[4]argType{aAL, aImm8}, 2, [4]byte{0x2C}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// sub x86.csv:1586
@@ -562,9 +672,15 @@ var forms1 = [...]form{
 	{[4]argType{aXMM, aXMMM64}, 2, [4]byte{0x0F, 0x5C}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF2, 0, CPUWillamette, CPUWillamette, 8, 0x00, fM32 | fM64 | fMemSized},
 	// subss x86.csv:1610
 	{[4]argType{aXMM, aXMMM32}, 2, [4]byte{0x0F, 0x5C}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUKatmai, CPUKatmai, 4, 0x00, fM32 | fM64 | fMemSized},
+	// svdc nasm_extra.csv:976
+	{[4]argType{aM80, aSreg}, 2, [4]byte{0x0F, 0x78}, 2, 8, 1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU486, CPU486, 10, 0x00, fM32 | fM64 | fMemSized},
+	// svldt nasm_extra.csv:978
+	{[4]argType{aM80}, 1, [4]byte{0x0F, 0x7A}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU486, CPU486, 10, 0x00, fM32 | fM64 | fMemSized},
+	// svts nasm_extra.csv:980
+	{[4]argType{aM80}, 1, [4]byte{0x0F, 0x7C}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU486, CPU486, 10, 0x00, fM32 | fM64 | fMemSized},
 	// swapgs x86.csv:1611
 	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xF8}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
-	// syscall nasm_extra.csv:36
+	// syscall nasm_extra.csv:41
 	{[4]argType{}, 0, [4]byte{0x0F, 0x05}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
 	// syscall x86.csv:1612
 	{[4]argType{}, 0, [4]byte{0x0F, 0x05}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM64},
@@ -574,12 +690,16 @@ var forms1 = [...]form{
 	{[4]argType{}, 0, [4]byte{0x0F, 0x35}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
 	// sysexit x86.csv:1615
 	{[4]argType{}, 0, [4]byte{0x0F, 0x35}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM64},
-	// sysret nasm_extra.csv:37
+	// sysret nasm_extra.csv:42
 	{[4]argType{}, 0, [4]byte{0x0F, 0x07}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM32 | fM64},
 	// sysret x86.csv:1616
 	{[4]argType{}, 0, [4]byte{0x0F, 0x07}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM64},
 	// sysret x86.csv:1617
 	{[4]argType{}, 0, [4]byte{0x0F, 0x07}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUP6, CPUP6, 0, 0x00, fM64},
+	// t1mskc nasm_extra.csv:571
+	{[4]argType{aR32, aRM32}, 2, [4]byte{0x01}, 1, 7, -1, 1, 0, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
+	// t1mskc nasm_extra.csv:572
+	{[4]argType{aR64, aRM64}, 2, [4]byte{0x01}, 1, 7, -1, 1, 0, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized},
 	// test x86.csv:1618
 	{[4]argType{aAL, aImm8}, 2, [4]byte{0xA8}, 1, -1, -1, -1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// test x86.csv:1619
@@ -604,17 +724,19 @@ var forms1 = [...]form{
 	{[4]argType{aRM8, aImm8}, 2, [4]byte{0xF6}, 1, 0, -1, 0, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x00, 0, CPU8086, CPU8086, 1, 0x00, fM32 | fM64},
 	// test x86.csv:1630
 	{[4]argType{aRM8, aR8}, 2, [4]byte{0x84}, 1, 8, 1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 1, 0x00, fM32 | fM64},
-	// test nasm_extra.csv:32
+	// test nasm_extra.csv:37
 	{[4]argType{aR8, aRM8}, 2, [4]byte{0x84}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 1, 0x00, fM32 | fM64},
-	// test nasm_extra.csv:33
+	// test nasm_extra.csv:38
 	{[4]argType{aR16, aRM16}, 2, [4]byte{0x85}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 2, 0x00, fM32 | fM64},
-	// test nasm_extra.csv:34
+	// test nasm_extra.csv:39
 	{[4]argType{aR32, aRM32}, 2, [4]byte{0x85}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 4, 0x00, fM32 | fM64},
-	// test nasm_extra.csv:35
+	// test nasm_extra.csv:40
 	{[4]argType{aR64, aRM64}, 2, [4]byte{0x85}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64},
-	// tpause nasm_extra.csv:404
+	// testui nasm_extra.csv:609
+	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xED}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUFuture, CPUFuture, 0, 0x00, fM64},
+	// tpause nasm_extra.csv:409
 	{[4]argType{aRMF32}, 1, [4]byte{0x0F, 0xAE}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
-	// tpause nasm_extra.csv:405
+	// tpause nasm_extra.csv:410
 	{[4]argType{aRMF32, aEDX, aEAX}, 3, [4]byte{0x0F, 0xAE}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
 	// tzcnt x86.csv:1632
 	{[4]argType{aR16, aRM16}, 2, [4]byte{0x0F, 0xBC}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 16, 0, 0xF3, 0, CPUFuture, CPUFuture, 2, 0x00, fM32 | fM64 | fMemSized},
@@ -622,47 +744,65 @@ var forms1 = [...]form{
 	{[4]argType{aR32, aRM32}, 2, [4]byte{0x0F, 0xBC}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 32, 0, 0xF3, 0, CPUFuture, CPUFuture, 4, 0x00, fM32 | fM64 | fMemSized},
 	// tzcnt x86.csv:1634
 	{[4]argType{aR64, aRM64}, 2, [4]byte{0x0F, 0xBC}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0xF3, 0, CPUFuture, CPUFuture, 8, 0x00, fM64 | fMemSized},
+	// tzmsk nasm_extra.csv:565
+	{[4]argType{aR32, aRM32}, 2, [4]byte{0x01}, 1, 4, -1, 1, 0, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
+	// tzmsk nasm_extra.csv:566
+	{[4]argType{aR64, aRM64}, 2, [4]byte{0x01}, 1, 4, -1, 1, 0, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized},
 	// ucomisd x86.csv:1635
 	{[4]argType{aXMM, aXMMM64}, 2, [4]byte{0x0F, 0x2E}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 8, 0x00, fM32 | fM64 | fMemSized},
 	// ucomiss x86.csv:1636
 	{[4]argType{aXMM, aXMMM32}, 2, [4]byte{0x0F, 0x2E}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUKatmai, CPUKatmai, 4, 0x00, fM32 | fM64 | fMemSized},
-	// ud0 nasm_extra.csv:296
+	// ud0 nasm_extra.csv:301
 	{[4]argType{}, 0, [4]byte{0x0F, 0xFF}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU186, CPU186, 0, 0x00, fM32 | fM64},
-	// ud0 nasm_extra.csv:297
+	// ud0 nasm_extra.csv:302
 	{[4]argType{aR16, aRM16}, 2, [4]byte{0x0F, 0xFF}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU186, CPU186, 2, 0x00, fM32 | fM64 | fMemSized},
-	// ud0 nasm_extra.csv:298
+	// ud0 nasm_extra.csv:303
 	{[4]argType{aR32, aRM32}, 2, [4]byte{0x0F, 0xFF}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU186, CPU186, 4, 0x00, fM32 | fM64 | fMemSized},
-	// ud0 nasm_extra.csv:299
+	// ud0 nasm_extra.csv:304
 	{[4]argType{aR64, aRM64}, 2, [4]byte{0x0F, 0xFF}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPU186, CPU186, 8, 0x00, fM64 | fMemSized},
-	// ud1 nasm_extra.csv:300
+	// ud1 nasm_extra.csv:305
 	{[4]argType{}, 0, [4]byte{0x0F, 0xB9}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU186, CPU186, 0, 0x00, fM32 | fM64},
-	// ud1 nasm_extra.csv:301
+	// ud1 nasm_extra.csv:306
 	{[4]argType{aR16, aRM16}, 2, [4]byte{0x0F, 0xB9}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU186, CPU186, 2, 0x00, fM32 | fM64 | fMemSized},
-	// ud1 nasm_extra.csv:302
+	// ud1 nasm_extra.csv:307
 	{[4]argType{aR32, aRM32}, 2, [4]byte{0x0F, 0xB9}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU186, CPU186, 4, 0x00, fM32 | fM64 | fMemSized},
-	// ud1 nasm_extra.csv:303
+	// ud1 nasm_extra.csv:308
 	{[4]argType{aR64, aRM64}, 2, [4]byte{0x0F, 0xB9}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPU186, CPU186, 8, 0x00, fM64 | fMemSized},
 	// ud2 x86.csv:1639
 	{[4]argType{}, 0, [4]byte{0x0F, 0x0B}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU186, CPU186, 0, 0x00, fM32 | fM64},
-	// ud2a nasm_extra.csv:391
+	// ud2a nasm_extra.csv:396
 	{[4]argType{}, 0, [4]byte{0x0F, 0x0B}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU186, CPU186, 0, 0x00, fM32 | fM64},
-	// ud2b nasm_extra.csv:392
+	// ud2b nasm_extra.csv:397
 	{[4]argType{}, 0, [4]byte{0x0F, 0xB9}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU186, CPU186, 0, 0x00, fM32 | fM64},
-	// ud2b nasm_extra.csv:393
+	// ud2b nasm_extra.csv:398
 	{[4]argType{aR16, aRM16}, 2, [4]byte{0x0F, 0xB9}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU186, CPU186, 2, 0x00, fM32 | fM64 | fMemSized},
-	// ud2b nasm_extra.csv:394
+	// ud2b nasm_extra.csv:399
 	{[4]argType{aR32, aRM32}, 2, [4]byte{0x0F, 0xB9}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU186, CPU186, 4, 0x00, fM32 | fM64 | fMemSized},
-	// ud2b nasm_extra.csv:395
+	// ud2b nasm_extra.csv:400
 	{[4]argType{aR64, aRM64}, 2, [4]byte{0x0F, 0xB9}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPU186, CPU186, 8, 0x00, fM64 | fMemSized},
-	// umonitor nasm_extra.csv:408
+	// uiret nasm_extra.csv:610
+	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xEC}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUFuture, CPUFuture, 0, 0x00, fM64},
+	// umonitor nasm_extra.csv:413
 	{[4]argType{aRMF16}, 1, [4]byte{0x0F, 0xAE}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 0, 16, 0xF3, 0, CPUFuture, CPUFuture, 0, 0x00, fM32},
-	// umonitor nasm_extra.csv:409
+	// umonitor nasm_extra.csv:414
 	{[4]argType{aRMF32}, 1, [4]byte{0x0F, 0xAE}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 0, 32, 0xF3, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
-	// umonitor nasm_extra.csv:410
+	// umonitor nasm_extra.csv:415
 	{[4]argType{aRMF64}, 1, [4]byte{0x0F, 0xAE}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 0, 64, 0xF3, 0, CPUFuture, CPUFuture, 0, 0x00, fM64},
-	// umwait nasm_extra.csv:406
+	// umov nasm_extra.csv:956
+	{[4]argType{aRM8, aR8}, 2, [4]byte{0x0F, 0x10}, 2, 8, 1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU386, CPU386, 1, 0x00, fM32 | fM64},
+	// umov nasm_extra.csv:957
+	{[4]argType{aRM16, aR16}, 2, [4]byte{0x0F, 0x11}, 2, 8, 1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU386, CPU386, 2, 0x00, fM32 | fM64},
+	// umov nasm_extra.csv:958
+	{[4]argType{aRM32, aR32}, 2, [4]byte{0x0F, 0x11}, 2, 8, 1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 4, 0x00, fM32 | fM64},
+	// umov nasm_extra.csv:959
+	{[4]argType{aR8, aRM8}, 2, [4]byte{0x0F, 0x12}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU386, CPU386, 1, 0x00, fM32 | fM64},
+	// umov nasm_extra.csv:960
+	{[4]argType{aR16, aRM16}, 2, [4]byte{0x0F, 0x13}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU386, CPU386, 2, 0x00, fM32 | fM64},
+	// umov nasm_extra.csv:961
+	{[4]argType{aR32, aRM32}, 2, [4]byte{0x0F, 0x13}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 4, 0x00, fM32 | fM64},
+	// umwait nasm_extra.csv:411
 	{[4]argType{aRMF32}, 1, [4]byte{0x0F, 0xAE}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0xF2, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
-	// umwait nasm_extra.csv:407
+	// umwait nasm_extra.csv:412
 	{[4]argType{aRMF32, aEDX, aEAX}, 3, [4]byte{0x0F, 0xAE}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0xF2, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
 	// unpckhpd x86.csv:1640
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x15}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 16, 0x00, fM32 | fM64 | fMemSized},
@@ -692,19 +832,19 @@ var forms1 = [...]form{
 	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0xD0}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0xF2, 1, CPUSandyBridge, CPUSandyBridge, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
 	// vaddsubps x86.csv:1653
 	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0xD0}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0xF2, 1, CPUSandyBridge, CPUSandyBridge, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized | fShort},
-	// vaesdec nasm_extra.csv:346
+	// vaesdec nasm_extra.csv:351
 	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0xDE}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized | fShort},
 	// vaesdec x86.csv:1654
 	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0xDE}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUSandyBridge, CPUSandyBridge, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
-	// vaesdeclast nasm_extra.csv:347
+	// vaesdeclast nasm_extra.csv:352
 	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0xDF}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized | fShort},
 	// vaesdeclast x86.csv:1655
 	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0xDF}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUSandyBridge, CPUSandyBridge, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
-	// vaesenc nasm_extra.csv:344
+	// vaesenc nasm_extra.csv:349
 	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0xDC}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized | fShort},
 	// vaesenc x86.csv:1656
 	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0xDC}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUSandyBridge, CPUSandyBridge, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
-	// vaesenclast nasm_extra.csv:345
+	// vaesenclast nasm_extra.csv:350
 	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0xDD}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized | fShort},
 	// vaesenclast x86.csv:1657
 	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0xDD}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUSandyBridge, CPUSandyBridge, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
@@ -1412,6 +1552,18 @@ var forms1 = [...]form{
 	{[4]argType{aXMMM128, aYMM, aImm8}, 3, [4]byte{0x39}, 1, 8, 1, 0, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 3, CPUFuture, CPUFuture, 16, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized},
 	// vextractps x86.csv:1739
 	{[4]argType{aRM32, aXMM, aImm8}, 3, [4]byte{0x17}, 1, 8, 1, 0, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 3, CPUSandyBridge, CPUSandyBridge, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
+	// vfmadd123pd x86.csv:1746 as vfmadd123pd
+	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0xA8}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 16, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized},
+	// vfmadd123pd x86.csv:1747 as vfmadd123pd
+	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0xA8}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fVEXW | fM32 | fM64 | fMemSized},
+	// vfmadd123ps x86.csv:1748 as vfmadd123ps
+	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0xA8}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 16, 0x00, fVEX | fM32 | fM64 | fMemSized},
+	// vfmadd123ps x86.csv:1749 as vfmadd123ps
+	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0xA8}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized},
+	// vfmadd123sd x86.csv:1750 as vfmadd123sd
+	{[4]argType{aXMM, aXMM, aXMMM64}, 3, [4]byte{0xA9}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized},
+	// vfmadd123ss x86.csv:1751 as vfmadd123ss
+	{[4]argType{aXMM, aXMM, aXMMM32}, 3, [4]byte{0xA9}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
 	// vfmadd132pd x86.csv:1740
 	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0x98}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 16, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized},
 	// vfmadd132pd x86.csv:1741
@@ -1448,6 +1600,62 @@ var forms1 = [...]form{
 	{[4]argType{aXMM, aXMM, aXMMM64}, 3, [4]byte{0xB9}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized},
 	// vfmadd231ss x86.csv:1757
 	{[4]argType{aXMM, aXMM, aXMMM32}, 3, [4]byte{0xB9}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
+	// vfmadd312pd x86.csv:1740 as vfmadd312pd
+	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0x98}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 16, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized},
+	// vfmadd312pd x86.csv:1741 as vfmadd312pd
+	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0x98}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fVEXW | fM32 | fM64 | fMemSized},
+	// vfmadd312ps x86.csv:1742 as vfmadd312ps
+	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0x98}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 16, 0x00, fVEX | fM32 | fM64 | fMemSized},
+	// vfmadd312ps x86.csv:1743 as vfmadd312ps
+	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0x98}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized},
+	// vfmadd312sd x86.csv:1744 as vfmadd312sd
+	{[4]argType{aXMM, aXMM, aXMMM64}, 3, [4]byte{0x99}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized},
+	// vfmadd312ss x86.csv:1745 as vfmadd312ss
+	{[4]argType{aXMM, aXMM, aXMMM32}, 3, [4]byte{0x99}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
+	// vfmadd321pd x86.csv:1752 as vfmadd321pd
+	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0xB8}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 16, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized},
+	// vfmadd321pd x86.csv:1753 as vfmadd321pd
+	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0xB8}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fVEXW | fM32 | fM64 | fMemSized},
+	// vfmadd321ps x86.csv:1754 as vfmadd321ps
+	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0xB8}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 16, 0x00, fVEX | fM32 | fM64 | fMemSized},
+	// vfmadd321ps x86.csv:1755 as vfmadd321ps
+	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0xB8}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized},
+	// vfmadd321sd x86.csv:1756 as vfmadd321sd
+	{[4]argType{aXMM, aXMM, aXMMM64}, 3, [4]byte{0xB9}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized},
+	// vfmadd321ss x86.csv:1757 as vfmadd321ss
+	{[4]argType{aXMM, aXMM, aXMMM32}, 3, [4]byte{0xB9}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
+	// vfmaddpd nasm_extra.csv:492
+	{[4]argType{aXMM, aXMM, aXMMM128, aXMM}, 4, [4]byte{0x69}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vfmaddpd nasm_extra.csv:493
+	{[4]argType{aYMM, aYMM, aYMMM256, aYMM}, 4, [4]byte{0x69}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized | fShort},
+	// vfmaddpd nasm_extra.csv:494
+	{[4]argType{aXMM, aXMM, aXMM, aXMMM128}, 4, [4]byte{0x69}, 1, 8, 0, 3, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 16, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized | fShort},
+	// vfmaddpd nasm_extra.csv:495
+	{[4]argType{aYMM, aYMM, aYMM, aYMMM256}, 4, [4]byte{0x69}, 1, 8, 0, 3, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 32, 0x00, fVEX | fVEXL | fVEXW | fM32 | fM64 | fMemSized | fShort},
+	// vfmaddps nasm_extra.csv:496
+	{[4]argType{aXMM, aXMM, aXMMM128, aXMM}, 4, [4]byte{0x68}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vfmaddps nasm_extra.csv:497
+	{[4]argType{aYMM, aYMM, aYMMM256, aYMM}, 4, [4]byte{0x68}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized | fShort},
+	// vfmaddps nasm_extra.csv:498
+	{[4]argType{aXMM, aXMM, aXMM, aXMMM128}, 4, [4]byte{0x68}, 1, 8, 0, 3, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 16, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized | fShort},
+	// vfmaddps nasm_extra.csv:499
+	{[4]argType{aYMM, aYMM, aYMM, aYMMM256}, 4, [4]byte{0x68}, 1, 8, 0, 3, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 32, 0x00, fVEX | fVEXL | fVEXW | fM32 | fM64 | fMemSized | fShort},
+	// vfmaddsd nasm_extra.csv:500
+	{[4]argType{aXMM, aXMM, aXMMM64, aXMM}, 4, [4]byte{0x6B}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 8, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vfmaddsd nasm_extra.csv:501
+	{[4]argType{aXMM, aXMM, aXMM, aXMMM64}, 4, [4]byte{0x6B}, 1, 8, 0, 3, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 8, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized | fShort},
+	// vfmaddss nasm_extra.csv:502
+	{[4]argType{aXMM, aXMM, aXMMM32, aXMM}, 4, [4]byte{0x6A}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 4, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vfmaddss nasm_extra.csv:503
+	{[4]argType{aXMM, aXMM, aXMM, aXMMM32}, 4, [4]byte{0x6A}, 1, 8, 0, 3, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 4, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized | fShort},
+	// vfmaddsub123pd x86.csv:1762 as vfmaddsub123pd
+	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0xA6}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 16, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized},
+	// vfmaddsub123pd x86.csv:1763 as vfmaddsub123pd
+	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0xA6}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fVEXW | fM32 | fM64 | fMemSized},
+	// vfmaddsub123ps x86.csv:1764 as vfmaddsub123ps
+	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0xA6}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 16, 0x00, fVEX | fM32 | fM64 | fMemSized},
+	// vfmaddsub123ps x86.csv:1765 as vfmaddsub123ps
+	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0xA6}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized},
 	// vfmaddsub132pd x86.csv:1758
 	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0x96}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 16, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized},
 	// vfmaddsub132pd x86.csv:1759
@@ -1472,6 +1680,50 @@ var forms1 = [...]form{
 	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0xB6}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 16, 0x00, fVEX | fM32 | fM64 | fMemSized},
 	// vfmaddsub231ps x86.csv:1769
 	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0xB6}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized},
+	// vfmaddsub312pd x86.csv:1758 as vfmaddsub312pd
+	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0x96}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 16, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized},
+	// vfmaddsub312pd x86.csv:1759 as vfmaddsub312pd
+	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0x96}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fVEXW | fM32 | fM64 | fMemSized},
+	// vfmaddsub312ps x86.csv:1760 as vfmaddsub312ps
+	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0x96}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 16, 0x00, fVEX | fM32 | fM64 | fMemSized},
+	// vfmaddsub312ps x86.csv:1761 as vfmaddsub312ps
+	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0x96}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized},
+	// vfmaddsub321pd x86.csv:1766 as vfmaddsub321pd
+	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0xB6}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 16, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized},
+	// vfmaddsub321pd x86.csv:1767 as vfmaddsub321pd
+	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0xB6}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fVEXW | fM32 | fM64 | fMemSized},
+	// vfmaddsub321ps x86.csv:1768 as vfmaddsub321ps
+	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0xB6}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 16, 0x00, fVEX | fM32 | fM64 | fMemSized},
+	// vfmaddsub321ps x86.csv:1769 as vfmaddsub321ps
+	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0xB6}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized},
+	// vfmaddsubpd nasm_extra.csv:504
+	{[4]argType{aXMM, aXMM, aXMMM128, aXMM}, 4, [4]byte{0x5D}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vfmaddsubpd nasm_extra.csv:505
+	{[4]argType{aYMM, aYMM, aYMMM256, aYMM}, 4, [4]byte{0x5D}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized | fShort},
+	// vfmaddsubpd nasm_extra.csv:506
+	{[4]argType{aXMM, aXMM, aXMM, aXMMM128}, 4, [4]byte{0x5D}, 1, 8, 0, 3, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 16, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized | fShort},
+	// vfmaddsubpd nasm_extra.csv:507
+	{[4]argType{aYMM, aYMM, aYMM, aYMMM256}, 4, [4]byte{0x5D}, 1, 8, 0, 3, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 32, 0x00, fVEX | fVEXL | fVEXW | fM32 | fM64 | fMemSized | fShort},
+	// vfmaddsubps nasm_extra.csv:508
+	{[4]argType{aXMM, aXMM, aXMMM128, aXMM}, 4, [4]byte{0x5C}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vfmaddsubps nasm_extra.csv:509
+	{[4]argType{aYMM, aYMM, aYMMM256, aYMM}, 4, [4]byte{0x5C}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized | fShort},
+	// vfmaddsubps nasm_extra.csv:510
+	{[4]argType{aXMM, aXMM, aXMM, aXMMM128}, 4, [4]byte{0x5C}, 1, 8, 0, 3, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 16, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized | fShort},
+	// vfmaddsubps nasm_extra.csv:511
+	{[4]argType{aYMM, aYMM, aYMM, aYMMM256}, 4, [4]byte{0x5C}, 1, 8, 0, 3, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 32, 0x00, fVEX | fVEXL | fVEXW | fM32 | fM64 | fMemSized | fShort},
+	// vfmsub123pd x86.csv:1776 as vfmsub123pd
+	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0xAA}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 16, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized},
+	// vfmsub123pd x86.csv:1777 as vfmsub123pd
+	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0xAA}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fVEXW | fM32 | fM64 | fMemSized},
+	// vfmsub123ps x86.csv:1778 as vfmsub123ps
+	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0xAA}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 16, 0x00, fVEX | fM32 | fM64 | fMemSized},
+	// vfmsub123ps x86.csv:1779 as vfmsub123ps
+	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0xAA}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized},
+	// vfmsub123sd x86.csv:1780 as vfmsub123sd
+	{[4]argType{aXMM, aXMM, aXMMM64}, 3, [4]byte{0xAB}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized},
+	// vfmsub123ss x86.csv:1781 as vfmsub123ss
+	{[4]argType{aXMM, aXMM, aXMMM32}, 3, [4]byte{0xAB}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
 	// vfmsub132pd x86.csv:1770
 	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0x9A}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 16, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized},
 	// vfmsub132pd x86.csv:1771
@@ -1508,6 +1760,38 @@ var forms1 = [...]form{
 	{[4]argType{aXMM, aXMM, aXMMM64}, 3, [4]byte{0xBB}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized},
 	// vfmsub231ss x86.csv:1787
 	{[4]argType{aXMM, aXMM, aXMMM32}, 3, [4]byte{0xBB}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
+	// vfmsub312pd x86.csv:1770 as vfmsub312pd
+	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0x9A}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 16, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized},
+	// vfmsub312pd x86.csv:1771 as vfmsub312pd
+	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0x9A}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fVEXW | fM32 | fM64 | fMemSized},
+	// vfmsub312ps x86.csv:1772 as vfmsub312ps
+	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0x9A}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 16, 0x00, fVEX | fM32 | fM64 | fMemSized},
+	// vfmsub312ps x86.csv:1773 as vfmsub312ps
+	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0x9A}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized},
+	// vfmsub312sd x86.csv:1774 as vfmsub312sd
+	{[4]argType{aXMM, aXMM, aXMMM64}, 3, [4]byte{0x9B}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized},
+	// vfmsub312ss x86.csv:1775 as vfmsub312ss
+	{[4]argType{aXMM, aXMM, aXMMM32}, 3, [4]byte{0x9B}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
+	// vfmsub321pd x86.csv:1782 as vfmsub321pd
+	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0xBA}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 16, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized},
+	// vfmsub321pd x86.csv:1783 as vfmsub321pd
+	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0xBA}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fVEXW | fM32 | fM64 | fMemSized},
+	// vfmsub321ps x86.csv:1784 as vfmsub321ps
+	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0xBA}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 16, 0x00, fVEX | fM32 | fM64 | fMemSized},
+	// vfmsub321ps x86.csv:1785 as vfmsub321ps
+	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0xBA}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized},
+	// vfmsub321sd x86.csv:1786 as vfmsub321sd
+	{[4]argType{aXMM, aXMM, aXMMM64}, 3, [4]byte{0xBB}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized},
+	// vfmsub321ss x86.csv:1787 as vfmsub321ss
+	{[4]argType{aXMM, aXMM, aXMMM32}, 3, [4]byte{0xBB}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
+	// vfmsubadd123pd x86.csv:1792 as vfmsubadd123pd
+	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0xA7}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 16, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized},
+	// vfmsubadd123pd x86.csv:1793 as vfmsubadd123pd
+	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0xA7}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fVEXW | fM32 | fM64 | fMemSized},
+	// vfmsubadd123ps x86.csv:1794 as vfmsubadd123ps
+	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0xA7}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 16, 0x00, fVEX | fM32 | fM64 | fMemSized},
+	// vfmsubadd123ps x86.csv:1795 as vfmsubadd123ps
+	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0xA7}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized},
 	// vfmsubadd132pd x86.csv:1788
 	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0x97}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 16, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized},
 	// vfmsubadd132pd x86.csv:1789
@@ -1532,6 +1816,74 @@ var forms1 = [...]form{
 	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0xB7}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 16, 0x00, fVEX | fM32 | fM64 | fMemSized},
 	// vfmsubadd231ps x86.csv:1799
 	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0xB7}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized},
+	// vfmsubadd312pd x86.csv:1788 as vfmsubadd312pd
+	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0x97}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 16, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized},
+	// vfmsubadd312pd x86.csv:1789 as vfmsubadd312pd
+	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0x97}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fVEXW | fM32 | fM64 | fMemSized},
+	// vfmsubadd312ps x86.csv:1790 as vfmsubadd312ps
+	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0x97}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 16, 0x00, fVEX | fM32 | fM64 | fMemSized},
+	// vfmsubadd312ps x86.csv:1791 as vfmsubadd312ps
+	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0x97}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized},
+	// vfmsubadd321pd x86.csv:1796 as vfmsubadd321pd
+	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0xB7}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 16, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized},
+	// vfmsubadd321pd x86.csv:1797 as vfmsubadd321pd
+	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0xB7}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fVEXW | fM32 | fM64 | fMemSized},
+	// vfmsubadd321ps x86.csv:1798 as vfmsubadd321ps
+	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0xB7}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 16, 0x00, fVEX | fM32 | fM64 | fMemSized},
+	// vfmsubadd321ps x86.csv:1799 as vfmsubadd321ps
+	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0xB7}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized},
+	// vfmsubaddpd nasm_extra.csv:512
+	{[4]argType{aXMM, aXMM, aXMMM128, aXMM}, 4, [4]byte{0x5F}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vfmsubaddpd nasm_extra.csv:513
+	{[4]argType{aYMM, aYMM, aYMMM256, aYMM}, 4, [4]byte{0x5F}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized | fShort},
+	// vfmsubaddpd nasm_extra.csv:514
+	{[4]argType{aXMM, aXMM, aXMM, aXMMM128}, 4, [4]byte{0x5F}, 1, 8, 0, 3, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 16, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized | fShort},
+	// vfmsubaddpd nasm_extra.csv:515
+	{[4]argType{aYMM, aYMM, aYMM, aYMMM256}, 4, [4]byte{0x5F}, 1, 8, 0, 3, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 32, 0x00, fVEX | fVEXL | fVEXW | fM32 | fM64 | fMemSized | fShort},
+	// vfmsubaddps nasm_extra.csv:516
+	{[4]argType{aXMM, aXMM, aXMMM128, aXMM}, 4, [4]byte{0x5E}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vfmsubaddps nasm_extra.csv:517
+	{[4]argType{aYMM, aYMM, aYMMM256, aYMM}, 4, [4]byte{0x5E}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized | fShort},
+	// vfmsubaddps nasm_extra.csv:518
+	{[4]argType{aXMM, aXMM, aXMM, aXMMM128}, 4, [4]byte{0x5E}, 1, 8, 0, 3, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 16, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized | fShort},
+	// vfmsubaddps nasm_extra.csv:519
+	{[4]argType{aYMM, aYMM, aYMM, aYMMM256}, 4, [4]byte{0x5E}, 1, 8, 0, 3, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 32, 0x00, fVEX | fVEXL | fVEXW | fM32 | fM64 | fMemSized | fShort},
+	// vfmsubpd nasm_extra.csv:520
+	{[4]argType{aXMM, aXMM, aXMMM128, aXMM}, 4, [4]byte{0x6D}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vfmsubpd nasm_extra.csv:521
+	{[4]argType{aYMM, aYMM, aYMMM256, aYMM}, 4, [4]byte{0x6D}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized | fShort},
+	// vfmsubpd nasm_extra.csv:522
+	{[4]argType{aXMM, aXMM, aXMM, aXMMM128}, 4, [4]byte{0x6D}, 1, 8, 0, 3, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 16, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized | fShort},
+	// vfmsubpd nasm_extra.csv:523
+	{[4]argType{aYMM, aYMM, aYMM, aYMMM256}, 4, [4]byte{0x6D}, 1, 8, 0, 3, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 32, 0x00, fVEX | fVEXL | fVEXW | fM32 | fM64 | fMemSized | fShort},
+	// vfmsubps nasm_extra.csv:524
+	{[4]argType{aXMM, aXMM, aXMMM128, aXMM}, 4, [4]byte{0x6C}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vfmsubps nasm_extra.csv:525
+	{[4]argType{aYMM, aYMM, aYMMM256, aYMM}, 4, [4]byte{0x6C}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized | fShort},
+	// vfmsubps nasm_extra.csv:526
+	{[4]argType{aXMM, aXMM, aXMM, aXMMM128}, 4, [4]byte{0x6C}, 1, 8, 0, 3, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 16, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized | fShort},
+	// vfmsubps nasm_extra.csv:527
+	{[4]argType{aYMM, aYMM, aYMM, aYMMM256}, 4, [4]byte{0x6C}, 1, 8, 0, 3, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 32, 0x00, fVEX | fVEXL | fVEXW | fM32 | fM64 | fMemSized | fShort},
+	// vfmsubsd nasm_extra.csv:528
+	{[4]argType{aXMM, aXMM, aXMMM64, aXMM}, 4, [4]byte{0x6F}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 8, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vfmsubsd nasm_extra.csv:529
+	{[4]argType{aXMM, aXMM, aXMM, aXMMM64}, 4, [4]byte{0x6F}, 1, 8, 0, 3, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 8, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized | fShort},
+	// vfmsubss nasm_extra.csv:530
+	{[4]argType{aXMM, aXMM, aXMMM32, aXMM}, 4, [4]byte{0x6E}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 4, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vfmsubss nasm_extra.csv:531
+	{[4]argType{aXMM, aXMM, aXMM, aXMMM32}, 4, [4]byte{0x6E}, 1, 8, 0, 3, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 4, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized | fShort},
+	// vfnmadd123pd x86.csv:1806 as vfnmadd123pd
+	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0xAC}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 16, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized},
+	// vfnmadd123pd x86.csv:1807 as vfnmadd123pd
+	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0xAC}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fVEXW | fM32 | fM64 | fMemSized},
+	// vfnmadd123ps x86.csv:1808 as vfnmadd123ps
+	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0xAC}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 16, 0x00, fVEX | fM32 | fM64 | fMemSized},
+	// vfnmadd123ps x86.csv:1809 as vfnmadd123ps
+	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0xAC}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized},
+	// vfnmadd123sd x86.csv:1810 as vfnmadd123sd
+	{[4]argType{aXMM, aXMM, aXMMM64}, 3, [4]byte{0xAD}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized},
+	// vfnmadd123ss x86.csv:1811 as vfnmadd123ss
+	{[4]argType{aXMM, aXMM, aXMMM32}, 3, [4]byte{0xAD}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
 	// vfnmadd132pd x86.csv:1800
 	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0x9C}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 16, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized},
 	// vfnmadd132pd x86.csv:1801
@@ -1568,6 +1920,66 @@ var forms1 = [...]form{
 	{[4]argType{aXMM, aXMM, aXMMM64}, 3, [4]byte{0xBD}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized},
 	// vfnmadd231ss x86.csv:1817
 	{[4]argType{aXMM, aXMM, aXMMM32}, 3, [4]byte{0xBD}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
+	// vfnmadd312pd x86.csv:1800 as vfnmadd312pd
+	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0x9C}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 16, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized},
+	// vfnmadd312pd x86.csv:1801 as vfnmadd312pd
+	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0x9C}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fVEXW | fM32 | fM64 | fMemSized},
+	// vfnmadd312ps x86.csv:1802 as vfnmadd312ps
+	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0x9C}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 16, 0x00, fVEX | fM32 | fM64 | fMemSized},
+	// vfnmadd312ps x86.csv:1803 as vfnmadd312ps
+	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0x9C}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized},
+	// vfnmadd312sd x86.csv:1804 as vfnmadd312sd
+	{[4]argType{aXMM, aXMM, aXMMM64}, 3, [4]byte{0x9D}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized},
+	// vfnmadd312ss x86.csv:1805 as vfnmadd312ss
+	{[4]argType{aXMM, aXMM, aXMMM32}, 3, [4]byte{0x9D}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
+	// vfnmadd321pd x86.csv:1812 as vfnmadd321pd
+	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0xBC}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 16, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized},
+	// vfnmadd321pd x86.csv:1813 as vfnmadd321pd
+	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0xBC}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fVEXW | fM32 | fM64 | fMemSized},
+	// vfnmadd321ps x86.csv:1814 as vfnmadd321ps
+	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0xBC}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 16, 0x00, fVEX | fM32 | fM64 | fMemSized},
+	// vfnmadd321ps x86.csv:1815 as vfnmadd321ps
+	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0xBC}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized},
+	// vfnmadd321sd x86.csv:1816 as vfnmadd321sd
+	{[4]argType{aXMM, aXMM, aXMMM64}, 3, [4]byte{0xBD}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized},
+	// vfnmadd321ss x86.csv:1817 as vfnmadd321ss
+	{[4]argType{aXMM, aXMM, aXMMM32}, 3, [4]byte{0xBD}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
+	// vfnmaddpd nasm_extra.csv:532
+	{[4]argType{aXMM, aXMM, aXMMM128, aXMM}, 4, [4]byte{0x79}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vfnmaddpd nasm_extra.csv:533
+	{[4]argType{aYMM, aYMM, aYMMM256, aYMM}, 4, [4]byte{0x79}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized | fShort},
+	// vfnmaddpd nasm_extra.csv:534
+	{[4]argType{aXMM, aXMM, aXMM, aXMMM128}, 4, [4]byte{0x79}, 1, 8, 0, 3, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 16, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized | fShort},
+	// vfnmaddpd nasm_extra.csv:535
+	{[4]argType{aYMM, aYMM, aYMM, aYMMM256}, 4, [4]byte{0x79}, 1, 8, 0, 3, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 32, 0x00, fVEX | fVEXL | fVEXW | fM32 | fM64 | fMemSized | fShort},
+	// vfnmaddps nasm_extra.csv:536
+	{[4]argType{aXMM, aXMM, aXMMM128, aXMM}, 4, [4]byte{0x78}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vfnmaddps nasm_extra.csv:537
+	{[4]argType{aYMM, aYMM, aYMMM256, aYMM}, 4, [4]byte{0x78}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized | fShort},
+	// vfnmaddps nasm_extra.csv:538
+	{[4]argType{aXMM, aXMM, aXMM, aXMMM128}, 4, [4]byte{0x78}, 1, 8, 0, 3, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 16, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized | fShort},
+	// vfnmaddps nasm_extra.csv:539
+	{[4]argType{aYMM, aYMM, aYMM, aYMMM256}, 4, [4]byte{0x78}, 1, 8, 0, 3, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 32, 0x00, fVEX | fVEXL | fVEXW | fM32 | fM64 | fMemSized | fShort},
+	// vfnmaddsd nasm_extra.csv:540
+	{[4]argType{aXMM, aXMM, aXMMM64, aXMM}, 4, [4]byte{0x7B}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 8, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vfnmaddsd nasm_extra.csv:541
+	{[4]argType{aXMM, aXMM, aXMM, aXMMM64}, 4, [4]byte{0x7B}, 1, 8, 0, 3, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 8, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized | fShort},
+	// vfnmaddss nasm_extra.csv:542
+	{[4]argType{aXMM, aXMM, aXMMM32, aXMM}, 4, [4]byte{0x7A}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 4, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vfnmaddss nasm_extra.csv:543
+	{[4]argType{aXMM, aXMM, aXMM, aXMMM32}, 4, [4]byte{0x7A}, 1, 8, 0, 3, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 4, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized | fShort},
+	// vfnmsub123pd x86.csv:1824 as vfnmsub123pd
+	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0xAE}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 16, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized},
+	// vfnmsub123pd x86.csv:1825 as vfnmsub123pd
+	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0xAE}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fVEXW | fM32 | fM64 | fMemSized},
+	// vfnmsub123ps x86.csv:1826 as vfnmsub123ps
+	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0xAE}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 16, 0x00, fVEX | fM32 | fM64 | fMemSized},
+	// vfnmsub123ps x86.csv:1827 as vfnmsub123ps
+	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0xAE}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized},
+	// vfnmsub123sd x86.csv:1828 as vfnmsub123sd
+	{[4]argType{aXMM, aXMM, aXMMM64}, 3, [4]byte{0xAF}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized},
+	// vfnmsub123ss x86.csv:1829 as vfnmsub123ss
+	{[4]argType{aXMM, aXMM, aXMMM32}, 3, [4]byte{0xAF}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
 	// vfnmsub132pd x86.csv:1818
 	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0x9E}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 16, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized},
 	// vfnmsub132pd x86.csv:1819
@@ -1604,6 +2016,66 @@ var forms1 = [...]form{
 	{[4]argType{aXMM, aXMM, aXMMM64}, 3, [4]byte{0xBF}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized},
 	// vfnmsub231ss x86.csv:1835
 	{[4]argType{aXMM, aXMM, aXMMM32}, 3, [4]byte{0xBF}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
+	// vfnmsub312pd x86.csv:1818 as vfnmsub312pd
+	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0x9E}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 16, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized},
+	// vfnmsub312pd x86.csv:1819 as vfnmsub312pd
+	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0x9E}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fVEXW | fM32 | fM64 | fMemSized},
+	// vfnmsub312ps x86.csv:1820 as vfnmsub312ps
+	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0x9E}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 16, 0x00, fVEX | fM32 | fM64 | fMemSized},
+	// vfnmsub312ps x86.csv:1821 as vfnmsub312ps
+	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0x9E}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized},
+	// vfnmsub312sd x86.csv:1822 as vfnmsub312sd
+	{[4]argType{aXMM, aXMM, aXMMM64}, 3, [4]byte{0x9F}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized},
+	// vfnmsub312ss x86.csv:1823 as vfnmsub312ss
+	{[4]argType{aXMM, aXMM, aXMMM32}, 3, [4]byte{0x9F}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
+	// vfnmsub321pd x86.csv:1830 as vfnmsub321pd
+	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0xBE}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 16, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized},
+	// vfnmsub321pd x86.csv:1831 as vfnmsub321pd
+	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0xBE}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fVEXW | fM32 | fM64 | fMemSized},
+	// vfnmsub321ps x86.csv:1832 as vfnmsub321ps
+	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0xBE}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 16, 0x00, fVEX | fM32 | fM64 | fMemSized},
+	// vfnmsub321ps x86.csv:1833 as vfnmsub321ps
+	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0xBE}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized},
+	// vfnmsub321sd x86.csv:1834 as vfnmsub321sd
+	{[4]argType{aXMM, aXMM, aXMMM64}, 3, [4]byte{0xBF}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized},
+	// vfnmsub321ss x86.csv:1835 as vfnmsub321ss
+	{[4]argType{aXMM, aXMM, aXMMM32}, 3, [4]byte{0xBF}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
+	// vfnmsubpd nasm_extra.csv:544
+	{[4]argType{aXMM, aXMM, aXMMM128, aXMM}, 4, [4]byte{0x7D}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vfnmsubpd nasm_extra.csv:545
+	{[4]argType{aYMM, aYMM, aYMMM256, aYMM}, 4, [4]byte{0x7D}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized | fShort},
+	// vfnmsubpd nasm_extra.csv:546
+	{[4]argType{aXMM, aXMM, aXMM, aXMMM128}, 4, [4]byte{0x7D}, 1, 8, 0, 3, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 16, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized | fShort},
+	// vfnmsubpd nasm_extra.csv:547
+	{[4]argType{aYMM, aYMM, aYMM, aYMMM256}, 4, [4]byte{0x7D}, 1, 8, 0, 3, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 32, 0x00, fVEX | fVEXL | fVEXW | fM32 | fM64 | fMemSized | fShort},
+	// vfnmsubps nasm_extra.csv:548
+	{[4]argType{aXMM, aXMM, aXMMM128, aXMM}, 4, [4]byte{0x7C}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vfnmsubps nasm_extra.csv:549
+	{[4]argType{aYMM, aYMM, aYMMM256, aYMM}, 4, [4]byte{0x7C}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized | fShort},
+	// vfnmsubps nasm_extra.csv:550
+	{[4]argType{aXMM, aXMM, aXMM, aXMMM128}, 4, [4]byte{0x7C}, 1, 8, 0, 3, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 16, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized | fShort},
+	// vfnmsubps nasm_extra.csv:551
+	{[4]argType{aYMM, aYMM, aYMM, aYMMM256}, 4, [4]byte{0x7C}, 1, 8, 0, 3, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 32, 0x00, fVEX | fVEXL | fVEXW | fM32 | fM64 | fMemSized | fShort},
+	// vfnmsubsd nasm_extra.csv:552
+	{[4]argType{aXMM, aXMM, aXMMM64, aXMM}, 4, [4]byte{0x7F}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 8, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vfnmsubsd nasm_extra.csv:553
+	{[4]argType{aXMM, aXMM, aXMM, aXMMM64}, 4, [4]byte{0x7F}, 1, 8, 0, 3, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 8, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized | fShort},
+	// vfnmsubss nasm_extra.csv:554
+	{[4]argType{aXMM, aXMM, aXMMM32, aXMM}, 4, [4]byte{0x7E}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 4, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vfnmsubss nasm_extra.csv:555
+	{[4]argType{aXMM, aXMM, aXMM, aXMMM32}, 4, [4]byte{0x7E}, 1, 8, 0, 3, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x66, 3, CPU8086, CPU8086, 4, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized | fShort},
+	// vfrczpd nasm_extra.csv:1011
+	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x81}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vfrczpd nasm_extra.csv:1012
+	{[4]argType{aYMM, aYMMM256}, 2, [4]byte{0x81}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPU8086, CPU8086, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized | fShort},
+	// vfrczps nasm_extra.csv:1009
+	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x80}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vfrczps nasm_extra.csv:1010
+	{[4]argType{aYMM, aYMMM256}, 2, [4]byte{0x80}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPU8086, CPU8086, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized | fShort},
+	// vfrczsd nasm_extra.csv:1014
+	{[4]argType{aXMM, aXMMM64}, 2, [4]byte{0x83}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPU8086, CPU8086, 8, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vfrczss nasm_extra.csv:1013
+	{[4]argType{aXMM, aXMMM32}, 2, [4]byte{0x82}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPU8086, CPU8086, 4, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
 	// vgatherdpd x86.csv:1836
 	{[4]argType{aXMM, aVM32X, aXMM}, 3, [4]byte{0x92}, 1, 8, 0, 1, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized},
 	// vgatherdpd x86.csv:1837
@@ -1620,6 +2092,18 @@ var forms1 = [...]form{
 	{[4]argType{aXMM, aVM64X, aXMM}, 3, [4]byte{0x93}, 1, 8, 0, 1, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
 	// vgatherqps x86.csv:1843
 	{[4]argType{aXMM, aVM64Y, aXMM}, 3, [4]byte{0x93}, 1, 8, 0, 1, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 4, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized},
+	// vgf2p8affineinvqb nasm_extra.csv:705
+	{[4]argType{aXMM, aXMM, aXMMM128, aImm8}, 4, [4]byte{0xCF}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 3, CPUFuture, CPUFuture, 16, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized | fShort},
+	// vgf2p8affineinvqb nasm_extra.csv:706
+	{[4]argType{aYMM, aYMM, aYMMM256, aImm8}, 4, [4]byte{0xCF}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 3, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fVEXW | fM32 | fM64 | fMemSized | fShort},
+	// vgf2p8affineqb nasm_extra.csv:703
+	{[4]argType{aXMM, aXMM, aXMMM128, aImm8}, 4, [4]byte{0xCE}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 3, CPUFuture, CPUFuture, 16, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized | fShort},
+	// vgf2p8affineqb nasm_extra.csv:704
+	{[4]argType{aYMM, aYMM, aYMMM256, aImm8}, 4, [4]byte{0xCE}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 3, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fVEXW | fM32 | fM64 | fMemSized | fShort},
+	// vgf2p8mulb nasm_extra.csv:707
+	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0xCF}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vgf2p8mulb nasm_extra.csv:708
+	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0xCF}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized | fShort},
 	// vhaddpd x86.csv:1844
 	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0x7C}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 1, CPUSandyBridge, CPUSandyBridge, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
 	// vhaddpd x86.csv:1845
@@ -1678,6 +2162,16 @@ var forms1 = [...]form{
 	{[4]argType{aXMM, aXMM, aXMMM64}, 3, [4]byte{0x5F}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0xF2, 1, CPUSandyBridge, CPUSandyBridge, 8, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
 	// vmaxss x86.csv:1872
 	{[4]argType{aXMM, aXMM, aXMMM32}, 3, [4]byte{0x5F}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 1, CPUSandyBridge, CPUSandyBridge, 4, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vmcall nasm_extra.csv:447
+	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xC1}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
+	// vmclear nasm_extra.csv:466
+	{[4]argType{aM}, 1, [4]byte{0x0F, 0xC7}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
+	// vmfunc nasm_extra.csv:451
+	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xD4}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
+	// vmgexit nasm_extra.csv:454
+	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xC1}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF2, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
+	// vmgexit nasm_extra.csv:455
+	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xC1}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// vminpd x86.csv:1873
 	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0x5D}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 1, CPUSandyBridge, CPUSandyBridge, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
 	// vminpd x86.csv:1874
@@ -1690,6 +2184,12 @@ var forms1 = [...]form{
 	{[4]argType{aXMM, aXMM, aXMMM64}, 3, [4]byte{0x5D}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0xF2, 1, CPUSandyBridge, CPUSandyBridge, 8, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
 	// vminss x86.csv:1878
 	{[4]argType{aXMM, aXMM, aXMMM32}, 3, [4]byte{0x5D}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 1, CPUSandyBridge, CPUSandyBridge, 4, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vmlaunch nasm_extra.csv:448
+	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xC2}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
+	// vmload nasm_extra.csv:444
+	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xDA}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
+	// vmmcall nasm_extra.csv:446
+	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xD9}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// vmovapd x86.csv:1879
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x28}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 1, CPUSandyBridge, CPUSandyBridge, 16, 0x00, fVEX | fM32 | fM64 | fMemSized},
 	// vmovapd x86.csv:1880
@@ -1750,17 +2250,17 @@ var forms1 = [...]form{
 	{[4]argType{aM64, aXMM}, 2, [4]byte{0x13}, 1, 8, 1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 1, CPUSandyBridge, CPUSandyBridge, 8, 0x00, fVEX | fM32 | fM64 | fMemSized | fAlt},
 	// vmovlps x86.csv:1908
 	{[4]argType{aXMM, aXMM, aM64}, 3, [4]byte{0x12}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x00, 1, CPUSandyBridge, CPUSandyBridge, 8, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
-	// vmovmskpd nasm_extra.csv:319
+	// vmovmskpd nasm_extra.csv:324
 	{[4]argType{aR64, aXMM}, 2, [4]byte{0x50}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 1, CPUSandyBridge, CPUSandyBridge, 0, 0x00, fVEX | fM64},
-	// vmovmskpd nasm_extra.csv:320
+	// vmovmskpd nasm_extra.csv:325
 	{[4]argType{aR64, aYMM}, 2, [4]byte{0x50}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 1, CPUSandyBridge, CPUSandyBridge, 0, 0x00, fVEX | fVEXL | fM64},
 	// vmovmskpd x86.csv:1909
 	{[4]argType{aR32, aXMM}, 2, [4]byte{0x50}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 1, CPUSandyBridge, CPUSandyBridge, 0, 0x00, fVEX | fM32 | fM64},
 	// vmovmskpd x86.csv:1910
 	{[4]argType{aR32, aYMM}, 2, [4]byte{0x50}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 1, CPUSandyBridge, CPUSandyBridge, 0, 0x00, fVEX | fVEXL | fM32 | fM64},
-	// vmovmskps nasm_extra.csv:317
+	// vmovmskps nasm_extra.csv:322
 	{[4]argType{aR64, aXMM}, 2, [4]byte{0x50}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 1, CPUSandyBridge, CPUSandyBridge, 0, 0x00, fVEX | fM64},
-	// vmovmskps nasm_extra.csv:318
+	// vmovmskps nasm_extra.csv:323
 	{[4]argType{aR64, aYMM}, 2, [4]byte{0x50}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 1, CPUSandyBridge, CPUSandyBridge, 0, 0x00, fVEX | fVEXL | fM64},
 	// vmovmskps x86.csv:1911
 	{[4]argType{aR32, aXMM}, 2, [4]byte{0x50}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 1, CPUSandyBridge, CPUSandyBridge, 0, 0x00, fVEX | fM32 | fM64},
@@ -1782,7 +2282,7 @@ var forms1 = [...]form{
 	{[4]argType{aM128, aXMM}, 2, [4]byte{0x2B}, 1, 8, 1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 1, CPUSandyBridge, CPUSandyBridge, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fAlt},
 	// vmovntps x86.csv:1920
 	{[4]argType{aM256, aYMM}, 2, [4]byte{0x2B}, 1, 8, 1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 1, CPUSandyBridge, CPUSandyBridge, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized | fAlt},
-	// vmovq nasm_extra.csv:143
+	// vmovq nasm_extra.csv:148
 	{[4]argType{aXMMM64, aXMM}, 2, [4]byte{0xD6}, 1, 8, 1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 1, CPUSandyBridge, CPUSandyBridge, 8, 0x00, fVEX | fM32 | fM64 | fMemSized | fDefSize | fAlt},
 	// vmovq x86.csv:1921
 	{[4]argType{aRM64, aXMM}, 2, [4]byte{0x7E}, 1, 8, 1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 1, CPUSandyBridge, CPUSandyBridge, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized | fDefSize | fAlt},
@@ -1836,6 +2336,20 @@ var forms1 = [...]form{
 	{[4]argType{aXMM, aXMM, aXMMM128, aImm8}, 4, [4]byte{0x42}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 3, CPUSandyBridge, CPUSandyBridge, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
 	// vmpsadbw x86.csv:1947
 	{[4]argType{aYMM, aYMM, aYMMM256, aImm8}, 4, [4]byte{0x42}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 3, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized | fShort},
+	// vmptrld nasm_extra.csv:467
+	{[4]argType{aM}, 1, [4]byte{0x0F, 0xC7}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
+	// vmptrst nasm_extra.csv:468
+	{[4]argType{aM}, 1, [4]byte{0x0F, 0xC7}, 2, 7, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
+	// vmread nasm_extra.csv:470
+	{[4]argType{aRM32, aR32}, 2, [4]byte{0x0F, 0x78}, 2, 8, 1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 4, 0x00, fM32 | fMemSized | fDefSize},
+	// vmread nasm_extra.csv:471
+	{[4]argType{aRM64, aR64}, 2, [4]byte{0x0F, 0x78}, 2, 8, 1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized | fDefSize},
+	// vmresume nasm_extra.csv:449
+	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xC3}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
+	// vmrun nasm_extra.csv:443
+	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xD8}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
+	// vmsave nasm_extra.csv:445
+	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xDB}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// vmulpd x86.csv:1948
 	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0x59}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 1, CPUSandyBridge, CPUSandyBridge, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
 	// vmulpd x86.csv:1949
@@ -1848,6 +2362,14 @@ var forms1 = [...]form{
 	{[4]argType{aXMM, aXMM, aXMMM64}, 3, [4]byte{0x59}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0xF2, 1, CPUSandyBridge, CPUSandyBridge, 8, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
 	// vmulss x86.csv:1953
 	{[4]argType{aXMM, aXMM, aXMMM32}, 3, [4]byte{0x59}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 1, CPUSandyBridge, CPUSandyBridge, 4, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vmwrite nasm_extra.csv:472
+	{[4]argType{aR32, aRM32}, 2, [4]byte{0x0F, 0x79}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 4, 0x00, fM32 | fMemSized | fDefSize},
+	// vmwrite nasm_extra.csv:473
+	{[4]argType{aR64, aRM64}, 2, [4]byte{0x0F, 0x79}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64 | fMemSized | fDefSize},
+	// vmxoff nasm_extra.csv:450
+	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xC4}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
+	// vmxon nasm_extra.csv:469
+	{[4]argType{aM}, 1, [4]byte{0x0F, 0xC7}, 2, 6, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// vorpd x86.csv:1954
 	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0x56}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 1, CPUSandyBridge, CPUSandyBridge, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
 	// vorpd x86.csv:1955
@@ -1964,39 +2486,47 @@ var forms1 = [...]form{
 	{[4]argType{aXMM, aXMMM16}, 2, [4]byte{0x79}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 2, 0x00, fVEX | fM32 | fM64 | fMemSized},
 	// vpbroadcastw x86.csv:2011
 	{[4]argType{aYMM, aXMMM16}, 2, [4]byte{0x79}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 2, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized},
-	// vpclmulhqhqdq nasm_extra.csv:348 as vpclmulhqhqdq
+	// vpclmulhqhqdq nasm_extra.csv:353 as vpclmulhqhqdq
 	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0x44}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 3, CPUFuture, CPUFuture, 32, 0x11, fSuffix | fVEX | fVEXL | fM32 | fM64 | fShort | fMemSized},
 	// vpclmulhqhqdq x86.csv:2012 as vpclmulhqhqdq
 	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0x44}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 3, CPUSandyBridge, CPUSandyBridge, 16, 0x11, fSuffix | fVEX | fM32 | fM64 | fShort | fMemSized},
-	// vpclmulhqlqdq nasm_extra.csv:348 as vpclmulhqlqdq
+	// vpclmulhqlqdq nasm_extra.csv:353 as vpclmulhqlqdq
 	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0x44}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 3, CPUFuture, CPUFuture, 32, 0x01, fSuffix | fVEX | fVEXL | fM32 | fM64 | fShort | fMemSized},
 	// vpclmulhqlqdq x86.csv:2012 as vpclmulhqlqdq
 	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0x44}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 3, CPUSandyBridge, CPUSandyBridge, 16, 0x01, fSuffix | fVEX | fM32 | fM64 | fShort | fMemSized},
-	// vpclmullqhqdq nasm_extra.csv:348 as vpclmullqhqdq
+	// vpclmullqhqdq nasm_extra.csv:353 as vpclmullqhqdq
 	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0x44}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 3, CPUFuture, CPUFuture, 32, 0x10, fSuffix | fVEX | fVEXL | fM32 | fM64 | fShort | fMemSized},
 	// vpclmullqhqdq x86.csv:2012 as vpclmullqhqdq
 	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0x44}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 3, CPUSandyBridge, CPUSandyBridge, 16, 0x10, fSuffix | fVEX | fM32 | fM64 | fShort | fMemSized},
-	// vpclmullqlqdq nasm_extra.csv:348 as vpclmullqlqdq
+	// vpclmullqlqdq nasm_extra.csv:353 as vpclmullqlqdq
 	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0x44}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 3, CPUFuture, CPUFuture, 32, 0x00, fSuffix | fVEX | fVEXL | fM32 | fM64 | fShort | fMemSized},
 	// vpclmullqlqdq x86.csv:2012 as vpclmullqlqdq
 	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0x44}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 3, CPUSandyBridge, CPUSandyBridge, 16, 0x00, fSuffix | fVEX | fM32 | fM64 | fShort | fMemSized},
-	// vpclmulqdq nasm_extra.csv:348
+	// vpclmulqdq nasm_extra.csv:353
 	{[4]argType{aYMM, aYMM, aYMMM256, aImm8}, 4, [4]byte{0x44}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 3, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized | fShort},
 	// vpclmulqdq x86.csv:2012
 	{[4]argType{aXMM, aXMM, aXMMM128, aImm8}, 4, [4]byte{0x44}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 3, CPUSandyBridge, CPUSandyBridge, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
-	// vpcmpeqb nasm_extra.csv:328
+	// vpcmov nasm_extra.csv:983
+	{[4]argType{aXMM, aXMM, aXMMM128, aXMM}, 4, [4]byte{0xA2}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x00, 8, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vpcmov nasm_extra.csv:984
+	{[4]argType{aYMM, aYMM, aYMMM256, aYMM}, 4, [4]byte{0xA2}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x00, 8, CPU8086, CPU8086, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized | fShort},
+	// vpcmov nasm_extra.csv:985
+	{[4]argType{aXMM, aXMM, aXMM, aXMMM128}, 4, [4]byte{0xA2}, 1, 8, 0, 3, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x00, 8, CPU8086, CPU8086, 16, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized | fShort},
+	// vpcmov nasm_extra.csv:986
+	{[4]argType{aYMM, aYMM, aYMM, aYMMM256}, 4, [4]byte{0xA2}, 1, 8, 0, 3, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x00, 8, CPU8086, CPU8086, 32, 0x00, fVEX | fVEXL | fVEXW | fM32 | fM64 | fMemSized | fShort},
+	// vpcmpeqb nasm_extra.csv:333
 	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0x74}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 1, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized | fShort},
 	// vpcmpeqb x86.csv:2013
 	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0x74}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 1, CPUSandyBridge, CPUSandyBridge, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
-	// vpcmpeqd nasm_extra.csv:330
+	// vpcmpeqd nasm_extra.csv:335
 	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0x76}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 1, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized | fShort},
 	// vpcmpeqd x86.csv:2014
 	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0x76}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 1, CPUSandyBridge, CPUSandyBridge, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
-	// vpcmpeqq nasm_extra.csv:331
+	// vpcmpeqq nasm_extra.csv:336
 	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0x29}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized | fShort},
 	// vpcmpeqq x86.csv:2016
 	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0x29}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUSandyBridge, CPUSandyBridge, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
-	// vpcmpeqw nasm_extra.csv:329
+	// vpcmpeqw nasm_extra.csv:334
 	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0x75}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 1, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized | fShort},
 	// vpcmpeqw x86.csv:2019
 	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0x75}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 1, CPUSandyBridge, CPUSandyBridge, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
@@ -2024,6 +2554,22 @@ var forms1 = [...]form{
 	{[4]argType{aXMM, aXMMM128, aImm8}, 3, [4]byte{0x63}, 1, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 3, CPUSandyBridge, CPUSandyBridge, 16, 0x00, fVEX | fM32 | fM64 | fMemSized},
 	// vpcmpistrm x86.csv:2032
 	{[4]argType{aXMM, aXMMM128, aImm8}, 3, [4]byte{0x62}, 1, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 3, CPUSandyBridge, CPUSandyBridge, 16, 0x00, fVEX | fM32 | fM64 | fMemSized},
+	// vpcomb nasm_extra.csv:1001
+	{[4]argType{aXMM, aXMM, aXMMM128, aImm8}, 4, [4]byte{0xCC}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x00, 8, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vpcomd nasm_extra.csv:1003
+	{[4]argType{aXMM, aXMM, aXMMM128, aImm8}, 4, [4]byte{0xCE}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x00, 8, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vpcomq nasm_extra.csv:1004
+	{[4]argType{aXMM, aXMM, aXMMM128, aImm8}, 4, [4]byte{0xCF}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x00, 8, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vpcomub nasm_extra.csv:1005
+	{[4]argType{aXMM, aXMM, aXMMM128, aImm8}, 4, [4]byte{0xEC}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x00, 8, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vpcomud nasm_extra.csv:1007
+	{[4]argType{aXMM, aXMM, aXMMM128, aImm8}, 4, [4]byte{0xEE}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x00, 8, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vpcomuq nasm_extra.csv:1008
+	{[4]argType{aXMM, aXMM, aXMMM128, aImm8}, 4, [4]byte{0xEF}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x00, 8, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vpcomuw nasm_extra.csv:1006
+	{[4]argType{aXMM, aXMM, aXMMM128, aImm8}, 4, [4]byte{0xED}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x00, 8, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vpcomw nasm_extra.csv:1002
+	{[4]argType{aXMM, aXMM, aXMMM128, aImm8}, 4, [4]byte{0xCD}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x00, 8, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
 	// vperm2f128 x86.csv:2033
 	{[4]argType{aYMM, aYMM, aYMMM256, aImm8}, 4, [4]byte{0x06}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 3, CPUSandyBridge, CPUSandyBridge, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized | fShort},
 	// vperm2i128 x86.csv:2034
@@ -2052,19 +2598,19 @@ var forms1 = [...]form{
 	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0x16}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized | fShort},
 	// vpermq x86.csv:2046
 	{[4]argType{aYMM, aYMMM256, aImm8}, 3, [4]byte{0x00}, 1, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 3, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fVEXW | fM32 | fM64 | fMemSized},
-	// vpextrb nasm_extra.csv:323
+	// vpextrb nasm_extra.csv:328
 	{[4]argType{aRMF64, aXMM, aImm8}, 3, [4]byte{0x14}, 1, 8, 1, 0, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 3, CPUSandyBridge, CPUSandyBridge, 0, 0x00, fVEX | fM64},
 	// vpextrb x86.csv:2047
 	{[4]argType{aR32M8, aXMM, aImm8}, 3, [4]byte{0x14}, 1, 8, 1, 0, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 3, CPUSandyBridge, CPUSandyBridge, 1, 0x00, fVEX | fM32 | fM64 | fMemSized},
-	// vpextrd nasm_extra.csv:326
+	// vpextrd nasm_extra.csv:331
 	{[4]argType{aRMF64, aXMM, aImm8}, 3, [4]byte{0x16}, 1, 8, 1, 0, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 3, CPUSandyBridge, CPUSandyBridge, 0, 0x00, fVEX | fM64},
 	// vpextrd x86.csv:2048
 	{[4]argType{aRM32, aXMM, aImm8}, 3, [4]byte{0x16}, 1, 8, 1, 0, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 3, CPUSandyBridge, CPUSandyBridge, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
 	// vpextrq x86.csv:2049
 	{[4]argType{aRM64, aXMM, aImm8}, 3, [4]byte{0x16}, 1, 8, 1, 0, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 3, CPUSandyBridge, CPUSandyBridge, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized},
-	// vpextrw nasm_extra.csv:324
+	// vpextrw nasm_extra.csv:329
 	{[4]argType{aR64, aXMM, aImm8}, 3, [4]byte{0xC5}, 1, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 1, CPUSandyBridge, CPUSandyBridge, 0, 0x00, fVEX | fM64},
-	// vpextrw nasm_extra.csv:325
+	// vpextrw nasm_extra.csv:330
 	{[4]argType{aRMF64, aXMM, aImm8}, 3, [4]byte{0x15}, 1, 8, 1, 0, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 3, CPUSandyBridge, CPUSandyBridge, 0, 0x00, fVEX | fM64},
 	// vpextrw x86.csv:2050
 	{[4]argType{aR32, aXMM, aImm8}, 3, [4]byte{0xC5}, 1, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 1, CPUSandyBridge, CPUSandyBridge, 0, 0x00, fVEX | fM32 | fM64},
@@ -2086,24 +2632,52 @@ var forms1 = [...]form{
 	{[4]argType{aXMM, aVM64X, aXMM}, 3, [4]byte{0x91}, 1, 8, 0, 1, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized},
 	// vpgatherqq x86.csv:2059
 	{[4]argType{aYMM, aVM64Y, aYMM}, 3, [4]byte{0x91}, 1, 8, 0, 1, 2, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXL | fVEXW | fM32 | fM64 | fMemSized},
+	// vphaddbd nasm_extra.csv:1016
+	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0xC2}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vphaddbq nasm_extra.csv:1017
+	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0xC3}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vphaddbw nasm_extra.csv:1015
+	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0xC1}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
 	// vphaddd x86.csv:2060
 	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0x02}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUSandyBridge, CPUSandyBridge, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
 	// vphaddd x86.csv:2061
 	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0x02}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized | fShort},
+	// vphadddq nasm_extra.csv:1020
+	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0xCB}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
 	// vphaddsw x86.csv:2062
 	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0x03}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUSandyBridge, CPUSandyBridge, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
 	// vphaddsw x86.csv:2063
 	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0x03}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized | fShort},
+	// vphaddubd nasm_extra.csv:1022
+	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0xD2}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vphaddubq nasm_extra.csv:1023
+	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0xD3}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vphaddubw nasm_extra.csv:1021
+	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0xD1}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vphaddudq nasm_extra.csv:1026
+	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0xDB}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vphadduwd nasm_extra.csv:1024
+	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0xD6}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vphadduwq nasm_extra.csv:1025
+	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0xD7}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
 	// vphaddw x86.csv:2064
 	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0x01}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUSandyBridge, CPUSandyBridge, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
 	// vphaddw x86.csv:2065
 	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0x01}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized | fShort},
+	// vphaddwd nasm_extra.csv:1018
+	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0xC6}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vphaddwq nasm_extra.csv:1019
+	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0xC7}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
 	// vphminposuw x86.csv:2066
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x41}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUSandyBridge, CPUSandyBridge, 16, 0x00, fVEX | fM32 | fM64 | fMemSized},
+	// vphsubbw nasm_extra.csv:1027
+	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0xE1}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
 	// vphsubd x86.csv:2067
 	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0x06}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUSandyBridge, CPUSandyBridge, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
 	// vphsubd x86.csv:2068
 	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0x06}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized | fShort},
+	// vphsubdq nasm_extra.csv:1029
+	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0xE3}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
 	// vphsubsw x86.csv:2069
 	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0x07}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUSandyBridge, CPUSandyBridge, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
 	// vphsubsw x86.csv:2070
@@ -2112,16 +2686,44 @@ var forms1 = [...]form{
 	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0x05}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUSandyBridge, CPUSandyBridge, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
 	// vphsubw x86.csv:2072
 	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0x05}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized | fShort},
+	// vphsubwd nasm_extra.csv:1028
+	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0xE2}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
 	// vpinsrb x86.csv:2073
 	{[4]argType{aXMM, aXMM, aR32M8, aImm8}, 4, [4]byte{0x20}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 3, CPUSandyBridge, CPUSandyBridge, 1, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vpinsrb nasm_extra.csv:590
+	{[4]argType{aXMM, aXMM, aRM8, aImm8}, 4, [4]byte{0x20}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 3, CPUSandyBridge, CPUSandyBridge, 1, 0x00, fVEX | fM32 | fM64 | fByteAnyMode | fMemSized | fShort},
 	// vpinsrd x86.csv:2074
 	{[4]argType{aXMM, aXMM, aRM32, aImm8}, 4, [4]byte{0x22}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 3, CPUSandyBridge, CPUSandyBridge, 4, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
 	// vpinsrq x86.csv:2075
 	{[4]argType{aXMM, aXMM, aRM64, aImm8}, 4, [4]byte{0x22}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 3, CPUSandyBridge, CPUSandyBridge, 8, 0x00, fVEX | fVEXW | fM64 | fMemSized | fShort},
-	// vpinsrw nasm_extra.csv:327
+	// vpinsrw nasm_extra.csv:332
 	{[4]argType{aXMM, aXMM, aR16, aImm8}, 4, [4]byte{0xC4}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 1, CPUSandyBridge, CPUSandyBridge, 0, 0x00, fVEX | fM32 | fM64 | fShort},
 	// vpinsrw x86.csv:2076
 	{[4]argType{aXMM, aXMM, aR32M16, aImm8}, 4, [4]byte{0xC4}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 1, CPUSandyBridge, CPUSandyBridge, 2, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vpmacsdd nasm_extra.csv:997
+	{[4]argType{aXMM, aXMM, aXMMM128, aXMM}, 4, [4]byte{0x9E}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x00, 8, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vpmacsdqh nasm_extra.csv:998
+	{[4]argType{aXMM, aXMM, aXMMM128, aXMM}, 4, [4]byte{0x9F}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x00, 8, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vpmacsdql nasm_extra.csv:996
+	{[4]argType{aXMM, aXMM, aXMMM128, aXMM}, 4, [4]byte{0x97}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x00, 8, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vpmacssdd nasm_extra.csv:992
+	{[4]argType{aXMM, aXMM, aXMMM128, aXMM}, 4, [4]byte{0x8E}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x00, 8, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vpmacssdqh nasm_extra.csv:993
+	{[4]argType{aXMM, aXMM, aXMMM128, aXMM}, 4, [4]byte{0x8F}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x00, 8, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vpmacssdql nasm_extra.csv:991
+	{[4]argType{aXMM, aXMM, aXMMM128, aXMM}, 4, [4]byte{0x87}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x00, 8, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vpmacsswd nasm_extra.csv:990
+	{[4]argType{aXMM, aXMM, aXMMM128, aXMM}, 4, [4]byte{0x86}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x00, 8, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vpmacssww nasm_extra.csv:989
+	{[4]argType{aXMM, aXMM, aXMMM128, aXMM}, 4, [4]byte{0x85}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x00, 8, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vpmacswd nasm_extra.csv:995
+	{[4]argType{aXMM, aXMM, aXMMM128, aXMM}, 4, [4]byte{0x96}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x00, 8, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vpmacsww nasm_extra.csv:994
+	{[4]argType{aXMM, aXMM, aXMMM128, aXMM}, 4, [4]byte{0x95}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x00, 8, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vpmadcsswd nasm_extra.csv:999
+	{[4]argType{aXMM, aXMM, aXMMM128, aXMM}, 4, [4]byte{0xA6}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x00, 8, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vpmadcswd nasm_extra.csv:1000
+	{[4]argType{aXMM, aXMM, aXMMM128, aXMM}, 4, [4]byte{0xB6}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x00, 8, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
 	// vpmaddubsw x86.csv:2077
 	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0x04}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUSandyBridge, CPUSandyBridge, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
 	// vpmaddubsw x86.csv:2078
@@ -2194,9 +2796,9 @@ var forms1 = [...]form{
 	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0x3A}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUSandyBridge, CPUSandyBridge, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
 	// vpminuw x86.csv:2112
 	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0x3A}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized | fShort},
-	// vpmovmskb nasm_extra.csv:321
+	// vpmovmskb nasm_extra.csv:326
 	{[4]argType{aR64, aXMM}, 2, [4]byte{0xD7}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 1, CPUSandyBridge, CPUSandyBridge, 0, 0x00, fVEX | fM64},
-	// vpmovmskb nasm_extra.csv:322
+	// vpmovmskb nasm_extra.csv:327
 	{[4]argType{aR64, aYMM}, 2, [4]byte{0xD7}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 1, CPUFuture, CPUFuture, 0, 0x00, fVEX | fVEXL | fM32 | fM64},
 	// vpmovmskb x86.csv:2113
 	{[4]argType{aR32, aXMM}, 2, [4]byte{0xD7}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 1, CPUSandyBridge, CPUSandyBridge, 0, 0x00, fVEX | fM32 | fM64},
@@ -2214,7 +2816,7 @@ var forms1 = [...]form{
 	{[4]argType{aXMM, aXMMM64}, 2, [4]byte{0x20}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUSandyBridge, CPUSandyBridge, 8, 0x00, fVEX | fM32 | fM64 | fMemSized},
 	// vpmovsxbw x86.csv:2120
 	{[4]argType{aYMM, aXMMM128}, 2, [4]byte{0x20}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 16, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized},
-	// vpmovsxdq nasm_extra.csv:333
+	// vpmovsxdq nasm_extra.csv:338
 	{[4]argType{aYMM, aXMMM128}, 2, [4]byte{0x25}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 16, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized},
 	// vpmovsxdq x86.csv:2121
 	{[4]argType{aXMM, aXMMM64}, 2, [4]byte{0x25}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUSandyBridge, CPUSandyBridge, 8, 0x00, fVEX | fM32 | fM64 | fMemSized},
@@ -2222,7 +2824,7 @@ var forms1 = [...]form{
 	{[4]argType{aXMM, aXMMM64}, 2, [4]byte{0x23}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUSandyBridge, CPUSandyBridge, 8, 0x00, fVEX | fM32 | fM64 | fMemSized},
 	// vpmovsxwd x86.csv:2123
 	{[4]argType{aYMM, aXMMM128}, 2, [4]byte{0x23}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 16, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized},
-	// vpmovsxwq nasm_extra.csv:332
+	// vpmovsxwq nasm_extra.csv:337
 	{[4]argType{aYMM, aXMMM64}, 2, [4]byte{0x24}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized},
 	// vpmovsxwq x86.csv:2124
 	{[4]argType{aXMM, aXMMM32}, 2, [4]byte{0x24}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUSandyBridge, CPUSandyBridge, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
@@ -2238,7 +2840,7 @@ var forms1 = [...]form{
 	{[4]argType{aXMM, aXMMM64}, 2, [4]byte{0x30}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUSandyBridge, CPUSandyBridge, 8, 0x00, fVEX | fM32 | fM64 | fMemSized},
 	// vpmovzxbw x86.csv:2130
 	{[4]argType{aYMM, aXMMM128}, 2, [4]byte{0x30}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 16, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized},
-	// vpmovzxdq nasm_extra.csv:335
+	// vpmovzxdq nasm_extra.csv:340
 	{[4]argType{aYMM, aXMMM128}, 2, [4]byte{0x35}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 16, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized},
 	// vpmovzxdq x86.csv:2131
 	{[4]argType{aXMM, aXMMM64}, 2, [4]byte{0x35}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUSandyBridge, CPUSandyBridge, 8, 0x00, fVEX | fM32 | fM64 | fMemSized},
@@ -2246,7 +2848,7 @@ var forms1 = [...]form{
 	{[4]argType{aXMM, aXMMM64}, 2, [4]byte{0x33}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUSandyBridge, CPUSandyBridge, 8, 0x00, fVEX | fM32 | fM64 | fMemSized},
 	// vpmovzxwd x86.csv:2133
 	{[4]argType{aYMM, aXMMM128}, 2, [4]byte{0x33}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 16, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized},
-	// vpmovzxwq nasm_extra.csv:334
+	// vpmovzxwq nasm_extra.csv:339
 	{[4]argType{aYMM, aXMMM64}, 2, [4]byte{0x34}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 8, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized},
 	// vpmovzxwq x86.csv:2134
 	{[4]argType{aXMM, aXMMM32}, 2, [4]byte{0x34}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUSandyBridge, CPUSandyBridge, 4, 0x00, fVEX | fM32 | fM64 | fMemSized},
@@ -2282,10 +2884,70 @@ var forms1 = [...]form{
 	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0xEB}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 1, CPUSandyBridge, CPUSandyBridge, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
 	// vpor x86.csv:2150
 	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0xEB}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 1, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized | fShort},
+	// vpperm nasm_extra.csv:987
+	{[4]argType{aXMM, aXMM, aXMM, aXMMM128}, 4, [4]byte{0xA3}, 1, 8, 0, 3, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x00, 8, CPU8086, CPU8086, 16, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized | fShort},
+	// vpperm nasm_extra.csv:988
+	{[4]argType{aXMM, aXMM, aXMMM128, aXMM}, 4, [4]byte{0xA3}, 1, 8, 0, 2, 1, -1, [2]immKind{imm_is4}, 1, 0, 0, 0x00, 8, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vprotb nasm_extra.csv:1030
+	{[4]argType{aXMM, aXMMM128, aXMM}, 3, [4]byte{0x90}, 1, 8, 0, 1, 2, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vprotb nasm_extra.csv:1031
+	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0x90}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPU8086, CPU8086, 16, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized | fShort},
+	// vprotb nasm_extra.csv:1032
+	{[4]argType{aXMM, aXMMM128, aImm8}, 3, [4]byte{0xC0}, 1, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x00, 8, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vprotd nasm_extra.csv:1036
+	{[4]argType{aXMM, aXMMM128, aXMM}, 3, [4]byte{0x92}, 1, 8, 0, 1, 2, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vprotd nasm_extra.csv:1037
+	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0x92}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPU8086, CPU8086, 16, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized | fShort},
+	// vprotd nasm_extra.csv:1038
+	{[4]argType{aXMM, aXMMM128, aImm8}, 3, [4]byte{0xC2}, 1, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x00, 8, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vprotq nasm_extra.csv:1039
+	{[4]argType{aXMM, aXMMM128, aXMM}, 3, [4]byte{0x93}, 1, 8, 0, 1, 2, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vprotq nasm_extra.csv:1040
+	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0x93}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPU8086, CPU8086, 16, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized | fShort},
+	// vprotq nasm_extra.csv:1041
+	{[4]argType{aXMM, aXMMM128, aImm8}, 3, [4]byte{0xC3}, 1, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x00, 8, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vprotw nasm_extra.csv:1033
+	{[4]argType{aXMM, aXMMM128, aXMM}, 3, [4]byte{0x91}, 1, 8, 0, 1, 2, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vprotw nasm_extra.csv:1034
+	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0x91}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPU8086, CPU8086, 16, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized | fShort},
+	// vprotw nasm_extra.csv:1035
+	{[4]argType{aXMM, aXMMM128, aImm8}, 3, [4]byte{0xC1}, 1, 8, 0, 1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x00, 8, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
 	// vpsadbw x86.csv:2151
 	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0xF6}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 1, CPUSandyBridge, CPUSandyBridge, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
 	// vpsadbw x86.csv:2152
 	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0xF6}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 1, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized | fShort},
+	// vpshab nasm_extra.csv:1050
+	{[4]argType{aXMM, aXMMM128, aXMM}, 3, [4]byte{0x98}, 1, 8, 0, 1, 2, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vpshab nasm_extra.csv:1051
+	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0x98}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPU8086, CPU8086, 16, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized | fShort},
+	// vpshad nasm_extra.csv:1054
+	{[4]argType{aXMM, aXMMM128, aXMM}, 3, [4]byte{0x9A}, 1, 8, 0, 1, 2, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vpshad nasm_extra.csv:1055
+	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0x9A}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPU8086, CPU8086, 16, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized | fShort},
+	// vpshaq nasm_extra.csv:1056
+	{[4]argType{aXMM, aXMMM128, aXMM}, 3, [4]byte{0x9B}, 1, 8, 0, 1, 2, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vpshaq nasm_extra.csv:1057
+	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0x9B}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPU8086, CPU8086, 16, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized | fShort},
+	// vpshaw nasm_extra.csv:1052
+	{[4]argType{aXMM, aXMMM128, aXMM}, 3, [4]byte{0x99}, 1, 8, 0, 1, 2, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vpshaw nasm_extra.csv:1053
+	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0x99}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPU8086, CPU8086, 16, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized | fShort},
+	// vpshlb nasm_extra.csv:1042
+	{[4]argType{aXMM, aXMMM128, aXMM}, 3, [4]byte{0x94}, 1, 8, 0, 1, 2, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vpshlb nasm_extra.csv:1043
+	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0x94}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPU8086, CPU8086, 16, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized | fShort},
+	// vpshld nasm_extra.csv:1046
+	{[4]argType{aXMM, aXMMM128, aXMM}, 3, [4]byte{0x96}, 1, 8, 0, 1, 2, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vpshld nasm_extra.csv:1047
+	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0x96}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPU8086, CPU8086, 16, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized | fShort},
+	// vpshlq nasm_extra.csv:1048
+	{[4]argType{aXMM, aXMMM128, aXMM}, 3, [4]byte{0x97}, 1, 8, 0, 1, 2, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vpshlq nasm_extra.csv:1049
+	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0x97}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPU8086, CPU8086, 16, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized | fShort},
+	// vpshlw nasm_extra.csv:1044
+	{[4]argType{aXMM, aXMMM128, aXMM}, 3, [4]byte{0x95}, 1, 8, 0, 1, 2, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPU8086, CPU8086, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
+	// vpshlw nasm_extra.csv:1045
+	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0x95}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x00, 9, CPU8086, CPU8086, 16, 0x00, fVEX | fVEXW | fM32 | fM64 | fMemSized | fShort},
 	// vpshufb x86.csv:2153
 	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0x00}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUSandyBridge, CPUSandyBridge, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
 	// vpshufb x86.csv:2154
@@ -2314,9 +2976,9 @@ var forms1 = [...]form{
 	{[4]argType{aXMM, aXMM, aXMMM128}, 3, [4]byte{0x09}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUSandyBridge, CPUSandyBridge, 16, 0x00, fVEX | fM32 | fM64 | fMemSized | fShort},
 	// vpsignw x86.csv:2166
 	{[4]argType{aYMM, aYMM, aYMMM256}, 3, [4]byte{0x09}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 2, CPUFuture, CPUFuture, 32, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized | fShort},
-	// vpslld nasm_extra.csv:336
+	// vpslld nasm_extra.csv:341
 	{[4]argType{aYMM, aYMM, aXMMM128}, 3, [4]byte{0xF2}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 1, CPUFuture, CPUFuture, 16, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized | fShort},
-	// vpslld nasm_extra.csv:337
+	// vpslld nasm_extra.csv:342
 	{[4]argType{aYMM, aYMM, aImm8}, 3, [4]byte{0x72}, 1, 6, -1, 1, 0, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 1, CPUFuture, CPUFuture, 0, 0x00, fVEX | fVEXL | fM32 | fM64 | fShort},
 	// vpslld x86.csv:2167
 	{[4]argType{aXMM, aXMM, aImm8}, 3, [4]byte{0x72}, 1, 6, -1, 1, 0, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 1, CPUSandyBridge, CPUSandyBridge, 0, 0x00, fVEX | fM32 | fM64 | fShort},
@@ -2326,9 +2988,9 @@ var forms1 = [...]form{
 	{[4]argType{aXMM, aXMM, aImm8}, 3, [4]byte{0x73}, 1, 7, -1, 1, 0, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 1, CPUSandyBridge, CPUSandyBridge, 0, 0x00, fVEX | fM32 | fM64 | fShort},
 	// vpslldq x86.csv:2170
 	{[4]argType{aYMM, aYMM, aImm8}, 3, [4]byte{0x73}, 1, 7, -1, 1, 0, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 1, CPUFuture, CPUFuture, 0, 0x00, fVEX | fVEXL | fM32 | fM64 | fShort},
-	// vpsllq nasm_extra.csv:338
+	// vpsllq nasm_extra.csv:343
 	{[4]argType{aYMM, aYMM, aXMMM128}, 3, [4]byte{0xF3}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 1, CPUFuture, CPUFuture, 16, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized | fShort},
-	// vpsllq nasm_extra.csv:339
+	// vpsllq nasm_extra.csv:344
 	{[4]argType{aYMM, aYMM, aImm8}, 3, [4]byte{0x73}, 1, 6, -1, 1, 0, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 1, CPUFuture, CPUFuture, 0, 0x00, fVEX | fVEXL | fM32 | fM64 | fShort},
 	// vpsllq x86.csv:2171
 	{[4]argType{aXMM, aXMM, aImm8}, 3, [4]byte{0x73}, 1, 6, -1, 1, 0, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 1, CPUSandyBridge, CPUSandyBridge, 0, 0x00, fVEX | fM32 | fM64 | fShort},
@@ -2370,9 +3032,9 @@ var forms1 = [...]form{
 	{[4]argType{aYMM, aYMM, aImm8}, 3, [4]byte{0x71}, 1, 4, -1, 1, 0, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 1, CPUFuture, CPUFuture, 0, 0x00, fVEX | fVEXL | fM32 | fM64 | fShort},
 	// vpsraw x86.csv:2190
 	{[4]argType{aYMM, aYMM, aXMMM128}, 3, [4]byte{0xE1}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 1, CPUFuture, CPUFuture, 16, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized | fShort},
-	// vpsrld nasm_extra.csv:340
+	// vpsrld nasm_extra.csv:345
 	{[4]argType{aYMM, aYMM, aXMMM128}, 3, [4]byte{0xD2}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 1, CPUFuture, CPUFuture, 16, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized | fShort},
-	// vpsrld nasm_extra.csv:341
+	// vpsrld nasm_extra.csv:346
 	{[4]argType{aYMM, aYMM, aImm8}, 3, [4]byte{0x72}, 1, 2, -1, 1, 0, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 1, CPUFuture, CPUFuture, 0, 0x00, fVEX | fVEXL | fM32 | fM64 | fShort},
 	// vpsrld x86.csv:2191
 	{[4]argType{aXMM, aXMM, aImm8}, 3, [4]byte{0x72}, 1, 2, -1, 1, 0, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 1, CPUSandyBridge, CPUSandyBridge, 0, 0x00, fVEX | fM32 | fM64 | fShort},
@@ -2382,9 +3044,9 @@ var forms1 = [...]form{
 	{[4]argType{aXMM, aXMM, aImm8}, 3, [4]byte{0x73}, 1, 3, -1, 1, 0, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 1, CPUSandyBridge, CPUSandyBridge, 0, 0x00, fVEX | fM32 | fM64 | fShort},
 	// vpsrldq x86.csv:2194
 	{[4]argType{aYMM, aYMM, aImm8}, 3, [4]byte{0x73}, 1, 3, -1, 1, 0, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 1, CPUFuture, CPUFuture, 0, 0x00, fVEX | fVEXL | fM32 | fM64 | fShort},
-	// vpsrlq nasm_extra.csv:342
+	// vpsrlq nasm_extra.csv:347
 	{[4]argType{aYMM, aYMM, aXMMM128}, 3, [4]byte{0xD3}, 1, 8, 0, 2, 1, -1, [2]immKind{}, 0, 0, 0, 0x66, 1, CPUFuture, CPUFuture, 16, 0x00, fVEX | fVEXL | fM32 | fM64 | fMemSized | fShort},
-	// vpsrlq nasm_extra.csv:343
+	// vpsrlq nasm_extra.csv:348
 	{[4]argType{aYMM, aYMM, aImm8}, 3, [4]byte{0x73}, 1, 2, -1, 1, 0, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 1, CPUFuture, CPUFuture, 0, 0x00, fVEX | fVEXL | fM32 | fM64 | fShort},
 	// vpsrlq x86.csv:2195
 	{[4]argType{aXMM, aXMM, aImm8}, 3, [4]byte{0x73}, 1, 2, -1, 1, 0, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x66, 1, CPUSandyBridge, CPUSandyBridge, 0, 0x00, fVEX | fM32 | fM64 | fShort},
@@ -2578,28 +3240,36 @@ var forms1 = [...]form{
 	{[4]argType{}, 0, [4]byte{0x77}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 1, CPUSandyBridge, CPUSandyBridge, 0, 0x00, fVEX | fM32 | fM64},
 	// wbinvd x86.csv:2291
 	{[4]argType{}, 0, [4]byte{0x0F, 0x09}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU486, CPU486, 0, 0x00, fM32 | fM64},
-	// wbnoinvd nasm_extra.csv:412
+	// wbnoinvd nasm_extra.csv:417
 	{[4]argType{}, 0, [4]byte{0x0F, 0x09}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
-	// wrfsbase nasm_extra.csv:130
+	// wrfsbase nasm_extra.csv:135
 	{[4]argType{aRMF32}, 1, [4]byte{0x0F, 0xAE}, 2, 2, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUFuture, CPUFuture, 0, 0x00, fM64},
-	// wrfsbase nasm_extra.csv:131
+	// wrfsbase nasm_extra.csv:136
 	{[4]argType{aRMF64}, 1, [4]byte{0x0F, 0xAE}, 2, 2, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0xF3, 0, CPUFuture, CPUFuture, 0, 0x00, fM64},
-	// wrgsbase nasm_extra.csv:263
+	// wrgsbase nasm_extra.csv:268
 	{[4]argType{aRMF32}, 1, [4]byte{0x0F, 0xAE}, 2, 3, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUFuture, CPUFuture, 0, 0x00, fM64},
-	// wrgsbase nasm_extra.csv:264
+	// wrgsbase nasm_extra.csv:269
 	{[4]argType{aRMF64}, 1, [4]byte{0x0F, 0xAE}, 2, 3, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0xF3, 0, CPUFuture, CPUFuture, 0, 0x00, fM64},
 	// wrmsr x86.csv:2296
 	{[4]argType{}, 0, [4]byte{0x0F, 0x30}, 2, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 0, 0x00, fM32 | fM64},
-	// wrpkru nasm_extra.csv:398
+	// wrmsrlist nasm_extra.csv:613
+	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xC6}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUFuture, CPUFuture, 0, 0x00, fM64},
+	// wrmsrns nasm_extra.csv:611
+	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xC6}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUFuture, CPUFuture, 0, 0x00, fM64},
+	// wrpkru nasm_extra.csv:403
 	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xEF}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUFuture, CPUFuture, 0, 0x00, fM64},
-	// wrssd nasm_extra.csv:422
+	// wrshr nasm_extra.csv:974
+	{[4]argType{aRM32}, 1, [4]byte{0x0F, 0x37}, 2, 0, -1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUP6, CPUP6, 4, 0x00, fM32 | fM64 | fMemSized},
+	// wrssd nasm_extra.csv:427
 	{[4]argType{aM32, aR32}, 2, [4]byte{0x0F, 0x38, 0xF6}, 3, 8, 1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPUFuture, CPUFuture, 4, 0x00, fM32 | fM64 | fMemSized},
-	// wrssq nasm_extra.csv:423
+	// wrssq nasm_extra.csv:428
 	{[4]argType{aM64, aR64}, 2, [4]byte{0x0F, 0x38, 0xF6}, 3, 8, 1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUFuture, CPUFuture, 8, 0x00, fM64 | fMemSized},
-	// wrussd nasm_extra.csv:424
+	// wrussd nasm_extra.csv:429
 	{[4]argType{aM32, aR32}, 2, [4]byte{0x0F, 0x38, 0xF5}, 3, 8, 1, 0, -1, -1, [2]immKind{}, 0, 32, 0, 0x66, 0, CPUFuture, CPUFuture, 4, 0x00, fM32 | fM64 | fMemSized},
-	// wrussq nasm_extra.csv:425
+	// wrussq nasm_extra.csv:430
 	{[4]argType{aM64, aR64}, 2, [4]byte{0x0F, 0x38, 0xF5}, 3, 8, 1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x66, 0, CPUFuture, CPUFuture, 8, 0x00, fM64 | fMemSized},
+	// xabort x86.csv:2297
+	{[4]argType{aImm8}, 1, [4]byte{0xC6, 0xF8}, 2, -1, -1, -1, -1, -1, [2]immKind{imm_ib}, 1, 0, 0, 0x00, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
 	// xadd x86.csv:2299
 	{[4]argType{aRM16, aR16}, 2, [4]byte{0x0F, 0xC1}, 2, 8, 1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU486, CPU486, 2, 0x00, fM32 | fM64},
 	// xadd x86.csv:2300
@@ -2608,19 +3278,27 @@ var forms1 = [...]form{
 	{[4]argType{aRM64, aR64}, 2, [4]byte{0x0F, 0xC1}, 2, 8, 1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64},
 	// xadd x86.csv:2302
 	{[4]argType{aRM8, aR8}, 2, [4]byte{0x0F, 0xC0}, 2, 8, 1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU486, CPU486, 1, 0x00, fM32 | fM64},
-	// xchg nasm_extra.csv:16
-	{[4]argType{aR8, aRM8}, 2, [4]byte{0x86}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 1, 0x00, fM32 | fM64},
-	// xchg nasm_extra.csv:17
-	{[4]argType{aR16, aRM16}, 2, [4]byte{0x87}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 2, 0x00, fM32 | fM64},
-	// xchg nasm_extra.csv:18
-	{[4]argType{aR32, aRM32}, 2, [4]byte{0x87}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 4, 0x00, fM32 | fM64},
-	// xchg nasm_extra.csv:19
-	{[4]argType{aR64, aRM64}, 2, [4]byte{0x87}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64},
-	// xchg nasm_extra.csv:20
-	{[4]argType{aAX, aR16op}, 2, [4]byte{0x90}, 1, -1, -1, -1, -1, 1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
+	// xbegin x86.csv:2304
+	{[4]argType{aRel16}, 1, [4]byte{0xC7, 0xF8}, 2, -1, -1, -1, -1, -1, [2]immKind{imm_cw}, 1, 16, 0, 0x00, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
+	// xbegin x86.csv:2305
+	{[4]argType{aRel32}, 1, [4]byte{0xC7, 0xF8}, 2, -1, -1, -1, -1, -1, [2]immKind{imm_cd}, 1, 32, 0, 0x00, 0, CPUFuture, CPUFuture, 0, 0x00, fD64 | fM32 | fM64},
+	// xbts nasm_extra.csv:954
+	{[4]argType{aR16, aRM16}, 2, [4]byte{0x0F, 0xA6}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU386, CPU386, 2, 0x00, fM32 | fM64 | fDefSize},
+	// xbts nasm_extra.csv:955
+	{[4]argType{aR32, aRM32}, 2, [4]byte{0x0F, 0xA6}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 4, 0x00, fM32 | fM64 | fDefSize},
 	// xchg nasm_extra.csv:21
-	{[4]argType{aEAX, aR32op}, 2, [4]byte{0x90}, 1, -1, -1, -1, -1, 1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
+	{[4]argType{aR8, aRM8}, 2, [4]byte{0x86}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 1, 0x00, fM32 | fM64},
 	// xchg nasm_extra.csv:22
+	{[4]argType{aR16, aRM16}, 2, [4]byte{0x87}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 2, 0x00, fM32 | fM64},
+	// xchg nasm_extra.csv:23
+	{[4]argType{aR32, aRM32}, 2, [4]byte{0x87}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 4, 0x00, fM32 | fM64},
+	// xchg nasm_extra.csv:24
+	{[4]argType{aR64, aRM64}, 2, [4]byte{0x87}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 8, 0x00, fM64},
+	// xchg nasm_extra.csv:25
+	{[4]argType{aAX, aR16op}, 2, [4]byte{0x90}, 1, -1, -1, -1, -1, 1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
+	// xchg nasm_extra.csv:26
+	{[4]argType{aEAX, aR32op}, 2, [4]byte{0x90}, 1, -1, -1, -1, -1, 1, [2]immKind{}, 0, 32, 0, 0x00, 0, CPU386, CPU386, 0, 0x00, fM32 | fM64},
+	// xchg nasm_extra.csv:27
 	{[4]argType{aRAX, aR64op}, 2, [4]byte{0x90}, 1, -1, -1, -1, -1, 1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
 	// xchg x86.csv:2309
 	{[4]argType{aRM16, aR16}, 2, [4]byte{0x87}, 1, 8, 1, 0, -1, -1, [2]immKind{}, 0, 16, 0, 0x00, 0, CPU8086, CPU8086, 2, 0x00, fM32 | fM64},
@@ -2638,9 +3316,21 @@ var forms1 = [...]form{
 	{[4]argType{aR64op, aRAX}, 2, [4]byte{0x90}, 1, -1, -1, -1, -1, 0, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUX64, CPUX64, 0, 0x00, fM64},
 	// xchg x86.csv:2321
 	{[4]argType{aR8, aRM8}, 2, [4]byte{0x86}, 1, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 1, 0x00, fM64},
+	// xcryptcbc nasm_extra.csv:482
+	{[4]argType{}, 0, [4]byte{0x0F, 0xA7, 0xD0}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUPentium, CPUPentium, 0, 0x00, fM32 | fM64 | fRepPfx},
+	// xcryptcfb nasm_extra.csv:484
+	{[4]argType{}, 0, [4]byte{0x0F, 0xA7, 0xE0}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUPentium, CPUPentium, 0, 0x00, fM32 | fM64 | fRepPfx},
+	// xcryptctr nasm_extra.csv:483
+	{[4]argType{}, 0, [4]byte{0x0F, 0xA7, 0xD8}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUPentium, CPUPentium, 0, 0x00, fM32 | fM64 | fRepPfx},
+	// xcryptecb nasm_extra.csv:481
+	{[4]argType{}, 0, [4]byte{0x0F, 0xA7, 0xC8}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUPentium, CPUPentium, 0, 0x00, fM32 | fM64 | fRepPfx},
+	// xcryptofb nasm_extra.csv:485
+	{[4]argType{}, 0, [4]byte{0x0F, 0xA7, 0xE8}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUPentium, CPUPentium, 0, 0x00, fM32 | fM64 | fRepPfx},
+	// xend x86.csv:2322
+	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xD5}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
 	// xgetbv x86.csv:2323
 	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xD0}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUNehalem, CPUNehalem, 0, 0x00, fM32 | fM64},
-	// xlat nasm_extra.csv:31
+	// xlat nasm_extra.csv:36
 	{[4]argType{}, 0, [4]byte{0xD7}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
 	// xlatb x86.csv:2325
 	{[4]argType{}, 0, [4]byte{0xD7}, 1, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPU8086, CPU8086, 0, 0x00, fM32 | fM64},
@@ -2688,6 +3378,8 @@ var forms1 = [...]form{
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x57}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x66, 0, CPUWillamette, CPUWillamette, 16, 0x00, fM32 | fM64 | fMemSized},
 	// xorps x86.csv:2350
 	{[4]argType{aXMM, aXMMM128}, 2, [4]byte{0x0F, 0x57}, 2, 8, 0, 1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUKatmai, CPUKatmai, 16, 0x00, fM32 | fM64 | fMemSized},
+	// xresldtrk nasm_extra.csv:604
+	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xE9}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF2, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
 	// xrstor x86.csv:2352
 	{[4]argType{aM}, 1, [4]byte{0x0F, 0xAE}, 2, 5, -1, 0, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUNehalem, CPUNehalem, 0, 0x00, fM32 | fM64},
 	// xrstor64 x86.csv:2353
@@ -2714,4 +3406,14 @@ var forms1 = [...]form{
 	{[4]argType{aM}, 1, [4]byte{0x0F, 0xC7}, 2, 5, -1, 0, -1, -1, [2]immKind{}, 0, 64, 0, 0x00, 0, CPUFuture, CPUFuture, 0, 0x00, fM64},
 	// xsetbv x86.csv:2364
 	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xD1}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUNehalem, CPUNehalem, 0, 0x00, fM32 | fM64},
+	// xsha1 nasm_extra.csv:487
+	{[4]argType{}, 0, [4]byte{0x0F, 0xA6, 0xC8}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUPentium, CPUPentium, 0, 0x00, fM32 | fM64 | fRepPfx},
+	// xsha256 nasm_extra.csv:488
+	{[4]argType{}, 0, [4]byte{0x0F, 0xA6, 0xD0}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF3, 0, CPUPentium, CPUPentium, 0, 0x00, fM32 | fM64 | fRepPfx},
+	// xstore nasm_extra.csv:480
+	{[4]argType{}, 0, [4]byte{0x0F, 0xA7, 0xC0}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUPentium, CPUPentium, 0, 0x00, fM32 | fM64},
+	// xsusldtrk nasm_extra.csv:605
+	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xE8}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0xF2, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
+	// xtest x86.csv:2365
+	{[4]argType{}, 0, [4]byte{0x0F, 0x01, 0xD6}, 3, -1, -1, -1, -1, -1, [2]immKind{}, 0, 0, 0, 0x00, 0, CPUFuture, CPUFuture, 0, 0x00, fM32 | fM64},
 }
