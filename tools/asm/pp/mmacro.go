@@ -527,7 +527,7 @@ func (p *pp) glueParams(toks []lex.Token) []lex.Token {
 			prev := out[len(out)-1]
 			if textWord(prev) && textWord(t) {
 				g := glueWords(prev, t)
-				if len(g) == 0 {
+				if len(g) == 0 || len(g) == 1 && g[0].Kind == lex.Float && exponentOpen(g[0].Text) {
 					// Not a token yet: the text may go on into one
 					// (`%1e+%2` of 1, 36 is 1e+36).
 					var end int
@@ -595,19 +595,32 @@ func glueWords(a, b lex.Token) []lex.Token {
 }
 
 // readOn joins a's text with toks[i] and the tokens written against it
-// after, until the text reads as one token; else it is an identifier
-// spelled as a and toks[i] (nasm's assembler will reject it). It returns
-// the tokens and the index after those it took.
+// after, as far as the text still reads as one token (the longest such
+// reading: `1e` is a number, and so is `1e+36`); else it is an
+// identifier spelled as a and toks[i] (nasm's assembler will reject it).
+// It returns the tokens and the index after those it took.
 func readOn(a lex.Token, toks []lex.Token, i int) ([]lex.Token, int) {
 	text := tokSource(a)
+	var best []lex.Token
+	end := 0
 	for j := i; j < len(toks) && j < i+8 && (j == i || !toks[j].Space); j++ {
 		text += tokSource(toks[j])
 		if nt, err := lex.Line(text); err == nil && len(nt) == 1 {
 			nt[0].Space = a.Space
-			return nt, j + 1
+			best, end = nt, j+1
 		}
 	}
+	if best != nil {
+		return best, end
+	}
 	return []lex.Token{{Kind: lex.Ident, Text: tokSource(a) + tokSource(toks[i]), Space: a.Space}}, i + 1
+}
+
+// exponentOpen reports whether a decimal float's text ends in its
+// exponent letter, so that a sign written after it continues the number
+// (`%1e+%2` of 1, 36).
+func exponentOpen(text string) bool {
+	return strings.HasSuffix(text, "e") || strings.HasSuffix(text, "E")
 }
 
 func isWord(t lex.Token) bool { return t.Kind == lex.Ident || t.Kind == lex.Num }
