@@ -119,6 +119,9 @@ func (a *assembler) value(v expr.Value) (x86.Value, error) {
 
 func (a *assembler) operand(st *stmt, o operand) (x86.Operand, error) {
 	xo := x86.Operand{Kind: o.kind, Size: o.size, Strict: o.strict, Short: o.short, Near: o.near, Far: o.far}
+	if o.split {
+		return a.splitMem(st, o, xo)
+	}
 	v, hint, err := expr.EvalHint(o.e, env{a: a, sec: st.sec, here: st.start})
 	if err != nil {
 		return xo, err
@@ -131,22 +134,7 @@ func (a *assembler) operand(st *stmt, o operand) (x86.Operand, error) {
 		if err != nil {
 			return xo, err
 		}
-		m, err := x86.MakeMem(st.mode, terms, disp, o.nosplit)
-		if err != nil {
-			return xo, err
-		}
-		base, index := m.Base, m.Index
-		xo.Base, xo.Index, xo.Scale, xo.Disp = m.Base, m.Index, m.Scale, m.Disp
-		if base.Valid() && base.Class() == x86.ClassIP {
-			xo.Rel = true
-		}
-		if o.rel {
-			xo.Rel = true
-		} else if st.defRel && !o.abs && st.mode == 64 && base == x86.RegNone && index == x86.RegNone &&
-			o.seg.String() != "fs" && o.seg.String() != "gs" {
-			xo.Rel = true
-		}
-		return xo, nil
+		return a.memOperand(st, o, xo, terms, disp)
 	}
 	if len(v.Regs) > 0 {
 		if len(v.Regs) == 1 && v.Regs[0].Coef == 1 && v.Const == 0 && len(v.Terms) == 0 && !v.Unknown {
@@ -198,4 +186,101 @@ func pltSym(st *stmt, inst *x86.Inst, sym string) bool {
 		}
 	}
 	return false
+}
+
+// memOperand finishes a memory operand from its register terms (in the
+// order x86.MakeMem wants) and displacement.
+func (a *assembler) memOperand(st *stmt, o operand, xo x86.Operand, terms []x86.RegTerm, disp x86.Value) (x86.Operand, error) {
+	m, err := x86.MakeMem(st.mode, terms, disp, o.nosplit)
+	if err != nil {
+		return xo, err
+	}
+	base, index := m.Base, m.Index
+	xo.Base, xo.Index, xo.Scale, xo.Disp = m.Base, m.Index, m.Scale, m.Disp
+	if base.Valid() && base.Class() == x86.ClassIP {
+		xo.Rel = true
+	}
+	if o.rel {
+		xo.Rel = true
+	} else if st.defRel && !o.abs && st.mode == 64 && base == x86.RegNone && index == x86.RegNone &&
+		o.seg.String() != "fs" && o.seg.String() != "gs" {
+		xo.Rel = true
+	}
+	return xo, nil
+}
+
+// splitMem evaluates nasm's split address `[base+disp,index*scale]`: the
+// part before the comma gives the base and displacement (no index), the
+// part after it only the index; the base, if any, stays the base.
+func (a *assembler) splitMem(st *stmt, o operand, xo x86.Operand) (x86.Operand, error) {
+	xo.Seg, xo.Abs, xo.DispSize = o.seg, o.abs, o.dispSize
+	ev := env{a: a, sec: st.sec, here: st.start}
+	var v expr.Value
+	if o.e != nil {
+		var err error
+		if v, err = expr.Eval(o.e, ev); err != nil {
+			return xo, err
+		}
+	}
+	iv, err := expr.Eval(o.idx, ev)
+	if err != nil {
+		return xo, err
+	}
+	errMIB := errors.New("invalid mib expression")
+	// The first part: at most a base (a register written once).
+	var terms []x86.RegTerm
+	for _, r := range eaTerms(v.Regs, expr.Hint{}) {
+		if r.Mul == 0 {
+			continue
+		}
+		if len(terms) > 0 || r.Mul != 1 {
+			return xo, errMIB
+		}
+		terms = append(terms, r)
+	}
+	// The second part: one register, nothing else.
+	var index []x86.RegTerm
+	for _, r := range iv.Regs {
+		if r.Coef != 0 {
+			index = append(index, x86.RegTerm{Reg: x86.Reg(r.Reg), Mul: r.Coef, Scaled: true})
+		}
+	}
+	if len(index) > 1 || iv.Const != 0 || len(iv.Terms) > 0 || iv.Unknown {
+		return xo, errMIB
+	}
+	terms = append(terms, index...)
+	v.Regs = nil
+	disp, err := a.value(v)
+	if err != nil {
+		return xo, err
+	}
+	return a.memOperand(st, o, xo, terms, disp)
+}
+
+// addrSizePrefixes adds to st's prefixes the address sizes written inside
+// brackets (`[a32 x]`), as nasm does; nil when there are none.
+func addrSizePrefixes(st *stmt) ([]x86.Prefix, error) {
+	var out []x86.Prefix
+	for _, o := range st.ops {
+		if o.asize == 0 {
+			continue
+		}
+		p := map[int]x86.Prefix{16: x86.PrefixA16, 32: x86.PrefixA32, 64: x86.PrefixA64}[o.asize]
+		if out == nil {
+			out = append([]x86.Prefix(nil), st.prefixes...)
+		}
+		dup := false
+		for _, q := range out {
+			switch q {
+			case p:
+				dup = true
+			case x86.PrefixA16, x86.PrefixA32, x86.PrefixA64:
+				return nil, errors.New("conflicting address size specifications")
+			}
+		}
+		if !dup {
+			out = append(out, p)
+		}
+	}
+	return out, nil
 }

@@ -20,6 +20,14 @@ type operand struct {
 	rel, abs                 bool
 	nosplit                  bool
 	plt                      bool // `wrt ..plt`
+	// asize is an address size written inside the brackets (`[a32 x]`):
+	// nasm takes it as the instruction's a16/a32/a64 prefix.
+	asize int
+	// split is nasm's split address `[base+disp,index*scale]` (also
+	// `[,index]`): e is the part before the comma (nil when empty), idx
+	// the index after it.
+	split bool
+	idx   expr.Node
 }
 
 // listErrors are the messages of a comma-separated list: nasm words them
@@ -171,6 +179,13 @@ func (p *parser) memory(op operand, toks []lex.Token, i int) (operand, int, erro
 		case "nosplit":
 			op.nosplit = true
 			continue
+		case "a16", "a32", "a64":
+			n := int(w[1]-'0')*10 + int(w[2]-'0')
+			if op.asize != 0 && op.asize != n {
+				return op, i, fmt.Errorf("conflicting address size specifications")
+			}
+			op.asize = n
+			continue
 		}
 		r, ok := x86.LookupReg(w)
 		if w == "" || !ok || r.Class() != x86.ClassSeg || i+1 >= len(toks) || !toks[i+1].Is(":") {
@@ -182,9 +197,22 @@ func (p *parser) memory(op operand, toks []lex.Token, i int) (operand, int, erro
 		op.seg = r
 		i++
 	}
-	n, end, err := p.parseExpr(toks, i)
-	if err != nil {
-		return op, end, err
+	var n expr.Node
+	end := i
+	if i >= len(toks) || !toks[i].Is(",") { // `[,ecx*1]` has no base part
+		var err error
+		n, end, err = p.parseExpr(toks, i)
+		if err != nil {
+			return op, end, err
+		}
+	}
+	if end < len(toks) && toks[end].Is(",") {
+		// nasm's split address: the index after the comma.
+		idx, after, err := p.parseExpr(toks, end+1)
+		if err != nil {
+			return op, after, err
+		}
+		op.split, op.idx, end = true, idx, after
 	}
 	if end < len(toks) && toks[end].Kind == lex.Ident && strings.EqualFold(toks[end].Text, "wrt") {
 		// `[rel sym wrt ..plt]`: an address taken through the PLT.

@@ -519,5 +519,12 @@ func (p *parser) instruction(st *stmt, toks []lex.Token, i int) error {
 		return p.afterPrefixes(st, toks, i, w)
 	}
 	st.kind, st.mnem, st.cpu = sInst, p.keep(w), p.cpuLevel
-	return p.operands(st, toks, i+1)
+	if err := p.operands(st, toks, i+1); err != nil {
+		return err
+	}
+	pfx, err := addrSizePrefixes(st)
+	if pfx != nil {
+		st.prefixes = pfx
+	}
+	return err
 }

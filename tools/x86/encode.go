@@ -872,10 +872,7 @@ func (e *encoder) matchArg(f *form, a argType, o *Operand, osz int) bool {
 		if o.Size != 0 && o.Size != argSize(a) {
 			return false
 		}
-		if e.mode == 64 {
-			return o.DispSize == 8
-		}
-		return o.DispSize == 0 || o.DispSize == 2 || o.DispSize == 4
+		return e.moffsOK(o)
 	}
 	return false
 }
@@ -947,11 +944,13 @@ func (e *encoder) try(f *form, c *candidate) error {
 		} else if o.Size != 0 && o.Size == osz/8 {
 			pinned = true
 		}
+		if o.Kind == OpMem && o.DispSize == 8 && e.mode == 64 && (a < aMoffs8 || a > aMoffs64) && !o.Rel && e.accumulatorMov() && e.moffsOK(o) {
+			// nasm takes the first form that fits, and for `mov rax,
+			// [qword x]` that is the moffs form, though longer.
+			return errInvalid
+		}
 		if o.Kind == OpMem && f.has(fFar) && o.Size == 0 && e.mode == 64 && a != aFar64 && a != aFarDef {
 			return errInvalid // nasm's far jumps through memory default to m16:64 here
-		}
-		if o.Kind == OpMem && o.DispSize == 8 && e.mode == 64 && (a < aMoffs8 || a > aMoffs64) {
-			return errInvalid // a 64-bit address only fits the moffs forms
 		}
 	}
 	// Forms whose size nothing in the source pins (push imm) take the mode's
@@ -1027,4 +1026,37 @@ func hasSreg(f *form) bool {
 		}
 	}
 	return false
+}
+
+// accumulatorMov reports whether the instruction is a mov between
+// al/ax/eax/rax and memory, which has moffs forms.
+func (e *encoder) accumulatorMov() bool {
+	if e.mn != "mov" || len(e.ops) != 2 {
+		return false
+	}
+	for _, o := range e.ops {
+		if o.Kind == OpReg && o.Reg.Class() == ClassGPR && o.Reg.Num() == 0 && !o.Reg.IsHighByte() {
+			return true
+		}
+	}
+	return false
+}
+
+// moffsOK reports whether memory operand o may take a moffs form: nasm
+// takes it only when the displacement's size (the one written, else 16
+// or 32) is the address size: in 64-bit mode `[qword x]` or `[a32 x]`,
+// not `[x]` or `[a64 x]`.
+func (e *encoder) moffsOK(o *Operand) bool {
+	asz, err := e.addrSize(o)
+	if err != nil {
+		return false
+	}
+	ds := o.DispSize * 8
+	if ds == 0 {
+		ds = 32
+		if asz == 16 {
+			ds = 16
+		}
+	}
+	return ds == asz
 }
