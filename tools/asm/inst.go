@@ -16,13 +16,6 @@ var (
 	lookupPrefix = x86.LookupPrefix
 )
 
-// prefixBytes are the bytes of prefixes written alone on a line.
-var prefixBytes = map[x86.Prefix]byte{
-	x86.PrefixLock: 0xf0, x86.PrefixRep: 0xf3, x86.PrefixRepe: 0xf3, x86.PrefixRepne: 0xf2,
-	x86.PrefixCS: 0x2e, x86.PrefixDS: 0x3e, x86.PrefixES: 0x26, x86.PrefixSS: 0x36,
-	x86.PrefixFS: 0x64, x86.PrefixGS: 0x65,
-}
-
 func (a *assembler) emitInst(st *stmt, sec *section) {
 	if sec.flags&obj.FlagNoBits != 0 {
 		a.perr(st, "instruction in a nobits section `%s'", sec.name)
@@ -30,12 +23,12 @@ func (a *assembler) emitInst(st *stmt, sec *section) {
 	}
 	if st.mnem == "" {
 		for _, p := range st.prefixes {
-			b, ok := prefixBytes[p]
-			if !ok {
-				a.perr(st, "this prefix needs an instruction on the same line")
+			b, err := x86.AlonePrefix(p, st.mode)
+			if err != nil {
+				a.perr(st, "%s", err)
 				return
 			}
-			a.write(st, sec, []byte{b})
+			a.write(st, sec, b)
 		}
 		return
 	}

@@ -18,14 +18,14 @@ func Supported(name string) bool {
 }
 
 // LookupPrefix finds an instruction prefix written before a mnemonic (any
-// case): lock, rep, repe/repz, repne/repnz, wait, o16/o32/o64,
-// a16/a32/a64, and the segment registers cs/ds/es/ss/fs/gs used as
-// prefixes (`es movsb`).
+// case): lock, rep, repe/repz, repne/repnz, wait, o16/o32/o64, osp,
+// a16/a32/a64, asp, xacquire/xrelease, bnd/nobnd, and the segment
+// registers cs/ds/es/ss/fs/gs used as prefixes (`es movsb`).
 func LookupPrefix(name string) (Prefix, bool) {
-	if len(name) < 2 || len(name) > 5 {
+	if len(name) < 2 || len(name) > 8 {
 		return PrefixNone, false
 	}
-	var buf [5]byte
+	var buf [8]byte
 	for i := 0; i < len(name); i++ {
 		c := name[i]
 		if c >= 'A' && c <= 'Z' {
@@ -56,6 +56,18 @@ func LookupPrefix(name string) (Prefix, bool) {
 		return PrefixA32, true
 	case "a64":
 		return PrefixA64, true
+	case "osp":
+		return PrefixOSP, true
+	case "asp":
+		return PrefixASP, true
+	case "xacquire":
+		return PrefixXacquire, true
+	case "xrelease":
+		return PrefixXrelease, true
+	case "bnd":
+		return PrefixBnd, true
+	case "nobnd":
+		return PrefixNobnd, true
 	case "cs":
 		return PrefixCS, true
 	case "ds":
@@ -73,16 +85,21 @@ func LookupPrefix(name string) (Prefix, bool) {
 }
 
 // PrefixByte is the byte a prefix written alone on a line stands for
-// (`rep`, `lock`, `wait`, `fs`), as nasm emits it; false for the size
-// prefixes o16/a32..., which nasm only applies to an instruction.
+// (`rep`, `lock`, `wait`, `fs`, `osp`), as nasm emits it; false for the
+// size prefixes o16/a32..., whose byte depends on the mode (see
+// AlonePrefix).
 func PrefixByte(p Prefix) (byte, bool) {
 	switch p {
 	case PrefixLock:
 		return 0xF0, true
-	case PrefixRep, PrefixRepe:
+	case PrefixRep, PrefixRepe, PrefixXrelease:
 		return 0xF3, true
-	case PrefixRepne:
+	case PrefixRepne, PrefixXacquire:
 		return 0xF2, true
+	case PrefixOSP:
+		return 0x66, true
+	case PrefixASP:
+		return 0x67, true
 	case PrefixWait:
 		return 0x9B, true
 	case PrefixCS:
@@ -99,6 +116,61 @@ func PrefixByte(p Prefix) (byte, bool) {
 		return 0x65, true
 	}
 	return 0, false
+}
+
+// AlonePrefix is what nasm emits for prefix p written alone on a line in
+// mode: its byte, nothing (o32 in 32-bit mode), or nasm's error.
+func AlonePrefix(p Prefix, mode int) ([]byte, error) {
+	if b, ok := PrefixByte(p); ok {
+		return []byte{b}, nil
+	}
+	op66, op67 := []byte{0x66}, []byte{0x67}
+	switch p {
+	case PrefixO16:
+		if mode != 16 {
+			return op66, nil
+		}
+		return nil, nil
+	case PrefixO32:
+		if mode == 16 {
+			return op66, nil
+		}
+		return nil, nil
+	case PrefixO64:
+		if mode != 64 {
+			return nil, errNon64
+		}
+	case PrefixA16:
+		switch mode {
+		case 32:
+			return op67, nil
+		case 16:
+			return nil, nil
+		}
+		return nil, errors.New(msgAddrSizes)
+	case PrefixA32:
+		if mode != 32 {
+			return op67, nil
+		}
+		return nil, nil
+	case PrefixA64:
+		if mode == 64 {
+			return nil, nil
+		}
+		return nil, errors.New(msgAddrSizes)
+	case PrefixBnd, PrefixNobnd:
+		return nil, errBadBnd(p)
+	}
+	return nil, errors.New("this prefix needs an instruction on the same line")
+}
+
+// errBadBnd is nasm's error for bnd or nobnd before an instruction
+// other than a near jmp, call, ret or jcc.
+func errBadBnd(p Prefix) error {
+	if p == PrefixNobnd {
+		return errors.New("nobnd prefix is not allowed")
+	}
+	return errors.New("bnd prefix is not allowed")
 }
 
 // RegTerm is one register term of a parsed effective address: Reg*Mul.

@@ -132,6 +132,9 @@ func (e *encoder) assemble(f *form, osz int, c *candidate) error {
 		need66 = e.pfx.o == 16 && e.mode != 16 || e.pfx.o == 32 && e.mode == 16
 		rexW = rexW || e.pfx.o == 64
 	}
+	if e.pfx.osp {
+		need66 = true // osp is a 66 byte, whatever the form's size
+	}
 	vex := f.has(fVEX)
 	if vex && rexW && f.osz != 64 {
 		rexW = false // o64 has no meaning for a VEX form (W is the form's)
@@ -226,6 +229,9 @@ func (e *encoder) assemble(f *form, osz int, c *candidate) error {
 	}
 	// nasm writes a rep/repne prefix before lock, whatever the source order.
 	for _, p := range e.pfx.group1 {
+		if p == 0xF2 && e.pfx.bnd && f.nopc == 1 && f.opc[0] == 0xEB {
+			continue // nasm drops bnd when a jmp becomes short
+		}
 		if p != 0xF0 {
 			b = append(b, p)
 		}

@@ -160,6 +160,9 @@ type prefixState struct {
 	seg    byte
 	o, a   int  // explicit o16/o32/o64 and a16/a32/a64
 	wait   bool // `wait`
+	osp    bool // `osp`: 66 whatever the operand size
+	hle    bool // xacquire or xrelease
+	bnd    bool // `bnd` (its F2 is in group1)
 }
 
 // segPrefix is the override prefix of each segment register, by number.
@@ -553,15 +556,58 @@ func (e *encoder) evexErr() error {
 	return errInvalid
 }
 
+// prefixSlot is nasm's group of each prefix: two different prefixes of
+// one group on an instruction conflict (`rep repne`, `o16 o32`).
+func prefixSlot(p Prefix) int {
+	switch p {
+	case PrefixRep, PrefixRepe, PrefixRepne, PrefixXacquire, PrefixXrelease, PrefixBnd, PrefixNobnd:
+		return 1
+	case PrefixO16, PrefixO32, PrefixO64, PrefixOSP:
+		return 2
+	case PrefixA16, PrefixA32, PrefixA64, PrefixASP:
+		return 3
+	}
+	return 0
+}
+
 func (e *encoder) collectPrefixes() error {
+	var slots [4]Prefix
+	for _, p := range e.inst.Prefixes {
+		if n := prefixSlot(p); n != 0 {
+			if slots[n] != PrefixNone && slots[n] != p {
+				return errors.New("instruction has conflicting prefixes")
+			}
+			slots[n] = p
+		}
+	}
+	switch slots[1] {
+	case PrefixBnd, PrefixNobnd:
+		if !e.bndAllowed() {
+			return errBadBnd(slots[1])
+		}
+	}
 	for _, p := range e.inst.Prefixes {
 		switch p {
 		case PrefixLock:
 			e.pfx.group1 = append(e.pfx.group1, 0xF0)
-		case PrefixRep, PrefixRepe:
+		case PrefixRep, PrefixRepe, PrefixXrelease:
 			e.pfx.group1 = append(e.pfx.group1, 0xF3)
-		case PrefixRepne:
+			e.pfx.hle = e.pfx.hle || p == PrefixXrelease
+		case PrefixRepne, PrefixXacquire:
 			e.pfx.group1 = append(e.pfx.group1, 0xF2)
+			e.pfx.hle = e.pfx.hle || p == PrefixXacquire
+		case PrefixBnd:
+			e.pfx.group1 = append(e.pfx.group1, 0xF2)
+			e.pfx.bnd = true
+		case PrefixNobnd:
+		case PrefixOSP:
+			e.pfx.osp = true
+		case PrefixASP:
+			// The other address size: 16-bit in 32-bit mode, else 32-bit.
+			e.pfx.a = 32
+			if e.mode == 32 {
+				e.pfx.a = 16
+			}
 		case PrefixO16:
 			e.pfx.o = 16
 		case PrefixO32:
@@ -944,6 +990,9 @@ func (e *encoder) try(f *form, c *candidate) error {
 		} else if o.Size != 0 && o.Size == osz/8 {
 			pinned = true
 		}
+		if e.pfx.hle && k == 0 && a >= aMoffs8 && a <= aMoffs64 {
+			return errInvalid // nasm's moffs stores take no HLE prefix
+		}
 		if o.Kind == OpMem && o.DispSize == 8 && e.mode == 64 && (a < aMoffs8 || a > aMoffs64) && !o.Rel && e.accumulatorMov() && e.moffsOK(o) {
 			// nasm takes the first form that fits, and for `mov rax,
 			// [qword x]` that is the moffs form, though longer.
@@ -1059,4 +1108,18 @@ func (e *encoder) moffsOK(o *Operand) bool {
 		}
 	}
 	return ds == asz
+}
+
+// bndAllowed reports whether bnd/nobnd may precede the instruction: near
+// jmp, call, ret and conditional jumps (nasm's BND forms).
+func (e *encoder) bndAllowed() bool {
+	switch e.mn {
+	case "jmp":
+		return len(e.ops) != 1 || !e.ops[0].Short && !e.ops[0].Far
+	case "call":
+		return len(e.ops) != 1 || !e.ops[0].Far
+	case "ret", "retn":
+		return true
+	}
+	return e.mnem != nil && e.mnem.flags&mnRelBranch != 0 && strings.HasPrefix(e.mn, "j") && e.mn != "jcxz" && e.mn != "jecxz" && e.mn != "jrcxz"
 }
