@@ -132,6 +132,11 @@ func (e *encoder) assemble(f *form, osz int, c *candidate) error {
 		need66 = e.pfx.o == 16 && e.mode != 16 || e.pfx.o == 32 && e.mode == 16
 		rexW = rexW || e.pfx.o == 64
 	}
+	for _, a := range f.args[:f.nargs] {
+		if a == aRel16 && e.mode != 16 || a == aRel32 && e.mode == 16 {
+			need66 = true // a sized branch (`jz near word x` in BITS 32)
+		}
+	}
 	if e.pfx.osp {
 		need66 = true // osp is a 66 byte, whatever the form's size
 	}

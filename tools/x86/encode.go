@@ -212,6 +212,13 @@ func (e *encoder) encode() (*Encoding, error) {
 	if e.mn == "call" && len(e.ops) == 1 && e.ops[0].Short {
 		return nil, errMismatch
 	}
+	if len(e.ops) == 1 && e.ops[0].Kind == OpImm && !e.ops[0].Far && !e.ops[0].Short && e.bndAllowed() && e.mn != "ret" && e.mn != "retn" {
+		// A near branch sized for another mode: nasm's forms for it
+		// exist, only not in this one (`jmp dword x` in BITS 64).
+		if sz := e.ops[0].Size; (sz == 4 && e.mode == 64 || sz == 8 && e.mode != 64) && (e.ops[0].Near || e.mn == "jmp" || e.mn == "call") {
+			return nil, badMode(e.mode)
+		}
+	}
 	var firstErr error
 	firstRank := -1
 	better := func(c *candidate, b *slot) bool {
@@ -900,7 +907,10 @@ func (e *encoder) matchArg(f *form, a argType, o *Operand, osz int) bool {
 		if a == aRel8 && !o.Short && !e.shortJumpAllowed(f) {
 			return false
 		}
-		return o.Kind == OpImm && !o.Far && o.Size == 0
+		if o.Kind != OpImm || o.Far {
+			return false
+		}
+		return o.Size == 0 || e.relSizeOK(f, a, o)
 	case aSreg:
 		return isReg(o, ClassSeg)
 	case aES, aCS, aSS, aDS, aFS, aGS:
@@ -964,7 +974,7 @@ func (e *encoder) try(f *form, c *candidate) error {
 	}
 	// Relative jumps: 16-bit displacements belong to BITS 16, 32-bit to the others.
 	for _, a := range f.args[:f.nargs] {
-		if a == aRel16 && e.mode != 16 || a == aRel32 && e.mode == 16 {
+		if (a == aRel16 && e.mode != 16 || a == aRel32 && e.mode == 16) && !e.relSized(a) {
 			return errInvalid
 		}
 	}
@@ -1122,4 +1132,32 @@ func (e *encoder) bndAllowed() bool {
 		return true
 	}
 	return e.mnem != nil && e.mnem.flags&mnRelBranch != 0 && strings.HasPrefix(e.mn, "j") && e.mn != "jcxz" && e.mn != "jecxz" && e.mn != "jrcxz"
+}
+
+// relSizeOK reports whether a branch target written with a size
+// (`jmp word x`, `jz near dword x`) fits the relative form f: nasm
+// takes the size as the operand size of a near branch (`qword` in
+// 64-bit mode), and a conditional jump needs `near` as well.
+func (e *encoder) relSizeOK(f *form, a argType, o *Operand) bool {
+	if a == aRel8 || o.Short {
+		return false
+	}
+	if f.nopc == 2 && f.opc[0] == 0x0F && !o.Near {
+		return false // jcc: only with `near`
+	}
+	if o.Size == 8 && e.mode == 64 && a == aRel32 {
+		return true
+	}
+	return a == aRel16 && o.Size == 2 || a == aRel32 && o.Size == 4
+}
+
+// relSized reports whether the operand of a relative branch asks for a
+// form of the other operand size than the mode's (`jmp word x` in 32-bit
+// mode): nasm then writes 66 and a displacement of that size.
+func (e *encoder) relSized(a argType) bool {
+	if len(e.ops) != 1 {
+		return false
+	}
+	sz := e.ops[0].Size
+	return a == aRel16 && sz == 2 || a == aRel32 && sz == 4
 }
