@@ -38,8 +38,8 @@ type listErrors struct {
 }
 
 var (
-	operandList = listErrors{"comma, colon, decorator or end of line expected after operand", "operand expected after `,'"}
-	dataList    = listErrors{"comma expected after operand", ""} // nasm takes `db 'a',`
+	operandList = listErrors{"comma, colon, decorator or end of line expected after operand", ""} // nasm ignores a trailing comma: `imul eax,ecx,`
+	dataList    = listErrors{"comma expected after operand", ""}                                  // nasm takes `db 'a',`
 )
 
 // commaList parses the items of a comma-separated list from toks[i] to
