@@ -496,7 +496,23 @@ func (p *parser) afterPrefixes(st *stmt, toks []lex.Token, i int, w string) erro
 // instruction parses prefixes, a mnemonic and its operands.
 func (p *parser) instruction(st *stmt, toks []lex.Token, i int) error {
 	st.instPart = &instPart{}
-	for i < len(toks) && toks[i].Kind == lex.Ident && !toks[i].Escaped {
+	for i < len(toks) {
+		if toks[i].Is("{") {
+			// An encoding selector: {rex}, {vex}, {vex2}, {vex3}, {evex}.
+			if i+2 >= len(toks) || toks[i+1].Kind != lex.Ident || !toks[i+2].Is("}") {
+				return fmt.Errorf("label or instruction expected at start of line")
+			}
+			pf, ok := x86.LookupBracePrefix(toks[i+1].Text)
+			if !ok {
+				return fmt.Errorf("`%s' is not a valid decorator with braces", toks[i+1].Text)
+			}
+			st.prefixes = append(st.prefixes, pf)
+			i += 3
+			continue
+		}
+		if toks[i].Kind != lex.Ident || toks[i].Escaped {
+			break
+		}
 		pf, ok := lookupPrefix(strings.ToLower(toks[i].Text))
 		if !ok {
 			break

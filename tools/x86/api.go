@@ -118,6 +118,50 @@ func PrefixByte(p Prefix) (byte, bool) {
 	return 0, false
 }
 
+// LookupBracePrefix finds an encoding selector written in braces before a
+// mnemonic (`{vex3} vaddps ...`): name is the word inside the braces, any
+// case: rex, vex, vex2, vex3 or evex.
+func LookupBracePrefix(name string) (Prefix, bool) {
+	switch lowerASCII(name) {
+	case "rex":
+		return PrefixREX, true
+	case "vex":
+		return PrefixVEX, true
+	case "vex2":
+		return PrefixVEX2, true
+	case "vex3":
+		return PrefixVEX3, true
+	case "evex":
+		return PrefixEVEX, true
+	}
+	return PrefixNone, false
+}
+
+// braceName is the source spelling of an encoding selector.
+func braceName(p Prefix) string {
+	switch p {
+	case PrefixREX:
+		return "{rex}"
+	case PrefixVEX:
+		return "{vex}"
+	case PrefixVEX2:
+		return "{vex2}"
+	case PrefixVEX3:
+		return "{vex3}"
+	}
+	return "{evex}"
+}
+
+// errNotEncodable is nasm's error for an encoding selector the
+// instruction cannot take.
+func errNotEncodable(p Prefix) error {
+	return &rankedError{"instruction not encodable with " + braceName(p) + " prefix", 2}
+}
+
+// errEVEX rejects {evex}: nasm would encode the instruction with EVEX,
+// which this encoder does not do.
+var errEVEX = errors.New("{evex} is not supported (the encoder has no AVX-512)")
+
 // AlonePrefix is what nasm emits for prefix p written alone on a line in
 // mode: its byte, nothing (o32 in 32-bit mode), or nasm's error.
 func AlonePrefix(p Prefix, mode int) ([]byte, error) {
@@ -160,6 +204,8 @@ func AlonePrefix(p Prefix, mode int) ([]byte, error) {
 		return nil, errors.New(msgAddrSizes)
 	case PrefixBnd, PrefixNobnd:
 		return nil, errBadBnd(p)
+	case PrefixREX, PrefixVEX, PrefixVEX2, PrefixVEX3, PrefixEVEX:
+		return nil, errNotEncodable(p)
 	}
 	return nil, errors.New("this prefix needs an instruction on the same line")
 }

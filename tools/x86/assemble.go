@@ -141,6 +141,16 @@ func (e *encoder) assemble(f *form, osz int, c *candidate) error {
 		need66 = true // osp is a 66 byte, whatever the form's size
 	}
 	vex := f.has(fVEX)
+	switch e.pfx.enc {
+	case PrefixVEX, PrefixVEX2, PrefixVEX3:
+		if !vex {
+			return errNotEncodable(e.pfx.enc)
+		}
+	case PrefixREX:
+		if vex {
+			return errNotEncodable(e.pfx.enc)
+		}
+	}
 	if vex && rexW && f.osz != 64 {
 		rexW = false // o64 has no meaning for a VEX form (W is the form's)
 	}
@@ -216,7 +226,7 @@ func (e *encoder) assemble(f *form, osz int, c *candidate) error {
 		if needRex || high {
 			return errInvalid
 		}
-	} else if rex != 0 || needRex {
+	} else if rex != 0 || needRex || e.pfx.enc == PrefixREX {
 		if e.mode != 64 {
 			return errNon64
 		}
@@ -279,7 +289,11 @@ func (e *encoder) assemble(f *form, osz int, c *candidate) error {
 		}
 		w := f.has(fVEXW)
 		last := ^byte(vnum)&15<<3 | l | pp
-		if rex&3 == 0 && !w && f.vmap == 1 {
+		two := rex&3 == 0 && !w && f.vmap == 1
+		if e.pfx.enc == PrefixVEX2 && !two {
+			return errNotEncodable(PrefixVEX2)
+		}
+		if two && e.pfx.enc != PrefixVEX3 {
 			b = append(b, 0xC5, (^rex&4)<<5|last)
 		} else {
 			wb := byte(0)

@@ -163,6 +163,7 @@ type prefixState struct {
 	osp    bool // `osp`: 66 whatever the operand size
 	hle    bool // xacquire or xrelease
 	bnd    bool // `bnd` (its F2 is in group1)
+	enc    Prefix // {rex}, {vex}, {vex2} or {vex3}; PrefixNone without
 }
 
 // segPrefix is the override prefix of each segment register, by number.
@@ -576,12 +577,14 @@ func prefixSlot(p Prefix) int {
 		return 2
 	case PrefixA16, PrefixA32, PrefixA64, PrefixASP:
 		return 3
+	case PrefixREX, PrefixVEX, PrefixVEX2, PrefixVEX3, PrefixEVEX:
+		return 4
 	}
 	return 0
 }
 
 func (e *encoder) collectPrefixes() error {
-	var slots [4]Prefix
+	var slots [5]Prefix
 	for _, p := range e.inst.Prefixes {
 		if n := prefixSlot(p); n != 0 {
 			if slots[n] != PrefixNone && slots[n] != p {
@@ -590,6 +593,15 @@ func (e *encoder) collectPrefixes() error {
 			slots[n] = p
 		}
 	}
+	switch slots[4] {
+	case PrefixEVEX:
+		return errEVEX
+	case PrefixREX:
+		if e.mode != 64 {
+			return errNotEncodable(PrefixREX)
+		}
+	}
+	e.pfx.enc = slots[4]
 	switch slots[1] {
 	case PrefixBnd, PrefixNobnd:
 		if !e.bndAllowed() {
@@ -609,7 +621,7 @@ func (e *encoder) collectPrefixes() error {
 		case PrefixBnd:
 			e.pfx.group1 = append(e.pfx.group1, 0xF2)
 			e.pfx.bnd = true
-		case PrefixNobnd:
+		case PrefixNobnd, PrefixREX, PrefixVEX, PrefixVEX2, PrefixVEX3:
 		case PrefixOSP:
 			e.pfx.osp = true
 		case PrefixASP:

@@ -97,6 +97,14 @@ const (
 	// operand size it encodes.
 	PrefixOSP
 	PrefixASP
+	// nasm's encoding selectors, written in braces: {rex} forces a REX
+	// prefix, {vex} a VEX form, {vex2}/{vex3} its two- or three-byte
+	// encoding. {evex} is known and rejected (no AVX-512 here).
+	PrefixREX
+	PrefixVEX
+	PrefixVEX2
+	PrefixVEX3
+	PrefixEVEX
 )
 
 // Inst is one instruction to encode.
