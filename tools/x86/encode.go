@@ -158,11 +158,11 @@ func (s *slot) encoding() *Encoding {
 type prefixState struct {
 	group1 []byte // lock and rep prefixes in source order
 	seg    byte
-	o, a   int  // explicit o16/o32/o64 and a16/a32/a64
-	wait   bool // `wait`
-	osp    bool // `osp`: 66 whatever the operand size
-	hle    bool // xacquire or xrelease
-	bnd    bool // `bnd` (its F2 is in group1)
+	o, a   int    // explicit o16/o32/o64 and a16/a32/a64
+	wait   bool   // `wait`
+	osp    bool   // `osp`: 66 whatever the operand size
+	hle    bool   // xacquire or xrelease
+	bnd    bool   // `bnd` (its F2 is in group1)
 	enc    Prefix // {rex}, {vex}, {vex2} or {vex3}; PrefixNone without
 }
 
