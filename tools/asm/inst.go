@@ -127,7 +127,7 @@ func (a *assembler) operand(st *stmt, o operand) (x86.Operand, error) {
 		if err != nil {
 			return xo, err
 		}
-		return a.memOperand(st, o, xo, terms, disp)
+		return a.memOperand(st, o, xo, terms, disp, hint.Kind == expr.HintSummed)
 	}
 	if len(v.Regs) > 0 {
 		if len(v.Regs) == 1 && v.Regs[0].Coef == 1 && v.Const == 0 && len(v.Terms) == 0 && !v.Unknown {
@@ -182,9 +182,16 @@ func pltSym(st *stmt, inst *x86.Inst, sym string) bool {
 }
 
 // memOperand finishes a memory operand from its register terms (in the
-// order x86.MakeMem wants) and displacement.
-func (a *assembler) memOperand(st *stmt, o operand, xo x86.Operand, terms []x86.RegTerm, disp x86.Value) (x86.Operand, error) {
-	m, err := x86.MakeMem(st.mode, terms, disp, o.nosplit)
+// order x86.MakeMem wants) and displacement; summed tells nasm's hint
+// that like registers were added ([eax+eax]).
+func (a *assembler) memOperand(st *stmt, o operand, xo x86.Operand, terms []x86.RegTerm, disp x86.Value, summed bool) (x86.Operand, error) {
+	var m x86.Operand
+	var err error
+	if x86.MIB(st.mnem) {
+		m, err = x86.MakeMemMIB(st.mode, terms, disp, summed)
+	} else {
+		m, err = x86.MakeMem(st.mode, terms, disp, o.nosplit)
+	}
 	if err != nil {
 		return xo, err
 	}
@@ -247,7 +254,7 @@ func (a *assembler) splitMem(st *stmt, o operand, xo x86.Operand) (x86.Operand, 
 	if err != nil {
 		return xo, err
 	}
-	return a.memOperand(st, o, xo, terms, disp)
+	return a.memOperand(st, o, xo, terms, disp, false)
 }
 
 // addrSizePrefixes adds to st's prefixes the address sizes written inside

@@ -13,6 +13,9 @@ func IsMnemonic(name string) bool {
 
 // Supported reports whether Encode has forms for the mnemonic.
 func Supported(name string) bool {
+	if _, ok := mpxForms[lowerASCII(name)]; ok {
+		return true
+	}
 	m := lookupMnemonic(name)
 	return m != nil && len(m.forms()) > 0
 }

@@ -174,6 +174,9 @@ func (e *encoder) encode() (*Encoding, error) {
 		return nil, fmt.Errorf("invalid BITS mode %d", e.mode)
 	}
 	e.mnem = lookupMnemonic(e.mn)
+	if _, ok := mpxForms[e.mn]; ok {
+		return e.mpx()
+	}
 	if e.mnem == nil || len(e.mnem.forms()) == 0 {
 		return nil, fmt.Errorf("instruction not supported: %s", e.mn)
 	}
