@@ -111,7 +111,7 @@ func (a *assembler) value(v expr.Value) (x86.Value, error) {
 }
 
 func (a *assembler) operand(st *stmt, o operand) (x86.Operand, error) {
-	xo := x86.Operand{Kind: o.kind, Size: o.size, Strict: o.strict, Short: o.short, Near: o.near, Far: o.far}
+	xo := x86.Operand{Kind: o.kind, Size: o.size, Strict: o.strict, Short: o.short, Near: o.near, Far: o.far, To: o.to}
 	if o.split {
 		return a.splitMem(st, o, xo)
 	}

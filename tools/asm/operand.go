@@ -20,6 +20,7 @@ type operand struct {
 	rel, abs                 bool
 	nosplit                  bool
 	plt                      bool // `wrt ..plt`
+	to                       bool // `to` before an x87 register (`fadd to st1`)
 	// asize is an address size written inside the brackets (`[a32 x]`):
 	// nasm takes it as the instruction's a16/a32/a64 prefix.
 	asize int
@@ -151,6 +152,8 @@ func (op *operand) modifiers(toks []lex.Token, i int) (int, error) {
 			op.near = true
 		case "far":
 			op.far = true
+		case "to":
+			op.to = true
 		default:
 			return i, nil
 		}
