@@ -37,7 +37,7 @@ func (e *encoder) addrSize(o *Operand) (int, error) {
 	if want == 0 && e.mode != 64 && (o.DispSize == 2 || o.DispSize == 4) {
 		want = o.DispSize * 8
 	}
-	if want == 0 && e.mode == 64 && o.DispSize == 2 {
+	if want == 0 && (e.mode == 64 && o.DispSize == 2 || e.mode != 64 && o.DispSize == 8) {
 		return 0, errAddrSizes
 	}
 	if e.pfx.a != 0 {
