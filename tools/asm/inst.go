@@ -25,7 +25,7 @@ func (a *assembler) emitInst(st *stmt, sec *section) {
 		for _, p := range st.prefixes {
 			b, err := x86.AlonePrefix(p, st.mode)
 			if err != nil {
-				a.perr(st, "%s", err)
+				a.instErr(st, err)
 				return
 			}
 			a.write(st, sec, b)
@@ -55,7 +55,7 @@ func (a *assembler) emitInst(st *stmt, sec *section) {
 		var re *x86.RangeError
 		isRange := errors.As(err, &re)
 		if !isRange || !a.unknown {
-			a.perr(st, "%s", err)
+			a.instErr(st, err)
 		}
 		if isRange {
 			// nasm still lays out an out-of-range short jump at its
@@ -228,33 +228,44 @@ func (a *assembler) splitMem(st *stmt, o operand, xo x86.Operand) (x86.Operand, 
 	}
 	errMIB := errors.New("invalid mib expression")
 	// The first part: at most a base (a register written once).
-	var terms []x86.RegTerm
-	for _, r := range eaTerms(v.Regs, expr.Hint{}) {
-		if r.Mul == 0 {
+	base := x86.RegNone
+	for _, r := range v.Regs {
+		if r.Coef == 0 {
 			continue
 		}
-		if len(terms) > 0 || r.Mul != 1 {
+		if base != x86.RegNone || r.Coef != 1 {
 			return xo, errMIB
 		}
-		terms = append(terms, r)
+		base = x86.Reg(r.Reg)
 	}
 	// The second part: one register, nothing else.
-	var index []x86.RegTerm
+	index, scale := x86.RegNone, int64(0)
 	for _, r := range iv.Regs {
-		if r.Coef != 0 {
-			index = append(index, x86.RegTerm{Reg: x86.Reg(r.Reg), Mul: r.Coef, Scaled: true})
+		if r.Coef == 0 {
+			continue
 		}
+		if index != x86.RegNone {
+			return xo, errMIB
+		}
+		index, scale = x86.Reg(r.Reg), r.Coef
 	}
-	if len(index) > 1 || iv.Const != 0 || len(iv.Terms) > 0 || iv.Unknown {
+	if iv.Const != 0 || len(iv.Terms) > 0 || iv.Unknown {
 		return xo, errMIB
 	}
-	terms = append(terms, index...)
 	v.Regs = nil
 	disp, err := a.value(v)
 	if err != nil {
 		return xo, err
 	}
-	return a.memOperand(st, o, xo, terms, disp, false)
+	m, err := x86.MakeSplitMem(st.mode, base, index, scale, disp, o.nosplit, x86.MIB(st.mnem))
+	if err != nil {
+		return xo, err
+	}
+	xo.Base, xo.Index, xo.Scale, xo.Disp = m.Base, m.Index, m.Scale, m.Disp
+	if o.rel {
+		xo.Rel = true
+	}
+	return xo, nil
 }
 
 // addrSizePrefixes adds to st's prefixes the address sizes written inside
@@ -283,4 +294,17 @@ func addrSizePrefixes(st *stmt) ([]x86.Prefix, error) {
 		}
 	}
 	return out, nil
+}
+
+// instErr reports an encoding error: some are two messages in nasm (its
+// address-size check, then the encoder's).
+func (a *assembler) instErr(st *stmt, err error) {
+	var m interface{ Messages() []string }
+	if errors.As(err, &m) {
+		for _, msg := range m.Messages() {
+			a.perr(st, "%s", msg)
+		}
+		return
+	}
+	a.perr(st, "%s", err)
 }

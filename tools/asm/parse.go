@@ -504,7 +504,8 @@ func (p *parser) instruction(st *stmt, toks []lex.Token, i int) error {
 			}
 			pf, ok := x86.LookupBracePrefix(toks[i+1].Text)
 			if !ok {
-				return fmt.Errorf("`%s' is not a valid decorator with braces", toks[i+1].Text)
+				p.errorf("`%s' is not a valid decorator with braces", toks[i+1].Text)
+				return fmt.Errorf("label or instruction expected at start of line")
 			}
 			st.prefixes = append(st.prefixes, pf)
 			i += 3

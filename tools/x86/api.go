@@ -194,7 +194,7 @@ func AlonePrefix(p Prefix, mode int) ([]byte, error) {
 		case 16:
 			return nil, nil
 		}
-		return nil, errors.New(msgAddrSizes)
+		return nil, errA16In64
 	case PrefixA32:
 		if mode != 32 {
 			return op67, nil
@@ -204,7 +204,7 @@ func AlonePrefix(p Prefix, mode int) ([]byte, error) {
 		if mode == 64 {
 			return nil, nil
 		}
-		return nil, errors.New(msgAddrSizes)
+		return nil, errA64Outside64
 	case PrefixBnd, PrefixNobnd:
 		return nil, errBadBnd(p)
 	case PrefixREX, PrefixVEX, PrefixVEX2, PrefixVEX3, PrefixEVEX:
@@ -358,6 +358,62 @@ func MakeMem(mode int, terms []RegTerm, disp Value, nosplit bool) (Operand, erro
 		s--
 	}
 	if s == 1 && i != RegNone && i.Num() == 4 {
+		b, i = i, b
+	}
+	if i != RegNone && (i.Num() == 4 || s != 1 && s != 2 && s != 4 && s != 8) {
+		return op, badEA
+	}
+	op.Base, op.Index = b, i
+	if i != RegNone {
+		op.Scale = int(s)
+	}
+	return op, nil
+}
+
+// MakeSplitMem builds nasm's split address [base+disp,index*scale] (also
+// [,index]): base is the register written before the comma (RegNone if
+// none), index and scale what follows it. Unlike MakeMem, the index stays
+// the index even when it is alone and unscaled ([,ecx] has no base);
+// nasm only turns [,eax*2] (unless nosplit or mib) and [,eax*3/5/9] into
+// base plus index.
+func MakeSplitMem(mode int, base, index Reg, scale int64, disp Value, nosplit, mib bool) (Operand, error) {
+	op := Operand{Kind: OpMem, Disp: disp}
+	badEA := eaErr(mode)
+	size := 0
+	for _, r := range []Reg{base, index} {
+		if r == RegNone {
+			continue
+		}
+		if !r.Valid() || r.Class() != ClassGPR || r.Size() == 1 {
+			return op, badEA
+		}
+		if size != 0 && size != r.Size() {
+			return op, errors.New(msgAddrSizes)
+		}
+		size = r.Size()
+	}
+	if index == RegNone {
+		scale = 0
+	}
+	if size == 2 {
+		if index != RegNone && scale != 1 {
+			return op, badEA
+		}
+		op.Base, op.Index = base, index
+		if index != RegNone {
+			op.Scale = 1
+		}
+		if base == RegNone && index != RegNone {
+			op.Base, op.Index, op.Scale = index, RegNone, 0
+		}
+		return op, nil
+	}
+	b, i, s := base, index, scale
+	if b == RegNone && i != RegNone && !mib && (s == 2 && i.Num() != 4 && !nosplit || s == 3 || s == 5 || s == 9) {
+		b = i
+		s--
+	}
+	if s == 1 && i != RegNone && i.Num() == 4 && b != RegNone && b.Num() != 4 {
 		b, i = i, b
 	}
 	if i != RegNone && (i.Num() == 4 || s != 1 && s != 2 && s != 4 && s != 8) {

@@ -644,14 +644,14 @@ func (e *encoder) collectPrefixes() error {
 			e.pfx.o = 64
 		case PrefixA16:
 			if e.mode == 64 {
-				return errors.New("16-bit addressing is not supported in 64-bit mode")
+				return errA16In64
 			}
 			e.pfx.a = 16
 		case PrefixA32:
 			e.pfx.a = 32
 		case PrefixA64:
 			if e.mode != 64 {
-				return errNon64
+				return errA64Outside64
 			}
 			e.pfx.a = 64
 		case PrefixWait:
@@ -1201,3 +1201,17 @@ func (e *encoder) byteInsert() error {
 	o.Reg = gpr(4, o.Reg.Num())
 	return nil
 }
+
+// pairError is a fault nasm reports with two messages: its address-size
+// check's, then the encoder's.
+type pairError struct{ first, second string }
+
+func (e *pairError) Error() string { return e.first }
+
+// Messages are both of nasm's messages, in its order.
+func (e *pairError) Messages() []string { return []string{e.first, e.second} }
+
+var (
+	errA16In64      = &pairError{msgAddrSizes, "16-bit addressing is not supported in 64-bit mode"}
+	errA64Outside64 = &pairError{msgAddrSizes, "64-bit addressing is only supported in 64-bit mode"}
+)
