@@ -7,4 +7,3 @@ bits 64
         call 0x1000
         jz near 0x20
         bnd jmp near 0
-        mov eax, [rel 0x1000]
