@@ -120,6 +120,7 @@ type parser struct {
 	sec      int
 	mode     int
 	defRel   bool
+	defBnd   bool   // `default bnd`
 	scope    string // last non-local label, for .local labels
 	seenBits bool
 	cpuLevel x86.CPU // the last `cpu` directive's level
@@ -536,6 +537,9 @@ func (p *parser) instruction(st *stmt, toks []lex.Token, i int) error {
 		return p.afterPrefixes(st, toks, i, w)
 	}
 	st.kind, st.mnem, st.cpu = sInst, p.keep(w), p.cpuLevel
+	if p.defBnd {
+		st.prefixes = append(st.prefixes, x86.PrefixDefaultBnd)
+	}
 	if err := p.operands(st, toks, i+1); err != nil {
 		return err
 	}

@@ -209,6 +209,8 @@ func AlonePrefix(p Prefix, mode int) ([]byte, error) {
 		return nil, errBadBnd(p)
 	case PrefixREX, PrefixVEX, PrefixVEX2, PrefixVEX3, PrefixEVEX:
 		return nil, errNotEncodable(p)
+	case PrefixDefaultBnd:
+		return nil, nil
 	}
 	return nil, errors.New("this prefix needs an instruction on the same line")
 }

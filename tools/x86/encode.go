@@ -611,6 +611,12 @@ func (e *encoder) collectPrefixes() error {
 			return errBadBnd(slots[1])
 		}
 	}
+	defaultBnd := false
+	for _, p := range e.inst.Prefixes {
+		if p == PrefixDefaultBnd && slots[1] != PrefixBnd && slots[1] != PrefixNobnd && e.bndAllowed() {
+			defaultBnd = true
+		}
+	}
 	for _, p := range e.inst.Prefixes {
 		switch p {
 		case PrefixLock:
@@ -624,7 +630,7 @@ func (e *encoder) collectPrefixes() error {
 		case PrefixBnd:
 			e.pfx.group1 = append(e.pfx.group1, 0xF2)
 			e.pfx.bnd = true
-		case PrefixNobnd, PrefixREX, PrefixVEX, PrefixVEX2, PrefixVEX3:
+		case PrefixNobnd, PrefixREX, PrefixVEX, PrefixVEX2, PrefixVEX3, PrefixDefaultBnd:
 		case PrefixOSP:
 			e.pfx.osp = true
 		case PrefixASP:
@@ -666,6 +672,17 @@ func (e *encoder) collectPrefixes() error {
 		default:
 			return errors.New("invalid prefix")
 		}
+	}
+	if defaultBnd {
+		// nasm puts bnd in the place of a rep prefix the source wrote.
+		g := e.pfx.group1[:0]
+		for _, b := range e.pfx.group1 {
+			if b == 0xF0 {
+				g = append(g, b)
+			}
+		}
+		e.pfx.group1 = append(g, 0xF2)
+		e.pfx.bnd = true
 	}
 	for _, o := range e.ops {
 		if o.Kind == OpMem && o.Seg != RegNone {

@@ -105,6 +105,10 @@ const (
 	PrefixVEX2
 	PrefixVEX3
 	PrefixEVEX
+	// PrefixDefaultBnd is nasm's `default bnd` in effect: bnd on every
+	// near jmp, call, ret and jcc that has no bnd or nobnd of its own
+	// (dropped as bnd is when a jump becomes short; nothing elsewhere).
+	PrefixDefaultBnd
 )
 
 // Inst is one instruction to encode.
