@@ -479,6 +479,10 @@ func (p *parser) times(st *stmt, toks []lex.Token, i int) error {
 func (p *parser) afterPrefixes(st *stmt, toks []lex.Token, i int, w string) error {
 	h := statements[w]
 	switch {
+	case len(st.prefixes) > 0 && w == "times" && p.timesInstruction(toks, i):
+		// nasm applies the prefixes to the instruction times repeats
+		// (`rep times 2 movsb`); instruction keeps them.
+		return h(p, st, toks, i)
 	case len(st.prefixes) > 0 && (dataWidths[w] != 0 || w == "times"):
 		st.instPart = nil
 		return h(p, st, toks, i)
@@ -494,9 +498,28 @@ func (p *parser) afterPrefixes(st *stmt, toks []lex.Token, i int, w string) erro
 	return fmt.Errorf("parser: instruction expected")
 }
 
-// instruction parses prefixes, a mnemonic and its operands.
+// timesInstruction reports whether the `times` at toks[i] repeats an
+// instruction.
+func (p *parser) timesInstruction(toks []lex.Token, i int) bool {
+	_, end, err := p.parseExpr(toks, i+1)
+	for err == nil && end < len(toks) && toks[end].Kind == lex.Ident {
+		w := lower(toks[end])
+		if _, ok := lookupPrefix(w); !ok {
+			return isMnemonic(w) && statements[w] == nil
+		}
+		end++ // more prefixes after times
+	}
+	return false
+}
+
+// instruction parses prefixes, a mnemonic and its operands; prefixes
+// written before a `times` (already in st) stay.
 func (p *parser) instruction(st *stmt, toks []lex.Token, i int) error {
-	st.instPart = &instPart{}
+	var before []x86.Prefix
+	if st.instPart != nil {
+		before = st.prefixes
+	}
+	st.instPart = &instPart{prefixes: before}
 	for i < len(toks) {
 		if toks[i].Is("{") {
 			// An encoding selector: {rex}, {vex}, {vex2}, {vex3}, {evex}.

@@ -415,8 +415,8 @@ func MakeSplitMem(mode int, base, index Reg, scale int64, disp Value, nosplit, m
 		b = i
 		s--
 	}
-	if s == 1 && i != RegNone && i.Num() == 4 && b != RegNone && b.Num() != 4 {
-		b, i = i, b
+	if s == 1 && i != RegNone && i.Num() == 4 {
+		b, i = i, b // esp cannot be an index: nasm makes it the base
 	}
 	if i != RegNone && (i.Num() == 4 || s != 1 && s != 2 && s != 4 && s != 8) {
 		return op, badEA

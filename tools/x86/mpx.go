@@ -134,7 +134,14 @@ func (e *encoder) mpxEncode(mf mpxForm) (*Encoding, error) {
 			m.Base = m.Index // [ecx*1] was ecx as the base to nasm
 		}
 		m.Index, m.Scale = e.ops[mf.mibx].Reg, 1
-		if m.Index.Num() == 4 {
+		if m.Index.Num() == 4 && m.Index.Size() != 2 {
+			// esp cannot be an index: nasm makes it the base.
+			m.Base, m.Index = m.Index, m.Base
+			if m.Index == RegNone {
+				m.Scale = 0
+			}
+		}
+		if m.Index != RegNone && m.Index.Num() == 4 {
 			return nil, eaErr(e.mode)
 		}
 		e.ops = []Operand{e.ops[mf.reg], m}

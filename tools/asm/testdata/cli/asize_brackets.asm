@@ -19,7 +19,6 @@ a:      mov eax, [a]
         mov al, [a32 rel a]
         mov al, [a32 abs qword a]
         mov eax, [a32 dword a]
-        mov ecx, [a32 rbx]
         a32 mov eax, [a32 a]
         mov [a32 a], eax
         mov [qword a], rax

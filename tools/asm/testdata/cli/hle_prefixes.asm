@@ -16,9 +16,8 @@ x:      xacquire lock add [esi], eax
         osp mov eax, 1
         osp mov ax, 1
         osp push 1
-        asp mov eax, [eax]
+        asp mov ax, [bx]
         asp movsb
-        asp mov eax, [x]
         xacquire
         xrelease
         osp
@@ -45,3 +44,10 @@ bits 16
         a32
         o16
         a16
+bits 32
+        rep times 2 movsb
+        rep times 2 db 1
+        times 2 rep movsb
+        lock times 1+1 add [eax], eax
+        es times 2 lodsb
+        xacquire times 2 lock add [eax], eax

@@ -54,6 +54,9 @@ bits 64
         bndstx [r9], bnd1, r10
         bndldx bnd1, [r9], r10
         bndldx bnd1, [3,1*r12]
+        bndstx [rax], rsp, bnd1
+        bndstx [r12], rsp, bnd1
+        bndstx [0], rsp, bnd1
         bndmk bnd1, [eax]
         bnd jmp x
 bits 16

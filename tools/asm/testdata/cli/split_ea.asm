@@ -16,9 +16,13 @@ x:      mov eax, [eax]
         mov eax, [fs:eax,ecx]
         lea esi, [esp,eax*2]
         mov eax, [ebx,ebx]
+        mov eax, [,esp]
+        mov eax, [ebx,esp]
 bits 64
         mov rax, [rax,r9*8]
         mov rax, [r12+16,rcx]
+        mov eax, [,rsp]
+        mov eax, [,r12]
 bits 16
         mov ax, [bx,si]
         mov ax, [bp+2,di]

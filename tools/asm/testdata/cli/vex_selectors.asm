@@ -35,4 +35,3 @@ x:      {vex3} vpxor xmm0, xmm0, xmm0
         cpu default
 bits 32
         {vex3} vaddps xmm1, xmm2, xmm3
-        {vex2} vpshufb xmm1, xmm2, xmm3
