@@ -398,6 +398,10 @@ func (p *parser) label(st *stmt, toks []lex.Token) (int, bool) {
 		p.errorf("label or instruction expected at start of line")
 		return 0, false
 	}
+	if _, isPrefix := lookupPrefix(lower(toks[0])); isPrefix && colon && !toks[0].Escaped {
+		p.errorf("parser: instruction expected") // `rep:`, `osp:`: nasm's prefixes are no labels
+		return 0, false
+	}
 	if !colon && len(toks) > 1 && !isStatementWord(toks[1]) {
 		p.errorf("parser: instruction expected")
 		return 0, false

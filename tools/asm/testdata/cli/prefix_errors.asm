@@ -1,5 +1,5 @@
 ; Prefixes nasm refuses: two of one group, asp's address size against the
-; registers', size prefixes alone that the mode has not.
+; registers', size prefixes alone that the mode has not, a prefix as a label.
 ; Each command line assembles one of the lines (T selects it).
 ; args: -f bin -DT=1
 ; args: -f bin -DT=2
@@ -10,6 +10,8 @@
 ; args: -f bin -DT=7
 ; args: -f bin -DT=8
 ; args: -f bin -DT=9
+; args: -f bin -DT=10
+; args: -f bin -DT=11
 bits 32
 %if T == 1
         rep repne movsb
@@ -39,4 +41,10 @@ bits 32
 %endif
 %if T == 9
         a64
+%endif
+%if T == 10
+rep:    nop
+%endif
+%if T == 11
+osp:    nop
 %endif
