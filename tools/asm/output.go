@@ -114,20 +114,11 @@ func (a *assembler) object(path string) (*obj.File, Errors) {
 		index[s.key] = len(f.Symbols)
 		f.Symbols = append(f.Symbols, &obj.Symbol{Name: s.name, Section: secIdx[i], Kind: obj.KindSection, Binding: obj.BindLocal})
 	}
-	// A PC-relative reference to a plain address (`call 0x1000`) is
-	// relocated against an absolute zero symbol, like nasm's *ABS*; in
-	// ELF64 nasm writes no relocation but the addend in place.
+	// A PC-relative reference to a plain address (`call 0x1000`) is, as
+	// nasm writes it, relocated against no symbol in ELF32; in ELF64 nasm
+	// writes no relocation but the addend in place.
 	plainInPlace := a.format == "elf64"
-	for _, s := range a.secs {
-		for _, k := range s.relSym {
-			if k == "" && !plainInPlace {
-				if _, ok := index[""]; !ok {
-					index[""] = len(f.Symbols)
-					f.Symbols = append(f.Symbols, &obj.Symbol{Name: "", Section: obj.SectionAbs, Binding: obj.BindLocal})
-				}
-			}
-		}
-	}
+	index[""] = obj.NoSymbol
 	label := func(s *symbol, bind obj.Binding) *obj.Symbol {
 		sec := secIdx[s.sec]
 		v := uint64(s.off)
