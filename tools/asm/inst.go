@@ -129,6 +129,15 @@ func (a *assembler) operand(st *stmt, o operand) (x86.Operand, error) {
 		}
 		return a.memOperand(st, o, xo, terms, disp, hint.Kind == expr.HintSummed)
 	}
+	if o.leaImm && len(v.Regs) == 0 {
+		// nasm's `lea reg, imm`: the value is the address, as [imm].
+		disp, err := a.value(v)
+		if err != nil {
+			return xo, err
+		}
+		xo.Kind, xo.Size, xo.Strict = x86.OpMem, 0, false
+		return a.memOperand(st, o, xo, nil, disp, false)
+	}
 	if len(v.Regs) > 0 {
 		if len(v.Regs) == 1 && v.Regs[0].Coef == 1 && v.Const == 0 && len(v.Terms) == 0 && !v.Unknown {
 			xo.Kind, xo.Reg = x86.OpReg, x86.Reg(v.Regs[0].Reg)

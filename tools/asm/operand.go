@@ -21,6 +21,7 @@ type operand struct {
 	nosplit                  bool
 	plt                      bool // `wrt ..plt`
 	to                       bool // `to` before an x87 register (`fadd to st1`)
+	leaImm                   bool // lea's second operand: a plain value is an address (`lea rsi, buf`)
 	// asize is an address size written inside the brackets (`[a32 x]`):
 	// nasm takes it as the instruction's a16/a32/a64 prefix.
 	asize int

@@ -184,7 +184,7 @@ func lower(t lex.Token) string {
 
 var dataWidths = map[string]int{"db": 1, "dw": 2, "dd": 4, "dq": 8, "dt": 10, "do": 16, "dy": 32, "dz": 64}
 var resWidths = map[string]int{"resb": 1, "resw": 2, "resd": 4, "resq": 8, "rest": 10, "reso": 16, "resy": 32, "resz": 64}
-var sizeKeywords = map[string]int{"byte": 1, "word": 2, "dword": 4, "qword": 8, "tword": 10, "oword": 16, "yword": 32, "zword": 64}
+var sizeKeywords = map[string]int{"byte": 1, "word": 2, "dword": 4, "long": 4, "qword": 8, "tword": 10, "oword": 16, "yword": 32, "zword": 64} // long: nasm's dword
 
 // statements parses what a statement keyword introduces, from toks[i]
 // (the keyword) on. It is filled in init: times and align parse a
@@ -569,6 +569,9 @@ func (p *parser) instruction(st *stmt, toks []lex.Token, i int) error {
 	}
 	if err := p.operands(st, toks, i+1); err != nil {
 		return err
+	}
+	if w == "lea" && len(st.ops) == 2 && st.ops[1].kind == x86.OpImm {
+		st.ops[1].leaImm = true
 	}
 	pfx, err := addrSizePrefixes(st)
 	if pfx != nil {
