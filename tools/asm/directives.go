@@ -92,7 +92,10 @@ func (p *parser) defaultDirective(_ string, args []lex.Token) {
 			p.defRel = true
 		case "abs":
 			p.defRel = false
-		case "bnd", "nobnd":
+		case "bnd":
+			p.defBnd = true
+		case "nobnd":
+			p.defBnd = false
 		default:
 			p.errorf("unknown `default' setting `%s'", t.Text)
 		}

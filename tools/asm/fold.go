@@ -28,6 +28,7 @@ type foldKey struct {
 	mode   int
 	sec    int
 	defRel bool
+	defBnd bool
 	cpu    x86.CPU
 }
 
@@ -37,7 +38,7 @@ func (p *parser) foldKey(toks []lex.Token, body bool) (foldKey, bool) {
 	if len(toks) == 0 || !body || p.a.opts.Listing || p.float.mode != (lex.FloatMode{}) {
 		return foldKey{}, false
 	}
-	return foldKey{&toks[0], len(toks), p.mode, p.sec, p.defRel, p.cpuLevel}, true
+	return foldKey{&toks[0], len(toks), p.mode, p.sec, p.defRel, p.defBnd, p.cpuLevel}, true
 }
 
 // fold encodes st now if it can (see place); it reports whether st was

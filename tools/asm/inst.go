@@ -16,13 +16,6 @@ var (
 	lookupPrefix = x86.LookupPrefix
 )
 
-// prefixBytes are the bytes of prefixes written alone on a line.
-var prefixBytes = map[x86.Prefix]byte{
-	x86.PrefixLock: 0xf0, x86.PrefixRep: 0xf3, x86.PrefixRepe: 0xf3, x86.PrefixRepne: 0xf2,
-	x86.PrefixCS: 0x2e, x86.PrefixDS: 0x3e, x86.PrefixES: 0x26, x86.PrefixSS: 0x36,
-	x86.PrefixFS: 0x64, x86.PrefixGS: 0x65,
-}
-
 func (a *assembler) emitInst(st *stmt, sec *section) {
 	if sec.flags&obj.FlagNoBits != 0 {
 		a.perr(st, "instruction in a nobits section `%s'", sec.name)
@@ -30,12 +23,12 @@ func (a *assembler) emitInst(st *stmt, sec *section) {
 	}
 	if st.mnem == "" {
 		for _, p := range st.prefixes {
-			b, ok := prefixBytes[p]
-			if !ok {
-				a.perr(st, "this prefix needs an instruction on the same line")
+			b, err := x86.AlonePrefix(p, st.mode)
+			if err != nil {
+				a.instErr(st, err)
 				return
 			}
-			a.write(st, sec, []byte{b})
+			a.write(st, sec, b)
 		}
 		return
 	}
@@ -76,7 +69,7 @@ func (a *assembler) emitInst(st *stmt, sec *section) {
 		var re *x86.RangeError
 		isRange := errors.As(err, &re)
 		if !isRange || !a.unknown {
-			a.perr(st, "%s", err)
+			a.instErr(st, err)
 		}
 		if isRange {
 			// nasm still lays out an out-of-range short jump at its
@@ -160,6 +153,9 @@ func (a *assembler) value(v expr.Value, cur string) (x86.Value, error) {
 func (a *assembler) operand(st *stmt, o operand) (x86.Operand, error) {
 	a.selfRel = false
 	xo := x86.Operand{Kind: o.kind, Size: o.size, Strict: o.strict, Short: o.short, Near: o.near, Far: o.far, To: o.to}
+	if o.split {
+		return a.splitMem(st, o, xo)
+	}
 	v, hint, err := expr.EvalHint(o.e, env{a: a, sec: st.sec, here: st.start})
 	if err != nil {
 		return xo, err
@@ -172,37 +168,16 @@ func (a *assembler) operand(st *stmt, o operand) (x86.Operand, error) {
 		if err != nil {
 			return xo, err
 		}
-		m, err := x86.MakeMem(st.mode, terms, disp, o.nosplit)
+		return a.memOperand(st, o, xo, terms, disp, hint.Kind == expr.HintSummed)
+	}
+	if o.leaImm && len(v.Regs) == 0 {
+		// nasm's `lea reg, imm`: the value is the address, as [imm].
+		disp, err := a.value(v, a.secs[st.sec].key)
 		if err != nil {
 			return xo, err
 		}
-		base, index := m.Base, m.Index
-		xo.Base, xo.Index, xo.Scale, xo.Disp = m.Base, m.Index, m.Scale, m.Disp
-		if base.Valid() && base.Class() == x86.ClassIP {
-			xo.Rel = true
-		}
-		if o.rel {
-			xo.Rel = true
-		} else if st.defRel && !o.abs && st.mode == 64 && base == x86.RegNone && index == x86.RegNone &&
-			o.seg.String() != "fs" && o.seg.String() != "gs" {
-			xo.Rel = true
-		}
-		if a.selfRel && base == x86.RegNone && index == x86.RegNone && (o.dispSize == 1 || o.dispSize == 8) {
-			// nasm ignores the size (with a warning it gives once per
-			// template it tries) and writes a disp32; not reproduced.
-			return xo, fmt.Errorf("a byte or qword displacement on a self-relative address is not supported")
-		}
-		if xo.Rel && st.mode == 64 && base == x86.RegNone && index == x86.RegNone && o.wrt == "" && (a.selfRel || disp.Sym == "" && disp.Known) {
-			// nasm 2.16 encodes a number, or a self-relative value, as
-			// an absolute address instead. (The encoder already makes
-			// a number absolute; for `[qword 5]' it then refuses where
-			// nasm takes the disp32 form.)
-			a.pwarnc(st, "ea-absolute", "absolute address can not be RIP-relative")
-			if a.selfRel {
-				xo.Rel = false
-			}
-		}
-		return xo, nil
+		xo.Kind, xo.Size, xo.Strict = x86.OpMem, 0, false
+		return a.memOperand(st, o, xo, nil, disp, false)
 	}
 	if len(v.Regs) > 0 {
 		if len(v.Regs) == 1 && v.Regs[0].Coef == 1 && v.Const == 0 && len(v.Terms) == 0 && !v.Unknown {
@@ -258,4 +233,147 @@ func fixupOperand(inst *x86.Inst, sym string) int {
 		}
 	}
 	return -1
+}
+
+// memOperand finishes a memory operand from its register terms (in the
+// order x86.MakeMem wants) and displacement; summed tells nasm's hint
+// that like registers were added ([eax+eax]).
+func (a *assembler) memOperand(st *stmt, o operand, xo x86.Operand, terms []x86.RegTerm, disp x86.Value, summed bool) (x86.Operand, error) {
+	var m x86.Operand
+	var err error
+	if x86.MIB(st.mnem) {
+		m, err = x86.MakeMemMIB(st.mode, terms, disp, summed)
+	} else {
+		m, err = x86.MakeMem(st.mode, terms, disp, o.nosplit)
+	}
+	if err != nil {
+		return xo, err
+	}
+	base, index := m.Base, m.Index
+	xo.Base, xo.Index, xo.Scale, xo.Disp = m.Base, m.Index, m.Scale, m.Disp
+	if base.Valid() && base.Class() == x86.ClassIP {
+		xo.Rel = true
+	}
+	if o.rel {
+		xo.Rel = true
+	} else if st.defRel && !o.abs && st.mode == 64 && base == x86.RegNone && index == x86.RegNone &&
+		o.seg.String() != "fs" && o.seg.String() != "gs" {
+		xo.Rel = true
+	}
+	if a.selfRel && base == x86.RegNone && index == x86.RegNone && (o.dispSize == 1 || o.dispSize == 8) {
+		// nasm ignores the size (with a warning it gives once per
+		// template it tries) and writes a disp32; not reproduced.
+		return xo, fmt.Errorf("a byte or qword displacement on a self-relative address is not supported")
+	}
+	if xo.Rel && st.mode == 64 && base == x86.RegNone && index == x86.RegNone && o.wrt == "" && (a.selfRel || disp.Sym == "" && disp.Known) {
+		// nasm 2.16 encodes a number, or a self-relative value, as
+		// an absolute address instead. (The encoder already makes
+		// a number absolute; for `[qword 5]' it then refuses where
+		// nasm takes the disp32 form.)
+		a.pwarnc(st, "ea-absolute", "absolute address can not be RIP-relative")
+		if a.selfRel {
+			xo.Rel = false
+		}
+	}
+	return xo, nil
+}
+
+// splitMem evaluates nasm's split address `[base+disp,index*scale]`: the
+// part before the comma gives the base and displacement (no index), the
+// part after it only the index; the base, if any, stays the base.
+func (a *assembler) splitMem(st *stmt, o operand, xo x86.Operand) (x86.Operand, error) {
+	xo.Seg, xo.Abs, xo.DispSize = o.seg, o.abs, o.dispSize
+	ev := env{a: a, sec: st.sec, here: st.start}
+	var v expr.Value
+	if o.e != nil {
+		var err error
+		if v, err = expr.Eval(o.e, ev); err != nil {
+			return xo, err
+		}
+	}
+	iv, err := expr.Eval(o.idx, ev)
+	if err != nil {
+		return xo, err
+	}
+	errMIB := errors.New("invalid mib expression")
+	// The first part: at most a base (a register written once).
+	base := x86.RegNone
+	for _, r := range v.Regs {
+		if r.Coef == 0 {
+			continue
+		}
+		if base != x86.RegNone || r.Coef != 1 {
+			return xo, errMIB
+		}
+		base = x86.Reg(r.Reg)
+	}
+	// The second part: one register, nothing else.
+	index, scale := x86.RegNone, int64(0)
+	for _, r := range iv.Regs {
+		if r.Coef == 0 {
+			continue
+		}
+		if index != x86.RegNone {
+			return xo, errMIB
+		}
+		index, scale = x86.Reg(r.Reg), r.Coef
+	}
+	if iv.Const != 0 || len(iv.Terms) > 0 || iv.Unknown {
+		return xo, errMIB
+	}
+	v.Regs = nil
+	disp, err := a.value(v, a.secs[st.sec].key)
+	if err != nil {
+		return xo, err
+	}
+	m, err := x86.MakeSplitMem(st.mode, base, index, scale, disp, o.nosplit, x86.MIB(st.mnem))
+	if err != nil {
+		return xo, err
+	}
+	xo.Base, xo.Index, xo.Scale, xo.Disp = m.Base, m.Index, m.Scale, m.Disp
+	if o.rel {
+		xo.Rel = true
+	}
+	return xo, nil
+}
+
+// addrSizePrefixes adds to st's prefixes the address sizes written inside
+// brackets (`[a32 x]`), as nasm does; nil when there are none.
+func addrSizePrefixes(st *stmt) ([]x86.Prefix, error) {
+	var out []x86.Prefix
+	for _, o := range st.ops {
+		if o.asize == 0 {
+			continue
+		}
+		p := map[int]x86.Prefix{16: x86.PrefixA16, 32: x86.PrefixA32, 64: x86.PrefixA64}[o.asize]
+		if out == nil {
+			out = append([]x86.Prefix(nil), st.prefixes...)
+		}
+		dup := false
+		for _, q := range out {
+			switch q {
+			case p:
+				dup = true
+			case x86.PrefixA16, x86.PrefixA32, x86.PrefixA64:
+				return nil, errors.New("conflicting address size specifications")
+			}
+		}
+		if !dup {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// instErr reports an encoding error: some are two messages in nasm (its
+// address-size check, then the encoder's).
+func (a *assembler) instErr(st *stmt, err error) {
+	var m interface{ Messages() []string }
+	if errors.As(err, &m) {
+		for _, msg := range m.Messages() {
+			a.perr(st, "%s", msg)
+		}
+		return
+	}
+	a.perr(st, "%s", err)
 }

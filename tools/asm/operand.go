@@ -21,6 +21,15 @@ type operand struct {
 	rel, abs                 bool
 	nosplit                  bool
 	wrt                      string // `wrt ..NAME`: NAME ("plt", "got", ...), see wrtNames
+	leaImm                   bool   // lea's second operand: a plain value is an address (`lea rsi, buf`)
+	// asize is an address size written inside the brackets (`[a32 x]`):
+	// nasm takes it as the instruction's a16/a32/a64 prefix.
+	asize int
+	// split is nasm's split address `[base+disp,index*scale]` (also
+	// `[,index]`): e is the part before the comma (nil when empty), idx
+	// the index after it.
+	split bool
+	idx   expr.Node
 }
 
 // listErrors are the messages of a comma-separated list: nasm words them
@@ -31,8 +40,8 @@ type listErrors struct {
 }
 
 var (
-	operandList = listErrors{"comma, colon, decorator or end of line expected after operand", "operand expected after `,'"}
-	dataList    = listErrors{"comma expected after operand", ""} // nasm takes `db 'a',`
+	operandList = listErrors{"comma, colon, decorator or end of line expected after operand", ""} // nasm ignores a trailing comma: `imul eax,ecx,`
+	dataList    = listErrors{"comma expected after operand", ""}                                  // nasm takes `db 'a',`
 )
 
 // commaList parses the items of a comma-separated list from toks[i] to
@@ -174,6 +183,13 @@ func (p *parser) memory(op operand, toks []lex.Token, i int) (operand, int, erro
 		case "nosplit":
 			op.nosplit = true
 			continue
+		case "a16", "a32", "a64":
+			n := int(w[1]-'0')*10 + int(w[2]-'0')
+			if op.asize != 0 && op.asize != n {
+				return op, i, fmt.Errorf("conflicting address size specifications")
+			}
+			op.asize = n
+			continue
 		}
 		r, ok := x86.LookupReg(w)
 		if w == "" || !ok || r.Class() != x86.ClassSeg || i+1 >= len(toks) || !toks[i+1].Is(":") {
@@ -185,10 +201,24 @@ func (p *parser) memory(op operand, toks []lex.Token, i int) (operand, int, erro
 		op.seg = r
 		i++
 	}
-	n, end, err := p.parseExpr(toks, i)
-	if err != nil {
-		return op, end, err
+	var n expr.Node
+	end := i
+	if i >= len(toks) || !toks[i].Is(",") { // `[,ecx*1]` has no base part
+		var err error
+		n, end, err = p.parseExpr(toks, i)
+		if err != nil {
+			return op, end, err
+		}
 	}
+	if end < len(toks) && toks[end].Is(",") {
+		// nasm's split address: the index after the comma.
+		idx, after, err := p.parseExpr(toks, end+1)
+		if err != nil {
+			return op, after, err
+		}
+		op.split, op.idx, end = true, idx, after
+	}
+	var err error
 	if op.wrt, end, err = p.wrt(toks, end); err != nil {
 		return op, end, err
 	}

@@ -114,18 +114,11 @@ func (a *assembler) object(path string) (*obj.File, Errors) {
 		index[s.key] = len(f.Symbols)
 		f.Symbols = append(f.Symbols, &obj.Symbol{Name: s.name, Section: secIdx[i], Kind: obj.KindSection, Binding: obj.BindLocal})
 	}
-	// A PC-relative reference to a plain address (`call 0x1000`) is
-	// relocated against an absolute zero symbol, like nasm's *ABS*.
-	for _, s := range a.secs {
-		for _, k := range s.relSym {
-			if k == "" {
-				if _, ok := index[""]; !ok {
-					index[""] = len(f.Symbols)
-					f.Symbols = append(f.Symbols, &obj.Symbol{Name: "", Section: obj.SectionAbs, Binding: obj.BindLocal})
-				}
-			}
-		}
-	}
+	// A PC-relative reference to a plain address (`call 0x1000`) is, as
+	// nasm writes it, relocated against no symbol in ELF32; in ELF64 nasm
+	// writes no relocation but the addend in place.
+	plainInPlace := a.format == "elf64"
+	index[""] = obj.NoSymbol
 	label := func(s *symbol, bind obj.Binding) *obj.Symbol {
 		rs, off := a.place(s.sec, s.off)
 		sec := secIdx[rs]
@@ -190,6 +183,12 @@ func (a *assembler) object(path string) (*obj.File, Errors) {
 	}
 	for i, s := range a.secs {
 		for k, r := range s.relocs {
+			if s.relSym[k] == "" && plainInPlace {
+				if d := f.Sections[secIdx[i]].Data; d != nil {
+					putLE(d[r.Offset:r.Offset+uint64(r.Size)], r.Addend, int(r.Size))
+				}
+				continue
+			}
 			r.Symbol = index[s.relSym[k]]
 			f.Sections[secIdx[i]].Relocs = append(f.Sections[secIdx[i]].Relocs, r)
 		}

@@ -120,6 +120,7 @@ type parser struct {
 	sec      int
 	mode     int
 	defRel   bool
+	defBnd   bool   // `default bnd`
 	scope    string // last non-local label, for .local labels
 	seenBits bool
 	cpuLevel x86.CPU // the last `cpu` directive's level
@@ -184,7 +185,7 @@ func lower(t lex.Token) string {
 
 var dataWidths = map[string]int{"db": 1, "dw": 2, "dd": 4, "dq": 8, "dt": 10, "do": 16, "dy": 32, "dz": 64}
 var resWidths = map[string]int{"resb": 1, "resw": 2, "resd": 4, "resq": 8, "rest": 10, "reso": 16, "resy": 32, "resz": 64}
-var sizeKeywords = map[string]int{"byte": 1, "word": 2, "dword": 4, "qword": 8, "tword": 10, "oword": 16, "yword": 32, "zword": 64}
+var sizeKeywords = map[string]int{"byte": 1, "word": 2, "dword": 4, "long": 4, "qword": 8, "tword": 10, "oword": 16, "yword": 32, "zword": 64} // long: nasm's dword
 
 // statements parses what a statement keyword introduces, from toks[i]
 // (the keyword) on. It is filled in init: times and align parse a
@@ -421,6 +422,10 @@ func (p *parser) label(st *stmt, toks []lex.Token) (int, bool) {
 		p.errorf("label or instruction expected at start of line")
 		return 0, false
 	}
+	if _, isPrefix := lookupPrefix(lower(toks[0])); isPrefix && colon && !toks[0].Escaped {
+		p.errorf("parser: instruction expected") // `rep:`, `osp:`: nasm's prefixes are no labels
+		return 0, false
+	}
 	if !colon && len(toks) > 1 && !isStatementWord(toks[1]) {
 		p.errorf("parser: instruction expected")
 		return 0, false
@@ -502,6 +507,10 @@ func (p *parser) times(st *stmt, toks []lex.Token, i int) error {
 func (p *parser) afterPrefixes(st *stmt, toks []lex.Token, i int, w string) error {
 	h := statements[w]
 	switch {
+	case len(st.prefixes) > 0 && w == "times" && p.timesInstruction(toks, i):
+		// nasm applies the prefixes to the instruction times repeats
+		// (`rep times 2 movsb`); instruction keeps them.
+		return h(p, st, toks, i)
 	case len(st.prefixes) > 0 && (dataWidths[w] != 0 || w == "times"):
 		st.instPart = nil
 		return h(p, st, toks, i)
@@ -517,10 +526,46 @@ func (p *parser) afterPrefixes(st *stmt, toks []lex.Token, i int, w string) erro
 	return fmt.Errorf("parser: instruction expected")
 }
 
-// instruction parses prefixes, a mnemonic and its operands.
+// timesInstruction reports whether the `times` at toks[i] repeats an
+// instruction.
+func (p *parser) timesInstruction(toks []lex.Token, i int) bool {
+	_, end, err := p.parseExpr(toks, i+1)
+	for err == nil && end < len(toks) && toks[end].Kind == lex.Ident {
+		w := lower(toks[end])
+		if _, ok := lookupPrefix(w); !ok {
+			return isMnemonic(w) && statements[w] == nil
+		}
+		end++ // more prefixes after times
+	}
+	return false
+}
+
+// instruction parses prefixes, a mnemonic and its operands; prefixes
+// written before a `times` (already in st) stay.
 func (p *parser) instruction(st *stmt, toks []lex.Token, i int) error {
-	st.instPart = &instPart{}
-	for i < len(toks) && toks[i].Kind == lex.Ident && !toks[i].Escaped {
+	var before []x86.Prefix
+	if st.instPart != nil {
+		before = st.prefixes
+	}
+	st.instPart = &instPart{prefixes: before}
+	for i < len(toks) {
+		if toks[i].Is("{") {
+			// An encoding selector: {rex}, {vex}, {vex2}, {vex3}, {evex}.
+			if i+2 >= len(toks) || toks[i+1].Kind != lex.Ident || !toks[i+2].Is("}") {
+				return fmt.Errorf("label or instruction expected at start of line")
+			}
+			pf, ok := x86.LookupBracePrefix(toks[i+1].Text)
+			if !ok {
+				p.errorf("`%s' is not a valid decorator with braces", toks[i+1].Text)
+				return fmt.Errorf("label or instruction expected at start of line")
+			}
+			st.prefixes = append(st.prefixes, pf)
+			i += 3
+			continue
+		}
+		if toks[i].Kind != lex.Ident || toks[i].Escaped {
+			break
+		}
 		pf, ok := lookupPrefix(strings.ToLower(toks[i].Text))
 		if !ok {
 			break
@@ -543,5 +588,18 @@ func (p *parser) instruction(st *stmt, toks []lex.Token, i int) error {
 		return p.afterPrefixes(st, toks, i, w)
 	}
 	st.kind, st.mnem, st.cpu = sInst, p.keep(w), p.cpuLevel
-	return p.operands(st, toks, i+1)
+	if p.defBnd {
+		st.prefixes = append(st.prefixes, x86.PrefixDefaultBnd)
+	}
+	if err := p.operands(st, toks, i+1); err != nil {
+		return err
+	}
+	if w == "lea" && len(st.ops) == 2 && st.ops[1].kind == x86.OpImm {
+		st.ops[1].leaImm = true
+	}
+	pfx, err := addrSizePrefixes(st)
+	if pfx != nil {
+		st.prefixes = pfx
+	}
+	return err
 }

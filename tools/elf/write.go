@@ -304,10 +304,13 @@ func (w *objWriter) reloc(rs, out *outSection, s *obj.Section, r obj.Reloc) erro
 	if r.Offset > s.Size || uint64(r.Size) > s.Size-r.Offset {
 		return fmt.Errorf("%s: relocation runs past the end of the section", where())
 	}
-	if r.Symbol < 0 || r.Symbol >= len(f.Symbols) || f.Symbols[r.Symbol].Kind == obj.KindFile {
-		return fmt.Errorf("%s: relocation against bad symbol index %d", where(), r.Symbol)
+	var es uint32 // ELF symbol 0 for obj.NoSymbol
+	if r.Symbol != obj.NoSymbol {
+		if r.Symbol < 0 || r.Symbol >= len(f.Symbols) || f.Symbols[r.Symbol].Kind == obj.KindFile {
+			return fmt.Errorf("%s: relocation against bad symbol index %d", where(), r.Symbol)
+		}
+		es = w.symMap[r.Symbol]
 	}
-	es := w.symMap[r.Symbol]
 	if w.is64 {
 		rs.data = appendLE(rs.data, elf.Rela64{Off: r.Offset, Info: elf.R_INFO(es, rt.Type), Addend: r.Addend})
 		return nil

@@ -171,6 +171,9 @@ func (l *linker) check() error {
 				if s.Flags&obj.FlagNoBits != 0 || r.Offset > s.Size || uint64(r.Size) > s.Size-r.Offset {
 					return fmt.Errorf("%s: %s+%#x: relocation outside the section's contents", f.Name, s.Name, r.Offset)
 				}
+				if r.Symbol == obj.NoSymbol {
+					return fmt.Errorf("%s: %s+%#x: relocation against the null symbol is not supported", f.Name, s.Name, r.Offset)
+				}
 				if r.Symbol < 0 || r.Symbol >= len(f.Symbols) || f.Symbols[r.Symbol] == nil {
 					return fmt.Errorf("%s: %s+%#x: relocation against bad symbol index %d", f.Name, s.Name, r.Offset, r.Symbol)
 				}

@@ -145,9 +145,14 @@ type Reloc struct {
 	Offset uint64
 	Size   uint8 // 1, 2, 4 or 8
 	Kind   RelocKind
-	Symbol int // index into File.Symbols
+	Symbol int // index into File.Symbols, or NoSymbol
 	Addend int64
 }
+
+// NoSymbol is the Symbol of a relocation against no symbol (ELF's symbol
+// 0): nasm's ELF32 relocation of a branch to a plain address. Linkers
+// refuse it; only the object writer takes it.
+const NoSymbol = -1
 
 // File is one relocatable object.
 type File struct {

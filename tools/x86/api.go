@@ -13,19 +13,22 @@ func IsMnemonic(name string) bool {
 
 // Supported reports whether Encode has forms for the mnemonic.
 func Supported(name string) bool {
+	if _, ok := mpxForms[lowerASCII(name)]; ok {
+		return true
+	}
 	m := lookupMnemonic(name)
 	return m != nil && len(m.forms()) > 0
 }
 
 // LookupPrefix finds an instruction prefix written before a mnemonic (any
-// case): lock, rep, repe/repz, repne/repnz, wait, o16/o32/o64,
-// a16/a32/a64, and the segment registers cs/ds/es/ss/fs/gs used as
-// prefixes (`es movsb`).
+// case): lock, rep, repe/repz, repne/repnz, wait, o16/o32/o64, osp,
+// a16/a32/a64, asp, xacquire/xrelease, bnd/nobnd, and the segment
+// registers cs/ds/es/ss/fs/gs used as prefixes (`es movsb`).
 func LookupPrefix(name string) (Prefix, bool) {
-	if len(name) < 2 || len(name) > 5 {
+	if len(name) < 2 || len(name) > 8 {
 		return PrefixNone, false
 	}
-	var buf [5]byte
+	var buf [8]byte
 	for i := 0; i < len(name); i++ {
 		c := name[i]
 		if c >= 'A' && c <= 'Z' {
@@ -56,6 +59,18 @@ func LookupPrefix(name string) (Prefix, bool) {
 		return PrefixA32, true
 	case "a64":
 		return PrefixA64, true
+	case "osp":
+		return PrefixOSP, true
+	case "asp":
+		return PrefixASP, true
+	case "xacquire":
+		return PrefixXacquire, true
+	case "xrelease":
+		return PrefixXrelease, true
+	case "bnd":
+		return PrefixBnd, true
+	case "nobnd":
+		return PrefixNobnd, true
 	case "cs":
 		return PrefixCS, true
 	case "ds":
@@ -73,16 +88,21 @@ func LookupPrefix(name string) (Prefix, bool) {
 }
 
 // PrefixByte is the byte a prefix written alone on a line stands for
-// (`rep`, `lock`, `wait`, `fs`), as nasm emits it; false for the size
-// prefixes o16/a32..., which nasm only applies to an instruction.
+// (`rep`, `lock`, `wait`, `fs`, `osp`), as nasm emits it; false for the
+// size prefixes o16/a32..., whose byte depends on the mode (see
+// AlonePrefix).
 func PrefixByte(p Prefix) (byte, bool) {
 	switch p {
 	case PrefixLock:
 		return 0xF0, true
-	case PrefixRep, PrefixRepe:
+	case PrefixRep, PrefixRepe, PrefixXrelease:
 		return 0xF3, true
-	case PrefixRepne:
+	case PrefixRepne, PrefixXacquire:
 		return 0xF2, true
+	case PrefixOSP:
+		return 0x66, true
+	case PrefixASP:
+		return 0x67, true
 	case PrefixWait:
 		return 0x9B, true
 	case PrefixCS:
@@ -99,6 +119,109 @@ func PrefixByte(p Prefix) (byte, bool) {
 		return 0x65, true
 	}
 	return 0, false
+}
+
+// LookupBracePrefix finds an encoding selector written in braces before a
+// mnemonic (`{vex3} vaddps ...`): name is the word inside the braces, any
+// case: rex, vex, vex2, vex3 or evex.
+func LookupBracePrefix(name string) (Prefix, bool) {
+	switch lowerASCII(name) {
+	case "rex":
+		return PrefixREX, true
+	case "vex":
+		return PrefixVEX, true
+	case "vex2":
+		return PrefixVEX2, true
+	case "vex3":
+		return PrefixVEX3, true
+	case "evex":
+		return PrefixEVEX, true
+	}
+	return PrefixNone, false
+}
+
+// braceName is the source spelling of an encoding selector.
+func braceName(p Prefix) string {
+	switch p {
+	case PrefixREX:
+		return "{rex}"
+	case PrefixVEX:
+		return "{vex}"
+	case PrefixVEX2:
+		return "{vex2}"
+	case PrefixVEX3:
+		return "{vex3}"
+	}
+	return "{evex}"
+}
+
+// errNotEncodable is nasm's error for an encoding selector the
+// instruction cannot take.
+func errNotEncodable(p Prefix) error {
+	return &rankedError{"instruction not encodable with " + braceName(p) + " prefix", 2}
+}
+
+// errEVEX rejects {evex}: nasm would encode the instruction with EVEX,
+// which this encoder does not do.
+var errEVEX = errors.New("{evex} is not supported (the encoder has no AVX-512)")
+
+// AlonePrefix is what nasm emits for prefix p written alone on a line in
+// mode: its byte, nothing (o32 in 32-bit mode), or nasm's error.
+func AlonePrefix(p Prefix, mode int) ([]byte, error) {
+	if b, ok := PrefixByte(p); ok {
+		return []byte{b}, nil
+	}
+	op66, op67 := []byte{0x66}, []byte{0x67}
+	switch p {
+	case PrefixO16:
+		if mode != 16 {
+			return op66, nil
+		}
+		return nil, nil
+	case PrefixO32:
+		if mode == 16 {
+			return op66, nil
+		}
+		return nil, nil
+	case PrefixO64:
+		if mode != 64 {
+			return nil, errNon64
+		}
+	case PrefixA16:
+		switch mode {
+		case 32:
+			return op67, nil
+		case 16:
+			return nil, nil
+		}
+		return nil, errA16In64
+	case PrefixA32:
+		if mode != 32 {
+			return op67, nil
+		}
+		return nil, nil
+	case PrefixA64:
+		if mode == 64 {
+			return nil, nil
+		}
+		return nil, errA64Outside64
+	case PrefixBnd, PrefixNobnd:
+		return nil, errBadBnd(p)
+	case PrefixREX, PrefixVEX, PrefixVEX2, PrefixVEX3, PrefixEVEX:
+		return nil, errNotEncodable(p)
+	case PrefixDefaultBnd:
+		return nil, nil
+	}
+	return nil, errors.New("this prefix needs an instruction on the same line")
+}
+
+// errBadBnd is nasm's error for bnd or nobnd before an instruction
+// other than a near jmp, call, ret or jcc.
+func errBadBnd(p Prefix) error {
+	if p == PrefixNobnd {
+		return errors.New("nobnd prefix is not allowed")
+	}
+	return errors.New("bnd prefix is not allowed")
 }
 
 // RegTerm is one register term of a parsed effective address: Reg*Mul.
@@ -238,6 +361,62 @@ func MakeMem(mode int, terms []RegTerm, disp Value, nosplit bool) (Operand, erro
 	}
 	if s == 1 && i != RegNone && i.Num() == 4 {
 		b, i = i, b
+	}
+	if i != RegNone && (i.Num() == 4 || s != 1 && s != 2 && s != 4 && s != 8) {
+		return op, badEA
+	}
+	op.Base, op.Index = b, i
+	if i != RegNone {
+		op.Scale = int(s)
+	}
+	return op, nil
+}
+
+// MakeSplitMem builds nasm's split address [base+disp,index*scale] (also
+// [,index]): base is the register written before the comma (RegNone if
+// none), index and scale what follows it. Unlike MakeMem, the index stays
+// the index even when it is alone and unscaled ([,ecx] has no base);
+// nasm only turns [,eax*2] (unless nosplit or mib) and [,eax*3/5/9] into
+// base plus index.
+func MakeSplitMem(mode int, base, index Reg, scale int64, disp Value, nosplit, mib bool) (Operand, error) {
+	op := Operand{Kind: OpMem, Disp: disp}
+	badEA := eaErr(mode)
+	size := 0
+	for _, r := range []Reg{base, index} {
+		if r == RegNone {
+			continue
+		}
+		if !r.Valid() || r.Class() != ClassGPR || r.Size() == 1 {
+			return op, badEA
+		}
+		if size != 0 && size != r.Size() {
+			return op, errors.New(msgAddrSizes)
+		}
+		size = r.Size()
+	}
+	if index == RegNone {
+		scale = 0
+	}
+	if size == 2 {
+		if index != RegNone && scale != 1 {
+			return op, badEA
+		}
+		op.Base, op.Index = base, index
+		if index != RegNone {
+			op.Scale = 1
+		}
+		if base == RegNone && index != RegNone {
+			op.Base, op.Index, op.Scale = index, RegNone, 0
+		}
+		return op, nil
+	}
+	b, i, s := base, index, scale
+	if b == RegNone && i != RegNone && !mib && (s == 2 && i.Num() != 4 && !nosplit || s == 3 || s == 5 || s == 9) {
+		b = i
+		s--
+	}
+	if s == 1 && i != RegNone && i.Num() == 4 {
+		b, i = i, b // esp cannot be an index: nasm makes it the base
 	}
 	if i != RegNone && (i.Num() == 4 || s != 1 && s != 2 && s != 4 && s != 8) {
 		return op, badEA

@@ -37,7 +37,7 @@ func (e *encoder) addrSize(o *Operand) (int, error) {
 	if want == 0 && e.mode != 64 && (o.DispSize == 2 || o.DispSize == 4) {
 		want = o.DispSize * 8
 	}
-	if want == 0 && e.mode == 64 && o.DispSize == 2 {
+	if want == 0 && (e.mode == 64 && o.DispSize == 2 || e.mode != 64 && o.DispSize == 8) {
 		return 0, errAddrSizes
 	}
 	if e.pfx.a != 0 {
@@ -138,7 +138,25 @@ func (e *encoder) assemble(f *form, osz int, c *candidate) error {
 		need66 = e.pfx.o == 16 && e.mode != 16 || e.pfx.o == 32 && e.mode == 16
 		rexW = rexW || e.pfx.o == 64
 	}
+	for _, a := range f.args[:f.nargs] {
+		if a == aRel16 && e.mode != 16 || a == aRel32 && e.mode == 16 {
+			need66 = true // a sized branch (`jz near word x` in BITS 32)
+		}
+	}
+	if e.pfx.osp {
+		need66 = true // osp is a 66 byte, whatever the form's size
+	}
 	vex := f.has(fVEX)
+	switch e.pfx.enc {
+	case PrefixVEX, PrefixVEX2, PrefixVEX3:
+		if !vex {
+			return errNotEncodable(e.pfx.enc)
+		}
+	case PrefixREX:
+		if vex {
+			return errNotEncodable(e.pfx.enc)
+		}
+	}
 	if vex && rexW && f.osz != 64 {
 		rexW = false // o64 has no meaning for a VEX form (W is the form's)
 	}
@@ -220,7 +238,7 @@ func (e *encoder) assemble(f *form, osz int, c *candidate) error {
 		if needRex || high {
 			return errInvalid
 		}
-	} else if rex != 0 || needRex {
+	} else if rex != 0 || needRex || e.pfx.enc == PrefixREX {
 		if e.mode != 64 {
 			return errNon64
 		}
@@ -244,6 +262,9 @@ func (e *encoder) assemble(f *form, osz int, c *candidate) error {
 		b = append(b, f.pfx)
 	}
 	for _, p := range e.pfx.group1 {
+		if p == 0xF2 && e.pfx.bnd && f.nopc == 1 && f.opc[0] == 0xEB {
+			continue // nasm drops bnd when a jmp becomes short
+		}
 		if p != 0xF0 {
 			b = append(b, p)
 		}
@@ -286,7 +307,11 @@ func (e *encoder) assemble(f *form, osz int, c *candidate) error {
 		}
 		w := f.has(fVEXW)
 		last := ^byte(vnum)&15<<3 | l | pp
-		if rex&3 == 0 && !w && f.vmap == 1 {
+		two := rex&3 == 0 && !w && f.vmap == 1
+		if e.pfx.enc == PrefixVEX2 && !two {
+			return errNotEncodable(PrefixVEX2)
+		}
+		if two && e.pfx.enc != PrefixVEX3 {
 			b = append(b, 0xC5, (^rex&4)<<5|last)
 		} else {
 			wb := byte(0)

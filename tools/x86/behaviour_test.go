@@ -170,6 +170,10 @@ func TestLookupCPUTakesNasmNames(t *testing.T) {
 		"x64": CPUX64, "x86-64": CPUX64, "ia64": CPUIA64, "nehalem": CPUNehalem, "westmere": CPUWestmere,
 		"sandybridge": CPUSandyBridge, "ivybridge": CPUFuture, "any": CPUAny, "all": CPUAny, "default": CPUDefault,
 		"8": CPU8086, "386 686": CPUP6, "386,p4": CPUWillamette, "": CPUDefault,
+		// Flags that change nothing the encoder does (it has no late-VEX
+		// instruction and always prefers VEX, as nasm does).
+		"latevex": CPUDefault, "nolatevex": CPUDefault, "evex": CPUDefault, "noevex": CPUDefault,
+		"vex": CPUDefault, "386,latevex": CPU386, "evex,*vex,latevex": CPUDefault,
 	} {
 		got, err := LookupCPU(arg)
 		if err != nil || got != want {
@@ -177,11 +181,11 @@ func TestLookupCPUTakesNasmNames(t *testing.T) {
 		}
 	}
 	for arg, msg := range map[string]string{
-		"z80":    "unknown CPU type or flag 'z80'",
-		"evex":   "cpu flag 'evex' is not supported (the encoder has no AVX-512)",
-		"novex":  "cpu flag 'novex' is not supported (the encoder has no AVX-512)",
-		"-vex":   "cpu flag '-vex' is not supported (the encoder has no AVX-512)",
-		"386 xx": "unknown CPU type or flag 'xx'",
+		"z80":       "unknown CPU type or flag 'z80'",
+		"novex":     "cpu flag 'novex' is not supported (the encoder has no AVX-512)",
+		"-vex":      "cpu flag '-vex' is not supported (the encoder has no AVX-512)",
+		"-evex,vex": "cpu flag 'vex' is not supported (the encoder has no AVX-512)", // the - carries over
+		"386 xx":    "unknown CPU type or flag 'xx'",
 	} {
 		if _, err := LookupCPU(arg); err == nil || err.Error() != msg {
 			t.Errorf("LookupCPU(%q): %v, want %q", arg, err, msg)

@@ -74,23 +74,32 @@ var cpuDirectiveNames = [...]struct {
 // LookupCPU parses the argument of a `cpu` directive naming a level
 // (`cpu 386`, `cpu p4`, `cpu x64`), any case. Like nasm it also takes a
 // leading part of a name (`cpu 8` is 8086) and the last of several names
-// separated by blanks or commas wins. The feature flags nasm's directive
-// also takes (`evex`, `vex`, `latevex`, their `no`/`+`/`-` forms) are
-// refused: the encoder has no AVX-512, so they would change nothing it
-// does, and accepting them silently would be wrong.
+// separated by blanks or commas wins. Of the feature flags nasm's
+// directive also takes, `latevex` and `evex` (set or cleared) and setting
+// `vex` change nothing this encoder does: every instruction it encodes is
+// legacy or VEX-first, and nasm picks VEX for those whatever the flags.
+// Clearing `vex` (`novex`, `-vex`) would make nasm emit EVEX, which the
+// encoder has not: it is refused.
 func LookupCPU(arg string) (CPU, error) {
 	fields := strings.FieldsFunc(arg, func(r rune) bool { return r == ' ' || r == '\t' || r == ',' })
 	if len(fields) == 0 {
 		return CPUDefault, nil
 	}
 	level := CPUDefault
+	modifier := byte('+') // nasm's modifier carries over to the next names
 	for _, f := range fields {
-		name := strings.TrimLeft(f, "+-*")
+		name := f
+		for name != "" && strings.IndexByte("+-*", name[0]) >= 0 {
+			modifier = name[0]
+			name = name[1:]
+		}
 		if name == "" {
 			continue
 		}
+		clear := false
 		if len(name) >= 3 && strings.EqualFold(name[:2], "no") {
 			name = name[2:] // nasm strips a "no" before looking the name up
+			clear = true
 		}
 		found := false
 		for _, c := range cpuDirectiveNames {
@@ -104,8 +113,15 @@ func LookupCPU(arg string) (CPU, error) {
 		}
 		for _, flag := range []string{"latevex", "evex", "vex"} {
 			if len(name) <= len(flag) && strings.EqualFold(name, flag[:len(name)]) {
-				return level, errors.New("cpu flag '" + f + "' is not supported (the encoder has no AVX-512)")
+				if flag == "vex" && clear != (modifier == '-') && modifier != '*' {
+					return level, errors.New("cpu flag '" + f + "' is not supported (the encoder has no AVX-512)")
+				}
+				found = true
+				break
 			}
+		}
+		if found {
+			continue
 		}
 		return level, errors.New("unknown CPU type or flag '" + f + "'")
 	}

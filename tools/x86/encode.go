@@ -158,8 +158,12 @@ func (s *slot) encoding() *Encoding {
 type prefixState struct {
 	group1 []byte // lock and rep prefixes in source order
 	seg    byte
-	o, a   int  // explicit o16/o32/o64 and a16/a32/a64
-	wait   bool // `wait`
+	o, a   int    // explicit o16/o32/o64 and a16/a32/a64
+	wait   bool   // `wait`
+	osp    bool   // `osp`: 66 whatever the operand size
+	hle    bool   // xacquire or xrelease
+	bnd    bool   // `bnd` (its F2 is in group1)
+	enc    Prefix // {rex}, {vex}, {vex2} or {vex3}; PrefixNone without
 }
 
 // hasRep reports whether the source gives a rep or repne prefix.
@@ -180,6 +184,9 @@ func (e *encoder) encode() (*Encoding, error) {
 		return nil, fmt.Errorf("invalid BITS mode %d", e.mode)
 	}
 	e.mnem = lookupMnemonic(e.mn)
+	if _, ok := mpxForms[e.mn]; ok {
+		return e.mpx()
+	}
 	if e.mnem == nil || len(e.mnem.forms()) == 0 {
 		return nil, fmt.Errorf("instruction not supported: %s", e.mn)
 	}
@@ -187,6 +194,9 @@ func (e *encoder) encode() (*Encoding, error) {
 		return nil, errInvalid
 	}
 	e.ops = append(e.opsBuf[:0], e.inst.Ops...)
+	if err := e.byteInsert(); err != nil {
+		return nil, err
+	}
 	if err := e.checkOperands(); err != nil {
 		return nil, err
 	}
@@ -218,6 +228,13 @@ func (e *encoder) encode() (*Encoding, error) {
 	}
 	if (e.mn == "call" || e.mn == "xbegin") && len(e.ops) == 1 && e.ops[0].Short {
 		return nil, errMismatch
+	}
+	if len(e.ops) == 1 && e.ops[0].Kind == OpImm && !e.ops[0].Far && !e.ops[0].Short && e.bndAllowed() && e.mn != "ret" && e.mn != "retn" {
+		// A near branch sized for another mode: nasm's forms for it
+		// exist, only not in this one (`jmp dword x` in BITS 64).
+		if sz := e.ops[0].Size; (sz == 4 && e.mode == 64 || sz == 8 && e.mode != 64) && (e.ops[0].Near || e.mn == "jmp" || e.mn == "call") {
+			return nil, badMode(e.mode)
+		}
 	}
 	var firstErr error
 	firstRank := -1
@@ -590,15 +607,75 @@ func (e *encoder) evexErr() error {
 	return errInvalid
 }
 
+// prefixSlot is nasm's group of each prefix: two different prefixes of
+// one group on an instruction conflict (`rep repne`, `o16 o32`).
+func prefixSlot(p Prefix) int {
+	switch p {
+	case PrefixRep, PrefixRepe, PrefixRepne, PrefixXacquire, PrefixXrelease, PrefixBnd, PrefixNobnd:
+		return 1
+	case PrefixO16, PrefixO32, PrefixO64, PrefixOSP:
+		return 2
+	case PrefixA16, PrefixA32, PrefixA64, PrefixASP:
+		return 3
+	case PrefixREX, PrefixVEX, PrefixVEX2, PrefixVEX3, PrefixEVEX:
+		return 4
+	}
+	return 0
+}
+
 func (e *encoder) collectPrefixes() error {
+	var slots [5]Prefix
+	for _, p := range e.inst.Prefixes {
+		if n := prefixSlot(p); n != 0 {
+			if slots[n] != PrefixNone && slots[n] != p {
+				return errors.New("instruction has conflicting prefixes")
+			}
+			slots[n] = p
+		}
+	}
+	switch slots[4] {
+	case PrefixEVEX:
+		return errEVEX
+	case PrefixREX:
+		if e.mode != 64 {
+			return errNotEncodable(PrefixREX)
+		}
+	}
+	e.pfx.enc = slots[4]
+	switch slots[1] {
+	case PrefixBnd, PrefixNobnd:
+		if !e.bndAllowed() {
+			return errBadBnd(slots[1])
+		}
+	}
+	defaultBnd := false
+	for _, p := range e.inst.Prefixes {
+		if p == PrefixDefaultBnd && slots[1] != PrefixBnd && slots[1] != PrefixNobnd && e.bndAllowed() {
+			defaultBnd = true
+		}
+	}
 	for _, p := range e.inst.Prefixes {
 		switch p {
 		case PrefixLock:
 			e.pfx.group1 = append(e.pfx.group1, 0xF0)
-		case PrefixRep, PrefixRepe:
+		case PrefixRep, PrefixRepe, PrefixXrelease:
 			e.pfx.group1 = append(e.pfx.group1, 0xF3)
-		case PrefixRepne:
+			e.pfx.hle = e.pfx.hle || p == PrefixXrelease
+		case PrefixRepne, PrefixXacquire:
 			e.pfx.group1 = append(e.pfx.group1, 0xF2)
+			e.pfx.hle = e.pfx.hle || p == PrefixXacquire
+		case PrefixBnd:
+			e.pfx.group1 = append(e.pfx.group1, 0xF2)
+			e.pfx.bnd = true
+		case PrefixNobnd, PrefixREX, PrefixVEX, PrefixVEX2, PrefixVEX3, PrefixDefaultBnd:
+		case PrefixOSP:
+			e.pfx.osp = true
+		case PrefixASP:
+			// The other address size: 16-bit in 32-bit mode, else 32-bit.
+			e.pfx.a = 32
+			if e.mode == 32 {
+				e.pfx.a = 16
+			}
 		case PrefixO16:
 			e.pfx.o = 16
 		case PrefixO32:
@@ -610,14 +687,14 @@ func (e *encoder) collectPrefixes() error {
 			e.pfx.o = 64
 		case PrefixA16:
 			if e.mode == 64 {
-				return errors.New("16-bit addressing is not supported in 64-bit mode")
+				return errA16In64
 			}
 			e.pfx.a = 16
 		case PrefixA32:
 			e.pfx.a = 32
 		case PrefixA64:
 			if e.mode != 64 {
-				return errNon64
+				return errA64Outside64
 			}
 			e.pfx.a = 64
 		case PrefixWait:
@@ -632,6 +709,17 @@ func (e *encoder) collectPrefixes() error {
 		default:
 			return errors.New("invalid prefix")
 		}
+	}
+	if defaultBnd {
+		// nasm puts bnd in the place of a rep prefix the source wrote.
+		g := e.pfx.group1[:0]
+		for _, b := range e.pfx.group1 {
+			if b == 0xF0 {
+				g = append(g, b)
+			}
+		}
+		e.pfx.group1 = append(g, 0xF2)
+		e.pfx.bnd = true
 	}
 	for _, o := range e.ops {
 		if o.Kind == OpMem && o.Seg != RegNone {
@@ -891,7 +979,10 @@ func (e *encoder) matchArg(f *form, a argType, o *Operand, osz int) bool {
 		if a == aRel8 && !o.Short && !e.shortJumpAllowed(f) {
 			return false
 		}
-		return o.Kind == OpImm && !o.Far && o.Size == 0
+		if o.Kind != OpImm || o.Far {
+			return false
+		}
+		return o.Size == 0 || e.relSizeOK(f, a, o)
 	case aSreg:
 		return isReg(o, ClassSeg)
 	case aES, aCS, aSS, aDS, aFS, aGS:
@@ -909,10 +1000,7 @@ func (e *encoder) matchArg(f *form, a argType, o *Operand, osz int) bool {
 		if o.Size != 0 && o.Size != argSize(a) {
 			return false
 		}
-		if e.mode == 64 {
-			return o.DispSize == 8
-		}
-		return o.DispSize == 0 || o.DispSize == 2 || o.DispSize == 4
+		return e.moffsOK(o)
 	}
 	return false
 }
@@ -958,7 +1046,7 @@ func (e *encoder) try(f *form, c *candidate) error {
 	}
 	// Relative jumps: 16-bit displacements belong to BITS 16, 32-bit to the others.
 	for _, a := range f.args[:f.nargs] {
-		if a == aRel16 && e.mode != 16 || a == aRel32 && e.mode == 16 {
+		if (a == aRel16 && e.mode != 16 || a == aRel32 && e.mode == 16) && !e.relSized(a) {
 			return errInvalid
 		}
 	}
@@ -984,11 +1072,16 @@ func (e *encoder) try(f *form, c *candidate) error {
 		} else if o.Size != 0 && o.Size == osz/8 {
 			pinned = true
 		}
+		if e.pfx.hle && k == 0 && a >= aMoffs8 && a <= aMoffs64 {
+			return errInvalid // nasm's moffs stores take no HLE prefix
+		}
+		if o.Kind == OpMem && o.DispSize == 8 && e.mode == 64 && (a < aMoffs8 || a > aMoffs64) && !o.Rel && e.accumulatorMov() && e.moffsOK(o) {
+			// nasm takes the first form that fits, and for `mov rax,
+			// [qword x]` that is the moffs form, though longer.
+			return errInvalid
+		}
 		if o.Kind == OpMem && f.has(fFar) && o.Size == 0 && e.mode == 64 && a != aFar64 && a != aFarDef {
 			return errInvalid // nasm's far jumps through memory default to m16:64 here
-		}
-		if o.Kind == OpMem && o.DispSize == 8 && e.mode == 64 && (a < aMoffs8 || a > aMoffs64) {
-			return errInvalid // a 64-bit address only fits the moffs forms
 		}
 	}
 	// Forms whose size nothing in the source pins (push imm) take the mode's
@@ -1065,3 +1158,114 @@ func hasSreg(f *form) bool {
 	}
 	return false
 }
+
+// accumulatorMov reports whether the instruction is a mov between
+// al/ax/eax/rax and memory, which has moffs forms.
+func (e *encoder) accumulatorMov() bool {
+	if e.mn != "mov" || len(e.ops) != 2 {
+		return false
+	}
+	for _, o := range e.ops {
+		if o.Kind == OpReg && o.Reg.Class() == ClassGPR && o.Reg.Num() == 0 && !o.Reg.IsHighByte() {
+			return true
+		}
+	}
+	return false
+}
+
+// moffsOK reports whether memory operand o may take a moffs form: nasm
+// takes it only when the displacement's size (the one written, else 16
+// or 32) is the address size: in 64-bit mode `[qword x]` or `[a32 x]`,
+// not `[x]` or `[a64 x]`.
+func (e *encoder) moffsOK(o *Operand) bool {
+	asz, err := e.addrSize(o)
+	if err != nil {
+		return false
+	}
+	ds := o.DispSize * 8
+	if ds == 0 {
+		ds = 32
+		if asz == 16 {
+			ds = 16
+		}
+	}
+	return ds == asz
+}
+
+// bndAllowed reports whether bnd/nobnd may precede the instruction: near
+// jmp, call, ret and conditional jumps (nasm's BND forms).
+func (e *encoder) bndAllowed() bool {
+	switch e.mn {
+	case "jmp":
+		return len(e.ops) != 1 || !e.ops[0].Short && !e.ops[0].Far
+	case "call":
+		return len(e.ops) != 1 || !e.ops[0].Far
+	case "ret", "retn":
+		return true
+	}
+	return e.mnem != nil && e.mnem.flags&mnRelBranch != 0 && strings.HasPrefix(e.mn, "j") && e.mn != "jcxz" && e.mn != "jecxz" && e.mn != "jrcxz"
+}
+
+// relSizeOK reports whether a branch target written with a size
+// (`jmp word x`, `jz near dword x`) fits the relative form f: nasm
+// takes the size as the operand size of a near branch (`qword` in
+// 64-bit mode), and a conditional jump needs `near` as well.
+func (e *encoder) relSizeOK(f *form, a argType, o *Operand) bool {
+	if a == aRel8 || o.Short {
+		return false
+	}
+	if f.nopc == 2 && f.opc[0] == 0x0F && !o.Near {
+		return false // jcc: only with `near`
+	}
+	if o.Size == 8 && e.mode == 64 && a == aRel32 {
+		return true
+	}
+	return a == aRel16 && o.Size == 2 || a == aRel32 && o.Size == 4
+}
+
+// relSized reports whether the operand of a relative branch asks for a
+// form of the other operand size than the mode's (`jmp word x` in 32-bit
+// mode): nasm then writes 66 and a displacement of that size.
+func (e *encoder) relSized(a argType) bool {
+	if len(e.ops) != 1 {
+		return false
+	}
+	sz := e.ops[0].Size
+	return a == aRel16 && sz == 2 || a == aRel32 && sz == 4
+}
+
+// byteInsert gives pinsrb and vpinsrb a byte register as nasm's rm8
+// forms take it: by its number, as the 32-bit register of the form
+// (sil is esi, without REX, even outside 64-bit mode); high byte
+// registers are an error.
+func (e *encoder) byteInsert() error {
+	if e.mn != "pinsrb" && e.mn != "vpinsrb" || len(e.ops) < 3 {
+		return nil
+	}
+	o := &e.ops[len(e.ops)-2]
+	if o.Kind != OpReg || o.Reg.Class() != ClassGPR || o.Reg.Size() != 1 {
+		return nil
+	}
+	if o.Reg.IsHighByte() {
+		if e.mn == "vpinsrb" {
+			return errors.New("cannot use high register in AVX instruction")
+		}
+		return errors.New("instruction cannot use high registers")
+	}
+	o.Reg = gpr(4, o.Reg.Num())
+	return nil
+}
+
+// pairError is a fault nasm reports with two messages: its address-size
+// check's, then the encoder's.
+type pairError struct{ first, second string }
+
+func (e *pairError) Error() string { return e.first }
+
+// Messages are both of nasm's messages, in its order.
+func (e *pairError) Messages() []string { return []string{e.first, e.second} }
+
+var (
+	errA16In64      = &pairError{msgAddrSizes, "16-bit addressing is not supported in 64-bit mode"}
+	errA64Outside64 = &pairError{msgAddrSizes, "64-bit addressing is only supported in 64-bit mode"}
+)

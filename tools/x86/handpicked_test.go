@@ -648,7 +648,7 @@ func TestHandPickedMatchNasm(t *testing.T) {
 }
 
 func TestOutsideTheSetIsNotSupported(t *testing.T) {
-	for _, mn := range []string{"vpternlogd", "vpmovm2b", "tilezero", "bndmk", "tdpbssd", "jmpe", "kmovw", "bndmov"} {
+	for _, mn := range []string{"vpternlogd", "vpmovm2b", "tilezero", "tdpbssd", "jmpe", "kmovw"} {
 		_, err := Encode(&Inst{Mode: 32, Mnemonic: mn})
 		if err == nil || err.Error() != "instruction not supported: "+mn {
 			t.Errorf("%s: got %v", mn, err)
@@ -761,7 +761,6 @@ vmovdqu64 xmm0, [eax]
 mov eax, zmm0
 mov eax, k1
 vpaddd xmm0, xmm1, [eax+zmm2]
-bndmk bnd0, [eax]
 ldtilecfg [eax]
 tilezero tmm0
 pfadd mm0, mm1

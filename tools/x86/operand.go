@@ -84,6 +84,31 @@ const (
 	PrefixFS
 	PrefixGS
 	PrefixWait // nasm's `wait` prefix (9B), always written first
+	// The hardware lock elision hints: F2 and F3 in the rep prefix's
+	// place. Either keeps mov from its moffs store form, as in nasm.
+	PrefixXacquire
+	PrefixXrelease
+	// MPX's bnd (F2, on near jmp/call/ret/jcc only; dropped when the jump
+	// turns out short) and nobnd (no byte, same instructions).
+	PrefixBnd
+	PrefixNobnd
+	// osp and asp: an operand-size (66) and an address-size (67) prefix
+	// whatever the mode; nasm emits 66 for osp without changing the
+	// operand size it encodes.
+	PrefixOSP
+	PrefixASP
+	// nasm's encoding selectors, written in braces: {rex} forces a REX
+	// prefix, {vex} a VEX form, {vex2}/{vex3} its two- or three-byte
+	// encoding. {evex} is known and rejected (no AVX-512 here).
+	PrefixREX
+	PrefixVEX
+	PrefixVEX2
+	PrefixVEX3
+	PrefixEVEX
+	// PrefixDefaultBnd is nasm's `default bnd` in effect: bnd on every
+	// near jmp, call, ret and jcc that has no bnd or nobnd of its own
+	// (dropped as bnd is when a jump becomes short; nothing elsewhere).
+	PrefixDefaultBnd
 )
 
 // Inst is one instruction to encode.

@@ -15,6 +15,9 @@ func parseTestLine(mode int, line string, pc Value) (*Inst, error) {
 	words := strings.Fields(line)
 	for len(words) > 1 {
 		p, ok := LookupPrefix(words[0])
+		if w := words[0]; len(w) > 2 && w[0] == '{' && w[len(w)-1] == '}' {
+			p, ok = LookupBracePrefix(w[1 : len(w)-1]) // {vex3}
+		}
 		if !ok || strings.Contains(words[0], ":") {
 			break
 		}
