@@ -167,7 +167,7 @@ func (e *encoder) assemble(f *form, osz int, c *candidate) error {
 	high := false
 	for _, o := range e.ops {
 		if o.Kind == OpReg && o.Reg.Class() == ClassGPR && o.Reg.Size() == 1 {
-			if o.Reg.NeedsREX() && !(f.has(fByteAnyMode) && o.Reg.Num() < 8) {
+			if o.Reg.NeedsREX() && !f.has(fByteAnyMode) { // those take the register by number (r9b is r9d)
 				needRex = true
 			}
 			if o.Reg.IsHighByte() {

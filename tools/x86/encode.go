@@ -194,9 +194,6 @@ func (e *encoder) encode() (*Encoding, error) {
 		return nil, errInvalid
 	}
 	e.ops = append(e.opsBuf[:0], e.inst.Ops...)
-	if err := e.byteInsert(); err != nil {
-		return nil, err
-	}
 	if err := e.checkOperands(); err != nil {
 		return nil, err
 	}
@@ -1232,28 +1229,6 @@ func (e *encoder) relSized(a argType) bool {
 	}
 	sz := e.ops[0].Size
 	return a == aRel16 && sz == 2 || a == aRel32 && sz == 4
-}
-
-// byteInsert gives pinsrb and vpinsrb a byte register as nasm's rm8
-// forms take it: by its number, as the 32-bit register of the form
-// (sil is esi, without REX, even outside 64-bit mode); high byte
-// registers are an error.
-func (e *encoder) byteInsert() error {
-	if e.mn != "pinsrb" && e.mn != "vpinsrb" || len(e.ops) < 3 {
-		return nil
-	}
-	o := &e.ops[len(e.ops)-2]
-	if o.Kind != OpReg || o.Reg.Class() != ClassGPR || o.Reg.Size() != 1 {
-		return nil
-	}
-	if o.Reg.IsHighByte() {
-		if e.mn == "vpinsrb" {
-			return errors.New("cannot use high register in AVX instruction")
-		}
-		return errors.New("instruction cannot use high registers")
-	}
-	o.Reg = gpr(4, o.Reg.Num())
-	return nil
 }
 
 // pairError is a fault nasm reports with two messages: its address-size
