@@ -144,7 +144,9 @@ func (a *assembler) addStmt(st *stmt) {
 		case s.kind == symCommon:
 			a.errorf(st.pos, st.macroNote(), "label `%s' inconsistently redefined", st.label)
 		case s.kind != 0 && s.kind != symExtern:
-			a.errorf(st.pos, st.macroNote(), "symbol `%s' redefined (first defined at %s)", st.label, s.pos)
+			// nasm accepts a second definition that gives the same
+			// value; which it gives is known once the passes settle.
+			st.more().redef = true
 		default:
 			// nasm: an extern defined here is a global
 			s.global = s.global || s.kind == symExtern
@@ -367,6 +369,12 @@ func (a *assembler) placeLabel(st *stmt, sec *section) {
 	if st.label == "" {
 		return
 	}
+	if st.isRedef() {
+		if st.kind != sEqu {
+			a.checkRedef(st, a.addr(st.sec, sec.size))
+		}
+		return
+	}
 	s := a.syms[st.label]
 	if s != nil && s.kind == symLabel && s.pos == st.pos {
 		if !s.known || s.off != sec.size || s.sec != st.sec {
@@ -380,7 +388,8 @@ func (a *assembler) placeLabel(st *stmt, sec *section) {
 // execEqu evaluates `label equ value` in this pass.
 func (a *assembler) execEqu(st *stmt) {
 	s := a.syms[st.label]
-	if s == nil || s.kind != symEqu || s.pos != st.pos {
+	redef := st.isRedef()
+	if s == nil || !redef && (s.kind != symEqu || s.pos != st.pos) {
 		return
 	}
 	v, err := a.eval(st, st.count)
@@ -401,12 +410,46 @@ func (a *assembler) execEqu(st *stmt) {
 		// (`X equ 0x100 - $`) as its offset part alone.
 		v.Terms = nil
 	}
+	if redef {
+		a.checkRedef(st, v)
+		return
+	}
 	if !s.known || !sameValue(*s.val, v) {
 		a.changed = true
 		a.nchanged++
 	}
 	s.val, s.known, s.defPass = &v, !v.Unknown, a.pass
 	s.off = st.start // where `$' was (a size attribute's `$', symattrs.go)
+}
+
+// checkRedef compares the value a second definition of a symbol gives
+// (v) with the one it has at this point of the pass, as nasm does: the
+// same value is accepted, another is an error, and becomes the value the
+// next definition is compared with.
+func (a *assembler) checkRedef(st *stmt, v expr.Value) {
+	s := a.syms[st.label]
+	if s.redef == nil || s.redef.pass != a.pass {
+		s.redef = &redefState{pass: a.pass, pos: s.pos}
+		switch {
+		case s.kind == symLabel && s.known && s.defPass == a.pass:
+			s.redef.val = a.addr(s.sec, s.off)
+		case s.kind == symEqu && s.known && s.defPass == a.pass:
+			s.redef.val = *s.val
+		default:
+			s.redef.val.Unknown = true
+		}
+	}
+	cur := s.redef
+	if v.Unknown || cur.val.Unknown {
+		cur.val, cur.pos = v, st.pos
+		return
+	}
+	if !sameValue(cur.val, v) {
+		a.passErrs = append(a.passErrs, pp.Diag{Pos: st.pos, Seq: st.line + 1,
+			Msg:  fmt.Sprintf("label `%s' inconsistently redefined", s.name),
+			Note: fmt.Sprintf("%s: info: label `%s' originally defined here", cur.pos, s.name)})
+		cur.val, cur.pos = v, st.pos
+	}
 }
 
 // equRelocatable is nasm's test of what an equ may hold: at most one

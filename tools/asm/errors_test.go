@@ -18,7 +18,7 @@ func memFS(files map[string]string) func(string) ([]byte, error) {
 	}
 }
 
-var diagLine = regexp.MustCompile(`^[^:]+(:\d+)?: (error|warning): .+$`)
+var diagLine = regexp.MustCompile(`^[^:]+(:\d+)?: (error|warning|info): .+$`)
 
 // Bad input gives nasm-style `file:line: error: message` diagnostics and
 // no output, never a panic.
@@ -34,8 +34,8 @@ func TestErrors(t *testing.T) {
 		{name: "unsupported instruction", src: "bits 64\nvpternlogd zmm0, zmm1, zmm2, 5\n", want: "t.asm:2: error: instruction not supported: vpternlogd"},
 		{name: "bad operands", src: "bits 32\nmov eax, bl\n", want: "t.asm:2: error: "},
 		{name: "undefined symbol", src: "bits 32\nmov eax, nowhere\n", want: "t.asm:2: error: symbol `nowhere' not defined"},
-		{name: "duplicate label", src: "a: nop\na: nop\n", want: "t.asm:2: error: symbol `a' redefined"},
-		{name: "duplicate equ", src: "x equ 1\nx equ 2\n", want: "t.asm:2: error: symbol `x' redefined"},
+		{name: "duplicate label", src: "a: nop\na: nop\n", want: "t.asm:2: error: label `a' inconsistently redefined\nt.asm:1: info: label `a' originally defined here"},
+		{name: "duplicate equ", src: "x equ 1\nx equ 2\n", want: "t.asm:2: error: label `x' inconsistently redefined"},
 		{name: "dq relocation in elf32", src: "extern e\ndq e - $\n", format: "elf32", want: "t.asm:2: error: 64-bit signed relocation unsupported by output format elf32"},
 		{name: "incbin bad args", src: "incbin \"t.asm\", 1, 2, 3\n", want: "t.asm:1: error: `incbin' expects a file name, then optional skip and length"},
 		{name: "register as label", src: "eax: nop\n", want: "t.asm:1: error: label or instruction expected at start of line"},

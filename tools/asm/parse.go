@@ -64,6 +64,7 @@ type stmtExtra struct {
 	alignText string      // an align statement's boundary as written (for nasm's message)
 	noSect    bool        // align after `sectalign off`: the section's alignment stays
 	smart     *smartAlign // align under %use smartalign: its NOPs when there is no fill
+	redef     bool        // the label is defined again here (assemble.go checkRedef)
 }
 
 // more is st's stmtExtra, made when first needed.
@@ -81,6 +82,9 @@ func (st *stmt) macroNote() string {
 	}
 	return st.extra.note
 }
+
+// isRedef reports whether st's label was defined by an earlier statement.
+func (st *stmt) isRedef() bool { return st.extra != nil && st.extra.redef }
 
 // timesExpr is st's TIMES count, nil if it has none.
 func (st *stmt) timesExpr() expr.Node {

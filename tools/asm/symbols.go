@@ -46,6 +46,15 @@ type symbol struct {
 	// uses is left out of the object, as nasm leaves it out)
 	required, used bool
 	known          bool // has a value from this or an earlier pass
+	redef          *redefState
+}
+
+// redefState is the value a symbol defined more than once has at this
+// point of a pass, and the definition that gave it (nasm's note).
+type redefState struct {
+	pass int
+	pos  pp.Pos
+	val  expr.Value
 }
 
 // sym returns the symbol named name, created (with no kind yet) on
