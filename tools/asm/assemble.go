@@ -444,7 +444,7 @@ func (a *assembler) checkRedef(st *stmt, v expr.Value) {
 		cur.val, cur.pos = v, st.pos
 		return
 	}
-	if !sameValue(cur.val, v) {
+	if !sameValue(cur.val, v) && len(a.passErrs) < MaxErrors {
 		a.passErrs = append(a.passErrs, pp.Diag{Pos: st.pos, Seq: st.line + 1,
 			Msg:  fmt.Sprintf("label `%s' inconsistently redefined", s.name),
 			Note: fmt.Sprintf("%s: info: label `%s' originally defined here", cur.pos, s.name)})
