@@ -437,18 +437,19 @@ func substitute(m *smacro, args [][]lex.Token, call lex.Token) []lex.Token {
 	return body
 }
 
-// condComma reports whether anything follows body[from:] up to and
-// including the next parameter's argument.
+// condComma reports whether `%,` at body[from] yields its comma: when
+// something follows it, and, if that is a parameter, its argument is not
+// empty.
 func condComma(m *smacro, args [][]lex.Token, from int) bool {
-	for _, b := range m.body[from:] {
-		if b.Kind == lex.Ident {
-			if k := m.param(b.Text); k >= 0 {
-				return len(args[k]) > 0
-			}
-		}
-		return true
+	if from >= len(m.body) {
+		return false
 	}
-	return false
+	if b := m.body[from]; b.Kind == lex.Ident {
+		if k := m.param(b.Text); k >= 0 {
+			return len(args[k]) > 0
+		}
+	}
+	return true
 }
 
 func isActive(active []*smacro, m *smacro) bool {
