@@ -1,12 +1,9 @@
 package lex
 
 import (
-	"bytes"
 	"encoding/hex"
 	"fmt"
 	"math/rand"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -165,48 +162,7 @@ func TestFloatRadixMatchesNasm(t *testing.T) {
 			lits = append(lits, fmt.Sprintf("$%s.%s", digits(decd, 1+r.Intn(4)), digits(hexd, r.Intn(60))))
 		}
 	}
-	type item struct {
-		size int
-		lit  string
-		neg  bool
-	}
-	var items []item
-	var src strings.Builder
-	for _, l := range lits {
-		for _, size := range []int{1, 2, 4, 8, 10, 16} {
-			neg := r.Intn(2) == 0
-			sign := ""
-			if neg {
-				sign = "-"
-			}
-			fmt.Fprintf(&src, "%s %s%s\n", map[int]string{1: "db", 2: "dw", 4: "dd", 8: "dq", 10: "dt", 16: "do"}[size], sign, l)
-			items = append(items, item{size, l, neg})
-		}
-	}
-	args := []string{"-f", "bin", "-w-all", "-o", nasmgolden.Out, "f.asm"}
-	ans := golden.Answer(t, "nasm "+strings.Join(args, " "), []byte(src.String()), func() nasmgolden.Answer {
-		dir := t.TempDir()
-		if err := os.WriteFile(filepath.Join(dir, "f.asm"), []byte(src.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return nasmgolden.Run(t, dir, args)
-	})
-	if !ans.OK() {
-		t.Fatalf("nasm: status %d\n%s", ans.Status, ans.Output)
-	}
-	want := ans.File(t, nasmgolden.Out)
-	off := 0
-	for _, it := range items {
-		if off+it.size > len(want) {
-			t.Fatalf("nasm wrote %d bytes, fewer than the literals need", len(want))
-		}
-		got, _, err := EncodeFloat(it.lit, it.neg, it.size)
-		w := want[off : off+it.size]
-		off += it.size
-		if err != nil || !bytes.Equal(got, w) {
-			t.Errorf("%d bytes, %s%s: got %s, nasm %s (%v)", it.size, map[bool]string{true: "-"}[it.neg], it.lit, hex.EncodeToString(got), hex.EncodeToString(w), err)
-		}
-	}
+	checkLiteralsMatchNasm(t, golden, r, lits, []string{"-f", "bin", "-w-all", "-o", nasmgolden.Out, "f.asm"})
 }
 
 // Any text and size: an encoding of the size or an error, never a panic.

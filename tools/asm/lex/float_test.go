@@ -49,6 +49,14 @@ func TestFloatEncodingMatchesNasm(t *testing.T) {
 			lits = append(lits, fmt.Sprintf("0x1.%016xp%d", r.Uint64(), r.Intn(40000)-20000))
 		}
 	}
+	checkLiteralsMatchNasm(t, golden, r, lits, []string{"-f", "bin", "-o", nasmgolden.Out, "f.asm"})
+}
+
+// checkLiteralsMatchNasm writes each literal as data of every size, with a
+// random sign drawn from r, asks nasm (its answer kept in golden) and
+// compares EncodeFloat's bytes with nasm's, literal by literal.
+func checkLiteralsMatchNasm(t *testing.T, golden *nasmgolden.Set, r *rand.Rand, lits []string, args []string) {
+	t.Helper()
 	type item struct {
 		size int
 		lit  string
@@ -67,7 +75,6 @@ func TestFloatEncodingMatchesNasm(t *testing.T) {
 			items = append(items, item{size, l, neg})
 		}
 	}
-	args := []string{"-f", "bin", "-o", nasmgolden.Out, "f.asm"}
 	ans := golden.Answer(t, "nasm "+strings.Join(args, " "), []byte(src.String()), func() nasmgolden.Answer {
 		dir := t.TempDir()
 		if err := os.WriteFile(filepath.Join(dir, "f.asm"), []byte(src.String()), 0o644); err != nil {
