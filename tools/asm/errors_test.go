@@ -32,6 +32,8 @@ func TestErrors(t *testing.T) {
 		{name: "syntax", src: "db 1 +\n", want: "t.asm:1: error: expression syntax error"},
 		{name: "unknown mnemonic", src: "nop\nfoo eax, 1\n", want: "t.asm:2: error: parser: instruction expected"},
 		{name: "unsupported instruction", src: "bits 64\nvpternlogd zmm0, zmm1, zmm2, 5\n", want: "t.asm:2: error: instruction not supported: vpternlogd"},
+		{name: "avx512 mask decorator", src: "bits 64\nvaddps xmm0{k1}, xmm1, xmm2\n", want: "t.asm:2: error: AVX-512 operand decorators ({k1}, {z}, {1toN}, {sae}, {rn-sae}...) are not supported"},
+		{name: "avx512 broadcast decorator", src: "bits 64\nvpaddd zmm0, zmm0, [rax]{1to16}\n", want: "t.asm:2: error: AVX-512 operand decorators ({k1}, {z}, {1toN}, {sae}, {rn-sae}...) are not supported"},
 		{name: "bad operands", src: "bits 32\nmov eax, bl\n", want: "t.asm:2: error: "},
 		{name: "undefined symbol", src: "bits 32\nmov eax, nowhere\n", want: "t.asm:2: error: symbol `nowhere' not defined"},
 		{name: "duplicate label", src: "a: nop\na: nop\n", want: "t.asm:2: error: label `a' inconsistently redefined\nt.asm:1: info: label `a' originally defined here"},

@@ -85,6 +85,10 @@ func (p *parser) operands(st *stmt, toks []lex.Token, i int) error {
 			return end, err
 		}
 		st.ops = append(st.ops, op)
+		if end < len(toks) && toks[end].Is("{") {
+			// An opmask, zeroing, broadcast or rounding decorator.
+			return end, errors.New("AVX-512 operand decorators ({k1}, {z}, {1toN}, {sae}, {rn-sae}...) are not supported")
+		}
 		if end < len(toks) && toks[end].Is(":") && op.kind == x86.OpImm {
 			// A far pointer `seg:off` is two operands to the encoder,
 			// the segment first, both with the size written before it.

@@ -223,6 +223,12 @@ func (sc *scanner) number(toks []Token, space bool) ([]Token, error) {
 		}
 	}
 	text := s[i:j]
+	if len(toks) > 0 && toks[len(toks)-1].Is("{") && isBroadcast(text) {
+		// `{1to16}`: an AVX-512 broadcast decorator, a word in nasm.
+		toks = append(toks, Token{Kind: Ident, Text: text, Space: space})
+		sc.i = j
+		return toks, nil
+	}
 	if IsFloatText(text) {
 		// A malformed one is an error here already (as a glued word
 		// like 1.nolists has always been); the format's size and the
@@ -574,4 +580,18 @@ func Join(toks []Token) string {
 		b.WriteString(t.Text)
 	}
 	return b.String()
+}
+
+// isBroadcast reports whether text is nasm's broadcast decorator 1toN.
+func isBroadcast(text string) bool {
+	rest, ok := strings.CutPrefix(strings.ToLower(text), "1to")
+	if !ok || rest == "" {
+		return false
+	}
+	for _, c := range rest {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
