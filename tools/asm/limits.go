@@ -27,11 +27,13 @@ type Limits struct {
 }
 
 // DefaultLimits are the limits a run has unless told otherwise.
-// StalledPasses is nasm's default; Passes is lower than nasm's
-// (unlimited): our passes only move jumps between two sizes, and real
-// programs settle in a handful.
+// StalledPasses is nasm's default. Passes is bounded where nasm's is
+// unlimited, but high enough for what nasm settles: a chain of jumps,
+// each growing only once the one after it has, takes a pass per link
+// (nasm needs 76 for 160 such links), and a pass is linear in the
+// program.
 func DefaultLimits() Limits {
-	return Limits{Limits: pp.DefaultLimits(), Passes: 40, StalledPasses: 1000, Output: 64 << 20}
+	return Limits{Limits: pp.DefaultLimits(), Passes: 1000, StalledPasses: 1000, Output: 64 << 20}
 }
 
 // Unlimited is the value of a limit set to `unlimited`.
