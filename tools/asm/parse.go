@@ -283,11 +283,16 @@ func (p *parser) keep(s string) string {
 }
 
 func (p *parser) parseExpr(toks []lex.Token, i int) (expr.Node, int, error) {
-	// A string of more than 8 bytes in an expression is its first 8
-	// bytes, with nasm's warning (`mov rax, __utf16__('abcde')').
+	// A character constant in an expression keeps its first 8 bytes under
+	// BITS 64 and its first 4 otherwise (nasm 2.16), a longer one with
+	// nasm's warning (`mov rax, __utf16__('abcde')', `dq 'abcde'+0').
+	width := 4
+	if p.mode == 64 {
+		width = 8
+	}
 	var long []int
 	for k := i; k < len(toks); k++ {
-		if toks[k].Kind == lex.Str && len(toks[k].Str) > 8 {
+		if toks[k].Kind == lex.Str && len(toks[k].Str) > width {
 			long = append(long, k)
 		}
 	}
@@ -296,7 +301,7 @@ func (p *parser) parseExpr(toks []lex.Token, i int) (expr.Node, int, error) {
 	}
 	short := append([]lex.Token(nil), toks...)
 	for _, k := range long {
-		short[k].Str = short[k].Str[:8]
+		short[k].Str = short[k].Str[:width]
 	}
 	n, end, err := expr.ParseLimit(short, i, p.nameOf, p.a.lim.Eval)
 	if err == nil {
