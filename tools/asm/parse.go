@@ -296,14 +296,17 @@ func (p *parser) parseExpr(toks []lex.Token, i int) (expr.Node, int, error) {
 			long = append(long, k)
 		}
 	}
-	if long == nil {
-		return expr.ParseLimit(toks, i, p.nameOf, p.a.lim.Eval)
-	}
-	short := append([]lex.Token(nil), toks...)
-	for _, k := range long {
-		short[k].Str = short[k].Str[:width]
+	short := toks
+	if long != nil {
+		short = append([]lex.Token(nil), toks...)
+		for _, k := range long {
+			short[k].Str = short[k].Str[:width]
+		}
 	}
 	n, end, err := expr.ParseLimit(short, i, p.nameOf, p.a.lim.Eval)
+	if ferr := pp.StringFuncInExpr(toks, i, end, err != nil); ferr != nil {
+		return nil, end, ferr
+	}
 	if err == nil {
 		for _, k := range long {
 			if k < end {

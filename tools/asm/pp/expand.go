@@ -215,9 +215,12 @@ func (p *pp) expandWith(toks []lex.Token, active []*smacro, depth int) ([]lex.To
 				return nil, err
 			}
 			line := append([]lex.Token{t}, rest...)
-			r, next, err := utfCall(f, canon, line, 0)
+			r, next, err := utfCall(f, canon, line, 0, false)
 			if err != nil {
-				return nil, err
+				// nasm reads the call where it is used, a data operand
+				// or an expression, and words its error for that: the
+				// call stays for the reader (StringFuncError).
+				return append(out, line...), nil
 			}
 			r.Space = t.Space
 			out = append(out, r)
