@@ -116,6 +116,9 @@ type instPart struct {
 	mnem     string
 	ops      []operand
 	cpu      x86.CPU // the `cpu` level in effect (cpu.go)
+	// conflict: two different prefixes of one kind, nasm's error, which
+	// it reports as it assembles (the line is empty).
+	conflict bool
 }
 
 // parser state: positional settings that nasm applies in source order.
@@ -584,6 +587,18 @@ func (p *parser) instruction(st *stmt, toks []lex.Token, i int) error {
 		}
 		st.prefixes = append(st.prefixes, pf)
 		i++
+	}
+	if len(st.prefixes) > 1 {
+		// nasm keeps one prefix of each kind.
+		kept, redundant, err := x86.KeepPrefixes(st.prefixes)
+		if err != nil {
+			st.kind, st.conflict = sInst, true
+			return nil
+		}
+		if redundant {
+			p.a.warnc(p.pos, "", "instruction has redundant prefixes")
+		}
+		st.prefixes = kept
 	}
 	if i >= len(toks) {
 		if len(st.prefixes) > 0 {
