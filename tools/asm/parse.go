@@ -607,6 +607,11 @@ func (p *parser) instruction(st *stmt, toks []lex.Token, i int) error {
 		return nil
 	}
 	t := toks[i]
+	if t.Kind != lex.Ident && i == 0 {
+		// A line that starts with a number, string or operator (`12 _x
+		// equ 1' a %[...] made).
+		return fmt.Errorf("label or instruction expected at start of line")
+	}
 	if t.Kind != lex.Ident || t.Escaped {
 		return fmt.Errorf("parser: instruction expected")
 	}
