@@ -219,7 +219,9 @@ func (p *pp) expandWith(toks []lex.Token, active []*smacro, depth int) ([]lex.To
 			if err != nil {
 				// nasm reads the call where it is used, a data operand
 				// or an expression, and words its error for that: the
-				// call stays for the reader (StringFuncError).
+				// call stays for the reader (StringFuncError), in
+				// nasm's spelling (as nasm -E shows it).
+				line[0] = lex.Token{Kind: lex.Ident, Text: canon, Space: t.Space}
 				return append(out, line...), nil
 			}
 			r.Space = t.Space
