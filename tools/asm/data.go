@@ -117,6 +117,9 @@ func (p *parser) dataItem(st *stmt, toks []lex.Token, i int) (int, error) {
 		st.items = append(st.items, dataItem{str: strings.Clone(t.Str), isStr: true}) // not a part of the line (see parser.keep)
 		return i + 1, nil
 	}
+	if err, ok := pp.StringFuncError(toks, i, false); ok {
+		return i, err // a call the preprocessor could not make
+	}
 	if f, n, ok, warns, err := floatItem(toks[i:], st.width, p.floatMode()); ok {
 		if err != nil {
 			return i, err

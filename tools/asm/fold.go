@@ -154,7 +154,7 @@ func (a *assembler) foldInst(st *stmt) ([]byte, bool) {
 		return nil, false
 	}
 	enc, err := encode(inst)
-	if err != nil {
+	if err != nil || ignoredSegBase(st.mode, enc.Bytes) != "" { // (the pass warns)
 		return nil, false
 	}
 	b := append([]byte(nil), enc.Bytes...)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/rules-tiny/rules_tiny/tools/asm/expr"
+	"github.com/rules-tiny/rules_tiny/tools/asm/pp"
 	"github.com/rules-tiny/rules_tiny/tools/obj"
 	"github.com/rules-tiny/rules_tiny/tools/x86"
 )
@@ -21,15 +22,23 @@ func (a *assembler) emitInst(st *stmt, sec *section) {
 		a.perr(st, "instruction in a nobits section `%s'", sec.name)
 		return
 	}
+	if st.conflict {
+		a.perr(st, "instruction has conflicting prefixes")
+		return
+	}
 	if st.mnem == "" {
-		for _, p := range st.prefixes {
-			b, err := x86.AlonePrefix(p, st.mode)
-			if err != nil {
-				a.instErr(st, err)
-				return
-			}
-			a.write(st, sec, b)
+		b, err := x86.AlonePrefixes(st.prefixes, st.mode)
+		if err != nil {
+			a.instErr(st, err)
+			return
 		}
+		for _, p := range st.prefixes {
+			if p == x86.PrefixLock {
+				a.pwarnc(st, "prefix-lock", "instruction is not lockable")
+			}
+		}
+		a.segBaseWarn(st, b)
+		a.write(st, sec, b)
 		return
 	}
 	// One instruction value serves every statement of every pass. Nothing
@@ -89,6 +98,7 @@ func (a *assembler) emitInst(st *stmt, sec *section) {
 		return
 	}
 	start := sec.size
+	a.segBaseWarn(st, enc.Bytes)
 	a.write(st, sec, enc.Bytes)
 	for _, f := range enc.Fixups {
 		off := start + int64(f.Offset)
@@ -367,6 +377,41 @@ func addrSizePrefixes(st *stmt) ([]x86.Prefix, error) {
 
 // instErr reports an encoding error: some are two messages in nasm (its
 // address-size check, then the encoder's).
+// segBaseWarn is nasm's warning for a CS, DS, ES or SS prefix among the
+// prefixes b of an instruction in 64-bit mode, where the segment's base
+// is ignored. nasm gives it twice (as it sizes and as it writes).
+func (a *assembler) segBaseWarn(st *stmt, b []byte) {
+	if name := ignoredSegBase(st.mode, b); name != "" {
+		w := pp.Diag{Pos: st.pos, Warning: true, Class: "prefix-seg", Note: st.macroNote(), Seq: st.line + 1,
+			Msg: name + " segment base generated, but will be ignored in 64-bit mode"}
+		a.passWarn = append(a.passWarn, w, w)
+	}
+}
+
+// ignoredSegBase is the segment (cs, ds, es or ss) whose prefix starts
+// the encoding b in mode 64, "" if none.
+func ignoredSegBase(mode int, b []byte) string {
+	if mode != 64 {
+		return ""
+	}
+	for _, c := range b {
+		switch c {
+		case 0x2e:
+			return "cs"
+		case 0x36:
+			return "ss"
+		case 0x3e:
+			return "ds"
+		case 0x26:
+			return "es"
+		case 0xf0, 0xf2, 0xf3, 0x64, 0x65, 0x66, 0x67, 0x9b: // the other prefixes
+			continue
+		}
+		return ""
+	}
+	return ""
+}
+
 func (a *assembler) instErr(st *stmt, err error) {
 	var m interface{ Messages() []string }
 	if errors.As(err, &m) {

@@ -142,10 +142,9 @@ func (op *operand) modifiers(toks []lex.Token, i int) (int, error) {
 	for ; i < len(toks); i++ {
 		w := lower(toks[i])
 		if n := sizeKeywords[w]; n != 0 {
-			if op.size != 0 {
-				return i, fmt.Errorf("more than one size keyword")
+			if op.size == 0 {
+				op.size = n // nasm takes the first and ignores the others
 			}
-			op.size = n
 			continue
 		}
 		switch w {

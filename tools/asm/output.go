@@ -45,9 +45,10 @@ func (a *assembler) binary() ([]byte, Errors) {
 			if r.Kind == obj.RelocPCRel {
 				v -= int64(s.bin.vstart) + int64(r.Offset)
 			}
-			if !fits(v, int(r.Size)) && st.kind == sInst {
+			if !fits(v, int(r.Size)) && st.kind == sInst && !(r.Kind == obj.RelocPCRel && s.relSym[k] == "") {
 				// nasm warns and truncates an instruction's field; data
-				// directives are truncated silently.
+				// directives are truncated silently, and so is a branch
+				// to a plain number (`jmp short 0x1000', `loop 0x1000').
 				a.warns = append(a.warns, Diag{Pos: st.pos, Note: st.macroNote(), Warning: true, Class: "number-overflow", Seq: st.line + 1,
 					Msg: fmt.Sprintf("%s data exceeds bounds", map[uint8]string{1: "byte", 2: "word", 4: "dword"}[r.Size])})
 			}

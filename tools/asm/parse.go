@@ -116,6 +116,9 @@ type instPart struct {
 	mnem     string
 	ops      []operand
 	cpu      x86.CPU // the `cpu` level in effect (cpu.go)
+	// conflict: two different prefixes of one kind, nasm's error, which
+	// it reports as it assembles (the line is empty).
+	conflict bool
 }
 
 // parser state: positional settings that nasm applies in source order.
@@ -283,22 +286,30 @@ func (p *parser) keep(s string) string {
 }
 
 func (p *parser) parseExpr(toks []lex.Token, i int) (expr.Node, int, error) {
-	// A string of more than 8 bytes in an expression is its first 8
-	// bytes, with nasm's warning (`mov rax, __utf16__('abcde')').
+	// A character constant in an expression keeps its first 8 bytes under
+	// BITS 64 and its first 4 otherwise (nasm 2.16), a longer one with
+	// nasm's warning (`mov rax, __utf16__('abcde')', `dq 'abcde'+0').
+	width := 4
+	if p.mode == 64 {
+		width = 8
+	}
 	var long []int
 	for k := i; k < len(toks); k++ {
-		if toks[k].Kind == lex.Str && len(toks[k].Str) > 8 {
+		if toks[k].Kind == lex.Str && len(toks[k].Str) > width {
 			long = append(long, k)
 		}
 	}
-	if long == nil {
-		return expr.ParseLimit(toks, i, p.nameOf, p.a.lim.Eval)
-	}
-	short := append([]lex.Token(nil), toks...)
-	for _, k := range long {
-		short[k].Str = short[k].Str[:8]
+	short := toks
+	if long != nil {
+		short = append([]lex.Token(nil), toks...)
+		for _, k := range long {
+			short[k].Str = short[k].Str[:width]
+		}
 	}
 	n, end, err := expr.ParseLimit(short, i, p.nameOf, p.a.lim.Eval)
+	if ferr := pp.StringFuncInExpr(toks, i, end, err != nil); ferr != nil {
+		return nil, end, ferr
+	}
 	if err == nil {
 		for _, k := range long {
 			if k < end {
@@ -577,6 +588,18 @@ func (p *parser) instruction(st *stmt, toks []lex.Token, i int) error {
 		st.prefixes = append(st.prefixes, pf)
 		i++
 	}
+	if len(st.prefixes) > 1 {
+		// nasm keeps one prefix of each kind.
+		kept, redundant, err := x86.KeepPrefixes(st.prefixes)
+		if err != nil {
+			st.kind, st.conflict = sInst, true
+			return nil
+		}
+		if redundant {
+			p.a.warnc(p.pos, "", "instruction has redundant prefixes")
+		}
+		st.prefixes = kept
+	}
 	if i >= len(toks) {
 		if len(st.prefixes) > 0 {
 			st.kind = sInst // a prefix alone is emitted as its byte, as nasm does
@@ -584,6 +607,11 @@ func (p *parser) instruction(st *stmt, toks []lex.Token, i int) error {
 		return nil
 	}
 	t := toks[i]
+	if t.Kind != lex.Ident && i == 0 {
+		// A line that starts with a number, string or operator (`12 _x
+		// equ 1' a %[...] made).
+		return fmt.Errorf("label or instruction expected at start of line")
+	}
 	if t.Kind != lex.Ident || t.Escaped {
 		return fmt.Errorf("parser: instruction expected")
 	}

@@ -165,6 +165,27 @@ func errNotEncodable(p Prefix) error {
 // which this encoder does not do.
 var errEVEX = errors.New("{evex} is not supported (the encoder has no AVX-512)")
 
+// AlonePrefixes is what nasm emits for a line of prefixes alone (as
+// KeepPrefixes leaves them): each one's AlonePrefix, in nasm's slot
+// order (wait, rep, lock, segment, operand size, address size) whatever
+// the order written.
+func AlonePrefixes(ps []Prefix, mode int) ([]byte, error) {
+	var out []byte
+	for slot := slotNone; slot < nSlots; slot++ {
+		for _, p := range ps {
+			if prefixSlot(p) != slot {
+				continue
+			}
+			b, err := AlonePrefix(p, mode)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, b...)
+		}
+	}
+	return out, nil
+}
+
 // AlonePrefix is what nasm emits for prefix p written alone on a line in
 // mode: its byte, nothing (o32 in 32-bit mode), or nasm's error.
 func AlonePrefix(p Prefix, mode int) ([]byte, error) {

@@ -377,8 +377,11 @@ func (e *encoder) assemble(f *form, osz int, c *candidate) error {
 			// A target not known yet is a forward reference: nasm's first
 			// pass assumes it is near enough for a short jump.
 			local := o.Imm.Sym == e.inst.PC.Sym || !o.Imm.Known
-			if fl.short && !local && !o.Short {
-				// nasm reaches other sections and externals with near jumps.
+			loopLike := f.nopc == 1 && f.opc[0] >= 0xE0 && f.opc[0] <= 0xE3
+			if fl.short && !local && !o.Short && !loopLike {
+				// nasm reaches other sections and externals with near
+				// jumps; loop and jcxz have only the short form, which
+				// takes any target (a PC8 relocation if need be).
 				return errInvalid
 			}
 		case imm_cm:

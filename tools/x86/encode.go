@@ -604,33 +604,75 @@ func (e *encoder) evexErr() error {
 	return errInvalid
 }
 
-// prefixSlot is nasm's group of each prefix: two different prefixes of
-// one group on an instruction conflict (`rep repne`, `o16 o32`).
+// nasm's prefix slots, in the order it writes a line of prefixes alone:
+// an instruction has at most one prefix in each.
+const (
+	slotNone = iota // the default bnd
+	slotWait
+	slotRep
+	slotLock
+	slotSeg
+	slotOSize
+	slotASize
+	slotEnc // {rex}, {vex} ...
+	nSlots
+)
+
+// prefixSlot is nasm's slot of each prefix: two different prefixes of
+// one slot on an instruction conflict (`rep repne`, `o16 o32`, `cs ds`).
 func prefixSlot(p Prefix) int {
 	switch p {
+	case PrefixWait:
+		return slotWait
 	case PrefixRep, PrefixRepe, PrefixRepne, PrefixXacquire, PrefixXrelease, PrefixBnd, PrefixNobnd:
-		return 1
+		return slotRep
+	case PrefixLock:
+		return slotLock
+	case PrefixCS, PrefixDS, PrefixES, PrefixSS, PrefixFS, PrefixGS:
+		return slotSeg
 	case PrefixO16, PrefixO32, PrefixO64, PrefixOSP:
-		return 2
+		return slotOSize
 	case PrefixA16, PrefixA32, PrefixA64, PrefixASP:
-		return 3
+		return slotASize
 	case PrefixREX, PrefixVEX, PrefixVEX2, PrefixVEX3, PrefixEVEX:
-		return 4
+		return slotEnc
 	}
-	return 0
+	return slotNone
+}
+
+// KeepPrefixes is what nasm keeps of the prefixes written before an
+// instruction (or alone on a line): one in each slot. The same prefix
+// again is dropped as redundant (nasm warns), another prefix of its slot
+// is nasm's conflict.
+func KeepPrefixes(ps []Prefix) (kept []Prefix, redundant bool, err error) {
+	var slots [nSlots]Prefix
+	for _, p := range ps {
+		n := prefixSlot(p)
+		switch {
+		case n == slotNone:
+		case slots[n] == p:
+			redundant = true
+			continue
+		case slots[n] != PrefixNone:
+			return nil, false, errors.New("instruction has conflicting prefixes")
+		}
+		slots[n] = p
+		kept = append(kept, p)
+	}
+	return kept, redundant, nil
 }
 
 func (e *encoder) collectPrefixes() error {
-	var slots [5]Prefix
+	var slots [nSlots]Prefix
 	for _, p := range e.inst.Prefixes {
-		if n := prefixSlot(p); n != 0 {
+		if n := prefixSlot(p); n != slotNone && n != slotSeg { // (a segment: errSegConflict below)
 			if slots[n] != PrefixNone && slots[n] != p {
 				return errors.New("instruction has conflicting prefixes")
 			}
 			slots[n] = p
 		}
 	}
-	switch slots[4] {
+	switch slots[slotEnc] {
 	case PrefixEVEX:
 		return errEVEX
 	case PrefixREX:
@@ -638,16 +680,16 @@ func (e *encoder) collectPrefixes() error {
 			return errNotEncodable(PrefixREX)
 		}
 	}
-	e.pfx.enc = slots[4]
-	switch slots[1] {
+	e.pfx.enc = slots[slotEnc]
+	switch slots[slotRep] {
 	case PrefixBnd, PrefixNobnd:
 		if !e.bndAllowed() {
-			return errBadBnd(slots[1])
+			return errBadBnd(slots[slotRep])
 		}
 	}
 	defaultBnd := false
 	for _, p := range e.inst.Prefixes {
-		if p == PrefixDefaultBnd && slots[1] != PrefixBnd && slots[1] != PrefixNobnd && e.bndAllowed() {
+		if p == PrefixDefaultBnd && slots[slotRep] != PrefixBnd && slots[slotRep] != PrefixNobnd && e.bndAllowed() {
 			defaultBnd = true
 		}
 	}

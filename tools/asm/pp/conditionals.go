@@ -469,6 +469,9 @@ func (p *pp) constPrefix(toks []lex.Token) (int64, int, error) {
 		return 0, 0, err
 	}
 	n, end, err := expr.ParseLimit(toks, 0, nil, p.lim.Eval)
+	if ferr := StringFuncInExpr(toks, 0, end, err != nil); ferr != nil {
+		return 0, 0, ferr
+	}
 	if err != nil {
 		return 0, 0, err
 	}

@@ -215,9 +215,14 @@ func (p *pp) expandWith(toks []lex.Token, active []*smacro, depth int) ([]lex.To
 				return nil, err
 			}
 			line := append([]lex.Token{t}, rest...)
-			r, next, err := utfCall(f, canon, line, 0)
+			r, next, err := utfCall(f, canon, line, 0, false)
 			if err != nil {
-				return nil, err
+				// nasm reads the call where it is used, a data operand
+				// or an expression, and words its error for that: the
+				// call stays for the reader (StringFuncError), in
+				// nasm's spelling (as nasm -E shows it).
+				line[0] = lex.Token{Kind: lex.Ident, Text: canon, Space: t.Space}
+				return append(out, line...), nil
 			}
 			r.Space = t.Space
 			out = append(out, r)
@@ -527,11 +532,67 @@ func (p *pp) expandPaste(toks []lex.Token) ([]lex.Token, error) {
 	}
 	for {
 		out, err := p.expand(toks)
-		if err != nil || p.fatal || !hasPaste(out) {
+		if err != nil || p.fatal {
 			return out, err
 		}
-		toks = p.paste(out)
+		// nasm pastes a name a macro made with a name or number written
+		// against it (`%define f(x) x' makes `f(foo)bar' foobar), and
+		// expands the result again.
+		pasted := p.pasteAdjacent(out, func(a, b lex.Token) bool {
+			return a.Kind == lex.Ident && (b.Kind == lex.Ident || b.Kind == lex.Num)
+		})
+		if !hasPaste(pasted) && len(pasted) == len(out) {
+			return out, nil
+		}
+		toks = p.paste(pasted)
 	}
+}
+
+// pasteAdjacent joins each pair of tokens written without space between
+// them that join says to paste, when their text read again is one token
+// (else they stay as they are).
+func (p *pp) pasteAdjacent(toks []lex.Token, join func(a, b lex.Token) bool) []lex.Token {
+	var out []lex.Token
+	for i := 1; i < len(toks); i++ {
+		a, b := toks[i-1], toks[i]
+		if out != nil {
+			a = out[len(out)-1]
+		}
+		var nt []lex.Token
+		var err error
+		if !b.Space && join(a, b) {
+			nt, err = lex.Line(tokSource(a) + tokSource(b))
+		}
+		if err != nil || len(nt) != 1 {
+			if out != nil {
+				out = append(out, b)
+			}
+			continue
+		}
+		if out == nil {
+			out = append([]lex.Token(nil), toks[:i]...)
+		}
+		nt[0].Space = a.Space
+		out[len(out)-1] = nt[0]
+		p.chargeBytes(len(nt[0].Text))
+	}
+	if out == nil {
+		return toks
+	}
+	return out
+}
+
+// indirectPastes reports whether nasm joins a, written right before or
+// after what a %[...] makes, with b: a name with a name or number, a
+// number with a number (`%[n]_count' is one name, `%[m]_x' two tokens).
+func indirectPastes(a, b lex.Token) bool {
+	switch a.Kind {
+	case lex.Ident, lex.Float:
+		return textWord(b)
+	case lex.Num:
+		return b.Kind == lex.Num
+	}
+	return false
 }
 
 // indirect expands each %[...] in toks in place: its contents are
@@ -569,7 +630,7 @@ func (p *pp) indirect(toks []lex.Token) ([]lex.Token, error) {
 		}
 		inner = append([]lex.Token(nil), inner...)
 		if len(inner) > 0 {
-			if len(out) > 0 && !t.Space {
+			if len(out) > 0 && !t.Space && indirectPastes(out[len(out)-1], inner[0]) {
 				out[len(out)-1] = glue(out[len(out)-1], inner[0])
 				inner = inner[1:]
 			} else {
@@ -578,7 +639,7 @@ func (p *pp) indirect(toks []lex.Token) ([]lex.Token, error) {
 		}
 		out = append(out, inner...)
 		i = j
-		if n := len(out); n > 0 && isWord(out[n-1]) && j+1 < len(toks) && !toks[j+1].Space && isWord(toks[j+1]) && !isIndirect(toks, j+1) {
+		if n := len(out); n > 0 && j+1 < len(toks) && !toks[j+1].Space && indirectPastes(out[n-1], toks[j+1]) && !isIndirect(toks, j+1) {
 			out[n-1] = glue(out[n-1], toks[j+1])
 			i++
 		}

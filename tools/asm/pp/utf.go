@@ -40,8 +40,9 @@ func lookupUTF(name string) (f utfFunc, canon string, ok bool) {
 
 // utfCall evaluates the string function at toks[i]: `name "str"` or
 // `name("str")`. It returns the result as a string token and the index
-// after the call.
-func utfCall(f utfFunc, canon string, toks []lex.Token, i int) (lex.Token, int, error) {
+// after the call. inExpr words the errors as nasm's expression evaluator
+// does; otherwise they are those of a data operand.
+func utfCall(f utfFunc, canon string, toks []lex.Token, i int, inExpr bool) (lex.Token, int, error) {
 	start := i
 	i++
 	parens := i < len(toks) && toks[i].Is("(")
@@ -49,6 +50,9 @@ func utfCall(f utfFunc, canon string, toks []lex.Token, i int) (lex.Token, int, 
 		i++
 	}
 	if i >= len(toks) || toks[i].Kind != lex.Str {
+		if inExpr {
+			return lex.Token{}, i, fmt.Errorf("expecting string as argument to %s", canon)
+		}
 		return lex.Token{}, i, fmt.Errorf("%s must be followed by a string constant", canon)
 	}
 	b, ok := utfEncode(toks[i].Str, f)
@@ -58,6 +62,9 @@ func utfCall(f utfFunc, canon string, toks []lex.Token, i int) (lex.Token, int, 
 	i++
 	if parens {
 		if i >= len(toks) || !toks[i].Is(")") {
+			if inExpr {
+				return lex.Token{}, i, fmt.Errorf("expecting `)'")
+			}
 			return lex.Token{}, i, fmt.Errorf("unterminated %s function", canon)
 		}
 		i++
@@ -67,6 +74,40 @@ func utfCall(f utfFunc, canon string, toks []lex.Token, i int) (lex.Token, int, 
 	// expression there).
 	call := append([]lex.Token{{Kind: lex.Ident, Text: canon}}, toks[start+1:i]...)
 	return lex.Token{Kind: lex.Str, Text: lex.Join(call), Str: string(b)}, i, nil
+}
+
+// StringFuncError is nasm's error for a call of a string function at
+// toks[i] that the preprocessor left in place because it is in error
+// (ok is false when toks[i] is not such a call). nasm reports it where
+// the call is read: in a data operand (inExpr false) or an expression,
+// with different words.
+func StringFuncError(toks []lex.Token, i int, inExpr bool) (err error, ok bool) {
+	t := toks[i]
+	if t.Kind != lex.Ident || t.Escaped {
+		return nil, false
+	}
+	f, canon, ok := lookupUTF(t.Text)
+	if !ok {
+		return nil, false
+	}
+	_, _, err = utfCall(f, canon, toks, i, inExpr)
+	return err, err != nil
+}
+
+// StringFuncInExpr is nasm's error for an expression that was parsed
+// from toks[from] to toks[end] (the token it stopped at, included when
+// the parse failed there) if it contains a string function's call in
+// error, which nasm's evaluator reports first.
+func StringFuncInExpr(toks []lex.Token, from, end int, failed bool) error {
+	if failed {
+		end++
+	}
+	for k := from; k < end && k < len(toks); k++ {
+		if err, ok := StringFuncError(toks, k, true); ok {
+			return err
+		}
+	}
+	return nil
 }
 
 // IsStringFunc reports a string token that is the result of a string
