@@ -190,14 +190,7 @@ func (e *encoder) encode() (*Encoding, error) {
 	if e.mnem == nil || len(e.mnem.forms()) == 0 {
 		return nil, fmt.Errorf("instruction not supported: %s", e.mn)
 	}
-	if len(e.inst.Ops) > 4 {
-		return nil, errInvalid
-	}
-	e.ops = append(e.opsBuf[:0], e.inst.Ops...)
-	if err := e.checkOperands(); err != nil {
-		return nil, err
-	}
-	if err := e.collectPrefixes(); err != nil {
+	if err := e.prepare(); err != nil {
 		return nil, err
 	}
 	if e.inst.Opt == OptFull {
@@ -1286,3 +1279,16 @@ var (
 	errA16In64      = &pairError{msgAddrSizes, "16-bit addressing is not supported in 64-bit mode"}
 	errA64Outside64 = &pairError{msgAddrSizes, "64-bit addressing is only supported in 64-bit mode"}
 )
+
+// prepare takes the instruction's operands and prefixes in, with the
+// checks every encoding path makes first.
+func (e *encoder) prepare() error {
+	if len(e.inst.Ops) > 4 {
+		return errInvalid
+	}
+	e.ops = append(e.opsBuf[:0], e.inst.Ops...)
+	if err := e.checkOperands(); err != nil {
+		return err
+	}
+	return e.collectPrefixes()
+}

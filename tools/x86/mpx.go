@@ -64,14 +64,7 @@ func MakeMemMIB(mode int, terms []RegTerm, disp Value, summed bool) (Operand, er
 
 // mpx encodes an MPX instruction.
 func (e *encoder) mpx() (*Encoding, error) {
-	if len(e.inst.Ops) > 4 {
-		return nil, errInvalid
-	}
-	e.ops = append(e.opsBuf[:0], e.inst.Ops...)
-	if err := e.checkOperands(); err != nil {
-		return nil, err
-	}
-	if err := e.collectPrefixes(); err != nil {
+	if err := e.prepare(); err != nil {
 		return nil, err
 	}
 	firstErr := error(errInvalid)
