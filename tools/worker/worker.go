@@ -361,19 +361,17 @@ func Serve(in io.Reader, out io.Writer, h Handler) error {
 }
 
 func serveJSON(br *bufio.Reader, bw *bufio.Writer, h Handler) error {
-	// The decoder reads ahead, so the bytes it takes while decoding one
-	// request are that request plus at most a buffer of the next: capping
-	// them per request bounds every request.
-	lim := &requestLimit{r: br}
-	dec := json.NewDecoder(lim)
 	enc := json.NewEncoder(bw)
 	for {
+		msg, err := nextJSONValue(br, maxMessage)
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("worker: reading JSON request: %w", err)
+		}
 		var jr jsonRequest
-		lim.left = maxMessage
-		if err := dec.Decode(&jr); err != nil {
-			if err == io.EOF {
-				return nil
-			}
+		if err := json.Unmarshal(msg, &jr); err != nil {
 			return fmt.Errorf("worker: reading JSON request: %w", err)
 		}
 		if jr.Cancel {
@@ -395,22 +393,49 @@ func serveJSON(br *bufio.Reader, bw *bufio.Writer, h Handler) error {
 	}
 }
 
-// requestLimit fails a read once left bytes were taken since it was reset.
-type requestLimit struct {
-	r    io.Reader
-	left int64
-}
-
-func (l *requestLimit) Read(p []byte) (int, error) {
-	if l.left <= 0 {
-		return 0, fmt.Errorf("request exceeds the %d byte limit", maxMessage)
+// nextJSONValue reads the bytes of the next JSON object or array, skipping
+// the whitespace before it, and fails once one takes more than limit
+// bytes. It only follows nesting and strings (json.Unmarshal checks the
+// rest), and its buffer grows by append, so a request that never ends
+// costs about the limit in memory, not the doubled buffer of a
+// json.Decoder reading ahead.
+func nextJSONValue(br *bufio.Reader, limit int64) ([]byte, error) {
+	var msg []byte
+	depth, inString, escaped := 0, false, false
+	for {
+		c, err := br.ReadByte()
+		if err != nil {
+			if err == io.EOF && len(msg) > 0 {
+				return nil, io.ErrUnexpectedEOF
+			}
+			return nil, err
+		}
+		if len(msg) == 0 && (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+			continue
+		}
+		if int64(len(msg)) >= limit {
+			return nil, fmt.Errorf("request exceeds the %d byte limit", limit)
+		}
+		msg = append(msg, c)
+		switch {
+		case inString && escaped:
+			escaped = false
+		case inString && c == '\\':
+			escaped = true
+		case inString && c == '"':
+			inString = false
+		case inString:
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			depth++
+		case c == '}' || c == ']':
+			depth--
+		}
+		if depth <= 0 && !inString {
+			return msg, nil // a complete value, or a stray byte json.Unmarshal refuses
+		}
 	}
-	if int64(len(p)) > l.left {
-		p = p[:l.left]
-	}
-	n, err := l.r.Read(p)
-	l.left -= int64(n)
-	return n, err
 }
 
 // handle runs one request. A panic becomes that request's failure (with the

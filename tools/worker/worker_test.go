@@ -461,3 +461,23 @@ func TestServeAnswersAnEmptyFirstRequestWithoutMoreInput(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestJSONRequestsSplitAtTheirEnds(t *testing.T) {
+	in := " {\"arguments\":[\"a}\",\"b\\\"{\"]}\n{\"requestId\":2}\n"
+	br := bufio.NewReader(strings.NewReader(in))
+	for _, want := range []string{`{"arguments":["a}","b\"{"]}`, `{"requestId":2}`} {
+		got, err := nextJSONValue(br, 1<<10)
+		if err != nil || string(got) != want {
+			t.Fatalf("got %q, %v; want %q", got, err, want)
+		}
+	}
+	if _, err := nextJSONValue(br, 1<<10); err != io.EOF {
+		t.Fatalf("after the last request: %v, want EOF", err)
+	}
+	if _, err := nextJSONValue(bufio.NewReader(strings.NewReader(`{"a":"`+strings.Repeat("x", 100))), 64); err == nil || !strings.Contains(err.Error(), "exceeds the 64 byte limit") {
+		t.Fatalf("an endless request: %v", err)
+	}
+	if _, err := nextJSONValue(bufio.NewReader(strings.NewReader(`{"a":1`)), 64); err != io.ErrUnexpectedEOF {
+		t.Fatalf("a cut request: %v", err)
+	}
+}
