@@ -323,8 +323,8 @@ func (c *config) bazelScale(r *report, tg *targets) {
 		"sh_test needs more offline set-up than a user would write). `bazel build //...` with the offline Debian flags "+
 		"(`build:debian` of .bazelrc), a fresh output base per workspace, default strategies (rules_tiny's actions declare supports-workers, so Bazel runs them in persistent workers, unsandboxed by default; genrules run in linux-sandbox), 2 jobs on this machine. "+
 		"Cold = first build in a fresh output base with a running server (includes loading and analysis). "+
-		"No-op = the same build again (%d times, the median shown); \"executed\" counts processes from Bazel's `INFO: N processes` line minus internal ones. "+
-		"Edit = one package's source changed (message byte), then build (%d times, each with a new message). "+
+		"No-op = the same build again (%d times, the median shown; the two workspaces of a size are up together and take turns, round by round); \"executed\" counts processes from Bazel's `INFO: N processes` line minus internal ones. "+
+		"Edit = one package's source changed (message byte), then build (%d times, each with a new message, taking turns likewise). "+
 		"Rule mnemonics found in rules/: %s; declaring supports-workers: %s.", noopRounds, editRounds, orNone(mnemonics), orNone(workerMn)))
 	root := filepath.Join(c.work, "bazel-root")
 	// Next to the report, so a failure can be read after the work
@@ -375,6 +375,17 @@ func (c *config) bazelScale(r *report, tg *targets) {
 		}
 	}
 	for _, n := range c.bazelNs {
+		// Both workspaces of a size are up at once, and their no-op and
+		// edit samples alternate round by round: what the machine does
+		// meanwhile (other load, file system state) then hits both alike.
+		// Measured one workspace after the other, two runs ten minutes
+		// apart gave 0.64x and 1.96x for the same code.
+		type workspace struct {
+			dir string
+			s   *bazelSession
+			rw  bazelRow
+		}
+		var wss []*workspace
 		for _, kind := range kinds {
 			dir := filepath.Join(c.work, fmt.Sprintf("ws-%s-%d", map[wsKind]string{wsTiny: "tiny", wsGenrule: "genrule"}[kind], n))
 			flags, err := c.writeWorkspace(dir, kind, n)
@@ -385,51 +396,65 @@ func (c *config) bazelScale(r *report, tg *targets) {
 			s := &bazelSession{c: c, dir: dir, root: root, flags: append(flags, "--disk_cache="+cache), log: logf}
 			c.logf("bazel: %s, N=%d", kind, n)
 			s.run("info", "output_base") // start the server; not timed
-			rw := bazelRow{kind: kind, n: n}
-			rw.cold = s.run("build")
-			if rw.cold.err == nil {
-				// Several samples each, the median reported: a no-op or a
-				// one-file edit is seconds of Bazel's own work, which the
-				// noise of a shared machine can double.
-				rw.noop, rw.noopSpread = medianRun(noopRounds, func(int) bazelRun { return s.run("build") })
-				rw.edit, rw.editSpread = medianRun(editRounds, func(i int) bazelRun {
-					os.WriteFile(filepath.Join(dir, pkgName(n/2), "hello.asm"), []byte(helloSource(n/2, byte('p'+i), wsNonce(c.nonce, kind, n))), 0o644)
-					return s.run("build")
-				})
-				if kind == wsTiny {
-					rw.tested = s.run("test")
-					if len(workerMn) > 0 {
-						var nonW, withW []string
-						for _, m := range workerMn {
-							nonW = append(nonW, "--strategy="+m+"=linux-sandbox")
-							withW = append(withW, "--strategy="+m+"=worker")
-						}
-						nonce := wsNonce(c.nonce, kind, n)
-						rewriteAll(dir, n, 'c', nonce)
-						rw.nonW = s.run("build", nonW...)
-						rewriteAll(dir, n, 'd', nonce)
-						rw.withW = s.run("build", withW...)
-						rewriteAll(dir, n, 'e', nonce)
-						rw.withWS = s.run("build", append(withW, "--worker_sandboxing")...)
-					}
+			w := &workspace{dir: dir, s: s, rw: bazelRow{kind: kind, n: n}}
+			w.rw.cold = s.run("build")
+			wss = append(wss, w)
+		}
+		var ready []*workspace
+		for _, w := range wss {
+			if w.rw.cold.err == nil {
+				ready = append(ready, w)
+			}
+		}
+		// Several samples each, the median reported: a no-op or a
+		// one-file edit is seconds of Bazel's own work, which the noise
+		// of a shared machine can double.
+		noops, noopSpreads := interleaved(len(ready), noopRounds, func(k, _ int) bazelRun { return ready[k].s.run("build") })
+		edits, editSpreads := interleaved(len(ready), editRounds, func(k, i int) bazelRun {
+			w := ready[k]
+			os.WriteFile(filepath.Join(w.dir, pkgName(n/2), "hello.asm"), []byte(helloSource(n/2, byte('p'+i), wsNonce(c.nonce, w.rw.kind, n))), 0o644)
+			return w.s.run("build")
+		})
+		for k, w := range ready {
+			w.rw.noop, w.rw.noopSpread = noops[k], noopSpreads[k]
+			w.rw.edit, w.rw.editSpread = edits[k], editSpreads[k]
+			if w.rw.kind != wsTiny {
+				continue
+			}
+			s, dir := w.s, w.dir
+			w.rw.tested = s.run("test")
+			if len(workerMn) > 0 {
+				var nonW, withW []string
+				for _, m := range workerMn {
+					nonW = append(nonW, "--strategy="+m+"=linux-sandbox")
+					withW = append(withW, "--strategy="+m+"=worker")
 				}
+				nonce := wsNonce(c.nonce, w.rw.kind, n)
+				rewriteAll(dir, n, 'c', nonce)
+				w.rw.nonW = s.run("build", nonW...)
+				rewriteAll(dir, n, 'd', nonce)
+				w.rw.withW = s.run("build", withW...)
+				rewriteAll(dir, n, 'e', nonce)
+				w.rw.withWS = s.run("build", append(withW, "--worker_sandboxing")...)
 			}
-			s.run("shutdown")
+		}
+		for _, w := range wss {
+			w.s.run("shutdown")
 			// Drop the output base: 1000 packages of outputs add up.
-			os.RemoveAll(dir)
-			rows = append(rows, rw)
-			if c.checkpoint != nil {
-				// A partial report, in case the run is stopped during a
-				// long workspace.
-				tmp := &report{}
-				tmp.b.WriteString(r.String())
-				ttg := &targets{rows: append([][]string(nil), tg.rows...)}
-				c.renderBazel(tmp, ttg, rows, rulesReady, workerMn)
-				tmp.p("**Partial report: the run was still going (Bazel section).**")
-				tmp.h2("Targets so far")
-				tmp.table([]string{"target", "measured", "status"}, ttg.rows)
-				c.checkpoint(tmp.String())
-			}
+			os.RemoveAll(w.dir)
+			rows = append(rows, w.rw)
+		}
+		if c.checkpoint != nil {
+			// A partial report, in case the run is stopped during a
+			// long workspace.
+			tmp := &report{}
+			tmp.b.WriteString(r.String())
+			ttg := &targets{rows: append([][]string(nil), tg.rows...)}
+			c.renderBazel(tmp, ttg, rows, rulesReady, workerMn)
+			tmp.p("**Partial report: the run was still going (Bazel section).**")
+			tmp.h2("Targets so far")
+			tmp.table([]string{"target", "measured", "status"}, ttg.rows)
+			c.checkpoint(tmp.String())
 		}
 	}
 	c.renderBazel(r, tg, rows, rulesReady, workerMn)
@@ -443,19 +468,36 @@ const (
 	editRounds = 3
 )
 
-// medianRun runs f k times and returns the run of median time (or the
-// first failure) and the range of the times, "min–max".
-func medianRun(k int, f func(i int) bazelRun) (bazelRun, string) {
-	var runs []bazelRun
-	for i := 0; i < k; i++ {
-		r := f(i)
-		if r.err != nil {
-			return r, ""
+// interleaved runs f(k, i) for each round i < rounds and, within it, each
+// workspace k < n in turn, and returns each workspace's run of median time
+// (or its first failure) and the range of its times, "min–max".
+func interleaved(n, rounds int, f func(k, i int) bazelRun) ([]bazelRun, []string) {
+	runs := make([][]bazelRun, n)
+	failed := make([]*bazelRun, n)
+	for i := 0; i < rounds; i++ {
+		for k := 0; k < n; k++ {
+			if failed[k] != nil {
+				continue
+			}
+			r := f(k, i)
+			if r.err != nil {
+				failed[k] = &r
+				continue
+			}
+			runs[k] = append(runs[k], r)
 		}
-		runs = append(runs, r)
 	}
-	sort.Slice(runs, func(i, j int) bool { return runs[i].elapsed < runs[j].elapsed })
-	return runs[len(runs)/2], fmt.Sprintf("%s–%s", ms(runs[0].elapsed), ms(runs[len(runs)-1].elapsed))
+	med, spread := make([]bazelRun, n), make([]string, n)
+	for k := range runs {
+		if failed[k] != nil {
+			med[k] = *failed[k]
+			continue
+		}
+		rs := runs[k]
+		sort.Slice(rs, func(i, j int) bool { return rs[i].elapsed < rs[j].elapsed })
+		med[k], spread[k] = rs[len(rs)/2], fmt.Sprintf("%s–%s", ms(rs[0].elapsed), ms(rs[len(rs)-1].elapsed))
+	}
+	return med, spread
 }
 
 // bazelRow is one workspace size of one kind.
