@@ -396,27 +396,44 @@ func serveJSON(br *bufio.Reader, bw *bufio.Writer, h Handler) error {
 // nextJSONValue reads the bytes of the next JSON object or array, skipping
 // the whitespace before it, and fails once one takes more than limit
 // bytes. It only follows nesting and strings (json.Unmarshal checks the
-// rest), and its buffer grows by append, so a request that never ends
-// costs about the limit in memory, not the doubled buffer of a
-// json.Decoder reading ahead.
+// rest). Past the first chunk the bytes are kept in fixed-size chunks and
+// joined only once the value is complete, so a request that never ends
+// costs the limit in small allocations: a growing slice (or a
+// json.Decoder's read-ahead buffer) would hold its old and new arrays at
+// once, each tens of megabytes, and run a process under an address-space
+// limit out of memory before the limit is reached.
 func nextJSONValue(br *bufio.Reader, limit int64) ([]byte, error) {
-	var msg []byte
+	const chunkSize = 1 << 20
+	var chunks [][]byte // full chunks, chunkSize bytes each
+	var cur []byte
+	var n int64
 	depth, inString, escaped := 0, false, false
 	for {
 		c, err := br.ReadByte()
 		if err != nil {
-			if err == io.EOF && len(msg) > 0 {
+			if err == io.EOF && n > 0 {
 				return nil, io.ErrUnexpectedEOF
 			}
 			return nil, err
 		}
-		if len(msg) == 0 && (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+		if n == 0 && (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
 			continue
 		}
-		if int64(len(msg)) >= limit {
+		if n >= limit {
 			return nil, fmt.Errorf("request exceeds the %d byte limit", limit)
 		}
-		msg = append(msg, c)
+		switch {
+		case len(cur) < cap(cur):
+		case cap(cur) == chunkSize:
+			chunks = append(chunks, cur)
+			cur = make([]byte, 0, chunkSize)
+		default: // small requests stay small: double up to a chunk
+			grown := make([]byte, len(cur), min(max(2*cap(cur), 512), chunkSize))
+			copy(grown, cur)
+			cur = grown
+		}
+		cur = append(cur, c)
+		n++
 		switch {
 		case inString && escaped:
 			escaped = false
@@ -433,7 +450,15 @@ func nextJSONValue(br *bufio.Reader, limit int64) ([]byte, error) {
 			depth--
 		}
 		if depth <= 0 && !inString {
-			return msg, nil // a complete value, or a stray byte json.Unmarshal refuses
+			// A complete value, or a stray byte json.Unmarshal refuses.
+			if chunks == nil {
+				return cur, nil
+			}
+			msg := make([]byte, 0, n)
+			for _, ch := range chunks {
+				msg = append(msg, ch...)
+			}
+			return append(msg, cur...), nil
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -480,4 +481,39 @@ func TestJSONRequestsSplitAtTheirEnds(t *testing.T) {
 	if _, err := nextJSONValue(bufio.NewReader(strings.NewReader(`{"a":1`)), 64); err != io.ErrUnexpectedEOF {
 		t.Fatalf("a cut request: %v", err)
 	}
+}
+
+func TestLargeJSONRequestIsJoinedWhole(t *testing.T) {
+	body := `{"arguments":["` + strings.Repeat("ab", 3<<20/2+7) + `"]}`
+	got, err := nextJSONValue(bufio.NewReader(strings.NewReader(body+"\n{}")), 64<<20)
+	if err != nil || string(got) != body {
+		t.Fatalf("a %d-byte request came back as %d bytes, %v", len(body), len(got), err)
+	}
+}
+
+// An endless request allocates about the limit, not the old-plus-new
+// arrays of a growing buffer: a worker under an address-space limit ran
+// out of memory that way before it could refuse the request.
+func TestEndlessJSONRequestAllocatesAboutTheLimit(t *testing.T) {
+	const limit = 16 << 20
+	br := bufio.NewReader(io.MultiReader(strings.NewReader(`{"a":"`), endlessX{}))
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := nextJSONValue(br, limit)
+	runtime.ReadMemStats(&after)
+	if err == nil || !strings.Contains(err.Error(), "byte limit") {
+		t.Fatalf("an endless request: %v", err)
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > limit*5/4 {
+		t.Errorf("refusing a request at the %d MiB limit allocated %.1f MiB", limit>>20, float64(got)/(1<<20))
+	}
+}
+
+type endlessX struct{}
+
+func (endlessX) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = 'x'
+	}
+	return len(p), nil
 }
