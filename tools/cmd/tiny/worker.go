@@ -59,10 +59,10 @@ func cliMain(args []string) int {
 }
 
 // lateCollection are the subcommands whose one-shot runs start with the
-// collector off. An image run lives for a few milliseconds, and the
-// garbage of its gzip level search (nine encoders' tables, some 10 MB)
-// would make the collector run a full cycle just before the process ends
-// and frees everything anyway. Their memory stays bounded by design
+// collector off. An image run lives for a few milliseconds, and its
+// garbage (the layer in memory, the compressor's tables) would make the
+// collector run a full cycle just before the process ends and frees
+// everything anyway. Their memory stays bounded by design
 // (inputs stream), and the soft limit below brings the collector back if a
 // run ever grows that far. Assembling keeps the default: its garbage grows
 // with the source, and collecting it is what keeps a large program's peak

@@ -1,21 +1,23 @@
-// Package compress compresses layer tarballs with fixed settings. The
-// compressors come from github.com/klauspost/compress, whose version go.sum
-// pins, so a layer's digest does not move when the Go SDK that builds the tool
-// changes (the standard library's compress/flate may change between releases).
+// Package compress compresses layer tarballs with fixed settings. A small
+// gzip layer (the layers of tiny programs) is DEFLATEd by the tool's own
+// encoder, tools/image/deflate; larger gzip layers and zstd come from
+// github.com/klauspost/compress, whose version go.sum pins. Either way a
+// layer's digest does not move when the Go SDK that builds the tool changes
+// (the standard library's compress/flate may change between releases).
 package compress
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
+	"hash/crc32"
 	"io"
-	"runtime"
-	"runtime/debug"
-	"sync"
-	"sync/atomic"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/rules-tiny/rules_tiny/tools/image/deflate"
 )
 
 // Algorithm names a layer compression.
@@ -47,12 +49,11 @@ func (a Algorithm) MediaType() string {
 	return ocispec.MediaTypeImageLayer
 }
 
-// Deflate output size is not monotonic in the level: on the 2 KiB tar of a
-// 127-byte hello program, level 7 gives 172 bytes, level 9 173, level 5 177.
-// So a small layer is compressed at every level and the smallest result kept
-// (ties go to the higher level); above searchLimit the search costs more than
-// it can save and the best-compression level is used alone.
-const searchLimit = 1 << 20
+// ownLimit is the largest layer the tool's own encoder takes: it writes
+// smaller output than any level of the library's (tested), without the
+// megabyte of tables per level that a library encoder touches; above it a
+// layer streams through the library's best-compression level.
+const ownLimit = deflate.MaxInput
 
 // zstdWholeLimit is the largest tar compressed by zstd in one piece
 // (EncodeAll, a single-segment frame); larger ones are streamed in blocks
@@ -75,22 +76,18 @@ func Compress(a Algorithm, data []byte) ([]byte, error) {
 }
 
 // Layer writes to dst the compression of the size bytes that src writes.
-// Small layers are compressed in memory (the gzip level search, zstd in one
-// frame); larger ones stream through a fixed-setting encoder, so memory
+// Small layers are compressed in memory (gzip by the tool's own encoder,
+// zstd in one frame); larger ones stream through a fixed-setting encoder, so memory
 // stays bounded whatever the size. Either way the bytes depend on the input
 // alone. src must write exactly size bytes.
 func Layer(a Algorithm, dst io.Writer, size int64, src func(w io.Writer) error) error {
 	switch {
-	case a == Gzip && size <= searchLimit:
+	case a == Gzip && size <= ownLimit:
 		data, err := collect(size, src)
 		if err != nil {
 			return err
 		}
-		out, err := gzipSearch(data)
-		if err != nil {
-			return err
-		}
-		_, err = dst.Write(out)
+		_, err = dst.Write(gzipOwn(data))
 		return err
 	case a == Zstd && size <= zstdWholeLimit:
 		data, err := collect(size, src)
@@ -163,76 +160,16 @@ func (c *countWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// gzipSearch compresses data at every level and keeps the smallest output
-// (ties to the higher level).
-//
-// The search's cost is not compressing a small layer but setting up nine
-// encoders: each allocates and touches about a megabyte of tables. So:
-// an encoder is kept per level and Reset for the next layer (a persistent
-// worker builds many; a reset encoder's output is a fresh one's, tested),
-// in a slot that survives collections (a sync.Pool empties at each one,
-// and the search's garbage starts one about once per image: a worker then
-// set up the nine encoders again, a hundred page faults, on most requests);
-// the collector is paused for the search, whose garbage (bounded by the
-// search limit) would otherwise trigger collections that cost more than the
-// search; and two goroutines share the levels when two processors are
-// free.
-func gzipSearch(data []byte) ([]byte, error) {
-	defer debug.SetGCPercent(debug.SetGCPercent(-1))
-	var outs [10][]byte
-	var errs [10]error
-	run := func(levels []int) {
-		for _, l := range levels {
-			outs[l], errs[l] = gzipLevel(data, l)
-		}
-	}
-	if runtime.GOMAXPROCS(0) > 1 {
-		var wg sync.WaitGroup
-		wg.Add(1)
-		go func() { defer wg.Done(); run([]int{8, 6, 4, 2}) }()
-		run([]int{9, 7, 5, 3, 1})
-		wg.Wait()
-	} else {
-		run([]int{9, 8, 7, 6, 5, 4, 3, 2, 1})
-	}
-	best := 0
-	for l := 9; l >= 1; l-- {
-		if errs[l] != nil {
-			return nil, errs[l]
-		}
-		if best == 0 || len(outs[l]) < len(outs[best]) {
-			best = l
-		}
-	}
-	return outs[best], nil
-}
-
-// gzipWriters holds at most one idle encoder per level (some 10 MB in all
-// while a process lives).
-var gzipWriters [10]atomic.Pointer[gzip.Writer]
-
-func gzipLevel(data []byte, level int) ([]byte, error) {
-	var b bytes.Buffer
-	b.Grow(len(data)/2 + 64)
-	w := gzipWriters[level].Swap(nil)
-	if w == nil {
-		var err error
-		if w, err = gzip.NewWriterLevel(&b, level); err != nil {
-			return nil, err
-		}
-	} else {
-		w.Reset(&b)
-	}
-	// No name, no comment, mtime 0: the header carries nothing of the host.
-	w.Header = gzip.Header{OS: gzipOS}
-	if _, err := w.Write(data); err != nil {
-		return nil, err
-	}
-	if err := w.Close(); err != nil {
-		return nil, err
-	}
-	gzipWriters[level].CompareAndSwap(nil, w)
-	return b.Bytes(), nil
+// gzipOwn wraps the tool's own DEFLATE stream of data in a gzip member
+// (RFC 1952): no name, comment or mtime, XFL 2 (the slowest, smallest
+// setting), OS 255, then the CRC-32 and length of data.
+func gzipOwn(data []byte) []byte {
+	body := deflate.Encode(data)
+	out := make([]byte, 0, 10+len(body)+8)
+	out = append(out, 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 2, gzipOS)
+	out = append(out, body...)
+	out = binary.LittleEndian.AppendUint32(out, crc32.ChecksumIEEE(data))
+	return binary.LittleEndian.AppendUint32(out, uint32(len(data)))
 }
 
 // zstdOptions fixes every encoder setting that affects the output: a single
