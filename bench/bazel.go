@@ -323,9 +323,9 @@ func (c *config) bazelScale(r *report, tg *targets) {
 		"sh_test needs more offline set-up than a user would write). `bazel build //...` with the offline Debian flags "+
 		"(`build:debian` of .bazelrc), a fresh output base per workspace, default strategies (rules_tiny's actions declare supports-workers, so Bazel runs them in persistent workers, unsandboxed by default; genrules run in linux-sandbox), 2 jobs on this machine. "+
 		"Cold = first build in a fresh output base with a running server (includes loading and analysis). "+
-		"No-op = the same build again (%d times, the median shown; the two workspaces of a size are up together and take turns, round by round); \"executed\" counts processes from Bazel's `INFO: N processes` line minus internal ones. "+
+		"No-op = the same build again (%d times after %d warm-up no-ops, the median shown; the two workspaces of a size are up together and take turns, round by round; the first no-op after the cold build, while Bazel's server is still settling, is shown apart); \"executed\" counts processes from Bazel's `INFO: N processes` line minus internal ones. "+
 		"Edit = one package's source changed (message byte), then build (%d times, each with a new message, taking turns likewise). "+
-		"Rule mnemonics found in rules/: %s; declaring supports-workers: %s.", noopRounds, editRounds, orNone(mnemonics), orNone(workerMn)))
+		"Rule mnemonics found in rules/: %s; declaring supports-workers: %s.", noopRounds, warmupRounds, editRounds, orNone(mnemonics), orNone(workerMn)))
 	root := filepath.Join(c.work, "bazel-root")
 	// Next to the report, so a failure can be read after the work
 	// directory is gone.
@@ -406,9 +406,15 @@ func (c *config) bazelScale(r *report, tg *targets) {
 				ready = append(ready, w)
 			}
 		}
-		// Several samples each, the median reported: a no-op or a
-		// one-file edit is seconds of Bazel's own work, which the noise
-		// of a shared machine can double.
+		// The first no-ops after a cold build are Bazel settling (its
+		// server collects what thousands of actions left behind): they
+		// are timed and shown apart, and the steady-state samples start
+		// after warmupRounds of them. Several samples each, the median
+		// reported: a no-op or a one-file edit is Bazel's own work of a
+		// fraction of a second, which the noise of a shared machine can
+		// double.
+		firsts, _ := interleaved(len(ready), 1, func(k, _ int) bazelRun { return ready[k].s.run("build") })
+		interleaved(len(ready), warmupRounds-1, func(k, _ int) bazelRun { return ready[k].s.run("build") })
 		noops, noopSpreads := interleaved(len(ready), noopRounds, func(k, _ int) bazelRun { return ready[k].s.run("build") })
 		edits, editSpreads := interleaved(len(ready), editRounds, func(k, i int) bazelRun {
 			w := ready[k]
@@ -416,6 +422,7 @@ func (c *config) bazelScale(r *report, tg *targets) {
 			return w.s.run("build")
 		})
 		for k, w := range ready {
+			w.rw.firstNoop = firsts[k]
 			w.rw.noop, w.rw.noopSpread = noops[k], noopSpreads[k]
 			w.rw.edit, w.rw.editSpread = edits[k], editSpreads[k]
 			if w.rw.kind != wsTiny {
@@ -462,10 +469,12 @@ func (c *config) bazelScale(r *report, tg *targets) {
 	r.p(fmt.Sprintf("Full Bazel output: %s.", logPath))
 }
 
-// Samples of the no-op and one-file-edit builds per workspace.
+// Samples of the no-op and one-file-edit builds per workspace, after
+// warmupRounds no-ops that are not counted (the first of them is shown).
 const (
-	noopRounds = 5
-	editRounds = 3
+	warmupRounds = 3
+	noopRounds   = 9
+	editRounds   = 5
 )
 
 // interleaved runs f(k, i) for each round i < rounds and, within it, each
@@ -505,6 +514,7 @@ type bazelRow struct {
 	kind       wsKind
 	n          int
 	cold       bazelRun
+	firstNoop  bazelRun // the first no-op after the cold build
 	noop       bazelRun
 	noopSpread string // min–max of the samples
 	edit       bazelRun
@@ -537,11 +547,11 @@ func (c *config) renderBazel(r *report, tg *targets, rows []bazelRow, rulesReady
 	}
 	var trows [][]string
 	for _, rw := range rows {
-		trows = append(trows, []string{rw.kind.String(), fmt.Sprint(rw.n), cell(rw.cold, rw.n), procs(rw.cold),
+		trows = append(trows, []string{rw.kind.String(), fmt.Sprint(rw.n), cell(rw.cold, rw.n), procs(rw.cold), msOr(rw.firstNoop),
 			withSpread(msOr(rw.noop), rw.noopSpread), procs(rw.noop), withSpread(msOr(rw.edit), rw.editSpread), procs(rw.edit)})
 	}
-	r.table([]string{"workspace", "N", "cold build (per target)", "cold: executed",
-		fmt.Sprintf("no-op (median of %d, range)", noopRounds), "no-op: executed",
+	r.table([]string{"workspace", "N", "cold build (per target)", "cold: executed", "first no-op after the cold build",
+		fmt.Sprintf("no-op (median of %d after %d warm-up builds, range)", noopRounds, warmupRounds), "no-op: executed",
 		fmt.Sprintf("one-file edit (median of %d, range)", editRounds), "edit: executed"}, trows)
 
 	// Tests and worker comparison, rules_tiny only.
