@@ -8,10 +8,10 @@
 // page faults that cost more than the compression) than the input has
 // bytes, and its levels are heuristics, so the smallest output was found
 // by trying all nine. Here the memory is sized by the input, and the parse
-// is optimal for a cost model that is refined from the previous parse's
-// own statistics a few times (the method of Zopfli, as a short
-// re-implementation): the result is as small as the best level's or
-// smaller, in a fraction of the time.
+// is a shortest path under a cost model that is refined from the previous
+// parse's own statistics a few times (Zopfli's method, written afresh and
+// short): the result is as small as the best level's or smaller, in a
+// fraction of the time.
 package deflate
 
 import "math"
@@ -63,14 +63,13 @@ func Encode(data []byte) []byte {
 	var bestHeader *dynamicHeader
 	bestBits := math.MaxInt
 	costs := fixedCosts()
-	for r, stall := 0, 0; r < rounds && stall < 1; r++ {
+	for r := 0; r < rounds; r++ {
 		toks := parse(data, same, matches, starts, costs)
 		bits, h := blockBits(toks)
-		if bits < bestBits {
-			bestBits, bestToks, bestHeader, stall = bits, toks, h, 0
-		} else {
-			stall++
+		if bits >= bestBits {
+			break
 		}
+		bestBits, bestToks, bestHeader = bits, toks, h
 		costs = dynamicCosts(stats(toks))
 	}
 	out := writeBlock(bestToks, bestHeader)
