@@ -169,6 +169,11 @@ type bazelRun struct {
 	internal  int
 	detail    string // the summary line
 	err       error
+	// prof is Bazel's own account (--profile) of a profiled run; in a
+	// median run from interleaved, the median of each figure over the
+	// samples, of which there were profiled.
+	prof     bazelProfile
+	profiled int
 }
 
 // executed counts processes that really ran a tool (not Bazel-internal
@@ -243,6 +248,23 @@ func (s *bazelSession) run(verb string, extra ...string) bazelRun {
 	} else {
 		r.processes = -1
 	}
+	return r
+}
+
+// runProfiled is a build that also writes Bazel's JSON trace profile and
+// reads its figures back (the file is removed: a no-op's is a few hundred
+// kilobytes, and nothing else reads it).
+func (s *bazelSession) runProfiled(tag string) bazelRun {
+	path := filepath.Join(s.c.work, "profile-"+tag+".json")
+	r := s.run("build", "--profile="+path)
+	if r.err == nil {
+		if p, err := readBazelProfile(path); err == nil {
+			r.prof, r.profiled = p, 1
+		} else {
+			fmt.Fprintf(s.log, "profile: %v\n", err)
+		}
+	}
+	os.Remove(path)
 	return r
 }
 
@@ -415,11 +437,11 @@ func (c *config) bazelScale(r *report, tg *targets) {
 		// double.
 		firsts, _ := interleaved(len(ready), 1, func(k, _ int) bazelRun { return ready[k].s.run("build") })
 		interleaved(len(ready), warmupRounds-1, func(k, _ int) bazelRun { return ready[k].s.run("build") })
-		noops, noopSpreads := interleaved(len(ready), noopRounds, func(k, _ int) bazelRun { return ready[k].s.run("build") })
+		noops, noopSpreads := interleaved(len(ready), noopRounds, func(k, _ int) bazelRun { return ready[k].s.runProfiled(shortKind(ready[k].rw.kind)) })
 		edits, editSpreads := interleaved(len(ready), editRounds, func(k, i int) bazelRun {
 			w := ready[k]
 			os.WriteFile(filepath.Join(w.dir, pkgName(n/2), "hello.asm"), []byte(helloSource(n/2, byte('p'+i), wsNonce(c.nonce, w.rw.kind, n))), 0o644)
-			return w.s.run("build")
+			return w.s.runProfiled(shortKind(w.rw.kind))
 		})
 		for k, w := range ready {
 			w.rw.firstNoop = firsts[k]
@@ -503,8 +525,15 @@ func interleaved(n, rounds int, f func(k, i int) bazelRun) ([]bazelRun, []string
 			continue
 		}
 		rs := runs[k]
+		var profs []bazelProfile
+		for _, r := range rs {
+			if r.profiled > 0 {
+				profs = append(profs, r.prof)
+			}
+		}
 		sort.Slice(rs, func(i, j int) bool { return rs[i].elapsed < rs[j].elapsed })
 		med[k], spread[k] = rs[len(rs)/2], fmt.Sprintf("%s–%s", ms(rs[0].elapsed), ms(rs[len(rs)-1].elapsed))
+		med[k].prof, med[k].profiled = medianProfile(profs), len(profs)
 	}
 	return med, spread
 }
@@ -553,6 +582,29 @@ func (c *config) renderBazel(r *report, tg *targets, rows []bazelRow, rulesReady
 	r.table([]string{"workspace", "N", "cold build (per target)", "cold: executed", "first no-op after the cold build",
 		fmt.Sprintf("no-op (median of %d after %d warm-up builds, range)", noopRounds, warmupRounds), "no-op: executed",
 		fmt.Sprintf("one-file edit (median of %d, range)", editRounds), "edit: executed"}, trows)
+
+	// Bazel's own account of the same samples.
+	var prows [][]string
+	for _, rw := range rows {
+		if rw.noop.profiled == 0 && rw.edit.profiled == 0 {
+			continue
+		}
+		pr := func(b bazelRun) []string {
+			if b.profiled == 0 {
+				return []string{"–", "–", "–", "–"}
+			}
+			return []string{ms(b.prof.server), ms(b.prof.sources), ms(b.prof.outputs), ms(b.prof.analysis)}
+		}
+		row := append([]string{rw.kind.String(), fmt.Sprint(rw.n)}, pr(rw.noop)...)
+		row = append(row, ms(rw.edit.prof.server))
+		prows = append(prows, row)
+	}
+	if len(prows) > 0 {
+		r.p("Bazel's own account of the same no-op and edit samples: each was run with `--profile`, and its JSON trace read back. " +
+			"Server time runs from the trace's first event to the end of its last (it leaves out the client's start and its round trip, part of the wall time above); " +
+			"of it, the check of source files for changes (`handleDiffs`), the check of every action output on disk (`detectModifiedOutputFiles`: one entry per output file, each file of a directory output, runfiles manifests), and analysis (`runAnalysisPhase`). Medians of each figure on its own.")
+		r.table([]string{"workspace", "N", "no-op: server time", "no-op: source check", "no-op: output check", "no-op: analysis", "edit: server time"}, prows)
+	}
 
 	// Tests and worker comparison, rules_tiny only.
 	var wrows [][]string
@@ -624,6 +676,14 @@ func (c *config) renderBazel(r *report, tg *targets, rows []bazelRow, rulesReady
 		}
 		within("no-op build", rw.n, rw.noop, g.noop)
 		within("one-file edit", rw.n, rw.edit, g.edit)
+		if rw.noop.profiled > 0 && g.noop.profiled > 0 {
+			tg.info(fmt.Sprintf("no-op at N=%d, Bazel's server time from its profile (rules_tiny vs genrules)", rw.n),
+				fmt.Sprintf("%s vs %s (%.2fx)", ms(rw.noop.prof.server), ms(g.noop.prof.server), float64(rw.noop.prof.server)/float64(g.noop.prof.server)))
+		}
+		if rw.edit.profiled > 0 && g.edit.profiled > 0 {
+			tg.info(fmt.Sprintf("one-file edit at N=%d, Bazel's server time from its profile (rules_tiny vs genrules)", rw.n),
+				fmt.Sprintf("%s vs %s (%.2fx)", ms(rw.edit.prof.server), ms(g.edit.prof.server), float64(rw.edit.prof.server)/float64(g.edit.prof.server)))
+		}
 		tg.info(fmt.Sprintf("cold build per target at N=%d (rules_tiny vs genrules)", rw.n), fmt.Sprintf("%s vs %s", ms(rw.cold.elapsed/time.Duration(rw.n)), ms(g.cold.elapsed/time.Duration(g.n))))
 	}
 	for _, rw := range tinyRows {
