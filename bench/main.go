@@ -36,6 +36,7 @@ type config struct {
 	tinyFull string // the complete tool beside it (tiny-full), "" if none
 	tinyCmds map[string]bool
 	gonop    string
+	wkFloor  string // bench/workerfloor: the do-nothing persistent worker
 	peakRSS  string // the helper that measures a command's own peak RSS (see peakRSSOf)
 	nonce    string // makes this run's Bazel sources unique
 	// checkpoint writes a partial report (the long Bazel section calls it).
@@ -137,6 +138,9 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 	c.setupTiny(*tiny, r)
 	if err := c.buildGoNop(); err != nil {
 		r.p("do-nothing Go program: not available: " + err.Error())
+	}
+	if err := c.buildWorkerFloor(); err != nil {
+		r.p("do-nothing persistent worker: not available: " + err.Error())
 	}
 	if err := c.buildPeakRSS(); err != nil {
 		r.p("peak RSS helper: not available (RSS figures are the harness's way, a floor of its own size): " + err.Error())
@@ -294,6 +298,17 @@ func (c *config) buildGoNop() error {
 		return fmt.Errorf("go build: %v", err)
 	}
 	c.gonop = filepath.Join(dir, "gonop")
+	return nil
+}
+
+// buildWorkerFloor compiles bench/workerfloor, the persistent-worker
+// floor: tiny's protocol loop with a request that only copies a file.
+func (c *config) buildWorkerFloor() error {
+	out := filepath.Join(c.work, "bin", "workerfloor")
+	if err := goBuild(c.src, out, "./bench/workerfloor"); err != nil {
+		return fmt.Errorf("go build: %v", err)
+	}
+	c.wkFloor = out
 	return nil
 }
 

@@ -147,4 +147,3 @@ func measureInterleaved(rounds, warmup int, ps []*timed) {
 	}
 }
 
-func splitLines(s string) []string { return strings.Split(s, "\n") }
