@@ -340,7 +340,7 @@ func (c *config) buildTimes(r *report, tg *targets, progs []program, bs []builde
 			wk <= 300*time.Microsecond && float64(gcc) >= 50*float64(wk))
 		if wkFloor > 0 {
 			tg.info("seed: worker request against the do-nothing worker's (the floor on this machine: protocol round trip and file copy)",
-				fmt.Sprintf("%s vs %s (%s)", ms(wk), ms(wkFloor), ratio(wk, wkFloor)))
+				fmt.Sprintf("%s vs %s (%s); the floor alone is %s faster than nasm + gcc + strip", ms(wk), ms(wkFloor), ratio(wk, wkFloor), ratio(gcc, wkFloor)))
 		}
 	} else {
 		tg.na("seed: per program in a worker ≤ 0.3 ms and ≥ 50x faster than nasm + gcc + strip (issue 12)", "tiny build not available")
