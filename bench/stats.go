@@ -146,4 +146,3 @@ func measureInterleaved(rounds, warmup int, ps []*timed) {
 		}
 	}
 }
-
