@@ -37,6 +37,7 @@ type config struct {
 	tinyCmds map[string]bool
 	gonop    string
 	wkFloor  string // bench/workerfloor: the do-nothing persistent worker
+	imgFloor string // bench/imagefloor: writes tiny image's outputs, no image work
 	peakRSS  string // the helper that measures a command's own peak RSS (see peakRSSOf)
 	nonce    string // makes this run's Bazel sources unique
 	// checkpoint writes a partial report (the long Bazel section calls it).
@@ -141,6 +142,9 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 	}
 	if err := c.buildWorkerFloor(); err != nil {
 		r.p("do-nothing persistent worker: not available: " + err.Error())
+	}
+	if err := c.buildImageFloor(); err != nil {
+		r.p("image floor: not available: " + err.Error())
 	}
 	if err := c.buildPeakRSS(); err != nil {
 		r.p("peak RSS helper: not available (RSS figures are the harness's way, a floor of its own size): " + err.Error())
@@ -309,6 +313,17 @@ func (c *config) buildWorkerFloor() error {
 		return fmt.Errorf("go build: %v", err)
 	}
 	c.wkFloor = out
+	return nil
+}
+
+// buildImageFloor compiles bench/imagefloor, the fresh-process floor of
+// `tiny image`: the same outputs written with no image work.
+func (c *config) buildImageFloor() error {
+	out := filepath.Join(c.work, "bin", "imagefloor")
+	if err := goBuild(c.src, out, "./bench/imagefloor"); err != nil {
+		return fmt.Errorf("go build: %v", err)
+	}
+	c.imgFloor = out
 	return nil
 }
 
