@@ -6,6 +6,8 @@ TinyToolchainInfo = provider(
         "tiny": "File: the `tiny` executable",
         "files_to_run": "FilesToRunProvider of the tool (executable + its runfiles)",
         "files": "depset of every file the tool runs from: `tiny` and its runfiles (`tiny-full` beside a core build of tiny)",
+        "full": "File or None: `tiny-full` beside a core build of tiny, which runs image and index itself; " +
+                "rules run those actions with it directly (one process start fewer than the core's hand-off). None when `tiny` is the complete tool",
         "complete": "File or None: a complete build of tiny for the subcommands `tiny` and its runfiles leave out (push); None when `tiny` has them all",
         "complete_files": "depset or None: every file `complete` runs from",
     },

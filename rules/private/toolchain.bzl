@@ -12,10 +12,19 @@ def _tiny_toolchain_impl(ctx):
     # push from tiny-full beside it, which comes as its runfile: every rule
     # stages `files`, so tiny-full is beside tiny wherever tiny runs.
     complete = ctx.attr.complete
+    tiny = ctx.executable.tiny
+    runfiles = ctx.attr.tiny[DefaultInfo].default_runfiles.files
+
+    # The core finds tiny-full beside its own executable; so do the rules,
+    # and run image and index actions with it directly: without a worker
+    # (remote execution, --strategy=local) the core's hand-off would cost
+    # one more process start per action. A few files: to_list is cheap.
+    full = [f for f in runfiles.to_list() if f.basename == "tiny-full" and f.dirname == tiny.dirname]
     info = TinyToolchainInfo(
-        tiny = ctx.executable.tiny,
+        tiny = tiny,
         files_to_run = ctx.attr.tiny[DefaultInfo].files_to_run,
-        files = depset([ctx.executable.tiny], transitive = [ctx.attr.tiny[DefaultInfo].default_runfiles.files]),
+        files = depset([tiny], transitive = [runfiles]),
+        full = full[0] if full else None,
         # Analysing the attribute builds nothing: the complete tool is built
         # only for the targets that stage it (tiny_push).
         complete = ctx.executable.complete if complete else None,
@@ -30,7 +39,7 @@ tiny_toolchain = rule(
     implementation = _tiny_toolchain_impl,
     doc = """Declares a `tiny` executable as a toolchain of type `@rules_tiny//rules:toolchain_type`.
 
-Returns `platform_common.ToolchainInfo(tinyinfo = TinyToolchainInfo(tiny, files_to_run, files, complete, complete_files))`;
+Returns `platform_common.ToolchainInfo(tinyinfo = TinyToolchainInfo(tiny, files_to_run, files, full, complete, complete_files))`;
 rules read the tool from `ctx.toolchains["@rules_tiny//rules:toolchain_type"].tinyinfo`.""",
     attrs = {
         "tiny": attr.label(
@@ -55,7 +64,7 @@ def tiny_tool(ctx):
       ctx: the rule context (the rule must declare TOOLCHAIN_TYPE).
 
     Returns:
-      TinyToolchainInfo(tiny, files_to_run, files).
+      TinyToolchainInfo(tiny, files_to_run, files, full, complete, complete_files).
     """
     tc = ctx.toolchains[TOOLCHAIN_TYPE]
     if tc == None:
@@ -88,6 +97,10 @@ current_tiny_toolchain = rule(
     toolchains = [TOOLCHAIN_TYPE],
 )
 
+# The subcommands a core build of tiny hands to tiny-full (core.go's
+# fullCommands) that rules run as actions.
+_FULL_SUBCOMMANDS = ["image", "index", "size"]
+
 def run_tiny(ctx, subcommand, args, inputs, outputs, mnemonic, progress_message):
     """Runs `tiny <subcommand> @flagfile` from the toolchain.
 
@@ -105,12 +118,15 @@ def run_tiny(ctx, subcommand, args, inputs, outputs, mnemonic, progress_message)
       progress_message: the progress message.
     """
     tc = tiny_tool(ctx)
+    executable = tc.files_to_run
+    if tc.full and subcommand in _FULL_SUBCOMMANDS:
+        executable = tc.full
     startup = ctx.actions.args()
     startup.add(subcommand)
     args.use_param_file("@%s", use_always = True)
     args.set_param_file_format("multiline")
     ctx.actions.run(
-        executable = tc.files_to_run,
+        executable = executable,
         # Staged at their own paths too (not only in the runfiles tree), so
         # that tiny finds tiny-full beside it in a sandbox or remotely.
         tools = tc.files,

@@ -14,6 +14,20 @@ def _follows(argv, flag, value):
             return True
     return False
 
+def _tool_files(ctx):
+    return ctx.attr._tool[DefaultInfo].default_runfiles.files.to_list() + ctx.attr._tool[DefaultInfo].files.to_list()
+
+def _expect_tool(env, ctx, argv, full):
+    """The action runs the toolchain's tiny, or with full, the tiny-full beside a core tiny (no hand-off)."""
+    files = _tool_files(ctx)
+    tiny = ctx.attr._tool[DefaultInfo].files.to_list()[0]
+    beside = [f for f in files if f.basename == "tiny-full" and f.dirname == tiny.dirname]
+    want = beside[0].path if full and beside else tiny.path
+    asserts.equals(env, want, argv[0] if argv else None, "the action's executable")
+
+# The resolved tool, to check which binary an action runs.
+_TOOL_ATTRS = {"_tool": attr.label(default = "//rules:tiny")}
+
 # --- asm_binary -------------------------------------------------------------
 
 def _asm_flags_impl(ctx):
@@ -25,6 +39,7 @@ def _asm_flags_impl(ctx):
     asserts.equals(env, info.executable, target[DefaultInfo].files_to_run.executable)
     argv = _argv(env, "TinyBuild")
     asserts.equals(env, "build", argv[1])
+    _expect_tool(env, ctx, argv, full = False)
     asserts.true(env, _follows(argv, "-m", "i386"), "bits = 32 passes -m i386: %s" % argv)
     asserts.true(env, _follows(argv, "-D", "GREETING=1"), "defines become -D: %s" % argv)
     asserts.true(env, _follows(argv, "--entry", "main_entry"), "entry: %s" % argv)
@@ -34,7 +49,7 @@ def _asm_flags_impl(ctx):
     asserts.true(env, argv[-1].endswith("examples/hello.asm"), "source last: %s" % argv)
     return analysistest.end(env)
 
-asm_flags_test = analysistest.make(_asm_flags_impl)
+asm_flags_test = analysistest.make(_asm_flags_impl, attrs = _TOOL_ATTRS)
 
 def _asm_auto_arch_impl(ctx):
     env = analysistest.begin(ctx)
@@ -71,6 +86,7 @@ def _image_impl(ctx):
     asserts.equals(env, "image_subject.tar", info.tarball.basename)
     argv = _argv(env, "TinyImage")
     asserts.equals(env, "image", argv[1])
+    _expect_tool(env, ctx, argv, full = True)
     asserts.true(env, "--follow-symlinks" in argv, "sandbox inputs are symlinks: %s" % argv)
     asserts.true(env, _follows(argv, "--entrypoint", "[\"/bin/hi\",\"-v\"]"), "entrypoint as JSON: %s" % argv)
     asserts.true(env, _follows(argv, "--env", "A=b c"), "env: %s" % argv)
@@ -85,7 +101,7 @@ def _image_impl(ctx):
     asserts.equals(env, [], [a for a in analysistest.target_actions(env) if a.mnemonic == "TinyStrip"], "asm_binary output is not stripped")
     return analysistest.end(env)
 
-image_test = analysistest.make(_image_impl)
+image_test = analysistest.make(_image_impl, attrs = _TOOL_ATTRS)
 
 def _image_foreign_impl(ctx):
     env = analysistest.begin(ctx)
@@ -106,10 +122,11 @@ def _index_impl(ctx):
     asserts.equals(env, ["linux/386", "linux/amd64"], info.platforms)
     argv = _argv(env, "TinyIndex")
     asserts.equals(env, "index", argv[1])
+    _expect_tool(env, ctx, argv, full = True)
     asserts.equals(env, 2, len([a for a in argv if a.endswith("/image_subject") or a.endswith("/image_amd64")]), "both layouts passed: %s" % argv)
     return analysistest.end(env)
 
-index_test = analysistest.make(_index_impl)
+index_test = analysistest.make(_index_impl, attrs = _TOOL_ATTRS)
 
 def _size_script_impl(ctx):
     env = analysistest.begin(ctx)
