@@ -113,3 +113,23 @@ func TestParseArch(t *testing.T) {
 		t.Errorf("ParseArch(sparc): %v", err)
 	}
 }
+
+// BenchmarkSeedBuild is what a worker request spends in the tool itself:
+// assembling and linking the seed program, reading the source from disk
+// (go test -bench SeedBuild -run XXX ./tools/build).
+func BenchmarkSeedBuild(b *testing.B) {
+	src, err := filepath.Abs(filepath.Join("..", "..", "examples", "hello.asm"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		res, err := build.Build([]string{src}, build.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(res.Executable) != 130 {
+			b.Fatalf("the seed linked to %d bytes, want 130", len(res.Executable))
+		}
+	}
+}
