@@ -140,10 +140,10 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 	if err := c.buildGoNop(); err != nil {
 		r.p("do-nothing Go program: not available: " + err.Error())
 	}
-	if err := c.buildWorkerFloor(); err != nil {
+	if c.wkFloor, err = c.buildFloor("workerfloor"); err != nil {
 		r.p("do-nothing persistent worker: not available: " + err.Error())
 	}
-	if err := c.buildImageFloor(); err != nil {
+	if c.imgFloor, err = c.buildFloor("imagefloor"); err != nil {
 		r.p("image floor: not available: " + err.Error())
 	}
 	if err := c.buildPeakRSS(); err != nil {
@@ -305,26 +305,16 @@ func (c *config) buildGoNop() error {
 	return nil
 }
 
-// buildWorkerFloor compiles bench/workerfloor, the persistent-worker
-// floor: tiny's protocol loop with a request that only copies a file.
-func (c *config) buildWorkerFloor() error {
-	out := filepath.Join(c.work, "bin", "workerfloor")
-	if err := goBuild(c.src, out, "./bench/workerfloor"); err != nil {
-		return fmt.Errorf("go build: %v", err)
+// buildFloor compiles a floor program of the bench (bench/NAME) into the
+// work directory: bench/workerfloor, tiny's worker protocol loop with a
+// request that only copies a file; bench/imagefloor, a fresh process that
+// writes tiny image's outputs with no image work.
+func (c *config) buildFloor(name string) (string, error) {
+	out := filepath.Join(c.work, "bin", name)
+	if err := goBuild(c.src, out, "./bench/"+name); err != nil {
+		return "", fmt.Errorf("go build: %v", err)
 	}
-	c.wkFloor = out
-	return nil
-}
-
-// buildImageFloor compiles bench/imagefloor, the fresh-process floor of
-// `tiny image`: the same outputs written with no image work.
-func (c *config) buildImageFloor() error {
-	out := filepath.Join(c.work, "bin", "imagefloor")
-	if err := goBuild(c.src, out, "./bench/imagefloor"); err != nil {
-		return fmt.Errorf("go build: %v", err)
-	}
-	c.imgFloor = out
-	return nil
+	return out, nil
 }
 
 // peakRSSSource runs a command and prints its peak RSS in KiB. Linux puts
