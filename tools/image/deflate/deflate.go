@@ -63,8 +63,11 @@ func Encode(data []byte) []byte {
 	var bestHeader *dynamicHeader
 	bestBits := math.MaxInt
 	costs := fixedCosts()
+	// The parse's arrays serve every round: a one-shot process touches
+	// every page it allocates, and these are most of what it allocates.
+	cost, from := make([]uint32, len(data)+1), make([]token, len(data)+1)
 	for r := 0; r < rounds; r++ {
-		toks := parse(data, same, matches, starts, costs)
+		toks := parse(data, same, matches, starts, costs, cost, from)
 		bits, h := blockBits(toks)
 		if bits >= bestBits {
 			break
@@ -237,10 +240,13 @@ func newCosts(litLens, distLens []uint8) *costModel {
 // would be tried at each of thousands of zero bytes of tar padding for
 // about the same result. The positions of the run's first longest match
 // are tried in full, so every position stays reachable.
-func parse(data []byte, same []int32, matches []match, starts []int32, c *costModel) []token {
+//
+// cost and from are len(data)+1 long, of any contents: from[i] becomes the
+// token that reaches position i.
+func parse(data []byte, same []int32, matches []match, starts []int32, c *costModel, cost []uint32, from []token) []token {
 	n := len(data)
-	cost := make([]uint32, n+1)
-	from := make([]token, n+1) // the token that reaches each position
+	clear(from)
+	cost[0] = 0
 	for i := 1; i <= n; i++ {
 		cost[i] = math.MaxUint32
 	}

@@ -338,9 +338,16 @@ func (l *Layout) WriteTarballTo(w io.Writer) error {
 // WriteTarball writes the tarball form at path atomically. The tar goes
 // through a buffer: it is mostly headers and padding in small pieces, a
 // system call each otherwise (large blobs still go straight to the file).
+// The buffer is sized for a small image's whole tar (the blobs, a header
+// each, and 8 KiB for the rest), at most 32 KiB: a one-shot process
+// touches every page it allocates.
 func (l *Layout) WriteTarball(path string) error {
+	size := int64(8 << 10)
+	for _, b := range l.Blobs {
+		size += 512 + b.Size()
+	}
 	return atomicfile.Write(path, 0o644, func(w io.Writer) error {
-		bw := bufio.NewWriterSize(w, 32<<10)
+		bw := bufio.NewWriterSize(w, int(min(size, 32<<10)))
 		if err := l.WriteTarballTo(bw); err != nil {
 			return err
 		}

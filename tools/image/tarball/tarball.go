@@ -165,7 +165,9 @@ func copyContent(w io.Writer, e Entry) error {
 		return err
 	}
 	defer r.Close()
-	n, err := io.Copy(w, r)
+	// A buffer no larger than the content: io.Copy's 32 KiB would be
+	// most of the memory a small image touches.
+	n, err := io.CopyBuffer(w, r, make([]byte, max(1, min(e.Content.Size(), 32<<10))))
 	if err != nil {
 		return err
 	}
