@@ -72,11 +72,23 @@ func child(mode, dir string) int {
 	return 3 // not reached when the signal ends the process
 }
 
+// defaultInterrupts makes the children this test starts begin with the
+// interrupts at their default action, whatever this process inherited: a
+// test run under nohup ignores SIGHUP, an ignored signal stays ignored
+// across exec, and a signal this process handles is reset to the default
+// there.
+func defaultInterrupts(t *testing.T) {
+	c := make(chan os.Signal, 1)
+	signal.Notify(c, interrupts...)
+	t.Cleanup(func() { signal.Stop(c) })
+}
+
 func TestInterruptRemovesTemporaries(t *testing.T) {
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
+	defaultInterrupts(t)
 	for _, mode := range []string{"file", "dir", "scratch"} {
 		for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
 			t.Run(fmt.Sprintf("%s/%v", mode, sig), func(t *testing.T) {
@@ -130,6 +142,7 @@ func TestSignalWithoutTemporariesIsPassedOn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defaultInterrupts(t)
 	for _, c := range []struct {
 		mode string
 		sig  syscall.Signal
@@ -190,5 +203,55 @@ func TestHandlerStaysInstalledBetweenWrites(t *testing.T) {
 		if sigs == nil || n != 0 {
 			t.Fatalf("after write %d: handler installed %v, %d temporaries pending", i, sigs != nil, n)
 		}
+	}
+}
+
+// A process started with SIGHUP ignored (nohup) keeps it ignored: a hangup
+// neither ends a write nor removes its temporary, and a SIGTERM after it
+// still removes the temporary and ends the process.
+func TestSignalIgnoredAtStartStaysIgnored(t *testing.T) {
+	nohup, err := exec.LookPath("nohup")
+	if err != nil {
+		t.Skip("no nohup here to start a process with SIGHUP ignored")
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defaultInterrupts(t) // SIGTERM at its default action in the child
+	dir := t.TempDir()
+	cmd := exec.Command(nohup, exe, "-test.run=^$")
+	cmd.Env = append(os.Environ(), "ATOMICFILE_CHILD=file", "ATOMICFILE_DIR="+dir)
+	out, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if line, _ := bufio.NewReader(out).ReadString('\n'); line != "ready\n" {
+		cmd.Process.Kill()
+		t.Fatalf("child said %q", line)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	cmd.Process.Signal(syscall.SIGHUP)
+	select {
+	case <-done:
+		t.Fatalf("the hangup ended a process started to ignore it: %v", cmd.ProcessState)
+	case <-time.After(500 * time.Millisecond):
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("after the ignored hangup: %v, want the write's temporary", ents)
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("the child did not end on SIGTERM")
+	}
+	if ws := cmd.ProcessState.Sys().(syscall.WaitStatus); !ws.Signaled() || ws.Signal() != syscall.SIGTERM {
+		t.Errorf("child ended with %v, want death by SIGTERM", cmd.ProcessState)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+		t.Errorf("left behind: %v", ents)
 	}
 }
