@@ -34,12 +34,15 @@ type config struct {
 	bazelNs  []int
 	tiny     string // the tool as the toolchain ships it: the core (-tags tiny_core)
 	tinyFull string // the complete tool beside it (tiny-full), "" if none
-	tinyCmds map[string]bool
-	gonop    string
-	wkFloor  string // bench/workerfloor: the do-nothing persistent worker
-	imgFloor string // bench/imagefloor: writes tiny image's outputs, no image work
-	peakRSS  string // the helper that measures a command's own peak RSS (see peakRSSOf)
-	nonce    string // makes this run's Bazel sources unique
+	// tinyNoPush is tiny-full as the WORKSPACE toolchain builds it (-tags
+	// tiny_nopush), which its image and index actions run; "" if none.
+	tinyNoPush string
+	tinyCmds   map[string]bool
+	gonop      string
+	wkFloor    string // bench/workerfloor: the do-nothing persistent worker
+	imgFloor   string // bench/imagefloor: writes tiny image's outputs, no image work
+	peakRSS    string // the helper that measures a command's own peak RSS (see peakRSSOf)
+	nonce      string // makes this run's Bazel sources unique
 	// checkpoint writes a partial report (the long Bazel section calls it).
 	checkpoint func(markdown string)
 	log        io.Writer
@@ -258,6 +261,12 @@ func (c *config) setupTiny(path string, r *report) {
 		}
 		if err := goBuild(c.src, full, "./tools/cmd/tiny"); err != nil {
 			r.p("**tiny-full: not available** (go build ./tools/cmd/tiny failed: " + err.Error() + ")")
+		}
+		noPush := filepath.Join(c.work, "bin", "nopush", "tiny-full")
+		if err := goBuild(c.src, noPush, "-tags", "tiny_nopush", "./tools/cmd/tiny"); err == nil {
+			c.tinyNoPush = noPush
+		} else {
+			r.p("tiny-full -tags tiny_nopush: not available: " + err.Error())
 		}
 	}
 	if full := filepath.Join(filepath.Dir(path), "tiny-full"); fileSize(full) > 0 {
