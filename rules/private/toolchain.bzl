@@ -99,7 +99,7 @@ current_tiny_toolchain = rule(
 
 # The subcommands a core build of tiny hands to tiny-full (core.go's
 # fullCommands) that rules run as actions.
-_FULL_SUBCOMMANDS = ["image", "index", "size"]
+_FULL_SUBCOMMANDS = ["image", "index"]
 
 def run_tiny(ctx, subcommand, args, inputs, outputs, mnemonic, progress_message):
     """Runs `tiny <subcommand> @flagfile` from the toolchain.

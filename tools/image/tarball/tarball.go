@@ -165,9 +165,14 @@ func copyContent(w io.Writer, e Entry) error {
 		return err
 	}
 	defer r.Close()
-	// A buffer no larger than the content: io.Copy's 32 KiB would be
-	// most of the memory a small image touches.
-	n, err := io.CopyBuffer(w, r, make([]byte, max(1, min(e.Content.Size(), 32<<10))))
+	// A reader that cannot write itself out gets a buffer no larger than
+	// the content: io.Copy's 32 KiB would be most of the memory a small
+	// image touches.
+	var buf []byte
+	if _, ok := r.(io.WriterTo); !ok {
+		buf = make([]byte, max(1, min(e.Content.Size(), 32<<10)))
+	}
+	n, err := io.CopyBuffer(w, r, buf)
 	if err != nil {
 		return err
 	}
