@@ -2,6 +2,9 @@
 // file or directory behind: content goes to a temporary sibling that is renamed
 // into place only when complete.
 //
+// On Linux a new file has no temporary name at all: it is written unnamed
+// (O_TMPFILE) and linked at its path once whole (unnamed_linux.go).
+//
 // An interrupt (SIGINT, SIGTERM, SIGHUP) while a temporary exists removes
 // every temporary this process made, then ends the process as the signal
 // would have: no `.tmp` file outlives a cancelled build. Every subcommand's
@@ -28,7 +31,8 @@ func WriteFile(path string, data []byte, perm os.FileMode) error {
 // Write is WriteFile for content produced by fill, which may be large: it
 // streams into the temporary file.
 func Write(path string, perm os.FileMode, fill func(w io.Writer) error) error {
-	if fi, err := os.Stat(path); err == nil {
+	fi, err := os.Stat(path)
+	if err == nil {
 		switch {
 		case fi.IsDir():
 			return fmt.Errorf("%s is a directory", path)
@@ -47,6 +51,11 @@ func Write(path string, perm os.FileMode, fill func(w io.Writer) error) error {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
+	}
+	if os.IsNotExist(err) {
+		if ok, err := writeUnnamed(dir, path, perm, fill); ok {
+			return err
+		}
 	}
 	f, err := CreateTemp(dir, "."+base+".tmp*")
 	if err != nil {

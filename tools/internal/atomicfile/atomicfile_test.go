@@ -2,6 +2,7 @@ package atomicfile
 
 import (
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -133,5 +134,62 @@ func TestWriteDirRefusesASymlinkOrFileAtThePath(t *testing.T) {
 	}
 	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
 		t.Errorf("symlink changed: %v %v", fi, err)
+	}
+}
+
+// A new file is written without a temporary name where the file system
+// takes unnamed files: nothing shows in the directory until it is whole,
+// and its mode is the one asked for, whatever the umask.
+func TestNewFileShowsOnlyWhenWhole(t *testing.T) {
+	dir := t.TempDir()
+	if !unnamedSupported(dir) {
+		t.Skip("this file system takes no unnamed files: new files get a named temporary")
+	}
+	p := filepath.Join(dir, "new")
+	err := Write(p, 0o751, func(w io.Writer) error {
+		if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+			t.Errorf("while writing, the directory holds %v", ents)
+		}
+		_, err := w.Write([]byte("whole"))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(p)
+	if b, _ := os.ReadFile(p); err != nil || string(b) != "whole" || fi.Mode().Perm() != 0o751 {
+		t.Errorf("wrote %q with mode %v (%v), want \"whole\" with 0751", b, fi.Mode(), err)
+	}
+	if err := Write(filepath.Join(dir, "failed"), 0o644, func(w io.Writer) error {
+		w.Write([]byte("part"))
+		return errors.New("fill failed")
+	}); err == nil {
+		t.Fatal("a failed fill gave no error")
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("after a failed write: %v, want only the first file", ents)
+	}
+}
+
+// A file that appears at the path while a new one is written is replaced
+// as an existing one would be, with no temporary left behind.
+func TestFileMadeDuringTheWriteIsReplaced(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "out")
+	err := Write(p, 0o644, func(w io.Writer) error {
+		if err := os.WriteFile(p, []byte("someone else's"), 0o644); err != nil {
+			return err
+		}
+		_, err := w.Write([]byte("ours"))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(p); string(b) != "ours" {
+		t.Errorf("the path holds %q, want ours", b)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("left in the directory: %v", ents)
 	}
 }

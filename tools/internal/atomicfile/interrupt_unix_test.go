@@ -33,7 +33,19 @@ func child(mode, dir string) int {
 	var err error
 	switch mode {
 	case "file":
+		// Replacing a file: the new content goes to a named temporary.
+		if err = os.WriteFile(filepath.Join(dir, "out"), []byte("old"), 0o644); err != nil {
+			break
+		}
 		err = Write(filepath.Join(dir, "out"), 0o644, func(w io.Writer) error {
+			w.Write([]byte("partial"))
+			block()
+			return nil
+		})
+	case "file-new":
+		// A new file: where the file system takes unnamed files, there is
+		// no temporary name at all.
+		err = Write(filepath.Join(dir, "new"), 0o644, func(w io.Writer) error {
 			w.Write([]byte("partial"))
 			block()
 			return nil
@@ -72,6 +84,18 @@ func child(mode, dir string) int {
 	return 3 // not reached when the signal ends the process
 }
 
+// temporaries lists what is in dir besides the file a child replaces.
+func temporaries(dir string) []string {
+	ents, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range ents {
+		if e.Name() != "out" {
+			names = append(names, e.Name())
+		}
+	}
+	return names
+}
+
 // defaultInterrupts makes the children this test starts begin with the
 // interrupts at their default action, whatever this process inherited: a
 // test run under nohup ignores SIGHUP, an ignored signal stays ignored
@@ -89,7 +113,7 @@ func TestInterruptRemovesTemporaries(t *testing.T) {
 		t.Fatal(err)
 	}
 	defaultInterrupts(t)
-	for _, mode := range []string{"file", "dir", "scratch"} {
+	for _, mode := range []string{"file", "file-new", "dir", "scratch"} {
 		for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
 			t.Run(fmt.Sprintf("%s/%v", mode, sig), func(t *testing.T) {
 				dir := t.TempDir()
@@ -104,8 +128,12 @@ func TestInterruptRemovesTemporaries(t *testing.T) {
 					cmd.Process.Kill()
 					t.Fatalf("child said %q", line)
 				}
-				if ents, _ := os.ReadDir(dir); len(ents) != 1 {
-					t.Fatalf("before the signal: %v, want one temporary", ents)
+				want := 1
+				if mode == "file-new" && unnamedSupported(dir) {
+					want = 0
+				}
+				if tmps := temporaries(dir); len(tmps) != want {
+					t.Fatalf("before the signal: %v, want %d temporaries", tmps, want)
 				}
 				cmd.Process.Signal(sig)
 				done := make(chan error, 1)
@@ -120,12 +148,11 @@ func TestInterruptRemovesTemporaries(t *testing.T) {
 				if !ws.Signaled() || ws.Signal() != sig {
 					t.Errorf("child ended with %v, want death by %v", cmd.ProcessState, sig)
 				}
-				if ents, _ := os.ReadDir(dir); len(ents) != 0 {
-					var names []string
-					for _, e := range ents {
-						names = append(names, e.Name())
-					}
-					t.Errorf("left behind: %v", names)
+				if tmps := temporaries(dir); len(tmps) != 0 {
+					t.Errorf("left behind: %v", tmps)
+				}
+				if b, err := os.ReadFile(filepath.Join(dir, "out")); mode == "file" && string(b) != "old" {
+					t.Errorf("the file being replaced: %q, %v; want it untouched", b, err)
 				}
 			})
 		}
@@ -238,8 +265,8 @@ func TestSignalIgnoredAtStartStaysIgnored(t *testing.T) {
 		t.Fatalf("the hangup ended a process started to ignore it: %v", cmd.ProcessState)
 	case <-time.After(500 * time.Millisecond):
 	}
-	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
-		t.Errorf("after the ignored hangup: %v, want the write's temporary", ents)
+	if tmps := temporaries(dir); len(tmps) != 1 {
+		t.Errorf("after the ignored hangup: %v, want the write's temporary", tmps)
 	}
 	cmd.Process.Signal(syscall.SIGTERM)
 	select {
@@ -251,7 +278,7 @@ func TestSignalIgnoredAtStartStaysIgnored(t *testing.T) {
 	if ws := cmd.ProcessState.Sys().(syscall.WaitStatus); !ws.Signaled() || ws.Signal() != syscall.SIGTERM {
 		t.Errorf("child ended with %v, want death by SIGTERM", cmd.ProcessState)
 	}
-	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
-		t.Errorf("left behind: %v", ents)
+	if tmps := temporaries(dir); len(tmps) != 0 {
+		t.Errorf("left behind: %v", tmps)
 	}
 }
