@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 
 	"golang.org/x/sys/unix"
@@ -50,18 +51,20 @@ func writeUnnamed(dir, path string, perm os.FileMode, fill func(io.Writer) error
 	return true, nil
 }
 
-// replaceFrom links the unnamed file at proc to a tracked temporary in dir
-// and renames it over path.
+// replaceFrom links the unnamed file at proc to a tracked temporary in dir,
+// named as Write names its temporaries, and renames it over path.
 func replaceFrom(dir, path, proc string) error {
 	var tmp string
 	err := track(func() (string, error) {
-		for i := 0; ; i++ {
-			tmp = dir + "/." + strconv.Itoa(os.Getpid()) + "." + strconv.Itoa(i) + ".tmp"
+		prefix := filepath.Join(dir, "."+filepath.Base(path)+".tmp"+strconv.Itoa(os.Getpid())+"-")
+		for i := 0; i < 1000; i++ {
+			tmp = prefix + strconv.Itoa(i)
 			err := unix.Linkat(unix.AT_FDCWD, proc, unix.AT_FDCWD, tmp, unix.AT_SYMLINK_FOLLOW)
 			if !errors.Is(err, unix.EEXIST) {
 				return tmp, err
 			}
 		}
+		return "", &os.LinkError{Op: "link", Old: proc, New: prefix + "*", Err: unix.EEXIST}
 	})
 	if err != nil {
 		return err
