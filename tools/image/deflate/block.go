@@ -1,5 +1,7 @@
 package deflate
 
+import "math/bits"
+
 // RFC 1951's tables: the base and extra bits of each length code
 // (257-285) and distance code (0-29).
 var (
@@ -45,13 +47,16 @@ func init() {
 	}
 }
 
+// distCodeOf is the distance code of d (1..32768): codes come in pairs
+// per power of two above 4, so the code is twice d-1's top bit position
+// plus the bit below it. (The parse asks once per match and position.)
 func distCodeOf(d int) int {
-	// distBase is short; a binary search is not worth it.
-	c := 29
-	for int(distBase[c]) > d {
-		c--
+	x := uint32(d - 1)
+	if x < 4 {
+		return int(x)
 	}
-	return c
+	top := bits.Len32(x) - 1
+	return 2*top + int(x>>(top-1)&1)
 }
 
 // token is a literal (dist 0, length the byte) or a match.

@@ -241,6 +241,10 @@ func newCosts(litLens, distLens []uint8) *costModel {
 // about the same result. The positions of the run's first longest match
 // are tried in full, so every position stays reachable.
 //
+// Most of the work is a position's first match when the position before
+// had a first match at the same distance, as all along a run: see
+// firstMatch, which skips the lengths that cannot win.
+//
 // cost and from are len(data)+1 long, of any contents: from[i] becomes the
 // token that reaches position i.
 func parse(data []byte, same []int32, matches []match, starts []int32, c *costModel, cost []uint32, from []token) []token {
@@ -251,26 +255,35 @@ func parse(data []byte, same []int32, matches []match, starts []int32, c *costMo
 		cost[i] = math.MaxUint32
 	}
 	longest := c.len[maxMatch] + c.dist[0]
+	rises := c.rises()
+	var prev match // the previous position's first match, offered in full; dist 0 if none
+	prevBase := uint32(0)
 	for i := 0; i < n; i++ {
 		base := cost[i]
 		if i > maxMatch && int(same[i-maxMatch-1]) > 3*maxMatch+1 {
 			if v := base + longest; v < cost[i+maxMatch] {
 				cost[i+maxMatch], from[i+maxMatch] = v, token{length: maxMatch, dist: 1}
 			}
+			prev = match{}
 			continue
 		}
 		if v := base + c.lit[data[i]]; v < cost[i+1] {
 			cost[i+1], from[i+1] = v, token{length: uint16(data[i])}
 		}
+		ms := matches[starts[i]:starts[i+1]]
 		lo := minMatch
-		for _, m := range matches[starts[i]:starts[i+1]] {
-			dc := base + c.dist[distCodeOf(int(m.dist))]
-			for l := lo; l <= int(m.length); l++ {
-				if v := dc + c.len[l]; v < cost[i+l] {
-					cost[i+l], from[i+l] = v, token{length: uint16(l), dist: m.dist}
-				}
+		if len(ms) > 0 {
+			m := ms[0]
+			if prev.dist == m.dist && base >= prevBase {
+				firstMatch(i, m, int(prev.length), base-prevBase, c, rises, cost, from)
+				lo, ms = int(m.length)+1, ms[1:]
 			}
-			lo = int(m.length) + 1
+			prev, prevBase = m, base
+		} else {
+			prev = match{}
+		}
+		for _, m := range ms {
+			lo = relax(i, lo, m, c, cost, from)
 		}
 	}
 	count := 0
@@ -284,6 +297,64 @@ func parse(data []byte, same []int32, matches []match, starts []int32, c *costMo
 		i -= tokenLen(from[i])
 	}
 	return toks
+}
+
+// relax offers the lengths lo..m.length of match m at position i and
+// returns the next match's first length.
+func relax(i, lo int, m match, c *costModel, cost []uint32, from []token) int {
+	dc := cost[i] + c.dist[distCodeOf(int(m.dist))]
+	hi := int(m.length)
+	if lo > hi {
+		return lo
+	}
+	lens, reach := c.len[lo:hi+1], cost[i+lo:i+hi+1]
+	for k, lc := range lens {
+		if v := dc + lc; v < reach[k] {
+			reach[k], from[i+lo+k] = v, token{length: uint16(lo + k), dist: m.dist}
+		}
+	}
+	return hi + 1
+}
+
+// firstMatch offers position i's first match m when position i-1, reached
+// delta bits more cheaply, offered its own first match at the same distance
+// for every length up to prevLen. Length l from i ends where length l+1
+// from i-1 ends, so for l+1 <= prevLen it can only win when it is cheaper:
+// when c.len[l+1]-c.len[l] > delta. Within a length code the two cost the
+// same, so only the lengths before a rise in price are tried, a few dozen
+// instead of up to 256; skipped lengths could not have been strictly
+// cheaper, so the result is the full relaxation's.
+func firstMatch(i int, m match, prevLen int, delta uint32, c *costModel, rises []rise, cost []uint32, from []token) {
+	dc := cost[i] + c.dist[distCodeOf(int(m.dist))]
+	covered := min(int(m.length), prevLen-1)
+	for _, r := range rises {
+		if int(r.length) > covered {
+			break
+		}
+		if r.by > delta {
+			if l := int(r.length); dc+c.len[l] < cost[i+l] {
+				cost[i+l], from[i+l] = dc+c.len[l], token{length: r.length, dist: m.dist}
+			}
+		}
+	}
+	relax(i, max(minMatch, covered+1), m, c, cost, from)
+}
+
+// rise is a length that the model prices by bits less than the next.
+type rise struct {
+	length uint16
+	by     uint32
+}
+
+// rises lists, by length, where the price of a match length goes up.
+func (c *costModel) rises() []rise {
+	var rs []rise
+	for l := minMatch; l < maxMatch; l++ {
+		if c.len[l+1] > c.len[l] {
+			rs = append(rs, rise{uint16(l), c.len[l+1] - c.len[l]})
+		}
+	}
+	return rs
 }
 
 func tokenLen(t token) int {

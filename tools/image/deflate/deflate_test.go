@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"compress/flate"
 	"io"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 )
 
@@ -185,7 +187,84 @@ func FuzzEncode(f *testing.F) {
 			return
 		}
 		roundTrip(t, "fuzz input", data)
+		if len(data) <= 1<<14 {
+			checkParseAgainstFullRelaxation(t, "fuzz input", data)
+		}
 	})
+}
+
+// parseFull is parse without its shortcut for first matches: every length
+// of every match is offered. The pruned parse must give the same tokens.
+func parseFull(data []byte, same []int32, matches []match, starts []int32, c *costModel) []token {
+	n := len(data)
+	cost, from := make([]uint32, n+1), make([]token, n+1)
+	for i := 1; i <= n; i++ {
+		cost[i] = math.MaxUint32
+	}
+	for i := 0; i < n; i++ {
+		base := cost[i]
+		if i > maxMatch && int(same[i-maxMatch-1]) > 3*maxMatch+1 {
+			if v := base + c.len[maxMatch] + c.dist[0]; v < cost[i+maxMatch] {
+				cost[i+maxMatch], from[i+maxMatch] = v, token{length: maxMatch, dist: 1}
+			}
+			continue
+		}
+		if v := base + c.lit[data[i]]; v < cost[i+1] {
+			cost[i+1], from[i+1] = v, token{length: uint16(data[i])}
+		}
+		lo := minMatch
+		for _, m := range matches[starts[i]:starts[i+1]] {
+			for l := lo; l <= int(m.length); l++ {
+				if v := base + c.dist[distCodeOf(int(m.dist))] + c.len[l]; v < cost[i+l] {
+					cost[i+l], from[i+l] = v, token{length: uint16(l), dist: m.dist}
+				}
+			}
+			lo = int(m.length) + 1
+		}
+	}
+	var toks []token
+	for i := n; i > 0; i -= tokenLen(from[i]) {
+		toks = append([]token{from[i]}, toks...)
+	}
+	return toks
+}
+
+// checkParseAgainstFullRelaxation runs Encode's rounds with both parses
+// under the fixed model and each round's dynamic one.
+func checkParseAgainstFullRelaxation(t *testing.T, name string, data []byte) {
+	t.Helper()
+	same, first := runLengthsOf(data)
+	matches, starts := findMatches(data, same, first)
+	cost, from := make([]uint32, len(data)+1), make([]token, len(data)+1)
+	c := fixedCosts()
+	for r := 0; r < 3; r++ {
+		got := parse(data, same, matches, starts, c, cost, from)
+		want := parseFull(data, same, matches, starts, c)
+		if !slices.Equal(got, want) {
+			t.Fatalf("%s, round %d: the pruned parse chose %d tokens, the full relaxation %d (or others)", name, r, len(got), len(want))
+		}
+		c = dynamicCosts(stats(got))
+	}
+}
+
+func TestParseSkipsOnlyLengthsThatCannotWin(t *testing.T) {
+	for name, data := range inputs(t) {
+		checkParseAgainstFullRelaxation(t, name, data[:min(len(data), 1<<14)])
+	}
+	// Runs and repeats of every shape, where the shortcut does its work.
+	rng := rand.New(rand.NewPCG(3, 4))
+	for k := 0; k < 200; k++ {
+		data := make([]byte, rng.IntN(3000))
+		alphabet := 1 + rng.IntN(6)
+		for i := range data {
+			if rng.IntN(8) < 6 && i > 0 {
+				data[i] = data[i-1-rng.IntN(min(i, 4))]
+			} else {
+				data[i] = byte(rng.IntN(alphabet))
+			}
+		}
+		checkParseAgainstFullRelaxation(t, "random runs", data)
+	}
 }
 
 // BenchmarkLayerLikeHello is a seed layer's tar shape.
@@ -205,5 +284,19 @@ func BenchmarkWorstCases(b *testing.B) {
 				Encode(in[name])
 			}
 		})
+	}
+}
+
+// Every distance gets the code whose range, from RFC 1951's table, holds it.
+func TestDistCodeOfMatchesTheTable(t *testing.T) {
+	for d := 1; d <= windowSize; d++ {
+		c := distCodeOf(d)
+		hi := windowSize
+		if c+1 < len(distBase) {
+			hi = int(distBase[c+1]) - 1
+		}
+		if c < 0 || c >= len(distBase) || d < int(distBase[c]) || d > hi {
+			t.Fatalf("distance %d: code %d", d, c)
+		}
 	}
 }
