@@ -17,7 +17,6 @@ package layout
 import (
 	"archive/tar"
 	"bufio"
-	"bytes"
 	// go-digest computes sha256 only if the program links it in.
 	_ "crypto/sha256"
 	"encoding/json"
@@ -70,19 +69,6 @@ func New() *Layout {
 		Index: ocispec.Index{Versioned: specs.Versioned{SchemaVersion: 2}},
 		Blobs: map[digest.Digest]blob.Blob{},
 	}
-}
-
-// Marshal encodes v as compact JSON without HTML escaping (so "<" stays
-// "<"); struct fields come out in declaration order and map keys sorted,
-// which makes the bytes a function of the value.
-func Marshal(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 // AddBlob stores data and returns its descriptor with the given media type.
