@@ -17,6 +17,7 @@ import (
 	"github.com/rules-tiny/rules_tiny/tools/image"
 	"github.com/rules-tiny/rules_tiny/tools/image/compress"
 	"github.com/rules-tiny/rules_tiny/tools/image/layout"
+	"github.com/rules-tiny/rules_tiny/tools/internal/atomicfile"
 )
 
 func init() {
@@ -174,11 +175,31 @@ func scratchDir(paths ...string) string {
 	return ""
 }
 
+// holdLimit is the most blob bytes a one-shot image or index run writes
+// with interrupts held off (atomicfile.HoldInterrupts) rather than
+// handled: each output holds the blobs once, so the writes take
+// milliseconds, and a ^C waits that long, while the run is spared
+// installing a handler (a tenth of a small image's run). A larger image
+// keeps the handler, so a ^C stops its long write at once and removes the
+// temporaries.
+const holdLimit = 8 << 20
+
+func blobBytes(l *layout.Layout) int64 {
+	var n int64
+	for _, b := range l.Blobs {
+		n += b.Size()
+	}
+	return n
+}
+
 // writeImageOutputs writes the layer, the tarball and the layout, each
 // atomically; every output is complete before it replaces an old one.
 func writeImageOutputs(res *image.Result, layoutDir, tarPath, layerPath string) error {
 	if err := checkOutputs(layoutDir, tarPath, layerPath); err != nil {
 		return err
+	}
+	if oneShot && blobBytes(res.Layout) <= holdLimit {
+		atomicfile.HoldInterrupts()
 	}
 	if layerPath != "" {
 		if err := res.WriteLayer(layerPath); err != nil {

@@ -55,8 +55,14 @@ func cliMain(args []string) int {
 	if len(expanded) > 0 {
 		collectLate(expanded[0])
 	}
+	oneShot = true
 	return run(expanded, os.Stdout, os.Stderr)
 }
+
+// oneShot is set when this process runs one command and ends (not a
+// persistent worker): a command may then spend process-wide settings, such
+// as holding interrupts off for its final writes (writeImageOutputs).
+var oneShot bool
 
 // lateCollection are the subcommands whose one-shot runs start with the
 // collector off. An image run lives for a few milliseconds, and its

@@ -8,7 +8,9 @@
 // An interrupt (SIGINT, SIGTERM, SIGHUP) while a temporary exists removes
 // every temporary this process made, then ends the process as the signal
 // would have: no `.tmp` file outlives a cancelled build. Every subcommand's
-// outputs go through here, so all of them get this.
+// outputs go through here, so all of them get this. A one-shot process that
+// ends with short writes may hold interrupts off instead (HoldInterrupts):
+// the writes then cannot be cut short, and no handler is installed.
 package atomicfile
 
 import (

@@ -56,6 +56,19 @@ func child(mode, dir string) int {
 			block()
 			return nil
 		})
+	case "held-dir":
+		// Interrupts held: the write the parent interrupts completes and
+		// the process ends normally.
+		HoldInterrupts()
+		err = WriteDir(filepath.Join(dir, "layout"), nil, func(tmp string) error {
+			os.WriteFile(filepath.Join(tmp, "index.json"), []byte("{}"), 0o644)
+			fmt.Println("ready")
+			time.Sleep(500 * time.Millisecond)
+			return os.WriteFile(filepath.Join(tmp, "oci-layout"), []byte("{}"), 0o644)
+		})
+		if err == nil {
+			return 0
+		}
 	case "scratch":
 		_, err = CreateTemp(dir, ".scratch.tmp*")
 		block()
@@ -218,8 +231,48 @@ func TestSignalWithoutTemporariesIsPassedOn(t *testing.T) {
 	}
 }
 
+// With interrupts held, SIGINT, SIGTERM and SIGHUP during a write neither
+// end the process nor cut the write short: the output is whole, no
+// temporary is left, and the process exits 0.
+func TestHeldInterruptsLetTheWriteFinish(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defaultInterrupts(t)
+	dir := t.TempDir()
+	cmd := exec.Command(exe, "-test.run=^$")
+	cmd.Env = append(os.Environ(), "ATOMICFILE_CHILD=held-dir", "ATOMICFILE_DIR="+dir)
+	out, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if line, _ := bufio.NewReader(out).ReadString('\n'); line != "ready\n" {
+		cmd.Process.Kill()
+		t.Fatalf("child said %q", line)
+	}
+	for _, s := range interrupts {
+		cmd.Process.Signal(s)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("the child did not finish its write: %v", err)
+	}
+	ents, _ := os.ReadDir(filepath.Join(dir, "layout"))
+	if len(ents) != 2 {
+		t.Errorf("the layout holds %d entries, want both files", len(ents))
+	}
+	if tmps := temporaries(dir); len(tmps) != 1 || tmps[0] != "layout" {
+		t.Errorf("left in the directory: %v, want the layout alone", tmps)
+	}
+}
+
 func TestHandlerStaysInstalledBetweenWrites(t *testing.T) {
 	dir := t.TempDir()
+	// Each write replaces the file, through a named temporary (a new file
+	// is written unnamed, with no handler).
+	if err := os.WriteFile(filepath.Join(dir, "f"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for i := 0; i < 3; i++ {
 		if err := WriteFile(filepath.Join(dir, "f"), []byte{byte(i)}, 0o644); err != nil {
 			t.Fatal(err)
