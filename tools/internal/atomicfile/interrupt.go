@@ -80,8 +80,8 @@ func HoldInterrupts() {
 	if pending.sigs != nil || pending.held {
 		return
 	}
-signal.Ignore(interrupts...)
-pending.held = true
+	signal.Ignore(interrupts...)
+	pending.held = true
 }
 
 // commit runs f, which moves or removes the temporary at p, with interrupts
