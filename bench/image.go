@@ -181,7 +181,7 @@ func (c *config) images(r *report, tg *targets, sz *sizeResults) {
 	measureInterleaved(c.imageRounds(), 2, ps)
 
 	var rows [][]string
-	var tinyMed, umociMed, floorMed time.Duration
+	var tinyMed, umociMed, floorMed, actionMed, workerMed time.Duration
 	var tinyBlobs blobBytes
 	var umociTotal int64
 	for _, p := range ps {
@@ -201,6 +201,8 @@ func (c *config) images(r *report, tg *targets, sz *sizeResults) {
 			}
 			tarball = fmt.Sprint(fileSize(filepath.Join(dir, "tiny.tar")))
 		case fullImageName, noPushImageName:
+			// The slower of the two shapes the toolchains run.
+			actionMed = max(actionMed, p.times.median())
 			base := map[string]string{fullImageName: "tiny-full", noPushImageName: "tiny-nopush"}[p.name]
 			if b, err := reachableBlobs(filepath.Join(dir, base+"-layout")); err == nil {
 				blobs = fmt.Sprintf("%d (%d + %d + %d)", b.total(), b.manifest, b.config, b.layers)
@@ -212,6 +214,8 @@ func (c *config) images(r *report, tg *targets, sz *sizeResults) {
 				blobs = "error: " + err.Error()
 			}
 			tarball = fmt.Sprint(fileSize(filepath.Join(dir, base+".tar")))
+		case "tiny image, persistent worker (per request)":
+			workerMed = p.times.median()
 		case imageFloorName:
 			floorMed = p.times.median()
 			if a, _ := os.ReadFile(filepath.Join(tinyLayout, "index.json")); len(a) > 0 {
@@ -249,15 +253,28 @@ func (c *config) images(r *report, tg *targets, sz *sizeResults) {
 			r.p("skopeo inspect reads the tiny layout (`oci:DIR:latest`).")
 		}
 	}
+	// The target is judged on the image action as Bazel runs it in a
+	// fresh process (sandboxed, remote, or --strategy=local): tiny-full
+	// directly, the complete tool under Bzlmod and the build without push in
+	// WORKSPACE, whichever was slower here. `tiny image` typed at a shell
+	// goes through the core's hand-off, one process start more; a worker
+	// runs it in-process. Both are reported beside it.
 	const imageTarget = "seed: tiny image ≥ 10x faster than umoci + skopeo, with the same or fewer blob bytes (issues 7, 12)"
-	if tinyMed > 0 && umociMed > 0 && umociTotal > 0 {
-		measured := fmt.Sprintf("%s vs %s = %s faster; %d vs %d B", ms(tinyMed), ms(umociMed), ratio(umociMed, tinyMed), tinyBlobs.total(), umociTotal)
+	if actionMed > 0 && umociMed > 0 && umociTotal > 0 {
+		measured := fmt.Sprintf("the image action as the toolchains run it (tiny-full, a fresh process): %s vs %s = %s faster; %d vs %d B",
+			ms(actionMed), ms(umociMed), ratio(umociMed, actionMed), tinyBlobs.total(), umociTotal)
+		if tinyMed > 0 {
+			measured += fmt.Sprintf("; `tiny image` at a shell (through the core's hand-off) %s = %s faster", ms(tinyMed), ratio(umociMed, tinyMed))
+		}
+		if workerMed > 0 {
+			measured += fmt.Sprintf("; in a persistent worker %s = %s faster", ms(workerMed), ratio(umociMed, workerMed))
+		}
 		if floorMed > 0 {
 			measured += fmt.Sprintf("; the floor (%s, no image work) is %s faster than umoci + skopeo", ms(floorMed), ratio(umociMed, floorMed))
 		}
-		tg.add(imageTarget, measured, umociMed >= 10*tinyMed && tinyBlobs.total() > 0 && tinyBlobs.total() <= umociTotal)
+		tg.add(imageTarget, measured, umociMed >= 10*actionMed && tinyBlobs.total() > 0 && tinyBlobs.total() <= umociTotal)
 	} else {
-		tg.na(imageTarget, "tiny image or umoci not available")
+		tg.na(imageTarget, "tiny-full or umoci not available")
 	}
 	if tinyBlobs.total() > 0 && sz != nil && bin == sz.seedTiny {
 		tg.add("seed image total blob bytes ≤ 760 (issue 3)", fmt.Sprintf("%d B", tinyBlobs.total()), tinyBlobs.total() <= 760)
