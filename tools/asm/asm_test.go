@@ -552,3 +552,30 @@ func TestCorpusGoldenFilesHaveInputs(t *testing.T) {
 		}
 	}
 }
+
+// Every limit has its own name, the names come sorted (help and errors
+// list them so), and each name reaches its own field.
+func TestLimitNamesAreSortedAndReachTheirOwnFields(t *testing.T) {
+	names := LimitNames()
+	if !sort.StringsAreSorted(names) {
+		t.Errorf("limit names not sorted: %v", names)
+	}
+	var l Limits
+	seen := map[*int64]string{}
+	for i, n := range names {
+		if i > 0 && names[i-1] == n {
+			t.Errorf("limit %s listed twice", n)
+		}
+		f, ok := l.field(strings.ToUpper(n))
+		if !ok {
+			t.Fatalf("limit %s has no field", n)
+		}
+		if other, dup := seen[f]; dup {
+			t.Errorf("limits %s and %s share a field", other, n)
+		}
+		seen[f] = n
+	}
+	if len(seen) != 10 {
+		t.Errorf("%d limits, want nasm's 8 plus tokens and output", len(seen))
+	}
+}

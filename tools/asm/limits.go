@@ -2,7 +2,6 @@ package asm
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/rules-tiny/rules_tiny/tools/asm/lex"
@@ -45,37 +44,48 @@ const (
 	MaxBSSSize = 1 << 32 // reserved bytes in one section
 )
 
-// limitFields maps each limit's name, as in --limit-NAME, to its field.
-func (l *Limits) fields() map[string]*int64 {
-	return map[string]*int64{
-		"passes":         &l.Passes,
-		"stalled-passes": &l.StalledPasses,
-		"macro-levels":   &l.MacroLevels,
-		"macro-tokens":   &l.MacroTokens,
-		"mmacros":        &l.Mmacros,
-		"rep":            &l.Rep,
-		"eval":           &l.Eval,
-		"lines":          &l.Lines,
-		"tokens":         &l.Tokens,
-		"output":         &l.Output,
+// limitFields lists each limit's name, as in --limit-NAME, and its field,
+// sorted by name. (A table, not a map: a persistent worker registers the
+// limit flags for every request.)
+var limitFields = [...]struct {
+	name  string
+	field func(*Limits) *int64
+}{
+	{"eval", func(l *Limits) *int64 { return &l.Eval }},
+	{"lines", func(l *Limits) *int64 { return &l.Lines }},
+	{"macro-levels", func(l *Limits) *int64 { return &l.MacroLevels }},
+	{"macro-tokens", func(l *Limits) *int64 { return &l.MacroTokens }},
+	{"mmacros", func(l *Limits) *int64 { return &l.Mmacros }},
+	{"output", func(l *Limits) *int64 { return &l.Output }},
+	{"passes", func(l *Limits) *int64 { return &l.Passes }},
+	{"rep", func(l *Limits) *int64 { return &l.Rep }},
+	{"stalled-passes", func(l *Limits) *int64 { return &l.StalledPasses }},
+	{"tokens", func(l *Limits) *int64 { return &l.Tokens }},
+}
+
+// field returns the limit called name (any case).
+func (l *Limits) field(name string) (*int64, bool) {
+	for _, f := range limitFields {
+		if strings.EqualFold(f.name, name) {
+			return f.field(l), true
+		}
 	}
+	return nil, false
 }
 
 // LimitNames lists the limits' names, sorted.
 func LimitNames() []string {
-	var l Limits
-	var names []string
-	for n := range l.fields() {
-		names = append(names, n)
+	names := make([]string, len(limitFields))
+	for i, f := range limitFields {
+		names[i] = f.name
 	}
-	sort.Strings(names)
 	return names
 }
 
 // Set sets the limit called name (as in --limit-NAME, any case) to value:
 // a non-negative number in any of nasm's forms, or `unlimited`.
 func (l *Limits) Set(name, value string) error {
-	f, ok := l.fields()[strings.ToLower(name)]
+	f, ok := l.field(name)
 	if !ok {
 		return fmt.Errorf("unknown limit `%s' (known: %s)", name, strings.Join(LimitNames(), ", "))
 	}
@@ -93,7 +103,7 @@ func (l *Limits) Set(name, value string) error {
 
 // Get returns the limit called name.
 func (l *Limits) Get(name string) (int64, bool) {
-	f, ok := l.fields()[strings.ToLower(name)]
+	f, ok := l.field(name)
 	if !ok {
 		return 0, false
 	}

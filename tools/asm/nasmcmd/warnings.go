@@ -1,8 +1,10 @@
 package nasmcmd
 
 import (
+	"maps"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/rules-tiny/rules_tiny/tools/asm/pp"
 )
@@ -120,16 +122,29 @@ var aliasNames = func() []string {
 
 // Warnings is the state of every warning class after -w and -W.
 type Warnings struct {
+	// state is nil until the first Set: the defaults serve until then (a
+	// persistent worker makes one Warnings per request).
 	state map[string]warnState
 }
 
-// NewWarnings returns the default states.
-func NewWarnings() *Warnings {
-	w := &Warnings{state: map[string]warnState{}}
+// defaultStates maps each class to its default state.
+var defaultStates = sync.OnceValue(func() map[string]warnState {
+	m := make(map[string]warnState, len(warnClasses))
 	for _, c := range warnClasses {
-		w.state[c.name] = c.def
+		m[c.name] = c.def
 	}
-	return w
+	return m
+})
+
+// NewWarnings returns the default states.
+func NewWarnings() *Warnings { return &Warnings{} }
+
+// of returns the state of class.
+func (w *Warnings) of(class string) warnState {
+	if w.state == nil {
+		return defaultStates()[class]
+	}
+	return w.state[class]
 }
 
 // Set applies one -w or -W argument as nasm does: `+name`, `-name`,
@@ -171,6 +186,9 @@ func (w *Warnings) Set(value string) bool {
 	if !all && strings.EqualFold(value, "all") {
 		all = true
 	}
+	if w.state == nil {
+		w.state = maps.Clone(defaultStates())
+	}
 	ok := false
 	for _, name := range aliasNames {
 		if !all {
@@ -210,12 +228,12 @@ func (w *Warnings) defaultOf(class string) warnState {
 // Enabled reports whether warnings of class are shown; a warning without
 // a class is nasm's `other`.
 func (w *Warnings) Enabled(class string) bool {
-	return w.state[classOrOther(class)]&warnOn != 0
+	return w.of(classOrOther(class))&warnOn != 0
 }
 
 // IsError reports whether warnings of class are errors (-w+error=class).
 func (w *Warnings) IsError(class string) bool {
-	s := w.state[classOrOther(class)]
+	s := w.of(classOrOther(class))
 	return s&(warnOn|warnErr) == warnOn|warnErr
 }
 

@@ -2,7 +2,6 @@ package main
 
 import (
 	"flag"
-	"fmt"
 	"os"
 	"strconv"
 	"time"
@@ -28,7 +27,7 @@ func limitText(v int64) string {
 func (l *asmLimits) register(fs *flag.FlagSet) {
 	for _, name := range asm.LimitNames() {
 		v, _ := l.Get(name)
-		fs.Var(limitFlag{l, name}, "limit-"+name, fmt.Sprintf("assembler limit (default %s; a number or unlimited)", limitText(v)))
+		fs.Var(limitFlag{l, name}, "limit-"+name, "assembler limit (default "+limitText(v)+"; a number or unlimited)")
 	}
 }
 

@@ -52,11 +52,15 @@ type linkFlags struct {
 	debugFile   string
 }
 
+// baseUsage is --base's usage (a constant: a persistent worker registers
+// the flags for every request).
+var baseUsage = "load address (default 0x" + strconv.FormatUint(link.DefaultBase, 16) + ")"
+
 func (lf *linkFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&lf.entry, "entry", "_start", "entry symbol")
 	fs.BoolVar(&lf.wx, "wx", false, "keep writable data out of executable pages (one more program header)")
 	fs.BoolVar(&lf.compact, "compact", false, "overlap headers and use fields the kernel ignores (smallest output)")
-	fs.StringVar(&lf.base, "base", "", fmt.Sprintf("load address (default %#x)", link.DefaultBase))
+	fs.StringVar(&lf.base, "base", "", baseUsage)
 	fs.StringVar(&lf.debugFile, "debug-file", "", "also write a separate debug file (symbols and DWARF at the executable's addresses) for gdb -e OUT -s FILE; the executable is unchanged")
 }
 
