@@ -57,6 +57,31 @@ rules read the tool from `ctx.toolchains["@rules_tiny//rules:toolchain_type"].ti
     },
 )
 
+def _tiny_tool_pair_impl(ctx):
+    # The core runs tiny-full from beside the path it was started by. Built
+    # with different tags, each shape lands in a directory of its own
+    # configuration (rules_go's gotags is a transition), so links in one
+    # directory put them side by side, as //rules:tiny_host_go builds them.
+    core = ctx.actions.declare_file(ctx.label.name + "/tiny")
+    full = ctx.actions.declare_file(ctx.label.name + "/tiny-full")
+    ctx.actions.symlink(output = core, target_file = ctx.executable.core, is_executable = True)
+    ctx.actions.symlink(output = full, target_file = ctx.executable.full, is_executable = True)
+    runfiles = ctx.runfiles(files = [full])
+    for attr in (ctx.attr.core, ctx.attr.full):
+        runfiles = runfiles.merge(attr[DefaultInfo].default_runfiles)
+    return [DefaultInfo(executable = core, files = depset([core]), runfiles = runfiles)]
+
+tiny_tool_pair = rule(
+    implementation = _tiny_tool_pair_impl,
+    doc = """The core build of tiny (`-tags tiny_core`) as `tiny`, with a build of the
+complete tool as `tiny-full` beside it (its runfile), for `tiny_toolchain.tiny`.""",
+    attrs = {
+        "core": attr.label(mandatory = True, executable = True, cfg = "exec", doc = "tiny built with -tags tiny_core."),
+        "full": attr.label(mandatory = True, executable = True, cfg = "exec", doc = "tiny built without tiny_core (push may be left out)."),
+    },
+    executable = True,
+)
+
 def tiny_tool(ctx):
     """The resolved tiny toolchain's TinyToolchainInfo, with a clear error when there is none.
 

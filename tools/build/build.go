@@ -9,7 +9,9 @@ import (
 	"io"
 
 	"github.com/rules-tiny/rules_tiny/tools/asm"
+	"github.com/rules-tiny/rules_tiny/tools/asm/pp"
 	"github.com/rules-tiny/rules_tiny/tools/elf"
+	"github.com/rules-tiny/rules_tiny/tools/internal/inputfile"
 	"github.com/rules-tiny/rules_tiny/tools/link"
 	"github.com/rules-tiny/rules_tiny/tools/obj"
 )
@@ -67,7 +69,7 @@ func Build(inputs []string, opts Options) (*Result, error) {
 	var files []*obj.File
 	var err error
 	for _, in := range inputs {
-		isObj, err := isObject(in)
+		isObj, source, err := openInput(in, opts.Asm.ReadFile == nil)
 		if err != nil {
 			return res, err
 		}
@@ -75,7 +77,9 @@ func Build(inputs []string, opts Options) (*Result, error) {
 		if isObj {
 			f, err = readObject(in, opts.KeepDebug)
 		} else {
-			f, err = assemble(in, arch, opts.Asm, res)
+			ao := opts.Asm
+			ao.Source = source
+			f, err = assemble(in, arch, ao, res)
 		}
 		if err != nil {
 			return res, err
@@ -96,20 +100,36 @@ func Build(inputs []string, opts Options) (*Result, error) {
 	return res, nil
 }
 
-// isObject tells objects from sources by the ELF magic, reading no more
-// than that, and refuses what is not a regular file.
-func isObject(path string) (bool, error) {
-	f, err := elf.OpenRegular(path)
+// openInput tells objects from sources by the ELF magic, and refuses what
+// is not a regular file. With readSource, a source comes back read, from
+// the same open file, so the assembler need not open it again (a
+// persistent worker's request is short enough for that to show); when it
+// cannot be read here, the assembler reads it and reports why, as ever.
+func openInput(path string, readSource bool) (isObj bool, source []byte, err error) {
+	f, fi, err := inputfile.Open(path, true)
 	if err != nil {
-		return false, err
+		return false, nil, err
 	}
 	defer f.Close()
 	var magic [4]byte
 	n, err := io.ReadFull(f, magic[:])
 	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
-		return false, err
+		return false, nil, err
 	}
-	return elf.IsELF(magic[:n]), nil
+	if elf.IsELF(magic[:n]) {
+		return true, nil, nil
+	}
+	if !readSource {
+		return false, nil, nil
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return false, nil, nil
+	}
+	source, err = inputfile.ReadOpened(f, fi, path, pp.MaxSourceSize)
+	if err != nil {
+		return false, nil, nil
+	}
+	return false, source, nil
 }
 
 func readObject(path string, keepDebug bool) (*obj.File, error) {

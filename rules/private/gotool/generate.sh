@@ -80,30 +80,43 @@ emit_rules() {
       [ "$(go list -f '{{.Standard}}' "$imp")" = true ] && continue
       deps+=("$(label_of "$imp" "$out")")
     done
-    echo
     if [ "$name" = main ]; then
-      echo "go_binary("
-      echo "    name = \"tiny\","
-      echo "    pure = \"on\","
-    else
-      local target
-      target="$(name_of "$pkg")"
-      [ "$pkg" = "$module/tools/gazelle" ] && target=gazelle
-      echo "go_library("
-      echo "    name = \"$target\","
-      echo "    importpath = \"$pkg\","
-      [ -n "$vis" ] && echo "    visibility = [\"$vis\"],"
+      # The tool's three shapes (tools/cmd/tiny/main.go): the core, the
+      # tiny-full without push that runs beside it, and the complete tool.
+      local bin tags
+      while read -r bin tags; do
+        echo
+        echo "go_binary("
+        echo "    name = \"$bin\","
+        if [ -n "$tags" ]; then echo "    gotags = [\"$tags\"],"; fi
+        echo "    pure = \"on\","
+        emit_srcs_deps
+      done <<<$'tiny_core tiny_core\ntiny_nopush tiny_nopush\ntiny'
+      continue
     fi
-    echo "    srcs = ["
-    printf '        "//:%s",\n' "${files[@]}" | sort
-    echo "    ],"
-    if [ "${#deps[@]}" -gt 0 ]; then
-      echo "    deps = ["
-      printf '        "%s",\n' "${deps[@]}" | sort -u
-      echo "    ],"
-    fi
-    echo ")"
+    local target
+    target="$(name_of "$pkg")"
+    [ "$pkg" = "$module/tools/gazelle" ] && target=gazelle
+    echo
+    echo "go_library("
+    echo "    name = \"$target\","
+    echo "    importpath = \"$pkg\","
+    if [ -n "$vis" ]; then echo "    visibility = [\"$vis\"],"; fi
+    emit_srcs_deps
   done
+}
+
+# The srcs and deps of the package emit_rules is at, and the closing paren.
+emit_srcs_deps() {
+  echo "    srcs = ["
+  printf '        "//:%s",\n' "${files[@]}" | sort
+  echo "    ],"
+  if [ "${#deps[@]}" -gt 0 ]; then
+    echo "    deps = ["
+    printf '        "%s",\n' "${deps[@]}" | sort -u
+    echo "    ],"
+  fi
+  echo ")"
 }
 
 declare -A in_gotool=()
@@ -115,15 +128,25 @@ while read -r pkg _ _; do in_gotool[$pkg]=1; done < <(main_pkgs ./tools/cmd/tiny
   echo "# //rules:tiny_host_go instead, and --config=debian deletes this package)."
   echo
   echo 'load("@io_bazel_rules_go//go:def.bzl", "go_binary", "go_library")'
-  echo 'load("//rules/private:toolchain.bzl", "tiny_toolchain")'
+  echo 'load("//rules/private:toolchain.bzl", "tiny_tool_pair", "tiny_toolchain")'
   echo
   echo 'package(default_visibility = ["//visibility:public"])'
   emit_rules "$gotool" "" < <(main_pkgs ./tools/cmd/tiny)
   cat <<'EOT'
 
+# As the WORKSPACE toolchain ships the tool (//rules:tiny_host_go): `tiny`
+# is the core, which starts fastest, with tiny-full beside it for image,
+# index and size; the complete tool runs push.
+tiny_tool_pair(
+    name = "tiny_pair",
+    core = ":tiny_core",
+    full = ":tiny_nopush",
+)
+
 tiny_toolchain(
     name = "tiny_toolchain",
-    tiny = ":tiny",
+    complete = ":tiny",
+    tiny = ":tiny_pair",
 )
 
 # Registered by MODULE.bazel.

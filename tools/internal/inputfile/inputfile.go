@@ -96,6 +96,13 @@ func ReadFile(path string, follow bool, max int64) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
+	return ReadOpened(f, fi, path, max)
+}
+
+// ReadOpened is ReadFile for a file that Open returned (fi is its info),
+// read from its current offset: a caller that looked at the file first
+// reads it without opening it again.
+func ReadOpened(f *os.File, fi fs.FileInfo, path string, max int64) ([]byte, error) {
 	if fi.Size() > max {
 		return nil, &fs.PathError{Op: "read", Path: path, Err: &TooLargeError{Size: fi.Size(), Max: max}}
 	}
