@@ -33,16 +33,17 @@ type config struct {
 	rounds   int
 	bazelNs  []int
 	tiny     string // the tool as the toolchain ships it: the core (-tags tiny_core)
-	tinyFull string // the complete tool beside it (tiny-full), "" if none
-	// tinyNoPush is tiny-full as the WORKSPACE toolchain builds it (-tags
-	// tiny_nopush), which its image and index actions run; "" if none.
-	tinyNoPush string
-	tinyCmds   map[string]bool
-	gonop      string
-	wkFloor    string // bench/workerfloor: the do-nothing persistent worker
-	imgFloor   string // bench/imagefloor: writes tiny image's outputs, no image work
-	peakRSS    string // the helper that measures a command's own peak RSS (see peakRSSOf)
-	nonce      string // makes this run's Bazel sources unique
+	tinyFull string // the complete tool, "" if none
+	// tinyShipped is tiny-full as the toolchains ship it beside the core
+	// (-tags tiny_oci,tiny_nopush: image, index and size alone), which the
+	// core hands those to and Bazel's image actions run; "" if none.
+	tinyShipped string
+	tinyCmds    map[string]bool
+	gonop       string
+	wkFloor     string // bench/workerfloor: the do-nothing persistent worker
+	imgFloor    string // bench/imagefloor: writes tiny image's outputs, no image work
+	peakRSS     string // the helper that measures a command's own peak RSS (see peakRSSOf)
+	nonce       string // makes this run's Bazel sources unique
 	// checkpoint writes a partial report (the long Bazel section calls it).
 	checkpoint func(markdown string)
 	log        io.Writer
@@ -248,28 +249,30 @@ func goBuild(dir, out string, args ...string) error {
 // setupTiny builds the tool as the toolchain ships it (or takes -tiny) and
 // learns which subcommands exist, so a missing one is reported as "not
 // available" instead of failing the whole run: the core as tiny
-// (-tags tiny_core) and the complete tool beside it as tiny-full, to which
-// the core hands image, index, size and push.
+// (-tags tiny_core) and beside it tiny-full, the OCI half without push
+// (-tags tiny_oci,tiny_nopush), to which the core hands image, index and
+// size; and, apart, the complete tool.
 func (c *config) setupTiny(path string, r *report) {
 	c.tinyCmds = map[string]bool{}
 	if path == "" {
 		path = filepath.Join(c.work, "bin", "tiny")
-		full := filepath.Join(c.work, "bin", "tiny-full")
+		shipped := filepath.Join(c.work, "bin", "tiny-full")
+		complete := filepath.Join(c.work, "bin", "complete", "tiny-full")
 		if err := goBuild(c.src, path, "-tags", "tiny_core", "./tools/cmd/tiny"); err != nil {
 			r.p("**tiny: not available** (go build -tags tiny_core ./tools/cmd/tiny failed: " + err.Error() + ")")
 			return
 		}
-		if err := goBuild(c.src, full, "./tools/cmd/tiny"); err != nil {
-			r.p("**tiny-full: not available** (go build ./tools/cmd/tiny failed: " + err.Error() + ")")
-		}
-		noPush := filepath.Join(c.work, "bin", "nopush", "tiny-full")
-		if err := goBuild(c.src, noPush, "-tags", "tiny_nopush", "./tools/cmd/tiny"); err == nil {
-			c.tinyNoPush = noPush
+		if err := goBuild(c.src, shipped, "-tags", "tiny_oci,tiny_nopush", "./tools/cmd/tiny"); err == nil {
+			c.tinyShipped = shipped
 		} else {
-			r.p("tiny-full -tags tiny_nopush: not available: " + err.Error())
+			r.p("**tiny-full: not available** (go build -tags tiny_oci,tiny_nopush ./tools/cmd/tiny failed: " + err.Error() + ")")
 		}
-	}
-	if full := filepath.Join(filepath.Dir(path), "tiny-full"); fileSize(full) > 0 {
+		if err := goBuild(c.src, complete, "./tools/cmd/tiny"); err == nil {
+			c.tinyFull = complete
+		} else {
+			r.p("the complete tool: not available (go build ./tools/cmd/tiny failed: " + err.Error() + ")")
+		}
+	} else if full := filepath.Join(filepath.Dir(path), "tiny-full"); fileSize(full) > 0 {
 		c.tinyFull = full
 	}
 	out, _ := exec.Command(path, "help").CombinedOutput()
@@ -290,9 +293,11 @@ func (c *config) setupTiny(path string, r *report) {
 		}
 	}
 	tool := fmt.Sprintf("`tiny` (%d bytes)", fileSize(path))
-	if c.tinyFull != "" {
-		tool = fmt.Sprintf("`tiny`, the core that links asm, link, build and strip (go build -tags tiny_core, %d bytes), and beside it `tiny-full`, the complete tool that the core runs image, index, size and push from (%d bytes); both built as the toolchain builds them (CGO_ENABLED=0 %s)",
-			fileSize(path), fileSize(c.tinyFull), strings.Join(goBuildFlags, " "))
+	if c.tinyShipped != "" {
+		tool = fmt.Sprintf("`tiny`, the core that links asm, link, build and strip (go build -tags tiny_core, %d bytes), and beside it `tiny-full`, the half that the core runs image, index and size from (-tags tiny_oci,tiny_nopush, %d bytes), as the toolchains ship them; the complete tool (every subcommand, %d bytes) apart; all built as the toolchains build them (CGO_ENABLED=0 %s)",
+			fileSize(path), fileSize(c.tinyShipped), fileSize(c.tinyFull), strings.Join(goBuildFlags, " "))
+	} else if c.tinyFull != "" {
+		tool = fmt.Sprintf("`tiny` (%d bytes) and beside it `tiny-full` (%d bytes)", fileSize(path), fileSize(c.tinyFull))
 	}
 	r.p(fmt.Sprintf("tiny subcommands: %s. Tool: %s.", strings.Join(names, ", "), tool))
 }

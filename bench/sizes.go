@@ -210,7 +210,7 @@ func (c *config) buildTimes(r *report, tg *targets, progs []program, bs []builde
 		"\"do-nothing persistent worker\" runs the same protocol loop as tiny (tools/worker) with a request that only copies the source to -o: what the machine charges a worker request before any assembling (pipe round trip, waking the worker, two file operations). "+
 		"Each pipeline's outputs are deleted before each run, outside the timing, as Bazel deletes an action's outputs before running it "+
 		"(replacing an existing file costs some file systems a flush: ext4 writes back a file renamed or truncated over another). "+
-		"\"tiny-full build\" is the complete tool, one binary with every subcommand, for comparison with the core that ships as `tiny`.", c.rounds))
+		"\"the complete tool's build\" is one binary with every subcommand, for comparison with the core that ships as `tiny`.", c.rounds))
 	seedRatios := map[string]time.Duration{}
 	for pi, p := range progs {
 		dir := filepath.Join(c.work, "progs", sanitize(p.name))
@@ -228,7 +228,7 @@ func (c *config) buildTimes(r *report, tg *targets, progs []program, bs []builde
 		}
 		if c.tinyFull != "" && pi == 0 && ok(p.name, "tiny build") {
 			out := filepath.Join(dir, "t-full")
-			ps = append(ps, &timed{name: "tiny-full build (the complete tool, one binary)", run: func() (runResult, error) {
+			ps = append(ps, &timed{name: "the complete tool's build (one binary with every subcommand)", run: func() (runResult, error) {
 				removeOutputs(out)
 				return runSteps(dir, cmd(c.tinyFull, "build", "-o", out, src))
 			}})

@@ -82,16 +82,17 @@ emit_rules() {
     done
     if [ "$name" = main ]; then
       # The tool's three shapes (tools/cmd/tiny/main.go): the core, the
-      # tiny-full without push that runs beside it, and the complete tool.
+      # tiny-full that runs beside it (image, index and size alone), and the
+      # complete tool.
       local bin tags
       while read -r bin tags; do
         echo
         echo "go_binary("
         echo "    name = \"$bin\","
-        if [ -n "$tags" ]; then echo "    gotags = [\"$tags\"],"; fi
+        if [ -n "$tags" ]; then echo "    gotags = [\"${tags//,/\", \"}\"],"; fi
         echo "    pure = \"on\","
         emit_srcs_deps
-      done <<<$'tiny_core tiny_core\ntiny_nopush tiny_nopush\ntiny'
+      done <<<$'tiny_core tiny_core\ntiny_oci tiny_oci,tiny_nopush\ntiny'
       continue
     fi
     local target
@@ -140,7 +141,7 @@ while read -r pkg _ _; do in_gotool[$pkg]=1; done < <(main_pkgs ./tools/cmd/tiny
 tiny_tool_pair(
     name = "tiny_pair",
     core = ":tiny_core",
-    full = ":tiny_nopush",
+    full = ":tiny_oci",
 )
 
 tiny_toolchain(

@@ -1,3 +1,5 @@
+//go:build !tiny_oci
+
 package main
 
 import (

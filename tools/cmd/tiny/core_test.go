@@ -74,25 +74,28 @@ func TestCoreLinksNoImageOrNetworkPackage(t *testing.T) {
 	}
 }
 
-// The tiny-full of rules_tiny's WORKSPACE toolchain (-tags tiny_nopush)
-// runs image, index and size without compiling the registry client, whose
-// HTTP and TLS stacks are most of a first build of the tool.
-func TestNoPushBuildLinksTheImageCommandsButNoNetworkPackage(t *testing.T) {
-	cmd := exec.Command("go", "list", "-deps", "-tags", "tiny_nopush", ".")
+// The tiny-full the toolchains ship beside the core (-tags
+// tiny_oci,tiny_nopush) runs image, index and size without the assembler
+// and linker, which the core runs, nor the registry client, whose HTTP and
+// TLS stacks are most of a first build of the tool.
+func TestShippedFullLinksTheImageCommandsAlone(t *testing.T) {
+	cmd := exec.Command("go", "list", "-deps", "-tags", "tiny_oci,tiny_nopush", ".")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("go list -deps -tags tiny_nopush: %v", err)
+		t.Fatalf("go list -deps -tags tiny_oci,tiny_nopush: %v", err)
 	}
 	deps := "\n" + string(out)
-	for _, p := range []string{"\nnet/http\n", "\ncrypto/tls\n", "\ngithub.com/google/go-containerregistry/", "\ngithub.com/rules-tiny/rules_tiny/tools/push\n"} {
+	for _, p := range []string{"\nnet/http\n", "\ncrypto/tls\n", "\ngithub.com/google/go-containerregistry/", "\ngithub.com/rules-tiny/rules_tiny/tools/push\n",
+		"\ngithub.com/rules-tiny/rules_tiny/tools/asm\n", "\ngithub.com/rules-tiny/rules_tiny/tools/x86\n",
+		"\ngithub.com/rules-tiny/rules_tiny/tools/link\n", "\ngithub.com/rules-tiny/rules_tiny/tools/build\n"} {
 		if strings.Contains(deps, p) {
-			t.Errorf("the tiny_nopush build links %s", strings.TrimSpace(p))
+			t.Errorf("the shipped tiny-full links %s", strings.TrimSpace(p))
 		}
 	}
-	for _, p := range []string{"\ngithub.com/rules-tiny/rules_tiny/tools/image\n", "\ngithub.com/rules-tiny/rules_tiny/tools/size\n", "\ngithub.com/rules-tiny/rules_tiny/tools/asm\n"} {
+	for _, p := range []string{"\ngithub.com/rules-tiny/rules_tiny/tools/image\n", "\ngithub.com/rules-tiny/rules_tiny/tools/size\n"} {
 		if !strings.Contains(deps, p) {
-			t.Errorf("the tiny_nopush build does not link %s", strings.TrimSpace(p))
+			t.Errorf("the shipped tiny-full does not link %s", strings.TrimSpace(p))
 		}
 	}
 }

@@ -2,11 +2,14 @@
 // writer in one hermetic binary. Each subcommand lives in its own file and is
 // a thin shell over a package under tools/.
 //
-// It builds in two shapes. `go build` gives the complete tool. With
+// It builds in shapes. `go build` gives the complete tool. With
 // `-tags tiny_core` it gives the core, which links only asm, link, build and
 // strip, so that those start as fast as a Go program can; it runs image,
-// index, size and push by exec of the complete tool installed beside it as
-// tiny-full (core.go). The toolchain ships the pair: `tiny` is the core.
+// index, size and push by exec of tiny-full installed beside it (core.go).
+// With `-tags tiny_oci` it gives that other half: image, index, size and
+// push, without the assembler and linker, so that an image starts light
+// too (`tiny_nopush` leaves push out as well). The toolchain ships the
+// pair: `tiny` is the core, tiny-full the OCI half without push.
 package main
 
 import (
