@@ -1,6 +1,9 @@
 package deflate
 
-import "sort"
+import (
+	"cmp"
+	"slices"
+)
 
 // pmNode is an item of the package-merge algorithm: a leaf (sym >= 0) or a
 // package of two items.
@@ -43,11 +46,9 @@ func huffmanLengths(freq []uint32, limit int) (lens []uint8, ok bool) {
 			leaves = append(leaves, leaf{0, s})
 		}
 	}
-	sort.Slice(leaves, func(i, j int) bool {
-		if leaves[i].w != leaves[j].w {
-			return leaves[i].w < leaves[j].w
-		}
-		return leaves[i].sym < leaves[j].sym
+	// A total order (weight, then symbol): any sort gives the same leaves.
+	slices.SortFunc(leaves, func(a, b leaf) int {
+		return cmp.Or(cmp.Compare(a.w, b.w), cmp.Compare(a.sym, b.sym))
 	})
 	m := len(leaves)
 	// Nodes 0..m-1 are the leaves, m.. the merged nodes in creation
@@ -101,11 +102,8 @@ func packageMerge(freq []uint32, limit int) []uint8 {
 			leaves = append(leaves, &pmNode{weight: 0, sym: s})
 		}
 	}
-	sort.SliceStable(leaves, func(i, j int) bool {
-		if leaves[i].weight != leaves[j].weight {
-			return leaves[i].weight < leaves[j].weight
-		}
-		return leaves[i].sym < leaves[j].sym
+	slices.SortFunc(leaves, func(a, b *pmNode) int {
+		return cmp.Or(cmp.Compare(a.weight, b.weight), cmp.Compare(a.sym, b.sym))
 	})
 	list := leaves
 	for level := 1; level < limit; level++ {
