@@ -84,14 +84,25 @@ emit_rules() {
       # The tool's three shapes (tools/cmd/tiny/main.go): the core, the
       # tiny-full that runs beside it (image, index and size alone), and the
       # complete tool.
+      # One source list for the three: build tags pick the files.
+      echo
+      echo "_TINY_SRCS = ["
+      printf '    "//:%s",\n' "${files[@]}" | sort
+      echo "]"
+      echo
+      echo "_TINY_DEPS = ["
+      printf '    "%s",\n' "${deps[@]}" | sort -u
+      echo "]"
       local bin tags
       while read -r bin tags; do
         echo
         echo "go_binary("
         echo "    name = \"$bin\","
+        echo "    srcs = _TINY_SRCS,"
         if [ -n "$tags" ]; then echo "    gotags = [\"${tags//,/\", \"}\"],"; fi
         echo "    pure = \"on\","
-        emit_srcs_deps
+        echo "    deps = _TINY_DEPS,"
+        echo ")"
       done <<<$'tiny_core tiny_core\ntiny_oci tiny_oci,tiny_nopush\ntiny'
       continue
     fi

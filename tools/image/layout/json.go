@@ -125,39 +125,40 @@ func (w *jsonWriter) str(s string) { w.b = appendString(w.b, s) }
 func (w *jsonWriter) int(i int64) { w.b = strconv.AppendInt(w.b, i, 10) }
 
 // strs writes a slice of strings; nil is null, as encoding/json writes it.
-func (w *jsonWriter) strs(s []string) {
-	if s == nil {
-		w.b = append(w.b, "null"...)
-		return
-	}
-	w.b = append(w.b, '[')
-	for i, v := range s {
-		if i > 0 {
-			w.b = append(w.b, ',')
-		}
-		w.str(v)
-	}
-	w.b = append(w.b, ']')
-}
+func (w *jsonWriter) strs(s []string) { writeList(w, s, w.str) }
 
 func (w *jsonWriter) digests(ds []digest.Digest) {
-	if ds == nil {
+	writeList(w, ds, func(d digest.Digest) { w.str(string(d)) })
+}
+
+// writeList writes xs as an array, each element by item; nil is null.
+func writeList[T any](w *jsonWriter, xs []T, item func(T)) {
+	if xs == nil {
 		w.b = append(w.b, "null"...)
 		return
 	}
 	w.b = append(w.b, '[')
-	for i, d := range ds {
+	for i := range xs {
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
-		w.str(string(d))
+		item(xs[i])
 	}
 	w.b = append(w.b, ']')
 }
 
 // strMap writes a map with its keys in byte order, as encoding/json sorts
 // them.
-func (w *jsonWriter) strMap(m map[string]string) {
+func (w *jsonWriter) strMap(m map[string]string) { writeMap(w, m, w.str) }
+
+// set writes a map[string]struct{} (ports, volumes): {"k":{},...}.
+func (w *jsonWriter) set(m map[string]struct{}) {
+	writeMap(w, m, func(struct{}) { w.b = append(w.b, '{', '}') })
+}
+
+// writeMap writes m as an object, keys sorted, each value by value; nil is
+// null.
+func writeMap[V any](w *jsonWriter, m map[string]V, value func(V)) {
 	if m == nil {
 		w.b = append(w.b, "null"...)
 		return
@@ -169,20 +170,7 @@ func (w *jsonWriter) strMap(m map[string]string) {
 		}
 		w.str(k)
 		w.b = append(w.b, ':')
-		w.str(m[k])
-	}
-	w.b = append(w.b, '}')
-}
-
-// set writes a map[string]struct{} (ports, volumes): {"k":{},...}.
-func (w *jsonWriter) set(m map[string]struct{}) {
-	w.b = append(w.b, '{')
-	for i, k := range sortedKeys(m) {
-		if i > 0 {
-			w.b = append(w.b, ',')
-		}
-		w.str(k)
-		w.b = append(w.b, ':', '{', '}')
+		value(m[k])
 	}
 	w.b = append(w.b, '}')
 }
@@ -227,18 +215,7 @@ func (w *jsonWriter) descriptor(d *ocispec.Descriptor) {
 
 // descriptors writes a list of descriptors; nil is null.
 func (w *jsonWriter) descriptors(ds []ocispec.Descriptor) {
-	if ds == nil {
-		w.b = append(w.b, "null"...)
-		return
-	}
-	w.b = append(w.b, '[')
-	for i := range ds {
-		if i > 0 {
-			w.b = append(w.b, ',')
-		}
-		w.descriptor(&ds[i])
-	}
-	w.b = append(w.b, ']')
+	writeList(w, ds, func(d ocispec.Descriptor) { w.descriptor(&d) })
 }
 
 func (w *jsonWriter) image(im *ocispec.Image) {
@@ -255,12 +232,7 @@ func (w *jsonWriter) image(im *ocispec.Image) {
 	r.close()
 	if len(im.History) > 0 {
 		o.name("history")
-		w.b = append(w.b, '[')
-		for i := range im.History {
-			if i > 0 {
-				w.b = append(w.b, ',')
-			}
-			h := &im.History[i]
+		writeList(w, im.History, func(h ocispec.History) {
 			ho := w.open()
 			ho.optTime("created", h.Created)
 			ho.optString("created_by", h.CreatedBy)
@@ -268,8 +240,7 @@ func (w *jsonWriter) image(im *ocispec.Image) {
 			ho.optString("comment", h.Comment)
 			ho.optBool("empty_layer", h.EmptyLayer)
 			ho.close()
-		}
-		w.b = append(w.b, ']')
+		})
 	}
 	o.close()
 }
@@ -326,39 +297,17 @@ func (w *jsonWriter) index(x *ocispec.Index) {
 }
 
 func (w *jsonWriter) dockerManifest(es []dockerManifestEntry) {
-	if es == nil {
-		w.b = append(w.b, "null"...)
-		return
-	}
-	w.b = append(w.b, '[')
-	for i := range es {
-		if i > 0 {
-			w.b = append(w.b, ',')
-		}
+	writeList(w, es, func(e dockerManifestEntry) {
 		o := w.open()
-		o.name("Config").str(es[i].Config)
-		o.name("RepoTags").strs(es[i].RepoTags)
-		o.name("Layers").strs(es[i].Layers)
+		o.name("Config").str(e.Config)
+		o.name("RepoTags").strs(e.RepoTags)
+		o.name("Layers").strs(e.Layers)
 		o.close()
-	}
-	w.b = append(w.b, ']')
+	})
 }
 
 func (w *jsonWriter) repositories(m map[string]map[string]string) {
-	if m == nil {
-		w.b = append(w.b, "null"...)
-		return
-	}
-	w.b = append(w.b, '{')
-	for i, k := range sortedKeys(m) {
-		if i > 0 {
-			w.b = append(w.b, ',')
-		}
-		w.str(k)
-		w.b = append(w.b, ':')
-		w.strMap(m[k])
-	}
-	w.b = append(w.b, '}')
+	writeMap(w, m, w.strMap)
 }
 
 const hexDigits = "0123456789abcdef"

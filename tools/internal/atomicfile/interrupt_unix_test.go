@@ -120,27 +120,37 @@ func defaultInterrupts(t *testing.T) {
 	t.Cleanup(func() { signal.Stop(c) })
 }
 
-func TestInterruptRemovesTemporaries(t *testing.T) {
+// startChild starts this test binary as a child in mode, writing into
+// dir (behind the command prefix, if any: nohup), and waits for it to say
+// it is ready. The rest of its output is left in the reader.
+func startChild(t *testing.T, mode, dir string, prefix ...string) (*exec.Cmd, *bufio.Reader) {
+	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
+	argv := append(append(prefix, exe), "-test.run=^$")
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Env = append(os.Environ(), "ATOMICFILE_CHILD="+mode, "ATOMICFILE_DIR="+dir)
+	out, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	r := bufio.NewReader(out)
+	if line, _ := r.ReadString('\n'); line != "ready\n" {
+		cmd.Process.Kill()
+		t.Fatalf("child said %q", line)
+	}
+	return cmd, r
+}
+
+func TestInterruptRemovesTemporaries(t *testing.T) {
 	defaultInterrupts(t)
 	for _, mode := range []string{"file", "file-new", "dir", "scratch"} {
 		for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
 			t.Run(fmt.Sprintf("%s/%v", mode, sig), func(t *testing.T) {
 				dir := t.TempDir()
-				cmd := exec.Command(exe, "-test.run=^$")
-				cmd.Env = append(os.Environ(), "ATOMICFILE_CHILD="+mode, "ATOMICFILE_DIR="+dir)
-				out, _ := cmd.StdoutPipe()
-				if err := cmd.Start(); err != nil {
-					t.Fatal(err)
-				}
-				line, _ := bufio.NewReader(out).ReadString('\n')
-				if line != "ready\n" {
-					cmd.Process.Kill()
-					t.Fatalf("child said %q", line)
-				}
+				cmd, _ := startChild(t, mode, dir)
 				want := 1
 				if mode == "file-new" && unnamedSupported(dir) {
 					want = 0
@@ -178,10 +188,6 @@ func TestInterruptRemovesTemporaries(t *testing.T) {
 // writes (a persistent worker would otherwise install and remove it on
 // every request).
 func TestSignalWithoutTemporariesIsPassedOn(t *testing.T) {
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
 	defaultInterrupts(t)
 	for _, c := range []struct {
 		mode string
@@ -195,17 +201,7 @@ func TestSignalWithoutTemporariesIsPassedOn(t *testing.T) {
 	} {
 		t.Run(fmt.Sprintf("%s/%v", c.mode, c.sig), func(t *testing.T) {
 			dir := t.TempDir()
-			cmd := exec.Command(exe, "-test.run=^$")
-			cmd.Env = append(os.Environ(), "ATOMICFILE_CHILD="+c.mode, "ATOMICFILE_DIR="+dir)
-			out, _ := cmd.StdoutPipe()
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			r := bufio.NewReader(out)
-			if line, _ := r.ReadString('\n'); line != "ready\n" {
-				cmd.Process.Kill()
-				t.Fatalf("child said %q", line)
-			}
+			cmd, r := startChild(t, c.mode, dir)
 			cmd.Process.Signal(c.sig)
 			rest, _ := io.ReadAll(r)
 			done := make(chan error, 1)
@@ -235,22 +231,9 @@ func TestSignalWithoutTemporariesIsPassedOn(t *testing.T) {
 // end the process nor cut the write short: the output is whole, no
 // temporary is left, and the process exits 0.
 func TestHeldInterruptsLetTheWriteFinish(t *testing.T) {
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
 	defaultInterrupts(t)
 	dir := t.TempDir()
-	cmd := exec.Command(exe, "-test.run=^$")
-	cmd.Env = append(os.Environ(), "ATOMICFILE_CHILD=held-dir", "ATOMICFILE_DIR="+dir)
-	out, _ := cmd.StdoutPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	if line, _ := bufio.NewReader(out).ReadString('\n'); line != "ready\n" {
-		cmd.Process.Kill()
-		t.Fatalf("child said %q", line)
-	}
+	cmd, _ := startChild(t, "held-dir", dir)
 	for _, s := range interrupts {
 		cmd.Process.Signal(s)
 	}
@@ -294,22 +277,9 @@ func TestSignalIgnoredAtStartStaysIgnored(t *testing.T) {
 	if err != nil {
 		t.Skip("no nohup here to start a process with SIGHUP ignored")
 	}
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
 	defaultInterrupts(t) // SIGTERM at its default action in the child
 	dir := t.TempDir()
-	cmd := exec.Command(nohup, exe, "-test.run=^$")
-	cmd.Env = append(os.Environ(), "ATOMICFILE_CHILD=file", "ATOMICFILE_DIR="+dir)
-	out, _ := cmd.StdoutPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	if line, _ := bufio.NewReader(out).ReadString('\n'); line != "ready\n" {
-		cmd.Process.Kill()
-		t.Fatalf("child said %q", line)
-	}
+	cmd, _ := startChild(t, "file", dir, nohup)
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	cmd.Process.Signal(syscall.SIGHUP)
