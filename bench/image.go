@@ -104,7 +104,8 @@ func (c *config) images(r *report, tg *targets, sz *sizeResults) {
 		"`tiny image` is the core handing the command to tiny-full (an exec: one more process start), as users of the core run it; Bazel's image actions run tiny-full directly. "+
 		"Both toolchains ship tiny-full as the half of the tool the core hands over to: image, index and size, without the assembler and linker or push (-tags tiny_oci,tiny_nopush). "+
 		"The image floor is a fresh Go process that reads one file (a tarball tiny image wrote before the timing) and writes the same tarball and layout, "+
-		"each under a temporary name renamed into place, with no flag parsing, tar, compression or hashing: what any tool that writes these outputs in a fresh process pays.", which, st.Size(), c.imageRounds()))
+		"each under a temporary name renamed into place, with no flag parsing, tar, compression or hashing: what any tool that writes these outputs in a fresh process pays. "+
+		"The second floor is the same program linking, without calling them, the libraries tiny's image path links (the image-spec types with go-digest, klauspost's gzip and zstd): what their start-up and size add.", which, st.Size(), c.imageRounds()))
 	dir := filepath.Join(c.work, "image")
 	os.MkdirAll(dir, 0o755)
 	in := filepath.Join(dir, "hello")
@@ -146,6 +147,13 @@ func (c *config) images(r *report, tg *targets, sz *sizeResults) {
 				os.Remove(filepath.Join(dir, "floor.tar"))
 				return runSteps(dir, cmd(c.imgFloor, ref, fl, "floor.tar"))
 			}})
+			if c.imgLibFloor != "" {
+				ps = append(ps, &timed{name: imageLibFloorName, run: func() (runResult, error) {
+					os.RemoveAll(fl)
+					os.Remove(filepath.Join(dir, "floor.tar"))
+					return runSteps(dir, cmd(c.imgLibFloor, ref, fl, "floor.tar"))
+				}})
+			}
 		}
 		if wk, err := startWorkerClient(c.tiny, dir, "image"); err == nil {
 			defer wk.close()
@@ -181,7 +189,7 @@ func (c *config) images(r *report, tg *targets, sz *sizeResults) {
 	measureInterleaved(c.imageRounds(), 2, ps)
 
 	var rows [][]string
-	var tinyMed, umociMed, floorMed, actionMed, workerMed time.Duration
+	var tinyMed, umociMed, floorMed, libFloorMed, actionMed, workerMed time.Duration
 	var tinyBlobs blobBytes
 	var umociTotal int64
 	for _, p := range ps {
@@ -219,6 +227,9 @@ func (c *config) images(r *report, tg *targets, sz *sizeResults) {
 			tarball = fmt.Sprint(fileSize(filepath.Join(dir, base+".tar")))
 		case "tiny image, persistent worker (per request)":
 			workerMed = p.times.median()
+		case imageLibFloorName:
+			libFloorMed = p.times.median()
+			tarball = fmt.Sprint(fileSize(filepath.Join(dir, "floor.tar")))
 		case imageFloorName:
 			floorMed = p.times.median()
 			if a, _ := os.ReadFile(filepath.Join(tinyLayout, "index.json")); len(a) > 0 {
@@ -274,6 +285,9 @@ func (c *config) images(r *report, tg *targets, sz *sizeResults) {
 		if floorMed > 0 {
 			measured += fmt.Sprintf("; the floor (%s, no image work) is %s faster than umoci + skopeo", ms(floorMed), ratio(umociMed, floorMed))
 		}
+		if libFloorMed > 0 {
+			measured += fmt.Sprintf(", and %s (%s) linking the OCI libraries", ratio(umociMed, libFloorMed), ms(libFloorMed))
+		}
 		tg.add(imageTarget, measured, umociMed >= 10*actionMed && tinyBlobs.total() > 0 && tinyBlobs.total() <= umociTotal)
 	} else {
 		tg.na(imageTarget, "tiny-full or umoci not available")
@@ -295,6 +309,10 @@ const (
 // writes tiny image's outputs (its tarball copied, its layout unpacked from
 // it, each under a temporary name renamed into place) with no image work.
 const imageFloorName = "image floor (a Go program that writes the same tarball and layout, atomically, with no image work)"
+
+// imageLibFloorName is the same floor linking the libraries tiny's image
+// path links (bench/imagefloor/libs.go), without calling them.
+const imageLibFloorName = "image floor linking the OCI libraries (image-spec and go-digest, klauspost gzip and zstd), not calling them"
 
 func (c *config) imageRounds() int {
 	if c.rounds > 21 {

@@ -42,6 +42,7 @@ type config struct {
 	gonop       string
 	wkFloor     string // bench/workerfloor: the do-nothing persistent worker
 	imgFloor    string // bench/imagefloor: writes tiny image's outputs, no image work
+	imgLibFloor string // the same, linking the OCI libraries (-tags libs)
 	peakRSS     string // the helper that measures a command's own peak RSS (see peakRSSOf)
 	nonce       string // makes this run's Bazel sources unique
 	// checkpoint writes a partial report (the long Bazel section calls it).
@@ -149,6 +150,9 @@ func benchMain(args []string, stdout, stderr io.Writer) int {
 	}
 	if c.imgFloor, err = c.buildFloor("imagefloor"); err != nil {
 		r.p("image floor: not available: " + err.Error())
+	}
+	if c.imgLibFloor, err = c.buildFloor("imagefloor", "-tags", "libs"); err != nil {
+		r.p("image floor with the OCI libraries: not available: " + err.Error())
 	}
 	if err := c.buildPeakRSS(); err != nil {
 		r.p("peak RSS helper: not available (RSS figures are the harness's way, a floor of its own size): " + err.Error())
@@ -322,10 +326,11 @@ func (c *config) buildGoNop() error {
 // buildFloor compiles a floor program of the bench (bench/NAME) into the
 // work directory: bench/workerfloor, tiny's worker protocol loop with a
 // request that only copies a file; bench/imagefloor, a fresh process that
-// writes tiny image's outputs with no image work.
-func (c *config) buildFloor(name string) (string, error) {
-	out := filepath.Join(c.work, "bin", name)
-	if err := goBuild(c.src, out, "./bench/"+name); err != nil {
+// writes tiny image's outputs with no image work (flags: -tags libs, the
+// same linking the OCI libraries).
+func (c *config) buildFloor(name string, flags ...string) (string, error) {
+	out := filepath.Join(c.work, "bin", name+strings.Join(flags, ""))
+	if err := goBuild(c.src, out, append(flags, "./bench/"+name)...); err != nil {
 		return "", fmt.Errorf("go build: %v", err)
 	}
 	return out, nil
