@@ -52,7 +52,7 @@ rules read the tool from `ctx.toolchains["@rules_tiny//rules:toolchain_type"].ti
             executable = True,
             cfg = "exec",
             doc = "Optional: a complete build of tiny, for the subcommands `tiny` and its runfiles leave out " +
-                  "(push, when tiny-full is built with -tags tiny_nopush). Built only for the targets that need it (tiny_push).",
+                  "(push: the tiny-full beside a core tiny is built with -tags tiny_oci,tiny_nopush). Built only for the targets that need it (tiny_push).",
         ),
     },
 )
