@@ -139,10 +139,24 @@ func (m *mmacro) takes(n int) bool {
 
 // splitArgs splits multi-line macro arguments at top-level commas; braces
 // group an argument that contains commas.
+//
+// The arguments share one copy of the tokens (a persistent worker splits a
+// few calls per request), each capped at its end so that appending to one
+// never writes into the next; an empty argument is nil. As trimSpace does,
+// an argument's first token has no space before it.
 func splitArgs(toks []lex.Token) [][]lex.Token {
+	buf := make([]lex.Token, 0, len(toks))
 	var args [][]lex.Token
-	var cur []lex.Token
-	brace := 0
+	start, brace := 0, 0
+	cut := func() []lex.Token {
+		if len(buf) == start {
+			return nil
+		}
+		arg := buf[start:len(buf):len(buf)]
+		arg[0].Space = false
+		start = len(buf)
+		return arg
+	}
 	for _, t := range toks {
 		switch {
 		case t.Is("{"):
@@ -158,13 +172,12 @@ func splitArgs(toks []lex.Token) [][]lex.Token {
 				}
 			}
 		case t.Is(",") && brace == 0:
-			args = append(args, trimSpace(cur))
-			cur = nil
+			args = append(args, cut())
 			continue
 		}
-		cur = append(cur, t)
+		buf = append(buf, t)
 	}
-	return append(args, trimSpace(cur))
+	return append(args, cut())
 }
 
 // lookup is what a name with a parameter count finds among the

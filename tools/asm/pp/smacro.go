@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/rules-tiny/rules_tiny/tools/asm/lex"
 )
@@ -62,19 +63,62 @@ func (m *smacro) param(name string) int {
 // commandLineDefines installs the standard macros, then the -D
 // arguments.
 func (p *pp) commandLineDefines() {
-	for _, d := range append(append([]string(nil), p.opts.Predefines...), p.opts.Defines...) {
-		name, val, _ := strings.Cut(d, "=")
-		toks, err := lex.Line(name + " " + val)
-		if err != nil || len(toks) == 0 || toks[0].Kind != lex.Ident {
+	for i, d := range append(append([]string(nil), p.opts.Predefines...), p.opts.Defines...) {
+		var toks []lex.Token
+		if i < len(p.opts.Predefines) {
+			toks = predefined.tokens(d)
+		} else {
+			toks = defineTokens(d)
+		}
+		if len(toks) == 0 {
 			p.errorf(Pos{"command line", 0}, "invalid -D argument `%s'", d)
 			continue
 		}
-		body := toks[1:]
-		if len(body) > 0 {
-			body[0].Space = false
-		}
-		p.smacs[toks[0].Text] = []*smacro{{name: toks[0].Text, nparams: -1, body: body}}
+		p.smacs[toks[0].Text] = []*smacro{{name: toks[0].Text, nparams: -1, body: toks[1:]}}
 	}
+}
+
+// defineTokens lexes NAME=VALUE as a -D does: the name, then the body
+// with no space before its first token; nil if it is not a definition.
+func defineTokens(d string) []lex.Token {
+	name, val, _ := strings.Cut(d, "=")
+	toks, err := lex.Line(name + " " + val)
+	if err != nil || len(toks) == 0 || toks[0].Kind != lex.Ident {
+		return nil
+	}
+	if len(toks) > 1 {
+		toks[1].Space = false
+	}
+	return toks
+}
+
+// predefined keeps the lexed standard macros (__?NASM_VERSION_ID?__ and
+// the like, the same few on every run) for the process: a persistent
+// worker would lex them again for every request. Each run gets its own
+// copy. The cache is bounded, since some values (__?DATE?__ from
+// SOURCE_DATE_EPOCH) can vary from run to run.
+var predefined = &tokenCache{m: map[string][]lex.Token{}}
+
+type tokenCache struct {
+	sync.Mutex
+	m map[string][]lex.Token
+}
+
+const maxPredefined = 256
+
+func (c *tokenCache) tokens(d string) []lex.Token {
+	c.Lock()
+	toks, ok := c.m[d]
+	c.Unlock()
+	if !ok {
+		toks = defineTokens(d)
+		c.Lock()
+		if len(c.m) < maxPredefined {
+			c.m[d] = toks
+		}
+		c.Unlock()
+	}
+	return append([]lex.Token(nil), toks...)
 }
 
 func (p *pp) lookupSmacro(name string) []*smacro {
