@@ -111,6 +111,19 @@ func openInput(path string, readSource bool) (isObj bool, source []byte, err err
 		return false, nil, err
 	}
 	defer f.Close()
+	if readSource && fi.Size() <= wholeReadSize {
+		// Small enough to read whole and look at: no separate read of the
+		// magic and seek back. An object read here is read again by
+		// readObject, which is cheap at this size.
+		data, err := inputfile.ReadOpened(f, fi, path, pp.MaxSourceSize)
+		if err != nil {
+			return false, nil, nil // the assembler reads it and says why
+		}
+		if elf.IsELF(data) {
+			return true, nil, nil
+		}
+		return false, data, nil
+	}
 	var magic [4]byte
 	n, err := io.ReadFull(f, magic[:])
 	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
@@ -131,6 +144,10 @@ func openInput(path string, readSource bool) (isObj bool, source []byte, err err
 	}
 	return false, source, nil
 }
+
+// wholeReadSize is the largest input openInput reads whole before
+// looking at its magic.
+const wholeReadSize = 1 << 20
 
 func readObject(path string, keepDebug bool) (*obj.File, error) {
 	data, _, err := elf.ReadFile(path, elf.Sections)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 
 	"golang.org/x/sys/unix"
 )
@@ -25,12 +26,13 @@ func writeUnnamed(dir, path string, perm os.FileMode, fill func(io.Writer) error
 		return false, nil
 	}
 	// Linking needs the descriptor's /proc entry (AT_EMPTY_PATH would need
-	// CAP_DAC_READ_SEARCH): check it before fill consumes the content.
-	proc := "/proc/self/fd/" + strconv.Itoa(fd)
-	if _, err := os.Stat(proc); err != nil {
+	// CAP_DAC_READ_SEARCH): check that /proc is there before fill consumes
+	// the content.
+	if !procFDs() {
 		unix.Close(fd)
 		return false, nil
 	}
+	proc := "/proc/self/fd/" + strconv.Itoa(fd)
 	f := os.NewFile(uintptr(fd), path)
 	defer f.Close()
 	if err := fill(f); err != nil {
@@ -50,6 +52,14 @@ func writeUnnamed(dir, path string, perm os.FileMode, fill func(io.Writer) error
 	}
 	return true, nil
 }
+
+// procFDs tells whether this process sees its descriptors in /proc. Asked
+// once: a persistent worker writes an output per request, and a lookup
+// in /proc is one of the few system calls a small output costs.
+var procFDs = sync.OnceValue(func() bool {
+	_, err := os.Stat("/proc/self/fd")
+	return err == nil
+})
 
 // replaceFrom links the unnamed file at proc to a tracked temporary in dir,
 // named as Write names its temporaries, and renames it over path.
@@ -83,6 +93,5 @@ func unnamedSupported(dir string) bool {
 		return false
 	}
 	unix.Close(fd)
-	_, err = os.Stat("/proc/self/fd")
-	return err == nil
+	return procFDs()
 }

@@ -106,9 +106,27 @@ func ReadOpened(f *os.File, fi fs.FileInfo, path string, max int64) ([]byte, err
 	if fi.Size() > max {
 		return nil, &fs.PathError{Op: "read", Path: path, Err: &TooLargeError{Size: fi.Size(), Max: max}}
 	}
-	data, err := io.ReadAll(io.LimitReader(f, max+1))
-	if err != nil {
-		return nil, err
+	// Sized from the file's own size, one byte more to see its end, so a
+	// small file takes one read and no growing (as os.ReadFile does); a
+	// file that grew meanwhile is still read to its end or to max+1 bytes.
+	size := fi.Size() + 1
+	if size > max+1 || size < 1 {
+		size = max + 1
+	}
+	data := make([]byte, 0, min(size, 1<<20))
+	r := io.LimitReader(f, max+1)
+	for {
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)]
+		}
+		n, err := r.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
 	if int64(len(data)) > max {
 		return nil, &fs.PathError{Op: "read", Path: path, Err: &TooLargeError{Size: int64(len(data)), Max: max}}

@@ -75,6 +75,41 @@ func TestReadFileIsBounded(t *testing.T) {
 	}
 }
 
+// ReadOpened sizes its buffer from the size Open saw; a file that grows
+// after that look is still read to its end, and past max it is refused.
+func TestReadOpenedReadsWhatTheFileHasNow(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "f")
+	os.WriteFile(p, []byte("0123"), 0o644)
+	for _, tc := range []struct {
+		grow    string
+		max     int64
+		want    string
+		tooLong bool
+	}{
+		{"", 100, "0123", false},
+		{"456789", 100, "0123456789", false},
+		{"456789", 10, "0123456789", false},
+		{"456789", 9, "", true},
+	} {
+		os.WriteFile(p, []byte("0123"), 0o644)
+		f, fi, err := Open(p, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tc.grow != "" {
+			a, _ := os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0)
+			a.WriteString(tc.grow)
+			a.Close()
+		}
+		b, err := ReadOpened(f, fi, p, tc.max)
+		f.Close()
+		var tl *TooLargeError
+		if tc.tooLong != errors.As(err, &tl) || (!tc.tooLong && (err != nil || string(b) != tc.want)) {
+			t.Errorf("grown by %q, max %d: %q, %v; want %q (too large: %v)", tc.grow, tc.max, b, err, tc.want, tc.tooLong)
+		}
+	}
+}
+
 func TestReadRangeReadsOnlyThePartAskedFor(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "f")

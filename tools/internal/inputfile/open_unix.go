@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // open opens without blocking on a FIFO and, unless follow, without
@@ -27,13 +29,16 @@ func open(path string, follow bool) (*os.File, error) {
 }
 
 // clearNonblock restores blocking reads: O_NONBLOCK only guarded the open.
+// One F_SETFL with no flag, without reading them first: the file was
+// opened with O_NONBLOCK as its only status flag F_SETFL can change (the
+// access mode and O_CLOEXEC are not status flags it touches).
 func clearNonblock(f *os.File) error {
 	rc, err := f.SyscallConn()
 	if err != nil {
 		return err
 	}
 	var serr error
-	if err := rc.Control(func(fd uintptr) { serr = syscall.SetNonblock(int(fd), false) }); err != nil {
+	if err := rc.Control(func(fd uintptr) { _, serr = unix.FcntlInt(fd, unix.F_SETFL, 0) }); err != nil {
 		return err
 	}
 	return serr
