@@ -168,6 +168,7 @@ type bazelRun struct {
 	processes int // from "INFO: N processes: ..."
 	internal  int
 	detail    string // the summary line
+	out       string // the output of an info command
 	err       error
 	// prof is Bazel's own account (--profile) of a profiled run; in a
 	// median run from interleaved, the median of each figure over the
@@ -202,6 +203,83 @@ type bazelSession struct {
 	root  string
 	flags []string
 	log   *os.File
+	pid   int // the Bazel server's, once started (startServer)
+}
+
+// startServer starts the workspace's Bazel server (not timed) and records
+// its process, whose leftover work settle waits out.
+func (s *bazelSession) startServer() {
+	r := s.run("info", "server_pid")
+	if r.err == nil {
+		s.pid, _ = strconv.Atoi(strings.TrimSpace(lastLine(r.out)))
+	}
+}
+
+// A Bazel server goes on working for a while after a command has returned
+// (measured at N=1000: 190 to 360 ms of CPU within the next second, more
+// after a genrule build than after a rules_tiny one). With two workspaces
+// taking turns on a 2-CPU machine, that work lands on the other
+// workspace's next build and is charged to it. So before each timed build
+// every server of the size is let settle: until its CPU time stays still
+// for settleQuiet windows of settleWindow (at most settleMax).
+const (
+	settleWindow = 100 * time.Millisecond
+	settleQuiet  = 2
+	settleMax    = 10 * time.Second
+)
+
+// settle waits until none of the servers uses the CPU (see settleWindow).
+func settle(servers []*bazelSession) {
+	for _, s := range servers {
+		if s.pid <= 0 {
+			continue
+		}
+		last, quiet := cpuTicks(s.pid), 0
+		for deadline := time.Now().Add(settleMax); quiet < settleQuiet && time.Now().Before(deadline); {
+			time.Sleep(settleWindow)
+			now := cpuTicks(s.pid)
+			if now < 0 {
+				break // gone
+			}
+			if now-last <= 1 {
+				quiet++
+			} else {
+				quiet = 0
+			}
+			last = now
+		}
+	}
+}
+
+// cpuTicks is a process's user+system CPU time in clock ticks, or -1.
+func cpuTicks(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return -1
+	}
+	// The command name (field 2) may hold spaces: count from its ')'.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return -1
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return -1
+	}
+	u, err1 := strconv.ParseInt(f[11], 10, 64)
+	st, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return -1
+	}
+	return u + st
+}
+
+func lastLine(s string) string {
+	s = strings.TrimRight(s, "\n")
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		return s[i+1:]
+	}
+	return s
 }
 
 func (s *bazelSession) startup() []string {
@@ -238,6 +316,9 @@ func (s *bazelSession) run(verb string, extra ...string) bazelRun {
 	start := time.Now()
 	err := c.Run()
 	r := bazelRun{elapsed: time.Since(start)}
+	if verb == "info" {
+		r.out = out.String()
+	}
 	fmt.Fprintf(s.log, "$ bazel %s\n%s\n", strings.Join(args, " "), out.String())
 	if err != nil {
 		r.err = fmt.Errorf("bazel %s: %v: %s", verb, err, lastErrors(out.String()))
@@ -345,7 +426,7 @@ func (c *config) bazelScale(r *report, tg *targets) {
 		"sh_test needs more offline set-up than a user would write). `bazel build //...` with the offline Debian flags "+
 		"(`build:debian` of .bazelrc), a fresh output base per workspace, default strategies (rules_tiny's actions declare supports-workers, so Bazel runs them in persistent workers, unsandboxed by default; genrules run in linux-sandbox), 2 jobs on this machine. "+
 		"Cold = first build in a fresh output base with a running server (includes loading and analysis). "+
-		"No-op = the same build again (%d times after %d warm-up no-ops, the median shown; the two workspaces of a size are up together and take turns, round by round; the first no-op after the cold build, while Bazel's server is still settling, is shown apart); \"executed\" counts processes from Bazel's `INFO: N processes` line minus internal ones. "+
+		"No-op = the same build again (%d times after %d warm-up no-ops, the median shown; the two workspaces of a size are up together and take turns, round by round, and before each timed build both servers are let settle, until neither has used the CPU for 0.2 s, since a Bazel server goes on working for up to a second after a command returns and that work would land on the other workspace's build; the first no-op after the cold build, while Bazel's server is still settling, is shown apart); \"executed\" counts processes from Bazel's `INFO: N processes` line minus internal ones. "+
 		"Edit = one package's source changed (message byte), then build (%d times, each with a new message, taking turns likewise). "+
 		"Rule mnemonics found in rules/: %s; declaring supports-workers: %s.", noopRounds, warmupRounds, editRounds, orNone(mnemonics), orNone(workerMn)))
 	root := filepath.Join(c.work, "bazel-root")
@@ -417,7 +498,7 @@ func (c *config) bazelScale(r *report, tg *targets) {
 			}
 			s := &bazelSession{c: c, dir: dir, root: root, flags: append(flags, "--disk_cache="+cache), log: logf}
 			c.logf("bazel: %s, N=%d", kind, n)
-			s.run("info", "output_base") // start the server; not timed
+			s.startServer()
 			w := &workspace{dir: dir, s: s, rw: bazelRow{kind: kind, n: n}}
 			w.rw.cold = s.run("build")
 			wss = append(wss, w)
@@ -435,12 +516,20 @@ func (c *config) bazelScale(r *report, tg *targets) {
 		// reported: a no-op or a one-file edit is Bazel's own work of a
 		// fraction of a second, which the noise of a shared machine can
 		// double.
-		firsts, _ := interleaved(len(ready), 1, func(k, _ int) bazelRun { return ready[k].s.run("build") })
-		interleaved(len(ready), warmupRounds-1, func(k, _ int) bazelRun { return ready[k].s.run("build") })
-		noops, noopSpreads := interleaved(len(ready), noopRounds, func(k, _ int) bazelRun { return ready[k].s.runProfiled(shortKind(ready[k].rw.kind)) })
+		var servers []*bazelSession
+		for _, w := range ready {
+			servers = append(servers, w.s)
+		}
+		firsts, _ := interleaved(len(ready), 1, func(k, _ int) bazelRun { settle(servers); return ready[k].s.run("build") })
+		interleaved(len(ready), warmupRounds-1, func(k, _ int) bazelRun { settle(servers); return ready[k].s.run("build") })
+		noops, noopSpreads := interleaved(len(ready), noopRounds, func(k, _ int) bazelRun {
+			settle(servers)
+			return ready[k].s.runProfiled(shortKind(ready[k].rw.kind))
+		})
 		edits, editSpreads := interleaved(len(ready), editRounds, func(k, i int) bazelRun {
 			w := ready[k]
 			os.WriteFile(filepath.Join(w.dir, pkgName(n/2), "hello.asm"), []byte(helloSource(n/2, byte('p'+i), wsNonce(c.nonce, w.rw.kind, n))), 0o644)
+			settle(servers)
 			return w.s.runProfiled(shortKind(w.rw.kind))
 		})
 		for k, w := range ready {
@@ -495,8 +584,8 @@ func (c *config) bazelScale(r *report, tg *targets) {
 // warmupRounds no-ops that are not counted (the first of them is shown).
 const (
 	warmupRounds = 3
-	noopRounds   = 9
-	editRounds   = 5
+	noopRounds   = 15
+	editRounds   = 7
 )
 
 // interleaved runs f(k, i) for each round i < rounds and, within it, each
