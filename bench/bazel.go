@@ -693,6 +693,20 @@ func (c *config) renderBazel(r *report, tg *targets, rows []bazelRow, rulesReady
 			"Server time runs from the trace's first event to the end of its last (it leaves out the client's start and its round trip, part of the wall time above); " +
 			"of it, the check of source files for changes (`handleDiffs`), the check of every action output on disk (`detectModifiedOutputFiles`: one entry per output file, each file of a directory output, runfiles manifests), and analysis (`runAnalysisPhase`). Medians of each figure on its own.")
 		r.table([]string{"workspace", "N", "no-op: server time", "no-op: source check", "no-op: output check", "no-op: analysis", "edit: server time"}, prows)
+		var phrows [][]string
+		for _, rw := range rows {
+			if rw.noop.profiled == 0 {
+				continue
+			}
+			row := []string{rw.kind.String(), fmt.Sprint(rw.n)}
+			for _, d := range rw.noop.prof.phases {
+				row = append(row, ms(d))
+			}
+			phrows = append(phrows, row)
+		}
+		r.p("The same no-op samples by Bazel's phases, from the trace's phase markers to the next (medians of each on its own): " +
+			"init holds the source check; execution holds the output check and the walk over every action of the build.")
+		r.table(append([]string{"workspace", "N"}, phaseLabels[:]...), phrows)
 	}
 
 	// Tests and worker comparison, rules_tiny only.

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestSmoke runs the harness in -smoke mode so it cannot rot: every section
@@ -90,5 +91,32 @@ func TestQuantile(t *testing.T) {
 	s := sample{5, 1, 4, 2, 3}
 	if s.median() != 3 || s.quantile(0) != 1 || s.quantile(1) != 5 || s.quantile(0.25) != 2 {
 		t.Fatalf("median %v q0 %v q1 %v q.25 %v", s.median(), s.quantile(0), s.quantile(1), s.quantile(0.25))
+	}
+}
+
+// A trace's phase markers split its time: each phase runs to the next
+// marker, the last to the end of the last event.
+func TestBazelProfilePhasesRunFromMarkerToMarker(t *testing.T) {
+	trace := `{"traceEvents":[
+{"name":"Launch Blaze","cat":"build phase marker","ph":"X","ts":-1000,"dur":1000},
+{"name":"Initialize command","cat":"build phase marker","ph":"i","ts":0},
+{"name":"handleDiffs","cat":"general information","ph":"X","ts":100,"dur":300},
+{"name":"Evaluate target patterns","cat":"build phase marker","ph":"i","ts":500},
+{"name":"Load and analyze dependencies","cat":"build phase marker","ph":"i","ts":700},
+{"name":"Build artifacts","cat":"build phase marker","ph":"i","ts":2000},
+{"name":"Complete build","cat":"build phase marker","ph":"i","ts":9000},
+{"name":"Show results","cat":"general information","ph":"X","ts":9000,"dur":500}]}`
+	p := filepath.Join(t.TempDir(), "p.json")
+	if err := os.WriteFile(p, []byte(trace), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	prof, err := readBazelProfile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	us := time.Microsecond
+	want := [len(phaseNames)]time.Duration{500 * us, 200 * us, 1300 * us, 0, 7000 * us, 500 * us}
+	if prof.phases != want || prof.sources != 300*us || prof.server != 9500*us {
+		t.Errorf("phases %v, sources %v, server %v; want %v, 300µs, 9.5ms (the client's launch left out)", prof.phases, prof.sources, prof.server, want)
 	}
 }

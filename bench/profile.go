@@ -19,8 +19,17 @@ type bazelProfile struct {
 	sources  time.Duration // handleDiffs: source files checked for changes
 	outputs  time.Duration // detectModifiedOutputFiles: outputs checked
 	analysis time.Duration // runAnalysisPhase
-	events   int
+	// phases: time from each of Bazel's phase markers to the next (the
+	// last to the trace's end), in the order of phaseNames.
+	phases [len(phaseNames)]time.Duration
+	events int
 }
+
+// phaseNames are the build phase markers of Bazel 4's trace, in order.
+var phaseNames = [...]string{"Initialize command", "Evaluate target patterns", "Load and analyze dependencies", "Prepare for build", "Build artifacts", "Complete build"}
+
+// phaseLabels name them in the report.
+var phaseLabels = [len(phaseNames)]string{"init (source check)", "target patterns", "loading + analysis", "prepare", "execution", "completion"}
 
 // readBazelProfile reads Bazel 4's JSON trace ({"traceEvents": [...]}):
 // complete events ("ph": "X") carry ts and dur in microseconds.
@@ -33,6 +42,7 @@ func readBazelProfile(path string) (bazelProfile, error) {
 	var trace struct {
 		TraceEvents []struct {
 			Name string  `json:"name"`
+			Cat  string  `json:"cat"`
 			Ph   string  `json:"ph"`
 			Ts   float64 `json:"ts"`
 			Dur  float64 `json:"dur"`
@@ -42,9 +52,15 @@ func readBazelProfile(path string) (bazelProfile, error) {
 		return p, fmt.Errorf("%s: %v", path, err)
 	}
 	first, last := -1.0, 0.0
+	markers := map[string]float64{}
 	us := func(v float64) time.Duration { return time.Duration(v * float64(time.Microsecond)) }
 	for _, e := range trace.TraceEvents {
 		if e.Ph != "X" && e.Ph != "i" && e.Ph != "I" {
+			continue
+		}
+		if e.Name == "Launch Blaze" {
+			// The client's start, before the server had the command
+			// (its timestamp is negative): not server time.
 			continue
 		}
 		p.events++
@@ -53,6 +69,9 @@ func readBazelProfile(path string) (bazelProfile, error) {
 		}
 		if end := e.Ts + e.Dur; end > last {
 			last = end
+		}
+		if e.Cat == "build phase marker" && e.Ph != "X" {
+			markers[e.Name] = e.Ts
 		}
 		if e.Ph != "X" {
 			continue
@@ -70,6 +89,20 @@ func readBazelProfile(path string) (bazelProfile, error) {
 		return p, fmt.Errorf("%s: no events", path)
 	}
 	p.server = us(last - first)
+	for i, name := range phaseNames {
+		start, ok := markers[name]
+		if !ok {
+			continue
+		}
+		end := last
+		for _, next := range phaseNames[i+1:] {
+			if t, ok := markers[next]; ok {
+				end = t
+				break
+			}
+		}
+		p.phases[i] = us(end - start)
+	}
 	return p, nil
 }
 
@@ -86,11 +119,15 @@ func medianProfile(ps []bazelProfile) bazelProfile {
 		sort.Slice(v, func(i, j int) bool { return v[i] < v[j] })
 		return v[len(v)/2]
 	}
-	return bazelProfile{
+	m := bazelProfile{
 		server:   med(func(p bazelProfile) time.Duration { return p.server }),
 		sources:  med(func(p bazelProfile) time.Duration { return p.sources }),
 		outputs:  med(func(p bazelProfile) time.Duration { return p.outputs }),
 		analysis: med(func(p bazelProfile) time.Duration { return p.analysis }),
 		events:   ps[0].events,
 	}
+	for i := range m.phases {
+		m.phases[i] = med(func(p bazelProfile) time.Duration { return p.phases[i] })
+	}
+	return m
 }

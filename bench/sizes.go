@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/rules-tiny/rules_tiny/tools/worker"
@@ -341,10 +343,44 @@ func (c *config) buildTimes(r *report, tg *targets, progs []program, bs []builde
 		if wkFloor > 0 {
 			tg.info("seed: worker request against the do-nothing worker's (the floor on this machine: protocol round trip and file copy)",
 				fmt.Sprintf("%s vs %s (%s); the floor alone is %s faster than nasm + gcc + strip", ms(wk), ms(wkFloor), ratio(wk, wkFloor), ratio(gcc, wkFloor)))
+			if own, err := c.inProcessSeedBuild(); err != nil {
+				tg.info("seed: tiny's own work per build, in process", "not measured: "+err.Error())
+			} else {
+				tg.info("seed: tiny's own work per build, in process (go test -bench SeedBuild on the measured tree, hot caches), and the floor plus it",
+					fmt.Sprintf("%s; floor + own work = %s against the request's %s (what a request adds beyond both: cold caches after the round's other pipelines)",
+						ms(own), ms(wkFloor+own), ms(wk)))
+			}
 		}
 	} else {
 		tg.na("seed: per program in a worker ≤ 0.3 ms and ≥ 50x faster than nasm + gcc + strip (issue 12)", "tiny build not available")
 	}
+}
+
+// inProcessSeedBuild is BenchmarkSeedBuild's time per op on the measured
+// tree (median of 5 runs): what assembling and linking the seed costs the
+// tool itself, reading the source included, without a process or a pipe.
+func (c *config) inProcessSeedBuild() (time.Duration, error) {
+	cmd := exec.Command("go", "test", "-run", "^$", "-bench", "^BenchmarkSeedBuild$", "-benchtime", "2000x", "-count", "5", "./tools/build")
+	cmd.Dir = c.src
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return 0, fmt.Errorf("go test -bench SeedBuild: %v: %s", err, firstLines(string(out), 3))
+	}
+	var s sample
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.Fields(line)
+		for i := 1; i < len(f); i++ {
+			if f[i] == "ns/op" && strings.HasPrefix(f[0], "BenchmarkSeedBuild") {
+				if v, err := strconv.ParseFloat(f[i-1], 64); err == nil {
+					s = append(s, time.Duration(v))
+				}
+			}
+		}
+	}
+	if len(s) == 0 {
+		return 0, fmt.Errorf("no ns/op in go test's output")
+	}
+	return s.median(), nil
 }
 
 // removeOutputs deletes what a pipeline writing out leaves (the executable
