@@ -101,6 +101,7 @@ func TestBazelProfilePhasesRunFromMarkerToMarker(t *testing.T) {
 {"name":"Launch Blaze","cat":"build phase marker","ph":"X","ts":-1000,"dur":1000},
 {"name":"Initialize command","cat":"build phase marker","ph":"i","ts":0},
 {"name":"handleDiffs","cat":"general information","ph":"X","ts":100,"dur":300},
+{"name":"plantSymlinkForest","cat":"general information","ph":"X","ts":1000,"dur":400},
 {"name":"Evaluate target patterns","cat":"build phase marker","ph":"i","ts":500},
 {"name":"Load and analyze dependencies","cat":"build phase marker","ph":"i","ts":700},
 {"name":"Build artifacts","cat":"build phase marker","ph":"i","ts":2000},
@@ -116,6 +117,9 @@ func TestBazelProfilePhasesRunFromMarkerToMarker(t *testing.T) {
 	}
 	us := time.Microsecond
 	want := [len(phaseNames)]time.Duration{500 * us, 200 * us, 1300 * us, 0, 7000 * us, 500 * us}
+	if prof.plant != 400*us || prof.rest != 9100*us {
+		t.Errorf("planting %v, the rest %v; want 400µs, 9.1ms", prof.plant, prof.rest)
+	}
 	if prof.phases != want || prof.sources != 300*us || prof.server != 9500*us {
 		t.Errorf("phases %v, sources %v, server %v; want %v, 300µs, 9.5ms (the client's launch left out)", prof.phases, prof.sources, prof.server, want)
 	}

@@ -19,6 +19,10 @@ type bazelProfile struct {
 	sources  time.Duration // handleDiffs: source files checked for changes
 	outputs  time.Duration // detectModifiedOutputFiles: outputs checked
 	analysis time.Duration // runAnalysisPhase
+	// plant is plantSymlinkForest: Bazel 4 re-creating the execroot's
+	// symlink to every top-level entry of the workspace, every build; rest
+	// is server time without it.
+	plant, rest time.Duration
 	// phases: time from each of Bazel's phase markers to the next (the
 	// last to the trace's end), in the order of phaseNames.
 	phases [len(phaseNames)]time.Duration
@@ -83,12 +87,15 @@ func readBazelProfile(path string) (bazelProfile, error) {
 			p.outputs += us(e.Dur)
 		case "runAnalysisPhase":
 			p.analysis += us(e.Dur)
+		case "plantSymlinkForest":
+			p.plant += us(e.Dur)
 		}
 	}
 	if p.events == 0 {
 		return p, fmt.Errorf("%s: no events", path)
 	}
 	p.server = us(last - first)
+	p.rest = p.server - p.plant
 	for i, name := range phaseNames {
 		start, ok := markers[name]
 		if !ok {
@@ -124,6 +131,8 @@ func medianProfile(ps []bazelProfile) bazelProfile {
 		sources:  med(func(p bazelProfile) time.Duration { return p.sources }),
 		outputs:  med(func(p bazelProfile) time.Duration { return p.outputs }),
 		analysis: med(func(p bazelProfile) time.Duration { return p.analysis }),
+		plant:    med(func(p bazelProfile) time.Duration { return p.plant }),
+		rest:     med(func(p bazelProfile) time.Duration { return p.rest }),
 		events:   ps[0].events,
 	}
 	for i := range m.phases {
