@@ -107,8 +107,9 @@ func ReadOpened(f *os.File, fi fs.FileInfo, path string, max int64) ([]byte, err
 		return nil, &fs.PathError{Op: "read", Path: path, Err: &TooLargeError{Size: fi.Size(), Max: max}}
 	}
 	// Sized from the file's own size, one byte more to see its end, so a
-	// small file takes one read and no growing (as os.ReadFile does); a
-	// file that grew meanwhile is still read to its end or to max+1 bytes.
+	// small file takes one read for its content and no growing (as
+	// os.ReadFile does); a file that grew meanwhile is still read to its
+	// end or to max+1 bytes.
 	size := fi.Size() + 1
 	if size > max+1 || size < 1 {
 		size = max + 1
