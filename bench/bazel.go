@@ -213,6 +213,11 @@ func (s *bazelSession) startServer() {
 	if r.err == nil {
 		s.pid, _ = strconv.Atoi(strings.TrimSpace(lastLine(r.out)))
 	}
+	if s.pid <= 0 {
+		// Builds are then timed without waiting for this server to settle:
+		// say so where the run's Bazel output is kept.
+		fmt.Fprintf(s.log, "bench: no server pid from bazel info server_pid (%v): no settling for %s\n", r.err, s.dir)
+	}
 }
 
 // A Bazel server goes on working for a while after a command has returned
@@ -792,8 +797,6 @@ func (c *config) renderBazel(r *report, tg *targets, rows []bazelRow, rulesReady
 		if rw.edit.profiled > 0 && g.edit.profiled > 0 {
 			tg.info(fmt.Sprintf("one-file edit at N=%d, Bazel's server time less its execroot planting (rules_tiny vs genrules)", rw.n),
 				fmt.Sprintf("%s vs %s (%.2fx); planting %s vs %s", ms(rw.edit.prof.rest), ms(g.edit.prof.rest), float64(rw.edit.prof.rest)/float64(g.edit.prof.rest), ms(rw.edit.prof.plant), ms(g.edit.prof.plant)))
-		}
-		if rw.edit.profiled > 0 && g.edit.profiled > 0 {
 			tg.info(fmt.Sprintf("one-file edit at N=%d, Bazel's server time from its profile (rules_tiny vs genrules)", rw.n),
 				fmt.Sprintf("%s vs %s (%.2fx)", ms(rw.edit.prof.server), ms(g.edit.prof.server), float64(rw.edit.prof.server)/float64(g.edit.prof.server)))
 		}
